@@ -1,0 +1,25 @@
+// Runs the test suite with Node's own test runner: unit tests first, then end-to-end tests.
+// `node scripts/run-tests.mjs unit` runs only the unit tests.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+function findTests(dir) {
+  return readdirSync(dir)
+    .flatMap((name) => {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) return findTests(path);
+      return name.endsWith('.test.ts') ? [path] : [];
+    })
+    .sort();
+}
+
+const only = process.argv[2];
+const suites = only ? [only] : ['unit', 'e2e'];
+const files = suites.flatMap((suite) => findTests(join('test', suite)));
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=180000', ...files],
+  { stdio: 'inherit' },
+);
+process.exit(result.status ?? 1);

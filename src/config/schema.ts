@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. Sluice's YAML maps onto it directly; SRS `.conf` files are
+ * translated to the same shape (directive names are kept, so `vhost x { play { gop_cache on; } }`
+ * becomes `vhosts.x.play.gop_cache: true`). Every field has a default, so `{}` is a full config.
+ */
+
+/** `1935`, `"1935"`, `"127.0.0.1:1935"` or `"[::1]:1935"`. */
+export const endpointSchema = z
+  .union([z.number().int(), z.string()])
+  .transform((value, ctx) => {
+    const text = String(value).trim();
+    const match = /^(?:\[([^\]]+)\]:|([^:]+):)?(\d{1,5})$/.exec(text);
+    const port = match ? Number(match[3]) : NaN;
+    if (!match || port < 0 || port > 65535) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected a port or host:port, got "${text}"` });
+      return z.NEVER;
+    }
+    return { host: match[1] ?? match[2] ?? '0.0.0.0', port };
+  });
+export type Endpoint = z.output<typeof endpointSchema>;
+
+const playSchema = z
+  .object({
+    /** Send new players the current GOP at once. */
+    gop_cache: z.boolean().default(true),
+    /** Upper bound on the frames kept in the GOP cache (bounds memory for very long GOPs). */
+    gop_cache_max_frames: z.number().int().min(1).default(2500),
+    /** Seconds of media a player may lag behind before it skips to the next keyframe. */
+    queue_length: z.number().min(0.1).default(10),
+    /** Merged-write window in ms: frames for a player are coalesced and written once per window. 0 writes at once. */
+    mw_latency: z.number().int().min(0).max(2000).default(0),
+  })
+  .strict()
+  .default({});
+
+const httpRemuxSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** URL template of HTTP-FLV / WebSocket-FLV streams. */
+    mount: z.string().default('[vhost]/[app]/[stream].flv'),
+  })
+  .strict()
+  .default({});
+
+export const vhostSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** RTMP chunk size this server sends with, for this vhost's players. */
+    chunk_size: z.number().int().min(128).max(65536).optional(),
+    play: playSchema,
+    http_remux: httpRemuxSchema,
+  })
+  .strict();
+export type VhostConfig = z.output<typeof vhostSchema>;
+
+export const DEFAULT_VHOST = '__defaultVhost__';
+
+export const configSchema = z
+  .object({
+    /** RTMP listen addresses. */
+    listen: z
+      .union([endpointSchema, z.array(endpointSchema)])
+      .transform((v) => (Array.isArray(v) ? v : [v]))
+      .default(1935),
+    max_connections: z.number().int().min(1).default(1000),
+    /** Accepted for SRS compatibility; Sluice always runs in the foreground. */
+    daemon: z.boolean().default(false),
+    pid: z.string().default(''),
+    /** Durable state: server id, callback outbox, delivery log. */
+    data_dir: z.string().default('./data'),
+    log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    /** Default RTMP chunk size sent to clients (SRS uses 60000). */
+    chunk_size: z.number().int().min(128).max(65536).default(60000),
+    /** Seconds a new connection has to complete the RTMP handshake and connect command. */
+    handshake_timeout: z.number().min(1).default(10),
+    /** Largest RTMP message accepted from a client, in bytes. */
+    max_message_size: z.number().int().min(1024).max(16 * 1024 * 1024).default(4 * 1024 * 1024),
+    http_api: z
+      .object({ enabled: z.boolean().default(true), listen: endpointSchema.default(1985) })
+      .strict()
+      .default({}),
+    http_server: z
+      .object({
+        enabled: z.boolean().default(true),
+        listen: endpointSchema.default(8080),
+        dir: z.string().default('./html'),
+      })
+      .strict()
+      .default({}),
+    vhosts: z.record(z.string(), vhostSchema).default({}),
+  })
+  .strict()
+  .transform((config) => ({
+    ...config,
+    vhosts: { [DEFAULT_VHOST]: vhostSchema.parse({}), ...config.vhosts },
+  }));
+
+export type SluiceConfig = z.output<typeof configSchema>;
+export type SluiceConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,64 @@
+/**
+ * The gate's view of a client session. Every protocol server fills one of these in and passes
+ * it to the gate for each publish and play; callback dialects read what they need from it.
+ */
+export type Protocol = 'rtmp' | 'http-flv' | 'ws-flv' | 'hls';
+
+export interface PlayOptions {
+  /** RTMP play `start` argument (-2 live-or-recorded, -1 live, >= 0 seconds). */
+  start: number;
+  duration: number;
+  reset: boolean;
+}
+
+export interface ClientSession {
+  /** Short random id, unique for the life of the process (SRS style). */
+  readonly id: string;
+  readonly protocol: Protocol;
+  readonly ip: string;
+  readonly vhost: string;
+  readonly app: string;
+  /** Stream name without the query; the gate may rename it (notify dialect's 3xx). */
+  stream: string;
+  /** The query of the stream name or URL including its leading `?`, or `''`. */
+  param: string;
+  /** RTMP tcUrl, or `rtmp://{vhost}/{app}` for HTTP protocols (as SRS does). */
+  readonly tcUrl: string;
+  readonly pageUrl: string;
+  readonly swfUrl: string;
+  readonly flashVer: string;
+  /** The full URL the client asked for. */
+  readonly requestUrl: string;
+  /** When the session started, ms since the epoch. */
+  readonly startedAt: number;
+  /** Set by the server for a play; absent for a publish. */
+  playOptions?: PlayOptions;
+  bytesSent(): number;
+  bytesReceived(): number;
+  /** Ends the session from outside (for example when a periodic update is refused). */
+  terminate(reason: string): void;
+}
+
+/** What the gate grants. */
+export interface Admission {
+  /** Set when the gate renamed the stream; the session continues under this name. */
+  stream?: string;
+}
+
+/**
+ * The one gate every publish and play of every protocol passes through, before any media or
+ * success status reaches the client. Refusals are thrown as AccessDenied.
+ * The informational methods never block media: they return at once and deliver in the background.
+ */
+export interface Gate {
+  /** RTMP `connect` command received; the stream is not known yet. */
+  connect(session: ClientSession): Promise<void>;
+  publish(session: ClientSession): Promise<Admission>;
+  play(session: ClientSession): Promise<Admission>;
+  /** A publish that was admitted has ended. */
+  unpublished(session: ClientSession): void;
+  /** A play that was admitted has ended. */
+  stopped(session: ClientSession): void;
+  /** The client connection is gone (after unpublished/stopped). */
+  closed(session: ClientSession): void;
+}
