@@ -44,6 +44,85 @@ const httpRemuxSchema = z
   .strict()
   .default({});
 
+/**
+ * A duration: a number of seconds, or text such as `30s`, `500ms`, `2m`, `24h`. Output: milliseconds.
+ */
+export const durationSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  const match = typeof value === 'number' ? null : /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(value);
+  const ms = typeof value === 'number' ? value * 1000 : match ? Number(match[1]) * UNITS[match[2] ?? 's']! : NaN;
+  if (!Number.isFinite(ms) || ms < 0) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected seconds or a duration like 30s, 500ms, 24h; got "${value}"` });
+    return z.NEVER;
+  }
+  return Math.round(ms);
+});
+
+/** One word or several (space-separated in .conf files): URLs, called in order, or event names. */
+const listSchema = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(/\s+/)).filter((url) => url !== ''))
+  .default([]);
+
+/** Settings every callback block shares (Sluice extensions to the peers' directives). */
+const callbackCommon = {
+  enabled: z.boolean().default(false),
+  /** Longest wait for an answer, per URL. */
+  timeout: durationSchema.default(10),
+  /** Events whose gate allows when the receiver is unreachable or too slow (fail closed otherwise). */
+  fail_open: listSchema,
+  /** Signs every call (Standard Webhooks); `whsec_<base64>` or plain text. */
+  secret: z.string().default(''),
+  /** How long an informational event is retried before it is given up. */
+  outbox_max_age: durationSchema.default('24h'),
+};
+
+/** SRS `http_hooks` (dialect srs, the default) or Oryx callbacks (dialect oryx). */
+const httpHooksSchema = z
+  .object({
+    ...callbackCommon,
+    dialect: z.enum(['srs', 'oryx']).default('srs'),
+    /** Oryx: the token sent as `opaque` so the receiver can tell the call is genuine. */
+    opaque: z.string().default(''),
+    on_connect: listSchema,
+    on_close: listSchema,
+    on_publish: listSchema,
+    on_unpublish: listSchema,
+    on_play: listSchema,
+    on_stop: listSchema,
+    on_dvr: listSchema,
+    on_hls: listSchema,
+    /** GET URL template: [server_id] [service_id] [app] [stream] [ts_url] [param]. */
+    on_hls_notify: listSchema,
+    on_record_begin: listSchema,
+    on_record_end: listSchema,
+  })
+  .strict()
+  .default({});
+
+/** nginx-rtmp / Happytime form-encoded notifications. */
+const httpNotifySchema = z
+  .object({
+    ...callbackCommon,
+    notify_method: z.enum(['post', 'get']).default('post'),
+    /** Period of on_update while a session lives. */
+    notify_update_timeout: durationSchema.default(30),
+    /** End the session also when on_update cannot reach the receiver (not only on a refusal). */
+    notify_update_strict: z.boolean().default(false),
+    on_connect: listSchema,
+    on_publish: listSchema,
+    on_play: listSchema,
+    on_done: listSchema,
+    on_publish_done: listSchema,
+    on_play_done: listSchema,
+    on_record_done: listSchema,
+    on_update: listSchema,
+  })
+  .strict()
+  .default({});
+export type HttpHooksConfig = z.output<typeof httpHooksSchema>;
+export type HttpNotifyConfig = z.output<typeof httpNotifySchema>;
+
 export const vhostSchema = z
   .object({
     enabled: z.boolean().default(true),
@@ -51,6 +130,8 @@ export const vhostSchema = z
     chunk_size: z.number().int().min(128).max(65536).optional(),
     play: playSchema,
     http_remux: httpRemuxSchema,
+    http_hooks: httpHooksSchema,
+    http_notify: httpNotifySchema,
   })
   .strict();
 export type VhostConfig = z.output<typeof vhostSchema>;
@@ -94,7 +175,7 @@ export const configSchema = z
   .strict()
   .transform((config) => ({
     ...config,
-    vhosts: { [DEFAULT_VHOST]: vhostSchema.parse({}), ...config.vhosts },
+    vhosts: { [DEFAULT_VHOST]: vhostSchema.parse({}), ...config.vhosts } as Record<string, VhostConfig>,
   }));
 
 export type SluiceConfig = z.output<typeof configSchema>;

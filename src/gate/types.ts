@@ -62,3 +62,52 @@ export interface Gate {
   /** The client connection is gone (after unpublished/stopped). */
   closed(session: ClientSession): void;
 }
+
+/** A recording (DVR file, record task) has started. */
+export interface RecordingStarted {
+  /** The publisher whose stream is recorded. */
+  session: ClientSession;
+  /** Id of the record task (Oryx `uuid`). */
+  uuid: string;
+}
+
+/** A recording file is closed and complete. */
+export interface RecordingFinished extends RecordingStarted {
+  /** Working directory of the server (SRS `cwd`). */
+  cwd: string;
+  /** Path of the file written (SRS `file`, nginx `path`, Oryx `artifact_path`). */
+  file: string;
+  /** nginx-rtmp recorder name; `''` for the default recorder. */
+  recorder?: string;
+  /** Where the file can be fetched (Oryx `artifact_url`); `''` when not served. */
+  url?: string;
+  /** 0 when the recording ended normally (Oryx `artifact_code`). */
+  code?: number;
+}
+
+/** An HLS segment is closed (SRS on_hls, then on_hls_notify). */
+export interface HlsSegmentClosed {
+  session: ClientSession;
+  /** Seconds of media in the segment. */
+  duration: number;
+  cwd: string;
+  /** Path of the .ts file. */
+  file: string;
+  /** The segment's URL relative to the HTTP root, e.g. `live/livestream-0.ts`. */
+  url: string;
+  /** Path of the playlist. */
+  m3u8: string;
+  /** The playlist's URL relative to the HTTP root, e.g. `live/livestream.m3u8`. */
+  m3u8Url: string;
+  seqNo: number;
+}
+
+/**
+ * What the recorder and HLS segmenter report; informational like `unpublished`, it returns at
+ * once and each callback is delivered in the background.
+ */
+export interface RecordingEvents {
+  recordingStarted(info: RecordingStarted): void;
+  recordingFinished(info: RecordingFinished): void;
+  hlsSegment(info: HlsSegmentClosed): void;
+}

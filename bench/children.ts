@@ -1,0 +1,70 @@
+// Child processes of the bench driver: started with a log file, always stopped, never leaked.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const live = new Set<ChildProcess>();
+
+/** Starts a process whose stdout and stderr go to `logFile`; `ipc` opens a Node IPC channel. */
+export function startChild(command: string, args: string[], logFile: string, ipc = false): ChildProcess {
+  const fd = openSync(logFile, 'a');
+  try {
+    const child = spawn(command, args, { stdio: ipc ? ['ignore', fd, fd, 'ipc'] : ['ignore', fd, fd] });
+    live.add(child);
+    child.once('exit', () => live.delete(child));
+    child.once('error', () => live.delete(child));
+    return child;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+export async function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
+  if (exited(child) || child.pid === undefined) return;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await gone;
+  clearTimeout(timer);
+}
+
+export async function stopAllChildren(): Promise<void> {
+  await Promise.all([...live].map((child) => stopChild(child)));
+}
+
+/** Last lines of a log file, for error messages. */
+export function logTail(logFile: string, lines = 15): string {
+  try {
+    return readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Waits until something listens on the port, failing if the child exits first. */
+export async function waitForPort(child: ChildProcess, port: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; attempt < 1000 && Date.now() < deadline; attempt++) {
+    if (exited(child)) throw new Error(`exited before listening (code ${child.exitCode}, signal ${child.signalCode})`);
+    if (await canConnect(port)) return;
+    await sleep(100);
+  }
+  throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
+}

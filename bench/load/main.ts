@@ -1,0 +1,90 @@
+// The load process: one publisher and N players against one server, on one clock.
+// Started by bench/fanout.ts with a LoadConfig as JSON in argv[2]; talks back over IPC.
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { readFlvFile } from '../../src/formats/flv/reader.js';
+import { Player } from './player.js';
+import type { LoadConfig, LoadMessage, LoadSummary } from './protocol.js';
+import { Publisher } from './publisher.js';
+import { MeasureWindow } from './window.js';
+
+const config = JSON.parse(process.argv[2] ?? '{}') as LoadConfig;
+
+function send(msg: LoadMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.send) process.send(msg, undefined, {}, () => resolve());
+    else resolve();
+  });
+}
+
+// Never outlive the driver, nor a generous bound on the whole run.
+process.on('disconnect', () => process.exit(0));
+const lifetimeMs = (config.players * 2 + config.warmupSeconds + config.seconds + 120) * 1000;
+setTimeout(() => process.exit(3), lifetimeMs).unref();
+
+function median(sorted: number[]): number {
+  if (sorted.length === 0) return NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function summarize(publisher: Publisher, players: Player[], failed: number, connectSeconds: number, window: MeasureWindow): LoadSummary {
+  const kbps = (bytes: number) => (bytes * 8) / config.seconds / 1000;
+  const publishedKbps = kbps(publisher.bytesInWindow);
+  const rates = players.map((p) => kbps(p.bytesInWindow)).sort((a, b) => a - b);
+  const matched = players.reduce((sum, p) => sum + p.framesMatched, 0);
+  const framesExpected = publisher.framesExpected * players.length;
+  return {
+    playersConnected: players.length,
+    playersFailed: failed,
+    playersLost: players.filter((p) => p.lost).length,
+    publishedKbps,
+    playerKbpsMin: rates[0] ?? NaN,
+    playerKbpsMedian: median(rates),
+    playersAtFullRate: rates.filter((r) => r >= 0.95 * publishedKbps).length,
+    framesExpected,
+    framesMissed: Math.max(0, framesExpected - matched),
+    framesUnmatched: players.reduce((sum, p) => sum + p.framesUnmatched, 0),
+    latencyP50Ms: window.latency.quantile(0.5),
+    latencyP99Ms: window.latency.quantile(0.99),
+    latencyMaxMs: window.latency.max,
+    latencySamples: window.latency.count,
+    connectSeconds,
+  };
+}
+
+async function run(): Promise<void> {
+  const { port, app, stream } = config;
+  const window = new MeasureWindow();
+  const publisher = new Publisher(port, await readFlvFile(config.flvPath), window);
+  const started: Player[] = [];
+  const all: Player[] = [];
+  try {
+    await publisher.start(app, stream);
+    const connectStart = performance.now();
+    let failed = 0;
+    for (let first = 0; first < config.players; first += config.batch) {
+      const count = Math.min(config.batch, config.players - first);
+      const batch = Array.from({ length: count }, () => new Player(port, window, publisher.sentAt));
+      all.push(...batch);
+      const results = await Promise.allSettled(batch.map((p) => p.start(app, stream)));
+      results.forEach((r, i) => (r.status === 'fulfilled' ? started.push(batch[i]!) : failed++));
+      if (publisher.isClosed) throw new Error('the server closed the publisher');
+    }
+    const connectSeconds = (performance.now() - connectStart) / 1000;
+    await sleep(config.warmupSeconds * 1000);
+    await send({ type: 'ready', connected: started.length, failed });
+
+    await once(process, 'message');
+    window.open(performance.now(), config.seconds, Math.min(5, config.seconds / 3));
+    await sleep(config.seconds * 1000);
+    await send({ type: 'result', summary: summarize(publisher, started, failed, connectSeconds, window) });
+  } finally {
+    publisher.stop();
+    for (const player of all) player.stop();
+  }
+}
+
+run()
+  .catch((err: unknown) => send({ type: 'error', message: err instanceof Error ? err.message : String(err) }))
+  .finally(() => process.disconnect?.());

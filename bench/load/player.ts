@@ -1,0 +1,65 @@
+// One RTMP player: plays a stream and counts what arrives; it decodes no media.
+import { MessageType, commandMessage, type RtmpMessage } from '../../src/protocols/rtmp/index.js';
+import { RtmpClient } from './rtmp-client.js';
+import type { MeasureWindow } from './window.js';
+
+const FIRST_MEDIA_TIMEOUT_MS = 15_000;
+
+export class Player {
+  /** Audio and video payload bytes that arrived within the window. */
+  bytesInWindow = 0;
+  /** Video frames the window expects that arrived in time (matched by timestamp). */
+  framesMatched = 0;
+  /** Video frames that arrived within the window with a timestamp the publisher never sent. */
+  framesUnmatched = 0;
+  /** Set when the connection ended before the bench closed it. */
+  lost = false;
+  private readonly client: RtmpClient;
+  private gotMedia: (() => void) | undefined;
+  private stopping = false;
+
+  constructor(
+    port: number,
+    private readonly window: MeasureWindow,
+    private readonly sentAt: ReadonlyMap<number, number>,
+  ) {
+    this.client = new RtmpClient(port);
+    this.client.onMessage = (msg, now) => this.onMessage(msg, now);
+    this.client.onClose = () => {
+      if (!this.stopping) this.lost = true;
+    };
+  }
+
+  /** Connects and plays; resolves when the first audio or video message arrives. */
+  async start(app: string, stream: string): Promise<void> {
+    const streamId = await this.client.open(app);
+    const media = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no media after play')), FIRST_MEDIA_TIMEOUT_MS);
+      this.gotMedia = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.client.send(commandMessage(streamId, 'play', 0, null, stream));
+    await media;
+  }
+
+  private onMessage(msg: RtmpMessage, now: number): void {
+    if (msg.type !== MessageType.Audio && msg.type !== MessageType.Video) return;
+    this.gotMedia?.();
+    this.gotMedia = undefined;
+    if (!this.window.contains(now)) return;
+    this.bytesInWindow += msg.payload.length;
+    if (msg.type !== MessageType.Video) return;
+    const sentAt = this.sentAt.get(msg.timestamp);
+    if (sentAt === undefined) this.framesUnmatched++;
+    if (sentAt === undefined || !this.window.expects(sentAt)) return;
+    this.framesMatched++;
+    this.window.latency.add(now - sentAt);
+  }
+
+  stop(): void {
+    this.stopping = true;
+    this.client.close();
+  }
+}

@@ -1,0 +1,47 @@
+// Messages between the bench driver and the load process (over Node's IPC channel).
+
+export interface LoadConfig {
+  port: number;
+  app: string;
+  stream: string;
+  players: number;
+  batch: number;
+  flvPath: string;
+  warmupSeconds: number;
+  seconds: number;
+}
+
+export interface LoadSummary {
+  playersConnected: number;
+  playersFailed: number;
+  /** Players whose connection ended before the end of the window. */
+  playersLost: number;
+  /** Published audio + video payload rate within the window. */
+  publishedKbps: number;
+  playerKbpsMin: number;
+  playerKbpsMedian: number;
+  /** Players that received at least 95 % of the published rate. */
+  playersAtFullRate: number;
+  /** Video frames every player should have received, summed over players. */
+  framesExpected: number;
+  framesMissed: number;
+  /** Video frames that arrived in the window but matched no published timestamp. */
+  framesUnmatched: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  latencyMaxMs: number;
+  latencySamples: number;
+  /** Seconds it took to connect all players. */
+  connectSeconds: number;
+}
+
+/** Driver to load: open the window now. */
+export interface StartMessage {
+  type: 'start';
+}
+
+/** Load to driver. */
+export type LoadMessage =
+  | { type: 'ready'; connected: number; failed: number }
+  | { type: 'result'; summary: LoadSummary }
+  | { type: 'error'; message: string };

@@ -1,0 +1,148 @@
+// A minimal RTMP client connection: handshake, connect, createStream, then raw messages.
+// It answers only what servers insist on: acknowledgements and ping requests.
+import { connect as tcpConnect, type Socket } from 'node:net';
+import {
+  ChunkReader,
+  ClientHandshake,
+  MessageType,
+  UserControlEvent,
+  acknowledgement,
+  commandMessage,
+  decodeCommand,
+  decodeUserControl,
+  encodeMessage,
+  pingResponse,
+  setChunkSize,
+  type Command,
+  type RtmpMessage,
+} from '../../src/protocols/rtmp/index.js';
+
+/** Our outgoing chunk size; the publisher's media goes out in chunks of this size. */
+const OUT_CHUNK_SIZE = 4096;
+const CALL_TIMEOUT_MS = 10_000;
+
+type MessageHandler = (msg: RtmpMessage, now: number) => void;
+
+export class RtmpClient {
+  readonly socket: Socket;
+  /** Called with every message the client does not handle itself, and the time its bytes arrived. */
+  onMessage: MessageHandler = () => {};
+  /** Called once when the connection ends, with the error if there was one. */
+  onClose: (err?: Error) => void = () => {};
+  private readonly handshake = new ClientHandshake();
+  private handshaking = true;
+  private readonly reader = new ChunkReader({ maxMessageSize: 4 * 1024 * 1024, maxChunkStreams: 64 });
+  private ackWindow = 0;
+  private ackedBytes = 0;
+  private nextTxid = 1;
+  private readonly calls = new Map<number, { resolve: (c: Command) => void; reject: (e: Error) => void }>();
+  private readonly ready: Promise<void>;
+  private closed = false;
+
+  constructor(private readonly port: number) {
+    this.socket = tcpConnect({ host: '127.0.0.1', port, noDelay: true });
+    this.ready = new Promise((resolve, reject) => {
+      this.socket.once('connect', () => this.socket.write(this.handshake.start()));
+      this.socket.on('data', (data) => {
+        try {
+          if (this.handshaking) this.feedHandshake(data, resolve);
+          else this.feed(data, performance.now());
+        } catch (err) {
+          this.socket.destroy(err as Error);
+        }
+      });
+      this.socket.once('close', () => {
+        const err = new Error('connection closed');
+        reject(err);
+        for (const call of this.calls.values()) call.reject(err);
+        this.calls.clear();
+      });
+    });
+    this.socket.on('error', () => {}); // reported through 'close'
+    this.socket.once('close', (hadError) => {
+      this.closed = true;
+      this.onClose(hadError ? new Error('socket error') : undefined);
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private feedHandshake(data: Buffer, done: () => void): void {
+    const step = this.handshake.feed(data);
+    if (step.reply) this.socket.write(step.reply);
+    if (!step.done) return;
+    this.handshaking = false;
+    this.send(setChunkSize(OUT_CHUNK_SIZE));
+    done();
+    if (step.rest.length > 0) this.feed(step.rest, performance.now());
+  }
+
+  private feed(data: Buffer, now: number): void {
+    this.reader.push(data, (msg) => this.handle(msg, now));
+    // Servers such as nginx-rtmp stop sending to a peer that does not acknowledge its window.
+    const received = this.reader.bytesReceived;
+    if (this.ackWindow > 0 && received - this.ackedBytes >= this.ackWindow) {
+      this.send(acknowledgement(received));
+      this.ackedBytes = received;
+    }
+  }
+
+  private handle(msg: RtmpMessage, now: number): void {
+    switch (msg.type) {
+      case MessageType.WindowAckSize:
+        this.ackWindow = msg.payload.readUInt32BE(0);
+        return;
+      case MessageType.UserControl: {
+        const { event, value } = decodeUserControl(msg.payload);
+        if (event === UserControlEvent.PingRequest) this.send(pingResponse(value));
+        return;
+      }
+      case MessageType.CommandAmf0: {
+        const command = decodeCommand(msg);
+        const call = this.calls.get(command.transactionId);
+        if (call && (command.name === '_result' || command.name === '_error')) {
+          this.calls.delete(command.transactionId);
+          if (command.name === '_result') call.resolve(command);
+          else call.reject(new Error(`server answered _error: ${JSON.stringify(command.args)}`));
+          return;
+        }
+        break;
+      }
+    }
+    this.onMessage(msg, now);
+  }
+
+  send(msg: RtmpMessage): void {
+    if (!this.closed) this.socket.write(encodeMessage(msg, OUT_CHUNK_SIZE));
+  }
+
+  /** Sends a command on the connection's stream 0 and waits for its _result. */
+  call(name: string, commandObject: unknown, ...args: unknown[]): Promise<Command> {
+    const txid = this.nextTxid++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer to ${name} in ${CALL_TIMEOUT_MS} ms`)), CALL_TIMEOUT_MS);
+      this.calls.set(txid, {
+        resolve: (c) => (clearTimeout(timer), resolve(c)),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      });
+      this.send(commandMessage(0, name, txid, commandObject, ...args));
+    });
+  }
+
+  /** Handshake, connect to `app`, createStream; returns the new message stream id. */
+  async open(app: string): Promise<number> {
+    await this.ready;
+    const tcUrl = `rtmp://127.0.0.1:${this.port}/${app}`;
+    await this.call('connect', { app, tcUrl, flashVer: 'LNX 9,0,124,2', fpad: false, capabilities: 15, audioCodecs: 3191, videoCodecs: 252, videoFunction: 1 });
+    const created = await this.call('createStream', null);
+    const streamId = created.args[0];
+    if (typeof streamId !== 'number') throw new Error('createStream returned no stream id');
+    return streamId;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}

@@ -1,0 +1,95 @@
+// CPU and memory of a process and its descendants, read from /proc (Linux only).
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+interface StatLine {
+  ppid: number;
+  /** utime + stime of all its threads, plus cutime + cstime of reaped children, in clock ticks. */
+  ticks: number;
+}
+
+function readStat(pid: number): StatLine | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined; // gone
+  }
+  // The command name is in parentheses and may hold spaces: split after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const num = (i: number) => Number(fields[i] ?? 0);
+  return { ppid: num(1), ticks: num(11) + num(12) + num(13) + num(14) };
+}
+
+function readRssKiB(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The pid and all its live descendants. */
+function processTree(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    const stat = readStat(pid);
+    if (stat) parents.set(pid, stat.ppid);
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length && i < 10_000; i++) {
+    for (const [pid, ppid] of parents) if (ppid === tree[i]) tree.push(pid);
+  }
+  return tree;
+}
+
+export interface Usage {
+  /** Percent of one core, averaged over the window. */
+  cpuPercent: number;
+  rssPeakMiB: number;
+  rssAvgMiB: number;
+}
+
+/** Samples a process tree once a second between start() and stop(). */
+export class TreeMonitor {
+  private rssSamples: number[] = [];
+  private startTicks = 0;
+  private startTime = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(readonly pid: number) {}
+
+  private ticks(): number {
+    return processTree(this.pid).reduce((sum, pid) => sum + (readStat(pid)?.ticks ?? 0), 0);
+  }
+
+  private sampleRss(): void {
+    const kib = processTree(this.pid).reduce((sum, pid) => sum + readRssKiB(pid), 0);
+    this.rssSamples.push(kib / 1024);
+  }
+
+  start(): void {
+    this.startTicks = this.ticks();
+    this.startTime = performance.now();
+    this.sampleRss();
+    this.timer = setInterval(() => this.sampleRss(), 1000);
+  }
+
+  stop(): Usage {
+    clearInterval(this.timer);
+    this.sampleRss();
+    const seconds = (performance.now() - this.startTime) / 1000;
+    const cpuSeconds = (this.ticks() - this.startTicks) / TICKS_PER_SECOND;
+    const rss = this.rssSamples;
+    return {
+      cpuPercent: (100 * cpuSeconds) / seconds,
+      rssPeakMiB: Math.max(...rss),
+      rssAvgMiB: rss.reduce((a, b) => a + b, 0) / rss.length,
+    };
+  }
+}

@@ -1,0 +1,72 @@
+// The results as a Markdown table (stdout and docs) and as JSON (bench/results/).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, release } from 'node:os';
+import { join } from 'node:path';
+import type { BenchOptions } from './args.js';
+import type { CaseResult } from './run-case.js';
+
+const fixed = (digits: number) => (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits));
+const f0 = fixed(0);
+const f1 = fixed(1);
+
+const HEADER = [
+  'server', 'players ok / failed / lost', 'CPU % (1 core)', 'RSS avg / peak MiB', 'latency p50 / p99 ms',
+  'player kbps min / median (published)', 'players >= 95 %', 'frames missed', 'load CPU %',
+];
+
+function row(r: CaseResult): string[] {
+  const s = r.summary;
+  if (r.error || !s || !r.server || !r.load) return [r.label, `failed: ${r.error ?? 'no result'}`, ...HEADER.slice(2).map(() => '')];
+  const missedPercent = s.framesExpected ? (100 * s.framesMissed) / s.framesExpected : 0;
+  return [
+    r.label,
+    `${s.playersConnected} / ${s.playersFailed} / ${s.playersLost}`,
+    f1(r.server.cpuPercent),
+    `${f1(r.server.rssAvgMiB)} / ${f1(r.server.rssPeakMiB)}`,
+    `${f1(s.latencyP50Ms)} / ${f1(s.latencyP99Ms)}`,
+    `${f0(s.playerKbpsMin)} / ${f0(s.playerKbpsMedian)} (${f0(s.publishedKbps)})`,
+    `${s.playersAtFullRate}`,
+    `${s.framesMissed} (${missedPercent.toFixed(2)} %)`,
+    f1(r.load.cpuPercent),
+  ];
+}
+
+function markdown(rows: string[][]): string {
+  return rows.map((cells, i) => `| ${cells.join(' | ')} |` + (i === 0 ? `\n|${cells.map(() => '---').join('|')}|` : '')).join('\n');
+}
+
+/** Sluice's CPU, average RSS and p99 latency divided by each peer's. */
+function ratios(results: CaseResult[]): string[][] {
+  const ok = results.filter((r) => r.summary && r.server);
+  const peers = ok.filter((r) => r.kind !== 'sluice');
+  const rows = [['Sluice / peer', 'CPU', 'RSS avg', 'latency p99']];
+  for (const s of ok.filter((r) => r.kind === 'sluice')) {
+    for (const p of peers) {
+      const x = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : '-');
+      rows.push([
+        `${s.label} / ${p.label}`,
+        x(s.server!.cpuPercent, p.server!.cpuPercent),
+        x(s.server!.rssAvgMiB, p.server!.rssAvgMiB),
+        x(s.summary!.latencyP99Ms, p.summary!.latencyP99Ms),
+      ]);
+    }
+  }
+  return rows;
+}
+
+export function formatReport(results: CaseResult[]): string {
+  const table = markdown([HEADER, ...results.map(row)]);
+  const ratioRows = ratios(results);
+  return ratioRows.length > 1 ? `${table}\n\n${markdown(ratioRows)}` : table;
+}
+
+/** Writes bench/results/fanout-<time>.json and returns its path. */
+export function saveResults(results: CaseResult[], options: BenchOptions): string {
+  const dir = join('bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const path = join(dir, `fanout-${stamp}.json`);
+  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, kernel: release(), node: process.version };
+  writeFileSync(path, JSON.stringify({ date: new Date().toISOString(), machine, options, results }, null, 2));
+  return path;
+}

@@ -1,0 +1,102 @@
+// One row of the benchmark: start a server, drive the load process against it, measure both.
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { BenchOptions } from './args.js';
+import { logTail, startChild, stopChild } from './children.js';
+import type { LoadConfig, LoadMessage, LoadSummary, StartMessage } from './load/protocol.js';
+import { TreeMonitor, type Usage } from './proc.js';
+import { startServer, type ServerCase } from './servers.js';
+
+const LOAD_MAIN = resolve('bench', 'load', 'main.ts');
+
+export interface CaseResult extends ServerCase {
+  error?: string;
+  server?: Usage;
+  load?: Usage;
+  summary?: LoadSummary;
+}
+
+/** Resolves with the next IPC message of `type`; rejects on an error message, exit or timeout. */
+function nextMessage<T extends LoadMessage['type']>(
+  child: ChildProcess,
+  type: T,
+  timeoutMs: number,
+): Promise<Extract<LoadMessage, { type: T }>> {
+  return new Promise((done, fail) => {
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    const onMessage = (msg: LoadMessage) => {
+      if (msg.type !== type && msg.type !== 'error') return;
+      cleanup();
+      if (msg.type === 'error') fail(new Error(msg.message));
+      else done(msg as Extract<LoadMessage, { type: T }>);
+    };
+    const onExit = (code: number | null) => {
+      cleanup();
+      fail(new Error(`load process exited (code ${code}) before '${type}'`));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      fail(new Error(`no '${type}' from the load process within ${Math.round(timeoutMs / 1000)} s`));
+    }, timeoutMs);
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+async function measure(c: ServerCase, options: BenchOptions, flvPath: string, dir: string): Promise<CaseResult> {
+  const server = await startServer(c, dir);
+  let load: ChildProcess | undefined;
+  try {
+    const config: LoadConfig = {
+      port: server.port,
+      app: 'live',
+      stream: 'bench',
+      players: options.players,
+      batch: options.batch,
+      flvPath,
+      warmupSeconds: options.warmup,
+      seconds: options.seconds,
+    };
+    const logFile = join(dir, 'load.log');
+    load = startChild(process.execPath, ['--import', 'tsx', LOAD_MAIN, JSON.stringify(config)], logFile, true);
+    const connectBudgetMs = (Math.ceil(options.players / options.batch) * 20 + options.warmup + 30) * 1000;
+    const ready = await nextMessage(load, 'ready', connectBudgetMs).catch((err: Error) => {
+      throw new Error(`${err.message}\n${logTail(logFile)}`, { cause: err });
+    });
+    console.log(`  ${ready.connected} players connected (${ready.failed} failed); measuring for ${options.seconds} s`);
+
+    const serverMonitor = new TreeMonitor(server.pid);
+    const loadMonitor = new TreeMonitor(load.pid ?? 0);
+    serverMonitor.start();
+    loadMonitor.start();
+    const result = nextMessage(load, 'result', (options.seconds + 30) * 1000);
+    load.send({ type: 'start' } satisfies StartMessage);
+    let usage: { server: Usage; load: Usage } | undefined;
+    const { summary } = await result.finally(() => {
+      usage = { server: serverMonitor.stop(), load: loadMonitor.stop() };
+    });
+    return { ...c, ...usage, summary };
+  } finally {
+    if (load) await stopChild(load);
+    await server.stop();
+  }
+}
+
+/** Runs one case in its own directory under `workDir`; a failure becomes the row's error. */
+export async function runCase(c: ServerCase, options: BenchOptions, flvPath: string, workDir: string): Promise<CaseResult> {
+  const dir = join(workDir, c.label.replace(/[^a-z0-9]+/gi, '-'));
+  mkdirSync(dir);
+  console.log(`${c.label}: starting`);
+  try {
+    return await measure(c, options, flvPath, dir);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    console.log(`${c.label}: FAILED: ${message}`);
+    return { ...c, error: message.split('\n')[0] ?? message };
+  }
+}

@@ -1,0 +1,106 @@
+// The servers under test: each is started on a free loopback port with its own files in `dir`.
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { logTail, startChild, stopChild, waitForPort } from './children.js';
+
+export interface ServerCase {
+  /** Row label, e.g. "sluice mw=100". */
+  label: string;
+  kind: 'sluice' | 'nginx' | 'nms';
+  mwLatencyMs?: number;
+}
+
+export interface RunningServer {
+  port: number;
+  /** The process whose tree is measured (for nginx, the single worker). */
+  pid: number;
+  stop(): Promise<void>;
+}
+
+const SLUICE_CLI = resolve('dist', 'cli.js');
+const NGINX_RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+function sluiceCommand(dir: string, port: number, mw: number): [string, string[]] {
+  if (!existsSync(SLUICE_CLI)) throw new Error(`${SLUICE_CLI} not found: run \`npm run build\` first`);
+  const conf = join(dir, 'sluice.conf');
+  writeFileSync(
+    conf,
+    [
+      `listen 127.0.0.1:${port};`,
+      'http_api { enabled off; }',
+      'http_server { enabled off; }',
+      `vhost __defaultVhost__ { play { mw_latency ${mw}; } }`,
+      '',
+    ].join('\n'),
+  );
+  return [process.execPath, [SLUICE_CLI, '-c', conf]];
+}
+
+function nginxCommand(dir: string, port: number): [string, string[]] {
+  if (!existsSync(NGINX_RTMP_MODULE)) throw new Error(`${NGINX_RTMP_MODULE} not found: install nginx and libnginx-mod-rtmp`);
+  mkdirSync(join(dir, 'logs'));
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    [
+      `load_module ${NGINX_RTMP_MODULE};`,
+      'daemon off;',
+      'master_process off;',
+      'worker_processes 1;',
+      'worker_rlimit_nofile 16384;',
+      'error_log logs/error.log warn;',
+      'pid logs/nginx.pid;',
+      'events { worker_connections 8192; }',
+      `rtmp { server { listen 127.0.0.1:${port}; application live { live on; } } }`,
+      '',
+    ].join('\n'),
+  );
+  return ['nginx', ['-p', dir, '-c', 'nginx.conf', '-e', 'logs/error.log']];
+}
+
+function nmsCommand(dir: string, port: number): [string, string[]] {
+  const require = createRequire(import.meta.url);
+  const app = join(dirname(require.resolve('node-media-server/package.json')), 'bin', 'app.js');
+  const conf = join(dir, 'nms.json');
+  // No http/https/rtmps ports: only the RTMP listener runs.
+  const config = {
+    bind: '127.0.0.1',
+    rtmp: { port },
+    store: { path: join(dir, 'data') },
+    record: { auto: false, path: join(dir, 'record') },
+    webadmin: { enable: false },
+  };
+  writeFileSync(conf, JSON.stringify(config, null, 2));
+  return [process.execPath, [app, '-c', conf]];
+}
+
+/** Starts the server in `dir` (a fresh directory) and waits until it accepts connections. */
+export async function startServer(c: ServerCase, dir: string): Promise<RunningServer> {
+  const port = await freePort();
+  const [command, args] =
+    c.kind === 'sluice' ? sluiceCommand(dir, port, c.mwLatencyMs ?? 0)
+    : c.kind === 'nginx' ? nginxCommand(dir, port)
+    : nmsCommand(dir, port);
+  const logFile = join(dir, 'server.log');
+  const child: ChildProcess = startChild(command, args, logFile);
+  try {
+    await waitForPort(child, port);
+  } catch (err) {
+    await stopChild(child);
+    throw new Error(`${c.label} did not start: ${(err as Error).message}\n${logTail(logFile)}`, { cause: err });
+  }
+  return { port, pid: child.pid ?? 0, stop: () => stopChild(child) };
+}

@@ -1,0 +1,103 @@
+import type { SluiceConfig } from '../config/schema.js';
+import { apiRoutes } from '../api/api-routes.js';
+import { createGate, type ManagedGate } from '../gate/index.js';
+import { StreamHub } from '../hub/stream-hub.js';
+import type { StreamOptions } from '../hub/stream.js';
+import { ConnectionCounter, type ServerContext } from '../servers/context.js';
+import { HttpServer } from '../servers/http/http-server.js';
+import { staticFiles } from '../servers/http/static-files.js';
+import { FlvPlayService } from '../servers/http-flv/flv-play.js';
+import { RtmpServer } from '../servers/rtmp/rtmp-server.js';
+import { createLogger, type Logger } from '../util/logger.js';
+
+export interface RunningSluice {
+  /** Bound ports (the configured ones, or the ones the OS chose for port 0). */
+  readonly rtmpPort: number;
+  readonly httpPort: number | undefined;
+  readonly apiPort: number | undefined;
+  readonly hub: StreamHub;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  config: SluiceConfig;
+  logger?: Logger;
+}
+
+/** The composition root: builds the hub, the gate and every server, and starts them. */
+export async function startSluice({ config, logger = createLogger(config.log_level) }: StartOptions): Promise<RunningSluice> {
+  const hub = new StreamHub((vhost) => streamOptions(config, vhost));
+  const gate: ManagedGate = createGate({ config, logger });
+  const ctx: ServerContext = { config, hub, gate, logger, connections: new ConnectionCounter(config.max_connections) };
+
+  const rtmp = new RtmpServer(ctx);
+  const flv = new FlvPlayService(ctx);
+  const stoppers: Array<() => Promise<void>> = [];
+  try {
+    const [rtmpPort] = await rtmp.start(config.listen);
+    stoppers.push(() => rtmp.stop());
+
+    let httpPort: number | undefined;
+    if (config.http_server.enabled) {
+      const http = new HttpServer(
+        'http server',
+        [
+          async (request, response, url) => {
+            const target = request.method === 'GET' ? flv.match(url.pathname) : undefined;
+            if (!target) return false;
+            await flv.serve(request, response, target, url);
+            return true;
+          },
+          staticFiles(config.http_server.dir),
+        ],
+        [
+          async (request, socket, head, url) => {
+            const target = flv.match(url.pathname);
+            if (!target) return false;
+            await flv.upgrade(request, socket, head, target, url);
+            return true;
+          },
+        ],
+        logger,
+      );
+      httpPort = await http.start(config.http_server.listen);
+      stoppers.push(async () => {
+        flv.stop();
+        await http.stop();
+      });
+    }
+
+    let apiPort: number | undefined;
+    if (config.http_api.enabled) {
+      const api = new HttpServer('http api', [apiRoutes(hub)], [], logger);
+      apiPort = await api.start(config.http_api.listen);
+      stoppers.push(() => api.stop());
+    }
+    stoppers.push(() => gate.close());
+
+    return {
+      rtmpPort: rtmpPort ?? 0,
+      httpPort,
+      apiPort,
+      hub,
+      close: () => stopAll(stoppers),
+    };
+  } catch (error) {
+    await stopAll(stoppers.concat(() => gate.close()));
+    throw error;
+  }
+}
+
+async function stopAll(stoppers: Array<() => Promise<void>>): Promise<void> {
+  for (const stop of stoppers.splice(0)) await stop();
+}
+
+function streamOptions(config: SluiceConfig, vhostName: string): StreamOptions {
+  const play = (config.vhosts[vhostName] ?? config.vhosts.__defaultVhost__)!.play;
+  return {
+    gopCache: play.gop_cache,
+    gopCacheMaxFrames: play.gop_cache_max_frames,
+    queueLengthSeconds: play.queue_length,
+    mergedWriteMs: play.mw_latency,
+  };
+}

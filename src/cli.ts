@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+import { rm, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { startSluice } from './app/sluice.js';
+import { loadConfig } from './config/load.js';
+import { ConfigError } from './util/errors.js';
+import { createLogger } from './util/logger.js';
+import { VERSION } from './version.js';
+
+const HELP = `Usage: sluice [options]
+       sluice hooks <serve|test|log> [options]   (see: sluice hooks --help)
+
+Live-streaming media server: RTMP in; RTMP, HTTP-FLV and WebSocket-FLV out.
+
+Options:
+  -c, --config FILE   configuration file: SRS syntax (.conf) or Sluice YAML (.yaml/.yml);
+                      without it, the embedded defaults (RTMP 1935, HTTP 8080, API 1985)
+  -t, --test          check the configuration and exit (0 when valid)
+  -v, --version       print the version and exit
+  -h, --help          print this help and exit
+
+Environment variables override the file: SLUICE_<PATH> (e.g. SLUICE_LISTEN=1936) and SRS's own
+SRS_<DIRECTIVE> names (e.g. SRS_HTTP_API_LISTEN=1986). See docs/CONFIG.md.
+Stops gracefully on SIGINT or SIGTERM.`;
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'hooks') {
+    const { runHooksCommand } = await import('./cli/hooks-command.js');
+    return runHooksCommand(argv.slice(1));
+  }
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string', short: 'c' },
+      test: { type: 'boolean', short: 't' },
+      version: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return print(HELP);
+  if (values.version) return print(`sluice ${VERSION}`);
+
+  const loaded = await loadConfig({ file: values.config, env: process.env });
+  for (const warning of loaded.warnings) console.error(`warning: ${warning}`);
+  if (values.test) return print(`configuration ${loaded.source} is valid`);
+
+  const { config } = loaded;
+  const logger = createLogger(config.log_level);
+  logger.info({ version: VERSION, config: loaded.source }, 'sluice starting');
+  const server = await startSluice({ config, logger });
+  if (config.pid) await writeFile(config.pid, `${process.pid}\n`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'shutting down');
+      // A second signal, or a shutdown that hangs, ends the process at once.
+      process.once(signal, () => process.exit(1));
+      setTimeout(() => process.exit(1), 5000).unref();
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  if (config.pid) await rm(config.pid, { force: true });
+  logger.info('stopped');
+  return 0;
+}
+
+function print(text: string): number {
+  console.log(text);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ConfigError) console.error(`sluice: configuration error: ${error.message}`);
+    else if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) console.error(`sluice: ${error.message}\n\n${HELP}`);
+    else console.error('sluice: fatal:', error);
+    process.exit(error instanceof ConfigError ? 2 : 1);
+  },
+);

@@ -1,0 +1,78 @@
+import type { AudioTrackInfo, VideoTrackInfo } from '../media/frame.js';
+import { ProtocolError } from '../util/errors.js';
+import { parseAacConfig } from './aac.js';
+import { parseAv1Config } from './av1.js';
+import { parseAvcConfig } from './avc.js';
+import { parseHevcConfig } from './hevc.js';
+import { PacketType, readAudioTagHeader, readVideoTagHeader } from './inspect.js';
+import { parseOpusHead } from './opus.js';
+import { parseVp9Config } from './vp9.js';
+
+const VIDEO_CONFIG_PARSERS: Record<string, (record: Buffer) => VideoTrackInfo> = {
+  H264: parseAvcConfig,
+  HEVC: parseHevcConfig,
+  AV1: parseAv1Config,
+  VP9: parseVp9Config,
+};
+
+// Legacy SoundRate bits, and the formats whose rate is fixed whatever those bits say.
+const LEGACY_SOUND_RATES = [5512, 11025, 22050, 44100];
+const FIXED_SOUND_RATES: Record<number, number> = { 4: 16000, 5: 8000, 7: 8000, 8: 8000, 11: 16000, 13: 48000, 14: 8000 };
+const SOUND_FORMAT_EX_HEADER = 9;
+const SOUND_FORMAT_AAC = 10;
+
+/**
+ * Describes the video track from a sequence header's tag body (legacy or Enhanced RTMP).
+ * Returns undefined for garbage and for coded frames of codecs that have a sequence header;
+ * legacy codecs without one (H.263, VP6, ...) are named from any frame.
+ */
+export function describeVideoConfig(body: Buffer): VideoTrackInfo | undefined {
+  return undefinedOnProtocolError(() => {
+    const header = readVideoTagHeader(body);
+    if (header.codec === 'unknown') return undefined;
+    const enhanced = (body[0]! & 0x80) !== 0;
+    const parse = VIDEO_CONFIG_PARSERS[header.codec];
+    if (!enhanced && !parse) return { codec: header.codec };
+    if (header.packetType === PacketType.SequenceStart) {
+      return parse ? parse(body.subarray(header.payloadOffset)) : { codec: header.codec };
+    }
+    // An MPEG-2 TS style sequence start names the codec but carries no config record.
+    return header.sequenceHeader ? { codec: header.codec } : undefined;
+  });
+}
+
+/**
+ * Describes the audio track from a sequence header's tag body (legacy AAC or Enhanced RTMP).
+ * Legacy formats without a sequence header (MP3, G.711, ...) are described from any frame's
+ * SoundRate/SoundType bits. Returns undefined for garbage and for AAC/Enhanced coded frames.
+ */
+export function describeAudioConfig(body: Buffer): AudioTrackInfo | undefined {
+  return undefinedOnProtocolError(() => {
+    const header = readAudioTagHeader(body);
+    if (header.codec === 'unknown') return undefined;
+    const flags = body[0]!;
+    const soundFormat = flags >> 4;
+    if (soundFormat !== SOUND_FORMAT_AAC && soundFormat !== SOUND_FORMAT_EX_HEADER) {
+      return {
+        codec: header.codec,
+        sampleRate: FIXED_SOUND_RATES[soundFormat] ?? LEGACY_SOUND_RATES[(flags >> 2) & 3],
+        channels: (flags & 1) + 1,
+      };
+    }
+    if (header.packetType !== PacketType.SequenceStart) return undefined;
+    const payload = body.subarray(header.payloadOffset);
+    if (header.codec === 'AAC') return parseAacConfig(payload);
+    if (header.codec === 'Opus') return parseOpusHead(payload);
+    return { codec: header.codec };
+  });
+}
+
+// Bounds-checked parsers throw ProtocolError on garbage; the caller only wants "unknown".
+function undefinedOnProtocolError<T>(describe: () => T | undefined): T | undefined {
+  try {
+    return describe();
+  } catch (err) {
+    if (err instanceof ProtocolError) return undefined;
+    throw err;
+  }
+}

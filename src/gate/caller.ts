@@ -1,0 +1,112 @@
+import { AccessDenied } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
+import { HookTransportError, type HookAnswer } from './http/transport.js';
+import { webhookId } from './identity.js';
+import type { OutboxWorker } from './outbox-worker.js';
+import type { CallSender, OutgoingCall } from './sender.js';
+import type { DeliveryLog } from './store/deliveries.js';
+import type { OutboxStore } from './store/outbox.js';
+
+/** A dialect's reading of an answer to a gate call. */
+export type Verdict = { ok: true; rename?: string } | { ok: false; reason: string };
+
+export interface DecideOptions {
+  signer: string;
+  timeoutMs: number;
+  /** Allow when the receiver is unreachable or too slow (but not when it refuses). */
+  failOpen: boolean;
+  judge(answer: HookAnswer): Verdict;
+}
+
+export interface NotifyOptions {
+  /** Ordering key: the queue's messages are delivered one after another. */
+  queue: string;
+  signer: string;
+  timeoutMs: number;
+  maxAgeMs: number;
+}
+
+/**
+ * How dialects reach receivers: `decide` asks synchronously (gate calls, one URL after
+ * another, the first refusal wins); `notify` writes informational calls to the durable outbox
+ * and returns at once. Every call is recorded in the delivery log.
+ */
+export class HookCaller {
+  constructor(
+    private readonly sender: CallSender,
+    private readonly outbox: OutboxStore,
+    private readonly worker: OutboxWorker,
+    private readonly log: DeliveryLog,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Resolves when every call allowed (with the last rename, if any); throws AccessDenied otherwise. */
+  async decide(calls: OutgoingCall[], options: DecideOptions): Promise<{ rename?: string }> {
+    let rename: string | undefined;
+    for (const call of calls) {
+      const verdict = await this.ask(call, options);
+      if (verdict.rename !== undefined) rename = verdict.rename;
+    }
+    return rename === undefined ? {} : { rename };
+  }
+
+  private async ask(call: OutgoingCall, options: DecideOptions): Promise<{ rename?: string }> {
+    const id = webhookId();
+    const entry = { webhookId: id, event: call.event, dialect: call.dialect, method: call.method, url: call.url, attempt: 1 };
+    let answer: HookAnswer;
+    try {
+      answer = await this.sender.send(call, { webhookId: id, signer: options.signer, timeoutMs: options.timeoutMs });
+    } catch (error) {
+      if (!(error instanceof HookTransportError)) throw error;
+      const reason = `${call.event} ${call.url} ${error.message}`;
+      const outcome = options.failOpen ? 'failed-open' : 'refused';
+      this.log.record({ ...entry, at: this.now(), status: null, answer: '', latencyMs: error.latencyMs, outcome, detail: reason });
+      if (!options.failOpen) {
+        this.logger.warn({ event: call.event, url: call.url }, `refused: ${reason}`);
+        throw new AccessDenied(reason, { cause: error });
+      }
+      this.logger.warn({ event: call.event, url: call.url }, `allowed (fail_open): ${reason}`);
+      return {};
+    }
+    const verdict = options.judge(answer);
+    const detail = verdict.ok ? '' : `${call.event} ${call.url} ${verdict.reason}`;
+    this.log.record({
+      ...entry,
+      at: this.now(),
+      status: answer.status,
+      answer: answer.body,
+      latencyMs: answer.latencyMs,
+      outcome: verdict.ok ? 'allowed' : 'refused',
+      detail,
+    });
+    if (!verdict.ok) {
+      this.logger.info({ event: call.event, url: call.url, status: answer.status }, `refused: ${detail}`);
+      throw new AccessDenied(detail);
+    }
+    this.logger.debug({ event: call.event, url: call.url, latencyMs: answer.latencyMs }, 'allowed');
+    return verdict.rename === undefined ? {} : { rename: verdict.rename };
+  }
+
+  /** Writes the calls to the outbox (durably, before returning) and wakes the delivery worker. */
+  notify(calls: OutgoingCall[], options: NotifyOptions): void {
+    const createdAt = this.now();
+    for (const call of calls) {
+      this.outbox.add({
+        id: webhookId(),
+        queue: options.queue,
+        event: call.event,
+        dialect: call.dialect,
+        signer: options.signer,
+        method: call.method,
+        url: call.url,
+        contentType: call.contentType,
+        body: call.body,
+        timeoutMs: options.timeoutMs,
+        createdAt,
+        expiresAt: createdAt + options.maxAgeMs,
+      });
+    }
+    if (calls.length > 0) this.worker.poke();
+  }
+}

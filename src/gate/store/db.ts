@@ -1,0 +1,56 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type Db = Database.Database;
+
+/**
+ * Opens (creating if needed) the SQLite file that keeps the callback outbox and the delivery log.
+ * WAL lets the CLI read the log while the server writes; `synchronous = NORMAL` keeps each
+ * enqueue a cheap fsync-free write that still survives a process crash.
+ */
+export function openHookDb(path: string, options: { readonly?: boolean } = {}): Db {
+  if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  if (options.readonly) return db;
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 2000');
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS outbox (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      id TEXT NOT NULL UNIQUE,
+      queue TEXT NOT NULL,
+      event TEXT NOT NULL,
+      dialect TEXT NOT NULL,
+      signer TEXT NOT NULL,
+      method TEXT NOT NULL,
+      url TEXT NOT NULL,
+      content_type TEXT NOT NULL,
+      body TEXT NOT NULL,
+      timeout_ms INTEGER NOT NULL,
+      created_at INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      next_at INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS outbox_queue ON outbox (queue, seq);
+    CREATE TABLE IF NOT EXISTS deliveries (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      at INTEGER NOT NULL,
+      webhook_id TEXT NOT NULL,
+      event TEXT NOT NULL,
+      dialect TEXT NOT NULL,
+      method TEXT NOT NULL,
+      url TEXT NOT NULL,
+      status INTEGER,
+      answer TEXT NOT NULL,
+      latency_ms REAL NOT NULL,
+      attempt INTEGER NOT NULL,
+      outcome TEXT NOT NULL,
+      detail TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS deliveries_event ON deliveries (event, seq);
+  `);
+  return db;
+}

@@ -1,0 +1,118 @@
+import type { Db } from './db.js';
+
+/** An informational call waiting to be delivered. */
+export interface OutboxMessage {
+  /** Stable id: the `webhook-id` header of every attempt, for the receiver's de-duplication. */
+  id: string;
+  /** Messages of one queue (a session, in one dialect) are delivered strictly in order. */
+  queue: string;
+  event: string;
+  dialect: string;
+  /** Names the secret that signs the message at each attempt (dialect and vhost). */
+  signer: string;
+  method: 'GET' | 'POST';
+  url: string;
+  contentType: string;
+  body: string;
+  timeoutMs: number;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface PendingMessage extends OutboxMessage {
+  seq: number;
+  attempts: number;
+  nextAt: number;
+}
+
+interface Row {
+  seq: number;
+  id: string;
+  queue: string;
+  event: string;
+  dialect: string;
+  signer: string;
+  method: 'GET' | 'POST';
+  url: string;
+  content_type: string;
+  body: string;
+  timeout_ms: number;
+  created_at: number;
+  expires_at: number;
+  attempts: number;
+  next_at: number;
+}
+
+// The first message of each queue: only it may be sent, so a queue never overtakes itself.
+const HEADS = 'SELECT o.* FROM (SELECT MIN(seq) AS seq FROM outbox GROUP BY queue) h JOIN outbox o ON o.seq = h.seq';
+
+/** The durable queue of informational calls, in the hook database. */
+export class OutboxStore {
+  private readonly insert;
+  private readonly dueHeads;
+  private readonly nextDue;
+  private readonly remove;
+  private readonly retry;
+  private readonly count;
+
+  constructor(db: Db) {
+    this.insert = db.prepare(
+      `INSERT INTO outbox (id, queue, event, dialect, signer, method, url, content_type, body, timeout_ms, created_at, expires_at, next_at)
+       VALUES (@id, @queue, @event, @dialect, @signer, @method, @url, @contentType, @body, @timeoutMs, @createdAt, @expiresAt, @createdAt)`,
+    );
+    this.dueHeads = db.prepare(`${HEADS} WHERE o.next_at <= ? ORDER BY o.seq LIMIT ?`);
+    this.nextDue = db.prepare(`SELECT MIN(o.next_at) AS at FROM (${HEADS}) o`);
+    this.remove = db.prepare('DELETE FROM outbox WHERE seq = ?');
+    this.retry = db.prepare('UPDATE outbox SET attempts = attempts + 1, next_at = ? WHERE seq = ?');
+    this.count = db.prepare('SELECT COUNT(*) AS n FROM outbox');
+  }
+
+  add(message: OutboxMessage): void {
+    this.insert.run(message);
+  }
+
+  /** Queue heads whose time has come, oldest first. */
+  due(now: number, limit: number): PendingMessage[] {
+    return (this.dueHeads.all(now, limit) as Row[]).map(fromRow);
+  }
+
+  /** When the next queue head becomes due, or undefined when the outbox is empty. */
+  nextDueAt(): number | undefined {
+    const row = this.nextDue.get() as { at: number | null };
+    return row.at ?? undefined;
+  }
+
+  /** Delivered, refused for good, or expired: the message leaves the outbox. */
+  done(seq: number): void {
+    this.remove.run(seq);
+  }
+
+  /** One more failed attempt; try again at `nextAt`. */
+  postpone(seq: number, nextAt: number): void {
+    this.retry.run(nextAt, seq);
+  }
+
+  size(): number {
+    return (this.count.get() as { n: number }).n;
+  }
+}
+
+function fromRow(row: Row): PendingMessage {
+  return {
+    seq: row.seq,
+    id: row.id,
+    queue: row.queue,
+    event: row.event,
+    dialect: row.dialect,
+    signer: row.signer,
+    method: row.method,
+    url: row.url,
+    contentType: row.content_type,
+    body: row.body,
+    timeoutMs: row.timeout_ms,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    attempts: row.attempts,
+    nextAt: row.next_at,
+  };
+}

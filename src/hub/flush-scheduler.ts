@@ -1,0 +1,42 @@
+import type { Reader } from './reader.js';
+
+/**
+ * Batches writes: readers with queued frames are flushed together, either right after the
+ * current burst of input (window 0) or once per merged-write window. Fewer, larger writes per
+ * player are what keeps fan-out cheap: the kernel's per-write cost dominates.
+ */
+export class FlushScheduler {
+  private readonly dirty = new Set<Reader>();
+  private scheduled: NodeJS.Immediate | NodeJS.Timeout | undefined;
+
+  constructor(private readonly windowMs: number) {}
+
+  mark(reader: Reader): void {
+    this.dirty.add(reader);
+    if (this.scheduled) return;
+    this.scheduled =
+      this.windowMs > 0 ? setTimeout(this.flushNow, this.windowMs) : setImmediate(this.flushNow);
+  }
+
+  forget(reader: Reader): void {
+    this.dirty.delete(reader);
+  }
+
+  readonly flushNow = (): void => {
+    this.cancel();
+    for (const reader of this.dirty) reader.flush();
+    this.dirty.clear();
+  };
+
+  stop(): void {
+    this.cancel();
+    this.dirty.clear();
+  }
+
+  private cancel(): void {
+    if (this.scheduled === undefined) return;
+    if (this.windowMs > 0) clearTimeout(this.scheduled as NodeJS.Timeout);
+    else clearImmediate(this.scheduled as NodeJS.Immediate);
+    this.scheduled = undefined;
+  }
+}

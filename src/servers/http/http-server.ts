@@ -1,0 +1,81 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Endpoint } from '../../config/schema.js';
+import type { Logger } from '../../util/logger.js';
+import { closeServer, listen } from '../listen.js';
+
+/** A route answers a request it recognises and returns true; false passes it on. */
+export type HttpRoute = (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean> | boolean;
+export type UpgradeRoute = (request: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => Promise<boolean> | boolean;
+
+/** The HTTP listener: tries each route in order, answers 404 when none takes the request. */
+export class HttpServer {
+  private readonly server: Server;
+
+  constructor(
+    private readonly name: string,
+    private readonly routes: HttpRoute[],
+    private readonly upgradeRoutes: UpgradeRoute[],
+    private readonly logger: Logger,
+  ) {
+    this.server = createServer((request, response) => void this.dispatch(request, response));
+    this.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => void this.dispatchUpgrade(request, socket, head));
+    this.server.on('clientError', (error, socket) => {
+      this.logger.debug({ err: error.message }, `${name}: bad request`);
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    });
+  }
+
+  async start(endpoint: Endpoint): Promise<number> {
+    const port = await listen(this.server, endpoint);
+    this.logger.info({ address: `${endpoint.host}:${port}` }, `${this.name} listening`);
+    return port;
+  }
+
+  async stop(): Promise<void> {
+    const closing = closeServer(this.server);
+    this.server.closeAllConnections();
+    await closing;
+  }
+
+  private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    try {
+      const url = requestUrl(request);
+      for (const route of this.routes) {
+        if (await route(request, response, url)) return;
+      }
+      sendText(response, 404, 'not found');
+    } catch (error) {
+      this.logger.error({ err: error, url: request.url }, `${this.name}: request failed`);
+      if (!response.headersSent) sendText(response, 500, 'internal error');
+      else response.destroy();
+    }
+  }
+
+  private async dispatchUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    try {
+      const url = requestUrl(request);
+      for (const route of this.upgradeRoutes) {
+        if (await route(request, socket, head, url)) return;
+      }
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    } catch (error) {
+      this.logger.error({ err: error, url: request.url }, `${this.name}: upgrade failed`);
+      socket.destroy();
+    }
+  }
+}
+
+function requestUrl(request: IncomingMessage): URL {
+  return new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
+}
+
+export function sendText(response: ServerResponse, status: number, text: string): void {
+  response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Access-Control-Allow-Origin': '*' });
+  response.end(`${text}\n`);
+}
+
+export function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*' });
+  response.end(JSON.stringify(body));
+}

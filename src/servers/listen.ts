@@ -1,0 +1,18 @@
+import type { Server } from 'node:net';
+import type { Endpoint } from '../config/schema.js';
+
+/** Starts listening and resolves with the bound port (useful when the configured port is 0). */
+export function listen(server: Server, endpoint: Endpoint): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(endpoint.port, endpoint.host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : endpoint.port);
+    });
+  });
+}
+
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}

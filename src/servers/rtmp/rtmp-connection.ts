@@ -1,0 +1,125 @@
+import type { Socket } from 'node:net';
+import { ChunkReader } from '../../protocols/rtmp/chunk-reader.js';
+import { encodeMessage } from '../../protocols/rtmp/chunk-writer.js';
+import { ServerHandshake } from '../../protocols/rtmp/handshake.js';
+import { acknowledgement, setChunkSize, type RtmpMessage } from '../../protocols/rtmp/messages.js';
+
+export interface ConnectionLimits {
+  maxMessageSize: number;
+  handshakeTimeoutMs: number;
+}
+
+/** What the session does with each message; a returned promise holds later messages back. */
+export type MessageHandler = (message: RtmpMessage) => void | Promise<void>;
+
+const MAX_CHUNK_STREAMS = 64;
+// Our acknowledgement window until the client announces its own (what SRS uses).
+const DEFAULT_ACK_WINDOW = 2_500_000;
+
+/**
+ * The RTMP transport of one client: handshake, chunk stream in both directions, acknowledgements,
+ * and in-order handling of messages (a command that waits for the gate holds the ones after it).
+ */
+export class RtmpConnection {
+  private handshake: ServerHandshake | undefined = new ServerHandshake();
+  private readonly reader: ChunkReader;
+  private outChunkSize = 128;
+  private ackWindow = DEFAULT_ACK_WINDOW;
+  private lastAckAt = 0;
+  private readonly backlog: RtmpMessage[] = [];
+  private busy = false;
+  private closed = false;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly socket: Socket,
+    limits: ConnectionLimits,
+    private readonly handle: MessageHandler,
+    private readonly fail: (error: unknown) => void,
+  ) {
+    this.reader = new ChunkReader({ maxMessageSize: limits.maxMessageSize, maxChunkStreams: MAX_CHUNK_STREAMS });
+    this.handshakeTimer = setTimeout(
+      () => this.fail(new Error(`no RTMP connect within ${limits.handshakeTimeoutMs} ms`)),
+      limits.handshakeTimeoutMs,
+    );
+    socket.on('data', (data: Buffer) => this.receive(data));
+  }
+
+  /** The client completed `connect`: the handshake deadline no longer applies. */
+  connected(): void {
+    clearTimeout(this.handshakeTimer);
+  }
+
+  get chunkSize(): number {
+    return this.outChunkSize;
+  }
+
+  send(message: RtmpMessage): void {
+    if (this.closed) return;
+    this.socket.write(encodeMessage(message, this.outChunkSize));
+  }
+
+  /** Announces and starts using a larger outgoing chunk size. */
+  useChunkSize(size: number): void {
+    this.send(setChunkSize(size));
+    this.outChunkSize = size;
+  }
+
+  setAckWindow(size: number): void {
+    if (size > 0) this.ackWindow = size;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.handshakeTimer);
+    this.backlog.length = 0;
+    this.socket.end();
+    // A client that never reads its last bytes must not keep the socket open.
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  private receive(data: Buffer): void {
+    if (this.closed) return;
+    try {
+      if (this.handshake) {
+        const step = this.handshake.feed(data);
+        if (step.reply) this.socket.write(step.reply);
+        if (!step.done) return;
+        this.handshake = undefined;
+        data = step.rest;
+        if (data.length === 0) return;
+      }
+      this.reader.push(data, (message) => this.backlog.push(message));
+      this.acknowledge();
+      this.drain();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private acknowledge(): void {
+    const received = this.reader.bytesReceived;
+    if (received - this.lastAckAt < this.ackWindow) return;
+    this.lastAckAt = received;
+    this.send(acknowledgement(received >>> 0));
+  }
+
+  /** Handles queued messages in order; pauses while a handler's promise is pending. */
+  private drain(): void {
+    while (!this.busy && !this.closed && this.backlog.length > 0) {
+      const message = this.backlog.shift()!;
+      const pending = this.handle(message);
+      if (pending) {
+        this.busy = true;
+        pending.then(
+          () => {
+            this.busy = false;
+            this.drain();
+          },
+          (error: unknown) => this.fail(error),
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,351 @@
+import type { Socket } from 'node:net';
+import { describeAudioConfig, describeVideoConfig } from '../../codecs/describe.js';
+import type { Publisher, Stream } from '../../hub/stream.js';
+import { Reader } from '../../hub/reader.js';
+import {
+  MessageType,
+  UserControlEvent,
+  commandMessage,
+  dataMessage,
+  decodeCommand,
+  decodeUserControl,
+  onStatus,
+  pingResponse,
+  setPeerBandwidth,
+  streamBegin,
+  windowAckSize,
+  type Command,
+  type RtmpMessage,
+} from '../../protocols/rtmp/messages.js';
+import { AccessDenied, ProtocolError } from '../../util/errors.js';
+import type { ServerContext } from '../context.js';
+import { SessionInfo, clientIp } from '../session-info.js';
+import { RtmpConnection } from './rtmp-connection.js';
+import { SocketSink, frameFromMessage, rtmpOutput } from './rtmp-media.js';
+import { queryValue, resolveVhost, splitQuery, tcUrlHost } from './stream-url.js';
+
+const WINDOW_ACK_SIZE = 2_500_000;
+const MEDIA_STREAM_ID = 1;
+
+/** One RTMP client: its commands, and its publish or play once the gate has admitted it. */
+export class RtmpSession implements Publisher {
+  readonly protocol = 'rtmp';
+  private readonly connection: RtmpConnection;
+  private info: SessionInfo | undefined;
+  private publishing: Stream | undefined;
+  private playing: { stream: Stream; reader: Reader } | undefined;
+  private ended = false;
+  private readonly startedAt = Date.now();
+
+  constructor(
+    socket: Socket,
+    private readonly ctx: ServerContext,
+    private readonly admitted: boolean,
+    private readonly onEnd: (session: RtmpSession) => void,
+  ) {
+    const { config } = ctx;
+    this.connection = new RtmpConnection(
+      socket,
+      { maxMessageSize: config.max_message_size, handshakeTimeoutMs: config.handshake_timeout * 1000 },
+      (message) => this.handle(message),
+      (error) => this.fail(error),
+    );
+    socket.on('close', () => this.end('connection closed'));
+    socket.on('error', (error) => this.end(`socket error: ${error.message}`));
+  }
+
+  get id(): string {
+    return this.info?.id ?? '-';
+  }
+
+  get session(): SessionInfo | undefined {
+    return this.info;
+  }
+
+  /** Ends the session from outside (shutdown, slow player, gate update refused). */
+  close(reason: string): void {
+    this.end(reason);
+  }
+
+  private get socket(): Socket {
+    return this.connection.socket;
+  }
+
+  private handle(message: RtmpMessage): void | Promise<void> {
+    switch (message.type) {
+      case MessageType.Audio:
+      case MessageType.Video:
+      case MessageType.DataAmf0:
+      case MessageType.DataAmf3:
+        return this.ingest(message);
+      case MessageType.CommandAmf0:
+      case MessageType.CommandAmf3:
+        return this.command(decodeCommand(message), message.streamId);
+      case MessageType.WindowAckSize:
+        if (message.payload.length >= 4) this.connection.setAckWindow(message.payload.readUInt32BE(0));
+        return;
+      case MessageType.UserControl: {
+        const control = decodeUserControl(message.payload);
+        if (control.event === UserControlEvent.PingRequest) this.connection.send(pingResponse(control.value));
+        return;
+      }
+      default:
+        return; // chunk size, abort, acknowledgement, peer bandwidth: handled by the transport or not needed
+    }
+  }
+
+  private ingest(message: RtmpMessage): void {
+    const stream = this.publishing;
+    if (!stream) return;
+    const frame = frameFromMessage(message);
+    if (!frame) return;
+    if (frame.sequenceHeader) this.describeTrack(stream, frame.kind, frame.body);
+    stream.push(frame);
+  }
+
+  private describeTrack(stream: Stream, kind: string, body: Buffer): void {
+    if (kind === 'video') stream.videoTrack = describeVideoConfig(body) ?? stream.videoTrack;
+    if (kind === 'audio') stream.audioTrack = describeAudioConfig(body) ?? stream.audioTrack;
+  }
+
+  private command(command: Command, streamId: number): void | Promise<void> {
+    switch (command.name) {
+      case 'connect':
+        return this.connect(command);
+      case 'createStream':
+        return this.reply(command, null, MEDIA_STREAM_ID);
+      case 'releaseStream':
+      case 'getStreamLength':
+        return this.reply(command, null, 0);
+      case 'FCPublish':
+        return this.reply(command, null);
+      case 'publish':
+        return this.publish(command, streamId);
+      case 'play':
+        return this.play(command, streamId);
+      case 'FCUnpublish':
+      case 'deleteStream':
+      case 'closeStream':
+        return this.stopMedia(command.name);
+      case 'receiveAudio':
+      case 'receiveVideo':
+        return this.setReceive(command);
+      case 'pause':
+        return this.pause(command, streamId);
+      default:
+        return; // unknown commands (onBWDone answers, _checkbw, ...) are ignored, as other servers do
+    }
+  }
+
+  private reply(command: Command, commandObject: unknown, ...args: unknown[]): void {
+    if (command.transactionId === 0) return;
+    this.connection.send(commandMessage(0, '_result', command.transactionId, commandObject, ...args));
+  }
+
+  private async connect(command: Command): Promise<void> {
+    if (this.info) throw new ProtocolError('second connect command on one connection');
+    const props = (command.commandObject ?? {}) as Record<string, unknown>;
+    const text = (key: string): string => (typeof props[key] === 'string' ? (props[key] as string) : '');
+    const { name: app, param: appParam } = splitQuery(text('app').replace(/\/+$/, ''));
+    const tcUrl = text('tcUrl');
+    const info = new SessionInfo(
+      {
+        protocol: 'rtmp',
+        ip: clientIp(this.socket.remoteAddress),
+        vhost: resolveVhost(this.ctx.config, [queryValue(appParam, 'vhost'), tcUrlHost(tcUrl)]),
+        app,
+        param: appParam,
+        tcUrl,
+        pageUrl: text('pageUrl'),
+        swfUrl: text('swfUrl'),
+        flashVer: text('flashVer'),
+        requestUrl: tcUrl,
+      },
+      {
+        bytesSent: () => this.socket.bytesWritten,
+        bytesReceived: () => this.socket.bytesRead,
+        terminate: (reason) => this.end(reason),
+      },
+    );
+    this.info = info;
+    if (!this.admitted) {
+      const limit = this.ctx.config.max_connections;
+      return this.refuseConnect(command, `server full: max_connections ${limit} reached`);
+    }
+    try {
+      await this.ctx.gate.connect(info);
+    } catch (error) {
+      if (!(error instanceof AccessDenied)) throw error;
+      return this.refuseConnect(command, error.reason);
+    }
+    this.connection.connected();
+    this.connection.send(windowAckSize(WINDOW_ACK_SIZE));
+    this.connection.send(setPeerBandwidth(WINDOW_ACK_SIZE, 2));
+    this.connection.useChunkSize(this.ctx.config.vhosts[info.vhost]?.chunk_size ?? this.ctx.config.chunk_size);
+    const objectEncoding = typeof props.objectEncoding === 'number' ? props.objectEncoding : 0;
+    this.reply(
+      command,
+      { fmsVer: 'FMS/3,5,3,888', capabilities: 127, mode: 1 },
+      {
+        level: 'status',
+        code: 'NetConnection.Connect.Success',
+        description: 'Connection succeeded.',
+        objectEncoding,
+      },
+    );
+  }
+
+  private refuseConnect(command: Command, reason: string): void {
+    this.ctx.logger.warn({ client: this.id, ip: this.info?.ip, reason }, 'rtmp connect refused');
+    this.connection.send(
+      commandMessage(0, '_error', command.transactionId, null, {
+        level: 'error',
+        code: 'NetConnection.Connect.Rejected',
+        description: reason,
+      }),
+    );
+    this.end(reason);
+  }
+
+  /** Fills in the stream name and query of a publish/play command, then asks the gate. */
+  private async admit(command: Command, action: 'publish' | 'play'): Promise<SessionInfo | undefined> {
+    const info = this.info;
+    if (!info) throw new ProtocolError(`${action} before connect`);
+    if (this.publishing || this.playing) throw new ProtocolError(`${action} on a session that is already streaming`);
+    const requested = typeof command.args[0] === 'string' ? command.args[0] : '';
+    const { name, param } = splitQuery(requested);
+    info.stream = name;
+    info.param = param || info.param;
+    info.vhost = resolveVhost(this.ctx.config, [queryValue(info.param, 'vhost'), info.vhost]);
+    info.requestUrl = `${info.tcUrl}/${requested}`;
+    try {
+      const admission = await (action === 'publish' ? this.ctx.gate.publish(info) : this.ctx.gate.play(info));
+      if (this.ended) {
+        // The client left while the gate was deciding: close what the gate just opened.
+        if (action === 'publish') this.ctx.gate.unpublished(info);
+        else this.ctx.gate.stopped(info);
+        return undefined;
+      }
+      if (admission.stream) info.stream = admission.stream;
+      return info;
+    } catch (error) {
+      if (!(error instanceof AccessDenied)) throw error;
+      this.ctx.logger.warn({ client: info.id, ip: info.ip, stream: info.path, action, reason: error.reason }, `rtmp ${action} refused`);
+      return undefined;
+    }
+  }
+
+  private async publish(command: Command, streamId: number): Promise<void> {
+    const status = (level: 'status' | 'error', code: string, description: string): void =>
+      this.connection.send(onStatus(streamId, level, code, description));
+    const info = await this.admit(command, 'publish');
+    if (!info) {
+      status('error', 'NetStream.Publish.Rejected', 'publish refused');
+      return this.end('publish refused');
+    }
+    const stream = this.ctx.hub.acquire(info.vhost, info.app, info.stream);
+    if (!stream.attachPublisher(this)) {
+      status('error', 'NetStream.Publish.BadName', `stream ${info.path} is already publishing`);
+      this.ctx.gate.unpublished(info);
+      return this.end('stream busy');
+    }
+    this.publishing = stream;
+    status('status', 'NetStream.Publish.Start', `Started publishing stream ${info.stream}.`);
+    this.ctx.logger.info({ client: info.id, ip: info.ip, protocol: 'rtmp', stream: info.path, param: info.param }, 'publish start');
+  }
+
+  private async play(command: Command, streamId: number): Promise<void> {
+    const [, start, duration, reset] = command.args;
+    if (this.info) {
+      this.info.playOptions = {
+        start: typeof start === 'number' ? start : -2,
+        duration: typeof duration === 'number' ? duration : -1,
+        reset: reset !== false,
+      };
+    }
+    const info = await this.admit(command, 'play');
+    if (!info) {
+      this.connection.send(onStatus(streamId, 'error', 'NetStream.Play.Failed', 'play refused'));
+      return this.end('play refused');
+    }
+    const id = streamId || MEDIA_STREAM_ID;
+    this.connection.send(streamBegin(id));
+    this.connection.send(onStatus(id, 'status', 'NetStream.Play.Reset', `Playing and resetting ${info.stream}.`));
+    this.connection.send(onStatus(id, 'status', 'NetStream.Play.Start', `Started playing ${info.stream}.`));
+    this.connection.send(dataMessage(id, '|RtmpSampleAccess', true, true));
+    const output = rtmpOutput(this.connection.chunkSize, id);
+    const reader = new Reader(info.id, new SocketSink(this.socket, (reason) => this.end(reason)), output);
+    const stream = this.ctx.hub.acquire(info.vhost, info.app, info.stream);
+    this.playing = { stream, reader };
+    stream.addReader(reader);
+    this.ctx.logger.info({ client: info.id, ip: info.ip, protocol: 'rtmp', stream: info.path, param: info.param }, 'play start');
+  }
+
+  private setReceive(command: Command): void {
+    const enabled = command.args[0] !== false;
+    const reader = this.playing?.reader;
+    if (!reader) return;
+    if (command.name === 'receiveAudio') reader.audioEnabled = enabled;
+    else reader.videoEnabled = enabled;
+  }
+
+  private pause(command: Command, streamId: number): void {
+    const playing = this.playing;
+    if (!playing) return;
+    const paused = command.args[0] !== false;
+    if (paused) {
+      playing.stream.removeReader(playing.reader);
+      this.connection.send(onStatus(streamId, 'status', 'NetStream.Pause.Notify', 'Paused.'));
+    } else {
+      playing.reader.resync();
+      playing.stream.addReader(playing.reader);
+      this.connection.send(onStatus(streamId, 'status', 'NetStream.Unpause.Notify', 'Unpaused.'));
+    }
+  }
+
+  /** Ends the publish or play but keeps the connection (deleteStream, FCUnpublish). */
+  private stopMedia(reason: string): void {
+    const info = this.info;
+    if (this.publishing && info) {
+      this.publishing.detachPublisher(this);
+      this.publishing = undefined;
+      this.ctx.gate.unpublished(info);
+      this.ctx.logger.info({ client: info.id, stream: info.path, reason }, 'publish stop');
+    }
+    if (this.playing && info) {
+      this.playing.stream.removeReader(this.playing.reader);
+      this.playing = undefined;
+      this.ctx.gate.stopped(info);
+    }
+  }
+
+  private fail(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    const level = error instanceof ProtocolError || !(error instanceof Error) ? 'warn' : 'error';
+    this.ctx.logger[level]({ client: this.id, ip: clientIp(this.socket.remoteAddress), err: message }, 'rtmp client error, closing');
+    this.end(message);
+  }
+
+  private end(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.stopMedia(reason);
+    this.connection.close();
+    const info = this.info;
+    if (info) this.ctx.gate.closed(info);
+    this.ctx.logger.info(
+      {
+        client: this.id,
+        ip: info?.ip ?? clientIp(this.socket.remoteAddress),
+        protocol: 'rtmp',
+        stream: info?.stream ? info.path : undefined,
+        sent: this.socket.bytesWritten,
+        received: this.socket.bytesRead,
+        duration_ms: Date.now() - this.startedAt,
+        reason,
+      },
+      'session end',
+    );
+    this.onEnd(this);
+  }
+}

@@ -1,0 +1,164 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { z } from 'zod';
+import fc from 'fast-check';
+import { fromSrs } from '../../../src/config/from-srs.js';
+import { parseConfigText } from '../../../src/config/load.js';
+import { configSchema, DEFAULT_VHOST } from '../../../src/config/schema.js';
+import { parseSrsConf } from '../../../src/config/srs-conf.js';
+import { ConfigError } from '../../../src/util/errors.js';
+
+const conf = (text: string) => parseConfigText(text, 'conf', 'srs.conf');
+
+const throwsAt = (text: string, where: string, message: RegExp) =>
+  assert.throws(
+    () => conf(text),
+    (e: unknown) => e instanceof ConfigError && e.where === where && message.test(e.message),
+  );
+
+test('an empty file is the defaults', () => {
+  assert.deepEqual(conf('').config, configSchema.parse({}));
+});
+
+test('on/off, numbers, strings, endpoints and lists', () => {
+  const { config, warnings } = conf(`
+    listen 1935 127.0.0.1:1936;
+    max_connections 50;
+    daemon on;
+    pid "./my pid";
+    http_api { enabled off; listen 127.0.0.1:1985; }
+    vhost __defaultVhost__ {
+      play { gop_cache no; queue_length 2.5; mw_latency 350; }
+      http_remux { enabled yes; mount [app]/[stream].flv; }
+    }
+  `);
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(config.listen, [{ host: '0.0.0.0', port: 1935 }, { host: '127.0.0.1', port: 1936 }]);
+  assert.equal(config.max_connections, 50);
+  assert.equal(config.daemon, true);
+  assert.equal(config.pid, './my pid');
+  assert.deepEqual(config.http_api, { enabled: false, listen: { host: '127.0.0.1', port: 1985 } });
+  const vhost = config.vhosts[DEFAULT_VHOST]!;
+  assert.deepEqual(vhost.play, { gop_cache: false, gop_cache_max_frames: 2500, queue_length: 2.5, mw_latency: 350 });
+  assert.deepEqual(vhost.http_remux, { enabled: true, mount: '[app]/[stream].flv' });
+});
+
+test('several vhosts, and the default vhost is always there', () => {
+  const { config } = conf('vhost live.example.com { play { gop_cache off; } }\nvhost other { enabled off; }');
+  assert.deepEqual(Object.keys(config.vhosts).sort(), [DEFAULT_VHOST, 'live.example.com', 'other']);
+  assert.equal(config.vhosts['live.example.com']!.play.gop_cache, false);
+  assert.equal(config.vhosts.other!.enabled, false);
+});
+
+test('srs_log_level maps SRS levels to ours', () => {
+  const level = (srs: string) => conf(`srs_log_level ${srs};`).config.log_level;
+  assert.deepEqual(['verbose', 'info', 'trace', 'warn', 'error'].map(level), ['trace', 'debug', 'info', 'warn', 'error']);
+  assert.equal(conf('srs_log_level_v2 WARN;').config.log_level, 'warn');
+  assert.equal(conf('log_level debug;').config.log_level, 'debug');
+});
+
+test('unknown directives: one warning each with file, line and full path, then ignored', () => {
+  const { config, warnings } = conf(
+    [
+      'daemon off;',
+      'srs_log_tank console;',
+      'srs_log_file ./objs/srs.log;',
+      'ff_log_dir ./objs;',
+      'vhost __defaultVhost__ {',
+      '  hls_like {',
+      '    enabled on;',
+      '    nested { deeper 1; }',
+      '  }',
+      '  play { gop_cache on; tcp_nodelay on; }',
+      '}',
+    ].join('\n'),
+  );
+  assert.deepEqual(warnings, [
+    'srs.conf:2 srs_log_tank: unknown directive, ignored',
+    'srs.conf:3 srs_log_file: unknown directive, ignored',
+    'srs.conf:4 ff_log_dir: unknown directive, ignored',
+    'srs.conf:6 vhost.__defaultVhost__.hls_like: unknown directive, ignored',
+    'srs.conf:10 vhost.__defaultVhost__.play.tcp_nodelay: unknown directive, ignored',
+  ]);
+  assert.deepEqual(config, configSchema.parse({}));
+});
+
+test('wrong values are ConfigErrors naming file, line and directive', () => {
+  throwsAt('daemon off;\nmax_connections abc;', 'srs.conf:2 max_connections', /Expected number.*"abc"/);
+  throwsAt('listen 99999;', 'srs.conf:1 listen', /port or host:port/);
+  throwsAt('listen 1935 abc:x;', 'srs.conf:1 listen', /"abc:x"/);
+  throwsAt('vhost v {\n  play {\n    gop_cache maybe;\n  }\n}', 'srs.conf:3 vhost.v.play.gop_cache', /Expected boolean.*"maybe"/);
+  throwsAt('max_connections 0;', 'srs.conf:1 max_connections', /greater than or equal to 1/);
+  throwsAt('srs_log_level loud;', 'srs.conf:1 srs_log_level', /trace/);
+  // A forgotten ";" runs into the next line: the value gets too many words.
+  throwsAt('max_connections 10\npid x;', 'srs.conf:1 max_connections', /Expected number, received array/);
+});
+
+test('every problem is reported, the first one in `where`', () => {
+  assert.throws(
+    () => conf('max_connections abc;\ndaemon maybe;'),
+    (e: unknown) => e instanceof ConfigError && e.where === 'srs.conf:1 max_connections' && /also srs\.conf:2 daemon/.test(e.message),
+  );
+});
+
+test('blocks and values in the wrong form', () => {
+  throwsAt('http_api on;', 'srs.conf:1 http_api', /expected a block/);
+  throwsAt('http_api x { }', 'srs.conf:1 http_api', /without arguments/);
+  throwsAt('max_connections { }', 'srs.conf:1 max_connections', /not a block/);
+  throwsAt('pid;', 'srs.conf:1 pid', /missing value/);
+  throwsAt('vhost { }', 'srs.conf:1 vhost', /vhost NAME/);
+  throwsAt('vhost a b { }', 'srs.conf:1 vhost', /vhost NAME/);
+  throwsAt('vhost a;', 'srs.conf:1 vhost', /vhost NAME/);
+});
+
+test('a directive given twice is an error naming both places', () => {
+  throwsAt('pid a;\npid b;', 'srs.conf:2 pid', /already set at srs\.conf:1 pid/);
+  throwsAt('vhost a { }\nvhost a { }', 'srs.conf:2 vhost', /already set at srs\.conf:1 vhost/);
+  throwsAt('srs_log_level info;\nlog_level info;', 'srs.conf:2 log_level', /already set/);
+});
+
+test('a vhost may be named __proto__ without touching prototypes', () => {
+  const { config } = conf('vhost __proto__ { enabled off; }');
+  assert.equal(Object.getPrototypeOf(config.vhosts), Object.prototype);
+});
+
+test('translation follows the schema: a new block needs no code', () => {
+  const schema = z.object({
+    vhosts: z.record(
+      z.string(),
+      z.object({
+        hooks: z.object({
+          enabled: z.boolean().default(false),
+          on_publish: z.array(z.string()).default([]),
+          timeout: z.union([z.number(), z.string()]).optional(),
+          mode: z.enum(['a', 'b']).optional(),
+        }),
+      }),
+    ),
+  });
+  const text = 'vhost x { hooks { enabled on; on_publish http://a http://b; timeout 5; mode b; } }\nvhost y { hooks { on_publish http://c; timeout 2s; } }';
+  const { input, warnings } = fromSrs(parseSrsConf(text, 't.conf'), schema);
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(input, {
+    vhosts: {
+      x: { hooks: { enabled: true, on_publish: ['http://a', 'http://b'], timeout: 5, mode: 'b' } },
+      y: { hooks: { on_publish: ['http://c'], timeout: '2s' } },
+    },
+  });
+});
+
+test('property: any text loads or fails with a ConfigError', () => {
+  const word = fc.constantFrom('listen', 'vhost', 'play', 'gop_cache', 'http_api', 'max_connections', 'srs_log_level', 'on', 'x', '99999', '1935', '1.5');
+  const token = fc.oneof(word, fc.constantFrom(' ', '\n', '{', '}', ';', ';', '"'));
+  const soup = fc.array(token, { maxLength: 40 }).map((parts) => parts.join(' '));
+  fc.assert(
+    fc.property(soup, (text) => {
+      try {
+        conf(text);
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+      }
+    }),
+    { numRuns: 1000 },
+  );
+});
