@@ -2,7 +2,7 @@
 // Started by bench/fanout.ts with a LoadConfig as JSON in argv[2]; talks back over IPC.
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readFlvFile } from '../../src/formats/flv/reader.js';
+import { readFlvFile } from '../../src/formats/flv/index.js';
 import { Player } from './player.js';
 import type { LoadConfig, LoadMessage, LoadSummary } from './protocol.js';
 import { Publisher } from './publisher.js';

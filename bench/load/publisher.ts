@@ -1,14 +1,8 @@
 // Publishes FLV tags at real-time pace and remembers when each video frame left.
+import type { FlvTag } from '../../src/formats/flv/index.js';
 import { MessageType, commandMessage, decodeCommand, encodeAmf0, type RtmpMessage } from '../../src/protocols/rtmp/index.js';
 import { RtmpClient } from './rtmp-client.js';
 import type { MeasureWindow } from './window.js';
-
-/** The fields of an FLV tag the publisher needs. */
-export interface MediaTag {
-  type: number;
-  timestamp: number;
-  body: Buffer;
-}
 
 const CHUNK_STREAM: Record<number, number> = { [MessageType.Audio]: 4, [MessageType.Video]: 6, [MessageType.DataAmf0]: 5 };
 const SET_DATA_FRAME = encodeAmf0('@setDataFrame');
@@ -17,7 +11,7 @@ const MAX_TAGS_PER_TICK = 500;
 const PUBLISH_TIMEOUT_MS = 10_000;
 
 /** Sequence headers and metadata: sent once, not again when the file loops. */
-function isHeader(tag: MediaTag): boolean {
+function isHeader(tag: FlvTag): boolean {
   if (tag.type === MessageType.DataAmf0) return true;
   return (tag.type === MessageType.Audio || tag.type === MessageType.Video) && tag.body[1] === 0;
 }
@@ -39,7 +33,7 @@ export class Publisher {
 
   constructor(
     private readonly port: number,
-    private readonly tags: readonly MediaTag[],
+    private readonly tags: readonly FlvTag[],
     private readonly window: MeasureWindow,
   ) {
     if (tags.length === 0) throw new Error('no tags to publish');
@@ -95,7 +89,7 @@ export class Publisher {
     this.index = 0;
   }
 
-  private send(tag: MediaTag, timestamp: number): void {
+  private send(tag: FlvTag, timestamp: number): void {
     const chunkStreamId = CHUNK_STREAM[tag.type];
     if (chunkStreamId === undefined) return;
     const payload = tag.type === MessageType.DataAmf0 ? Buffer.concat([SET_DATA_FRAME, tag.body]) : tag.body;

@@ -51,7 +51,7 @@ export class BitReader {
   /** Signed Exp-Golomb, se(v): 1, -1, 2, -2, ... */
   se(): number {
     const k = this.ue();
-    return k % 2 === 1 ? (k + 1) / 2 : -k / 2;
+    return k % 2 === 1 ? (k + 1) / 2 : 0 - k / 2; // 0 - x, not -x: se(0) must be +0
   }
 }
 

@@ -88,7 +88,11 @@ const AUDIO_FOURCC = new Map([
   [fourcc('.mp3'), 'MP3'],
 ]);
 
-/** Classifies a video tag body; short or odd input gives codec 'unknown', never an exception. */
+/**
+ * Classifies a video tag body without throwing. Short input or a reserved legacy codec id gives
+ * codec 'unknown', not a keyframe, not a sequence header. An unknown Enhanced-RTMP FourCC is
+ * 'unknown' too but keeps its flags: the spec defines frame and packet types for every codec.
+ */
 export function inspectVideo(body: Buffer): FrameTraits {
   return traitsOf(readVideoTagHeader, body);
 }
@@ -103,7 +107,7 @@ function traitsOf(read: (body: Buffer) => TagHeader, body: Buffer): FrameTraits 
     const { codec, keyframe, sequenceHeader } = read(body);
     return { codec, keyframe, sequenceHeader };
   } catch (err) {
-    if (err instanceof ProtocolError) return UNKNOWN;
+    if (err instanceof ProtocolError) return { ...UNKNOWN };
     throw err;
   }
 }
@@ -114,7 +118,8 @@ export function readVideoTagHeader(body: Buffer): TagHeader {
   const first = r.u8();
   if (first & 0x80) return readExVideoTagHeader(r, first);
   const frameType = first >> 4;
-  const codec = LEGACY_VIDEO[first & 0x0f] ?? 'unknown';
+  const codec = LEGACY_VIDEO[first & 0x0f];
+  if (codec === undefined) return { ...UNKNOWN, packetType: PacketType.CodedFrames, payloadOffset: 1 };
   let packetType: number = PacketType.CodedFrames;
   // A command frame (seek start/end) has one command byte instead of the AVC packet header.
   if ((codec === 'H264' || codec === 'HEVC') && frameType !== FRAME_COMMAND) {
@@ -168,7 +173,8 @@ export function readAudioTagHeader(body: Buffer): TagHeader {
   const first = r.u8();
   const soundFormat = first >> 4;
   if (soundFormat === SOUND_FORMAT_EX_HEADER) return readExAudioTagHeader(r, first);
-  const codec = LEGACY_AUDIO[soundFormat] ?? 'unknown';
+  const codec = LEGACY_AUDIO[soundFormat];
+  if (codec === undefined) return { ...UNKNOWN, packetType: PacketType.CodedFrames, payloadOffset: 1 };
   const packetType = soundFormat === SOUND_FORMAT_AAC ? r.u8() : PacketType.CodedFrames;
   return {
     codec,

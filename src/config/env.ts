@@ -1,5 +1,5 @@
 import { configSchema, DEFAULT_VHOST } from './schema.js';
-import { ALIASES, convertWords, fieldsOf, Origins, setKey, shapeOf, type Field, type Shape } from './from-srs.js';
+import { ALIASES, convertWords, fieldsOf, Origins, setKey, shapeOf, valueAt, type Field, type Shape } from './from-srs.js';
 import type { z } from 'zod';
 
 /**
@@ -78,7 +78,14 @@ export function applyEnv(
   return warnings;
 }
 
-function resolve(rest: string, shape: Shape, path: string[], style: Style, input: Record<string, unknown>): Target | undefined {
+/** Finds the setting `rest` names below `path`, trying each field whose name it starts with. */
+function resolve(
+  rest: string,
+  shape: Shape,
+  path: string[],
+  style: Style,
+  input: Record<string, unknown>,
+): Target | undefined {
   if (rest === '') {
     return shape.scalars.size > 0 || shape.array ? { path, value: (words) => convertWords(words, shape) } : undefined;
   }
@@ -98,19 +105,14 @@ function resolve(rest: string, shape: Shape, path: string[], style: Style, input
       if (found) return found;
       continue;
     }
-    const known = [DEFAULT_VHOST, ...Object.keys(objectAt(input, fieldPath) ?? {})];
+    const existing = valueAt(input, fieldPath);
+    const known = [DEFAULT_VHOST, ...(isObject(existing) ? Object.keys(existing) : [])];
     for (const [key, after] of style.entries(tail, known)) {
       const found = resolve(after, shapeOf(record.valueSchema), [...fieldPath, key], style, input);
       if (found) return found;
     }
   }
   return undefined;
-}
-
-function objectAt(input: Record<string, unknown>, path: string[]): Record<string, unknown> | undefined {
-  let node: unknown = input;
-  for (const key of path) node = isObject(node) && Object.hasOwn(node, key) ? node[key] : undefined;
-  return isObject(node) ? node : undefined;
 }
 
 function setPath(input: Record<string, unknown>, path: string[], value: unknown): void {

@@ -114,6 +114,16 @@ export class Origins {
   }
 }
 
+/** The value at `path` in plain data, or undefined. */
+export function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let node = input;
+  for (const key of path) {
+    const has = typeof node === 'object' && node !== null && Object.hasOwn(node, key);
+    node = has ? (node as Record<PropertyKey, unknown>)[key] : undefined;
+  }
+  return node;
+}
+
 /** Sets an own property even for names like `__proto__` (vhost names come from the user). */
 export function setKey(target: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });

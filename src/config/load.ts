@@ -4,7 +4,7 @@ import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml
 import type { ZodIssue, ZodRawShape } from 'zod';
 import { ConfigError } from '../util/errors.js';
 import { applyEnv } from './env.js';
-import { fromSrs, Origins, shapeOf, type Shape, type Translation } from './from-srs.js';
+import { fromSrs, Origins, shapeOf, valueAt, type Shape, type Translation } from './from-srs.js';
 import { configSchema, type SluiceConfig } from './schema.js';
 import { parseSrsConf } from './srs-conf.js';
 
@@ -17,6 +17,8 @@ export interface LoadedConfig {
 }
 
 export type ConfigFormat = 'conf' | 'yaml';
+
+type Path = Array<string | number>;
 
 /**
  * Loads `file` (SRS .conf or YAML; with no file, the built-in defaults), applies environment
@@ -75,14 +77,6 @@ function describe(issue: ZodIssue, read: Translation, source: string): { where: 
   return { where, message: `${issue.message}${shown}` };
 }
 
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let node = input;
-  for (const key of path) {
-    node = typeof node === 'object' && node !== null && Object.hasOwn(node, key) ? (node as Record<PropertyKey, unknown>)[key] : undefined;
-  }
-  return node;
-}
-
 function fromYaml(text: string, file: string): Translation {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
@@ -99,18 +93,19 @@ function fromYaml(text: string, file: string): Translation {
   }
 
   const origins = new Origins();
-  const note = (node: unknown, path: Array<string | number>): void => {
+  const lineOf = (node: { range?: [number, number, number] | null }) => lines.linePos(node.range?.[0] ?? 0).line;
+  const note = (node: unknown, path: Path): void => {
     if (isMap(node)) {
       for (const pair of node.items) {
         if (!isScalar(pair.key)) continue;
         const keyPath = [...path, String(pair.key.value)];
-        origins.set(keyPath, `${file}:${lines.linePos(pair.key.range?.[0] ?? 0).line} ${yamlPath(keyPath)}`);
+        origins.set(keyPath, `${file}:${lineOf(pair.key)} ${yamlPath(keyPath)}`);
         note(pair.value, keyPath);
       }
     } else if (isSeq(node)) {
       node.items.forEach((item, index) => {
         const itemPath = [...path, index];
-        if (isNode(item)) origins.set(itemPath, `${file}:${lines.linePos(item.range?.[0] ?? 0).line} ${yamlPath(itemPath)}`);
+        if (isNode(item)) origins.set(itemPath, `${file}:${lineOf(item)} ${yamlPath(itemPath)}`);
         note(item, itemPath);
       });
     }
@@ -125,7 +120,7 @@ function fromYaml(text: string, file: string): Translation {
 }
 
 /** Removes keys the schema does not know (calling `unknown` for each), so validation never sees them. */
-function dropUnknown(value: unknown, shape: Shape, path: Array<string | number>, unknown: (path: Array<string | number>) => void): void {
+function dropUnknown(value: unknown, shape: Shape, path: Path, unknown: (path: Path) => void): void {
   if (Array.isArray(value)) {
     const element = shape.array && shapeOf(shape.array.element);
     if (element) value.forEach((item, index) => dropUnknown(item, element, [...path, index], unknown));
@@ -151,6 +146,6 @@ function dropUnknown(value: unknown, shape: Shape, path: Array<string | number>,
 }
 
 /** `vhosts.live.play.gop_cache`, `listen[1]`: the path as a YAML user reads it. */
-function yamlPath(path: Array<string | number>): string {
+function yamlPath(path: Path): string {
   return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? key : `.${key}`)).join('');
 }

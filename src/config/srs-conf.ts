@@ -42,7 +42,9 @@ function parseFile(text: string, file: string, chain: string[]): Directive[] {
       const token = tokens[pos++];
       if (!token) {
         if (words[0]) throw new ConfigError(`missing ";" after "${words[0].text}"`, `${file}:${words[0].line}`);
-        if (opener) throw new ConfigError(`block "${opener.text}" is never closed (unbalanced braces)`, `${file}:${opener.line}`);
+        if (opener) {
+          throw new ConfigError(`block "${opener.text}" is never closed (unbalanced braces)`, `${file}:${opener.line}`);
+        }
         return directives;
       }
       if (token.kind === 'word') {

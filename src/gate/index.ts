@@ -1,54 +1,108 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { SluiceConfig } from '../config/schema.js';
 import type { Logger } from '../util/logger.js';
-import { checkName } from './names.js';
-import type { Admission, ClientSession, Gate } from './types.js';
+import { HookCaller } from './caller.js';
+import type { DialectContext, DialectHandler } from './dialect.js';
+import { HooksGate, type ManagedGate } from './hooks-gate.js';
+import { PooledTransport, type HookTransport } from './http/transport.js';
+import { VERSION } from '../version.js';
+import { loadIdentity, StreamIds } from './identity.js';
+import { NotifyHooks } from './notify/hooks.js';
+import { OutboxWorker, type OutboxWorkerOptions } from './outbox-worker.js';
+import { OryxHooks } from './oryx/hooks.js';
+import { CallSender, signerKey } from './sender.js';
+import { SrsHooks } from './srs/hooks.js';
+import { openHookDb } from './store/db.js';
+import { DeliveryLog } from './store/deliveries.js';
+import { OutboxStore } from './store/outbox.js';
 
-export type { Admission, ClientSession, Gate, PlayOptions, Protocol } from './types.js';
+export type { ManagedGate } from './hooks-gate.js';
+export type { Delivery, DeliveryOutcome, DeliveryQuery } from './store/deliveries.js';
+export type {
+  Admission,
+  ClientSession,
+  Gate,
+  HlsSegmentClosed,
+  PlayOptions,
+  Protocol,
+  RecordingEvents,
+  RecordingFinished,
+  RecordingStarted,
+} from './types.js';
 
 export interface GateOptions {
   config: SluiceConfig;
   logger: Logger;
+  /** Where the server id, outbox and delivery log live; default `config.data_dir`. */
+  dataDir?: string;
+  /** The clock, ms since the epoch (tests). */
+  now?: () => number;
+  /** How calls reach receivers; default one pooled undici Agent. */
+  transport?: HookTransport;
+  /** Outbox retry pacing and concurrency. */
+  outbox?: OutboxWorkerOptions;
+  /** Entries kept in the delivery log (default 10000). */
+  deliveryLogLimit?: number;
 }
 
-/** The gate and what it holds open (callback pools, the outbox), closed at shutdown. */
-export interface ManagedGate extends Gate {
-  close(): Promise<void>;
+/** The database file of the outbox and delivery log, inside the data directory. */
+export function hookDbPath(dataDir: string): string {
+  return join(dataDir, 'sluice.db');
 }
 
 /** Builds the server's one gate from the configuration. */
 export function createGate(options: GateOptions): ManagedGate {
-  return new NameCheckingGate(options.logger);
-}
+  const { config, logger } = options;
+  const now = options.now ?? Date.now;
+  const dataDir = options.dataDir ?? config.data_dir;
+  const vhosts = Object.entries(config.vhosts);
+  const wanted = vhosts.some(([, v]) => v.http_hooks.enabled || v.http_notify.enabled);
+  // Without callbacks nothing is written, unless a previous run left events to deliver.
+  if (!wanted && !existsSync(hookDbPath(dataDir))) return new HooksGate(new Map(), undefined, logger);
 
-/** Refuses unsafe names; allows everything else. */
-class NameCheckingGate implements ManagedGate {
-  constructor(private readonly logger: Logger) {}
+  const db = openHookDb(hookDbPath(dataDir));
+  const transport = options.transport ?? new PooledTransport();
+  const sender = new CallSender(transport, `Sluice/${VERSION}`, now);
+  const log = new DeliveryLog(db, options.deliveryLogLimit);
+  const outbox = new OutboxStore(db);
+  const worker = new OutboxWorker(outbox, sender, log, logger, now, options.outbox);
+  const ctx: DialectContext = {
+    caller: new HookCaller(sender, outbox, worker, log, logger, now),
+    identity: loadIdentity(dataDir),
+    streamIds: new StreamIds(),
+    now,
+  };
 
-  async connect(session: ClientSession): Promise<void> {
-    checkName('app', session.app);
+  const handlers = new Map<string, DialectHandler[]>();
+  for (const [vhost, v] of vhosts) {
+    const list: DialectHandler[] = [];
+    if (v.http_hooks.enabled) {
+      const signer = signerKey(v.http_hooks.dialect, vhost);
+      sender.setSecret(signer, v.http_hooks.secret);
+      list.push(v.http_hooks.dialect === 'oryx' ? new OryxHooks(v.http_hooks, ctx, signer) : new SrsHooks(v.http_hooks, ctx, signer));
+    }
+    if (v.http_notify.enabled) {
+      const signer = signerKey('notify', vhost);
+      sender.setSecret(signer, v.http_notify.secret);
+      list.push(new NotifyHooks(v.http_notify, ctx, signer, logger, now()));
+    }
+    handlers.set(vhost, list);
   }
 
-  async publish(session: ClientSession): Promise<Admission> {
-    checkStreamNames(session);
-    return {};
-  }
-
-  async play(session: ClientSession): Promise<Admission> {
-    checkStreamNames(session);
-    return {};
-  }
-
-  unpublished(): void {}
-  stopped(): void {}
-  closed(): void {}
-
-  async close(): Promise<void> {
-    this.logger.debug('gate closed');
-  }
-}
-
-function checkStreamNames(session: ClientSession): void {
-  checkName('vhost', session.vhost);
-  checkName('app', session.app);
-  checkName('stream', session.stream);
+  const pending = outbox.size();
+  if (pending > 0) logger.info({ pending }, 'delivering callbacks left from the previous run');
+  worker.poke();
+  return new HooksGate(
+    handlers,
+    {
+      listDeliveries: (query) => log.list(query),
+      async close() {
+        await worker.close();
+        await transport.close();
+        db.close();
+      },
+    },
+    logger,
+  );
 }

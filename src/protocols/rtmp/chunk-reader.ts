@@ -1,6 +1,11 @@
 import { ProtocolError } from '../../util/errors.js';
 import { MessageType, type RtmpMessage } from './messages.js';
 
+/**
+ * Limits on what a peer can make the reader hold. Memory is only ever taken for bytes actually
+ * received; the worst case per connection is one partial message per chunk stream, i.e.
+ * maxChunkStreams x maxMessageSize.
+ */
 export interface ChunkReaderOptions {
   /** Largest message a peer may declare; checked before anything is allocated for it. */
   maxMessageSize: number;

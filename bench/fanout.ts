@@ -1,0 +1,47 @@
+// `npm run bench`: one publisher, N RTMP players, the same load against Sluice and its peers.
+// See docs/BENCHMARKS.md for what is measured and how.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseBenchArgs, type BenchOptions } from './args.js';
+import { stopAllChildren } from './children.js';
+import { ensureFixture } from './fixture.js';
+import { formatReport, saveResults } from './report.js';
+import { runCase, type CaseResult } from './run-case.js';
+import type { ServerCase } from './servers.js';
+
+function cases(options: BenchOptions): ServerCase[] {
+  return options.servers.flatMap((kind): ServerCase[] => {
+    if (kind === 'sluice') return options.mw.map((mw) => ({ kind, label: `sluice mw=${mw}`, mwLatencyMs: mw }));
+    return [{ kind, label: kind === 'nginx' ? 'nginx-rtmp' : 'node-media-server' }];
+  });
+}
+
+async function main(): Promise<void> {
+  const options = parseBenchArgs(process.argv.slice(2));
+  const flvPath = ensureFixture();
+  const workDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
+  const cleanup = async () => {
+    await stopAllChildren();
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+  }
+
+  const results: CaseResult[] = [];
+  try {
+    console.log(`fan-out: ${options.players} players, ${options.seconds} s window, ${options.warmup} s warm-up`);
+    for (const c of cases(options)) results.push(await runCase(c, options, flvPath, workDir));
+  } finally {
+    await cleanup();
+  }
+  console.log(`\n${formatReport(results)}\n`);
+  console.log(`saved ${saveResults(results, options)}`);
+  if (results.some((r) => r.error)) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,157 @@
+import type { HttpNotifyConfig } from '../../config/schema.js';
+import { AccessDenied } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
+import type { Verdict } from '../caller.js';
+import { quote, type DialectContext, type DialectHandler } from '../dialect.js';
+import type { HookAnswer } from '../http/transport.js';
+import type { OutgoingCall } from '../sender.js';
+import type { Admission, ClientSession, RecordingFinished } from '../types.js';
+import {
+  connectFields,
+  doneFields,
+  encodeForm,
+  playFields,
+  publishFields,
+  recordDoneFields,
+  updateFields,
+  type NotifyFields,
+} from './form.js';
+
+type NotifyEvent = 'on_connect' | 'on_publish' | 'on_play' | 'on_done' | 'on_publish_done' | 'on_play_done' | 'on_record_done' | 'on_update';
+
+/**
+ * The notify dialect (nginx-rtmp, Happytime): form-encoded POST or GET, any 2xx allows, a 3xx
+ * with `Location` to on_publish / on_play renames the stream, and on_update is asked every
+ * `notify_update_timeout` while a session lives: a refusal ends the session.
+ */
+export class NotifyHooks implements DialectHandler {
+  private readonly updates = new Map<ClientSession, NodeJS.Timeout>();
+
+  constructor(
+    private readonly config: HttpNotifyConfig,
+    private readonly ctx: DialectContext,
+    private readonly signer: string,
+    private readonly logger: Logger,
+    /** Server start, ms since the epoch: nginx's `epoch` counts from it. */
+    private readonly startedAt: number,
+  ) {}
+
+  async connect(session: ClientSession): Promise<void> {
+    await this.ask('on_connect', session, connectFields(session, Math.max(0, session.startedAt - this.startedAt)));
+  }
+
+  async publish(session: ClientSession): Promise<Admission> {
+    const admission = await this.ask('on_publish', session, publishFields(session));
+    this.startUpdates(session);
+    return admission;
+  }
+
+  async play(session: ClientSession): Promise<Admission> {
+    const admission = await this.ask('on_play', session, playFields(session));
+    this.startUpdates(session);
+    return admission;
+  }
+
+  unpublished(session: ClientSession): void {
+    this.stopUpdates(session);
+    this.tell('on_publish_done', session, doneFields(session, 'publish_done'));
+    this.tell('on_done', session, doneFields(session, 'done'));
+  }
+
+  stopped(session: ClientSession): void {
+    this.stopUpdates(session);
+    this.tell('on_play_done', session, doneFields(session, 'play_done'));
+    this.tell('on_done', session, doneFields(session, 'done'));
+  }
+
+  closed(session: ClientSession): void {
+    this.stopUpdates(session);
+  }
+
+  recordingFinished(info: RecordingFinished): void {
+    this.tell('on_record_done', info.session, recordDoneFields(info.session, info.recorder ?? '', info.file));
+  }
+
+  close(): void {
+    for (const timer of this.updates.values()) clearTimeout(timer);
+    this.updates.clear();
+  }
+
+  private async ask(event: NotifyEvent, session: ClientSession, fields: NotifyFields): Promise<Admission> {
+    const renames = event === 'on_publish' || event === 'on_play';
+    const strictUpdate = event === 'on_update' && this.config.notify_update_strict;
+    const { rename } = await this.ctx.caller.decide(this.calls(event, session, fields), {
+      signer: this.signer,
+      timeoutMs: this.config.timeout,
+      failOpen: this.config.fail_open.includes(event) || (event === 'on_update' && !strictUpdate),
+      judge: (answer) => notifyVerdict(answer, renames),
+    });
+    return rename === undefined ? {} : { stream: rename };
+  }
+
+  private tell(event: NotifyEvent, session: ClientSession, fields: NotifyFields): void {
+    this.ctx.caller.notify(this.calls(event, session, fields), {
+      queue: `notify ${session.id}`,
+      signer: this.signer,
+      timeoutMs: this.config.timeout,
+      maxAgeMs: this.config.outbox_max_age,
+    });
+  }
+
+  private calls(event: NotifyEvent, session: ClientSession, fields: NotifyFields): OutgoingCall[] {
+    const urls = this.config[event];
+    if (urls.length === 0) return [];
+    const form = encodeForm(fields, session.param);
+    return urls.map((url) =>
+      this.config.notify_method === 'get'
+        ? { event, dialect: 'notify', method: 'GET', url: `${url}${url.includes('?') ? '&' : '?'}${form}`, contentType: '', body: '' }
+        : { event, dialect: 'notify', method: 'POST', url, contentType: 'application/x-www-form-urlencoded', body: form },
+    );
+  }
+
+  /** Asks on_update every period until the session ends; a refusal terminates the session. */
+  private startUpdates(session: ClientSession): void {
+    if (this.config.on_update.length === 0) return;
+    this.stopUpdates(session);
+    const schedule = (): void => {
+      const timer = setTimeout(() => void tick(), this.config.notify_update_timeout);
+      timer.unref();
+      this.updates.set(session, timer);
+    };
+    const tick = async (): Promise<void> => {
+      try {
+        await this.ask('on_update', session, updateFields(session, this.ctx.now()));
+      } catch (error) {
+        if (!(error instanceof AccessDenied)) {
+          this.logger.error({ err: error, client: session.id }, 'on_update failed');
+        } else if (this.updates.delete(session)) {
+          this.logger.info({ client: session.id }, `session ended by on_update: ${error.reason}`);
+          session.terminate(error.reason);
+          return;
+        }
+      }
+      // Ended while the call was out: stopUpdates removed it; do not ask again.
+      if (this.updates.has(session)) schedule();
+    };
+    schedule();
+  }
+
+  private stopUpdates(session: ClientSession): void {
+    clearTimeout(this.updates.get(session));
+    this.updates.delete(session);
+  }
+}
+
+/** Any 2xx allows; a 3xx with a plain name in `Location` renames (publish and play only). */
+export function notifyVerdict(answer: HookAnswer, renames: boolean): Verdict {
+  if (answer.status >= 200 && answer.status < 300) return { ok: true };
+  if (renames && answer.status >= 300 && answer.status < 400 && answer.location) {
+    const target = answer.location.trim();
+    if (/^[a-z][a-z0-9+.-]*:/i.test(target)) {
+      return { ok: false, reason: `answered ${answer.status} to ${quote(target)}; relaying to another server is not supported` };
+    }
+    const name = target.split('?')[0]!;
+    if (name !== '') return { ok: true, rename: name };
+  }
+  return { ok: false, reason: `answered ${answer.status}` };
+}

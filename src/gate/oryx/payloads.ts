@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import type { ClientSession, RecordingFinished, RecordingStarted } from '../types.js';
+
+/** The Oryx dialect's bodies (formerly SRS Stack): JSON, a new `request_id` per call. */
+
+export interface OryxStreamPayload {
+  request_id: string;
+  action: 'on_publish' | 'on_unpublish';
+  /** The token the operator configured, so the receiver can tell the call is genuine. */
+  opaque: string;
+  vhost: string;
+  app: string;
+  stream: string;
+  param: string;
+}
+
+export interface OryxRecordBeginPayload extends Omit<OryxStreamPayload, 'action'> {
+  action: 'on_record_begin';
+  /** Id of the record task. */
+  uuid: string;
+}
+
+export interface OryxRecordEndPayload extends Omit<OryxRecordBeginPayload, 'action'> {
+  action: 'on_record_end';
+  /** 0 when the recording ended normally. */
+  artifact_code: number;
+  artifact_path: string;
+  artifact_url: string;
+}
+
+export type OryxPayload = OryxStreamPayload | OryxRecordBeginPayload | OryxRecordEndPayload;
+
+function base(s: ClientSession, opaque: string) {
+  return { request_id: randomUUID(), opaque, vhost: s.vhost, app: s.app, stream: s.stream, param: s.param };
+}
+
+export function oryxStream(s: ClientSession, action: OryxStreamPayload['action'], opaque: string): OryxStreamPayload {
+  const { request_id, ...rest } = base(s, opaque);
+  return { request_id, action, ...rest };
+}
+
+export function oryxRecordBegin(info: RecordingStarted, opaque: string): OryxRecordBeginPayload {
+  const { request_id, ...rest } = base(info.session, opaque);
+  return { request_id, action: 'on_record_begin', ...rest, uuid: info.uuid };
+}
+
+export function oryxRecordEnd(info: RecordingFinished, opaque: string): OryxRecordEndPayload {
+  const { request_id, ...rest } = base(info.session, opaque);
+  return {
+    request_id,
+    action: 'on_record_end',
+    ...rest,
+    uuid: info.uuid,
+    artifact_code: Math.trunc(info.code ?? 0),
+    artifact_path: info.file,
+    artifact_url: info.url ?? '',
+  };
+}

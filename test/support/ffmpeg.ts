@@ -1,0 +1,76 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface RunningProcess {
+  readonly child: ChildProcess;
+  /** Resolves with the exit code (null when killed by a signal). */
+  readonly exited: Promise<number | null>;
+  stderr(): string;
+  stop(): Promise<number | null>;
+}
+
+function start(command: string, args: string[]): RunningProcess {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (data: Buffer) => {
+    stderr = (stderr + data.toString()).slice(-8000);
+  });
+  child.stdout?.resume();
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return {
+    child,
+    exited,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** Publishes a generated H.264/AAC test pattern in real time for `seconds`. */
+export function publishTestPattern(url: string, seconds: number, options: { size?: string; gop?: number } = {}): RunningProcess {
+  return start('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-re',
+    '-f', 'lavfi', '-i', `testsrc2=size=${options.size ?? '320x240'}:rate=25`,
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+    '-t', String(seconds),
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', String(options.gop ?? 25), '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-b:a', '64k',
+    '-f', 'flv', url,
+  ]);
+}
+
+/** Plays `url` with ffmpeg for `seconds` and copies what it received into `file`. */
+export function playToFile(url: string, seconds: number, file: string): RunningProcess {
+  return start('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-rw_timeout', '15000000', '-i', url, '-t', String(seconds), '-c', 'copy', '-y', file]);
+}
+
+/** Plays a live stream with rtmpdump (librtmp) into `file`, interrupting it after `seconds`. */
+export function rtmpdump(url: string, seconds: number, file: string): RunningProcess {
+  const dump = start('rtmpdump', ['-q', '--live', '-r', url, '-o', file]);
+  const timer = setTimeout(() => dump.child.kill('SIGINT'), seconds * 1000);
+  void dump.exited.then(() => clearTimeout(timer));
+  return dump;
+}
+
+export interface ProbeResult {
+  streams: Array<{ codec_type: string; codec_name: string; width?: number; height?: number; sample_rate?: string }>;
+  format: { duration?: string };
+}
+
+export async function ffprobe(file: string): Promise<ProbeResult> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', file]);
+  return JSON.parse(stdout) as ProbeResult;
+}
+
+/** Decodes every frame; resolves with ffmpeg's error output (empty when the file decodes cleanly). */
+export async function decodeErrors(file: string): Promise<string> {
+  const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-']);
+  return stderr;
+}
