@@ -4,7 +4,9 @@ import { ProtocolError } from '../util/errors.js';
 /** What the hub needs to know about a frame, read from its FLV/RTMP tag header. */
 export interface FrameTraits {
   codec: string;
+  /** A coded picture marked as a keyframe; sequence headers/ends and metadata never are. */
   keyframe: boolean;
+  /** Codec configuration (decoder record, AudioSpecificConfig, OpusHead...), not media. */
   sequenceHeader: boolean;
 }
 
@@ -128,7 +130,7 @@ export function readVideoTagHeader(body: Buffer): TagHeader {
   }
   return {
     codec,
-    keyframe: frameType === FRAME_KEY,
+    keyframe: frameType === FRAME_KEY && packetType === PacketType.CodedFrames,
     sequenceHeader: packetType === PacketType.SequenceStart,
     packetType,
     payloadOffset: r.offset,
@@ -157,10 +159,10 @@ function readExVideoTagHeader(r: ByteReader, first: number): TagHeader {
     if (multitrackType !== ONE_TRACK) r.skip(3); // size of this track's data
   }
   if (packetType === PacketType.CodedFrames && (codec === 'H264' || codec === 'HEVC')) r.skip(3);
+  const coded = packetType === PacketType.CodedFrames || packetType === PacketType.CodedFramesX;
   return {
     codec,
-    // Frame type is meaningless on metadata packets.
-    keyframe: frameType === FRAME_KEY && packetType !== PacketType.Metadata,
+    keyframe: frameType === FRAME_KEY && coded,
     sequenceHeader: packetType === PacketType.SequenceStart || packetType === PacketType.MPEG2TSSequenceStart,
     packetType,
     payloadOffset: r.offset,

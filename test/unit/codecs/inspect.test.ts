@@ -11,11 +11,11 @@ const bytes = (...parts: (number[] | string)[]) =>
   Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
 
 test('legacy AVC and HEVC (codec id 12) video', () => {
-  assert.deepEqual(inspectVideo(bytes([0x17, 0, 0, 0, 0, 1, 0x64])), traits('H264', true, true));
+  assert.deepEqual(inspectVideo(bytes([0x17, 0, 0, 0, 0, 1, 0x64])), traits('H264', false, true));
   assert.deepEqual(inspectVideo(bytes([0x17, 1, 0, 0, 0x28, 0, 0, 0, 1])), traits('H264', true, false));
   assert.deepEqual(inspectVideo(bytes([0x27, 1, 0, 0, 0x28])), traits('H264', false, false));
-  assert.deepEqual(inspectVideo(bytes([0x17, 2, 0, 0, 0])), traits('H264', true, false)); // end of sequence
-  assert.deepEqual(inspectVideo(bytes([0x1c, 0, 0, 0, 0, 1])), traits('HEVC', true, true));
+  assert.deepEqual(inspectVideo(bytes([0x17, 2, 0, 0, 0])), traits('H264', false, false)); // end of sequence
+  assert.deepEqual(inspectVideo(bytes([0x1c, 0, 0, 0, 0, 1])), traits('HEVC', false, true));
   assert.deepEqual(inspectVideo(bytes([0x2c, 1, 0, 0, 0])), traits('HEVC', false, false));
 });
 
@@ -32,20 +32,21 @@ test('short, empty or reserved-codec video is unknown', () => {
 });
 
 test('enhanced video: packet types and FourCCs', () => {
-  assert.deepEqual(inspectVideo(exVideo(KEY, 0, 'hvc1', bytes([1]))), traits('HEVC', true, true));
+  assert.deepEqual(inspectVideo(exVideo(KEY, 0, 'hvc1', bytes([1]))), traits('HEVC', false, true));
   assert.deepEqual(inspectVideo(exVideo(KEY, 1, 'hvc1', bytes([0, 0, 0, 0, 0, 0, 1]))), traits('HEVC', true, false));
   assert.deepEqual(inspectVideo(exVideo(INTER, 3, 'hvc1', bytes([0, 0, 0, 1]))), traits('HEVC', false, false));
-  assert.deepEqual(inspectVideo(exVideo(KEY, 0, 'av01')), traits('AV1', true, true));
-  assert.deepEqual(inspectVideo(exVideo(KEY, 5, 'av01')), traits('AV1', true, true)); // MPEG2TSSequenceStart
-  assert.deepEqual(inspectVideo(exVideo(KEY, 2, 'av01')), traits('AV1', true, false)); // SequenceEnd
+  assert.deepEqual(inspectVideo(exVideo(KEY, 0, 'av01')), traits('AV1', false, true));
+  assert.deepEqual(inspectVideo(exVideo(KEY, 5, 'av01')), traits('AV1', false, true)); // MPEG2TSSequenceStart
+  assert.deepEqual(inspectVideo(exVideo(KEY, 2, 'av01')), traits('AV1', false, false)); // SequenceEnd
   assert.deepEqual(inspectVideo(exVideo(KEY, 4, 'av01', bytes([2]))), traits('AV1', false, false)); // Metadata
   assert.deepEqual(inspectVideo(exVideo(INTER, 1, 'vp09', bytes([1]))), traits('VP9', false, false));
   assert.deepEqual(inspectVideo(exVideo(KEY, 1, 'avc1', bytes([0, 0, 0]))), traits('H264', true, false));
-  assert.deepEqual(inspectVideo(exVideo(KEY, 0, 'vp08')), traits('VP8', true, true));
+  assert.deepEqual(inspectVideo(exVideo(KEY, 0, 'vp08')), traits('VP8', false, true));
 });
 
-test('enhanced video: unknown FourCC keeps its flags, truncation and commands do not', () => {
-  assert.deepEqual(inspectVideo(exVideo(KEY, 0, 'vvc1')), traits('unknown', true, true));
+test('enhanced video: unknown FourCC keeps its flags; truncation and commands do not', () => {
+  assert.deepEqual(inspectVideo(exVideo(KEY, 3, 'vvc1')), traits('unknown', true, false));
+  assert.deepEqual(inspectVideo(exVideo(KEY, 0, 'vvc1')), traits('unknown', false, true));
   assert.deepEqual(inspectVideo(bytes([0x90, 'hvc'])), UNKNOWN);
   assert.deepEqual(inspectVideo(exVideo(KEY, 1, 'hvc1', bytes([0, 0]))), UNKNOWN); // no room for CTS
   assert.deepEqual(inspectVideo(bytes([0x80 | (5 << 4) | 1, 0])), UNKNOWN); // command frame
@@ -55,9 +56,9 @@ test('enhanced video: multitrack, all three kinds', () => {
   const one = bytes([0x80 | (KEY << 4) | 6, 0x00], 'hvc1', [0], [1, 2, 3]);
   const many = bytes([0x80 | (INTER << 4) | 6, 0x11], 'av01', [0, 0, 0, 3], [1, 2, 3]);
   const manyCodecs = bytes([0x80 | (KEY << 4) | 6, 0x20], 'avc1', [0, 0, 0, 3], [1, 2, 3]);
-  assert.deepEqual(inspectVideo(one), traits('HEVC', true, true));
+  assert.deepEqual(inspectVideo(one), traits('HEVC', false, true));
   assert.deepEqual(inspectVideo(many), traits('AV1', false, false));
-  assert.deepEqual(inspectVideo(manyCodecs), traits('H264', true, true));
+  assert.deepEqual(inspectVideo(manyCodecs), traits('H264', false, true));
   assert.equal(readVideoTagHeader(many).payloadOffset, 10);
 });
 
@@ -65,9 +66,9 @@ test('enhanced video: ModEx is skipped with 8- and 16-bit sizes', () => {
   const short = bytes([0x80 | (KEY << 4) | 7, 2, 9, 9, 9, 0x01], 'av01', [1]);
   assert.deepEqual(inspectVideo(short), traits('AV1', true, false));
   const long = bytes([0x80 | (KEY << 4) | 7, 0xff, 0x01, 0x00], Array(257).fill(7), [0x00], 'vp09');
-  assert.deepEqual(inspectVideo(long), traits('VP9', true, true));
+  assert.deepEqual(inspectVideo(long), traits('VP9', false, true));
   const chained = bytes([0x80 | (KEY << 4) | 7, 0, 1, 0x07, 0, 1, 0x00], 'hvc1');
-  assert.deepEqual(inspectVideo(chained), traits('HEVC', true, true));
+  assert.deepEqual(inspectVideo(chained), traits('HEVC', false, true));
   assert.deepEqual(inspectVideo(bytes([0x80 | (KEY << 4) | 7, 5, 1])), UNKNOWN);
 });
 
