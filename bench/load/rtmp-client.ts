@@ -2,7 +2,6 @@
 // It answers only what servers insist on: acknowledgements and ping requests.
 import { connect as tcpConnect, type Socket } from 'node:net';
 import {
-  ChunkReader,
   ClientHandshake,
   MessageType,
   UserControlEvent,
@@ -16,22 +15,28 @@ import {
   type Command,
   type RtmpMessage,
 } from '../../src/protocols/rtmp/index.js';
+import { ChunkScanner } from './chunk-scanner.js';
 
 /** Our outgoing chunk size; the publisher's media goes out in chunks of this size. */
 const OUT_CHUNK_SIZE = 4096;
 const CALL_TIMEOUT_MS = 10_000;
-
-type MessageHandler = (msg: RtmpMessage, now: number) => void;
+/**
+ * One read buffer for every socket: each read is parsed before the next one is made, and the
+ * scanner keeps no views of it, so a thousand players allocate nothing per read.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 export class RtmpClient {
   readonly socket: Socket;
-  /** Called with every message the client does not handle itself, and the time its bytes arrived. */
-  onMessage: MessageHandler = () => {};
+  /** Called with every control or command message the client does not handle itself. */
+  onMessage: (msg: RtmpMessage) => void = () => {};
+  /** Called for each audio, video or data message, with the time its last bytes arrived. */
+  onMedia: (type: number, timestamp: number, length: number, now: number) => void = () => {};
   /** Called once when the connection ends, with the error if there was one. */
   onClose: (err?: Error) => void = () => {};
   private readonly handshake = new ClientHandshake();
   private handshaking = true;
-  private readonly reader = new ChunkReader({ maxMessageSize: 4 * 1024 * 1024, maxChunkStreams: 64 });
+  private readonly scanner = new ChunkScanner();
   private ackWindow = 0;
   private ackedBytes = 0;
   private nextTxid = 1;
@@ -40,17 +45,20 @@ export class RtmpClient {
   private closed = false;
 
   constructor(private readonly port: number) {
-    this.socket = tcpConnect({ host: '127.0.0.1', port, noDelay: true });
+    let handshakeDone = () => {};
+    const onRead = (size: number, buf: Buffer) => {
+      const data = buf.subarray(0, size);
+      try {
+        if (this.handshaking) this.feedHandshake(data, handshakeDone);
+        else this.feed(data, performance.now());
+      } catch (err) {
+        this.socket.destroy(err as Error);
+      }
+    };
+    this.socket = tcpConnect({ host: '127.0.0.1', port, noDelay: true, onread: { buffer: READ_BUFFER, callback: onRead } });
     this.ready = new Promise((resolve, reject) => {
+      handshakeDone = resolve;
       this.socket.once('connect', () => this.socket.write(this.handshake.start()));
-      this.socket.on('data', (data) => {
-        try {
-          if (this.handshaking) this.feedHandshake(data, resolve);
-          else this.feed(data, performance.now());
-        } catch (err) {
-          this.socket.destroy(err as Error);
-        }
-      });
       this.socket.once('close', () => {
         const err = new Error('connection closed');
         reject(err);
@@ -80,16 +88,16 @@ export class RtmpClient {
   }
 
   private feed(data: Buffer, now: number): void {
-    this.reader.push(data, (msg) => this.handle(msg, now));
+    this.scanner.push(data, this.handle, (type, timestamp, length) => this.onMedia(type, timestamp, length, now));
     // Servers such as nginx-rtmp stop sending to a peer that does not acknowledge its window.
-    const received = this.reader.bytesReceived;
+    const received = this.scanner.bytesReceived;
     if (this.ackWindow > 0 && received - this.ackedBytes >= this.ackWindow) {
       this.send(acknowledgement(received));
       this.ackedBytes = received;
     }
   }
 
-  private handle(msg: RtmpMessage, now: number): void {
+  private readonly handle = (msg: RtmpMessage): void => {
     switch (msg.type) {
       case MessageType.WindowAckSize:
         this.ackWindow = msg.payload.readUInt32BE(0);
@@ -111,8 +119,8 @@ export class RtmpClient {
         break;
       }
     }
-    this.onMessage(msg, now);
-  }
+    this.onMessage(msg);
+  };
 
   send(msg: RtmpMessage): void {
     if (!this.closed) this.socket.write(encodeMessage(msg, OUT_CHUNK_SIZE));

@@ -3,7 +3,9 @@ import { ProtocolError } from '../util/errors.js';
 import { BitReader } from './bitreader.js';
 
 // ISO/IEC 14496-3 1.6.3.4, samplingFrequencyIndex 0..12.
-const SAMPLE_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+const SAMPLE_RATES = [
+  96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
+];
 
 // channelConfiguration 1..7 (0 means a program config element describes the channels).
 const CHANNELS = [undefined, 1, 2, 3, 4, 5, 6, 8];

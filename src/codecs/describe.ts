@@ -17,7 +17,15 @@ const VIDEO_CONFIG_PARSERS: Record<string, (record: Buffer) => VideoTrackInfo> =
 
 // Legacy SoundRate bits, and the formats whose rate is fixed whatever those bits say.
 const LEGACY_SOUND_RATES = [5512, 11025, 22050, 44100];
-const FIXED_SOUND_RATES: Record<number, number> = { 4: 16000, 5: 8000, 7: 8000, 8: 8000, 11: 16000, 13: 48000, 14: 8000 };
+const FIXED_SOUND_RATES: Record<number, number> = {
+  4: 16000, // Nellymoser 16 kHz
+  5: 8000, // Nellymoser 8 kHz
+  7: 8000, // G.711 A-law
+  8: 8000, // G.711 mu-law
+  11: 16000, // Speex
+  13: 48000, // Opus (SRS)
+  14: 8000, // MP3 8 kHz
+};
 const SOUND_FORMAT_EX_HEADER = 9;
 const SOUND_FORMAT_AAC = 10;
 

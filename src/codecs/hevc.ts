@@ -82,7 +82,10 @@ export function parseHevcSps(nal: Uint8Array): HevcSps {
 }
 
 // profile_tier_level(1, maxNumSubLayersMinus1), 7.3.3: only the general profile and level matter.
-function readProfileTierLevel(b: BitReader, maxSubLayersMinus1: number): { profileIdc: number; levelIdc: number } {
+function readProfileTierLevel(
+  b: BitReader,
+  maxSubLayersMinus1: number,
+): { profileIdc: number; levelIdc: number } {
   b.skip(3); // general_profile_space, general_tier_flag
   const profileIdc = b.bits(5);
   b.skip(32 + 48); // compatibility flags, progressive/interlaced/constraint flags

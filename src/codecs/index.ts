@@ -1,4 +1,12 @@
-export { type FrameTraits, type TagHeader, PacketType, inspectAudio, inspectVideo, readAudioTagHeader, readVideoTagHeader } from './inspect.js';
+export {
+  type FrameTraits,
+  type TagHeader,
+  PacketType,
+  inspectAudio,
+  inspectVideo,
+  readAudioTagHeader,
+  readVideoTagHeader,
+} from './inspect.js';
 export { describeAudioConfig, describeVideoConfig } from './describe.js';
 export { type AvcSps, parseAvcConfig, parseAvcSps } from './avc.js';
 export { type HevcSps, parseHevcConfig, parseHevcSps } from './hevc.js';

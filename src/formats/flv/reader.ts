@@ -61,7 +61,9 @@ export class FlvReader {
   end(): void {
     if (this.failure) throw this.failure;
     if (this.state === 'fileHeader') throw this.fail('truncated FLV: no file header');
-    if (this.state !== 'tagHeader' || this.buffered > 0) throw this.fail('truncated FLV: input ends inside a tag');
+    if (this.state !== 'tagHeader' || this.buffered > 0) {
+      throw this.fail('truncated FLV: input ends inside a tag');
+    }
   }
 
   private drain(onTag: (tag: FlvTag) => void): void {
@@ -102,7 +104,9 @@ export class FlvReader {
     if (flags & FILTER_BIT) throw this.fail('encrypted FLV tags are not supported');
     if (!KNOWN_TYPES.has(flags)) throw this.fail(`unknown FLV tag type ${flags}`);
     const size = header.readUIntBE(1, 3);
-    if (size > this.maxTagSize) throw this.fail(`FLV tag of ${size} bytes exceeds the ${this.maxTagSize}-byte limit`);
+    if (size > this.maxTagSize) {
+      throw this.fail(`FLV tag of ${size} bytes exceeds the ${this.maxTagSize}-byte limit`);
+    }
     this.tagType = flags;
     this.tagTimestamp = header[7]! * 0x1000000 + header.readUIntBE(4, 3);
     this.expect('tagBody', size + PREVIOUS_TAG_SIZE);

@@ -3,10 +3,11 @@ import { ProtocolError } from '../../util/errors.js';
 import { inspectAudio, inspectVideo } from '../../codecs/inspect.js';
 import type { FlvTag } from './reader.js';
 
+/** FLV TagType values (the low 5 bits of a tag's first byte). */
 export const FLV_TAG_TYPE = { AUDIO: 8, VIDEO: 9, SCRIPT: 18 } as const;
 
 export const FLV_TAG_HEADER_SIZE = 11;
-export const FLV_MAX_TAG_SIZE = 0xffffff;
+const MAX_BODY_SIZE = 0xffffff; // DataSize is 24 bits
 
 const TYPE_OF_KIND: Record<FrameKind, number> = {
   audio: FLV_TAG_TYPE.AUDIO,
@@ -20,7 +21,7 @@ const TYPE_OF_KIND: Record<FrameKind, number> = {
  */
 export function encodeFlvTag(frame: MediaFrame): Buffer {
   const size = frame.body.length;
-  if (size > FLV_MAX_TAG_SIZE) throw new ProtocolError(`FLV tag body of ${size} bytes exceeds 24-bit size`);
+  if (size > MAX_BODY_SIZE) throw new ProtocolError(`FLV tag body of ${size} bytes exceeds 24-bit size`);
   const tagSize = FLV_TAG_HEADER_SIZE + size;
   const out = Buffer.allocUnsafe(tagSize + 4);
   const ts = frame.timestamp >>> 0; // FLV time wraps at 2^32 ms

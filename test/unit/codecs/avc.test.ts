@@ -120,5 +120,6 @@ test('bad records and SPSs throw ProtocolError', () => {
   }
   assert.throws(() => parseAvcSps(Buffer.from([0x68, 1, 2, 3])), ProtocolError);
   // Cropping more than the picture holds.
-  assert.throws(() => parseAvcSps(handMadeSps({ chromaFormatIdc: 1, cropBottom: 600, hugeOffset: false })), ProtocolError);
+  const overCropped = handMadeSps({ chromaFormatIdc: 1, cropBottom: 600, hugeOffset: false });
+  assert.throws(() => parseAvcSps(overCropped), ProtocolError);
 });

@@ -25,12 +25,17 @@ test('enhanced RTMP sequence starts: hvc1, avc1, av01, vp09', () => {
   const vp9 = { codec: 'VP9', profile: 'Profile 0', level: '2' };
   const vpcc = fixture('vp9-320x240.vpcc'); // as stored in MP4: FullBox version and flags first
   assert.deepEqual(describeVideoConfig(exVideo(KEY, 0, 'vp09', vpcc)), vp9);
-  assert.deepEqual(describeVideoConfig(exVideo(KEY, 0, 'vp09', vpcc.subarray(4))), vp9); // as ffmpeg's FLV muxer writes it
+  // As ffmpeg's FLV muxer writes it: the bare record.
+  assert.deepEqual(describeVideoConfig(exVideo(KEY, 0, 'vp09', vpcc.subarray(4))), vp9);
 });
 
 test('AV1 record without config OBUs still gives profile and level', () => {
   const av1c = Buffer.from([0x81, (1 << 5) | 9, 0, 0]);
-  assert.deepEqual(describeVideoConfig(exVideo(KEY, 0, 'av01', av1c)), { codec: 'AV1', profile: 'High', level: '4.1' });
+  assert.deepEqual(describeVideoConfig(exVideo(KEY, 0, 'av01', av1c)), {
+    codec: 'AV1',
+    profile: 'High',
+    level: '4.1',
+  });
   // MPEG-2 TS style start: a descriptor, not an av1C, so just the codec.
   assert.deepEqual(describeVideoConfig(exVideo(KEY, 5, 'av01', Buffer.from([0x80, 1]))), { codec: 'AV1' });
 });
@@ -59,9 +64,10 @@ test('AV1 sequence header with timing and decoder model info', () => {
 
 test('multitrack sequence starts describe the first track', () => {
   const hvcc = fixture('hevc-main-1920x1080.hvcc');
-  const one = Buffer.concat([Buffer.from([0x80 | (KEY << 4) | 6, 0x00]), Buffer.from('hvc1'), Buffer.from([0]), hvcc]);
-  const size = Buffer.from([0, hvcc.length >> 8, hvcc.length & 0xff]);
-  const many = Buffer.concat([Buffer.from([0x80 | (KEY << 4) | 6, 0x10]), Buffer.from('hvc1'), Buffer.from([0]), size, hvcc]);
+  const multitrack = (type: number, ...rest: Buffer[]) =>
+    Buffer.concat([Buffer.from([0x80 | (KEY << 4) | 6, type << 4]), Buffer.from('hvc1'), Buffer.from([0]), ...rest]);
+  const one = multitrack(0, hvcc);
+  const many = multitrack(1, Buffer.from([0, hvcc.length >> 8, hvcc.length & 0xff]), hvcc);
   assert.deepEqual(describeVideoConfig(one), hevc1080);
   assert.deepEqual(describeVideoConfig(many), hevc1080);
 });
@@ -74,7 +80,8 @@ test('coded frames, configless legacy codecs and garbage', () => {
   assert.equal(describeVideoConfig(exVideo(KEY, 0, 'vvc1', Buffer.from([1]))), undefined);
   assert.equal(describeVideoConfig(Buffer.alloc(0)), undefined);
   assert.equal(describeVideoConfig(legacyVideo(KEY, 7, 0, Buffer.from([1, 0x64, 0, 0x28]))), undefined);
-  assert.equal(describeVideoConfig(exVideo(KEY, 0, 'hvc1', fixture('hevc-main-1920x1080.hvcc').subarray(0, 60))), undefined);
+  const cutHvcc = fixture('hevc-main-1920x1080.hvcc').subarray(0, 60);
+  assert.equal(describeVideoConfig(exVideo(KEY, 0, 'hvc1', cutHvcc)), undefined);
   assert.equal(describeVideoConfig(exVideo(KEY, 0, 'av01', Buffer.from([0x81, 0, 0, 0, 0x0a, 5, 0]))), undefined);
 });
 
@@ -82,7 +89,8 @@ test('AAC sequence headers, legacy and enhanced', () => {
   const lc = { codec: 'AAC', profile: 'LC', sampleRate: 44100, channels: 2 };
   assert.deepEqual(describeAudioConfig(Buffer.from([0xaf, 0, 0x12, 0x10])), lc);
   assert.deepEqual(describeAudioConfig(exAudio(0, 'mp4a', Buffer.from([0x12, 0x10]))), lc);
-  assert.deepEqual(describeAudioConfig(Buffer.from([0x97, 0, 1, 0x00, 0x6d, 0x70, 0x34, 0x61, 0x12, 0x10])), lc); // ModEx
+  const modEx = Buffer.from([0x97, 0, 1, 0x00, 0x6d, 0x70, 0x34, 0x61, 0x12, 0x10]); // ModEx around 'mp4a'
+  assert.deepEqual(describeAudioConfig(modEx), lc);
   assert.equal(describeAudioConfig(Buffer.from([0xaf, 1, 0x21, 0x10])), undefined);
   assert.equal(describeAudioConfig(Buffer.from([0xaf, 0, 0x12])), undefined);
 });
@@ -93,13 +101,15 @@ test('Opus: channels from OpusHead, 48 kHz decoding rate', () => {
     sampleRate: 48000,
     channels: 2,
   });
-  assert.deepEqual(describeAudioConfig(exAudio(0, 'Opus', Buffer.from('OpusTags'))), { codec: 'Opus', sampleRate: 48000 });
+  const tags = exAudio(0, 'Opus', Buffer.from('OpusTags'));
+  assert.deepEqual(describeAudioConfig(tags), { codec: 'Opus', sampleRate: 48000 });
   assert.equal(describeAudioConfig(exAudio(1, 'Opus', Buffer.from([0xfc]))), undefined);
 });
 
 test('other enhanced codecs are named; legacy formats use their flag bits', () => {
   assert.deepEqual(describeAudioConfig(exAudio(0, 'fLaC', Buffer.alloc(34))), { codec: 'FLAC' });
-  assert.deepEqual(describeAudioConfig(Buffer.from([0x2f, 0xff, 0xfb])), { codec: 'MP3', sampleRate: 44100, channels: 2 });
+  const mp3 = { codec: 'MP3', sampleRate: 44100, channels: 2 };
+  assert.deepEqual(describeAudioConfig(Buffer.from([0x2f, 0xff, 0xfb])), mp3);
   assert.deepEqual(describeAudioConfig(Buffer.from([0x22, 0xff])), { codec: 'MP3', sampleRate: 5512, channels: 1 });
   assert.deepEqual(describeAudioConfig(Buffer.from([0x72, 0xd5])), { codec: 'G711A', sampleRate: 8000, channels: 1 });
   assert.deepEqual(describeAudioConfig(Buffer.from([0xb6, 0])), { codec: 'Speex', sampleRate: 16000, channels: 1 });

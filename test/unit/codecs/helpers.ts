@@ -73,18 +73,20 @@ export function avcc(sps: Buffer): Buffer {
 }
 
 /** Enhanced-RTMP video tag body: [IsExHeader | FrameType | PacketType] FourCC payload. */
-export function exVideo(frameType: number, packetType: number, fourcc: string, payload = Buffer.alloc(0)): Buffer {
-  return Buffer.concat([Buffer.from([0x80 | (frameType << 4) | packetType]), Buffer.from(fourcc, 'latin1'), payload]);
+export function exVideo(frameType: number, packetType: number, fourcc: string, payload?: Buffer): Buffer {
+  const first = Buffer.from([0x80 | (frameType << 4) | packetType]);
+  return Buffer.concat([first, Buffer.from(fourcc, 'latin1'), payload ?? Buffer.alloc(0)]);
 }
 
 /** Enhanced-RTMP audio tag body: [SoundFormat 9 | PacketType] FourCC payload. */
-export function exAudio(packetType: number, fourcc: string, payload = Buffer.alloc(0)): Buffer {
-  return Buffer.concat([Buffer.from([0x90 | packetType]), Buffer.from(fourcc, 'latin1'), payload]);
+export function exAudio(packetType: number, fourcc: string, payload?: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([0x90 | packetType]), Buffer.from(fourcc, 'latin1'), payload ?? Buffer.alloc(0)]);
 }
 
 /** Legacy AVC/HEVC video tag body: [FrameType | CodecID] AVCPacketType CompositionTime payload. */
-export function legacyVideo(frameType: number, codecId: number, packetType: number, payload = Buffer.alloc(0)): Buffer {
-  return Buffer.concat([Buffer.from([(frameType << 4) | codecId, packetType, 0, 0, 0]), payload]);
+export function legacyVideo(frameType: number, codecId: number, packetType: number, payload?: Buffer): Buffer {
+  const header = Buffer.from([(frameType << 4) | codecId, packetType, 0, 0, 0]);
+  return Buffer.concat([header, payload ?? Buffer.alloc(0)]);
 }
 
 /** An Opus identification header (RFC 7845 5.1). */

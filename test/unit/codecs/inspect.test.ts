@@ -47,7 +47,7 @@ test('enhanced video: packet types and FourCCs', () => {
 test('enhanced video: unknown FourCC keeps its flags; truncation and commands do not', () => {
   assert.deepEqual(inspectVideo(exVideo(KEY, 3, 'vvc1')), traits('unknown', true, false));
   assert.deepEqual(inspectVideo(exVideo(KEY, 0, 'vvc1')), traits('unknown', false, true));
-  assert.deepEqual(inspectVideo(bytes([0x90, 'hvc'])), UNKNOWN);
+  assert.deepEqual(inspectVideo(bytes([0x90], 'hvc')), UNKNOWN);
   assert.deepEqual(inspectVideo(exVideo(KEY, 1, 'hvc1', bytes([0, 0]))), UNKNOWN); // no room for CTS
   assert.deepEqual(inspectVideo(bytes([0x80 | (5 << 4) | 1, 0])), UNKNOWN); // command frame
 });
@@ -95,5 +95,5 @@ test('enhanced audio: packet types, FourCCs, multitrack and ModEx', () => {
   assert.deepEqual(inspectAudio(multitrack), traits('AAC', false, true));
   const modEx = bytes([0x97, 0, 5, 0x00], 'Opus');
   assert.deepEqual(inspectAudio(modEx), traits('Opus', false, true));
-  assert.deepEqual(inspectAudio(bytes([0x90, 'Op'])), UNKNOWN);
+  assert.deepEqual(inspectAudio(bytes([0x90], 'Op')), UNKNOWN);
 });

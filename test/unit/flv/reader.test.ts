@@ -38,7 +38,8 @@ test('ffmpeg fixture: metadata, then H.264 and AAC sequence headers', async () =
   const video = tags.filter((t) => t.type === FLV_TAG_TYPE.VIDEO);
   const audio = tags.filter((t) => t.type === FLV_TAG_TYPE.AUDIO);
   assert.deepEqual(inspectVideo(video[0]!.body), { codec: 'H264', keyframe: false, sequenceHeader: true });
-  assert.deepEqual(inspectVideo(video.at(-1)!.body), { codec: 'H264', keyframe: false, sequenceHeader: false }); // end of sequence
+  const endOfSequence = video.at(-1)!.body;
+  assert.deepEqual(inspectVideo(endOfSequence), { codec: 'H264', keyframe: false, sequenceHeader: false });
   // What ffprobe reports for this file: High@1.3 320x240, AAC LC 44.1 kHz stereo.
   assert.deepEqual(describeVideoConfig(video[0]!.body), {
     codec: 'H264',
@@ -47,7 +48,12 @@ test('ffmpeg fixture: metadata, then H.264 and AAC sequence headers', async () =
     width: 320,
     height: 240,
   });
-  assert.deepEqual(describeAudioConfig(audio[0]!.body), { codec: 'AAC', profile: 'LC', sampleRate: 44100, channels: 2 });
+  assert.deepEqual(describeAudioConfig(audio[0]!.body), {
+    codec: 'AAC',
+    profile: 'LC',
+    sampleRate: 44100,
+    channels: 2,
+  });
 });
 
 test("keyframe flags match ffprobe's", async () => {
@@ -132,7 +138,8 @@ test('garbage is rejected with ProtocolError', () => {
 test('an oversized tag is refused from its header alone, and the reader stays failed', () => {
   const reader = new FlvReader({ maxTagSize: 1000 });
   const tagHeader = rawTag(FLV_TAG_TYPE.VIDEO, 0, Buffer.alloc(1001)).subarray(0, 11);
-  assert.throws(() => reader.push(Buffer.concat([flvFileHeader(true, true), tagHeader]), () => {}), /exceeds the 1000-byte limit/);
+  const input = Buffer.concat([flvFileHeader(true, true), tagHeader]);
+  assert.throws(() => reader.push(input, () => {}), /exceeds the 1000-byte limit/);
   assert.throws(() => reader.push(Buffer.alloc(1), () => {}), /exceeds/);
   assert.throws(() => reader.end(), /exceeds/);
   // The default limit (8 MiB) is below the 24-bit maximum.

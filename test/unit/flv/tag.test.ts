@@ -80,7 +80,8 @@ test('flvTagToFrame classifies bodies with the codec inspectors', () => {
     keyframe: true,
     sequenceHeader: false,
   });
-  const aacHeader = flvTagToFrame({ type: FLV_TAG_TYPE.AUDIO, timestamp: 0, body: Buffer.from([0xaf, 0, 0x12, 0x10]) });
+  const aacBody = Buffer.from([0xaf, 0, 0x12, 0x10]);
+  const aacHeader = flvTagToFrame({ type: FLV_TAG_TYPE.AUDIO, timestamp: 0, body: aacBody });
   assert.equal(aacHeader.kind, 'audio');
   assert.equal(aacHeader.sequenceHeader, true);
   const meta = flvTagToFrame({ type: FLV_TAG_TYPE.SCRIPT, timestamp: 0, body: Buffer.from([2]) });
