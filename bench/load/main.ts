@@ -19,7 +19,7 @@ function send(msg: LoadMessage): Promise<void> {
 
 // Never outlive the driver, nor a generous bound on the whole run.
 process.on('disconnect', () => process.exit(0));
-const lifetimeMs = (config.players * 2 + config.warmupSeconds + config.seconds + 120) * 1000;
+const lifetimeMs = (Math.ceil(config.players / config.batch) * 20 + config.warmupSeconds + config.seconds + 60) * 1000;
 setTimeout(() => process.exit(3), lifetimeMs).unref();
 
 function median(sorted: number[]): number {

@@ -1,5 +1,5 @@
 // One RTMP player: plays a stream and counts what arrives; it decodes no media.
-import { MessageType, commandMessage, type RtmpMessage } from '../../src/protocols/rtmp/index.js';
+import { MessageType, commandMessage } from '../../src/protocols/rtmp/index.js';
 import { RtmpClient } from './rtmp-client.js';
 import type { MeasureWindow } from './window.js';
 
@@ -24,7 +24,7 @@ export class Player {
     private readonly sentAt: ReadonlyMap<number, number>,
   ) {
     this.client = new RtmpClient(port);
-    this.client.onMessage = (msg, now) => this.onMessage(msg, now);
+    this.client.onMedia = (type, timestamp, length, now) => this.onMedia(type, timestamp, length, now);
     this.client.onClose = () => {
       if (!this.stopping) this.lost = true;
     };
@@ -44,14 +44,14 @@ export class Player {
     await media;
   }
 
-  private onMessage(msg: RtmpMessage, now: number): void {
-    if (msg.type !== MessageType.Audio && msg.type !== MessageType.Video) return;
+  private onMedia(type: number, timestamp: number, length: number, now: number): void {
+    if (type !== MessageType.Audio && type !== MessageType.Video) return;
     this.gotMedia?.();
     this.gotMedia = undefined;
     if (!this.window.contains(now)) return;
-    this.bytesInWindow += msg.payload.length;
-    if (msg.type !== MessageType.Video) return;
-    const sentAt = this.sentAt.get(msg.timestamp);
+    this.bytesInWindow += length;
+    if (type !== MessageType.Video) return;
+    const sentAt = this.sentAt.get(timestamp);
     if (sentAt === undefined) this.framesUnmatched++;
     if (sentAt === undefined || !this.window.expects(sentAt)) return;
     this.framesMatched++;

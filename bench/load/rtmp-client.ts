@@ -37,58 +37,61 @@ export class RtmpClient {
   private readonly handshake = new ClientHandshake();
   private handshaking = true;
   private readonly scanner = new ChunkScanner();
+  /** When the bytes being parsed arrived. */
+  private readAt = 0;
+  private readonly media = (type: number, timestamp: number, length: number) => this.onMedia(type, timestamp, length, this.readAt);
   private ackWindow = 0;
   private ackedBytes = 0;
   private nextTxid = 1;
   private readonly calls = new Map<number, { resolve: (c: Command) => void; reject: (e: Error) => void }>();
   private readonly ready: Promise<void>;
+  private handshakeDone = () => {};
   private closed = false;
 
   constructor(private readonly port: number) {
-    let handshakeDone = () => {};
-    const onRead = (size: number, buf: Buffer) => {
-      const data = buf.subarray(0, size);
-      try {
-        if (this.handshaking) this.feedHandshake(data, handshakeDone);
-        else this.feed(data, performance.now());
-      } catch (err) {
-        this.socket.destroy(err as Error);
-      }
-    };
-    this.socket = tcpConnect({ host: '127.0.0.1', port, noDelay: true, onread: { buffer: READ_BUFFER, callback: onRead } });
+    const onread = { buffer: READ_BUFFER, callback: (size: number) => this.onRead(READ_BUFFER.subarray(0, size)) };
+    this.socket = tcpConnect({ host: '127.0.0.1', port, noDelay: true, onread });
     this.ready = new Promise((resolve, reject) => {
-      handshakeDone = resolve;
-      this.socket.once('connect', () => this.socket.write(this.handshake.start()));
-      this.socket.once('close', () => {
-        const err = new Error('connection closed');
-        reject(err);
-        for (const call of this.calls.values()) call.reject(err);
-        this.calls.clear();
-      });
+      this.handshakeDone = resolve;
+      this.socket.once('close', () => reject(new Error('connection closed during handshake')));
     });
+    this.socket.once('connect', () => this.socket.write(this.handshake.start()));
     this.socket.on('error', () => {}); // reported through 'close'
     this.socket.once('close', (hadError) => {
       this.closed = true;
+      for (const call of this.calls.values()) call.reject(new Error('connection closed'));
+      this.calls.clear();
       this.onClose(hadError ? new Error('socket error') : undefined);
     });
+  }
+
+  private onRead(data: Buffer): boolean {
+    try {
+      if (this.handshaking) this.feedHandshake(data);
+      else this.feed(data, performance.now());
+    } catch (err) {
+      this.socket.destroy(err as Error);
+    }
+    return true;
   }
 
   get isClosed(): boolean {
     return this.closed;
   }
 
-  private feedHandshake(data: Buffer, done: () => void): void {
+  private feedHandshake(data: Buffer): void {
     const step = this.handshake.feed(data);
     if (step.reply) this.socket.write(step.reply);
     if (!step.done) return;
     this.handshaking = false;
     this.send(setChunkSize(OUT_CHUNK_SIZE));
-    done();
+    this.handshakeDone();
     if (step.rest.length > 0) this.feed(step.rest, performance.now());
   }
 
   private feed(data: Buffer, now: number): void {
-    this.scanner.push(data, this.handle, (type, timestamp, length) => this.onMedia(type, timestamp, length, now));
+    this.readAt = now;
+    this.scanner.push(data, this.handle, this.media);
     // Servers such as nginx-rtmp stop sending to a peer that does not acknowledge its window.
     const received = this.scanner.bytesReceived;
     if (this.ackWindow > 0 && received - this.ackedBytes >= this.ackWindow) {

@@ -26,7 +26,10 @@ export interface StartOptions {
 
 /** The composition root: builds the hub, the gate and every server, and starts them. */
 export async function startSluice({ config, logger = createLogger(config.log_level) }: StartOptions): Promise<RunningSluice> {
-  const hub = new StreamHub((vhost) => streamOptions(config, vhost));
+  const hub = new StreamHub(
+    (vhost) => streamOptions(config, vhost),
+    (error) => logger.error({ err: error }, 'stream listener failed'),
+  );
   const gate: ManagedGate = createGate({ config, logger });
   const ctx: ServerContext = { config, hub, gate, logger, connections: new ConnectionCounter(config.max_connections) };
 

@@ -1,4 +1,4 @@
-import type { Reader } from './reader.js';
+import type { StreamReader } from './reader.js';
 
 /**
  * Batches writes: readers with queued frames are flushed together, either right after the
@@ -6,19 +6,19 @@ import type { Reader } from './reader.js';
  * player are what keeps fan-out cheap: the kernel's per-write cost dominates.
  */
 export class FlushScheduler {
-  private readonly dirty = new Set<Reader>();
+  private readonly dirty = new Set<StreamReader>();
   private scheduled: NodeJS.Immediate | NodeJS.Timeout | undefined;
 
   constructor(private readonly windowMs: number) {}
 
-  mark(reader: Reader): void {
+  mark(reader: StreamReader): void {
     this.dirty.add(reader);
     if (this.scheduled) return;
     this.scheduled =
       this.windowMs > 0 ? setTimeout(this.flushNow, this.windowMs) : setImmediate(this.flushNow);
   }
 
-  forget(reader: Reader): void {
+  forget(reader: StreamReader): void {
     this.dirty.delete(reader);
   }
 

@@ -29,11 +29,24 @@ export interface ReaderStats {
 }
 
 /**
- * One player (or recorder) attached to a stream. Frames are queued and written in batches by
+ * Anything attached to a stream that takes its frames: a player connection (Reader below), an
+ * HLS segmenter, a recorder. `enqueue` must return at once; writing happens in `flush`.
+ */
+export interface StreamReader {
+  readonly id: string;
+  /** Takes a frame; returns true when the reader has something to flush. */
+  enqueue(frame: EncodedFrame, limits: ReaderLimits, now: number): boolean;
+  flush(): void;
+  /** The publisher changed (or playback resumed): start again from the next keyframe. */
+  resync(): void;
+}
+
+/**
+ * One player connection attached to a stream. Frames are queued and written in batches by
  * the stream's flush; a slow reader drops frames until the next keyframe and is disconnected
  * when it stops reading, so it never slows the publisher or the other readers.
  */
-export class Reader {
+export class Reader implements StreamReader {
   private pending: Buffer[] = [];
   private waitingForKeyframe = true;
   private stalledSince: number | undefined;

@@ -1,17 +1,35 @@
-import { Stream, streamKey, type StreamOptions } from './stream.js';
+import { Listeners } from '../util/listeners.js';
+import { Stream, streamKey, type StreamEvents, type StreamOptions } from './stream.js';
 
-/** The registry of live streams: created on first use, removed when nobody uses them. */
+/**
+ * The registry of live streams: created on first use, removed when nobody uses them. Tells
+ * listeners (HLS, recorders, forwarders) when a stream starts and stops publishing.
+ */
 export class StreamHub {
   private readonly streams = new Map<string, Stream>();
+  readonly published: Listeners<Stream>;
+  readonly unpublished: Listeners<Stream>;
+  private readonly events: StreamEvents;
 
-  constructor(private readonly optionsFor: (vhost: string) => StreamOptions) {}
+  constructor(
+    private readonly optionsFor: (vhost: string) => StreamOptions,
+    onListenerError: (error: unknown) => void,
+  ) {
+    this.published = new Listeners(onListenerError);
+    this.unpublished = new Listeners(onListenerError);
+    this.events = {
+      published: (stream) => this.published.emit(stream),
+      unpublished: (stream) => this.unpublished.emit(stream),
+      idle: (stream) => this.remove(stream),
+    };
+  }
 
   /** The stream with that name, created if it does not exist yet. */
   acquire(vhost: string, app: string, name: string): Stream {
     const key = streamKey(vhost, app, name);
     let stream = this.streams.get(key);
     if (!stream) {
-      stream = new Stream(vhost, app, name, this.optionsFor(vhost), (idle) => this.remove(idle));
+      stream = new Stream(vhost, app, name, this.optionsFor(vhost), this.events);
       this.streams.set(key, stream);
     }
     return stream;

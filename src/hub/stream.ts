@@ -1,6 +1,6 @@
 import { EncodedFrame, type AudioTrackInfo, type MediaFrame, type VideoTrackInfo } from '../media/frame.js';
 import { FlushScheduler } from './flush-scheduler.js';
-import type { Reader, ReaderLimits } from './reader.js';
+import type { ReaderLimits, StreamReader } from './reader.js';
 
 export interface StreamOptions {
   gopCache: boolean;
@@ -16,6 +16,13 @@ export interface Publisher {
   readonly id: string;
   readonly protocol: string;
   close(reason: string): void;
+}
+
+/** What a stream tells the hub about itself. */
+export interface StreamEvents {
+  published(stream: Stream): void;
+  unpublished(stream: Stream): void;
+  idle(stream: Stream): void;
 }
 
 export interface StreamKey {
@@ -47,7 +54,7 @@ export class Stream implements StreamKey {
   private videoHeader: EncodedFrame | undefined;
   private audioHeader: EncodedFrame | undefined;
   private gop: EncodedFrame[] = [];
-  private readonly readerSet = new Set<Reader>();
+  private readonly readerSet = new Set<StreamReader>();
   private readonly flusher: FlushScheduler;
 
   private timestampOffset = 0;
@@ -63,13 +70,13 @@ export class Stream implements StreamKey {
     readonly app: string,
     readonly name: string,
     private readonly options: StreamOptions,
-    private readonly onIdle: (stream: Stream) => void,
+    private readonly events: StreamEvents,
   ) {
     this.key = streamKey(vhost, app, name);
     this.flusher = new FlushScheduler(options.mergedWriteMs);
   }
 
-  get readers(): ReadonlySet<Reader> {
+  get readers(): ReadonlySet<StreamReader> {
     return this.readerSet;
   }
 
@@ -84,6 +91,7 @@ export class Stream implements StreamKey {
     this.publisher = publisher;
     this.publishedAt = Date.now();
     this.rebaseOnNextFrame = this.lastTimestamp >= 0;
+    this.events.published(this);
     return true;
   }
 
@@ -96,6 +104,7 @@ export class Stream implements StreamKey {
     this.gop = [];
     this.flusher.flushNow();
     for (const reader of this.readerSet) reader.resync();
+    this.events.unpublished(this);
     this.releaseIfIdle();
   }
 
@@ -113,7 +122,7 @@ export class Stream implements StreamKey {
   }
 
   /** Adds a reader and queues what it needs to start decoding at once. */
-  addReader(reader: Reader): void {
+  addReader(reader: StreamReader): void {
     this.readerSet.add(reader);
     const limits = this.readerLimits();
     const now = Date.now();
@@ -121,7 +130,7 @@ export class Stream implements StreamKey {
     this.flusher.mark(reader);
   }
 
-  removeReader(reader: Reader): void {
+  removeReader(reader: StreamReader): void {
     if (!this.readerSet.delete(reader)) return;
     this.flusher.forget(reader);
     this.releaseIfIdle();
@@ -194,7 +203,7 @@ export class Stream implements StreamKey {
   private releaseIfIdle(): void {
     if (!this.publisher && this.readerSet.size === 0) {
       this.flusher.stop();
-      this.onIdle(this);
+      this.events.idle(this);
     }
   }
 }
