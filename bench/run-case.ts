@@ -68,7 +68,8 @@ async function measure(c: ServerCase, options: BenchOptions, flvPath: string, di
     const ready = await nextMessage(load, 'ready', connectBudgetMs).catch((err: Error) => {
       throw new Error(`${err.message}\n${logTail(logFile)}`, { cause: err });
     });
-    console.log(`  ${ready.connected} players connected (${ready.failed} failed); measuring for ${options.seconds} s`);
+    const failed = ready.failures.length ? ` (failures: ${ready.failures.join('; ')})` : '';
+    console.log(`  ${ready.connected} players playing${failed}; measuring for ${options.seconds} s`);
 
     const serverMonitor = new TreeMonitor(server.pid);
     const loadMonitor = new TreeMonitor(load.pid ?? 0);

@@ -28,7 +28,7 @@ function median(sorted: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function summarize(publisher: Publisher, players: Player[], failed: number, connectSeconds: number, window: MeasureWindow): LoadSummary {
+function summarize(publisher: Publisher, players: Player[], failures: Map<string, number>, connectSeconds: number, window: MeasureWindow): LoadSummary {
   const kbps = (bytes: number) => (bytes * 8) / config.seconds / 1000;
   const publishedKbps = kbps(publisher.bytesInWindow);
   const rates = players.map((p) => kbps(p.bytesInWindow)).sort((a, b) => a - b);
@@ -36,7 +36,8 @@ function summarize(publisher: Publisher, players: Player[], failed: number, conn
   const framesExpected = publisher.framesExpected * players.length;
   return {
     playersConnected: players.length,
-    playersFailed: failed,
+    playersFailed: [...failures.values()].reduce((a, b) => a + b, 0),
+    failures: [...failures].map(([reason, count]) => `${count} x ${reason}`),
     playersLost: players.filter((p) => p.lost).length,
     publishedKbps,
     playerKbpsMin: rates[0] ?? NaN,
@@ -62,23 +63,26 @@ async function run(): Promise<void> {
   try {
     await publisher.start(app, stream);
     const connectStart = performance.now();
-    let failed = 0;
+    const failures = new Map<string, number>();
     for (let first = 0; first < config.players; first += config.batch) {
       const count = Math.min(config.batch, config.players - first);
       const batch = Array.from({ length: count }, () => new Player(port, window, publisher.sentAt));
       all.push(...batch);
       const results = await Promise.allSettled(batch.map((p) => p.start(app, stream)));
-      results.forEach((r, i) => (r.status === 'fulfilled' ? started.push(batch[i]!) : failed++));
+      results.forEach((r, i) => {
+        if (r.status === 'fulfilled') started.push(batch[i]!);
+        else failures.set(String(r.reason), (failures.get(String(r.reason)) ?? 0) + 1);
+      });
       if (publisher.isClosed) throw new Error('the server closed the publisher');
     }
     const connectSeconds = (performance.now() - connectStart) / 1000;
     await sleep(config.warmupSeconds * 1000);
-    await send({ type: 'ready', connected: started.length, failed });
+    await send({ type: 'ready', connected: started.length, failures: [...failures.keys()] });
 
     await once(process, 'message');
     window.open(performance.now(), config.seconds, Math.min(5, config.seconds / 3));
     await sleep(config.seconds * 1000);
-    await send({ type: 'result', summary: summarize(publisher, started, failed, connectSeconds, window) });
+    await send({ type: 'result', summary: summarize(publisher, started, failures, connectSeconds, window) });
   } finally {
     publisher.stop();
     for (const player of all) player.stop();

@@ -14,6 +14,8 @@ export interface LoadConfig {
 export interface LoadSummary {
   playersConnected: number;
   playersFailed: number;
+  /** Why players failed to start, as "count x reason". */
+  failures: string[];
   /** Players whose connection ended before the end of the window. */
   playersLost: number;
   /** Published audio + video payload rate within the window. */
@@ -42,6 +44,6 @@ export interface StartMessage {
 
 /** Load to driver. */
 export type LoadMessage =
-  | { type: 'ready'; connected: number; failed: number }
+  | { type: 'ready'; connected: number; failures: string[] }
   | { type: 'result'; summary: LoadSummary }
   | { type: 'error'; message: string };

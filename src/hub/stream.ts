@@ -1,5 +1,6 @@
 import { EncodedFrame, type AudioTrackInfo, type MediaFrame, type VideoTrackInfo } from '../media/frame.js';
 import { FlushScheduler } from './flush-scheduler.js';
+import type { ClientSession } from '../gate/types.js';
 import type { ReaderLimits, StreamReader } from './reader.js';
 
 export interface StreamOptions {
@@ -15,6 +16,8 @@ export interface StreamOptions {
 export interface Publisher {
   readonly id: string;
   readonly protocol: string;
+  /** The publishing client as the gate saw it (for recorders' and HLS callbacks). */
+  readonly session: ClientSession;
   close(reason: string): void;
 }
 

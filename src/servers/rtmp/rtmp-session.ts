@@ -28,11 +28,10 @@ const WINDOW_ACK_SIZE = 2_500_000;
 const MEDIA_STREAM_ID = 1;
 
 /** One RTMP client: its commands, and its publish or play once the gate has admitted it. */
-export class RtmpSession implements Publisher {
-  readonly protocol = 'rtmp';
+export class RtmpSession {
   private readonly connection: RtmpConnection;
   private info: SessionInfo | undefined;
-  private publishing: Stream | undefined;
+  private publishing: { stream: Stream; publisher: Publisher } | undefined;
   private playing: { stream: Stream; reader: Reader } | undefined;
   private ended = false;
   private readonly startedAt = Date.now();
@@ -56,10 +55,6 @@ export class RtmpSession implements Publisher {
 
   get id(): string {
     return this.info?.id ?? '-';
-  }
-
-  get session(): SessionInfo | undefined {
-    return this.info;
   }
 
   /** Ends the session from outside (shutdown, slow player, gate update refused). */
@@ -95,7 +90,7 @@ export class RtmpSession implements Publisher {
   }
 
   private ingest(message: RtmpMessage): void {
-    const stream = this.publishing;
+    const stream = this.publishing?.stream;
     if (!stream) return;
     const frame = frameFromMessage(message);
     if (!frame) return;
@@ -244,12 +239,13 @@ export class RtmpSession implements Publisher {
       return this.end('publish refused');
     }
     const stream = this.ctx.hub.acquire(info.vhost, info.app, info.stream);
-    if (!stream.attachPublisher(this)) {
+    const publisher: Publisher = { id: info.id, protocol: 'rtmp', session: info, close: (reason) => this.end(reason) };
+    if (!stream.attachPublisher(publisher)) {
       status('error', 'NetStream.Publish.BadName', `stream ${info.path} is already publishing`);
       this.ctx.gate.unpublished(info);
       return this.end('stream busy');
     }
-    this.publishing = stream;
+    this.publishing = { stream, publisher };
     status('status', 'NetStream.Publish.Start', `Started publishing stream ${info.stream}.`);
     this.ctx.logger.info({ client: info.id, ip: info.ip, protocol: 'rtmp', stream: info.path, param: info.param }, 'publish start');
   }
@@ -307,7 +303,7 @@ export class RtmpSession implements Publisher {
   private stopMedia(reason: string): void {
     const info = this.info;
     if (this.publishing && info) {
-      this.publishing.detachPublisher(this);
+      this.publishing.stream.detachPublisher(this.publishing.publisher);
       this.publishing = undefined;
       this.ctx.gate.unpublished(info);
       this.ctx.logger.info({ client: info.id, stream: info.path, reason }, 'publish stop');
