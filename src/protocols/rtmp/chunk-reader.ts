@@ -3,8 +3,8 @@ import { MessageType, type RtmpMessage } from './messages.js';
 
 /**
  * Limits on what a peer can make the reader hold. Memory is only ever taken for bytes actually
- * received; the worst case per connection is one partial message per chunk stream, i.e.
- * maxChunkStreams x maxMessageSize.
+ * received, and the partial messages of all chunk streams together are held to twice
+ * maxMessageSize.
  */
 export interface ChunkReaderOptions {
   /** Largest message a peer may declare; checked before anything is allocated for it. */
@@ -52,6 +52,8 @@ export class ChunkReader {
   /** The chunk stream whose chunk body is being read, if any. */
   private current: ChunkStream | undefined;
   private chunkLeft = 0;
+  /** Payload bytes held in partial messages, across all chunk streams. */
+  private held = 0;
 
   constructor(private readonly options: ChunkReaderOptions) {}
 
@@ -82,6 +84,7 @@ export class ChunkReader {
         const take = Math.min(this.chunkLeft, buf.length - pos);
         stream.parts.push(buf.subarray(pos, pos + take));
         stream.received += take;
+        this.hold(take);
         this.chunkLeft -= take;
         pos += take;
       }
@@ -176,6 +179,12 @@ export class ChunkReader {
     return stream;
   }
 
+  private hold(bytes: number): void {
+    this.held += bytes;
+    const limit = 2 * this.options.maxMessageSize;
+    if (this.held > limit) throw new ProtocolError(`more than ${limit} bytes held in partial messages`);
+  }
+
   private startMessage(stream: ChunkStream): void {
     if (stream.length > this.options.maxMessageSize) {
       throw new ProtocolError(
@@ -195,6 +204,7 @@ export class ChunkReader {
     this.current = undefined;
     if (stream.received < stream.length) return;
     const payload = assemble(stream.parts, stream.length);
+    this.held -= stream.received;
     stream.parts = [];
     stream.received = 0;
     stream.inMessage = false;
@@ -215,6 +225,7 @@ export class ChunkReader {
     if (payload.length < 4) throw new ProtocolError('abort message shorter than 4 bytes');
     const stream = this.streams.get(payload.readUInt32BE(0));
     if (stream === undefined) return;
+    this.held -= stream.received;
     stream.parts = [];
     stream.received = 0;
     stream.inMessage = false;

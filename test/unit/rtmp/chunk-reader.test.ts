@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MessageType } from '../../../src/protocols/rtmp/messages.js';
+import { ChunkReader } from '../../../src/protocols/rtmp/chunk-reader.js';
 import { ProtocolError } from '../../../src/util/errors.js';
 import { chunk, newReader, pattern, readAll, summary, type Header } from './chunks.js';
 
@@ -244,4 +245,18 @@ test('a single-chunk payload covering most of its buffer is not copied; a small 
   const [copied] = readAll(newReader(), small.subarray(0, 15));
   assert.notEqual(copied!.payload.buffer, small.buffer);
   assert.equal(copied!.payload.toString('hex'), '010203');
+});
+
+test('partial messages across chunk streams are held to twice the message limit', () => {
+  const reader = new ChunkReader({ maxMessageSize: 1000, maxChunkStreams: 64 });
+  const chunks: Buffer[] = [];
+  // Twenty chunk streams, each declaring a 900-byte message and sending its first 128 bytes.
+  for (let csid = 3; csid < 23; csid++) {
+    const header = Buffer.alloc(12);
+    header[0] = csid;
+    header.writeUIntBE(900, 4, 3);
+    header[7] = 9;
+    chunks.push(header, Buffer.alloc(128));
+  }
+  assert.throws(() => reader.push(Buffer.concat(chunks), () => {}), (error: unknown) => error instanceof ProtocolError && /held in partial messages/.test(error.message));
 });
