@@ -1,3 +1,4 @@
+import { BatchJoiner } from './batch-joiner.js';
 import type { StreamReader } from './reader.js';
 
 /**
@@ -24,7 +25,8 @@ export class FlushScheduler {
 
   readonly flushNow = (): void => {
     this.cancel();
-    for (const reader of this.dirty) reader.flush();
+    const batches = new BatchJoiner();
+    for (const reader of this.dirty) reader.flush(batches);
     this.dirty.clear();
   };
 

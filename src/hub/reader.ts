@@ -1,11 +1,12 @@
 import type { EncodedFrame, MediaFrame } from '../media/frame.js';
+import type { BatchJoiner } from './batch-joiner.js';
 
 /** Where a reader's bytes go: a socket, an HTTP response, a WebSocket. */
 export interface FrameSink {
   /** Bytes handed over but not yet taken by the kernel (socket.writableLength and the like). */
   readonly pendingBytes: number;
-  /** Writes the chunks as one batch (one syscall where the transport allows). */
-  write(chunks: Buffer[]): void;
+  /** Writes one batch of bytes. */
+  write(bytes: Buffer): void;
   /** Ends the connection; `reason` is logged by the owner. */
   close(reason: string): void;
 }
@@ -36,7 +37,8 @@ export interface StreamReader {
   readonly id: string;
   /** Takes a frame; returns true when the reader has something to flush. */
   enqueue(frame: EncodedFrame, limits: ReaderLimits, now: number): boolean;
-  flush(): void;
+  /** Writes what was queued; `batches` lets readers in step share one joined buffer. */
+  flush(batches: BatchJoiner): void;
   /** The publisher changed (or playback resumed): start again from the next keyframe. */
   resync(): void;
 }
@@ -82,11 +84,11 @@ export class Reader implements StreamReader {
     this.waitingForKeyframe = true;
   }
 
-  flush(): void {
+  flush(batches: BatchJoiner): void {
     if (this.pending.length === 0 || this.closed) return;
     const chunks = this.pending;
     this.pending = [];
-    this.sink.write(chunks);
+    this.sink.write(batches.join(chunks));
   }
 
   close(reason: string): void {

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 
 export type Logger = PinoLogger;
 export type LogLevel = LevelWithSilent;
@@ -12,6 +13,8 @@ export function createLogger(level: LogLevel = 'info', destination: NodeJS.Writa
   const isTerminal = (destination as { isTTY?: boolean }).isTTY === true;
   const options = { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime };
   if (isTerminal) {
+    // Loaded only for terminals: a server under a supervisor never pays for it.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
     return pino(options, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', destination }));
   }
   return pino(options, destination);

@@ -6,7 +6,7 @@ import type { FrameSink, OutputFormat } from '../../hub/reader.js';
 /** FLV tags, shared by every HTTP-FLV and WebSocket-FLV player of a stream. */
 export const flvOutput: OutputFormat = { key: 'flv', encode: encodeFlvTag };
 
-/** A chunked HTTP response; one batch becomes one writev of several chunks. */
+/** A chunked HTTP response; one batch becomes one HTTP chunk. */
 export class ResponseSink implements FrameSink {
   constructor(
     private readonly response: ServerResponse,
@@ -17,11 +17,8 @@ export class ResponseSink implements FrameSink {
     return this.response.writableLength + (this.response.socket?.writableLength ?? 0);
   }
 
-  write(chunks: Buffer[]): void {
-    if (this.response.writableEnded) return;
-    this.response.cork();
-    for (const chunk of chunks) this.response.write(chunk);
-    this.response.uncork();
+  write(bytes: Buffer): void {
+    if (!this.response.writableEnded) this.response.write(bytes);
   }
 
   close(reason: string): void {
@@ -40,9 +37,8 @@ export class WebSocketSink implements FrameSink {
     return this.socket.bufferedAmount;
   }
 
-  write(chunks: Buffer[]): void {
-    if (this.socket.readyState !== this.socket.OPEN) return;
-    this.socket.send(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), { binary: true });
+  write(bytes: Buffer): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(bytes, { binary: true });
   }
 
   close(reason: string): void {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { flvFileHeader } from '../../formats/flv/header.js';
 import type { Protocol } from '../../gate/types.js';
 import { Reader, type FrameSink } from '../../hub/reader.js';
@@ -20,7 +20,7 @@ const FLV_HEADERS = {
 /** HTTP-FLV and WebSocket-FLV playback at each vhost's `http_remux` mount. */
 export class FlvPlayService {
   private readonly matchers: Array<(path: string) => MountMatch | undefined>;
-  private readonly webSockets = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  private webSockets: Promise<WebSocketServer> | undefined;
   private readonly viewers = new Set<{ end(reason: string): void }>();
 
   constructor(private readonly ctx: ServerContext) {
@@ -63,7 +63,9 @@ export class FlvPlayService {
         `Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason) + 1}\r\nConnection: close\r\n\r\n${reason}\n`);
     });
     if (!admitted) return;
-    this.webSockets.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+    // Loaded on the first WebSocket viewer: servers without any never pay for it.
+    this.webSockets ??= import('ws').then(({ WebSocketServer }) => new WebSocketServer({ noServer: true, perMessageDeflate: false }));
+    (await this.webSockets).handleUpgrade(request, socket, head, (ws: WebSocket) => {
       ws.send(flvFileHeader(true, true));
       const viewer = this.startViewer(info, (end) => new WebSocketSink(ws, end), () => ws.close());
       ws.on('close', () => viewer.end('connection closed'));

@@ -64,7 +64,7 @@ export function rtmpOutput(chunkSize: number, streamId: number): OutputFormat {
   };
 }
 
-/** Writes a reader's batch to a socket as one writev. */
+/** Writes a player's batches to its socket. */
 export class SocketSink implements FrameSink {
   constructor(
     private readonly socket: Socket,
@@ -75,11 +75,8 @@ export class SocketSink implements FrameSink {
     return this.socket.writableLength;
   }
 
-  write(chunks: Buffer[]): void {
-    if (this.socket.destroyed) return;
-    this.socket.cork();
-    for (const chunk of chunks) this.socket.write(chunk);
-    this.socket.uncork();
+  write(bytes: Buffer): void {
+    if (!this.socket.destroyed) this.socket.write(bytes);
   }
 
   close(reason: string): void {
