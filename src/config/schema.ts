@@ -21,6 +21,16 @@ export const endpointSchema = z
   });
 export type Endpoint = z.output<typeof endpointSchema>;
 
+const publishSchema = z
+  .object({
+    /** Ms a new publisher may take to send its first audio or video before it is closed. */
+    firstpkt_timeout: z.number().int().min(100).default(20000),
+    /** Ms a publisher may go silent before it is closed. */
+    normal_timeout: z.number().int().min(100).default(5000),
+  })
+  .strict()
+  .default({});
+
 const playSchema = z
   .object({
     /** Send new players the current GOP at once. */
@@ -128,6 +138,7 @@ export const vhostSchema = z
     enabled: z.boolean().default(true),
     /** RTMP chunk size this server sends with, for this vhost's players. */
     chunk_size: z.number().int().min(128).max(65536).optional(),
+    publish: publishSchema,
     play: playSchema,
     http_remux: httpRemuxSchema,
     http_hooks: httpHooksSchema,

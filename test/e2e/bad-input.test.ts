@@ -16,7 +16,10 @@ let publisher: RunningProcess;
 let watcher: TestRtmpClient;
 
 before(async () => {
-  server = await startTestServer({ handshake_timeout: 1, vhosts: { __defaultVhost__: { play: { queue_length: 1 } } } });
+  server = await startTestServer({
+    handshake_timeout: 1,
+    vhosts: { __defaultVhost__: { play: { queue_length: 1 }, publish: { firstpkt_timeout: 1000, normal_timeout: 1000 } } },
+  });
   publisher = publishTestPattern(server.rtmpUrl('live/healthy'), 60);
   await server.waitForLog((line) => line.msg === 'publish start' && line.stream === 'live/healthy');
   watcher = await TestRtmpClient.open(server.rtmpPort, 'live', { keepMedia: false });
@@ -149,6 +152,13 @@ test('unsafe stream and app names are refused at publish and play', async () => 
   assert.match(await response.text(), /control character/);
   const refused = server.logs().filter((line) => /refused/.test(String(line.msg)));
   assert.ok(refused.some((line) => /must not contain/.test(String(line.reason))));
+});
+
+test('a publisher that sends no media is closed after the publish timeout', async () => {
+  const silent = await TestRtmpClient.open(server.rtmpPort, 'live');
+  assert.equal(await silent.publish('silent'), 'NetStream.Publish.Start');
+  await silent.closedByServer(5000);
+  await server.waitForLog((line) => line.reason === 'publisher sent nothing for 1000 ms');
 });
 
 test('a player that stops reading is dropped without slowing the others', async () => {

@@ -17,6 +17,7 @@ import {
   type Command,
   type RtmpMessage,
 } from '../../protocols/rtmp/messages.js';
+import { DEFAULT_VHOST, type VhostConfig } from '../../config/schema.js';
 import { AccessDenied, ProtocolError } from '../../util/errors.js';
 import type { ServerContext } from '../context.js';
 import { SessionInfo, clientIp } from '../session-info.js';
@@ -94,6 +95,7 @@ export class RtmpSession {
     if (!stream) return;
     const frame = frameFromMessage(message);
     if (!frame) return;
+    if (stream.framesIn === 0) this.expectMediaWithin(this.vhostConfig.publish.normal_timeout);
     if (frame.sequenceHeader) this.describeTrack(stream, frame.kind, frame.body);
     stream.push(frame);
   }
@@ -176,7 +178,7 @@ export class RtmpSession {
     this.connection.connected();
     this.connection.send(windowAckSize(WINDOW_ACK_SIZE));
     this.connection.send(setPeerBandwidth(WINDOW_ACK_SIZE, 2));
-    this.connection.useChunkSize(this.ctx.config.vhosts[info.vhost]?.chunk_size ?? this.ctx.config.chunk_size);
+    this.connection.useChunkSize(this.vhostConfig.chunk_size ?? this.ctx.config.chunk_size);
     const objectEncoding = typeof props.objectEncoding === 'number' ? props.objectEncoding : 0;
     this.reply(
       command,
@@ -246,6 +248,7 @@ export class RtmpSession {
       return this.end('stream busy');
     }
     this.publishing = { stream, publisher };
+    this.expectMediaWithin(this.vhostConfig.publish.firstpkt_timeout);
     status('status', 'NetStream.Publish.Start', `Started publishing stream ${info.stream}.`);
     this.ctx.logger.info({ client: info.id, ip: info.ip, protocol: 'rtmp', stream: info.path, param: info.param }, 'publish start');
   }
@@ -277,6 +280,16 @@ export class RtmpSession {
     this.ctx.logger.info({ client: info.id, ip: info.ip, protocol: 'rtmp', stream: info.path, param: info.param }, 'play start');
   }
 
+  private get vhostConfig(): VhostConfig {
+    const { vhosts } = this.ctx.config;
+    return vhosts[this.info?.vhost ?? DEFAULT_VHOST] ?? vhosts[DEFAULT_VHOST]!;
+  }
+
+  /** Closes a publisher that goes silent for `ms` (the socket's idle timer). */
+  private expectMediaWithin(ms: number): void {
+    this.socket.setTimeout(ms, () => this.end(`publisher sent nothing for ${ms} ms`));
+  }
+
   private setReceive(command: Command): void {
     const enabled = command.args[0] !== false;
     const reader = this.playing?.reader;
@@ -304,6 +317,7 @@ export class RtmpSession {
     const info = this.info;
     if (this.publishing && info) {
       this.publishing.stream.detachPublisher(this.publishing.publisher);
+      this.socket.setTimeout(0);
       this.publishing = undefined;
       this.ctx.gate.unpublished(info);
       this.ctx.logger.info({ client: info.id, stream: info.path, reason }, 'publish stop');
