@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import type { ZodIssue, ZodRawShape } from 'zod';
 import { ConfigError } from '../util/errors.js';
 import { applyEnv } from './env.js';
@@ -78,6 +79,8 @@ function describe(issue: ZodIssue, read: Translation, source: string): { where: 
 }
 
 function fromYaml(text: string, file: string): Translation {
+  // Loaded only for YAML files: a server started from a .conf never pays for the parser.
+  const { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } = createRequire(import.meta.url)('yaml') as typeof Yaml;
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const [error] = doc.errors;
