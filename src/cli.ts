@@ -8,6 +8,7 @@ import { createLogger } from './util/logger.js';
 import { VERSION } from './version.js';
 
 const HELP = `Usage: sluice [options]
+       sluice hooks <serve|test|log> [options]   (see: sluice hooks --help)
 
 Live-streaming media server: RTMP in; RTMP, HTTP-FLV and WebSocket-FLV out.
 
@@ -23,6 +24,7 @@ SRS_<DIRECTIVE> names (e.g. SRS_HTTP_API_LISTEN=1986). See docs/CONFIG.md.
 Stops gracefully on SIGINT or SIGTERM.`;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'hooks') return (await import('./cli/hooks-command.js')).runHooksCommand(argv.slice(1));
   const { values } = parseArgs({
     args: argv,
     options: {

@@ -7,6 +7,8 @@ import { hasCodeZero } from '../srs/verdict.js';
 import type { Admission, ClientSession, RecordingFinished, RecordingStarted } from '../types.js';
 import { oryxRecordBegin, oryxRecordEnd, oryxStream, type OryxPayload } from './payloads.js';
 
+const RULE = 'the body must be {"code":0}';
+
 type OryxEvent = 'on_publish' | 'on_unpublish' | 'on_record_begin' | 'on_record_end';
 
 /** The Oryx dialect: on_publish is the gate; unpublish and record events are informational. */
@@ -57,6 +59,7 @@ export class OryxHooks implements DialectHandler {
 /** Oryx allows only a 200 whose body is a JSON object with `code` 0. */
 export function oryxVerdict(answer: HookAnswer): Verdict {
   if (answer.status !== 200) return { ok: false, reason: `answered ${answer.status}` };
-  if (!answer.truncated && hasCodeZero(answer.body)) return { ok: true };
-  return { ok: false, reason: `answered body ${quote(answer.body)}; the body must be {"code":0}` };
+  if (answer.truncated) return { ok: false, reason: `answered an oversized body; ${RULE}` };
+  if (hasCodeZero(answer.body)) return { ok: true };
+  return { ok: false, reason: `answered body ${quote(answer.body)}; ${RULE}` };
 }

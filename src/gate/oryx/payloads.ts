@@ -30,26 +30,22 @@ export interface OryxRecordEndPayload extends Omit<OryxRecordBeginPayload, 'acti
 
 export type OryxPayload = OryxStreamPayload | OryxRecordBeginPayload | OryxRecordEndPayload;
 
-function base(s: ClientSession, opaque: string) {
-  return { request_id: randomUUID(), opaque, vhost: s.vhost, app: s.app, stream: s.stream, param: s.param };
+/** The fields every Oryx call starts with, in Oryx's order. */
+function head<A extends OryxPayload['action']>(s: ClientSession, action: A, opaque: string) {
+  return { request_id: randomUUID(), action, opaque, vhost: s.vhost, app: s.app, stream: s.stream, param: s.param };
 }
 
 export function oryxStream(s: ClientSession, action: OryxStreamPayload['action'], opaque: string): OryxStreamPayload {
-  const { request_id, ...rest } = base(s, opaque);
-  return { request_id, action, ...rest };
+  return head(s, action, opaque);
 }
 
 export function oryxRecordBegin(info: RecordingStarted, opaque: string): OryxRecordBeginPayload {
-  const { request_id, ...rest } = base(info.session, opaque);
-  return { request_id, action: 'on_record_begin', ...rest, uuid: info.uuid };
+  return { ...head(info.session, 'on_record_begin', opaque), uuid: info.uuid };
 }
 
 export function oryxRecordEnd(info: RecordingFinished, opaque: string): OryxRecordEndPayload {
-  const { request_id, ...rest } = base(info.session, opaque);
   return {
-    request_id,
-    action: 'on_record_end',
-    ...rest,
+    ...head(info.session, 'on_record_end', opaque),
     uuid: info.uuid,
     artifact_code: Math.trunc(info.code ?? 0),
     artifact_path: info.file,

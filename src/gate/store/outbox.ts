@@ -25,26 +25,10 @@ export interface PendingMessage extends OutboxMessage {
   nextAt: number;
 }
 
-interface Row {
-  seq: number;
-  id: string;
-  queue: string;
-  event: string;
-  dialect: string;
-  signer: string;
-  method: 'GET' | 'POST';
-  url: string;
-  content_type: string;
-  body: string;
-  timeout_ms: number;
-  created_at: number;
-  expires_at: number;
-  attempts: number;
-  next_at: number;
-}
-
+const COLUMNS = `o.seq, o.id, o.queue, o.event, o.dialect, o.signer, o.method, o.url, o.content_type AS contentType,
+  o.body, o.timeout_ms AS timeoutMs, o.created_at AS createdAt, o.expires_at AS expiresAt, o.attempts, o.next_at AS nextAt`;
 // The first message of each queue: only it may be sent, so a queue never overtakes itself.
-const HEADS = 'SELECT o.* FROM (SELECT MIN(seq) AS seq FROM outbox GROUP BY queue) h JOIN outbox o ON o.seq = h.seq';
+const HEADS = `SELECT ${COLUMNS} FROM (SELECT MIN(seq) AS seq FROM outbox GROUP BY queue) h JOIN outbox o ON o.seq = h.seq`;
 
 /** The durable queue of informational calls, in the hook database. */
 export class OutboxStore {
@@ -61,7 +45,7 @@ export class OutboxStore {
        VALUES (@id, @queue, @event, @dialect, @signer, @method, @url, @contentType, @body, @timeoutMs, @createdAt, @expiresAt, @createdAt)`,
     );
     this.dueHeads = db.prepare(`${HEADS} WHERE o.next_at <= ? ORDER BY o.seq LIMIT ?`);
-    this.nextDue = db.prepare(`SELECT MIN(o.next_at) AS at FROM (${HEADS}) o`);
+    this.nextDue = db.prepare(`SELECT MIN(nextAt) AS at FROM (${HEADS})`);
     this.remove = db.prepare('DELETE FROM outbox WHERE seq = ?');
     this.retry = db.prepare('UPDATE outbox SET attempts = attempts + 1, next_at = ? WHERE seq = ?');
     this.count = db.prepare('SELECT COUNT(*) AS n FROM outbox');
@@ -73,7 +57,7 @@ export class OutboxStore {
 
   /** Queue heads whose time has come, oldest first. */
   due(now: number, limit: number): PendingMessage[] {
-    return (this.dueHeads.all(now, limit) as Row[]).map(fromRow);
+    return this.dueHeads.all(now, limit) as PendingMessage[];
   }
 
   /** When the next queue head becomes due, or undefined when the outbox is empty. */
@@ -95,24 +79,4 @@ export class OutboxStore {
   size(): number {
     return (this.count.get() as { n: number }).n;
   }
-}
-
-function fromRow(row: Row): PendingMessage {
-  return {
-    seq: row.seq,
-    id: row.id,
-    queue: row.queue,
-    event: row.event,
-    dialect: row.dialect,
-    signer: row.signer,
-    method: row.method,
-    url: row.url,
-    contentType: row.content_type,
-    body: row.body,
-    timeoutMs: row.timeout_ms,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    attempts: row.attempts,
-    nextAt: row.next_at,
-  };
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { verifyWebhook } from '../../../src/index.js';
 import { AccessDenied } from '../../../src/util/errors.js';
-import { fakeSession, makeGate, Receiver, sleep, tempDir, type Answer } from './support.js';
+import { fakeSession, makeGate, Receiver, sleep, startReceiver, tempDir, type Answer } from './support.js';
 
 /** What the contract needs to know about a dialect; every dialect must pass the same suite. */
 interface DialectCase {
@@ -60,19 +60,18 @@ for (const dialect of DIALECTS) {
       }
     }
 
-    test('allows when the receiver allows, and tells it the stream and its query', async () => {
-      const receiver = await Receiver.start(dialect.allow);
+    test('allows when the receiver allows, and tells it the stream and its query', async (t) => {
+      const receiver = await startReceiver(t, dialect.allow);
       await withGate({ gate: [receiver.url('/hook')] }, {}, async (gate) => {
         assert.deepEqual(await gate.publish(fakeSession({ param: '?token=abc&salt=1' })), {});
       });
       assert.equal(receiver.requests.length, 1);
       assert.match(receiver.requests[0]!.body, /livestream/);
       assert.match(receiver.requests[0]!.body, /token=abc/);
-      await receiver.close();
     });
 
-    test('refuses when the receiver refuses, saying which event and URL', async () => {
-      const receiver = await Receiver.start(dialect.refuse);
+    test('refuses when the receiver refuses, saying which event and URL', async (t) => {
+      const receiver = await startReceiver(t, dialect.refuse);
       await withGate({ gate: [receiver.url('/hook')] }, {}, async (gate) => {
         await assert.rejects(gate.publish(fakeSession()), (error: unknown) => {
           assert.ok(error instanceof AccessDenied);
@@ -80,17 +79,16 @@ for (const dialect of DIALECTS) {
           return true;
         });
       });
-      await receiver.close();
     });
 
-    test('refuses when the receiver is down (fail closed)', async () => {
+    test('refuses when the receiver is down (fail closed)', async (t) => {
       await withGate({ gate: [await deadUrl()] }, {}, async (gate) => {
         await assert.rejects(gate.publish(fakeSession()), /is unreachable: ECONNREFUSED/);
       });
     });
 
-    test('refuses when the receiver is slower than the timeout', async () => {
-      const receiver = await Receiver.start(async (req, res) => {
+    test('refuses when the receiver is slower than the timeout', async (t) => {
+      const receiver = await startReceiver(t, async (req, res) => {
         await sleep(1000);
         await dialect.allow(req, res);
       });
@@ -99,11 +97,10 @@ for (const dialect of DIALECTS) {
         await assert.rejects(gate.publish(fakeSession()), /did not answer within 150 ms/);
         assert.ok(Date.now() - started < 900);
       });
-      await receiver.close();
     });
 
-    test('fail_open allows when the receiver is down, but never overrides a refusal', async () => {
-      const receiver = await Receiver.start(dialect.refuse);
+    test('fail_open allows when the receiver is down, but never overrides a refusal', async (t) => {
+      const receiver = await startReceiver(t, dialect.refuse);
       await withGate({ gate: [await deadUrl()] }, { fail_open: [dialect.gateEvent] }, async (gate) => {
         assert.deepEqual(await gate.publish(fakeSession()), {});
         assert.equal(gate.listDeliveries({ event: dialect.gateEvent })[0]?.outcome, 'failed-open');
@@ -111,24 +108,21 @@ for (const dialect of DIALECTS) {
       await withGate({ gate: [receiver.url('/no')] }, { fail_open: [dialect.gateEvent] }, async (gate) => {
         await assert.rejects(gate.publish(fakeSession()), AccessDenied);
       });
-      await receiver.close();
     });
 
-    test('asks several URLs in order; the second refusing refuses', async () => {
-      const first = await Receiver.start(dialect.allow);
-      const second = await Receiver.start(dialect.refuse);
+    test('asks several URLs in order; the second refusing refuses', async (t) => {
+      const first = await startReceiver(t, dialect.allow);
+      const second = await startReceiver(t, dialect.refuse);
       await withGate({ gate: [first.url('/one'), second.url('/two')] }, {}, async (gate) => {
         await assert.rejects(gate.publish(fakeSession()), (error: AccessDenied) => error.reason.includes('/two'));
       });
       assert.equal(first.requests.length, 1);
       assert.equal(second.requests.length, 1);
-      await first.close();
-      await second.close();
     });
 
-    test('delivers the end of a publish in the background, retrying a failing receiver', async () => {
+    test('delivers the end of a publish in the background, retrying a failing receiver', async (t) => {
       let calls = 0;
-      const receiver = await Receiver.start((req, res) => (++calls === 1 ? json(503, '')(req, res) : dialect.allow(req, res)));
+      const receiver = await startReceiver(t, (req, res) => (++calls === 1 ? json(503, '')(req, res) : dialect.allow(req, res)));
       await withGate({ done: [receiver.url('/done')] }, {}, async (gate) => {
         const session = fakeSession();
         await gate.publish(session);
@@ -138,12 +132,11 @@ for (const dialect of DIALECTS) {
         await sleep(20);
         assert.deepEqual(gate.listDeliveries({ event: dialect.doneEvent }).map((d) => d.outcome), ['delivered', 'retrying']);
       });
-      await receiver.close();
     });
 
-    test('signs gate and informational calls when a secret is set', async () => {
+    test('signs gate and informational calls when a secret is set', async (t) => {
       const secret = 'whsec_' + Buffer.from('a shared secret of 32 bytes long').toString('base64');
-      const receiver = await Receiver.start(dialect.allow);
+      const receiver = await startReceiver(t, dialect.allow);
       await withGate({ gate: [receiver.url('/g')], done: [receiver.url('/d')] }, { secret }, async (gate) => {
         const session = fakeSession();
         await gate.publish(session);
@@ -155,11 +148,10 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(verifyWebhook(secret, request.headers, signedBody).ok, true);
         assert.equal(verifyWebhook(secret, request.headers, signedBody + ' ').ok, false);
       }
-      await receiver.close();
     });
 
-    test('survives a receiver that answers garbage or a huge body', async () => {
-      const huge = await Receiver.start((_req, res) => {
+    test('survives a receiver that answers garbage or a huge body', async (t) => {
+      const huge = await startReceiver(t, (_req, res) => {
         res.writeHead(200);
         const chunk = Buffer.alloc(64 * 1024, 0x30);
         let left = 200; // 12.8 MB
@@ -169,8 +161,8 @@ for (const dialect of DIALECTS) {
         };
         pump();
       });
-      const garbage = await Receiver.start((req) => req && undefined); // never answers...
-      garbage.answer = (_req, res) => res.socket?.end('HTTP/1.1 2OO nonsense\r\n\r\n');
+      // Not HTTP at all: a broken status line.
+      const garbage = await startReceiver(t, (_req, res) => void res.socket?.end('HTTP/1.1 2OO nonsense\r\n\r\n'));
       await withGate({ gate: [huge.url('/huge')] }, {}, async (gate) => {
         const started = Date.now();
         const result = await gate.publish(fakeSession()).then(() => 'allowed', (e: AccessDenied) => e.reason);
@@ -182,8 +174,6 @@ for (const dialect of DIALECTS) {
       await withGate({ gate: [garbage.url('/garbage')] }, {}, async (gate) => {
         await assert.rejects(gate.publish(fakeSession()), AccessDenied);
       });
-      await huge.close();
-      await garbage.close();
     });
   });
 }

@@ -15,9 +15,11 @@ export interface Received {
   headers: IncomingMessage['headers'];
   rawHeaders: string[];
   body: string;
+  /** The client's port: the same port for two requests means a reused connection. */
+  remotePort: number;
 }
 
-export type Answer = (req: Received, res: ServerResponse) => void | Promise<void>;
+export type Answer = (req: Received, res: ServerResponse) => unknown;
 
 /** A real HTTP receiver on 127.0.0.1 that records every request and answers with `answer`. */
 export class Receiver {
@@ -40,6 +42,7 @@ export class Receiver {
           headers: req.headers,
           rawHeaders: req.rawHeaders,
           body: Buffer.concat(chunks).toString('utf8'),
+          remotePort: req.socket.remotePort ?? 0,
         };
         receiver.requests.push(received);
         void Promise.resolve(receiver.answer(received, res)).catch(() => res.destroy());
@@ -124,4 +127,11 @@ export function makeGate(
     outbox: { baseDelayMs: 20, maxDelayMs: 100 },
     ...options,
   });
+}
+
+/** A receiver closed when the test ends, whether it passes or not. */
+export async function startReceiver(t: { after(fn: () => Promise<void>): void }, answer?: Answer): Promise<Receiver> {
+  const receiver = await Receiver.start(answer);
+  t.after(() => receiver.close());
+  return receiver;
 }
