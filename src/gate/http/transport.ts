@@ -1,4 +1,5 @@
-import { Agent, request } from 'undici';
+import { createRequire } from 'node:module';
+import type * as Undici from 'undici';
 import { SluiceError } from '../../util/errors.js';
 
 /** One HTTP call to a callback receiver. */
@@ -54,11 +55,15 @@ export interface PooledTransportOptions {
  * on a warm pool costs one round trip (SRS opens a new TCP connection per call).
  */
 export class PooledTransport implements HookTransport {
-  private readonly agent: Agent;
+  private readonly agent: Undici.Agent;
+  private readonly request: typeof Undici.request;
   private readonly maxBodyBytes: number;
 
   constructor(options: PooledTransportOptions = {}) {
     this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
+    // Loaded when callbacks are configured: a server without them never pays for the client.
+    const { Agent, request } = createRequire(import.meta.url)('undici') as typeof Undici;
+    this.request = request;
     this.agent = new Agent({
       connections: options.connectionsPerOrigin ?? 64,
       keepAliveTimeout: 30_000,
@@ -77,7 +82,7 @@ export class PooledTransport implements HookTransport {
     const onAbort = (): void => controller.abort();
     req.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const res = await request(req.url, {
+      const res = await this.request(req.url, {
         dispatcher: this.agent,
         method: req.method,
         headers: req.headers,

@@ -1,8 +1,9 @@
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export type Db = Database.Database;
+export type Db = BetterSqlite3.Database;
 
 /**
  * Opens (creating if needed) the SQLite file that keeps the callback outbox and the delivery log.
@@ -11,6 +12,8 @@ export type Db = Database.Database;
  */
 export function openHookDb(path: string, options: { readonly?: boolean } = {}): Db {
   if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
+  // Loaded when callbacks are configured: a server without them never opens SQLite.
+  const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
   const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
   if (options.readonly) return db;
   db.pragma('journal_mode = WAL');
