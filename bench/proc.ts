@@ -1,6 +1,7 @@
 // CPU and memory of a process and its descendants, read from /proc (Linux only).
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
@@ -91,5 +92,28 @@ export class TreeMonitor {
       rssPeakMiB: Math.max(...rss),
       rssAvgMiB: rss.reduce((a, b) => a + b, 0) / rss.length,
     };
+  }
+}
+
+/** Busy and total clock ticks of the whole machine, from the first line of /proc/stat. */
+function machineTicks(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.slice(0, 8).reduce((a, b) => a + b, 0); // user .. steal
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0); // idle + iowait
+  return { busy: total - idle, total };
+}
+
+/** CPU use of the whole machine between start() and stop(), in percent of one core. */
+export class MachineMonitor {
+  private start0 = machineTicks();
+
+  start(): void {
+    this.start0 = machineTicks();
+  }
+
+  stop(): number {
+    const end = machineTicks();
+    const total = end.total - this.start0.total;
+    return total > 0 ? (100 * cpus().length * (end.busy - this.start0.busy)) / total : 0;
   }
 }

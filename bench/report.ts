@@ -11,7 +11,7 @@ const f1 = fixed(1);
 
 const HEADER = [
   'server', 'players ok / failed / lost', 'CPU % (1 core)', 'RSS avg / peak MiB', 'latency p50 / p99 ms',
-  'player kbps min / median (published)', 'players >= 95 %', 'frames missed', 'load CPU %',
+  'player kbps min / median (published)', 'players >= 95 %', 'frames missed', 'load CPU % / loop delay p99 ms',
 ];
 
 function row(r: CaseResult): string[] {
@@ -27,13 +27,15 @@ function row(r: CaseResult): string[] {
     `${f0(s.playerKbpsMin)} / ${f0(s.playerKbpsMedian)} (${f0(s.publishedKbps)})`,
     `${s.playersAtFullRate}`,
     `${s.framesMissed} (${missedPercent.toFixed(2)} %)`,
-    f1(r.load.cpuPercent),
+    `${f1(r.load.cpuPercent)} / ${f1(s.loopDelayP99Ms)}`,
   ];
 }
 
 function markdown(rows: string[][]): string {
   return rows.map((cells, i) => `| ${cells.join(' | ')} |` + (i === 0 ? `\n|${cells.map(() => '---').join('|')}|` : '')).join('\n');
 }
+
+const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : '-');
 
 /** Sluice's CPU, average RSS and p99 latency divided by each peer's. */
 function ratios(results: CaseResult[]): string[][] {
@@ -42,12 +44,11 @@ function ratios(results: CaseResult[]): string[][] {
   const rows = [['Sluice / peer', 'CPU', 'RSS avg', 'latency p99']];
   for (const s of ok.filter((r) => r.kind === 'sluice')) {
     for (const p of peers) {
-      const x = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : '-');
       rows.push([
         `${s.label} / ${p.label}`,
-        x(s.server!.cpuPercent, p.server!.cpuPercent),
-        x(s.server!.rssAvgMiB, p.server!.rssAvgMiB),
-        x(s.summary!.latencyP99Ms, p.summary!.latencyP99Ms),
+        ratio(s.server!.cpuPercent, p.server!.cpuPercent),
+        ratio(s.server!.rssAvgMiB, p.server!.rssAvgMiB),
+        ratio(s.summary!.latencyP99Ms, p.summary!.latencyP99Ms),
       ]);
     }
   }

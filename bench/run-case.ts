@@ -1,20 +1,27 @@
 // One row of the benchmark: start a server, drive the load process against it, measure both.
 import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BenchOptions } from './args.js';
 import { logTail, startChild, stopChild } from './children.js';
 import type { LoadConfig, LoadMessage, LoadSummary, StartMessage } from './load/protocol.js';
 import { TreeMonitor, type Usage } from './proc.js';
-import { startServer, type ServerCase } from './servers.js';
+import { SERVER_LOG, startServer, type ServerCase } from './servers.js';
 
 const LOAD_MAIN = resolve('bench', 'load', 'main.ts');
 
-export interface CaseResult extends ServerCase {
+interface Measurement {
+  server: Usage;
+  load: Usage;
+  summary: LoadSummary;
+}
+
+export interface CaseResult extends ServerCase, Partial<Measurement> {
+  /** The machine's 1-minute load average before the case started (others' work shows here). */
+  loadAverageBefore: number;
   error?: string;
-  server?: Usage;
-  load?: Usage;
-  summary?: LoadSummary;
 }
 
 /** Resolves with the next IPC message of `type`; rejects on an error message, exit or timeout. */
@@ -48,14 +55,14 @@ function nextMessage<T extends LoadMessage['type']>(
   });
 }
 
-async function measure(c: ServerCase, options: BenchOptions, flvPath: string, dir: string): Promise<CaseResult> {
+async function measure(c: ServerCase, options: BenchOptions, flvPath: string, dir: string): Promise<Measurement> {
   const server = await startServer(c, dir);
   let load: ChildProcess | undefined;
   try {
     const config: LoadConfig = {
       port: server.port,
       app: 'live',
-      stream: 'bench',
+      stream: `bench-${randomUUID().slice(0, 8)}`, // never collides with someone else's run
       players: options.players,
       batch: options.batch,
       flvPath,
@@ -77,11 +84,16 @@ async function measure(c: ServerCase, options: BenchOptions, flvPath: string, di
     loadMonitor.start();
     const result = nextMessage(load, 'result', (options.seconds + 30) * 1000);
     load.send({ type: 'start' } satisfies StartMessage);
-    let usage: { server: Usage; load: Usage } | undefined;
-    const { summary } = await result.finally(() => {
-      usage = { server: serverMonitor.stop(), load: loadMonitor.stop() };
+    const stopMonitors = () => ({ server: serverMonitor.stop(), load: loadMonitor.stop() });
+    const { summary } = await result.catch((err: unknown) => {
+      stopMonitors();
+      throw err;
     });
-    return { ...c, ...usage, summary };
+    const usage = stopMonitors();
+    const exit = server.exitStatus();
+    if (exit !== undefined) throw new Error(`the server exited during the run (${exit})`);
+    if (summary.playersLost > 0) console.log(`  ${summary.playersLost} players lost; server log ends:\n${logTail(join(dir, SERVER_LOG), 5)}`);
+    return { ...usage, summary };
   } finally {
     if (load) await stopChild(load);
     await server.stop();
@@ -92,12 +104,13 @@ async function measure(c: ServerCase, options: BenchOptions, flvPath: string, di
 export async function runCase(c: ServerCase, options: BenchOptions, flvPath: string, workDir: string): Promise<CaseResult> {
   const dir = join(workDir, c.label.replace(/[^a-z0-9]+/gi, '-'));
   mkdirSync(dir);
-  console.log(`${c.label}: starting`);
+  const loadAverageBefore = loadavg()[0] ?? 0;
+  console.log(`${c.label}: starting (machine load average ${loadAverageBefore.toFixed(2)})`);
   try {
-    return await measure(c, options, flvPath, dir);
+    return { ...c, ...(await measure(c, options, flvPath, dir)), loadAverageBefore };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    console.log(`${c.label}: FAILED: ${message}`);
-    return { ...c, error: message.split('\n')[0] ?? message };
+    console.log(`${c.label}: FAILED: ${message}\n  server log ends:\n${logTail(join(dir, SERVER_LOG), 8)}`);
+    return { ...c, loadAverageBefore, error: message.split('\n')[0] ?? message };
   }
 }

@@ -4,12 +4,13 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { logTail, startChild, stopChild, waitForPort } from './children.js';
+import type { ServerName } from './args.js';
+import { startChild, stopChild, waitForPort } from './children.js';
 
 export interface ServerCase {
   /** Row label, e.g. "sluice mw=100". */
   label: string;
-  kind: 'sluice' | 'nginx' | 'nms';
+  kind: ServerName;
   mwLatencyMs?: number;
 }
 
@@ -17,8 +18,13 @@ export interface RunningServer {
   port: number;
   /** The process whose tree is measured (for nginx, the single worker). */
   pid: number;
+  /** How the server ended, if it has. */
+  exitStatus(): string | undefined;
   stop(): Promise<void>;
 }
+
+/** The server's stdout and stderr, in its directory. */
+export const SERVER_LOG = 'server.log';
 
 const SLUICE_CLI = resolve('dist', 'cli.js');
 const NGINX_RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
@@ -41,6 +47,7 @@ function sluiceCommand(dir: string, port: number, mw: number): [string, string[]
     conf,
     [
       `listen 127.0.0.1:${port};`,
+      'max_connections 10000;', // the default, 1000, would turn away the 1000th player
       'http_api { enabled off; }',
       'http_server { enabled off; }',
       `vhost __defaultVhost__ { play { mw_latency ${mw}; } }`,
@@ -94,13 +101,17 @@ export async function startServer(c: ServerCase, dir: string): Promise<RunningSe
     c.kind === 'sluice' ? sluiceCommand(dir, port, c.mwLatencyMs ?? 0)
     : c.kind === 'nginx' ? nginxCommand(dir, port)
     : nmsCommand(dir, port);
-  const logFile = join(dir, 'server.log');
-  const child: ChildProcess = startChild(command, args, logFile);
+  const child: ChildProcess = startChild(command, args, join(dir, SERVER_LOG));
   try {
     await waitForPort(child, port);
   } catch (err) {
     await stopChild(child);
-    throw new Error(`${c.label} did not start: ${(err as Error).message}\n${logTail(logFile)}`, { cause: err });
+    throw new Error(`${c.label} did not start: ${(err as Error).message}`, { cause: err });
   }
-  return { port, pid: child.pid ?? 0, stop: () => stopChild(child) };
+  return {
+    port,
+    pid: child.pid ?? 0,
+    exitStatus: () => (child.exitCode ?? child.signalCode ?? undefined)?.toString(),
+    stop: () => stopChild(child),
+  };
 }

@@ -1,6 +1,7 @@
 // The load process: one publisher and N players against one server, on one clock.
 // Started by bench/fanout.ts with a LoadConfig as JSON in argv[2]; talks back over IPC.
 import { once } from 'node:events';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readFlvFile } from '../../src/formats/flv/index.js';
 import { Player } from './player.js';
@@ -22,13 +23,26 @@ process.on('disconnect', () => process.exit(0));
 const lifetimeMs = (Math.ceil(config.players / config.batch) * 20 + config.warmupSeconds + config.seconds + 60) * 1000;
 setTimeout(() => process.exit(3), lifetimeMs).unref();
 
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 function median(sorted: number[]): number {
   if (sorted.length === 0) return NaN;
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function summarize(publisher: Publisher, players: Player[], failures: Map<string, number>, connectSeconds: number, window: MeasureWindow): LoadSummary {
+interface Measured {
+  publisher: Publisher;
+  players: Player[];
+  failures: Map<string, number>;
+  connectSeconds: number;
+  window: MeasureWindow;
+  loopDelay: IntervalHistogram;
+}
+
+function summarize({ publisher, players, failures, connectSeconds, window, loopDelay }: Measured): LoadSummary {
   const kbps = (bytes: number) => (bytes * 8) / config.seconds / 1000;
   const publishedKbps = kbps(publisher.bytesInWindow);
   const rates = players.map((p) => kbps(p.bytesInWindow)).sort((a, b) => a - b);
@@ -50,6 +64,7 @@ function summarize(publisher: Publisher, players: Player[], failures: Map<string
     latencyP99Ms: window.latency.quantile(0.99),
     latencyMaxMs: window.latency.max,
     latencySamples: window.latency.count,
+    loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
     connectSeconds,
   };
 }
@@ -71,7 +86,7 @@ async function run(): Promise<void> {
       const results = await Promise.allSettled(batch.map((p) => p.start(app, stream)));
       results.forEach((r, i) => {
         if (r.status === 'fulfilled') started.push(batch[i]!);
-        else failures.set(String(r.reason), (failures.get(String(r.reason)) ?? 0) + 1);
+        else failures.set(errorText(r.reason), (failures.get(errorText(r.reason)) ?? 0) + 1);
       });
       if (publisher.isClosed) throw new Error('the server closed the publisher');
     }
@@ -80,9 +95,13 @@ async function run(): Promise<void> {
     await send({ type: 'ready', connected: started.length, failures: [...failures.keys()] });
 
     await once(process, 'message');
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     window.open(performance.now(), config.seconds, Math.min(5, config.seconds / 3));
     await sleep(config.seconds * 1000);
-    await send({ type: 'result', summary: summarize(publisher, started, failures, connectSeconds, window) });
+    loopDelay.disable();
+    const summary = summarize({ publisher, players: started, failures, connectSeconds, window, loopDelay });
+    await send({ type: 'result', summary });
   } finally {
     publisher.stop();
     for (const player of all) player.stop();
@@ -90,5 +109,5 @@ async function run(): Promise<void> {
 }
 
 run()
-  .catch((err: unknown) => send({ type: 'error', message: err instanceof Error ? err.message : String(err) }))
+  .catch((err: unknown) => send({ type: 'error', message: errorText(err) }))
   .finally(() => process.disconnect?.());

@@ -33,6 +33,8 @@ export interface LoadSummary {
   latencyP99Ms: number;
   latencyMaxMs: number;
   latencySamples: number;
+  /** 99th percentile of the load process's event-loop delay: how late it may notice a frame. */
+  loopDelayP99Ms: number;
   /** Seconds it took to connect all players. */
   connectSeconds: number;
 }

@@ -10,7 +10,7 @@ const SET_DATA_FRAME = encodeAmf0('@setDataFrame');
 const MAX_TAGS_PER_TICK = 500;
 const PUBLISH_TIMEOUT_MS = 10_000;
 
-/** Sequence headers and metadata: sent once, not again when the file loops. */
+/** Metadata and AVC/AAC sequence headers: sent once, not again when the file loops. */
 function isHeader(tag: FlvTag): boolean {
   if (tag.type === MessageType.DataAmf0) return true;
   return (tag.type === MessageType.Audio || tag.type === MessageType.Video) && tag.body[1] === 0;

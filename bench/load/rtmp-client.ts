@@ -27,13 +27,13 @@ const CALL_TIMEOUT_MS = 10_000;
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 export class RtmpClient {
-  readonly socket: Socket;
+  private readonly socket: Socket;
   /** Called with every control or command message the client does not handle itself. */
   onMessage: (msg: RtmpMessage) => void = () => {};
   /** Called for each audio, video or data message, with the time its last bytes arrived. */
   onMedia: (type: number, timestamp: number, length: number, now: number) => void = () => {};
-  /** Called once when the connection ends, with the error if there was one. */
-  onClose: (err?: Error) => void = () => {};
+  /** Called once when the connection ends. */
+  onClose: () => void = () => {};
   private readonly handshake = new ClientHandshake();
   private handshaking = true;
   private readonly scanner = new ChunkScanner();
@@ -57,11 +57,11 @@ export class RtmpClient {
     });
     this.socket.once('connect', () => this.socket.write(this.handshake.start()));
     this.socket.on('error', () => {}); // reported through 'close'
-    this.socket.once('close', (hadError) => {
+    this.socket.once('close', () => {
       this.closed = true;
       for (const call of this.calls.values()) call.reject(new Error('connection closed'));
       this.calls.clear();
-      this.onClose(hadError ? new Error('socket error') : undefined);
+      this.onClose();
     });
   }
 
@@ -133,7 +133,10 @@ export class RtmpClient {
   call(name: string, commandObject: unknown, ...args: unknown[]): Promise<Command> {
     const txid = this.nextTxid++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer to ${name} in ${CALL_TIMEOUT_MS} ms`)), CALL_TIMEOUT_MS);
+      const timer = setTimeout(() => {
+        this.calls.delete(txid);
+        reject(new Error(`no answer to ${name} in ${CALL_TIMEOUT_MS} ms`));
+      }, CALL_TIMEOUT_MS);
       this.calls.set(txid, {
         resolve: (c) => (clearTimeout(timer), resolve(c)),
         reject: (e) => (clearTimeout(timer), reject(e)),

@@ -7,7 +7,9 @@ import { ConnectionCounter, type ServerContext } from '../servers/context.js';
 import { HttpServer } from '../servers/http/http-server.js';
 import { staticFiles } from '../servers/http/static-files.js';
 import { FlvPlayService } from '../servers/http-flv/flv-play.js';
+import { HlsService } from '../hls/hls-service.js';
 import { RtmpServer } from '../servers/rtmp/rtmp-server.js';
+import { startRecorders } from '../recorder/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 
 export interface RunningSluice {
@@ -35,8 +37,12 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
 
   const rtmp = new RtmpServer(ctx);
   const flv = new FlvPlayService(ctx);
+  // HLS: a segmenter per published stream of each vhost with hls enabled, served over HTTP.
+  const hls = HlsService.wanted(config) ? new HlsService(config, hub, gate, logger) : undefined;
   const stoppers: Array<() => Promise<void>> = [];
   try {
+    // Recording: DVR files and record tasks on each publish (repairs crash leftovers first).
+    const recorders = await startRecorders({ config, hub, events: gate, logger });
     const [rtmpPort] = await rtmp.start(config.listen);
     stoppers.push(() => rtmp.stop());
 
@@ -51,6 +57,8 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
             await flv.serve(request, response, target, url);
             return true;
           },
+          ...(hls ? [hls.route] : []),
+          recorders.route,
           staticFiles(config.http_server.dir),
         ],
         [
@@ -76,6 +84,10 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
       apiPort = await api.start(config.http_api.listen);
       stoppers.push(() => api.stop());
     }
+    // HLS finishes its last segments (and their on_hls) before the gate closes.
+    if (hls) stoppers.push(() => hls.stop());
+    // Recorders finish their files (and report them) before the gate closes.
+    stoppers.push(() => recorders.close());
     stoppers.push(() => gate.close());
 
     return {

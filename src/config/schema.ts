@@ -54,6 +54,37 @@ const httpRemuxSchema = z
   .strict()
   .default({});
 
+/** HLS output (SRS `hls` block). Times are in seconds, as in SRS. */
+const hlsSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** Directory the playlists and segments are written under. */
+    hls_path: z.string().default('./html'),
+    /** Target segment duration: a segment is cut at the first keyframe after this. */
+    hls_fragment: z.number().positive().default(10),
+    /** Seconds of segments the playlist keeps. */
+    hls_window: z.number().positive().default(60),
+    /** Playlist path template under hls_path: [vhost] [app] [stream]. */
+    hls_m3u8_file: z.string().default('[app]/[stream].m3u8'),
+    /** Segment path template: [app] [stream] [seq] [timestamp] [2006] [01] [02] [15] [04] [05] [999]. */
+    hls_ts_file: z.string().default('[app]/[stream]-[seq].ts'),
+    /** Delete segments that left the playlist. */
+    hls_cleanup: z.boolean().default(true),
+    /** Seconds after unpublish when the playlist and segments are removed (0: never). */
+    hls_dispose: z.number().min(0).default(120),
+    /** Bytes of the on_hls_notify answer read (SRS compatibility). */
+    hls_nb_notify: z.number().int().min(0).default(64),
+    /** Written before each segment URL in the playlist (for example a CDN base URL). */
+    hls_entry_prefix: z.string().default(''),
+    /** Track each viewer as a session (master playlist with ?hls_ctx=ID; on_play / on_stop once). */
+    hls_ctx: z.boolean().default(true),
+    /** Longest segment, as a multiple of hls_fragment, when no keyframe comes to cut at. */
+    hls_td_ratio: z.number().min(1).default(1.5),
+  })
+  .strict()
+  .default({});
+export type HlsConfig = z.output<typeof hlsSchema>;
+
 /**
  * A duration: a number of seconds, or text such as `30s`, `500ms`, `2m`, `24h`. Output: milliseconds.
  */
@@ -133,6 +164,37 @@ const httpNotifySchema = z
 export type HttpHooksConfig = z.output<typeof httpHooksSchema>;
 export type HttpNotifyConfig = z.output<typeof httpNotifySchema>;
 
+/** SRS `dvr`: record each publish to FLV or MP4 files (the extension of dvr_path decides). */
+const dvrSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** File template: [app] [stream] [timestamp] [2006] [01] [02] [15] [04] [05] [999]. */
+    dvr_path: z.string().default('./objs/dvr/[app]/[stream].[timestamp].flv'),
+    /** session: one file per publish; segment: a new file every dvr_duration. */
+    dvr_plan: z.enum(['session', 'segment']).default('session'),
+    /** Seconds per file (plan segment). */
+    dvr_duration: z.number().positive().default(30),
+    /** Start each segment at a video keyframe. */
+    dvr_wait_keyframe: z.boolean().default(true),
+    /** Streams to record: `all`, or `app/stream` names. */
+    dvr_apply: listSchema.default('all'),
+  })
+  .strict()
+  .default({});
+export type DvrConfig = z.output<typeof dvrSchema>;
+
+/** Sluice record tasks (Oryx style): every publish of the listed apps becomes `<record_path>/<uuid>.mp4`. */
+const recordSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** Apps whose streams are recorded. */
+    apps: listSchema,
+    record_path: z.string().default('./objs/record'),
+  })
+  .strict()
+  .default({});
+export type RecordConfig = z.output<typeof recordSchema>;
+
 export const vhostSchema = z
   .object({
     enabled: z.boolean().default(true),
@@ -141,8 +203,11 @@ export const vhostSchema = z
     publish: publishSchema,
     play: playSchema,
     http_remux: httpRemuxSchema,
+    hls: hlsSchema,
     http_hooks: httpHooksSchema,
     http_notify: httpNotifySchema,
+    dvr: dvrSchema,
+    record: recordSchema,
   })
   .strict();
 export type VhostConfig = z.output<typeof vhostSchema>;

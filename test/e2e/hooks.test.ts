@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -79,7 +79,39 @@ test('ffmpeg publish, RTMP play and HTTP-FLV play send SRS events in SRS order',
   const flvPlay = hooks().find((h) => h.client_id === flvPlayer)!;
   assert.equal(flvPlay.tcUrl, 'rtmp://__defaultVhost__/live');
   for (const request of receiver.requests) assert.match(request.body, /^\{"server_id":"vid-[0-9a-z]{7}","service_id":"[0-9a-z]{8}","action":"on_/);
+  await compareWithReference(pub, rtmpPlayer);
 });
+
+/**
+ * Each body of the publisher and the RTMP player, key by key against what SRS 7.0.18 sent in the
+ * same scenario: same keys in the same order, same types, same values where the scenario fixes them.
+ */
+async function compareWithReference(publisherId: string, playerId: string): Promise<void> {
+  const lines = (await readFile(join(import.meta.dirname, '../unit/gate/fixtures/srs-7.0.18-run1-basic.jsonl'), 'utf8')).trim().split('\n');
+  const reference = lines.map((line) => JSON.parse((JSON.parse(line) as { body: string }).body || '{}') as Record<string, unknown>);
+  const referenceFor = (action: string, param: string) => reference.find((r) => r.action === action && (r.param === undefined || r.param === param));
+  const scenario = [
+    { id: publisherId, refParam: '?token=abc&salt=1', ourParam: '?token=abc' },
+    { id: playerId, refParam: '?k=v', ourParam: '?k=v' },
+  ];
+  for (const { id, refParam, ourParam } of scenario) {
+    for (const request of receiver.requests) {
+      const body = JSON.parse(request.body) as Record<string, unknown>;
+      if (body.client_id !== id) continue;
+      const expected = referenceFor(String(body.action), refParam);
+      assert.ok(expected, `SRS sent ${String(body.action)} too`);
+      assert.deepEqual(Object.keys(body), Object.keys(expected), `${String(body.action)}: keys and their order`);
+      for (const [key, value] of Object.entries(expected)) {
+        assert.equal(typeof body[key], typeof value, `${String(body.action)}.${key}: type`);
+      }
+      for (const key of ['ip', 'vhost', 'app', 'pageUrl', 'stream_url']) {
+        if (key in expected) assert.equal(body[key], key === 'stream_url' ? '/live/cam' : expected[key], `${String(body.action)}.${key}`);
+      }
+      if ('param' in expected) assert.equal(body.param, ourParam);
+      if ('tcUrl' in expected) assert.equal(body.tcUrl, `rtmp://127.0.0.1:${server.rtmpPort}/live`);
+    }
+  }
+}
 
 test('a refused publisher gets an error, and a player waiting for that stream gets no media', async () => {
   const watcher = await TestRtmpClient.open(server.rtmpPort, 'live');

@@ -1,0 +1,87 @@
+import {
+  PID_AUDIO,
+  PID_PAT,
+  PID_PMT,
+  PID_VIDEO,
+  STREAM_ID_AUDIO,
+  STREAM_ID_VIDEO,
+  STREAM_TYPE_AAC,
+  STREAM_TYPE_H264,
+  STREAM_TYPE_HEVC,
+  TIMESTAMP_WRAP,
+  TS_PACKET_SIZE,
+} from './constants.js';
+import { packetizePes } from './pes.js';
+import { patPacket, pmtPacket, type PmtStream } from './psi.js';
+
+export type TsVideoCodec = 'H264' | 'HEVC';
+export type TsAudioCodec = 'AAC';
+
+/** The elementary streams of one transport stream. */
+export interface TsTracks {
+  video?: TsVideoCodec;
+  audio?: TsAudioCodec;
+}
+
+/**
+ * Writes one transport stream: PAT/PMT, then video and audio PES packets with continuity
+ * counters per PID. The PCR rides on the video PID, or on the audio PID when there is no video.
+ * Takes Annex B video and ADTS audio as chunk lists; timestamps are 90 kHz ticks.
+ */
+export class TsMuxer {
+  private readonly counters = new Map<number, number>();
+  private readonly pcrPid: number;
+
+  constructor(readonly tracks: TsTracks) {
+    this.pcrPid = tracks.video ? PID_VIDEO : PID_AUDIO;
+  }
+
+  /** PAT and PMT, written at the start of every segment so each one plays on its own. */
+  tables(): Buffer[] {
+    const streams: PmtStream[] = [];
+    if (this.tracks.video) {
+      streams.push({ pid: PID_VIDEO, streamType: this.tracks.video === 'H264' ? STREAM_TYPE_H264 : STREAM_TYPE_HEVC });
+    }
+    if (this.tracks.audio) streams.push({ pid: PID_AUDIO, streamType: STREAM_TYPE_AAC });
+    return [patPacket(this.advance(PID_PAT, 1)), pmtPacket(this.advance(PID_PMT, 1), this.pcrPid, streams)];
+  }
+
+  video(annexB: readonly Buffer[], dts: number, pts: number, keyframe: boolean): Buffer {
+    return this.pes(PID_VIDEO, STREAM_ID_VIDEO, annexB, dts, pts, keyframe);
+  }
+
+  audio(adts: readonly Buffer[], pts: number): Buffer {
+    return this.pes(PID_AUDIO, STREAM_ID_AUDIO, adts, pts, pts, false);
+  }
+
+  private pes(pid: number, streamId: number, payload: readonly Buffer[], dts: number, pts: number, keyframe: boolean): Buffer {
+    const wrappedDts = wrap(dts);
+    const packets = packetizePes(
+      {
+        pid,
+        streamId,
+        cc: this.counters.get(pid) ?? 0,
+        pts: wrap(pts),
+        dts: wrappedDts,
+        pcr: pid === this.pcrPid ? wrappedDts : undefined,
+        randomAccess: keyframe,
+        unbounded: pid === PID_VIDEO,
+      },
+      payload,
+    );
+    this.advance(pid, packets.length / TS_PACKET_SIZE);
+    return packets;
+  }
+
+  /** Returns the PID's current counter and moves it on by `packets`. */
+  private advance(pid: number, packets: number): number {
+    const cc = this.counters.get(pid) ?? 0;
+    this.counters.set(pid, (cc + packets) & 0x0f);
+    return cc;
+  }
+}
+
+function wrap(ticks: number): number {
+  const t = Math.round(ticks) % TIMESTAMP_WRAP;
+  return t < 0 ? t + TIMESTAMP_WRAP : t;
+}

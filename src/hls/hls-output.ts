@@ -1,0 +1,144 @@
+import { unlink } from 'node:fs/promises';
+import { posix } from 'node:path';
+import type { HlsConfig } from '../config/schema.js';
+import type { ClientSession, HlsSegmentClosed } from '../gate/types.js';
+import type { Logger } from '../util/logger.js';
+import { renderTemplate, resolveInside } from './paths.js';
+import { MediaPlaylist, type PlaylistSegment } from './playlist.js';
+import { WriteQueue, writeAtomically, writeFileIn } from './write-queue.js';
+
+/** Where segment-closed events go (the gate turns them into on_hls and on_hls_notify). */
+export interface HlsEvents {
+  hlsSegment(info: HlsSegmentClosed): void;
+}
+
+/** A finished segment as the segmenter hands it over. */
+export interface ClosedSegment {
+  data: Buffer[];
+  /** Seconds of media. */
+  duration: number;
+  discontinuity: boolean;
+  /** Wall-clock time the segment started, for the date placeholders. */
+  startedAt: Date;
+  /** The publisher, for on_hls. */
+  session: ClientSession;
+}
+
+export interface StreamName {
+  vhost: string;
+  app: string;
+  stream: string;
+}
+
+// Segments that may wait for a slow disk before new ones are dropped.
+const MAX_WAITING_SEGMENTS = 3;
+
+/**
+ * The files of one stream's HLS output: segments, the playlist, their cleanup. Outlives a
+ * publish so that a republish within hls_dispose continues the same playlist and numbering.
+ */
+export class HlsOutput {
+  /** Playlist path relative to hls_path (SRS `m3u8_url`), also its URL path on the HTTP server. */
+  readonly m3u8Url: string;
+  readonly m3u8File: string;
+  private readonly playlist: MediaPlaylist;
+  private readonly queue: WriteQueue;
+  private nextSeq = 0;
+  /** The last segment was dropped: the next one does not continue it. */
+  private gap = false;
+
+  constructor(
+    readonly name: StreamName,
+    private readonly config: HlsConfig,
+    private readonly events: HlsEvents,
+    private readonly logger: Logger,
+  ) {
+    this.m3u8Url = renderTemplate(config.hls_m3u8_file, name);
+    this.m3u8File = resolveInside(config.hls_path, this.m3u8Url);
+    this.playlist = new MediaPlaylist(config.hls_window);
+    this.queue = new WriteQueue(MAX_WAITING_SEGMENTS, (error) =>
+      this.logger.error({ err: error, playlist: this.m3u8File }, 'hls write failed'),
+    );
+  }
+
+  /** True once a segment is listed (the playlist can be served). */
+  get ready(): boolean {
+    return this.playlist.segments.length > 0;
+  }
+
+  /** The media playlist as served, with `query` appended to each segment URI. */
+  render(query = ''): string {
+    return this.playlist.render(query);
+  }
+
+  /** Queues a closed segment for writing; drops it (with a log line) when the disk is behind. */
+  add(segment: ClosedSegment): void {
+    const seq = this.nextSeq;
+    const url = renderTemplate(this.config.hls_ts_file, { ...this.name, seq, time: segment.startedAt });
+    const entry: PlaylistSegment = {
+      seq,
+      duration: segment.duration,
+      url,
+      uri: this.uriOf(url),
+      file: resolveInside(this.config.hls_path, url),
+      discontinuity: segment.discontinuity || this.gap,
+    };
+    const queued = this.queue.trySegment(() => this.write(entry, segment));
+    if (!queued) {
+      this.gap = true;
+      this.logger.warn({ file: entry.file, duration: entry.duration }, 'hls segment dropped: disk too slow');
+      return;
+    }
+    this.gap = false;
+    this.nextSeq++;
+  }
+
+  /** Deletes the playlist and every listed segment (hls_dispose after unpublish). */
+  dispose(): Promise<void> {
+    this.queue.push(async () => {
+      const files = this.playlist.clear().map((s) => s.file);
+      await Promise.all([...files, this.m3u8File].map(removeFile));
+      this.logger.info({ playlist: this.m3u8File, segments: files.length }, 'hls disposed');
+    });
+    return this.queue.idle();
+  }
+
+  /** Resolves once every queued write is done. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  private async write(entry: PlaylistSegment, segment: ClosedSegment): Promise<void> {
+    await writeFileIn(entry.file, Buffer.concat(segment.data));
+    const removed = this.playlist.add(entry);
+    // The file is on disk before the playlist names it, and off the playlist before it is deleted.
+    await writeAtomically(this.m3u8File, this.playlist.render());
+    if (this.config.hls_cleanup) await Promise.all(removed.map((s) => removeFile(s.file)));
+    this.events.hlsSegment({
+      session: segment.session,
+      duration: entry.duration,
+      cwd: process.cwd(),
+      file: entry.file,
+      url: entry.url,
+      m3u8: this.m3u8File,
+      m3u8Url: this.m3u8Url,
+      seqNo: entry.seq,
+    });
+  }
+
+  /** A segment as the playlist names it: relative to the playlist, or behind hls_entry_prefix. */
+  private uriOf(url: string): string {
+    const prefix = this.config.hls_entry_prefix;
+    if (prefix) return `${prefix.replace(/\/+$/, '')}/${url}`;
+    return posix.relative(posix.dirname(this.m3u8Url), url);
+  }
+}
+
+async function removeFile(file: string): Promise<void> {
+  try {
+    await unlink(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+

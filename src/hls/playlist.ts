@@ -1,0 +1,71 @@
+/** One segment as the playlist lists it. */
+export interface PlaylistSegment {
+  seq: number;
+  /** Seconds of media. */
+  duration: number;
+  /** What the playlist writes for it: relative to the playlist, or hls_entry_prefix + url. */
+  uri: string;
+  /** The segment's path relative to hls_path (SRS `url`). */
+  url: string;
+  /** Absolute path of the file. */
+  file: string;
+  /** The media does not continue from the previous segment (a new publish, a dropped segment). */
+  discontinuity: boolean;
+}
+
+/** The sliding window of a live media playlist (RFC 8216, version 3, as SRS writes it). */
+export class MediaPlaylist {
+  private list: PlaylistSegment[] = [];
+
+  constructor(private readonly windowSeconds: number) {}
+
+  get segments(): readonly PlaylistSegment[] {
+    return this.list;
+  }
+
+  /**
+   * Adds a segment and drops the oldest ones the window no longer needs: counting back from the
+   * newest, the segment that takes the total past the window is the last one kept (as SRS).
+   * Returns the dropped segments.
+   */
+  add(segment: PlaylistSegment): PlaylistSegment[] {
+    this.list.push(segment);
+    let total = 0;
+    let keepFrom = 0;
+    for (let i = this.list.length - 1; i >= 0; i--) {
+      total += this.list[i]!.duration;
+      if (total > this.windowSeconds) {
+        keepFrom = i;
+        break;
+      }
+    }
+    return this.list.splice(0, keepFrom);
+  }
+
+  /** Removes every segment (at dispose); returns them. */
+  clear(): PlaylistSegment[] {
+    return this.list.splice(0);
+  }
+
+  /** The playlist text; `query` (e.g. `?hls_ctx=ID`) is appended to each segment URI. */
+  render(query = ''): string {
+    const first = this.list[0];
+    const target = Math.max(1, ...this.list.map((s) => Math.ceil(s.duration)));
+    const lines = [
+      '#EXTM3U',
+      '#EXT-X-VERSION:3',
+      `#EXT-X-MEDIA-SEQUENCE:${first?.seq ?? 0}`,
+      `#EXT-X-TARGETDURATION:${target}`,
+    ];
+    for (const s of this.list) {
+      if (s.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
+      lines.push(`#EXTINF:${s.duration.toFixed(3)}, no desc`, `${s.uri}${query}`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+/** The one-entry master playlist that hands a new viewer its session id (as SRS). */
+export function masterPlaylist(mediaUri: string): string {
+  return `#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1,AVERAGE-BANDWIDTH=1\n${mediaUri}\n`;
+}

@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { configSchema } from '../../../src/config/schema.js';
+import type { ClosedSegment } from '../../../src/hls/hls-output.js';
+import { HlsSegmenter } from '../../../src/hls/segmenter.js';
+import { EncodedFrame } from '../../../src/media/frame.js';
+import { silentLogger } from '../../../src/util/logger.js';
+import type { ClientSession } from '../../../src/gate/types.js';
+import { readTs } from '../mpegts/ts-reader.js';
+import { audio, audioHeader, av, video, videoHeader } from './frames.js';
+
+const hls = configSchema.parse({ vhosts: { __defaultVhost__: { hls: { enabled: true, hls_fragment: 2 } } } }).vhosts.__defaultVhost__!.hls;
+const publisher = { id: 'pub1', stream: 'livestream' } as ClientSession;
+const limits = { maxPendingBytes: 1, maxStallMs: 1 };
+
+function run(frames: Iterable<EncodedFrame>, config = hls): ClosedSegment[] {
+  const segments: ClosedSegment[] = [];
+  const segmenter = new HlsSegmenter(config, publisher, { add: (s) => segments.push(s) }, silentLogger());
+  for (const frame of frames) assert.equal(segmenter.enqueue(frame, limits, 0), false);
+  segmenter.close();
+  return segments;
+}
+
+test('cuts at the first keyframe after hls_fragment; only the first segment is a discontinuity', () => {
+  const segments = run([videoHeader(), audioHeader(), ...av(1000, 9000, 1000)]);
+  assert.deepEqual(segments.map((s) => s.duration), [2, 2, 2, 1.96]);
+  assert.deepEqual(segments.map((s) => s.discontinuity), [true, false, false, false]);
+  assert.equal(segments[0]!.session, publisher);
+  for (const segment of segments) {
+    const ts = readTs(Buffer.concat(segment.data));
+    assert.deepEqual(ts.streams.map((s) => s.streamType), [0x1b, 0x0f], 'PAT/PMT open every segment');
+    const first = ts.pes.find((p) => p.pid === 0x100)!;
+    assert.ok(first.randomAccess, 'each segment starts with a keyframe');
+  }
+});
+
+test('a long GOP is cut at hls_fragment × hls_td_ratio anyway', () => {
+  const segments = run([videoHeader(), ...av(0, 10_000, 8000)]);
+  assert.deepEqual(segments.map((s) => s.duration), [3, 3, 2, 1.96]);
+});
+
+test('frames before the first keyframe are skipped; audio-only streams cut at any frame', () => {
+  const before = run([videoHeader(), video(0, false), audio(10), video(40, true), video(80, false), audio(100)]);
+  assert.equal(before.length, 1);
+  assert.equal(before[0]!.duration, 0.04, 'audio without its sequence header is left out');
+
+  const frames = [audioHeader()];
+  for (let t = 0; t <= 5000; t += 23) frames.push(audio(t));
+  const audioOnly = run(frames);
+  assert.equal(audioOnly.length, 3);
+  assert.ok(audioOnly.slice(0, 2).every((s) => s.duration >= 2 && s.duration < 2.03));
+  assert.equal(readTs(Buffer.concat(audioOnly[0]!.data)).pcrPid, 0x101);
+});
+
+test('a malformed frame is skipped and the stream goes on', () => {
+  const broken = new EncodedFrame({ kind: 'video', timestamp: 1040, body: Buffer.from([0x27, 1, 0, 0, 0, 0, 0, 0, 99, 1]), keyframe: false, sequenceHeader: false });
+  const segments = run([videoHeader(), video(1000, true), broken, video(1080, false)]);
+  assert.equal(segments.length, 1);
+  assert.equal(readTs(Buffer.concat(segments[0]!.data)).pes.length, 2);
+});
