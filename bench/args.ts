@@ -21,7 +21,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --mw LIST       Sluice mw_latency values in ms (default 0,100,350)
   --servers LIST  any of sluice,nginx,nms (default all three)`;
 
-function positiveInt(name: string, text: string, max: number): number {
+function intArg(name: string, text: string, max: number): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || n > max) throw new Error(`--${name}: expected an integer 0..${max}, got "${text}"`);
   return n;
@@ -50,11 +50,11 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     if (!SERVER_NAMES.includes(s as ServerName)) throw new Error(`--servers: unknown server "${s}"\n${USAGE}`);
   }
   const options: BenchOptions = {
-    players: positiveInt('players', values.players, 5000),
-    seconds: positiveInt('seconds', values.seconds, 600),
-    warmup: positiveInt('warmup', values.warmup, 120),
-    batch: positiveInt('batch', values.batch, 1000),
-    mw: values.mw.split(',').map((v) => positiveInt('mw', v.trim(), 10000)),
+    players: intArg('players', values.players, 5000),
+    seconds: intArg('seconds', values.seconds, 600),
+    warmup: intArg('warmup', values.warmup, 120),
+    batch: intArg('batch', values.batch, 1000),
+    mw: values.mw.split(',').map((v) => intArg('mw', v.trim(), 10000)),
     servers: servers as ServerName[],
   };
   if (options.players < 1 || options.seconds < 1 || options.batch < 1) throw new Error(`--players, --seconds and --batch must be at least 1`);

@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
@@ -105,15 +106,22 @@ function machineTicks(): { busy: number; total: number } {
 
 /** CPU use of the whole machine between start() and stop(), in percent of one core. */
 export class MachineMonitor {
-  private start0 = machineTicks();
+  private from = machineTicks();
 
   start(): void {
-    this.start0 = machineTicks();
+    this.from = machineTicks();
   }
 
   stop(): number {
     const end = machineTicks();
-    const total = end.total - this.start0.total;
-    return total > 0 ? (100 * cpus().length * (end.busy - this.start0.busy)) / total : 0;
+    const total = end.total - this.from.total;
+    return total > 0 ? (100 * cpus().length * (end.busy - this.from.busy)) / total : 0;
   }
+}
+
+/** The machine's CPU use over the next `ms`, in percent of one core. */
+export async function machineBusyPercent(ms: number): Promise<number> {
+  const monitor = new MachineMonitor();
+  await sleep(ms);
+  return monitor.stop();
 }

@@ -12,11 +12,12 @@ const f1 = fixed(1);
 const HEADER = [
   'server', 'players ok / failed / lost', 'CPU % (1 core)', 'RSS avg / peak MiB', 'latency p50 / p99 ms',
   'player kbps min / median (published)', 'players >= 95 %', 'frames missed', 'load CPU % / loop delay p99 ms',
+  `machine CPU % (of ${cpus().length * 100})`,
 ];
 
 function row(r: CaseResult): string[] {
   const s = r.summary;
-  if (r.error || !s || !r.server || !r.load) return [r.label, `failed: ${r.error ?? 'no result'}`, ...HEADER.slice(2).map(() => '')];
+  if (r.error || !s || !r.server || !r.load || r.machineCpuPercent === undefined) return [r.label, `failed: ${r.error ?? 'no result'}`, ...HEADER.slice(2).map(() => '')];
   const missedPercent = s.framesExpected ? (100 * s.framesMissed) / s.framesExpected : 0;
   return [
     r.label,
@@ -28,6 +29,7 @@ function row(r: CaseResult): string[] {
     `${s.playersAtFullRate}`,
     `${s.framesMissed} (${missedPercent.toFixed(2)} %)`,
     `${f1(r.load.cpuPercent)} / ${f1(s.loopDelayP99Ms)}`,
+    f0(r.machineCpuPercent),
   ];
 }
 

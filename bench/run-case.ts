@@ -2,12 +2,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BenchOptions } from './args.js';
 import { logTail, startChild, stopChild } from './children.js';
 import type { LoadConfig, LoadMessage, LoadSummary, StartMessage } from './load/protocol.js';
-import { TreeMonitor, type Usage } from './proc.js';
+import { MachineMonitor, TreeMonitor, machineBusyPercent, type Usage } from './proc.js';
 import { SERVER_LOG, startServer, type ServerCase } from './servers.js';
 
 const LOAD_MAIN = resolve('bench', 'load', 'main.ts');
@@ -15,12 +14,14 @@ const LOAD_MAIN = resolve('bench', 'load', 'main.ts');
 interface Measurement {
   server: Usage;
   load: Usage;
+  /** Everything the machine did in the window (all processes, kernel, steal), in % of one core. */
+  machineCpuPercent: number;
   summary: LoadSummary;
 }
 
 export interface CaseResult extends ServerCase, Partial<Measurement> {
-  /** The machine's 1-minute load average before the case started (others' work shows here). */
-  loadAverageBefore: number;
+  /** The machine's CPU use (% of one core) in the 2 s before the case started: others' work. */
+  machineCpuBefore: number;
   error?: string;
 }
 
@@ -80,11 +81,13 @@ async function measure(c: ServerCase, options: BenchOptions, flvPath: string, di
 
     const serverMonitor = new TreeMonitor(server.pid);
     const loadMonitor = new TreeMonitor(load.pid ?? 0);
+    const machineMonitor = new MachineMonitor();
     serverMonitor.start();
     loadMonitor.start();
+    machineMonitor.start();
     const result = nextMessage(load, 'result', (options.seconds + 30) * 1000);
     load.send({ type: 'start' } satisfies StartMessage);
-    const stopMonitors = () => ({ server: serverMonitor.stop(), load: loadMonitor.stop() });
+    const stopMonitors = () => ({ server: serverMonitor.stop(), load: loadMonitor.stop(), machineCpuPercent: machineMonitor.stop() });
     const { summary } = await result.catch((err: unknown) => {
       stopMonitors();
       throw err;
@@ -104,13 +107,13 @@ async function measure(c: ServerCase, options: BenchOptions, flvPath: string, di
 export async function runCase(c: ServerCase, options: BenchOptions, flvPath: string, workDir: string): Promise<CaseResult> {
   const dir = join(workDir, c.label.replace(/[^a-z0-9]+/gi, '-'));
   mkdirSync(dir);
-  const loadAverageBefore = loadavg()[0] ?? 0;
-  console.log(`${c.label}: starting (machine load average ${loadAverageBefore.toFixed(2)})`);
+  const machineCpuBefore = await machineBusyPercent(2000);
+  console.log(`${c.label}: starting (machine CPU before: ${machineCpuBefore.toFixed(0)} % of one core)`);
   try {
-    return { ...c, ...(await measure(c, options, flvPath, dir)), loadAverageBefore };
+    return { ...c, ...(await measure(c, options, flvPath, dir)), machineCpuBefore };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     console.log(`${c.label}: FAILED: ${message}\n  server log ends:\n${logTail(join(dir, SERVER_LOG), 8)}`);
-    return { ...c, loadAverageBefore, error: message.split('\n')[0] ?? message };
+    return { ...c, machineCpuBefore, error: message.split('\n')[0] ?? message };
   }
 }

@@ -101,7 +101,10 @@ export class Reader implements StreamReader {
   private accepts(frame: EncodedFrame, limits: ReaderLimits, now: number): boolean {
     // Codec configuration and metadata always pass: without them nothing after decodes.
     if (frame.sequenceHeader || frame.kind === 'data') return true;
-    if (this.sink.pendingBytes > limits.maxPendingBytes) return this.stall(limits, now);
+    // Once stalled, a reader must drain to half the bound to count as caught up: a bound that
+    // moves with the stream's bitrate must not keep resetting the clock of a reader that is stuck.
+    const bound = this.stalledSince === undefined ? limits.maxPendingBytes : limits.maxPendingBytes / 2;
+    if (this.sink.pendingBytes > bound) return this.stall(limits, now);
     this.stalledSince = undefined;
     if (frame.kind === 'audio') return this.audioEnabled;
     if (!this.videoEnabled) return false;

@@ -176,7 +176,7 @@ export class Recording implements StreamReader {
     this.reported = Promise.all([this.reported, file.sink.close()]).then(() => {
       this.deps.logger.info({ stream: this.streamName(), file: file.path, ok: !file.sink.error }, 'recording file closed');
       this.report(file.uuid, file.path, file.sink.error ? 1 : 0);
-    });
+    }).catch((error: unknown) => this.deps.logger.error({ err: error, file: file.path }, 'recording report failed'));
   }
 
   private report(uuid: string, file: string, code: number): void {

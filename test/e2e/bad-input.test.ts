@@ -142,6 +142,8 @@ test('unsafe stream and app names are refused at publish and play', async () => 
   for (const name of ['a..b', 'x\u0001y', 'n'.repeat(300)]) {
     const publisherClient = await TestRtmpClient.open(server.rtmpPort, 'live');
     assert.equal(await publisherClient.publish(name), 'NetStream.Publish.Rejected', name);
+    const status = publisherClient.commands.find((c) => c.name === 'onStatus')!.args[0] as { description: string };
+    assert.match(status.description, /stream name/, 'the refusal says why');
     await publisherClient.closedByServer();
     const player = await TestRtmpClient.open(server.rtmpPort, 'live');
     assert.equal(await player.play(name), 'NetStream.Play.Failed', name);

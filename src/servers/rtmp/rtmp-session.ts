@@ -204,8 +204,11 @@ export class RtmpSession {
     this.end(reason);
   }
 
-  /** Fills in the stream name and query of a publish/play command, then asks the gate. */
-  private async admit(command: Command, action: 'publish' | 'play'): Promise<SessionInfo | undefined> {
+  /**
+   * Fills in the stream name and query of a publish/play command, then asks the gate. Resolves
+   * with the admitted session, or the refusal; undefined when the client left meanwhile.
+   */
+  private async admit(command: Command, action: 'publish' | 'play'): Promise<SessionInfo | AccessDenied | undefined> {
     const info = this.info;
     if (!info) throw new ProtocolError(`${action} before connect`);
     if (this.publishing || this.playing) throw new ProtocolError(`${action} on a session that is already streaming`);
@@ -228,7 +231,7 @@ export class RtmpSession {
     } catch (error) {
       if (!(error instanceof AccessDenied)) throw error;
       this.ctx.logger.warn({ client: info.id, ip: info.ip, stream: info.path, action, reason: error.reason }, `rtmp ${action} refused`);
-      return undefined;
+      return error;
     }
   }
 
@@ -236,9 +239,10 @@ export class RtmpSession {
     const status = (level: 'status' | 'error', code: string, description: string): void =>
       this.connection.send(onStatus(streamId, level, code, description));
     const info = await this.admit(command, 'publish');
-    if (!info) {
-      status('error', 'NetStream.Publish.Rejected', 'publish refused');
-      return this.end('publish refused');
+    if (!info) return;
+    if (info instanceof AccessDenied) {
+      status('error', 'NetStream.Publish.Rejected', info.reason);
+      return this.end(`publish refused: ${info.reason}`);
     }
     const stream = this.ctx.hub.acquire(info.vhost, info.app, info.stream);
     const publisher: Publisher = { id: info.id, protocol: 'rtmp', session: info, close: (reason) => this.end(reason) };
@@ -263,9 +267,10 @@ export class RtmpSession {
       };
     }
     const info = await this.admit(command, 'play');
-    if (!info) {
-      this.connection.send(onStatus(streamId, 'error', 'NetStream.Play.Failed', 'play refused'));
-      return this.end('play refused');
+    if (!info) return;
+    if (info instanceof AccessDenied) {
+      this.connection.send(onStatus(streamId, 'error', 'NetStream.Play.Failed', info.reason));
+      return this.end(`play refused: ${info.reason}`);
     }
     const id = streamId || MEDIA_STREAM_ID;
     this.connection.send(streamBegin(id));
