@@ -1,22 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium, servePage, skipWithoutChromium } from '../support/browser.js';
 import { publishTestPattern } from '../support/ffmpeg.js';
 import { startTestServer } from '../support/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const HLS_JS = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
 
-/** A page on another origin than Sluice (so CORS is exercised) that plays `source` with hls.js. */
-async function pageServer(source: string): Promise<{ server: Server; url: string }> {
-  const page = `<!doctype html><video id="v" muted playsinline></video><script src="/hls.js"></script><script>
+/** A page that plays `source` with hls.js. */
+function hlsPage(source: string): string {
+  return `<!doctype html><video id="v" muted playsinline></video><script src="/hls.js"></script><script>
 const video = document.getElementById('v');
 const hls = new Hls({ liveSyncDurationCount: 2 });
 window.hlsErrors = [];
@@ -25,26 +21,16 @@ hls.loadSource(${JSON.stringify(source)});
 hls.attachMedia(video);
 hls.on(Hls.Events.MANIFEST_PARSED, () => video.play());
 </script>`;
-  const server = createServer((req, res) => {
-    if (req.url === '/hls.js') res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(readFileSync(HLS_JS));
-    else res.writeHead(200, { 'Content-Type': 'text/html' }).end(page);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
 }
 
-test('hls.js in headless Chromium plays the stream', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} not installed (apt-get install -y chromium)` }, async () => {
+test('hls.js in headless Chromium plays the stream', { skip: skipWithoutChromium }, async () => {
   const hlsDir = await mkdtemp(join(tmpdir(), 'sluice-hls-browser-'));
   const server = await startTestServer({
     vhosts: { __defaultVhost__: { hls: { enabled: true, hls_path: hlsDir, hls_fragment: 1, hls_window: 6 } } },
   });
   const publisher = publishTestPattern(server.rtmpUrl('live/web'), 30);
-  const { server: pages, url } = await pageServer(server.httpUrl('live/web.m3u8'));
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const { server: pages, url } = await servePage(hlsPage(server.httpUrl('live/web.m3u8')), { '/hls.js': HLS_JS });
+  const browser = await launchChromium();
   try {
     // The playlist exists once the first segments are written.
     const deadline = Date.now() + 15_000;
