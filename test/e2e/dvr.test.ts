@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeErrors, playToFile, publishTestPattern } from '../support/ffmpeg.js';
 import { startTestServer } from '../support/server.js';
+import { waitFor } from '../support/wait.js';
 
 const run = promisify(execFile);
 
@@ -36,16 +37,6 @@ async function hookReceiver(): Promise<{ server: Server; url: string; bodies: Ar
   return { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, bodies };
 }
 
-async function until<T>(find: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 const closedFiles = (lines: Array<Record<string, unknown>>) => lines.filter((l) => l.msg === 'recording file closed');
 
 test('DVR session plan: FLV and MP4 files hold the published duration and decode cleanly; on_dvr names the file', async () => {
@@ -64,8 +55,8 @@ test('DVR session plan: FLV and MP4 files hold the published duration and decode
   try {
     const publishers = servers.map((s) => publishTestPattern(s.rtmpUrl('live/cam'), 4));
     assert.deepEqual(await Promise.all(publishers.map((p) => p.exited)), [0, 0]);
-    for (const server of servers) await until(() => closedFiles(server.logs())[0], 'the file to close');
-    const dvr = await until(() => (hooks.bodies.length >= 2 ? hooks.bodies : undefined), 'two on_dvr');
+    for (const server of servers) await waitFor(() => closedFiles(server.logs())[0], 'the file to close');
+    const dvr = await waitFor(() => (hooks.bodies.length >= 2 ? hooks.bodies : undefined), 'two on_dvr');
 
     for (const ext of ['mp4', 'flv']) {
       const names = await readdir(join(dir, ext, 'live'));
@@ -136,14 +127,14 @@ test('an unwritable DVR path stops the recording with an error and artifact code
   });
   try {
     const publisher = publishTestPattern(server.rtmpUrl('live/cam'), 5);
-    const errors = await until(() => {
+    const errors = await waitFor(() => {
       const found = server.logs().filter((l) => String(l.msg).startsWith('recording stopped'));
       return found.length >= 2 ? found : undefined;
     }, 'both recordings to stop');
     const played = join(dir, 'played.flv');
     const player = playToFile(server.httpUrl('live/cam.flv'), 2, played);
     assert.ok(errors.every((l) => l.level === 50), 'logged as errors');
-    const end = await until(() => hooks.bodies.find((b) => b.action === 'on_record_end'), 'on_record_end');
+    const end = await waitFor(() => hooks.bodies.find((b) => b.action === 'on_record_end'), 'on_record_end');
     assert.notEqual(end.artifact_code, 0);
     assert.equal(end.artifact_url, '');
     assert.equal(await player.exited, 0, player.stderr());

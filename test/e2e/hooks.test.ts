@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { playToFile, ffprobe, publishTestPattern } from '../support/ffmpeg.js';
 import { TestRtmpClient } from '../support/rtmp-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { waitFor } from '../support/wait.js';
 import { Receiver, type Received } from '../unit/gate/support.js';
 
 /**
@@ -47,14 +48,6 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function until(probe: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(hooks().map((h) => [h.action, h.client_id, h.param]))}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 test('ffmpeg publish, RTMP play and HTTP-FLV play send SRS events in SRS order', async () => {
   const publisher = publishTestPattern(server.rtmpUrl('live/cam?token=abc'), 5);
   await server.waitForLog((line) => line.msg === 'publish start');
@@ -68,7 +61,7 @@ test('ffmpeg publish, RTMP play and HTTP-FLV play send SRS events in SRS order',
   const pub = clientWith('on_publish', '?token=abc');
   const rtmpPlayer = clientWith('on_play', '?k=v');
   const flvPlayer = clientWith('on_play', '?h=1');
-  await until(() => actionsOf(pub).includes('on_close') && actionsOf(rtmpPlayer).includes('on_close') && actionsOf(flvPlayer).includes('on_stop'), 'the last events');
+  await waitFor(() => actionsOf(pub).includes('on_close') && actionsOf(rtmpPlayer).includes('on_close') && actionsOf(flvPlayer).includes('on_stop'), 'the last events');
   assert.deepEqual(actionsOf(pub), ['on_connect', 'on_publish', 'on_unpublish', 'on_close']);
   assert.deepEqual(actionsOf(rtmpPlayer), ['on_connect', 'on_play', 'on_stop', 'on_close']);
   assert.deepEqual(actionsOf(flvPlayer), ['on_play', 'on_stop']);
@@ -132,7 +125,7 @@ test('a refused publisher gets an error, and a player waiting for that stream ge
   const refused = hooks().filter((h) => h.param === '?token=bad' && h.action === 'on_publish').map((h) => h.client_id);
   assert.equal(refused.length, 2);
   for (const id of refused) {
-    await until(() => actionsOf(id).includes('on_close'), 'on_close of a refused publisher');
+    await waitFor(() => actionsOf(id).includes('on_close'), 'on_close of a refused publisher');
     assert.deepEqual(actionsOf(id), ['on_connect', 'on_publish', 'on_close'], 'no on_unpublish for a refused publish');
   }
 });
@@ -144,7 +137,7 @@ test('a refused RTMP player gets NetStream.Play.Failed and no on_stop', async ()
   assert.equal(await player.play('cam2?token=bad'), 'NetStream.Play.Failed');
   await player.closedByServer();
   const id = hooks().find((h) => h.action === 'on_play' && h.param === '?token=bad' && h.stream === 'cam2')!.client_id;
-  await until(() => actionsOf(id).includes('on_close'), 'on_close of the refused player');
+  await waitFor(() => actionsOf(id).includes('on_close'), 'on_close of the refused player');
   assert.deepEqual(actionsOf(id), ['on_connect', 'on_play', 'on_close']);
   publisher.close();
 });

@@ -2,31 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeErrors, ffprobe, publishTestPattern } from '../support/ffmpeg.js';
 import { startTestServer } from '../support/server.js';
+import { freePort, waitFor } from '../support/wait.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function until<T>(find: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 test('a record task writes <record_path>/<uuid>.mp4, served at /record/<uuid>.mp4 with ranges', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-record-'));
@@ -82,9 +64,9 @@ test('after kill -9 the MP4 and FLV written so far play; the next start repairs 
   const exited = new Promise((resolve) => child.on('close', resolve));
   let publisher: ReturnType<typeof publishTestPattern> | undefined;
   try {
-    await until(() => (output.includes('rtmp') && output.includes('listening') ? true : undefined), 'sluice to listen');
+    await waitFor(() => output.includes('rtmp') && output.includes('listening'), 'sluice to listen');
     publisher = publishTestPattern(`rtmp://127.0.0.1:${rtmpPort}/live/cam`, 10);
-    await until(() => ((output.match(/recording to file/g) ?? []).length >= 2 ? true : undefined), 'both recordings to start');
+    await waitFor(() => (output.match(/recording to file/g) ?? []).length >= 2, 'both recordings to start');
     await new Promise((resolve) => setTimeout(resolve, 3500));
     child.kill('SIGKILL');
     await exited;
