@@ -3,8 +3,6 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { ClientHandshake } from '../../src/protocols/rtmp/handshake.js';
-import { encodeMessage } from '../../src/protocols/rtmp/chunk-writer.js';
-import { commandMessage, setChunkSize } from '../../src/protocols/rtmp/messages.js';
 import { publishTestPattern, type RunningProcess } from '../support/ffmpeg.js';
 import { TestRtmpClient } from '../support/rtmp-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';

@@ -6,13 +6,11 @@ import {
   MessageType,
   UserControlEvent,
   commandMessage,
-  dataMessage,
   decodeCommand,
   decodeUserControl,
   onStatus,
   pingResponse,
   setPeerBandwidth,
-  streamBegin,
   windowAckSize,
   type Command,
   type RtmpMessage,
@@ -22,8 +20,10 @@ import { AccessDenied, ProtocolError } from '../../util/errors.js';
 import type { ServerContext } from '../context.js';
 import { SessionInfo, clientIp } from '../session-info.js';
 import { RtmpConnection } from './rtmp-connection.js';
+import { objectEncodingOf, sessionFromConnect } from './rtmp-connect.js';
 import { SocketSink, frameFromMessage, rtmpOutput } from './rtmp-media.js';
-import { queryValue, resolveVhost, splitQuery, tcUrlHost } from './stream-url.js';
+import { RtmpPlayback } from './rtmp-playback.js';
+import { queryValue, resolveVhost, splitQuery } from './stream-url.js';
 
 const WINDOW_ACK_SIZE = 2_500_000;
 const MEDIA_STREAM_ID = 1;
@@ -33,7 +33,7 @@ export class RtmpSession {
   private readonly connection: RtmpConnection;
   private info: SessionInfo | undefined;
   private publishing: { stream: Stream; publisher: Publisher } | undefined;
-  private playing: { stream: Stream; reader: Reader } | undefined;
+  private playing: RtmpPlayback | undefined;
   private ended = false;
   private readonly startedAt = Date.now();
 
@@ -126,9 +126,9 @@ export class RtmpSession {
         return this.stopMedia(command.name);
       case 'receiveAudio':
       case 'receiveVideo':
-        return this.setReceive(command);
+        return this.playing?.receive(command.name === 'receiveAudio' ? 'audio' : 'video', command.args[0] !== false);
       case 'pause':
-        return this.pause(command, streamId);
+        return this.playing?.pause(command.args[0] !== false);
       default:
         return; // unknown commands (onBWDone answers, _checkbw, ...) are ignored, as other servers do
     }
@@ -141,29 +141,7 @@ export class RtmpSession {
 
   private async connect(command: Command): Promise<void> {
     if (this.info) throw new ProtocolError('second connect command on one connection');
-    const props = (command.commandObject ?? {}) as Record<string, unknown>;
-    const text = (key: string): string => (typeof props[key] === 'string' ? (props[key] as string) : '');
-    const { name: app, param: appParam } = splitQuery(text('app').replace(/\/+$/, ''));
-    const tcUrl = text('tcUrl');
-    const info = new SessionInfo(
-      {
-        protocol: 'rtmp',
-        ip: clientIp(this.socket.remoteAddress),
-        vhost: resolveVhost(this.ctx.config, [queryValue(appParam, 'vhost'), tcUrlHost(tcUrl)]),
-        app,
-        param: appParam,
-        tcUrl,
-        pageUrl: text('pageUrl'),
-        swfUrl: text('swfUrl'),
-        flashVer: text('flashVer'),
-        requestUrl: tcUrl,
-      },
-      {
-        bytesSent: () => this.socket.bytesWritten,
-        bytesReceived: () => this.socket.bytesRead,
-        terminate: (reason) => this.end(reason),
-      },
-    );
+    const info = sessionFromConnect(command, this.socket, this.ctx.config, (reason) => this.end(reason));
     this.info = info;
     if (!this.admitted) {
       const limit = this.ctx.config.max_connections;
@@ -179,7 +157,6 @@ export class RtmpSession {
     this.connection.send(windowAckSize(WINDOW_ACK_SIZE));
     this.connection.send(setPeerBandwidth(WINDOW_ACK_SIZE, 2));
     this.connection.useChunkSize(this.vhostConfig.chunk_size ?? this.ctx.config.chunk_size);
-    const objectEncoding = typeof props.objectEncoding === 'number' ? props.objectEncoding : 0;
     this.reply(
       command,
       { fmsVer: 'FMS/3,5,3,888', capabilities: 127, mode: 1 },
@@ -187,7 +164,7 @@ export class RtmpSession {
         level: 'status',
         code: 'NetConnection.Connect.Success',
         description: 'Connection succeeded.',
-        objectEncoding,
+        objectEncoding: objectEncodingOf(command),
       },
     );
   }
@@ -273,15 +250,11 @@ export class RtmpSession {
       return this.end(`play refused: ${info.reason}`);
     }
     const id = streamId || MEDIA_STREAM_ID;
-    this.connection.send(streamBegin(id));
-    this.connection.send(onStatus(id, 'status', 'NetStream.Play.Reset', `Playing and resetting ${info.stream}.`));
-    this.connection.send(onStatus(id, 'status', 'NetStream.Play.Start', `Started playing ${info.stream}.`));
-    this.connection.send(dataMessage(id, '|RtmpSampleAccess', true, true));
-    const output = rtmpOutput(this.connection.chunkSize, id);
-    const reader = new Reader(info.id, new SocketSink(this.socket, (reason) => this.end(reason)), output);
+    const sink = new SocketSink(this.socket, (reason) => this.end(reason));
+    const reader = new Reader(info.id, sink, rtmpOutput(this.connection.chunkSize, id));
     const stream = this.ctx.hub.acquire(info.vhost, info.app, info.stream);
-    this.playing = { stream, reader };
-    stream.addReader(reader);
+    this.playing = new RtmpPlayback(stream, reader, this.connection, id);
+    this.playing.start(info.stream);
     this.ctx.logger.info({ client: info.id, ip: info.ip, protocol: 'rtmp', stream: info.path, param: info.param }, 'play start');
   }
 
@@ -295,28 +268,6 @@ export class RtmpSession {
     this.socket.setTimeout(ms, () => this.end(`publisher sent nothing for ${ms} ms`));
   }
 
-  private setReceive(command: Command): void {
-    const enabled = command.args[0] !== false;
-    const reader = this.playing?.reader;
-    if (!reader) return;
-    if (command.name === 'receiveAudio') reader.audioEnabled = enabled;
-    else reader.videoEnabled = enabled;
-  }
-
-  private pause(command: Command, streamId: number): void {
-    const playing = this.playing;
-    if (!playing) return;
-    const paused = command.args[0] !== false;
-    if (paused) {
-      playing.stream.removeReader(playing.reader);
-      this.connection.send(onStatus(streamId, 'status', 'NetStream.Pause.Notify', 'Paused.'));
-    } else {
-      playing.reader.resync();
-      playing.stream.addReader(playing.reader);
-      this.connection.send(onStatus(streamId, 'status', 'NetStream.Unpause.Notify', 'Unpaused.'));
-    }
-  }
-
   /** Ends the publish or play but keeps the connection (deleteStream, FCUnpublish). */
   private stopMedia(reason: string): void {
     const info = this.info;
@@ -328,7 +279,7 @@ export class RtmpSession {
       this.ctx.logger.info({ client: info.id, stream: info.path, reason }, 'publish stop');
     }
     if (this.playing && info) {
-      this.playing.stream.removeReader(this.playing.reader);
+      this.playing.stop();
       this.playing = undefined;
       this.ctx.gate.stopped(info);
     }
