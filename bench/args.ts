@@ -9,6 +9,7 @@ export interface BenchOptions {
   seconds: number;
   warmup: number;
   batch: number;
+  quietWait: number;
   mw: number[];
   servers: ServerName[];
 }
@@ -18,6 +19,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --seconds S     measurement window in seconds (default 30)
   --warmup S      seconds between the last player joining and the window (default 5)
   --batch N       players connecting at once (default 50)
+  --quiet-wait S  before each server, wait up to S seconds for the machine to be idle (default 60)
   --mw LIST       Sluice mw_latency values in ms (default 0,100,350)
   --servers LIST  any of sluice,nginx,nms (default all three)`;
 
@@ -36,6 +38,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       seconds: { type: 'string', default: '30' },
       warmup: { type: 'string', default: '5' },
       batch: { type: 'string', default: '50' },
+      'quiet-wait': { type: 'string', default: '60' },
       mw: { type: 'string', default: '0,100,350' },
       servers: { type: 'string', default: SERVER_NAMES.join(',') },
       help: { type: 'boolean', short: 'h' },
@@ -54,6 +57,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     seconds: intArg('seconds', values.seconds, 600),
     warmup: intArg('warmup', values.warmup, 120),
     batch: intArg('batch', values.batch, 1000),
+    quietWait: intArg('quiet-wait', values['quiet-wait'], 600),
     mw: values.mw.split(',').map((v) => intArg('mw', v.trim(), 10000)),
     servers: servers as ServerName[],
   };

@@ -8,8 +8,9 @@ const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding:
 
 interface StatLine {
   ppid: number;
-  /** utime + stime of all its threads, plus cutime + cstime of reaped children, in clock ticks. */
-  ticks: number;
+  /** Clock ticks in user and kernel mode of all its threads and its reaped children. */
+  user: number;
+  system: number;
 }
 
 function readStat(pid: number): StatLine | undefined {
@@ -22,7 +23,7 @@ function readStat(pid: number): StatLine | undefined {
   // The command name is in parentheses and may hold spaces: split after the last ')'.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const num = (i: number) => Number(fields[i] ?? 0);
-  return { ppid: num(1), ticks: num(11) + num(12) + num(13) + num(14) };
+  return { ppid: num(1), user: num(11) + num(13), system: num(12) + num(14) };
 }
 
 function readRssKiB(pid: number): number {
@@ -53,6 +54,8 @@ function processTree(root: number): number[] {
 export interface Usage {
   /** Percent of one core, averaged over the window. */
   cpuPercent: number;
+  /** The part of cpuPercent spent in the kernel (system calls, TCP). */
+  cpuSystemPercent: number;
   rssPeakMiB: number;
   rssAvgMiB: number;
 }
@@ -60,14 +63,20 @@ export interface Usage {
 /** Samples a process tree once a second between start() and stop(). */
 export class TreeMonitor {
   private rssSamples: number[] = [];
-  private startTicks = 0;
+  private startTicks = { user: 0, system: 0 };
   private startTime = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(readonly pid: number) {}
 
-  private ticks(): number {
-    return processTree(this.pid).reduce((sum, pid) => sum + (readStat(pid)?.ticks ?? 0), 0);
+  private ticks(): { user: number; system: number } {
+    const sum = { user: 0, system: 0 };
+    for (const pid of processTree(this.pid)) {
+      const stat = readStat(pid);
+      sum.user += stat?.user ?? 0;
+      sum.system += stat?.system ?? 0;
+    }
+    return sum;
   }
 
   private sampleRss(): void {
@@ -85,11 +94,12 @@ export class TreeMonitor {
   stop(): Usage {
     clearInterval(this.timer);
     this.sampleRss();
-    const seconds = (performance.now() - this.startTime) / 1000;
-    const cpuSeconds = (this.ticks() - this.startTicks) / TICKS_PER_SECOND;
+    const end = this.ticks();
+    const percent = (ticks: number) => (100 * ticks) / TICKS_PER_SECOND / ((performance.now() - this.startTime) / 1000);
     const rss = this.rssSamples;
     return {
-      cpuPercent: (100 * cpuSeconds) / seconds,
+      cpuPercent: percent(end.user + end.system - this.startTicks.user - this.startTicks.system),
+      cpuSystemPercent: percent(end.system - this.startTicks.system),
       rssPeakMiB: Math.max(...rss),
       rssAvgMiB: rss.reduce((a, b) => a + b, 0) / rss.length,
     };

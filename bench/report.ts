@@ -10,8 +10,8 @@ const f0 = fixed(0);
 const f1 = fixed(1);
 
 const HEADER = [
-  'server', 'players ok / failed / lost', 'CPU % (1 core)', 'RSS avg / peak MiB', 'latency p50 / p99 ms',
-  'player kbps min / median (published)', 'players >= 95 %', 'frames missed', 'load CPU % / loop delay p99 ms',
+  'server', 'players ok / failed / lost', 'CPU % of 1 core (sys)', 'RSS avg / peak MiB', 'latency p50 / p99 ms',
+  'player kbps min / median (published)', 'players >= 95 %', 'frames missed', 'load CPU % (sys) / loop delay p99 ms',
   `machine CPU % (of ${cpus().length * 100})`,
 ];
 
@@ -22,13 +22,13 @@ function row(r: CaseResult): string[] {
   return [
     r.label,
     `${s.playersConnected} / ${s.playersFailed} / ${s.playersLost}`,
-    f1(r.server.cpuPercent),
+    `${f1(r.server.cpuPercent)} (${f1(r.server.cpuSystemPercent)})`,
     `${f1(r.server.rssAvgMiB)} / ${f1(r.server.rssPeakMiB)}`,
     `${f1(s.latencyP50Ms)} / ${f1(s.latencyP99Ms)}`,
     `${f0(s.playerKbpsMin)} / ${f0(s.playerKbpsMedian)} (${f0(s.publishedKbps)})`,
     `${s.playersAtFullRate}`,
     `${s.framesMissed} (${missedPercent.toFixed(2)} %)`,
-    `${f1(r.load.cpuPercent)} / ${f1(s.loopDelayP99Ms)}`,
+    `${f1(r.load.cpuPercent)} (${f1(r.load.cpuSystemPercent)}) / ${f1(s.loopDelayP99Ms)}`,
     f0(r.machineCpuPercent),
   ];
 }

@@ -10,6 +10,8 @@ import { MachineMonitor, TreeMonitor, machineBusyPercent, type Usage } from './p
 import { SERVER_LOG, startServer, type ServerCase } from './servers.js';
 
 const LOAD_MAIN = resolve('bench', 'load', 'main.ts');
+/** Machine CPU use (% of one core) under which the machine counts as idle. */
+const QUIET_CPU_PERCENT = 25;
 
 interface Measurement {
   server: Usage;
@@ -96,6 +98,7 @@ async function measure(c: ServerCase, options: BenchOptions, flvPath: string, di
     const exit = server.exitStatus();
     if (exit !== undefined) throw new Error(`the server exited during the run (${exit})`);
     if (summary.playersLost > 0) console.log(`  ${summary.playersLost} players lost; server log ends:\n${logTail(join(dir, SERVER_LOG), 5)}`);
+    if (summary.framesUnmatched > 0) console.log(`  ${summary.framesUnmatched} video frames carried timestamps never published: latency covers only the others`);
     return { ...usage, summary };
   } finally {
     if (load) await stopChild(load);
@@ -103,11 +106,18 @@ async function measure(c: ServerCase, options: BenchOptions, flvPath: string, di
   }
 }
 
+/** Waits up to `maxSeconds` for the machine to be nearly idle; returns its last CPU use. */
+async function waitForQuiet(maxSeconds: number): Promise<number> {
+  let busy = await machineBusyPercent(2000);
+  for (let waited = 2; busy > QUIET_CPU_PERCENT && waited < maxSeconds; waited += 2) busy = await machineBusyPercent(2000);
+  return busy;
+}
+
 /** Runs one case in its own directory under `workDir`; a failure becomes the row's error. */
 export async function runCase(c: ServerCase, options: BenchOptions, flvPath: string, workDir: string): Promise<CaseResult> {
   const dir = join(workDir, c.label.replace(/[^a-z0-9]+/gi, '-'));
   mkdirSync(dir);
-  const machineCpuBefore = await machineBusyPercent(2000);
+  const machineCpuBefore = await waitForQuiet(options.quietWait);
   console.log(`${c.label}: starting (machine CPU before: ${machineCpuBefore.toFixed(0)} % of one core)`);
   try {
     return { ...c, ...(await measure(c, options, flvPath, dir)), machineCpuBefore };

@@ -2,10 +2,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import type { ServerName } from './args.js';
-import { startChild, stopChild, waitForPort } from './children.js';
+import { freePort, startChild, stopChild, waitForPort } from './children.js';
 
 export interface ServerCase {
   /** Row label, e.g. "sluice mw=100". */
@@ -28,17 +27,6 @@ export const SERVER_LOG = 'server.log';
 
 const SLUICE_CLI = resolve('dist', 'cli.js');
 const NGINX_RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
-    });
-  });
-}
 
 function sluiceCommand(dir: string, port: number, mw: number): [string, string[]] {
   if (!existsSync(SLUICE_CLI)) throw new Error(`${SLUICE_CLI} not found: run \`npm run build\` first`);

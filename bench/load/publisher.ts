@@ -17,7 +17,7 @@ function isHeader(tag: FlvTag): boolean {
 }
 
 export class Publisher {
-  /** Wall time (performance.now) at which each video frame was written, by RTMP timestamp. */
+  /** When (performance.now) each video frame was written to the socket, by RTMP timestamp. */
   readonly sentAt = new Map<number, number>();
   /** Audio and video payload bytes sent within the window. */
   bytesInWindow = 0;
