@@ -1,0 +1,81 @@
+// `npm run bench:hls` results as a Markdown table (stdout and docs) and as JSON (bench/results/).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, release } from 'node:os';
+import { join } from 'node:path';
+import type { HlsServerName } from './hls-servers.js';
+import type { StreamSegments } from './hls-playlists.js';
+
+export interface HlsResult {
+  server: HlsServerName;
+  label: string;
+  /** The machine's CPU use (% of one core) in the 2 s before the server started: others' work. */
+  machineCpuBefore: number;
+  /** Server process tree, % of one core over the window. */
+  cpuPercent?: number;
+  cpuPercentPerStream?: number;
+  rssAvgMiB?: number;
+  rssPeakMiB?: number;
+  /** The bench process itself (publishers and playlist reads), % of one core. */
+  publishersCpuPercent?: number;
+  /** Everything the machine did in the window, % of one core. */
+  machineCpuPercent?: number;
+  streams?: StreamSegments[];
+  error?: string;
+}
+
+const fixed = (digits: number) => (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits));
+const f0 = fixed(0);
+const f1 = fixed(1);
+const f2 = fixed(2);
+
+const HEADER = [
+  'server', 'CPU % (1 core)', 'CPU % per stream', 'RSS avg / peak MiB', 'segments per stream min / max',
+  'avg segment s', 'TS kbit/s per stream', 'publishers CPU %', `machine CPU % (of ${cpus().length * 100})`,
+];
+
+function row(r: HlsResult, seconds: number): string[] {
+  if (r.error || !r.streams) return [r.label, `failed: ${r.error ?? 'no result'}`, ...HEADER.slice(2).map(() => '')];
+  const counts = r.streams.map((s) => s.segments);
+  const segments = counts.reduce((a, b) => a + b, 0);
+  const mediaSeconds = r.streams.reduce((sum, s) => sum + s.mediaSeconds, 0);
+  const bytes = r.streams.reduce((sum, s) => sum + s.bytes, 0);
+  return [
+    r.label,
+    f1(r.cpuPercent),
+    f2(r.cpuPercentPerStream),
+    `${f1(r.rssAvgMiB)} / ${f1(r.rssPeakMiB)}`,
+    `${Math.min(...counts)} / ${Math.max(...counts)}`,
+    f2(segments ? mediaSeconds / segments : NaN),
+    f0((bytes * 8) / 1000 / seconds / r.streams.length),
+    f1(r.publishersCpuPercent),
+    f0(r.machineCpuPercent),
+  ];
+}
+
+function markdown(rows: string[][]): string {
+  return rows.map((cells, i) => `| ${cells.join(' | ')} |` + (i === 0 ? `\n|${cells.map(() => '---').join('|')}|` : '')).join('\n');
+}
+
+const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? `${(a / b).toFixed(2)}x` : '-');
+
+export function formatReport(results: HlsResult[], seconds: number): string {
+  const table = markdown([HEADER, ...results.map((r) => row(r, seconds))]);
+  const sluice = results.find((r) => r.server === 'sluice' && !r.error);
+  const nginx = results.find((r) => r.server === 'nginx' && !r.error);
+  if (!sluice || !nginx) return table;
+  const ratios = [
+    ['ratio', 'CPU per stream', 'RSS avg'],
+    ['Sluice / nginx-rtmp', ratio(sluice.cpuPercentPerStream, nginx.cpuPercentPerStream), ratio(sluice.rssAvgMiB, nginx.rssAvgMiB)],
+  ];
+  return `${table}\n\n${markdown(ratios)}`;
+}
+
+/** Writes bench/results/hls-<time>.json and returns its path. */
+export function saveResults(results: HlsResult[], options: object): string {
+  const dir = join('bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `hls-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, kernel: release(), node: process.version };
+  writeFileSync(path, JSON.stringify({ date: new Date().toISOString(), machine, options, results }, null, 2));
+  return path;
+}

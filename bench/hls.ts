@@ -1,0 +1,172 @@
+// `npm run bench:hls`: N streams published at once, no players; the server's CPU per HLS stream,
+// Sluice against nginx-rtmp. See docs/BENCHMARKS.md, "HLS: CPU per stream".
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { readFlvFile, type FlvTag } from '../src/formats/flv/index.js';
+import { logTail, stopAllChildren } from './children.js';
+import { ensureFixture } from './fixture.js';
+import { PlaylistWatcher } from './hls-playlists.js';
+import { formatReport, saveResults, type HlsResult } from './hls-report.js';
+import { HLS_SERVER_LABELS, HLS_SERVER_NAMES, checkPrerequisites, startHlsServer, type HlsServerName } from './hls-servers.js';
+import { Publisher } from './load/publisher.js';
+import { MeasureWindow } from './load/window.js';
+import { MachineMonitor, TreeMonitor, machineBusyPercent } from './proc.js';
+import { SERVER_LOG } from './servers.js';
+
+interface Options {
+  streams: number;
+  seconds: number;
+  warmup: number;
+  servers: HlsServerName[];
+}
+
+const USAGE = `Usage: npm run bench:hls -- [options]
+  --streams N     streams published at once to each server (default 10)
+  --seconds S     measurement window in seconds (default 20)
+  --warmup S      seconds between the last publish and the window (default 6)
+  --servers LIST  any of sluice,nginx (default both)`;
+
+/** Machine CPU use (% of one core) under which the machine counts as idle, and how long to wait for it. */
+const QUIET_CPU_PERCENT = 25;
+const QUIET_WAIT_SECONDS = 60;
+
+function intArg(name: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name}: expected an integer ${min}..${max}, got "${text}"\n${USAGE}`);
+  return n;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      streams: { type: 'string', default: '10' },
+      seconds: { type: 'string', default: '20' },
+      warmup: { type: 'string', default: '6' },
+      servers: { type: 'string', default: HLS_SERVER_NAMES.join(',') },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const servers = values.servers.split(',').map((s) => s.trim());
+  for (const s of servers) {
+    if (!HLS_SERVER_NAMES.includes(s as HlsServerName)) throw new Error(`--servers: unknown server "${s}"\n${USAGE}`);
+  }
+  return {
+    streams: intArg('streams', values.streams, 1, 500),
+    seconds: intArg('seconds', values.seconds, 4, 600),
+    warmup: intArg('warmup', values.warmup, 0, 120),
+    servers: servers as HlsServerName[],
+  };
+}
+
+/** Starts one server, publishes to it, measures it over the window; stops everything it started. */
+async function measure(name: HlsServerName, options: Options, tags: readonly FlvTag[], dir: string): Promise<Omit<HlsResult, 'machineCpuBefore'>> {
+  const label = HLS_SERVER_LABELS[name];
+  const server = await startHlsServer(name, dir);
+  const streams = Array.from({ length: options.streams }, (_, i) => `stream${i}`);
+  // The publishers' window is never opened: their per-frame figures are for the fan-out bench.
+  const publishers = streams.map(() => new Publisher(server.port, tags, new MeasureWindow()));
+  try {
+    await Promise.all(publishers.map((p, i) => p.start('live', streams[i]!)));
+    console.log(`  ${streams.length} streams publishing; warming up for ${options.warmup} s`);
+    await sleep(options.warmup * 1000);
+    const watcher = new PlaylistWatcher(new Map(streams.map((s) => [s, server.playlistPath(s)])));
+    const silent = watcher.streamsWithoutSegments();
+    if (silent.length) throw new Error(`no HLS segment after the warm-up for ${silent.length} streams (${silent.slice(0, 3).join(', ')})`);
+
+    watcher.mark();
+    const serverMonitor = new TreeMonitor(server.pid);
+    const machineMonitor = new MachineMonitor();
+    serverMonitor.start();
+    machineMonitor.start();
+    const cpuBefore = process.cpuUsage();
+    const start = performance.now();
+    for (let s = 1; s <= options.seconds; s++) {
+      await sleep(Math.max(0, start + s * 1000 - performance.now()));
+      watcher.poll();
+    }
+    const cpu = process.cpuUsage(cpuBefore);
+    const usage = serverMonitor.stop();
+    const machineCpuPercent = machineMonitor.stop();
+    const seconds = (performance.now() - start) / 1000;
+
+    const exit = server.exitStatus();
+    if (exit !== undefined) throw new Error(`the server exited during the run (${exit})`);
+    const closed = publishers.filter((p) => p.isClosed).length;
+    if (closed) throw new Error(`the server closed ${closed} publishers`);
+    const result = watcher.result();
+    const idle = result.filter((s) => s.segments === 0);
+    if (idle.length) throw new Error(`${idle.length} streams produced no segment in the window (${idle.slice(0, 3).map((s) => s.stream).join(', ')})`);
+    return {
+      server: name,
+      label,
+      cpuPercent: usage.cpuPercent,
+      cpuPercentPerStream: usage.cpuPercent / streams.length,
+      rssAvgMiB: usage.rssAvgMiB,
+      rssPeakMiB: usage.rssPeakMiB,
+      publishersCpuPercent: (100 * (cpu.user + cpu.system)) / 1e6 / seconds,
+      machineCpuPercent,
+      streams: result,
+    };
+  } finally {
+    for (const p of publishers) p.stop();
+    await server.stop();
+  }
+}
+
+/** Waits up to QUIET_WAIT_SECONDS for the machine to be nearly idle; returns its last CPU use. */
+async function waitForQuiet(): Promise<number> {
+  let busy = await machineBusyPercent(2000);
+  for (let waited = 2; busy > QUIET_CPU_PERCENT && waited < QUIET_WAIT_SECONDS; waited += 2) busy = await machineBusyPercent(2000);
+  return busy;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  checkPrerequisites(options.servers);
+  const tags = await readFlvFile(ensureFixture());
+  const workDir = mkdtempSync(join(tmpdir(), 'sluice-bench-hls-'));
+  const cleanup = async () => {
+    await stopAllChildren();
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+  }
+
+  const results: HlsResult[] = [];
+  try {
+    console.log(`HLS: ${options.streams} streams, ${options.seconds} s window, ${options.warmup} s warm-up`);
+    for (const name of options.servers) {
+      const dir = join(workDir, name);
+      mkdirSync(dir);
+      const machineCpuBefore = await waitForQuiet();
+      console.log(`${HLS_SERVER_LABELS[name]}: starting (machine CPU before: ${machineCpuBefore.toFixed(0)} % of one core)`);
+      try {
+        results.push({ ...(await measure(name, options, tags, dir)), machineCpuBefore });
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        console.log(`${HLS_SERVER_LABELS[name]}: FAILED: ${message}\n  server log ends:\n${logTail(join(dir, SERVER_LOG), 8)}`);
+        results.push({ server: name, label: HLS_SERVER_LABELS[name], machineCpuBefore, error: message });
+      }
+    }
+  } finally {
+    await cleanup();
+  }
+  console.log(`\n${formatReport(results, options.seconds)}\n`);
+  console.log(`saved ${saveResults(results, options)}`);
+  if (results.some((r) => r.error)) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});
