@@ -20,7 +20,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --warmup S      seconds between the last player joining and the window (default 5)
   --batch N       players connecting at once (default 50)
   --quiet-wait S  before each server, wait up to S seconds for the machine to be idle (default 60)
-  --mw LIST       Sluice mw_latency values in ms (default 0,100,350)
+  --mw LIST       Sluice mw_latency values in ms (default 0,20,100,350)
   --servers LIST  any of sluice,nginx,nms (default all three)`;
 
 function intArg(name: string, text: string, max: number): number {
@@ -39,7 +39,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       warmup: { type: 'string', default: '5' },
       batch: { type: 'string', default: '50' },
       'quiet-wait': { type: 'string', default: '60' },
-      mw: { type: 'string', default: '0,100,350' },
+      mw: { type: 'string', default: '0,20,100,350' },
       servers: { type: 'string', default: SERVER_NAMES.join(',') },
       help: { type: 'boolean', short: 'h' },
     },

@@ -39,8 +39,11 @@ const playSchema = z
     gop_cache_max_frames: z.number().int().min(1).default(2500),
     /** Seconds of media a player may lag behind before it skips to the next keyframe. */
     queue_length: z.number().min(0.1).default(10),
-    /** Merged-write window in ms: frames for a player are coalesced and written once per window. 0 writes at once. */
-    mw_latency: z.number().int().min(0).max(2000).default(0),
+    /**
+     * Merged-write window in ms: a player's frames are coalesced and written once per window.
+     * Fewer writes per player is what fan-out costs; 0 writes at once (lowest latency).
+     */
+    mw_latency: z.number().int().min(0).max(2000).default(20),
   })
   .strict()
   .default({});
