@@ -42,7 +42,8 @@ function sluiceCommand(dir: string, port: number, mw: number): [string, string[]
       '',
     ].join('\n'),
   );
-  return [process.execPath, [SLUICE_CLI, '-c', conf]];
+  // Started as `npx sluice` starts it: the executable, with the V8 flags of its first line.
+  return [SLUICE_CLI, ['-c', conf]];
 }
 
 function nginxCommand(dir: string, port: number): [string, string[]] {

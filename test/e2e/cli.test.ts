@@ -9,11 +9,12 @@ import { TestRtmpClient } from '../support/rtmp-client.js';
 import { freePort } from '../support/wait.js';
 
 const run = promisify(execFile);
+// Run as `npx sluice` runs it: the built executable, through its first line.
 const CLI = join(import.meta.dirname, '../../dist/cli.js');
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args]);
+    const { stdout, stderr } = await run(CLI, args);
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -64,7 +65,7 @@ test('-c starts the server from an SRS config; SIGTERM stops it cleanly and remo
       `http_server { enabled on; listen 127.0.0.1:${http}; dir ${dir}; }\n` +
       `vhost __defaultVhost__ { http_remux { enabled on; mount [vhost]/[app]/[stream].flv; } }\n`,
   );
-  const child = spawn(process.execPath, [CLI, '-c', conf], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(CLI, ['-c', conf], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (data: Buffer) => (output += data.toString()));
   child.stderr.on('data', (data: Buffer) => (output += data.toString()));
