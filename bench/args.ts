@@ -23,10 +23,20 @@ const USAGE = `Usage: npm run bench -- [options]
   --mw LIST       Sluice mw_latency values in ms (default 0,20,100,350)
   --servers LIST  any of sluice,nginx,nms (default all three)`;
 
-function intArg(name: string, text: string, max: number): number {
+/** A whole-number flag within `min..max`; a bad one stops the bench with the usage text. */
+export function intArg(name: string, text: string, min: number, max: number, usage: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > max) throw new Error(`--${name}: expected an integer 0..${max}, got "${text}"`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name}: expected an integer ${min}..${max}, got "${text}"\n${usage}`);
   return n;
+}
+
+/** The comma-separated `--servers` flag, each name one of `known`. */
+export function serverList<T extends string>(text: string, known: readonly T[], usage: string): T[] {
+  const names = text.split(',').map((s) => s.trim());
+  for (const name of names) {
+    if (!known.includes(name as T)) throw new Error(`--servers: unknown server "${name}"\n${usage}`);
+  }
+  return names as T[];
 }
 
 export function parseBenchArgs(argv: string[]): BenchOptions {
@@ -48,18 +58,15 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     console.log(USAGE);
     process.exit(0);
   }
-  const servers = values.servers.split(',').map((s) => s.trim());
-  for (const s of servers) {
-    if (!SERVER_NAMES.includes(s as ServerName)) throw new Error(`--servers: unknown server "${s}"\n${USAGE}`);
-  }
+  const servers = serverList(values.servers, SERVER_NAMES, USAGE);
   const options: BenchOptions = {
-    players: intArg('players', values.players, 5000),
-    seconds: intArg('seconds', values.seconds, 600),
-    warmup: intArg('warmup', values.warmup, 120),
-    batch: intArg('batch', values.batch, 1000),
-    quietWait: intArg('quiet-wait', values['quiet-wait'], 600),
-    mw: values.mw.split(',').map((v) => intArg('mw', v.trim(), 10000)),
-    servers: servers as ServerName[],
+    players: intArg('players', values.players, 0, 5000, USAGE),
+    seconds: intArg('seconds', values.seconds, 0, 600, USAGE),
+    warmup: intArg('warmup', values.warmup, 0, 120, USAGE),
+    batch: intArg('batch', values.batch, 0, 1000, USAGE),
+    quietWait: intArg('quiet-wait', values['quiet-wait'], 0, 600, USAGE),
+    mw: values.mw.split(',').map((v) => intArg('mw', v.trim(), 0, 10000, USAGE)),
+    servers,
   };
   if (options.players < 1 || options.seconds < 1 || options.batch < 1) throw new Error(`--players, --seconds and --batch must be at least 1`);
   return options;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { readFlvFile, type FlvTag } from '../src/formats/flv/index.js';
+import { intArg, serverList } from './args.js';
 import { logTail, stopAllChildren } from './children.js';
 import { ensureFixture } from './fixture.js';
 import { PlaylistWatcher } from './hls-playlists.js';
@@ -33,12 +34,6 @@ const USAGE = `Usage: npm run bench:hls -- [options]
 const QUIET_CPU_PERCENT = 25;
 const QUIET_WAIT_SECONDS = 60;
 
-function intArg(name: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name}: expected an integer ${min}..${max}, got "${text}"\n${USAGE}`);
-  return n;
-}
-
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
@@ -55,15 +50,12 @@ function parseOptions(argv: string[]): Options {
     console.log(USAGE);
     process.exit(0);
   }
-  const servers = values.servers.split(',').map((s) => s.trim());
-  for (const s of servers) {
-    if (!HLS_SERVER_NAMES.includes(s as HlsServerName)) throw new Error(`--servers: unknown server "${s}"\n${USAGE}`);
-  }
+  const servers = serverList(values.servers, HLS_SERVER_NAMES, USAGE);
   return {
-    streams: intArg('streams', values.streams, 1, 500),
-    seconds: intArg('seconds', values.seconds, 4, 600),
-    warmup: intArg('warmup', values.warmup, 0, 120),
-    servers: servers as HlsServerName[],
+    streams: intArg('streams', values.streams, 1, 500, USAGE),
+    seconds: intArg('seconds', values.seconds, 4, 600, USAGE),
+    warmup: intArg('warmup', values.warmup, 0, 120, USAGE),
+    servers,
   };
 }
 
