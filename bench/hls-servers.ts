@@ -1,8 +1,8 @@
 // The servers of `npm run bench:hls`, each writing HLS to `<dir>/hls` with 2 s fragments.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort, startChild, stopChild, waitForPort } from './children.js';
-import { SERVER_LOG } from './servers.js';
+import { SERVER_LOG, nginxCommand } from './servers.js';
 
 export type HlsServerName = 'sluice' | 'nginx';
 export const HLS_SERVER_NAMES: readonly HlsServerName[] = ['sluice', 'nginx'];
@@ -47,30 +47,14 @@ function sluiceCommand(dir: string, port: number, httpPort: number): [string, st
   return [SLUICE_CLI, ['-c', conf]];
 }
 
-function nginxCommand(dir: string, port: number): [string, string[]] {
-  mkdirSync(join(dir, 'logs'));
-  const hls = `hls on; hls_path ${join(dir, 'hls')}; hls_fragment 2s; hls_playlist_length 10s;`;
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    [
-      `load_module ${NGINX_RTMP_MODULE};`,
-      'daemon off;',
-      'master_process off;',
-      'worker_processes 1;',
-      'error_log logs/error.log warn;',
-      'pid logs/nginx.pid;',
-      'events { worker_connections 1024; }',
-      `rtmp { server { listen 127.0.0.1:${port}; application live { live on; ${hls} } } }`,
-      '',
-    ].join('\n'),
-  );
-  return ['nginx', ['-p', dir, '-c', 'nginx.conf', '-e', 'logs/error.log']];
+function nginxHlsCommand(dir: string, port: number): [string, string[]] {
+  return nginxCommand(dir, port, `live on; hls on; hls_path ${join(dir, 'hls')}; hls_fragment 2s; hls_playlist_length 10s;`);
 }
 
 /** Starts the server in `dir` (a fresh directory) and waits until it accepts RTMP. */
 export async function startHlsServer(name: HlsServerName, dir: string): Promise<RunningHlsServer> {
   const port = await freePort();
-  const [command, args] = name === 'sluice' ? sluiceCommand(dir, port, await freePort()) : nginxCommand(dir, port);
+  const [command, args] = name === 'sluice' ? sluiceCommand(dir, port, await freePort()) : nginxHlsCommand(dir, port);
   const child = startChild(command, args, join(dir, SERVER_LOG));
   try {
     await waitForPort(child, port);

@@ -46,7 +46,11 @@ function sluiceCommand(dir: string, port: number, mw: number): [string, string[]
   return [SLUICE_CLI, ['-c', conf]];
 }
 
-function nginxCommand(dir: string, port: number): [string, string[]] {
+/**
+ * nginx with the RTMP module as one worker, no master, under `dir`; `application` is the body of
+ * `application live { ... }`.
+ */
+export function nginxCommand(dir: string, port: number, application = 'live on;'): [string, string[]] {
   if (!existsSync(NGINX_RTMP_MODULE)) throw new Error(`${NGINX_RTMP_MODULE} not found: install nginx and libnginx-mod-rtmp`);
   mkdirSync(join(dir, 'logs'));
   writeFileSync(
@@ -60,7 +64,7 @@ function nginxCommand(dir: string, port: number): [string, string[]] {
       'error_log logs/error.log warn;',
       'pid logs/nginx.pid;',
       'events { worker_connections 8192; }',
-      `rtmp { server { listen 127.0.0.1:${port}; application live { live on; } } }`,
+      `rtmp { server { listen 127.0.0.1:${port}; application live { ${application} } } }`,
       '',
     ].join('\n'),
   );
