@@ -33,6 +33,7 @@ const segment = (session: ClientSession) => ({
   m3u8: '/var/lib/sluice/html/live/livestream.m3u8',
   m3u8Url: 'live/livestream.m3u8',
   seqNo: 0,
+  notifyAnswerBytes: 64,
 });
 
 const TRIGGERS: Record<Dialect, Record<string, Trigger>> = {

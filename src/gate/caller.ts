@@ -24,6 +24,8 @@ export interface NotifyOptions {
   signer: string;
   timeoutMs: number;
   maxAgeMs: number;
+  /** Reads at most this much of each answer (on_hls_notify's `hls_nb_notify`). */
+  maxAnswerBytes?: number;
 }
 
 /**
@@ -103,6 +105,7 @@ export class HookCaller {
         contentType: call.contentType,
         body: call.body,
         timeoutMs: options.timeoutMs,
+        maxAnswerBytes: options.maxAnswerBytes ?? null,
         createdAt,
         expiresAt: createdAt + options.maxAgeMs,
       });

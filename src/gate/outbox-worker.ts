@@ -117,6 +117,7 @@ export class OutboxWorker {
         webhookId: message.id,
         signer: message.signer,
         timeoutMs: message.timeoutMs,
+        ...(message.maxAnswerBytes !== null ? { maxAnswerBytes: message.maxAnswerBytes } : {}),
         signal: this.abort.signal,
       });
       latencyMs = answer.latencyMs;

@@ -17,6 +17,8 @@ export interface SendOptions {
   /** Which secret signs the call (see `signerKey`); unknown or empty: unsigned. */
   signer: string;
   timeoutMs: number;
+  /** Reads at most this much of the answer. */
+  maxAnswerBytes?: number;
   signal?: AbortSignal;
 }
 
@@ -54,6 +56,7 @@ export class CallSender {
       headers,
       body: call.body,
       timeoutMs: options.timeoutMs,
+      ...(options.maxAnswerBytes !== undefined ? { maxAnswerBytes: options.maxAnswerBytes } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
   }

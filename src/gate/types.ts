@@ -100,6 +100,8 @@ export interface HlsSegmentClosed {
   /** The playlist's URL relative to the HTTP root, e.g. `live/livestream.m3u8`. */
   m3u8Url: string;
   seqNo: number;
+  /** How much of the on_hls_notify answer to read (SRS `hls_nb_notify`). */
+  notifyAnswerBytes: number;
 }
 
 /**

@@ -123,6 +123,7 @@ export class HlsOutput {
       m3u8: this.m3u8File,
       m3u8Url: this.m3u8Url,
       seqNo: entry.seq,
+      notifyAnswerBytes: this.config.hls_nb_notify,
     });
   }
 

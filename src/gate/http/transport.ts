@@ -9,6 +9,8 @@ export interface HookRequest {
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;
+  /** Reads at most this much of the answer (default: the transport's limit). */
+  maxAnswerBytes?: number;
   /** Aborts the call early (shutdown). */
   signal?: AbortSignal;
 }
@@ -89,7 +91,7 @@ export class PooledTransport implements HookTransport {
         body: req.method === 'POST' ? req.body : null,
         signal: controller.signal,
       });
-      const { body, truncated } = await readLimited(res.body, this.maxBodyBytes);
+      const { body, truncated } = await readLimited(res.body, req.maxAnswerBytes ?? this.maxBodyBytes);
       const location = res.headers.location;
       return {
         status: res.statusCode,

@@ -70,6 +70,7 @@ export class SrsHooks implements DialectHandler {
       signer: this.signer,
       timeoutMs: this.config.timeout,
       maxAgeMs: Math.min(this.config.outbox_max_age, HLS_NOTIFY_MAX_AGE_MS),
+      maxAnswerBytes: info.notifyAnswerBytes,
     });
   }
 

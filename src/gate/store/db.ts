@@ -32,6 +32,7 @@ export function openHookDb(path: string, options: { readonly?: boolean } = {}): 
       content_type TEXT NOT NULL,
       body TEXT NOT NULL,
       timeout_ms INTEGER NOT NULL,
+      max_answer_bytes INTEGER,
       created_at INTEGER NOT NULL,
       expires_at INTEGER NOT NULL,
       attempts INTEGER NOT NULL DEFAULT 0,

@@ -15,6 +15,8 @@ export interface OutboxMessage {
   contentType: string;
   body: string;
   timeoutMs: number;
+  /** Reads at most this much of the answer; null: the transport's limit. */
+  maxAnswerBytes: number | null;
   createdAt: number;
   expiresAt: number;
 }
@@ -26,7 +28,7 @@ export interface PendingMessage extends OutboxMessage {
 }
 
 const COLUMNS = `o.seq, o.id, o.queue, o.event, o.dialect, o.signer, o.method, o.url, o.content_type AS contentType,
-  o.body, o.timeout_ms AS timeoutMs, o.created_at AS createdAt, o.expires_at AS expiresAt, o.attempts, o.next_at AS nextAt`;
+  o.body, o.timeout_ms AS timeoutMs, o.max_answer_bytes AS maxAnswerBytes, o.created_at AS createdAt, o.expires_at AS expiresAt, o.attempts, o.next_at AS nextAt`;
 // The first message of each queue: only it may be sent, so a queue never overtakes itself.
 const HEADS = `SELECT ${COLUMNS} FROM (SELECT MIN(seq) AS seq FROM outbox GROUP BY queue) h JOIN outbox o ON o.seq = h.seq`;
 
@@ -41,8 +43,8 @@ export class OutboxStore {
 
   constructor(db: Db) {
     this.insert = db.prepare(
-      `INSERT INTO outbox (id, queue, event, dialect, signer, method, url, content_type, body, timeout_ms, created_at, expires_at, next_at)
-       VALUES (@id, @queue, @event, @dialect, @signer, @method, @url, @contentType, @body, @timeoutMs, @createdAt, @expiresAt, @createdAt)`,
+      `INSERT INTO outbox (id, queue, event, dialect, signer, method, url, content_type, body, timeout_ms, max_answer_bytes, created_at, expires_at, next_at)
+       VALUES (@id, @queue, @event, @dialect, @signer, @method, @url, @contentType, @body, @timeoutMs, @maxAnswerBytes, @createdAt, @expiresAt, @createdAt)`,
     );
     this.dueHeads = db.prepare(`${HEADS} WHERE o.next_at <= ? ORDER BY o.seq LIMIT ?`);
     this.nextDue = db.prepare(`SELECT MIN(nextAt) AS at FROM (${HEADS})`);

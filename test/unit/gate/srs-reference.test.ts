@@ -79,6 +79,7 @@ test('an RTMP publish, play, DVR and HLS send the bodies SRS sends, in SRS order
     m3u8: '/usr/local/srs/objs/nginx/html/live/livestream.m3u8',
     m3u8Url: 'live/livestream.m3u8',
     seqNo: 0,
+    notifyAnswerBytes: 64,
   });
 
   const player = fakeSession({
