@@ -26,51 +26,41 @@ export interface StartOptions {
   logger?: Logger;
 }
 
-/** The composition root: builds the hub, the gate and every server, and starts them. */
+/**
+ * The composition root: builds the hub, the gate and every server, and starts them. Whatever is
+ * started is stopped in reverse order, so listeners close before HLS and recorders finish their
+ * files, and those before the gate delivers their last callbacks.
+ */
 export async function startSluice({ config, logger = createLogger(config.log_level) }: StartOptions): Promise<RunningSluice> {
   const hub = new StreamHub(
     (vhost) => streamOptions(config, vhost),
     (error) => logger.error({ err: error }, 'stream listener failed'),
   );
-  const gate: ManagedGate = createGate({ config, logger });
-  const ctx: ServerContext = { config, hub, gate, logger, connections: new ConnectionCounter(config.max_connections) };
-
-  const rtmp = new RtmpServer(ctx);
-  const flv = new FlvPlayService(ctx);
-  // HLS: a segmenter per published stream of each vhost with hls enabled, served over HTTP.
-  const hls = HlsService.wanted(config) ? new HlsService(config, hub, gate, logger) : undefined;
   const stoppers: Array<() => Promise<void>> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stoppers.splice(0).reverse()) await stop();
+  };
   try {
+    const gate: ManagedGate = createGate({ config, logger });
+    stoppers.push(() => gate.close());
+    const ctx: ServerContext = { config, hub, gate, logger, connections: new ConnectionCounter(config.max_connections) };
+
     // Recording: DVR files and record tasks on each publish (repairs crash leftovers first).
     const recorders = await startRecorders({ config, hub, events: gate, logger });
+    stoppers.push(() => recorders.close());
+    // HLS: a segmenter per published stream of each vhost with hls enabled, served over HTTP.
+    const hls = HlsService.wanted(config) ? new HlsService(config, hub, gate, logger) : undefined;
+    if (hls) stoppers.push(() => hls.stop());
+
+    const rtmp = new RtmpServer(ctx);
     const [rtmpPort] = await rtmp.start(config.listen);
     stoppers.push(() => rtmp.stop());
 
     let httpPort: number | undefined;
     if (config.http_server.enabled) {
-      const http = new HttpServer(
-        'http server',
-        [
-          async (request, response, url) => {
-            const target = request.method === 'GET' ? flv.match(url.pathname) : undefined;
-            if (!target) return false;
-            await flv.serve(request, response, target, url);
-            return true;
-          },
-          ...(hls ? [hls.route] : []),
-          recorders.route,
-          staticFiles(config.http_server.dir),
-        ],
-        [
-          async (request, socket, head, url) => {
-            const target = flv.match(url.pathname);
-            if (!target) return false;
-            await flv.upgrade(request, socket, head, target, url);
-            return true;
-          },
-        ],
-        logger,
-      );
+      const flv = new FlvPlayService(ctx);
+      const routes = [flv.route, ...(hls ? [hls.route] : []), recorders.route, staticFiles(config.http_server.dir)];
+      const http = new HttpServer('http server', routes, [flv.upgradeRoute], logger);
       httpPort = await http.start(config.http_server.listen);
       stoppers.push(async () => {
         flv.stop();
@@ -84,27 +74,12 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
       apiPort = await api.start(config.http_api.listen);
       stoppers.push(() => api.stop());
     }
-    // HLS finishes its last segments (and their on_hls) before the gate closes.
-    if (hls) stoppers.push(() => hls.stop());
-    // Recorders finish their files (and report them) before the gate closes.
-    stoppers.push(() => recorders.close());
-    stoppers.push(() => gate.close());
 
-    return {
-      rtmpPort: rtmpPort ?? 0,
-      httpPort,
-      apiPort,
-      hub,
-      close: () => stopAll(stoppers),
-    };
+    return { rtmpPort: rtmpPort ?? 0, httpPort, apiPort, hub, close: stopAll };
   } catch (error) {
-    await stopAll(stoppers.concat(() => gate.close()));
+    await stopAll();
     throw error;
   }
-}
-
-async function stopAll(stoppers: Array<() => Promise<void>>): Promise<void> {
-  for (const stop of stoppers.splice(0)) await stop();
 }
 
 function streamOptions(config: SluiceConfig, vhostName: string): StreamOptions {

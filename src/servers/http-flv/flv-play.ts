@@ -6,6 +6,7 @@ import type { Protocol } from '../../gate/types.js';
 import { Reader, type FrameSink } from '../../hub/reader.js';
 import { AccessDenied } from '../../util/errors.js';
 import type { ServerContext } from '../context.js';
+import type { HttpRoute, UpgradeRoute } from '../http/http-server.js';
 import { SessionInfo, clientIp } from '../session-info.js';
 import { compileMount, type MountMatch } from './flv-mount.js';
 import { ResponseSink, WebSocketSink, flvOutput } from './flv-output.js';
@@ -32,8 +33,24 @@ export class FlvPlayService {
     this.matchers = [...templates].map(compileMount);
   }
 
+  /** HTTP-FLV: answers GET requests for a mounted stream. */
+  readonly route: HttpRoute = async (request, response, url) => {
+    const target = request.method === 'GET' ? this.match(url.pathname) : undefined;
+    if (!target) return false;
+    await this.serve(request, response, target, url);
+    return true;
+  };
+
+  /** WebSocket-FLV: takes upgrades for a mounted stream. */
+  readonly upgradeRoute: UpgradeRoute = async (request, socket, head, url) => {
+    const target = this.match(url.pathname);
+    if (!target) return false;
+    await this.upgrade(request, socket, head, target, url);
+    return true;
+  };
+
   /** The stream a request path names, if it is an FLV mount of an enabled vhost. */
-  match(path: string): MountMatch | undefined {
+  private match(path: string): MountMatch | undefined {
     for (const matcher of this.matchers) {
       const found = matcher(path);
       const vhost = found && this.ctx.config.vhosts[found.vhost];
@@ -42,7 +59,7 @@ export class FlvPlayService {
     return undefined;
   }
 
-  async serve(request: IncomingMessage, response: ServerResponse, target: MountMatch, url: URL): Promise<void> {
+  private async serve(request: IncomingMessage, response: ServerResponse, target: MountMatch, url: URL): Promise<void> {
     const info = this.sessionFor('http-flv', request, target, url, () => response.destroy());
     const admitted = await this.admit(info, (status, reason) => {
       response.writeHead(status, { 'Content-Type': 'text/plain', 'Access-Control-Allow-Origin': '*' });
@@ -56,7 +73,7 @@ export class FlvPlayService {
     if (request.socket.destroyed) viewer.end('connection closed');
   }
 
-  async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, target: MountMatch, url: URL): Promise<void> {
+  private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, target: MountMatch, url: URL): Promise<void> {
     const info = this.sessionFor('ws-flv', request, target, url, () => socket.destroy());
     const admitted = await this.admit(info, (status, reason) => {
       socket.end(`HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : 'Service Unavailable'}\r\n` +
