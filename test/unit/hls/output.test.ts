@@ -39,7 +39,7 @@ test('segments and the playlist are written, old segments deleted, on_hls report
     assert.deepEqual(events.map((e) => e.seqNo), [0, 1, 2, 3, 4]);
     assert.deepEqual(events[0], {
       session, duration: 2, cwd: process.cwd(), file: join(dir, 'live/livestream-0.ts'), url: 'live/livestream-0.ts',
-      m3u8: join(dir, 'live/livestream.m3u8'), m3u8Url: 'live/livestream.m3u8', seqNo: 0,
+      m3u8: join(dir, 'live/livestream.m3u8'), m3u8Url: 'live/livestream.m3u8', seqNo: 0, notifyAnswerBytes: 64,
     });
     await output.dispose();
     assert.deepEqual(readdirSync(join(dir, 'live')), []);
