@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/index.js';
 import { configSchema, DEFAULT_VHOST, vhostSchema } from '../../../src/config/schema.js';
 import { ConfigError } from '../../../src/util/errors.js';
 
-const REFERENCE = '/work/shared/reference/srs-7.0.18/srs.conf';
+// The config of a real SRS 7.0.18 run, as its operator wrote it.
+const REFERENCE = join(import.meta.dirname, '../../fixtures/srs-7.0.18.conf');
 
 test('no file: the built-in defaults plus the environment', async () => {
   const loaded = await loadConfig({ env: { SRS_LISTEN: '1999' } });
@@ -27,7 +28,7 @@ test('conf/srs.conf, the shipped SRS-style example, loads without warnings', asy
   assert.equal(vhost.play.gop_cache, true);
 });
 
-test('a real SRS 7 config: what Sluice knows is read, the rest is warned about', { skip: !existsSync(REFERENCE) }, async () => {
+test('a real SRS 7 config: what Sluice knows is read, the rest is warned about', async () => {
   const { config, warnings } = await loadConfig({ file: REFERENCE, env: {} });
   assert.deepEqual(config.listen, [{ host: '127.0.0.1', port: 19350 }]);
   assert.deepEqual(config.http_api.listen, { host: '127.0.0.1', port: 19850 });
