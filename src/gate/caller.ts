@@ -66,7 +66,8 @@ export class HookCaller {
       this.log.record({ ...entry, at: this.now(), status: null, answer: '', latencyMs: error.latencyMs, outcome, detail: reason });
       if (!options.failOpen) {
         this.logger.warn({ event: call.event, url: call.url }, `refused: ${reason}`);
-        throw new AccessDenied(reason, { cause: error });
+        // The client learns why it was refused, never where the operator's receiver lives.
+        throw new AccessDenied(`${call.event} receiver ${error.message}`, { cause: error });
       }
       this.logger.warn({ event: call.event, url: call.url }, `allowed (fail_open): ${reason}`);
       return {};
@@ -84,7 +85,7 @@ export class HookCaller {
     });
     if (!verdict.ok) {
       this.logger.info({ event: call.event, url: call.url, status: answer.status }, `refused: ${detail}`);
-      throw new AccessDenied(detail);
+      throw new AccessDenied(`${call.event} ${verdict.reason}`);
     }
     this.logger.debug({ event: call.event, url: call.url, latencyMs: answer.latencyMs }, 'allowed');
     return verdict.rename === undefined ? {} : { rename: verdict.rename };

@@ -70,12 +70,13 @@ for (const dialect of DIALECTS) {
       assert.match(receiver.requests[0]!.body, /token=abc/);
     });
 
-    test('refuses when the receiver refuses, saying which event and URL', async (t) => {
+    test('refuses when the receiver refuses, saying which event, but not where the receiver is', async (t) => {
       const receiver = await startReceiver(t, dialect.refuse);
       await withGate({ gate: [receiver.url('/hook')] }, {}, async (gate) => {
         await assert.rejects(gate.publish(fakeSession()), (error: unknown) => {
           assert.ok(error instanceof AccessDenied);
-          assert.ok(error.reason.startsWith(`${dialect.gateEvent} ${receiver.url('/hook')} answered`), error.reason);
+          assert.ok(error.reason.startsWith(`${dialect.gateEvent} answered`), error.reason);
+          assert.ok(!error.reason.includes(receiver.url('')), error.reason);
           return true;
         });
       });
@@ -114,7 +115,7 @@ for (const dialect of DIALECTS) {
       const first = await startReceiver(t, dialect.allow);
       const second = await startReceiver(t, dialect.refuse);
       await withGate({ gate: [first.url('/one'), second.url('/two')] }, {}, async (gate) => {
-        await assert.rejects(gate.publish(fakeSession()), (error: AccessDenied) => error.reason.includes('/two'));
+        await assert.rejects(gate.publish(fakeSession()), (error: unknown) => error instanceof AccessDenied);
       });
       assert.equal(first.requests.length, 1);
       assert.equal(second.requests.length, 1);

@@ -100,7 +100,7 @@ test('any 2xx allows; another status refuses', async (t) => {
   try {
     assert.deepEqual(await gate.play(player()), {});
     status = 404;
-    await assert.rejects(gate.play(player()), /on_play http:\/\/127\.0\.0\.1:\d+\/p answered 404/);
+    await assert.rejects(gate.play(player()), /on_play answered 404$/);
   } finally {
     await gate.close();
     dir.remove();
@@ -147,7 +147,7 @@ test('on_update is asked while the session lives; a refusal ends the session', a
     await receiver.waitFor(3);
     await sleep(50);
     assert.equal(session.terminated.length, 1);
-    assert.match(session.terminated[0]!, /^on_update http:\/\/127\.0\.0\.1:\d+\/on_update answered 403$/);
+    assert.match(session.terminated[0]!, /^on_update answered 403$/);
     assert.equal(updates, 3, 'no update after the refusal');
     const form = new URLSearchParams(receiver.requests[0]!.body);
     assert.equal(form.get('call'), 'update');
