@@ -8,7 +8,7 @@ import { SessionInfo, clientIp } from '../servers/session-info.js';
 import { AccessDenied } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import type { HlsOutput } from './hls-output.js';
-import { resolveInside } from './paths.js';
+import { resolveInside } from '../util/path-template.js';
 import { masterPlaylist } from './playlist.js';
 import type { HlsViewers, ViewerCounter, ViewerGate } from './viewers.js';
 

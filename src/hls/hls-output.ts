@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import type { HlsConfig } from '../config/schema.js';
 import type { ClientSession, HlsSegmentClosed } from '../gate/types.js';
 import type { Logger } from '../util/logger.js';
-import { renderTemplate, resolveInside } from './paths.js';
+import { renderTemplate, resolveInside } from '../util/path-template.js';
 import { MediaPlaylist, type PlaylistSegment } from './playlist.js';
 import { WriteQueue, writeAtomically, writeFileIn } from './write-queue.js';
 

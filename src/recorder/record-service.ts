@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type { RecordConfig } from '../config/schema.js';
 import type { Stream } from '../hub/stream.js';
 import { AttachedRecordings } from './attached.js';
 import type { RecorderDeps } from './dvr-service.js';
-import { confine } from './path-template.js';
+import { resolveInside } from '../util/path-template.js';
 import { Recording } from './recording.js';
 
 export type RecordTaskState = 'waiting' | 'recording' | 'done';
@@ -52,7 +51,7 @@ export class RecordService {
 
   start(vhost: string, app: string, stream: string): string {
     const id = randomUUID();
-    const file = confine(this.root(vhost), join(this.root(vhost), `${id}.mp4`));
+    const file = resolveInside(this.root(vhost), `${id}.mp4`);
     this.tasks.set(id, { id, vhost, app, stream, state: 'waiting', file, url: artifactUrl(id) });
     const live = this.streams.find(vhost, app, stream);
     if (live?.publisher) this.begin(this.tasks.get(id)!, live);
@@ -78,7 +77,7 @@ export class RecordService {
     const known = this.tasks.get(uuid);
     if (known) return [known.file];
     // Artifacts of earlier runs: look in every configured record_path.
-    return [...new Set(this.roots)].map((root) => confine(root, join(root, `${uuid}.mp4`)));
+    return [...new Set(this.roots)].map((root) => resolveInside(root, `${uuid}.mp4`));
   }
 
   published(stream: Stream): void {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { masterPlaylist, MediaPlaylist, type PlaylistSegment } from '../../../src/hls/playlist.js';
-import { renderTemplate, resolveInside } from '../../../src/hls/paths.js';
+import { renderTemplate, resolveInside } from '../../../src/util/path-template.js';
 
 // Captured from SRS 7.0.18 (hls_media.m3u8 and hls_master.m3u8 of the reference captures).
 const SRS_MEDIA =

@@ -1,16 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
-import { confine, expandPath, PathEscape, recordingPath, templateRoot } from '../../../src/recorder/path-template.js';
+import { recordingPath, templateRoot } from '../../../src/recorder/path-template.js';
+import { confine, PathEscape, renderTemplate } from '../../../src/util/path-template.js';
 import { applies } from '../../../src/recorder/dvr-service.js';
 
 const at = new Date(2026, 0, 2, 3, 4, 5, 6); // local time, as SRS uses
 
-test('expandPath: SRS placeholders for names, epoch ms and local date/time parts', () => {
-  const names = { app: 'live', stream: 'cam' };
-  assert.equal(expandPath('./objs/dvr/[app]/[stream].[timestamp].flv', names, at), `./objs/dvr/live/cam.${at.getTime()}.flv`);
-  assert.equal(expandPath('/r/[2006]/[01]/[02]/[15][04][05].[999]-[stream].mp4', names, at), '/r/2026/01/02/030405.006-cam.mp4');
-  assert.equal(expandPath('/r/[unknown]/[app]', names, at), '/r/[unknown]/live', 'unknown words stay');
+test('renderTemplate: SRS placeholders for names, epoch ms and local date/time parts', () => {
+  const names = { app: 'live', stream: 'cam', time: at };
+  assert.equal(renderTemplate('./objs/dvr/[app]/[stream].[timestamp].flv', names), `./objs/dvr/live/cam.${at.getTime()}.flv`);
+  assert.equal(renderTemplate('/r/[2006]/[01]/[02]/[15][04][05].[999]-[stream].mp4', names), '/r/2026/01/02/030405.006-cam.mp4');
+  assert.equal(renderTemplate('/r/[unknown]/[app]', names), '/r/[unknown]/live', 'unknown words stay');
 });
 
 test('templateRoot: the fixed directory before the first placeholder', () => {
