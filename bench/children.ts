@@ -1,8 +1,10 @@
 // Child processes of the bench driver (started with a log file, always stopped, never leaked)
 // and the loopback ports they listen on.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const live = new Set<ChildProcess>();
@@ -80,4 +82,20 @@ export function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
     });
   });
+}
+
+/**
+ * A temporary directory for one bench run, and the cleanup that stops every child and removes
+ * it; Ctrl-C and SIGTERM run the cleanup too.
+ */
+export function benchWorkDir(prefix: string): { dir: string; cleanup: () => Promise<void> } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const cleanup = async (): Promise<void> => {
+    await stopAllChildren();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+  }
+  return { dir, cleanup };
 }

@@ -1,10 +1,7 @@
 // `npm run bench`: one publisher, N RTMP players, the same load against Sluice and its peers.
 // See docs/BENCHMARKS.md for what is measured and how.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseBenchArgs, type BenchOptions } from './args.js';
-import { stopAllChildren } from './children.js';
+import { benchWorkDir } from './children.js';
 import { ensureFixture } from './fixture.js';
 import { formatReport, saveResults } from './report.js';
 import { runCase, type CaseResult } from './run-case.js';
@@ -20,14 +17,7 @@ function cases(options: BenchOptions): ServerCase[] {
 async function main(): Promise<void> {
   const options = parseBenchArgs(process.argv.slice(2));
   const flvPath = ensureFixture();
-  const workDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
-  const cleanup = async () => {
-    await stopAllChildren();
-    rmSync(workDir, { recursive: true, force: true });
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void cleanup().finally(() => process.exit(130)));
-  }
+  const { dir: workDir, cleanup } = benchWorkDir('sluice-bench-');
 
   const results: CaseResult[] = [];
   try {

@@ -1,13 +1,12 @@
 // `npm run bench:hls`: N streams published at once, no players; the server's CPU per HLS stream,
 // Sluice against nginx-rtmp. See docs/BENCHMARKS.md, "HLS: CPU per stream".
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { readFlvFile, type FlvTag } from '../src/formats/flv/index.js';
 import { intArg, serverList } from './args.js';
-import { logTail, stopAllChildren } from './children.js';
+import { benchWorkDir, logTail } from './children.js';
 import { ensureFixture } from './fixture.js';
 import { PlaylistWatcher } from './hls-playlists.js';
 import { formatReport, saveResults, type HlsResult } from './hls-report.js';
@@ -125,14 +124,7 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   checkPrerequisites(options.servers);
   const tags = await readFlvFile(ensureFixture());
-  const workDir = mkdtempSync(join(tmpdir(), 'sluice-bench-hls-'));
-  const cleanup = async () => {
-    await stopAllChildren();
-    rmSync(workDir, { recursive: true, force: true });
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void cleanup().finally(() => process.exit(130)));
-  }
+  const { dir: workDir, cleanup } = benchWorkDir('sluice-bench-hls-');
 
   const results: HlsResult[] = [];
   try {
