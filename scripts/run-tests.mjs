@@ -1,7 +1,7 @@
 // Runs the test suite with Node's own test runner: unit tests first, then end-to-end tests.
 // `node scripts/run-tests.mjs unit` runs only the unit tests.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 function findTests(dir) {
@@ -14,8 +14,24 @@ function findTests(dir) {
     .sort();
 }
 
+// The real clients the end-to-end tests drive: a missing one fails the run rather than skipping tests.
+const TOOLS = ['ffmpeg', 'ffprobe', 'rtmpdump', '/usr/bin/chromium'];
+
+function missingTools() {
+  return TOOLS.filter((tool) =>
+    tool.startsWith('/') ? !existsSync(tool) : spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0,
+  );
+}
+
 const only = process.argv[2];
 const suites = only ? [only] : ['unit', 'e2e'];
+if (suites.includes('e2e')) {
+  const missing = missingTools();
+  if (missing.length > 0) {
+    console.error(`missing test tools: ${missing.join(', ')}; install them with: sudo bash scripts/test-deps.sh`);
+    process.exit(1);
+  }
+}
 const files = suites.flatMap((suite) => findTests(join('test', suite)));
 const result = spawnSync(
   process.execPath,

@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --max-semi-space-size=2
 // The small young generation keeps memory flat under fan-out load at no measurable CPU cost.
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startSluice } from './app/sluice.js';
 import { loadConfig } from './config/load.js';
@@ -24,6 +25,9 @@ Environment variables override the file: SLUICE_<PATH> (e.g. SLUICE_LISTEN=1936)
 SRS_<DIRECTIVE> names (e.g. SRS_HTTP_API_LISTEN=1986). See docs/CONFIG.md.
 Stops gracefully on SIGINT or SIGTERM.`;
 
+// Long enough for the callbacks of the closed sessions to be delivered (the gate bounds its own wait).
+const SHUTDOWN_LIMIT_MS = 10_000;
+
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'hooks') return (await import('./cli/hooks-command.js')).runHooksCommand(argv.slice(1));
   const { values } = parseArgs({
@@ -46,23 +50,54 @@ async function main(argv: string[]): Promise<number> {
   const logger = createLogger(config.log_level);
   logger.info({ version: VERSION, config: loaded.source }, 'sluice starting');
   const server = await startSluice({ config, logger });
-  if (config.pid) await writeFile(config.pid, `${process.pid}\n`);
+  if (config.pid) await writePidFile(config.pid);
 
   await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      logger.info({ signal }, 'shutting down');
+    const stop = (reason: string): void => {
+      logger.info({ reason }, 'shutting down');
       // A second signal, or a shutdown that hangs, ends the process at once.
-      process.once(signal, () => process.exit(1));
-      setTimeout(() => process.exit(1), 5000).unref();
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(1));
+      setTimeout(() => process.exit(1), SHUTDOWN_LIMIT_MS).unref();
       resolve();
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    const stopOnce = once(stop);
+    process.once('SIGINT', () => stopOnce('SIGINT'));
+    process.once('SIGTERM', () => stopOnce('SIGTERM'));
+    onParentExit(() => stopOnce('parent process exited'));
   });
   await server.close();
   if (config.pid) await rm(config.pid, { force: true });
   logger.info('stopped');
   return 0;
+}
+
+async function writePidFile(path: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${process.pid}\n`);
+}
+
+/**
+ * `npx sluice` and `npm start` run the server under npm and a shell; a signal to npm kills the
+ * shell but never reaches this process. Being re-parented means whoever started us is gone, so
+ * shut down as if signalled rather than live on as an orphan holding the ports.
+ */
+function onParentExit(stop: () => void): void {
+  const parent = process.ppid;
+  const check = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(check);
+    stop();
+  }, 500);
+  check.unref();
+}
+
+function once<T>(fn: (arg: T) => void): (arg: T) => void {
+  let called = false;
+  return (arg) => {
+    if (called) return;
+    called = true;
+    fn(arg);
+  };
 }
 
 function print(text: string): number {

@@ -6,14 +6,14 @@ import type { ZodIssue, ZodRawShape } from 'zod';
 import { ConfigError } from '../util/errors.js';
 import { applyEnv } from './env.js';
 import { fromSrs, Origins, shapeOf, valueAt, type Shape, type Translation } from './from-srs.js';
-import { configSchema, type SluiceConfig } from './schema.js';
+import { configSchema, DEFAULT_VHOST, type SluiceConfig } from './schema.js';
 import { parseSrsConf } from './srs-conf.js';
 
 export interface LoadedConfig {
   config: SluiceConfig;
   /** Settings that were ignored (unknown directives, keys, environment variables). */
   warnings: string[];
-  /** The file the config came from, or "built-in defaults". */
+  /** The file the config came from, or "embedded default config". */
   source: string;
 }
 
@@ -22,14 +22,14 @@ export type ConfigFormat = 'conf' | 'yaml';
 type Path = Array<string | number>;
 
 /**
- * Loads `file` (SRS .conf or YAML; with no file, the built-in defaults), applies environment
+ * Loads `file` (SRS .conf or YAML; with no file, the embedded default config), applies environment
  * overrides from `env` (default: process.env) and validates. Throws ConfigError naming the
  * file, line and setting at fault.
  */
 export async function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): Promise<LoadedConfig> {
   const env = options.env ?? process.env;
   const { file } = options;
-  if (file === undefined) return finish({ input: {}, origins: new Origins(), warnings: [] }, env, 'built-in defaults');
+  if (file === undefined) return finish({ input: embeddedConfig(), origins: new Origins(), warnings: [] }, env, 'embedded default config');
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -48,6 +48,14 @@ export function parseConfigText(
 ): LoadedConfig {
   const read = format === 'conf' ? fromSrs(parseSrsConf(text, fileName)) : fromYaml(text, fileName);
   return finish(read, env, fileName);
+}
+
+/**
+ * What `sluice` serves with no config file: the settings' defaults plus what SRS's own
+ * `conf/srs.conf` turns on (HLS), so `http://HOST:8080/APP/STREAM.m3u8` works out of the box.
+ */
+function embeddedConfig(): Record<string, unknown> {
+  return { vhosts: { [DEFAULT_VHOST]: { hls: { enabled: true } } } };
 }
 
 // A line like `listen 1935;` or `vhost x {`: a bare first word (no YAML `key:`), ending in ; or {.

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TestRtmpClient } from '../support/rtmp-client.js';
-import { freePort } from '../support/wait.js';
+import { freePort, waitFor } from '../support/wait.js';
 
 const run = promisify(execFile);
 // Run as `npx sluice` runs it: the built executable, through its first line.
@@ -92,3 +93,45 @@ test('-c starts the server from an SRS config; SIGTERM stops it cleanly and remo
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('started through a shell that is killed (as `npx sluice` is on SIGTERM), the server still shuts down', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
+  const [rtmp, http, api] = [await freePort(), await freePort(), await freePort()];
+  const conf = join(dir, 'srs.conf');
+  // A pid file in a directory that does not exist yet, as the shipped conf/srs.conf has it.
+  const pid = join(dir, 'objs', 'sluice.pid');
+  await writeFile(
+    conf,
+    `listen 127.0.0.1:${rtmp};\npid ${pid};\nhttp_api { enabled on; listen 127.0.0.1:${api}; }\n` +
+      `http_server { enabled on; listen 127.0.0.1:${http}; dir ${dir}; }\n`,
+  );
+  // `; true` keeps the shell from exec-ing the server, so it stays in between as npm's does.
+  const shell = spawn('sh', ['-c', `"${CLI}" -c "${conf}"; true`], { cwd: dir, stdio: 'ignore' });
+  try {
+    const serverPid = Number((await waitFor(() => readFileOrUndefined(pid), 'the pid file')).trim());
+    assert.notEqual(serverPid, shell.pid);
+    shell.kill('SIGKILL');
+    await waitFor(() => !isAlive(serverPid), 'the orphaned server to exit');
+    await assert.rejects(readFile(pid), /ENOENT/, 'a clean shutdown removes the pid file');
+  } finally {
+    shell.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+function readFileOrUndefined(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8') || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

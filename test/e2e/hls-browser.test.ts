@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchChromium, servePage, skipWithoutChromium } from '../support/browser.js';
+import { launchChromium, servePage } from '../support/browser.js';
 import { publishTestPattern } from '../support/ffmpeg.js';
 import { startTestServer } from '../support/server.js';
 
@@ -23,7 +23,7 @@ hls.on(Hls.Events.MANIFEST_PARSED, () => video.play());
 </script>`;
 }
 
-test('hls.js in headless Chromium plays the stream', { skip: skipWithoutChromium }, async () => {
+test('hls.js in headless Chromium plays the stream', async () => {
   const hlsDir = await mkdtemp(join(tmpdir(), 'sluice-hls-browser-'));
   const server = await startTestServer({
     vhosts: { __defaultVhost__: { hls: { enabled: true, hls_path: hlsDir, hls_fragment: 1, hls_window: 6 } } },

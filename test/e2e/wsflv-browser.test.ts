@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { launchChromium, servePage, skipWithoutChromium } from '../support/browser.js';
+import { launchChromium, servePage } from '../support/browser.js';
 import { publishTestPattern } from '../support/ffmpeg.js';
 import { startTestServer } from '../support/server.js';
 
@@ -21,7 +21,7 @@ video.play();
 }
 
 for (const scheme of ['ws', 'http'] as const) {
-  test(`mpegts.js in headless Chromium plays ${scheme === 'ws' ? 'WebSocket-FLV' : 'HTTP-FLV'}`, { skip: skipWithoutChromium }, async () => {
+  test(`mpegts.js in headless Chromium plays ${scheme === 'ws' ? 'WebSocket-FLV' : 'HTTP-FLV'}`, async () => {
     const server = await startTestServer();
     const publisher = publishTestPattern(server.rtmpUrl('live/web'), 30);
     await server.waitForLog((line) => line.msg === 'publish start');

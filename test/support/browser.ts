@@ -1,12 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
-
-/** The `skip` option for a browser test: a reason when Debian's Chromium is not installed. */
-export const skipWithoutChromium = existsSync(CHROMIUM) ? false : `${CHROMIUM} not installed (apt-get install -y chromium)`;
 
 /** Headless Debian Chromium, with everything that would reach out to the network turned off. */
 export function launchChromium(): Promise<Browser> {

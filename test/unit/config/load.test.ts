@@ -10,10 +10,12 @@ import { ConfigError } from '../../../src/util/errors.js';
 // The config of a real SRS 7.0.18 run, as its operator wrote it.
 const REFERENCE = join(import.meta.dirname, '../../fixtures/srs-7.0.18.conf');
 
-test('no file: the built-in defaults plus the environment', async () => {
+test('no file: the embedded default config (the defaults with HLS on, as SRS ships) plus the environment', async () => {
   const loaded = await loadConfig({ env: { SRS_LISTEN: '1999' } });
-  assert.equal(loaded.source, 'built-in defaults');
-  assert.deepEqual(loaded.config, { ...configSchema.parse({}), listen: [{ host: '0.0.0.0', port: 1999 }] });
+  assert.equal(loaded.source, 'embedded default config');
+  const expected = configSchema.parse({ vhosts: { [DEFAULT_VHOST]: { hls: { enabled: true } } } });
+  assert.deepEqual(loaded.config, { ...expected, listen: [{ host: '0.0.0.0', port: 1999 }] });
+  assert.equal(loaded.config.vhosts[DEFAULT_VHOST]!.hls.enabled, true);
 });
 
 test('conf/srs.conf, the shipped SRS-style example, loads without warnings', async () => {
@@ -26,6 +28,7 @@ test('conf/srs.conf, the shipped SRS-style example, loads without warnings', asy
   const vhost = config.vhosts[DEFAULT_VHOST]!;
   assert.equal(vhost.http_remux.mount, '[vhost]/[app]/[stream].flv');
   assert.equal(vhost.play.gop_cache, true);
+  assert.equal(vhost.hls.enabled, true, 'HLS on, as in SRS\'s conf/srs.conf');
 });
 
 test('a real SRS 7 config: what Sluice knows is read, the rest is warned about', async () => {
