@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { fuzzRuns } from '../../support/fuzz.js';
 import { describeAudioConfig, describeVideoConfig } from '../../../src/codecs/describe.js';
 import { inspectAudio, inspectVideo } from '../../../src/codecs/inspect.js';
 import { parseAacConfig } from '../../../src/codecs/aac.js';
@@ -11,7 +12,7 @@ import { parseVp9Config } from '../../../src/codecs/vp9.js';
 import { ProtocolError } from '../../../src/util/errors.js';
 import { exAudio, exVideo, fixture, legacyVideo, opusHead } from './helpers.js';
 
-const RUNS = { numRuns: 2000 };
+const RUNS = fuzzRuns(2000);
 
 const VALID_VIDEO = [
   legacyVideo(1, 7, 0, fixture('h264-high-1920x1080.avcc')),

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
 import fc from 'fast-check';
+import { fuzzRuns } from '../../support/fuzz.js';
 import { fromSrs } from '../../../src/config/from-srs.js';
 import { parseConfigText } from '../../../src/config/load.js';
 import { configSchema, DEFAULT_VHOST } from '../../../src/config/schema.js';
@@ -159,6 +160,6 @@ test('property: any text loads or fails with a ConfigError', () => {
         if (!(e instanceof ConfigError)) throw e;
       }
     }),
-    { numRuns: 1000 },
+    fuzzRuns(1000),
   );
 });

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { fuzzRuns } from '../../support/fuzz.js';
 import { parseSrsConf, type Directive } from '../../../src/config/srs-conf.js';
 import { ConfigError } from '../../../src/util/errors.js';
 
@@ -118,6 +119,6 @@ test('property: any text parses or fails with a ConfigError, never anything else
         if (!(e instanceof ConfigError)) throw e;
       }
     }),
-    { numRuns: 2000 },
+    fuzzRuns(2000),
   );
 });

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { fuzzRuns } from '../../support/fuzz.js';
 import type { MediaFrame } from '../../../src/media/frame.js';
 import { FlvReader, type FlvTag, encodeFlvTag, flvFileHeader } from '../../../src/formats/flv/index.js';
 import { ProtocolError } from '../../../src/util/errors.js';
 
-const RUNS = { numRuns: 1000 };
+const RUNS = fuzzRuns(1000);
 const header = flvFileHeader(true, true);
 
 /** Cuts `data` at the given points (taken modulo its length). */

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { fuzzRuns } from '../../support/fuzz.js';
 import { TsFrameWriter } from '../../../src/formats/mpegts/frame-writer.js';
 import type { MediaFrame } from '../../../src/media/frame.js';
 import { ProtocolError } from '../../../src/util/errors.js';
@@ -59,7 +60,7 @@ test('random frame sequences always produce valid packets carrying the same medi
         });
       }
     }),
-    { numRuns: 300 },
+    fuzzRuns(300),
   );
 });
 
@@ -76,6 +77,6 @@ test('random tag bodies only ever raise ProtocolError', () => {
         assert.ok(err instanceof ProtocolError, String(err));
       }
     }),
-    { numRuns: 2000 },
+    fuzzRuns(2000),
   );
 });

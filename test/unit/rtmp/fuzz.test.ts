@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { fuzzRuns } from '../../support/fuzz.js';
 import { EcmaArray, decodeAmf0, encodeAmf0 } from '../../../src/protocols/rtmp/amf0.js';
 import { decodeAmf3Value } from '../../../src/protocols/rtmp/amf3.js';
 import { encodeMessages } from '../../../src/protocols/rtmp/chunk-writer.js';
@@ -10,7 +11,7 @@ import { ByteReader } from '../../../src/util/bytes.js';
 import { ProtocolError } from '../../../src/util/errors.js';
 import { newReader } from './chunks.js';
 
-const RUNS = { numRuns: 2000 };
+const RUNS = fuzzRuns(2000);
 
 /** Runs `parse`; the only acceptable failure is a ProtocolError. */
 function returnsOrProtocolError(parse: () => unknown): void {
@@ -91,7 +92,7 @@ test('ServerHandshake: random bytes either progress or throw ProtocolError', () 
     fc.property(fc.uint8Array({ minLength: 1, maxLength: 4000 }), (input) =>
       returnsOrProtocolError(() => new ServerHandshake().feed(Buffer.from(input))),
     ),
-    { numRuns: 300 },
+    fuzzRuns(300),
   );
 });
 
@@ -100,6 +101,6 @@ test('AMF0 round trip of arbitrary JSON-like values', () => {
     fc.property(fc.array(fc.jsonValue({ maxDepth: 5 }), { maxLength: 5 }), (values) => {
       assert.deepEqual(decodeAmf0(encodeAmf0(...values)), values);
     }),
-    { numRuns: 500 },
+    fuzzRuns(500),
   );
 });
