@@ -12,6 +12,7 @@ export class FileSink {
   private queuedBytes = 0;
   private draining: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
+  private written = 0;
 
   constructor(
     readonly path: string,
@@ -24,6 +25,11 @@ export class FileSink {
 
   get error(): Error | undefined {
     return this.failure;
+  }
+
+  /** Bytes that reached the file. */
+  get bytesWritten(): number {
+    return this.written;
   }
 
   write(bytes: Buffer): void {
@@ -55,7 +61,9 @@ export class FileSink {
         const chunk = this.queue.length === 1 ? this.queue[0]! : Buffer.concat(this.queue);
         this.queue = [];
         for (let done = 0; done < chunk.length; ) {
-          done += (await file.write(chunk, done)).bytesWritten;
+          const { bytesWritten } = await file.write(chunk, done);
+          done += bytesWritten;
+          this.written += bytesWritten;
         }
         this.queuedBytes -= chunk.length;
       }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import type { ClientSession, RecordingEvents } from '../gate/types.js';
 import type { StreamReader } from '../hub/reader.js';
 import type { EncodedFrame, MediaFrame } from '../media/frame.js';
@@ -39,7 +40,14 @@ interface OpenFile {
   format: FileFormat;
   sink: FileSink;
   startMs: number;
+  /** Wall clock when the file was opened. */
+  openedAt: number;
 }
+
+// After a file cannot be written (full disk, unwritable path), the next file is tried after this
+// long, doubling up to the maximum while the trouble lasts.
+const RETRY_FIRST_MS = 5_000;
+const RETRY_MAX_MS = 60_000;
 
 // Without a video header, audio is held this long (media time) before an audio-only file starts,
 // in case the video header is merely late.
@@ -48,7 +56,8 @@ const AUDIO_ONLY_WAIT_MS = 1000;
 /**
  * Records one publish of a stream as a hub reader. A file starts at the first video keyframe
  * (or, with no video, after a short wait), so it always decodes from its first frame. Writes go
- * to a bounded background queue: a slow or failing disk stops this recording, never the stream.
+ * to a bounded background queue: a slow or failing disk pauses this recording, never the stream,
+ * and the recording resumes in a new file once the disk takes writes again.
  */
 export class Recording implements StreamReader {
   readonly id = `recorder-${randomId()}`;
@@ -57,6 +66,8 @@ export class Recording implements StreamReader {
   private held: MediaFrame[] = [];
   private stopped = false;
   private filesOpened = 0;
+  private retryDelayMs = 0;
+  private pausedUntil = 0;
   // Files close side by side but are reported in the order they were opened.
   private reported: Promise<void> = Promise.resolve();
   private readonly clock: () => number;
@@ -73,7 +84,7 @@ export class Recording implements StreamReader {
     if (this.stopped) return false;
     if (frame.kind === 'data') this.headers.metadata = frame;
     else if (frame.sequenceHeader) this.headers[frame.kind] = frame;
-    else if (!this.current) return this.startWith(frame); // writes the frame itself once a file opens
+    else if (!this.current) return this.clock() < this.pausedUntil ? false : this.startWith(frame); // writes the frame itself once a file opens
     else if (this.segmentDue(frame)) this.rotate(frame);
     // Headers and metadata go to an open file too (FLV keeps them, MP4 has them in its moov).
     if (this.current) this.write(this.current, frame);
@@ -140,7 +151,7 @@ export class Recording implements StreamReader {
       path = this.plan.nextPath(new Date(this.clock()));
       const format = fileFormatFor(path, this.headers);
       const sink: FileSink = new FileSink(path, this.deps.maxQueuedBytes, (error) => this.sinkFailed(sink, error));
-      this.current = { path, uuid, format, startMs, sink };
+      this.current = { path, uuid, format, startMs, sink, openedAt: this.clock() };
       this.filesOpened++;
       sink.write(format.begin());
       this.deps.logger.info({ stream: this.streamName(), file: path }, 'recording to file');
@@ -160,9 +171,20 @@ export class Recording implements StreamReader {
   }
 
   private sinkFailed(sink: FileSink, error: Error): void {
-    this.deps.logger.error({ err: error, stream: this.streamName(), file: sink.path }, 'recording stopped: cannot write the file');
-    if (sink !== this.current?.sink) return; // already closing; its report carries the error
-    this.stopped = true;
+    const file = this.current;
+    if (sink !== file?.sink) {
+      // Already closing; its report carries the error.
+      this.deps.logger.error({ err: error, stream: this.streamName(), file: sink.path }, 'recording file not finished: cannot write it');
+      return;
+    }
+    // A file that was written for a while before failing starts the backoff over.
+    const healthy = this.clock() - file.openedAt > RETRY_MAX_MS;
+    this.retryDelayMs = healthy ? RETRY_FIRST_MS : Math.min(RETRY_MAX_MS, Math.max(RETRY_FIRST_MS, this.retryDelayMs * 2));
+    this.pausedUntil = this.clock() + this.retryDelayMs;
+    this.deps.logger.error(
+      { err: error, stream: this.streamName(), file: sink.path, retry_in_ms: this.retryDelayMs },
+      'recording paused: cannot write the file',
+    );
     this.held = [];
     this.finishCurrent();
   }
@@ -173,9 +195,13 @@ export class Recording implements StreamReader {
     this.current = undefined;
     const tail = file.format.end();
     if (tail) file.sink.write(tail);
-    this.reported = Promise.all([this.reported, file.sink.close()]).then(() => {
-      this.deps.logger.info({ stream: this.streamName(), file: file.path, ok: !file.sink.error }, 'recording file closed');
-      this.report(file.uuid, file.path, file.sink.error ? 1 : 0);
+    this.reported = Promise.all([this.reported, file.sink.close()]).then(async () => {
+      const failed = file.sink.error !== undefined;
+      // A file the disk refused from its first byte holds nothing: leave no empty file behind.
+      const empty = failed && file.sink.bytesWritten === 0;
+      if (empty) await rm(file.path, { force: true }).catch(() => {});
+      this.deps.logger.info({ stream: this.streamName(), file: file.path, ok: !failed, removed: empty }, 'recording file closed');
+      this.report(file.uuid, empty ? '' : file.path, failed ? 1 : 0);
     }).catch((error: unknown) => this.deps.logger.error({ err: error, file: file.path }, 'recording report failed'));
   }
 

@@ -111,7 +111,7 @@ test('DVR segment plan: a new file every dvr_duration, each starting at a keyfra
   }
 });
 
-test('an unwritable DVR path stops the recording with an error and artifact code != 0; players carry on', async () => {
+test('an unwritable DVR path pauses the recording with an error and artifact code != 0; players carry on', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-dvr-'));
   const blocker = join(dir, 'not-a-dir');
   await writeFile(blocker, 'a file where a directory should be');
@@ -128,9 +128,9 @@ test('an unwritable DVR path stops the recording with an error and artifact code
   try {
     const publisher = publishTestPattern(server.rtmpUrl('live/cam'), 5);
     const errors = await waitFor(() => {
-      const found = server.logs().filter((l) => String(l.msg).startsWith('recording stopped'));
+      const found = server.logs().filter((l) => String(l.msg).startsWith('recording paused'));
       return found.length >= 2 ? found : undefined;
-    }, 'both recordings to stop');
+    }, 'both recordings to pause');
     const played = join(dir, 'played.flv');
     const player = playToFile(server.httpUrl('live/cam.flv'), 2, played);
     assert.ok(errors.every((l) => l.level === 50), 'logged as errors');

@@ -12,6 +12,8 @@ import { RecordService } from '../../../src/recorder/record-service.js';
 import { Recording, type RecordingPlan } from '../../../src/recorder/recording.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { findAll, walk } from '../mp4/walker.js';
+import { withSmallDisk } from '../../support/small-disk.js';
+import { waitFor } from '../../support/wait.js';
 
 const avcC = readFileSync(new URL('../../fixtures/h264-baseline-640x360.avcc', import.meta.url));
 const session = { id: 'c1', vhost: '__defaultVhost__', app: 'live', stream: 'cam', param: '' } as ClientSession;
@@ -156,5 +158,35 @@ test('record tasks: start waits for the publisher, one artifact per task, stop e
     auto.detachPublisher(publisher);
     await records.close();
     assert.equal(events.finished.at(-1)!.code, 1, 'nothing was published: the task ends with an error code');
+  });
+});
+
+test('a full disk pauses the recording (no empty file left, code 1); once space returns it resumes at a keyframe in a new file', async () => {
+  await withSmallDisk(256 * 1024, async (disk) => {
+    await disk.fill();
+    const events = new Events();
+    let now = 1_000_000;
+    let files = 0;
+    const recording = new Recording(
+      { nextPath: () => join(disk.dir, `part${files++}.flv`), waitKeyframe: true, urlOf: () => '' },
+      { session, events, logger: silentLogger(), maxQueuedBytes: 1 << 20, clock: () => now },
+    );
+    const feed = (frames: EncodedFrame[]) => frames.forEach((f) => recording.enqueue(f));
+    feed([metadata, videoHeader, audioHeader, picture(0, true), aac(10), picture(40, false)]);
+    await waitFor(() => events.finished[0], 'the failed file to be reported');
+    assert.deepEqual([events.finished[0]!.code, events.finished[0]!.file], [1, ''], 'the empty file is removed');
+    assert.deepEqual((await readdir(disk.dir)).filter((f) => f.endsWith('.flv')), []);
+
+    await disk.free();
+    feed([picture(80, true)]);
+    assert.equal(files, 1, 'no new file before the retry delay');
+    now += 5_001;
+    feed([picture(120, false), aac(130), picture(160, true), aac(170), picture(200, false)]);
+    await recording.close();
+    assert.equal(files, 2);
+    const tags = await readFlvFile(join(disk.dir, 'part1.flv'));
+    const firstPicture = tags.find((t) => t.type === 9 && t.body[1] === 1);
+    assert.equal(firstPicture?.body[0], 0x17, 'the resumed file starts at a keyframe');
+    assert.deepEqual(events.finished.map((e) => e.code), [1, 0]);
   });
 });
