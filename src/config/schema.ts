@@ -148,7 +148,10 @@ const httpHooksSchema = z
 const httpNotifySchema = z
   .object({
     ...callbackCommon,
-    notify_method: z.enum(['post', 'get']).default('post'),
+    /** Any case: Happytime's document writes `POST`, nginx-rtmp's `post`. */
+    notify_method: z
+      .preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(['post', 'get']))
+      .default('post'),
     /** Period of on_update while a session lives. */
     notify_update_timeout: durationSchema.default(30),
     /** End the session also when on_update cannot reach the receiver (not only on a refusal). */
