@@ -119,6 +119,8 @@ const callbackCommon = {
   secret: z.string().default(''),
   /** How long an informational event is retried before it is given up. */
   outbox_max_age: durationSchema.default('24h'),
+  /** At shutdown, how long the last events (on_stop, on_close ...) may take to go out before exit. */
+  outbox_shutdown_wait: durationSchema.default('3s'),
 };
 
 /** SRS `http_hooks` (dialect srs, the default) or Oryx callbacks (dialect oryx). */
