@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { hookDbPath } from '../gate/index.js';
 import { openHookDb } from '../gate/store/db.js';
-import { DeliveryLog, type Delivery } from '../gate/store/deliveries.js';
+import { DeliveryTable, type Delivery } from '../gate/store/deliveries.js';
 import type { Output } from './hooks-output.js';
 
 export const LOG_HELP = `Usage: sluice hooks log [--data-dir DIR] [--limit N] [--event on_publish]
@@ -31,7 +31,7 @@ export async function runLog(argv: string[], out: Output): Promise<number> {
   }
   const db = openHookDb(path, { readonly: true });
   try {
-    const entries = new DeliveryLog(db).list({ limit: Number(values.limit), ...(values.event ? { event: values.event } : {}) });
+    const entries = new DeliveryTable(db).list({ limit: Number(values.limit), ...(values.event ? { event: values.event } : {}) });
     for (const entry of entries.reverse()) out(formatDelivery(entry));
     if (entries.length === 0) out('no calls yet');
   } finally {

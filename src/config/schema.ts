@@ -119,6 +119,8 @@ const callbackCommon = {
   secret: z.string().default(''),
   /** How long an informational event is retried before it is given up. */
   outbox_max_age: durationSchema.default('24h'),
+  /** At shutdown, how long the last events (on_stop, on_close ...) may take to go out before exit. */
+  outbox_shutdown_wait: durationSchema.default('3s'),
 };
 
 /** SRS `http_hooks` (dialect srs, the default) or Oryx callbacks (dialect oryx). */
@@ -148,7 +150,10 @@ const httpHooksSchema = z
 const httpNotifySchema = z
   .object({
     ...callbackCommon,
-    notify_method: z.enum(['post', 'get']).default('post'),
+    /** Any case: Happytime's document writes `POST`, nginx-rtmp's `post`. */
+    notify_method: z
+      .preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(['post', 'get']))
+      .default('post'),
     /** Period of on_update while a session lives. */
     notify_update_timeout: durationSchema.default(30),
     /** End the session also when on_update cannot reach the receiver (not only on a refusal). */

@@ -4,8 +4,8 @@ import { HookTransportError, type HookAnswer } from './http/transport.js';
 import { webhookId } from './identity.js';
 import type { OutboxWorker } from './outbox-worker.js';
 import type { CallSender, OutgoingCall } from './sender.js';
-import type { DeliveryLog } from './store/deliveries.js';
-import type { OutboxStore } from './store/outbox.js';
+import type { DeliveryLog } from './delivery-log.js';
+import type { Outbox } from './outbox.js';
 
 /** A dialect's reading of an answer to a gate call. */
 export type Verdict = { ok: true; rename?: string } | { ok: false; reason: string };
@@ -36,7 +36,7 @@ export interface NotifyOptions {
 export class HookCaller {
   constructor(
     private readonly sender: CallSender,
-    private readonly outbox: OutboxStore,
+    private readonly outbox: Outbox,
     private readonly worker: OutboxWorker,
     private readonly log: DeliveryLog,
     private readonly logger: Logger,
@@ -91,10 +91,14 @@ export class HookCaller {
     return verdict.rename === undefined ? {} : { rename: verdict.rename };
   }
 
-  /** Writes the calls to the outbox (durably, before returning) and wakes the delivery worker. */
+  /**
+   * Writes the calls to the outbox (durably, before returning, or in memory while the disk
+   * fails) and wakes the delivery worker.
+   */
   notify(calls: OutgoingCall[], options: NotifyOptions): void {
     const createdAt = this.now();
     for (const call of calls) {
+      // A refusal (disk and memory full) is logged by the outbox, once per episode.
       this.outbox.add({
         id: webhookId(),
         queue: options.queue,

@@ -9,13 +9,15 @@ import { PooledTransport, type HookTransport } from './http/transport.js';
 import { VERSION } from '../version.js';
 import { loadIdentity, StreamIds } from './identity.js';
 import { NotifyHooks } from './notify/hooks.js';
+import { DeliveryLog } from './delivery-log.js';
+import { Outbox, type OutboxOptions } from './outbox.js';
 import { OutboxWorker, type OutboxWorkerOptions } from './outbox-worker.js';
 import { OryxHooks } from './oryx/hooks.js';
 import { CallSender, signerKey } from './sender.js';
 import { SrsHooks } from './srs/hooks.js';
 import { openHookDb } from './store/db.js';
-import { DeliveryLog } from './store/deliveries.js';
-import { OutboxStore } from './store/outbox.js';
+import { DeliveryTable, type DeliveryStore } from './store/deliveries.js';
+import { OutboxTable, type OutboxPersistence } from './store/outbox.js';
 
 export type { ManagedGate } from './hooks-gate.js';
 export type { Delivery, DeliveryOutcome, DeliveryQuery } from './store/deliveries.js';
@@ -40,10 +42,25 @@ export interface GateOptions {
   now?: () => number;
   /** How calls reach receivers; default one pooled undici Agent. */
   transport?: HookTransport;
-  /** Outbox retry pacing and concurrency. */
-  outbox?: OutboxWorkerOptions;
+  /** Outbox retry pacing and concurrency, and its memory while the store fails. */
+  outbox?: OutboxWorkerOptions & OutboxOptions;
   /** Entries kept in the delivery log (default 10000). */
   deliveryLogLimit?: number;
+  /** Where the outbox and delivery log are kept; default SQLite in the data directory. */
+  store?: HookStore;
+}
+
+/** The outbox and the delivery log, as kept across restarts. */
+export interface HookStore {
+  outbox: OutboxPersistence;
+  deliveries: DeliveryStore;
+  close(): void;
+}
+
+/** The SQLite hook database of a data directory. */
+export function openHookStore(dataDir: string, deliveryLogLimit?: number): HookStore {
+  const db = openHookDb(hookDbPath(dataDir));
+  return { outbox: new OutboxTable(db), deliveries: new DeliveryTable(db, deliveryLogLimit), close: () => db.close() };
 }
 
 /** The database file of the outbox and delivery log, inside the data directory. */
@@ -61,11 +78,11 @@ export function createGate(options: GateOptions): ManagedGate {
   // Without callbacks nothing is written, unless a previous run left events to deliver.
   if (!wanted && !existsSync(hookDbPath(dataDir))) return new HooksGate(new Map(), undefined, logger);
 
-  const db = openHookDb(hookDbPath(dataDir));
+  const store = options.store ?? openHookStore(dataDir, options.deliveryLogLimit);
   const transport = options.transport ?? new PooledTransport();
   const sender = new CallSender(transport, `Sluice/${VERSION}`, now);
-  const log = new DeliveryLog(db, options.deliveryLogLimit);
-  const outbox = new OutboxStore(db);
+  const log = new DeliveryLog(store.deliveries, logger, options.deliveryLogLimit, options.outbox?.retryMs);
+  const outbox = new Outbox(store.outbox, logger, options.outbox);
   const worker = new OutboxWorker(outbox, sender, log, logger, now, options.outbox);
   const ctx: DialectContext = {
     caller: new HookCaller(sender, outbox, worker, log, logger, now),
@@ -75,7 +92,9 @@ export function createGate(options: GateOptions): ManagedGate {
   };
 
   const handlers = new Map<string, DialectHandler[]>();
+  let graceMs = 0;
   for (const [vhost, v] of vhosts) {
+    for (const block of [v.http_hooks, v.http_notify]) if (block.enabled) graceMs = Math.max(graceMs, block.outbox_shutdown_wait);
     const list: DialectHandler[] = [];
     if (v.http_hooks.enabled) {
       const signer = signerKey(v.http_hooks.dialect, vhost);
@@ -98,9 +117,11 @@ export function createGate(options: GateOptions): ManagedGate {
     {
       listDeliveries: (query) => log.list(query),
       async close() {
-        await worker.close();
+        await worker.close(graceMs);
         await transport.close();
-        db.close();
+        outbox.close();
+        log.close();
+        store.close();
       },
     },
     logger,

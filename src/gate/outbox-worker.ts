@@ -1,12 +1,15 @@
 import type { Logger } from '../util/logger.js';
+import type { DeliveryLog } from './delivery-log.js';
 import { HookTransportError, type HookAnswer } from './http/transport.js';
+import type { Outbox, QueuedMessage } from './outbox.js';
 import type { CallSender } from './sender.js';
-import type { DeliveryLog, DeliveryOutcome } from './store/deliveries.js';
-import type { OutboxStore, PendingMessage } from './store/outbox.js';
+import type { DeliveryOutcome } from './store/deliveries.js';
 
 export interface OutboxWorkerOptions {
-  /** Deliveries in flight at once (each to a different queue). */
+  /** Deliveries in flight at once, all receivers together (each to a different queue). */
   concurrency?: number;
+  /** Deliveries in flight at once to one receiver (URL origin): a hanging one holds no more. */
+  perReceiver?: number;
   /** First retry delay; doubles with each failed attempt, with jitter. */
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -14,27 +17,33 @@ export interface OutboxWorkerOptions {
 
 /**
  * Delivers the outbox in the background: the head of each queue as soon as it is due, failed
- * attempts again after an exponential backoff with jitter, until delivered or too old.
+ * attempts again after an exponential backoff with jitter, until delivered or too old. Each
+ * receiver gets at most `perReceiver` slots, so one that hangs does not hold up the others.
  */
 export class OutboxWorker {
   private readonly concurrency: number;
+  private readonly perReceiver: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly inflight = new Map<string, Promise<void>>();
+  private readonly busy = new Map<string, number>();
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private poked = false;
   private closed = false;
+  /** Set while closing: called when nothing due is left to send. */
+  private drained: (() => void) | undefined;
 
   constructor(
-    private readonly store: OutboxStore,
+    private readonly outbox: Outbox,
     private readonly sender: CallSender,
     private readonly log: DeliveryLog,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
     options: OutboxWorkerOptions = {},
   ) {
-    this.concurrency = options.concurrency ?? 16;
+    this.concurrency = options.concurrency ?? 256;
+    this.perReceiver = options.perReceiver ?? 8;
     this.baseDelayMs = options.baseDelayMs ?? 1000;
     this.maxDelayMs = options.maxDelayMs ?? 300_000;
   }
@@ -49,8 +58,22 @@ export class OutboxWorker {
     });
   }
 
-  /** Stops delivering; calls in flight are abandoned and stay in the outbox for the next start. */
-  async close(): Promise<void> {
+  /**
+   * Stops delivering. What is due (the last events of the sessions just closed) is first given
+   * up to `graceMs` to go out; calls still in flight then are abandoned, and whatever is left
+   * stays in the outbox for the next start.
+   */
+  async close(graceMs = 0): Promise<void> {
+    if (graceMs > 0 && !this.closed) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.drained = resolve;
+        timer = setTimeout(resolve, graceMs);
+        this.pump();
+      });
+      clearTimeout(timer);
+      this.drained = undefined;
+    }
     this.closed = true;
     clearTimeout(this.timer);
     this.abort.abort();
@@ -61,27 +84,42 @@ export class OutboxWorker {
     if (this.closed) return;
     clearTimeout(this.timer);
     const now = this.now();
-    // Heads of queues already in flight come back too; ask for enough to fill every free slot.
-    for (const message of this.store.due(now, this.concurrency + this.inflight.size)) {
-      if (this.inflight.size >= this.concurrency) break;
+    let next = Infinity;
+    for (const message of this.outbox.heads()) {
       if (this.inflight.has(message.queue)) continue;
-      const delivery = this.deliver(message).then(
-        () => {
-          this.inflight.delete(message.queue);
-          this.pump();
-        },
-        (error: unknown) => {
-          // A broken store: look again later rather than spin on the same message.
-          this.logger.error({ err: error, id: message.id }, 'outbox delivery failed');
-          this.inflight.delete(message.queue);
-          this.pumpLater(this.baseDelayMs);
-        },
-      );
-      this.inflight.set(message.queue, delivery);
+      if (message.nextAt > now) {
+        next = Math.min(next, message.nextAt);
+        continue;
+      }
+      // Due heads not started wait for a delivery to finish, which pumps again.
+      if (this.inflight.size >= this.concurrency) break;
+      const busy = this.busy.get(message.origin) ?? 0;
+      if (busy >= this.perReceiver) continue;
+      this.busy.set(message.origin, busy + 1);
+      this.inflight.set(message.queue, this.start(message));
     }
-    // Due heads not started wait for a delivery to finish (which pumps again); others for their time.
-    const next = this.store.nextDueAt();
-    if (next !== undefined && next > now) this.pumpLater(next - now);
+    if (this.inflight.size === 0 && this.drained) this.drained();
+    else if (next < Infinity && !this.drained) this.pumpLater(next - now);
+  }
+
+  private start(message: QueuedMessage): Promise<void> {
+    const finished = (): void => {
+      this.inflight.delete(message.queue);
+      const busy = (this.busy.get(message.origin) ?? 1) - 1;
+      if (busy === 0) this.busy.delete(message.origin);
+      else this.busy.set(message.origin, busy);
+    };
+    return this.deliver(message).then(
+      () => {
+        finished();
+        this.pump();
+      },
+      (error: unknown) => {
+        this.logger.error({ err: error, id: message.id }, 'outbox delivery failed');
+        finished();
+        this.pumpLater(this.baseDelayMs);
+      },
+    );
   }
 
   private pumpLater(delayMs: number): void {
@@ -91,7 +129,7 @@ export class OutboxWorker {
     this.timer.unref();
   }
 
-  private async deliver(message: PendingMessage): Promise<void> {
+  private async deliver(message: QueuedMessage): Promise<void> {
     const attempt = message.attempts + 1;
     const entry = {
       webhookId: message.id,
@@ -102,7 +140,7 @@ export class OutboxWorker {
       attempt,
     };
     if (this.now() >= message.expiresAt) {
-      this.store.done(message.seq);
+      this.outbox.done(message);
       const detail = `given up after ${message.attempts} attempts: older than outbox_max_age`;
       this.log.record({ ...entry, at: this.now(), status: null, answer: '', latencyMs: 0, outcome: 'expired', detail });
       this.logger.warn({ event: message.event, url: message.url, id: message.id }, `callback ${detail}`);
@@ -132,10 +170,10 @@ export class OutboxWorker {
     }
     if (outcome === 'retrying') {
       const nextAt = Math.min(this.now() + this.backoff(attempt), message.expiresAt);
-      this.store.postpone(message.seq, nextAt);
+      this.outbox.retry(message, nextAt);
       this.logger.debug({ event: message.event, url: message.url, attempt }, `callback retry: ${detail}`);
     } else {
-      this.store.done(message.seq);
+      this.outbox.done(message);
       if (outcome === 'rejected') this.logger.warn({ event: message.event, url: message.url }, `callback rejected: ${detail}`);
     }
     this.log.record({

@@ -33,43 +33,54 @@ export interface DeliveryQuery {
 }
 
 const ANSWER_BYTES = 200;
-// Trimming after every insert would double the writes; every few inserts is enough for a bound.
-const TRIM_EVERY = 100;
 
-/** The bounded log of calls: the last `keep` entries are kept. */
-export class DeliveryLog {
-  private readonly insert;
-  private readonly trim;
+/** Where the delivery log is kept. `insert` writes all or nothing, or throws. */
+export interface DeliveryStore {
+  insert(entries: readonly NewDelivery[]): void;
+  /** Newest first. */
+  list(query: DeliveryQuery): Delivery[];
+}
+
+/** The deliveries table of the hook database, trimmed to its last `keep` entries. */
+export class DeliveryTable implements DeliveryStore {
+  private readonly insertMany;
   private readonly latest;
   private readonly latestOfEvent;
-  private inserted = 0;
 
   constructor(
     db: Db,
-    private readonly keep = 10_000,
+    readonly keep = 10_000,
   ) {
-    this.insert = db.prepare(
+    const insert = db.prepare(
       `INSERT INTO deliveries (at, webhook_id, event, dialect, method, url, status, answer, latency_ms, attempt, outcome, detail)
        VALUES (@at, @webhookId, @event, @dialect, @method, @url, @status, @answer, @latencyMs, @attempt, @outcome, @detail)`,
     );
-    this.trim = db.prepare('DELETE FROM deliveries WHERE seq <= (SELECT MAX(seq) FROM deliveries) - ?');
+    const trim = db.prepare('DELETE FROM deliveries WHERE seq <= (SELECT MAX(seq) FROM deliveries) - ?');
+    // One transaction per batch: a burst of calls costs one write, not one per call.
+    this.insertMany = db.transaction((entries: readonly NewDelivery[]) => {
+      for (const entry of entries) insert.run(entry);
+      trim.run(this.keep);
+    });
     const columns = `seq, at, webhook_id AS webhookId, event, dialect, method, url, status, answer,
       latency_ms AS latencyMs, attempt, outcome, detail`;
     this.latest = db.prepare(`SELECT ${columns} FROM deliveries ORDER BY seq DESC LIMIT ?`);
     this.latestOfEvent = db.prepare(`SELECT ${columns} FROM deliveries WHERE event = ? ORDER BY seq DESC LIMIT ?`);
   }
 
-  record(entry: NewDelivery): void {
-    this.insert.run({ ...entry, answer: excerpt(entry.answer), latencyMs: Math.round(entry.latencyMs * 1000) / 1000 });
-    if (++this.inserted % TRIM_EVERY === 0) this.trim.run(this.keep);
+  insert(entries: readonly NewDelivery[]): void {
+    this.insertMany(entries);
   }
 
-  /** Newest first. */
   list(query: DeliveryQuery = {}): Delivery[] {
     const limit = Math.max(1, Math.min(query.limit ?? 100, this.keep));
     const rows = query.event ? this.latestOfEvent.all(query.event, limit) : this.latest.all(limit);
     return rows as Delivery[];
   }
+}
+
+/** An entry as it is kept: the first 200 bytes of the answer, latency to the microsecond. */
+export function trimmed(entry: NewDelivery): NewDelivery {
+  return { ...entry, answer: excerpt(entry.answer), latencyMs: Math.round(entry.latencyMs * 1000) / 1000 };
 }
 
 /** The first 200 bytes, not cutting a UTF-8 character in half. */

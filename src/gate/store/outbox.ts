@@ -22,63 +22,58 @@ export interface OutboxMessage {
 }
 
 export interface PendingMessage extends OutboxMessage {
+  /** Order of arrival, across restarts. */
   seq: number;
   attempts: number;
   nextAt: number;
 }
 
-const COLUMNS = `o.seq, o.id, o.queue, o.event, o.dialect, o.signer, o.method, o.url, o.content_type AS contentType,
-  o.body, o.timeout_ms AS timeoutMs, o.max_answer_bytes AS maxAnswerBytes, o.created_at AS createdAt, o.expires_at AS expiresAt, o.attempts, o.next_at AS nextAt`;
-// The first message of each queue: only it may be sent, so a queue never overtakes itself.
-const HEADS = `SELECT ${COLUMNS} FROM (SELECT MIN(seq) AS seq FROM outbox GROUP BY queue) h JOIN outbox o ON o.seq = h.seq`;
+/** One change to the durable outbox. */
+export type OutboxWrite =
+  | { op: 'add'; message: PendingMessage }
+  | { op: 'done'; seq: number }
+  | { op: 'retry'; seq: number; attempts: number; nextAt: number };
 
-/** The durable queue of informational calls, in the hook database. */
-export class OutboxStore {
+/** Where the outbox is kept across restarts. `write` applies all or nothing, or throws. */
+export interface OutboxPersistence {
+  /** Every pending message, oldest first. */
+  load(): PendingMessage[];
+  write(changes: readonly OutboxWrite[]): void;
+}
+
+const COLUMNS = `seq, id, queue, event, dialect, signer, method, url, content_type AS contentType, body,
+  timeout_ms AS timeoutMs, max_answer_bytes AS maxAnswerBytes, created_at AS createdAt, expires_at AS expiresAt, attempts, next_at AS nextAt`;
+
+/** The outbox table of the hook database. */
+export class OutboxTable implements OutboxPersistence {
+  private readonly all;
   private readonly insert;
-  private readonly dueHeads;
-  private readonly nextDue;
   private readonly remove;
   private readonly retry;
-  private readonly count;
+  private readonly apply;
 
   constructor(db: Db) {
+    this.all = db.prepare(`SELECT ${COLUMNS} FROM outbox ORDER BY seq`);
     this.insert = db.prepare(
-      `INSERT INTO outbox (id, queue, event, dialect, signer, method, url, content_type, body, timeout_ms, max_answer_bytes, created_at, expires_at, next_at)
-       VALUES (@id, @queue, @event, @dialect, @signer, @method, @url, @contentType, @body, @timeoutMs, @maxAnswerBytes, @createdAt, @expiresAt, @createdAt)`,
+      `INSERT INTO outbox (seq, id, queue, event, dialect, signer, method, url, content_type, body, timeout_ms, max_answer_bytes, created_at, expires_at, attempts, next_at)
+       VALUES (@seq, @id, @queue, @event, @dialect, @signer, @method, @url, @contentType, @body, @timeoutMs, @maxAnswerBytes, @createdAt, @expiresAt, @attempts, @nextAt)`,
     );
-    this.dueHeads = db.prepare(`${HEADS} WHERE o.next_at <= ? ORDER BY o.seq LIMIT ?`);
-    this.nextDue = db.prepare(`SELECT MIN(nextAt) AS at FROM (${HEADS})`);
     this.remove = db.prepare('DELETE FROM outbox WHERE seq = ?');
-    this.retry = db.prepare('UPDATE outbox SET attempts = attempts + 1, next_at = ? WHERE seq = ?');
-    this.count = db.prepare('SELECT COUNT(*) AS n FROM outbox');
+    this.retry = db.prepare('UPDATE outbox SET attempts = ?, next_at = ? WHERE seq = ?');
+    this.apply = db.transaction((changes: readonly OutboxWrite[]) => {
+      for (const change of changes) {
+        if (change.op === 'add') this.insert.run(change.message);
+        else if (change.op === 'done') this.remove.run(change.seq);
+        else this.retry.run(change.attempts, change.nextAt, change.seq);
+      }
+    });
   }
 
-  add(message: OutboxMessage): void {
-    this.insert.run(message);
+  load(): PendingMessage[] {
+    return this.all.all() as PendingMessage[];
   }
 
-  /** Queue heads whose time has come, oldest first. */
-  due(now: number, limit: number): PendingMessage[] {
-    return this.dueHeads.all(now, limit) as PendingMessage[];
-  }
-
-  /** When the next queue head becomes due, or undefined when the outbox is empty. */
-  nextDueAt(): number | undefined {
-    const row = this.nextDue.get() as { at: number | null };
-    return row.at ?? undefined;
-  }
-
-  /** Delivered, refused for good, or expired: the message leaves the outbox. */
-  done(seq: number): void {
-    this.remove.run(seq);
-  }
-
-  /** One more failed attempt; try again at `nextAt`. */
-  postpone(seq: number, nextAt: number): void {
-    this.retry.run(nextAt, seq);
-  }
-
-  size(): number {
-    return (this.count.get() as { n: number }).n;
+  write(changes: readonly OutboxWrite[]): void {
+    this.apply(changes);
   }
 }

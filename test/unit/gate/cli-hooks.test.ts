@@ -89,6 +89,7 @@ test('hooks log: prints the delivery log of a data directory, oldest first', asy
   const gate = makeGate({ http_hooks: { enabled: true, on_publish: receiver.url('/p'), on_play: receiver.url('/q') } }, dir.dir);
   await gate.publish(fakeSession({ protocol: 'http-flv' }));
   await gate.play(fakeSession({ protocol: 'http-flv' }));
+  await new Promise(setImmediate); // the log is written once per event-loop turn
   const printed = capture();
   // Readable while the server holds the database open.
   assert.equal(await runHooksCommand(['log', '--data-dir', dir.dir, '--limit', '10'], printed.out), 0);

@@ -1,0 +1,46 @@
+import type { Logger } from '../util/logger.js';
+import { trimmed, type Delivery, type DeliveryQuery, type DeliveryStore, type NewDelivery } from './store/deliveries.js';
+import { WriteAheadJournal } from './store/journal.js';
+
+/**
+ * The log of every call. Recording never blocks or fails a call: entries of one event-loop turn
+ * are written together, and while the store fails they wait in memory (the newest `keep`).
+ */
+export class DeliveryLog {
+  private readonly journal: WriteAheadJournal<NewDelivery>;
+
+  constructor(
+    private readonly store: DeliveryStore,
+    logger: Logger,
+    private readonly keep = 10_000,
+    retryMs?: number,
+  ) {
+    this.journal = new WriteAheadJournal((entries) => store.insert(entries), logger, {
+      what: 'callback delivery log',
+      limit: keep,
+      overflow: 'drop-oldest',
+      ...(retryMs !== undefined ? { retryMs } : {}),
+    });
+  }
+
+  record(entry: NewDelivery): void {
+    this.journal.push(trimmed(entry), 'tick');
+  }
+
+  /** Newest first, including entries not written yet. */
+  list(query: DeliveryQuery = {}): Delivery[] {
+    this.journal.flush();
+    const limit = Math.max(1, Math.min(query.limit ?? 100, this.keep));
+    const stored = this.store.list({ ...query, limit });
+    const waiting = this.journal.waiting().filter((e) => !query.event || e.event === query.event);
+    if (waiting.length === 0) return stored;
+    // Not written yet, so without a row number: number them after the last one written.
+    const base = stored[0]?.seq ?? 0;
+    const unsaved = waiting.map((entry, i) => ({ ...entry, seq: base + i + 1 })).reverse();
+    return [...unsaved, ...stored].slice(0, limit);
+  }
+
+  close(): void {
+    this.journal.close();
+  }
+}
