@@ -151,6 +151,21 @@ test('a publisher that goes silent is closed by normal_timeout, and the log name
   await server.waitForLog(sessionEnd(/^publisher sent nothing for 1000 ms$/));
 });
 
+test('a publisher that takes over a stream kept by a waiting player is held to normal_timeout too', async () => {
+  const player = await TestRtmpClient.open(server.rtmpPort, 'live', { keepMedia: false });
+  assert.equal(await player.play('again'), 'NetStream.Play.Start');
+  for (let round = 0; round < 2; round++) {
+    const source = await TestRtmpClient.open(server.rtmpPort, 'live');
+    assert.equal(await source.publish('again'), 'NetStream.Publish.Start');
+    source.sendMedia(9, 0, AVC_HEADER);
+    source.sendMedia(9, 0, videoFrame(true, 100));
+    await source.closedByServer(10_000);
+  }
+  const ends = server.logs().filter((line) => line.msg === 'session end' && /^publisher sent nothing/.test(String(line.reason)));
+  assert.deepEqual(ends.slice(-2).map((line) => line.reason), Array(2).fill('publisher sent nothing for 1000 ms'));
+  player.close();
+});
+
 test('the healthy publisher and player never noticed, and nothing was logged as a server error', async () => {
   const before = watcher.mediaBytes;
   await watcher.waitUntil(() => watcher.mediaBytes > before + 20_000, 10_000, 'more media');
