@@ -101,14 +101,16 @@ export class RtmpSession {
   }
 
   private ingest(message: RtmpMessage): void {
-    const stream = this.publishing?.stream;
-    if (!stream) return;
+    const publishing = this.publishing;
+    if (!publishing) return;
     const frame = frameFromMessage(message);
     if (!frame) return;
-    if (!this.publishing!.mediaSeen) {
-      this.publishing!.mediaSeen = true;
+    // Per publish, not per stream: a stream kept by waiting players has frames from earlier ones.
+    if (!publishing.mediaSeen) {
+      publishing.mediaSeen = true;
       this.expectMediaWithin(this.vhostConfig.publish.normal_timeout);
     }
+    const { stream } = publishing;
     if (frame.sequenceHeader) this.describeTrack(stream, frame.kind, frame.body);
     stream.push(frame);
   }
