@@ -35,6 +35,7 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
   const hub = new StreamHub(
     (vhost) => streamOptions(config, vhost),
     (error) => logger.error({ err: error }, 'stream listener failed'),
+    logger,
   );
   const stoppers: Array<() => Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
@@ -87,6 +88,7 @@ function streamOptions(config: SluiceConfig, vhostName: string): StreamOptions {
   return {
     gopCache: play.gop_cache,
     gopCacheMaxFrames: play.gop_cache_max_frames,
+    gopCacheMaxBytes: play.gop_cache_max_bytes,
     queueLengthSeconds: play.queue_length,
     mergedWriteMs: play.mw_latency,
   };

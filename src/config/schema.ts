@@ -37,6 +37,11 @@ const playSchema = z
     gop_cache: z.boolean().default(true),
     /** Upper bound on the frames kept in the GOP cache (bounds memory for very long GOPs). */
     gop_cache_max_frames: z.number().int().min(1).default(2500),
+    /**
+     * Upper bound on the bytes kept in the GOP cache (Sluice extension). A GOP that grows past
+     * either bound is dropped; new players then start at the next keyframe.
+     */
+    gop_cache_max_bytes: z.number().int().min(1024).default(32 * 1024 * 1024),
     /** Seconds of media a player may lag behind before it skips to the next keyframe. */
     queue_length: z.number().min(0.1).default(10),
     /**
@@ -230,6 +235,11 @@ export const configSchema = z
       .transform((v) => (Array.isArray(v) ? v : [v]))
       .default(1935),
     max_connections: z.number().int().min(1).default(1000),
+    /**
+     * RTMP connections not yet admitted to publish or play (handshaking, connected, or waiting
+     * for the gate); more are refused. Default: a quarter of max_connections.
+     */
+    max_pending_connections: z.number().int().min(1).optional(),
     /** Accepted for SRS compatibility; Sluice always runs in the foreground. */
     daemon: z.boolean().default(false),
     pid: z.string().default(''),
@@ -238,7 +248,10 @@ export const configSchema = z
     log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     /** Default RTMP chunk size sent to clients (SRS uses 60000). */
     chunk_size: z.number().int().min(128).max(65536).default(60000),
-    /** Seconds a new connection has to complete the RTMP handshake and connect command. */
+    /**
+     * Seconds a new connection has to complete the RTMP handshake and connect command, and then
+     * again to publish or play (also after it stops a stream but stays connected).
+     */
     handshake_timeout: z.number().min(1).default(10),
     /** Largest RTMP message accepted from a client, in bytes. */
     max_message_size: z.number().int().min(1024).max(16 * 1024 * 1024).default(4 * 1024 * 1024),

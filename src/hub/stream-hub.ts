@@ -1,4 +1,5 @@
 import { Listeners } from '../util/listeners.js';
+import type { Logger } from '../util/logger.js';
 import { Stream, streamKey, type StreamEvents, type StreamOptions } from './stream.js';
 
 /**
@@ -14,6 +15,7 @@ export class StreamHub {
   constructor(
     private readonly optionsFor: (vhost: string) => StreamOptions,
     onListenerError: (error: unknown) => void,
+    logger?: Logger,
   ) {
     this.published = new Listeners(onListenerError);
     this.unpublished = new Listeners(onListenerError);
@@ -21,6 +23,10 @@ export class StreamHub {
       published: (stream) => this.published.emit(stream),
       unpublished: (stream) => this.unpublished.emit(stream),
       idle: (stream) => this.remove(stream),
+      gopDropped: (stream, cached) => {
+        const { gopCacheMaxFrames: maxFrames, gopCacheMaxBytes: maxBytes } = this.optionsFor(stream.vhost);
+        logger?.warn({ stream: `${stream.app}/${stream.name}`, ...cached, maxFrames, maxBytes }, 'gop cache exceeds its bounds, dropped until the next keyframe');
+      },
     };
   }
 

@@ -6,6 +6,8 @@ import type { ReaderLimits, StreamReader } from './reader.js';
 export interface StreamOptions {
   gopCache: boolean;
   gopCacheMaxFrames: number;
+  /** Upper bound on the bytes of media in the GOP cache (none when absent). */
+  gopCacheMaxBytes?: number;
   /** Seconds of media a reader may have queued before it skips to the next keyframe. */
   queueLengthSeconds: number;
   /** Merged-write window in ms (0: write as soon as the publisher's data is processed). */
@@ -26,6 +28,8 @@ export interface StreamEvents {
   published(stream: Stream): void;
   unpublished(stream: Stream): void;
   idle(stream: Stream): void;
+  /** The GOP cache outgrew a bound and was dropped (`cached`: what it held). */
+  gopDropped(stream: Stream, cached: { frames: number; bytes: number }): void;
 }
 
 export interface StreamKey {
@@ -57,6 +61,7 @@ export class Stream implements StreamKey {
   private videoHeader: EncodedFrame | undefined;
   private audioHeader: EncodedFrame | undefined;
   private gop: EncodedFrame[] = [];
+  private gopBytes = 0;
   private readonly readerSet = new Set<StreamReader>();
   private readonly flusher: FlushScheduler;
 
@@ -105,6 +110,7 @@ export class Stream implements StreamKey {
     this.metadata = this.videoHeader = this.audioHeader = undefined;
     this.videoTrack = this.audioTrack = undefined;
     this.gop = [];
+    this.gopBytes = 0;
     this.flusher.flushNow();
     for (const reader of this.readerSet) reader.resync();
     this.events.unpublished(this);
@@ -163,13 +169,23 @@ export class Stream implements StreamKey {
   }
 
   private cacheInGop(frame: EncodedFrame): void {
+    const bytes = frame.body.length;
     if (frame.kind === 'video' && frame.keyframe) {
       this.gop = [frame];
-    } else if (this.gop.length > 0) {
-      // A GOP too long to hold is dropped whole; caching resumes at the next keyframe.
-      if (this.gop.length >= this.options.gopCacheMaxFrames) this.gop = [];
-      else this.gop.push(frame);
+      this.gopBytes = bytes;
+      return;
     }
+    if (this.gop.length === 0) return;
+    const { gopCacheMaxFrames, gopCacheMaxBytes = Infinity } = this.options;
+    if (this.gop.length < gopCacheMaxFrames && this.gopBytes + bytes <= gopCacheMaxBytes) {
+      this.gop.push(frame);
+      this.gopBytes += bytes;
+      return;
+    }
+    // A GOP too large to hold is dropped whole (as SRS does); caching resumes at the next keyframe.
+    this.events.gopDropped(this, { frames: this.gop.length + 1, bytes: this.gopBytes + bytes });
+    this.gop = [];
+    this.gopBytes = 0;
   }
 
   /** Shifts a new publisher's timestamps so readers never see time go backwards. */

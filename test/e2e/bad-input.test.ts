@@ -86,7 +86,7 @@ test('a truncated handshake and a silent client are closed after the handshake t
   truncated.socket.write(Buffer.alloc(200, 3));
   const silent = await openRaw(false);
   await Promise.all([truncated.closed, silent.closed]);
-  await server.waitForLog((line) => typeof line.err === 'string' && /no RTMP connect within/.test(line.err));
+  await server.waitForLog((line) => typeof line.reason === 'string' && /no RTMP connect within/.test(line.reason));
 });
 
 test('a chunk declaring a 16 MiB message is refused before anything is allocated', async () => {
@@ -194,7 +194,7 @@ test('the healthy publisher and player never noticed', async () => {
 });
 
 test('connections beyond max_connections are refused politely', async () => {
-  const small = await startTestServer({ max_connections: 2 });
+  const small = await startTestServer({ max_connections: 2, max_pending_connections: 3 });
   try {
     const clients = [await TestRtmpClient.open(small.rtmpPort, 'live'), await TestRtmpClient.open(small.rtmpPort, 'live')];
     const third = await TestRtmpClient.open(small.rtmpPort, 'live');

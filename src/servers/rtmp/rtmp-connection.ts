@@ -3,6 +3,10 @@ import { ChunkReader } from '../../protocols/rtmp/chunk-reader.js';
 import { encodeMessage } from '../../protocols/rtmp/chunk-writer.js';
 import { ServerHandshake } from '../../protocols/rtmp/handshake.js';
 import { acknowledgement, setChunkSize, type RtmpMessage } from '../../protocols/rtmp/messages.js';
+import { SluiceError } from '../../util/errors.js';
+
+/** The client missed a deadline (handshake, connect, publish or play): its doing, not a server fault. */
+export class ClientTimeout extends SluiceError {}
 
 export interface ConnectionLimits {
   maxMessageSize: number;
@@ -18,7 +22,8 @@ const DEFAULT_ACK_WINDOW = 2_500_000;
 
 /**
  * The RTMP transport of one client: handshake, chunk stream in both directions, acknowledgements,
- * and in-order handling of messages (a command that waits for the gate holds the ones after it).
+ * and in-order handling of messages. A command that waits (for the gate) holds the ones after it,
+ * and the socket is paused meanwhile, so a client cannot make the server buffer without bound.
  */
 export class RtmpConnection {
   private handshake: ServerHandshake | undefined = new ServerHandshake();
@@ -29,7 +34,7 @@ export class RtmpConnection {
   private readonly backlog: RtmpMessage[] = [];
   private busy = false;
   private closed = false;
-  private handshakeTimer: NodeJS.Timeout | undefined;
+  private deadline: NodeJS.Timeout | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -38,16 +43,19 @@ export class RtmpConnection {
     private readonly fail: (error: unknown) => void,
   ) {
     this.reader = new ChunkReader({ maxMessageSize: limits.maxMessageSize, maxChunkStreams: MAX_CHUNK_STREAMS });
-    this.handshakeTimer = setTimeout(
-      () => this.fail(new Error(`no RTMP connect within ${limits.handshakeTimeoutMs} ms`)),
-      limits.handshakeTimeoutMs,
-    );
+    this.expect('RTMP connect', limits.handshakeTimeoutMs);
     socket.on('data', (data: Buffer) => this.receive(data));
   }
 
-  /** The client completed `connect`: the handshake deadline no longer applies. */
-  connected(): void {
-    clearTimeout(this.handshakeTimer);
+  /** Closes the client unless the next step (`what`) is done within `ms`; replaces any earlier deadline. */
+  expect(what: string, ms: number): void {
+    clearTimeout(this.deadline);
+    this.deadline = setTimeout(() => this.fail(new ClientTimeout(`no ${what} within ${ms} ms`)), ms);
+  }
+
+  /** The awaited step arrived. */
+  cancelDeadline(): void {
+    clearTimeout(this.deadline);
   }
 
   get chunkSize(): number {
@@ -72,7 +80,7 @@ export class RtmpConnection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.handshakeTimer);
+    clearTimeout(this.deadline);
     this.backlog.length = 0;
     this.socket.end();
     // A client that never reads its last bytes must not keep the socket open.
@@ -105,16 +113,22 @@ export class RtmpConnection {
     this.send(acknowledgement(received >>> 0));
   }
 
-  /** Handles queued messages in order; pauses while a handler's promise is pending. */
+  /**
+   * Handles queued messages in order. While a handler's promise is pending nothing more is read:
+   * what is queued is at most what one read brought.
+   */
   private drain(): void {
     while (!this.busy && !this.closed && this.backlog.length > 0) {
       const message = this.backlog.shift()!;
       const pending = this.handle(message);
       if (pending) {
         this.busy = true;
+        this.socket.pause();
         pending.then(
           () => {
             this.busy = false;
+            if (this.closed) return;
+            this.socket.resume();
             this.drain();
           },
           (error: unknown) => this.fail(error),

@@ -1,15 +1,27 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import type { Endpoint } from '../../config/schema.js';
-import type { ServerContext } from '../context.js';
+import type { Endpoint, SluiceConfig } from '../../config/schema.js';
+import { ConnectionCounter, type ServerContext } from '../context.js';
 import { listen, closeServer } from '../listen.js';
 import { RtmpSession } from './rtmp-session.js';
 
-/** Accepts RTMP connections on every configured address. */
+/** The budget of connections not yet admitted to publish or play: a quarter of all by default. */
+export function maxPendingConnections(config: SluiceConfig): number {
+  return config.max_pending_connections ?? Math.max(1, Math.floor(config.max_connections / 4));
+}
+
+/**
+ * Accepts RTMP connections on every configured address. A connection holds a slot of
+ * `max_connections` while open, and one of the smaller pending budget until the gate admits it
+ * to publish or play, so clients that never get that far cannot crowd out the ones that do.
+ */
 export class RtmpServer {
   private readonly servers: Server[] = [];
   private readonly sessions = new Set<RtmpSession>();
+  private readonly pending: ConnectionCounter;
 
-  constructor(private readonly ctx: ServerContext) {}
+  constructor(private readonly ctx: ServerContext) {
+    this.pending = new ConnectionCounter(maxPendingConnections(ctx.config));
+  }
 
   async start(endpoints: Endpoint[]): Promise<number[]> {
     const ports: number[] = [];
@@ -35,11 +47,29 @@ export class RtmpServer {
 
   private accept(socket: Socket): void {
     // A server that is full still answers the connect command, with a clear refusal.
-    const admitted = this.ctx.connections.tryAcquire();
-    const session = new RtmpSession(socket, this.ctx, admitted, (ended) => {
-      this.sessions.delete(ended);
-      if (admitted) this.ctx.connections.release();
+    const refusal = this.takeSlots();
+    let pending = refusal === undefined;
+    const releasePending = (): void => {
+      if (pending) this.pending.release();
+      pending = false;
+    };
+    const session = new RtmpSession(socket, this.ctx, refusal, {
+      admitted: releasePending,
+      ended: (ended) => {
+        this.sessions.delete(ended);
+        releasePending();
+        if (refusal === undefined) this.ctx.connections.release();
+      },
     });
     this.sessions.add(session);
+  }
+
+  /** Takes a connection slot and a pending slot; says why not when either budget is spent. */
+  private takeSlots(): string | undefined {
+    const { config } = this.ctx;
+    if (!this.ctx.connections.tryAcquire()) return `server full: max_connections ${config.max_connections} reached`;
+    if (this.pending.tryAcquire()) return undefined;
+    this.ctx.connections.release();
+    return `server busy: max_pending_connections ${maxPendingConnections(config)} clients have yet to publish or play`;
   }
 }

@@ -19,7 +19,7 @@ import { DEFAULT_VHOST, type VhostConfig } from '../../config/schema.js';
 import { AccessDenied, ProtocolError } from '../../util/errors.js';
 import type { ServerContext } from '../context.js';
 import { SessionInfo, clientIp } from '../session-info.js';
-import { RtmpConnection } from './rtmp-connection.js';
+import { ClientTimeout, RtmpConnection } from './rtmp-connection.js';
 import { objectEncodingOf, sessionFromConnect } from './rtmp-connect.js';
 import { SocketSink, frameFromMessage, rtmpOutput } from './rtmp-media.js';
 import { RtmpPlayback } from './rtmp-playback.js';
@@ -28,30 +28,40 @@ import { queryValue, resolveVhost, splitQuery } from './stream-url.js';
 const WINDOW_ACK_SIZE = 2_500_000;
 const MEDIA_STREAM_ID = 1;
 
+/** What the server learns from a session: when the gate first admitted it, and when it ended. */
+export interface SessionEvents {
+  admitted(session: RtmpSession): void;
+  ended(session: RtmpSession): void;
+}
+
 /** One RTMP client: its commands, and its publish or play once the gate has admitted it. */
 export class RtmpSession {
   private readonly connection: RtmpConnection;
   private info: SessionInfo | undefined;
-  private publishing: { stream: Stream; publisher: Publisher } | undefined;
+  private publishing: { stream: Stream; publisher: Publisher; mediaSeen: boolean } | undefined;
   private playing: RtmpPlayback | undefined;
   private ended = false;
   private readonly startedAt = Date.now();
+  // The publisher silence limit in force, read by the socket's one idle-timeout listener.
+  private silenceLimitMs = 0;
 
+  /** `refusal`: why the server cannot take this client (it is told so in answer to `connect`). */
   constructor(
     socket: Socket,
     private readonly ctx: ServerContext,
-    private readonly admitted: boolean,
-    private readonly onEnd: (session: RtmpSession) => void,
+    private readonly refusal: string | undefined,
+    private readonly events: SessionEvents,
   ) {
     const { config } = ctx;
     this.connection = new RtmpConnection(
       socket,
-      { maxMessageSize: config.max_message_size, handshakeTimeoutMs: config.handshake_timeout * 1000 },
+      { maxMessageSize: config.max_message_size, handshakeTimeoutMs: this.identifyTimeoutMs },
       (message) => this.handle(message),
       (error) => this.fail(error),
     );
     socket.on('close', () => this.end('connection closed'));
     socket.on('error', (error) => this.end(`socket error: ${error.message}`));
+    socket.on('timeout', () => this.end(`publisher sent nothing for ${this.silenceLimitMs} ms`));
   }
 
   get id(): string {
@@ -91,11 +101,16 @@ export class RtmpSession {
   }
 
   private ingest(message: RtmpMessage): void {
-    const stream = this.publishing?.stream;
-    if (!stream) return;
+    const publishing = this.publishing;
+    if (!publishing) return;
     const frame = frameFromMessage(message);
     if (!frame) return;
-    if (stream.framesIn === 0) this.expectMediaWithin(this.vhostConfig.publish.normal_timeout);
+    // Per publish, not per stream: a stream kept by waiting players has frames from earlier ones.
+    if (!publishing.mediaSeen) {
+      publishing.mediaSeen = true;
+      this.expectMediaWithin(this.vhostConfig.publish.normal_timeout);
+    }
+    const { stream } = publishing;
     if (frame.sequenceHeader) this.describeTrack(stream, frame.kind, frame.body);
     stream.push(frame);
   }
@@ -143,17 +158,15 @@ export class RtmpSession {
     if (this.info) throw new ProtocolError('second connect command on one connection');
     const info = sessionFromConnect(command, this.socket, this.ctx.config, (reason) => this.end(reason));
     this.info = info;
-    if (!this.admitted) {
-      const limit = this.ctx.config.max_connections;
-      return this.refuseConnect(command, `server full: max_connections ${limit} reached`);
-    }
+    if (this.refusal !== undefined) return this.refuseConnect(command, this.refusal);
     try {
       await this.ctx.gate.connect(info);
     } catch (error) {
       if (!(error instanceof AccessDenied)) throw error;
       return this.refuseConnect(command, error.reason);
     }
-    this.connection.connected();
+    if (this.ended) return;
+    this.connection.expect('publish or play', this.identifyTimeoutMs);
     this.connection.send(windowAckSize(WINDOW_ACK_SIZE));
     this.connection.send(setPeerBandwidth(WINDOW_ACK_SIZE, 2));
     this.connection.useChunkSize(this.vhostConfig.chunk_size ?? this.ctx.config.chunk_size);
@@ -189,6 +202,8 @@ export class RtmpSession {
     const info = this.info;
     if (!info) throw new ProtocolError(`${action} before connect`);
     if (this.publishing || this.playing) throw new ProtocolError(`${action} on a session that is already streaming`);
+    // The client did its part; the gate's own timeout bounds the wait from here.
+    this.connection.cancelDeadline();
     const requested = typeof command.args[0] === 'string' ? command.args[0] : '';
     const { name, param } = splitQuery(requested);
     info.stream = name;
@@ -228,7 +243,8 @@ export class RtmpSession {
       this.ctx.gate.unpublished(info);
       return this.end('stream busy');
     }
-    this.publishing = { stream, publisher };
+    this.publishing = { stream, publisher, mediaSeen: false };
+    this.events.admitted(this);
     this.expectMediaWithin(this.vhostConfig.publish.firstpkt_timeout);
     status('status', 'NetStream.Publish.Start', `Started publishing stream ${info.stream}.`);
     this.ctx.logger.info({ client: info.id, ip: info.ip, protocol: 'rtmp', stream: info.path, param: info.param }, 'publish start');
@@ -254,6 +270,7 @@ export class RtmpSession {
     const reader = new Reader(info.id, sink, rtmpOutput(this.connection.chunkSize, id));
     const stream = this.ctx.hub.acquire(info.vhost, info.app, info.stream);
     this.playing = new RtmpPlayback(stream, reader, this.connection, id);
+    this.events.admitted(this);
     this.playing.start(info.stream);
     this.ctx.logger.info({ client: info.id, ip: info.ip, protocol: 'rtmp', stream: info.path, param: info.param }, 'play start');
   }
@@ -263,14 +280,21 @@ export class RtmpSession {
     return vhosts[this.info?.vhost ?? DEFAULT_VHOST] ?? vhosts[DEFAULT_VHOST]!;
   }
 
+  /** Seconds a client has for the handshake and connect, and then again to publish or play. */
+  private get identifyTimeoutMs(): number {
+    return this.ctx.config.handshake_timeout * 1000;
+  }
+
   /** Closes a publisher that goes silent for `ms` (the socket's idle timer). */
   private expectMediaWithin(ms: number): void {
-    this.socket.setTimeout(ms, () => this.end(`publisher sent nothing for ${ms} ms`));
+    this.silenceLimitMs = ms;
+    this.socket.setTimeout(ms);
   }
 
   /** Ends the publish or play but keeps the connection (deleteStream, FCUnpublish). */
   private stopMedia(reason: string): void {
     const info = this.info;
+    const stopped = Boolean(info && (this.publishing || this.playing));
     if (this.publishing && info) {
       this.publishing.stream.detachPublisher(this.publishing.publisher);
       this.socket.setTimeout(0);
@@ -283,12 +307,17 @@ export class RtmpSession {
       this.playing = undefined;
       this.ctx.gate.stopped(info);
     }
+    // A connection that stays open after its stream ends must publish or play again, or go.
+    if (stopped && !this.ended) this.connection.expect('publish or play', this.identifyTimeoutMs);
   }
 
+  /** Client misbehaviour is a warning (a missed deadline only the session end line); the rest is ours. */
   private fail(error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
-    const level = error instanceof ProtocolError || !(error instanceof Error) ? 'warn' : 'error';
-    this.ctx.logger[level]({ client: this.id, ip: clientIp(this.socket.remoteAddress), err: message }, 'rtmp client error, closing');
+    if (!(error instanceof ClientTimeout)) {
+      const level = error instanceof ProtocolError || !(error instanceof Error) ? 'warn' : 'error';
+      this.ctx.logger[level]({ client: this.id, ip: clientIp(this.socket.remoteAddress), err: message }, 'rtmp client error, closing');
+    }
     this.end(message);
   }
 
@@ -312,6 +341,6 @@ export class RtmpSession {
       },
       'session end',
     );
-    this.onEnd(this);
+    this.events.ended(this);
   }
 }
