@@ -237,7 +237,7 @@ export const configSchema = z
     max_connections: z.number().int().min(1).default(1000),
     /**
      * RTMP connections not yet admitted to publish or play (handshaking, connected, or waiting
-     * for the gate); more are refused. Default: a quarter of max_connections.
+     * for the gate); more are refused. Default: half of max_connections.
      */
     max_pending_connections: z.number().int().min(1).optional(),
     /** Accepted for SRS compatibility; Sluice always runs in the foreground. */

@@ -4,9 +4,9 @@ import { ConnectionCounter, type ServerContext } from '../context.js';
 import { listen, closeServer } from '../listen.js';
 import { RtmpSession } from './rtmp-session.js';
 
-/** The budget of connections not yet admitted to publish or play: a quarter of all by default. */
+/** The budget of connections not yet admitted to publish or play: half of all by default, so a burst of arrivals still fits. */
 export function maxPendingConnections(config: SluiceConfig): number {
-  return config.max_pending_connections ?? Math.max(1, Math.floor(config.max_connections / 4));
+  return config.max_pending_connections ?? Math.max(1, Math.floor(config.max_connections / 2));
 }
 
 /**
