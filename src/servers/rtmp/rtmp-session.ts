@@ -96,7 +96,8 @@ export class RtmpSession {
     const frame = frameFromMessage(message);
     if (!frame) return;
     if (stream.framesIn === 0) this.expectMediaWithin(this.vhostConfig.publish.normal_timeout);
-    if (frame.sequenceHeader) this.describeTrack(stream, frame.kind, frame.body);
+    // Codecs without a sequence header (MP3, G.711...) are described from their first frame.
+    if (frame.sequenceHeader || (frame.kind === 'audio' && !stream.audioTrack)) this.describeTrack(stream, frame.kind, frame.body);
     stream.push(frame);
   }
 

@@ -34,9 +34,41 @@ test('cuts at the first keyframe after hls_fragment; only the first segment is a
   }
 });
 
-test('a long GOP is cut at hls_fragment × hls_td_ratio anyway', () => {
-  const segments = run([videoHeader(), ...av(0, 10_000, 8000)]);
-  assert.deepEqual(segments.map((s) => s.duration), [3, 3, 2, 1.96]);
+const keyframeFirst = (segment: ClosedSegment): boolean =>
+  readTs(Buffer.concat(segment.data)).pes.find((p) => p.pid === 0x100)!.randomAccess;
+
+test('a long GOP is cut only at its keyframes, whatever hls_fragment says', () => {
+  const segments = run([videoHeader(), audioHeader(), ...av(0, 30_000, 10_000)]);
+  assert.deepEqual(segments.map((s) => s.duration), [10, 10, 9.96]);
+  assert.ok(segments.every(keyframeFirst), 'every segment starts with a keyframe');
+});
+
+test('with hls_wait_keyframe off a long GOP is cut at any video frame after hls_fragment', () => {
+  const segments = run([videoHeader(), ...av(0, 10_000, 8000)], { ...hls, hls_wait_keyframe: false });
+  assert.deepEqual(segments.map((s) => s.duration), [2, 2, 2, 2, 1.96]);
+  assert.deepEqual(segments.map(keyframeFirst), [true, false, false, false, true]);
+});
+
+test('a timestamp jump ends the segment and the next one starts a discontinuity', () => {
+  const frames = [videoHeader(), ...av(0, 3000, 1000), ...av(60_000, 63_000, 1000), ...av(1000, 3000, 1000)];
+  const segments = run(frames);
+  assert.deepEqual(segments.map((s) => s.duration), [2, 0.96, 2, 0.96, 1.96]);
+  assert.deepEqual(segments.map((s) => s.discontinuity), [true, false, true, false, true]);
+});
+
+test('hls_acodec an and hls_vcodec vn leave the track out; audio-only HLS is then cut by time', () => {
+  const noAudio = run([videoHeader(), audioHeader(), ...av(0, 3000, 1000)], { ...hls, hls_acodec: 'an' });
+  assert.deepEqual(readTs(Buffer.concat(noAudio[0]!.data)).streams.map((s) => s.streamType), [0x1b]);
+  const noVideo = run([videoHeader(), audioHeader(), ...av(0, 5000, 10_000)], { ...hls, hls_vcodec: 'vn' });
+  assert.deepEqual(readTs(Buffer.concat(noVideo[0]!.data)).streams.map((s) => s.streamType), [0x0f]);
+  assert.equal(noVideo.length, 3);
+});
+
+test('continuity counters run on across the segments of a publish, on every PID', () => {
+  const segments = run([videoHeader(), audioHeader(), ...av(0, 9000, 1000)]);
+  // The strict reader checks every PID's counter from one packet to the next.
+  const ts = readTs(Buffer.concat(segments.flatMap((s) => s.data)));
+  assert.equal(ts.pes.filter((p) => p.randomAccess).length, 9);
 });
 
 test('frames before the first keyframe are skipped; audio-only streams cut at any frame', () => {
