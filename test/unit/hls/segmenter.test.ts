@@ -4,7 +4,8 @@ import { configSchema } from '../../../src/config/schema.js';
 import type { ClosedSegment } from '../../../src/hls/hls-output.js';
 import { HlsSegmenter } from '../../../src/hls/segmenter.js';
 import { EncodedFrame } from '../../../src/media/frame.js';
-import { silentLogger } from '../../../src/util/logger.js';
+import { createLogger, silentLogger } from '../../../src/util/logger.js';
+import { Writable } from 'node:stream';
 import type { ClientSession } from '../../../src/gate/types.js';
 import { readTs } from '../mpegts/ts-reader.js';
 import { audio, audioHeader, av, video, videoHeader } from './frames.js';
@@ -13,9 +14,9 @@ const hls = configSchema.parse({ vhosts: { __defaultVhost__: { hls: { enabled: t
 const publisher = { id: 'pub1', stream: 'livestream' } as ClientSession;
 const limits = { maxPendingBytes: 1, maxStallMs: 1 };
 
-function run(frames: Iterable<EncodedFrame>, config = hls): ClosedSegment[] {
+function run(frames: Iterable<EncodedFrame>, config = hls, logger = silentLogger()): ClosedSegment[] {
   const segments: ClosedSegment[] = [];
-  const segmenter = new HlsSegmenter(config, publisher, { add: (s) => segments.push(s) }, silentLogger());
+  const segmenter = new HlsSegmenter(config, publisher, { add: (s) => segments.push(s) }, logger);
   for (const frame of frames) assert.equal(segmenter.enqueue(frame, limits, 0), false);
   segmenter.close();
   return segments;
@@ -89,4 +90,22 @@ test('a malformed frame is skipped and the stream goes on', () => {
   const segments = run([videoHeader(), video(1000, true), broken, video(1080, false)]);
   assert.equal(segments.length, 1);
   assert.equal(readTs(Buffer.concat(segments[0]!.data)).pes.length, 2);
+});
+
+test('audio that MPEG-TS cannot carry is left out, and the log says why once per publish', () => {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
+  // Legacy SoundFormat 7: G.711 A-law, which has no sequence header.
+  const g711 = (timestamp: number) => new EncodedFrame({ kind: 'audio', timestamp, body: Buffer.from([0x72, 1, 2, 3]), keyframe: false, sequenceHeader: false });
+  const frames = [videoHeader(), ...av(0, 3000, 1000)].map((f) => (f.kind === 'audio' ? g711(f.timestamp) : f));
+  const segments = run(frames, hls, createLogger('info', sink));
+  assert.deepEqual(readTs(Buffer.concat(segments[0]!.data)).streams.map((s) => s.streamType), [0x1b]);
+  const leftOut = lines.filter((l) => l.msg === 'hls leaves a track out');
+  assert.equal(leftOut.length, 1);
+  assert.deepEqual([leftOut[0]!.track, leftOut[0]!.reason], ['audio', 'G711A cannot be carried in MPEG-TS']);
 });
