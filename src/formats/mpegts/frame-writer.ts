@@ -26,6 +26,7 @@ export class TsFrameWriter {
   private audioConfig: AudioConfig | undefined;
   private muxer: TsMuxer | undefined;
   private readonly counters: ContinuityCounters = new Map();
+  private pmtVersion = 0;
 
   /** The tracks whose configuration has been seen, which the next `start` will list. */
   get tracks(): TsTracks {
@@ -44,7 +45,9 @@ export class TsFrameWriter {
 
   /** Starts a new transport stream (a segment): returns its PAT and PMT. */
   start(): Buffer[] {
-    this.muxer = new TsMuxer(this.tracks, this.counters);
+    // Continuous counters make the segments one transport stream, whose PMT changes show in its version.
+    if (this.muxer && this.tracksChanged) this.pmtVersion = (this.pmtVersion + 1) & 0x1f;
+    this.muxer = new TsMuxer(this.tracks, this.counters, this.pmtVersion);
     return this.muxer.tables();
   }
 

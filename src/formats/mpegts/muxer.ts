@@ -43,9 +43,14 @@ export type ContinuityCounters = Map<number, number>;
 export class TsMuxer {
   private readonly pcrPid: number;
 
+  /**
+   * @param counters continuity counters, shared with the stream's earlier segments
+   * @param pmtVersion PMT version_number: the writer moves it on when the tracks change
+   */
   constructor(
     readonly tracks: TsTracks,
     private readonly counters: ContinuityCounters = new Map(),
+    private readonly pmtVersion = 0,
   ) {
     this.pcrPid = tracks.video ? PID_VIDEO : PID_AUDIO;
   }
@@ -57,7 +62,7 @@ export class TsMuxer {
       streams.push({ pid: PID_VIDEO, streamType: this.tracks.video === 'H264' ? STREAM_TYPE_H264 : STREAM_TYPE_HEVC });
     }
     if (this.tracks.audio) streams.push({ pid: PID_AUDIO, streamType: AUDIO_STREAM_TYPES[this.tracks.audio] });
-    return [patPacket(this.advance(PID_PAT, 1)), pmtPacket(this.advance(PID_PMT, 1), this.pcrPid, streams)];
+    return [patPacket(this.advance(PID_PAT, 1)), pmtPacket(this.advance(PID_PMT, 1), this.pcrPid, streams, this.pmtVersion)];
   }
 
   video(annexB: readonly Buffer[], dts: number, pts: number, keyframe: boolean): Buffer {
