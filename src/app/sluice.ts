@@ -71,7 +71,7 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
 
     let apiPort: number | undefined;
     if (config.http_api.enabled) {
-      const api = new HttpServer('http api', [apiRoutes(hub)], [], logger);
+      const api = new HttpServer('http api', [apiRoutes(hub, hls ? [hls] : [])], [], logger);
       apiPort = await api.start(config.http_api.listen);
       stoppers.push(() => api.stop());
     }

@@ -3,6 +3,7 @@ import { ProtocolError } from '../util/errors.js';
 import { parseAacConfig } from './aac.js';
 import { parseAv1Config } from './av1.js';
 import { parseAvcConfig } from './avc.js';
+import { readMpegAudioHeader } from './mp3.js';
 import { parseHevcConfig } from './hevc.js';
 import { PacketType, readAudioTagHeader, readVideoTagHeader } from './inspect.js';
 import { parseOpusHead } from './opus.js';
@@ -60,6 +61,7 @@ export function describeAudioConfig(body: Buffer): AudioTrackInfo | undefined {
     if (header.codec === 'unknown') return undefined;
     const flags = body[0]!;
     const soundFormat = flags >> 4;
+    if (header.codec === 'MP3') return describeMp3(body.subarray(header.payloadOffset), flags);
     if (soundFormat !== SOUND_FORMAT_AAC && soundFormat !== SOUND_FORMAT_EX_HEADER) {
       return {
         codec: header.codec,
@@ -73,6 +75,19 @@ export function describeAudioConfig(body: Buffer): AudioTrackInfo | undefined {
     if (header.codec === 'Opus') return parseOpusHead(payload);
     return { codec: header.codec };
   });
+}
+
+/** MP3's own frame header is exact (FLV's SoundRate cannot say 48 kHz); the tag flags are the fallback. */
+function describeMp3(frame: Buffer, flags: number): AudioTrackInfo | undefined {
+  try {
+    const { sampleRate, channels } = readMpegAudioHeader(frame);
+    return { codec: 'MP3', sampleRate, channels };
+  } catch (err) {
+    if (!(err instanceof ProtocolError)) throw err;
+    const soundFormat = flags >> 4;
+    if (soundFormat === SOUND_FORMAT_EX_HEADER) return { codec: 'MP3' };
+    return { codec: 'MP3', sampleRate: FIXED_SOUND_RATES[soundFormat] ?? LEGACY_SOUND_RATES[(flags >> 2) & 3], channels: (flags & 1) + 1 };
+  }
 }
 
 // Bounds-checked parsers throw ProtocolError on garbage; the caller only wants "unknown".

@@ -70,6 +70,8 @@ const hlsSchema = z
     hls_path: z.string().default('./html'),
     /** Target segment duration: a segment is cut at the first keyframe after this. */
     hls_fragment: z.number().positive().default(10),
+    /** Cut segments only at video keyframes, so each one decodes on its own (off: at any frame). */
+    hls_wait_keyframe: z.boolean().default(true),
     /** Seconds of segments the playlist keeps. */
     hls_window: z.number().positive().default(60),
     /** Playlist path template under hls_path: [vhost] [app] [stream]. */
@@ -86,8 +88,12 @@ const hlsSchema = z
     hls_entry_prefix: z.string().default(''),
     /** Track each viewer as a session (master playlist with ?hls_ctx=ID; on_play / on_stop once). */
     hls_ctx: z.boolean().default(true),
-    /** Longest segment, as a multiple of hls_fragment, when no keyframe comes to cut at. */
+    /** EXT-X-TARGETDURATION is at least hls_fragment × hls_td_ratio (the longest segment if longer). */
     hls_td_ratio: z.number().min(1).default(1.5),
+    /** Audio in the segments: aac or mp3 (the stream's own codec is carried either way), an (none). */
+    hls_acodec: z.enum(['aac', 'mp3', 'an']).default('aac'),
+    /** Video in the segments: h264 (the stream's own H.264/H.265 is carried), vn (none: audio-only HLS). */
+    hls_vcodec: z.enum(['h264', 'vn']).default('h264'),
   })
   .strict()
   .default({});

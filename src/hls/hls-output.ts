@@ -17,6 +17,7 @@ export interface ClosedSegment {
   data: Buffer[];
   /** Seconds of media. */
   duration: number;
+  /** Does not continue the segment before (a new publish, a timestamp jump); moot for the first one. */
   discontinuity: boolean;
   /** Wall-clock time the segment started, for the date placeholders. */
   startedAt: Date;
@@ -55,7 +56,7 @@ export class HlsOutput {
   ) {
     this.m3u8Url = renderTemplate(config.hls_m3u8_file, name);
     this.m3u8File = resolveInside(config.hls_path, this.m3u8Url);
-    this.playlist = new MediaPlaylist(config.hls_window);
+    this.playlist = new MediaPlaylist(config.hls_window, config.hls_fragment * config.hls_td_ratio);
     this.queue = new WriteQueue(MAX_WAITING_SEGMENTS, (error) =>
       this.logger.error({ err: error, playlist: this.m3u8File }, 'hls write failed'),
     );
@@ -81,7 +82,8 @@ export class HlsOutput {
       url,
       uri: this.uriOf(url),
       file: resolveInside(this.config.hls_path, url),
-      discontinuity: segment.discontinuity || this.gap,
+      // The first segment of the stream continues nothing (a republish later does break it).
+      discontinuity: seq > 0 && (segment.discontinuity || this.gap),
     };
     const queued = this.queue.trySegment(() => this.write(entry, segment));
     if (!queued) {

@@ -69,6 +69,11 @@ export class HlsService {
   readonly route = (request: IncomingMessage, response: ServerResponse, url: URL): Promise<boolean> =>
     this.http.handle(request, response, url);
 
+  /** Viewers with an hls_ctx session on this stream, for the API's client count. */
+  viewersOf(stream: { vhost: string; app: string; name: string }): number {
+    return this.viewers.countOf(stream.vhost, stream.app, stream.name);
+  }
+
   /** Ends viewers, closes open segments and waits for the files to be written. */
   async stop(): Promise<void> {
     for (const off of this.unsubscribe) off();

@@ -9,15 +9,25 @@ export interface PlaylistSegment {
   url: string;
   /** Absolute path of the file. */
   file: string;
-  /** The media does not continue from the previous segment (a new publish, a dropped segment). */
+  /** The media does not continue from the previous segment (a republish, a timestamp jump, a dropped segment). */
   discontinuity: boolean;
 }
 
 /** The sliding window of a live media playlist (RFC 8216, version 3, as SRS writes it). */
 export class MediaPlaylist {
   private list: PlaylistSegment[] = [];
+  /** Discontinuities that have left the window (EXT-X-DISCONTINUITY-SEQUENCE, RFC 8216 6.2.1). */
+  private discontinuitySequence = 0;
 
-  constructor(private readonly windowSeconds: number) {}
+  /**
+   * @param windowSeconds media the playlist keeps
+   * @param minTargetSeconds least EXT-X-TARGETDURATION (SRS: hls_fragment × hls_td_ratio), so it
+   *   stays put while segments vary around hls_fragment
+   */
+  constructor(
+    private readonly windowSeconds: number,
+    private readonly minTargetSeconds: number,
+  ) {}
 
   get segments(): readonly PlaylistSegment[] {
     return this.list;
@@ -39,7 +49,9 @@ export class MediaPlaylist {
         break;
       }
     }
-    return this.list.splice(0, keepFrom);
+    const removed = this.list.splice(0, keepFrom);
+    this.discontinuitySequence += removed.filter((s) => s.discontinuity).length;
+    return removed;
   }
 
   /** Removes every segment (at dispose); returns them. */
@@ -50,13 +62,10 @@ export class MediaPlaylist {
   /** The playlist text; `query` (e.g. `?hls_ctx=ID`) is appended to each segment URI. */
   render(query = ''): string {
     const first = this.list[0];
-    const target = Math.max(1, ...this.list.map((s) => Math.ceil(s.duration)));
-    const lines = [
-      '#EXTM3U',
-      '#EXT-X-VERSION:3',
-      `#EXT-X-MEDIA-SEQUENCE:${first?.seq ?? 0}`,
-      `#EXT-X-TARGETDURATION:${target}`,
-    ];
+    const target = Math.ceil(Math.max(1, this.minTargetSeconds, ...this.list.map((s) => s.duration)));
+    const lines = ['#EXTM3U', '#EXT-X-VERSION:3', `#EXT-X-MEDIA-SEQUENCE:${first?.seq ?? 0}`];
+    if (this.discontinuitySequence > 0) lines.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${this.discontinuitySequence}`);
+    lines.push(`#EXT-X-TARGETDURATION:${target}`);
     for (const s of this.list) {
       if (s.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
       lines.push(`#EXTINF:${s.duration.toFixed(3)}, no desc`, `${s.uri}${query}`);

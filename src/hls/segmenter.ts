@@ -16,22 +16,33 @@ export interface SegmentSink {
 interface OpenSegment {
   data: Buffer[];
   startDts: number;
+  /** Timestamp of the latest frame written, for the duration and to notice jumps. */
   lastDts: number;
   startedAt: Date;
 }
 
+// Timestamps that move back more than this, or forward more than the other, break the timeline:
+// the segment ends there and the next one starts a discontinuity. (Audio and video interleave a
+// little out of order, and a stream may pause briefly.)
+const BACKWARD_JUMP_MS = 1000;
+const FORWARD_JUMP_MS = 10_000;
+
 /**
- * Cuts one publish of a stream into MPEG-TS segments: at a keyframe once hls_fragment seconds
- * have passed (at any audio frame without video), or at any frame after hls_fragment ×
- * hls_td_ratio without a keyframe. Muxing happens in `enqueue`; files are written elsewhere.
+ * Cuts one publish of a stream into MPEG-TS segments once hls_fragment seconds have passed: at a
+ * video keyframe (at any video frame with hls_wait_keyframe off), or at any audio frame when no
+ * video is carried. Muxing happens in `enqueue`; files are written elsewhere.
  */
 export class HlsSegmenter implements StreamReader {
   readonly id = `hls-${randomId()}`;
+  /** Not a viewer: the API leaves it out of a stream's clients. */
+  readonly internal = true;
   private readonly writer = new TsFrameWriter();
   private current: OpenSegment | undefined;
-  /** The first segment of a publish starts a discontinuity (as SRS marks it). */
+  /** The next segment does not continue the one before: a new publish, or a timestamp jump. */
   private discontinuity = true;
   private badFrames = 0;
+  /** Tracks already reported as left out, so each is logged once per publish. */
+  private readonly leftOut = new Set<string>();
 
   constructor(
     private readonly config: HlsConfig,
@@ -62,16 +73,22 @@ export class HlsSegmenter implements StreamReader {
   }
 
   private take(frame: MediaFrame): void {
-    if (frame.kind === 'data') return;
-    if (frame.sequenceHeader) {
-      this.writer.configure(frame);
-      return;
+    if (frame.kind === 'data' || !this.wanted(frame.kind)) return;
+    // MP3 has no sequence header: its frames tell the writer what it is.
+    if (frame.sequenceHeader || (frame.kind === 'audio' && !this.writer.tracks.audio)) {
+      const { codec, carried } = this.writer.configure(frame);
+      if (!carried) this.leaveOut(frame.kind, `${codec} cannot be carried in MPEG-TS`);
+      if (frame.sequenceHeader) return;
+    }
+    if (this.current && this.jumped(frame)) {
+      this.finish(this.current.lastDts);
+      this.discontinuity = true;
     }
     if (this.current && this.shouldCut(frame)) {
       this.finish(frame.timestamp);
       this.open(frame);
     } else if (!this.current) {
-      if (!this.startsSegment(frame)) return;
+      if (!this.startsSegment(frame, true)) return;
       this.open(frame);
     }
     const bytes = this.writer.encode(frame);
@@ -81,16 +98,38 @@ export class HlsSegmenter implements StreamReader {
     }
   }
 
-  /** With video, a segment starts at a keyframe; audio-only streams start at any frame. */
-  private startsSegment(frame: MediaFrame): boolean {
-    return this.writer.tracks.video ? frame.kind === 'video' && frame.keyframe : frame.kind === 'audio';
+  /** hls_acodec an / hls_vcodec vn leave a whole track out. */
+  private wanted(kind: 'audio' | 'video'): boolean {
+    const off = kind === 'audio' ? this.config.hls_acodec === 'an' : this.config.hls_vcodec === 'vn';
+    if (off) this.leaveOut(kind, kind === 'audio' ? 'hls_acodec an' : 'hls_vcodec vn');
+    return !off;
+  }
+
+  private leaveOut(track: 'audio' | 'video', reason: string): void {
+    if (this.leftOut.has(track)) return;
+    this.leftOut.add(track);
+    this.logger.info({ stream: `${this.publisher.app}/${this.publisher.stream}`, track, reason }, 'hls leaves a track out');
+  }
+
+  /**
+   * With video, a segment starts at a video frame: a keyframe when `keyframeOnly`; audio-only
+   * streams start at any audio frame.
+   */
+  private startsSegment(frame: MediaFrame, keyframeOnly: boolean): boolean {
+    if (!this.writer.tracks.video) return frame.kind === 'audio';
+    return frame.kind === 'video' && (frame.keyframe || !keyframeOnly);
   }
 
   private shouldCut(frame: MediaFrame): boolean {
     const elapsed = frame.timestamp - this.current!.startDts;
-    const fragment = this.config.hls_fragment * 1000;
-    if (elapsed >= fragment * this.config.hls_td_ratio) return true;
-    return this.startsSegment(frame) && (elapsed >= fragment || this.writer.tracksChanged);
+    if (elapsed >= this.config.hls_fragment * 1000 && this.startsSegment(frame, this.config.hls_wait_keyframe)) return true;
+    // New tracks need a new PMT, which only a segment that decodes on its own may start.
+    return this.writer.tracksChanged && this.startsSegment(frame, true);
+  }
+
+  private jumped(frame: MediaFrame): boolean {
+    const delta = frame.timestamp - this.current!.lastDts;
+    return delta < -BACKWARD_JUMP_MS || delta > FORWARD_JUMP_MS;
   }
 
   private open(frame: MediaFrame): void {

@@ -41,6 +41,15 @@ export class HlsViewers {
     return this.viewers.size;
   }
 
+  /** Viewers of one stream (an HLS viewer's stream is named `NAME.m3u8`, as in SRS). */
+  countOf(vhost: string, app: string, stream: string): number {
+    let count = 0;
+    for (const { session } of this.viewers.values()) {
+      if (session.vhost === vhost && session.app === app && session.stream === `${stream}.m3u8`) count++;
+    }
+    return count;
+  }
+
   /** Starts tracking an admitted viewer under its session id. */
   add(session: ClientSession, idleMs: number, counter: ViewerCounter): void {
     this.viewers.set(session.id, { session, counter, lastSeen: this.clock(), idleMs });

@@ -35,6 +35,8 @@ export interface ReaderStats {
  */
 export interface StreamReader {
   readonly id: string;
+  /** Set by readers that are not viewers (HLS segmenter, recorder): they are no stream's clients. */
+  readonly internal?: boolean;
   /** Takes a frame; returns true when the reader has something to flush. */
   enqueue(frame: EncodedFrame, limits: ReaderLimits, now: number): boolean;
   /** Writes what was queued; `batches` lets readers in step share one joined buffer. */

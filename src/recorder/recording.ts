@@ -61,6 +61,8 @@ const AUDIO_ONLY_WAIT_MS = 1000;
  */
 export class Recording implements StreamReader {
   readonly id = `recorder-${randomId()}`;
+  /** Not a viewer: the API leaves it out of a stream's clients. */
+  readonly internal = true;
   private readonly headers: StreamHeaders = {};
   private current: OpenFile | undefined;
   private held: MediaFrame[] = [];

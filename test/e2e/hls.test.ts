@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeErrors, ffprobe, playToFile, publishTestPattern, type RunningProcess } from '../support/ffmpeg.js';
+import { HlsValidator } from '../support/hls-validator.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { Receiver } from '../unit/gate/support.js';
 
@@ -93,6 +94,13 @@ test('every segment is H.264 + AAC, decodes cleanly, lasts hls_fragment within a
     }
     previousEnd = times.at(-1)!;
   }
+});
+
+test('the playlist and segments pass the strict validator over successive reloads', async () => {
+  const validator = new HlsValidator({ waitKeyframe: true, video: true });
+  const media = await openSession('?validator=1');
+  const start = (await validator.reload(media)).mediaSequence;
+  await validator.reloadUntil(media, (playlist) => playlist.mediaSequence >= start + 2);
 });
 
 test('on_hls reports each closed segment with SRS fields', async () => {

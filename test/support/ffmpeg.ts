@@ -33,15 +33,31 @@ function start(command: string, args: string[]): RunningProcess {
   };
 }
 
+export interface TestPatternOptions {
+  size?: string;
+  /** Frames between keyframes (25 fps). */
+  gop?: number;
+  /** Without video: an audio-only stream. */
+  video?: boolean;
+  audio?: 'aac' | 'mp3';
+}
+
 /** Publishes a generated H.264/AAC test pattern in real time for `seconds`. */
-export function publishTestPattern(url: string, seconds: number, options: { size?: string; gop?: number } = {}): RunningProcess {
+export function publishTestPattern(url: string, seconds: number, options: TestPatternOptions = {}): RunningProcess {
+  const video = options.video === false ? [] : [
+    '-f', 'lavfi', '-i', `testsrc2=size=${options.size ?? '320x240'}:rate=25`,
+  ];
+  const videoCodec = options.video === false ? [] : [
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', String(options.gop ?? 25), '-pix_fmt', 'yuv420p',
+  ];
+  const audioCodec = options.audio === 'mp3' ? ['-c:a', 'libmp3lame', '-b:a', '64k'] : ['-c:a', 'aac', '-b:a', '64k'];
   return start('ffmpeg', [
     '-hide_banner', '-loglevel', 'error', '-re',
-    '-f', 'lavfi', '-i', `testsrc2=size=${options.size ?? '320x240'}:rate=25`,
+    ...video,
     '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
     '-t', String(seconds),
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', String(options.gop ?? 25), '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '64k',
+    ...videoCodec,
+    ...audioCodec,
     '-f', 'flv', url,
   ]);
 }

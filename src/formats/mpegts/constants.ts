@@ -10,6 +10,9 @@ export const PID_AUDIO = 0x0101;
 export const STREAM_TYPE_H264 = 0x1b;
 export const STREAM_TYPE_HEVC = 0x24;
 export const STREAM_TYPE_AAC = 0x0f;
+/** MP3 as MPEG-1 audio (32-48 kHz) or MPEG-2 audio (the lower sample rates), as SRS writes it. */
+export const STREAM_TYPE_MPEG1_AUDIO = 0x03;
+export const STREAM_TYPE_MPEG2_AUDIO = 0x04;
 
 export const STREAM_ID_VIDEO = 0xe0;
 export const STREAM_ID_AUDIO = 0xc0;

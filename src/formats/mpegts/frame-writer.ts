@@ -1,26 +1,38 @@
 import { adtsHeader, readAdtsConfig, type AdtsConfig } from '../../codecs/adts.js';
 import { annexBAccessUnit, readAvcNalConfig, readHevcNalConfig, type NalConfig } from '../../codecs/annexb.js';
 import { PacketType, readAudioTagHeader, readVideoTagHeader } from '../../codecs/inspect.js';
+import { readMpegAudioHeader } from '../../codecs/mp3.js';
 import type { MediaFrame } from '../../media/frame.js';
-import { TsMuxer, type TsTracks } from './muxer.js';
+import { TsMuxer, type ContinuityCounters, type TsAudioCodec, type TsTracks } from './muxer.js';
 
 const TICKS_PER_MS = 90;
 
+type AudioConfig = { codec: 'AAC'; adts: AdtsConfig } | { codec: Exclude<TsAudioCodec, 'AAC'> };
+
+/** What `configure` learned: the frame's codec, and whether MPEG-TS carries it. */
+export interface TrackSupport {
+  codec: string;
+  carried: boolean;
+}
+
 /**
  * Turns hub frames (FLV tag bodies) into MPEG-TS: remembers the codec configuration from the
- * sequence headers, and writes H.264/H.265 as Annex B and AAC as ADTS. Other codecs are left
- * out (`tracks` tells which are carried). Malformed frames throw ProtocolError.
+ * sequence headers (and from MP3 frames, which have none), and writes H.264/H.265 as Annex B,
+ * AAC as ADTS and MP3 as it comes. Other codecs are left out (`tracks` tells which are carried).
+ * Continuity counters run on from one `start` to the next. Malformed frames throw ProtocolError.
  */
 export class TsFrameWriter {
   private videoConfig: NalConfig | undefined;
-  private audioConfig: AdtsConfig | undefined;
+  private audioConfig: AudioConfig | undefined;
   private muxer: TsMuxer | undefined;
+  private readonly counters: ContinuityCounters = new Map();
+  private pmtVersion = 0;
 
   /** The tracks whose configuration has been seen, which the next `start` will list. */
   get tracks(): TsTracks {
     const tracks: TsTracks = {};
     if (this.videoConfig) tracks.video = this.videoConfig.codec;
-    if (this.audioConfig) tracks.audio = 'AAC';
+    if (this.audioConfig) tracks.audio = this.audioConfig.codec;
     return tracks;
   }
 
@@ -33,27 +45,33 @@ export class TsFrameWriter {
 
   /** Starts a new transport stream (a segment): returns its PAT and PMT. */
   start(): Buffer[] {
-    this.muxer = new TsMuxer(this.tracks);
+    // Continuous counters make the segments one transport stream, whose PMT changes show in its version.
+    if (this.muxer && this.tracksChanged) this.pmtVersion = (this.pmtVersion + 1) & 0x1f;
+    this.muxer = new TsMuxer(this.tracks, this.counters, this.pmtVersion);
     return this.muxer.tables();
   }
 
-  /** Remembers a sequence header; returns false for a frame that is not one of ours. */
-  configure(frame: MediaFrame): boolean {
+  /**
+   * Learns a track's configuration from a sequence header, or from an MP3 frame. Says which
+   * codec the frame is and whether it is carried; other frames change nothing.
+   */
+  configure(frame: MediaFrame): TrackSupport {
     if (frame.kind === 'video') {
       const header = readVideoTagHeader(frame.body);
       const record = frame.body.subarray(header.payloadOffset);
-      if (header.codec === 'H264') this.videoConfig = readAvcNalConfig(record);
-      else if (header.codec === 'HEVC') this.videoConfig = readHevcNalConfig(record);
-      else return false;
-      return true;
+      if (header.codec === 'H264' && header.sequenceHeader) this.videoConfig = readAvcNalConfig(record);
+      else if (header.codec === 'HEVC' && header.sequenceHeader) this.videoConfig = readHevcNalConfig(record);
+      return { codec: header.codec, carried: header.codec === 'H264' || header.codec === 'HEVC' };
     }
-    if (frame.kind === 'audio') {
-      const header = readAudioTagHeader(frame.body);
-      if (header.codec !== 'AAC') return false;
-      this.audioConfig = readAdtsConfig(frame.body.subarray(header.payloadOffset));
-      return true;
+    const header = readAudioTagHeader(frame.body);
+    const payload = frame.body.subarray(header.payloadOffset);
+    if (header.codec === 'AAC' && header.packetType === PacketType.SequenceStart) {
+      this.audioConfig = { codec: 'AAC', adts: readAdtsConfig(payload) };
+    } else if (header.codec === 'MP3' && header.packetType === PacketType.CodedFrames) {
+      const { version } = readMpegAudioHeader(payload);
+      this.audioConfig = { codec: version === 1 ? 'MPEG1-AUDIO' : 'MPEG2-AUDIO' };
     }
-    return false;
+    return { codec: header.codec, carried: header.codec === 'AAC' || header.codec === 'MP3' };
   }
 
   /**
@@ -78,11 +96,12 @@ export class TsFrameWriter {
     }
     if (frame.kind === 'audio') {
       const config = this.audioConfig;
-      if (!config || !muxer.tracks.audio) return undefined;
+      if (!config || muxer.tracks.audio !== config.codec) return undefined;
       const header = readAudioTagHeader(frame.body);
-      if (header.codec !== 'AAC' || header.packetType !== PacketType.CodedFrames) return undefined;
+      if (header.packetType !== PacketType.CodedFrames) return undefined;
       const raw = frame.body.subarray(header.payloadOffset);
-      return muxer.audio([adtsHeader(config, raw.length), raw], dts);
+      if (config.codec === 'AAC') return header.codec === 'AAC' ? muxer.audio([adtsHeader(config.adts, raw.length), raw], dts) : undefined;
+      return header.codec === 'MP3' && raw.length > 0 ? muxer.audio([raw], dts) : undefined;
     }
     return undefined;
   }

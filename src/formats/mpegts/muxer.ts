@@ -8,6 +8,8 @@ import {
   STREAM_TYPE_AAC,
   STREAM_TYPE_H264,
   STREAM_TYPE_HEVC,
+  STREAM_TYPE_MPEG1_AUDIO,
+  STREAM_TYPE_MPEG2_AUDIO,
   TIMESTAMP_WRAP,
   TS_PACKET_SIZE,
 } from './constants.js';
@@ -15,7 +17,14 @@ import { packetizePes } from './pes.js';
 import { patPacket, pmtPacket, type PmtStream } from './psi.js';
 
 export type TsVideoCodec = 'H264' | 'HEVC';
-export type TsAudioCodec = 'AAC';
+/** AAC (as ADTS), or MP3 frames as MPEG-1 or MPEG-2 (lower sample rates) audio. */
+export type TsAudioCodec = 'AAC' | 'MPEG1-AUDIO' | 'MPEG2-AUDIO';
+
+const AUDIO_STREAM_TYPES: Record<TsAudioCodec, number> = {
+  AAC: STREAM_TYPE_AAC,
+  'MPEG1-AUDIO': STREAM_TYPE_MPEG1_AUDIO,
+  'MPEG2-AUDIO': STREAM_TYPE_MPEG2_AUDIO,
+};
 
 /** The elementary streams of one transport stream. */
 export interface TsTracks {
@@ -23,16 +32,26 @@ export interface TsTracks {
   audio?: TsAudioCodec;
 }
 
+/** Continuity counters by PID, shared by the segments of one stream so that they run on across them. */
+export type ContinuityCounters = Map<number, number>;
+
 /**
  * Writes one transport stream: PAT/PMT, then video and audio PES packets with continuity
  * counters per PID. The PCR rides on the video PID, or on the audio PID when there is no video.
- * Takes Annex B video and ADTS audio as chunk lists; timestamps are 90 kHz ticks.
+ * Takes Annex B video and ADTS or MPEG audio as chunk lists; timestamps are 90 kHz ticks.
  */
 export class TsMuxer {
-  private readonly counters = new Map<number, number>();
   private readonly pcrPid: number;
 
-  constructor(readonly tracks: TsTracks) {
+  /**
+   * @param counters continuity counters, shared with the stream's earlier segments
+   * @param pmtVersion PMT version_number: the writer moves it on when the tracks change
+   */
+  constructor(
+    readonly tracks: TsTracks,
+    private readonly counters: ContinuityCounters = new Map(),
+    private readonly pmtVersion = 0,
+  ) {
     this.pcrPid = tracks.video ? PID_VIDEO : PID_AUDIO;
   }
 
@@ -42,16 +61,16 @@ export class TsMuxer {
     if (this.tracks.video) {
       streams.push({ pid: PID_VIDEO, streamType: this.tracks.video === 'H264' ? STREAM_TYPE_H264 : STREAM_TYPE_HEVC });
     }
-    if (this.tracks.audio) streams.push({ pid: PID_AUDIO, streamType: STREAM_TYPE_AAC });
-    return [patPacket(this.advance(PID_PAT, 1)), pmtPacket(this.advance(PID_PMT, 1), this.pcrPid, streams)];
+    if (this.tracks.audio) streams.push({ pid: PID_AUDIO, streamType: AUDIO_STREAM_TYPES[this.tracks.audio] });
+    return [patPacket(this.advance(PID_PAT, 1)), pmtPacket(this.advance(PID_PMT, 1), this.pcrPid, streams, this.pmtVersion)];
   }
 
   video(annexB: readonly Buffer[], dts: number, pts: number, keyframe: boolean): Buffer {
     return this.pes(PID_VIDEO, STREAM_ID_VIDEO, annexB, dts, pts, keyframe);
   }
 
-  audio(adts: readonly Buffer[], pts: number): Buffer {
-    return this.pes(PID_AUDIO, STREAM_ID_AUDIO, adts, pts, pts, false);
+  audio(frames: readonly Buffer[], pts: number): Buffer {
+    return this.pes(PID_AUDIO, STREAM_ID_AUDIO, frames, pts, pts, false);
   }
 
   private pes(pid: number, streamId: number, payload: readonly Buffer[], dts: number, pts: number, keyframe: boolean): Buffer {

@@ -111,7 +111,8 @@ export class RtmpSession {
       this.expectMediaWithin(this.vhostConfig.publish.normal_timeout);
     }
     const { stream } = publishing;
-    if (frame.sequenceHeader) this.describeTrack(stream, frame.kind, frame.body);
+    // Codecs without a sequence header (MP3, G.711...) are described from their first frame.
+    if (frame.sequenceHeader || (frame.kind === 'audio' && !stream.audioTrack)) this.describeTrack(stream, frame.kind, frame.body);
     stream.push(frame);
   }
 

@@ -26,7 +26,7 @@ const segment = (duration: number, discontinuity = false): ClosedSegment => ({
 });
 
 test('segments and the playlist are written, old segments deleted, on_hls reported in order', async () => {
-  const { dir, output, events, done } = setup();
+  const { dir, output, events, done } = setup({ hls_fragment: 2 });
   try {
     for (let i = 0; i < 5; i++) {
       output.add(segment(2, i === 0));
@@ -34,7 +34,7 @@ test('segments and the playlist are written, old segments deleted, on_hls report
     }
     assert.deepEqual(readdirSync(join(dir, 'live')).sort(), ['livestream-2.ts', 'livestream-3.ts', 'livestream-4.ts', 'livestream.m3u8']);
     const playlist = readFileSync(join(dir, 'live/livestream.m3u8'), 'utf8');
-    assert.match(playlist, /^#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-MEDIA-SEQUENCE:2\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.000, no desc\nlivestream-2.ts\n/);
+    assert.match(playlist, /^#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-MEDIA-SEQUENCE:2\n#EXT-X-TARGETDURATION:3\n#EXTINF:2.000, no desc\nlivestream-2.ts\n/);
     assert.equal(output.render('?hls_ctx=x').split('\n').filter((l) => l.endsWith('.ts?hls_ctx=x')).length, 3);
     assert.deepEqual(events.map((e) => e.seqNo), [0, 1, 2, 3, 4]);
     assert.deepEqual(events[0], {
@@ -56,6 +56,21 @@ test('hls_cleanup off keeps old segments; hls_entry_prefix goes before each URL'
     await output.idle();
     assert.equal(readdirSync(join(dir, 'live')).filter((f) => f.endsWith('.ts')).length, 3, 'two were dropped: disk behind');
     assert.match(output.render(), /\nhttps:\/\/cdn\.example\/live\/livestream-1\.ts\n/);
+  } finally {
+    done();
+  }
+});
+
+test('the first segment of a stream carries no discontinuity, even when its publish starts one', async () => {
+  const { output, done } = setup();
+  try {
+    output.add(segment(1, true));
+    output.add(segment(1));
+    output.add(segment(1, true));
+    await output.idle();
+    const lines = output.render().split('\n');
+    assert.equal(lines.filter((l) => l === '#EXT-X-DISCONTINUITY').length, 1);
+    assert.equal(lines[lines.indexOf('livestream-2.ts') - 2], '#EXT-X-DISCONTINUITY');
   } finally {
     done();
   }

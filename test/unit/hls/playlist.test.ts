@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { masterPlaylist, MediaPlaylist, type PlaylistSegment } from '../../../src/hls/playlist.js';
 import { renderTemplate, resolveInside } from '../../../src/util/path-template.js';
 
-// Captured from SRS 7.0.18 (hls_media.m3u8 and hls_master.m3u8 of the reference captures).
+// Captured from SRS 7.0.18 (hls_media.m3u8 and hls_master.m3u8 of the reference captures), except
+// that SRS also writes #EXT-X-DISCONTINUITY before the first segment of a new stream, which
+// continues nothing (RFC 8216 6.2.1), so Sluice does not.
 const SRS_MEDIA =
-  '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-TARGETDURATION:3\n#EXT-X-DISCONTINUITY\n' +
+  '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-TARGETDURATION:3\n' +
   '#EXTINF:2.023, no desc\nlivestream-0.ts?hls_ctx=8wlafq47\n';
 const SRS_MASTER = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1,AVERAGE-BANDWIDTH=1\n/live/livestream.m3u8?hls_ctx=8wlafq47\n';
 
@@ -14,14 +16,15 @@ const segment = (seq: number, duration: number, discontinuity = false): Playlist
 });
 
 test('media and master playlists are byte for byte what SRS 7 serves', () => {
-  const playlist = new MediaPlaylist(10);
-  playlist.add(segment(0, 2.023, true));
+  // hls_fragment 2 × hls_td_ratio 1.5: target duration 3.
+  const playlist = new MediaPlaylist(10, 3);
+  playlist.add(segment(0, 2.023));
   assert.equal(playlist.render('?hls_ctx=8wlafq47'), SRS_MEDIA);
   assert.equal(masterPlaylist('/live/livestream.m3u8?hls_ctx=8wlafq47'), SRS_MASTER);
 });
 
 test('the window keeps the newest segments covering hls_window seconds, plus the one crossing it', () => {
-  const playlist = new MediaPlaylist(10);
+  const playlist = new MediaPlaylist(10, 1);
   const removed: number[] = [];
   for (let seq = 0; seq < 10; seq++) removed.push(...playlist.add(segment(seq, 3)).map((s) => s.seq));
   // 3+3+3 = 9 <= 10, so a fourth segment (crossing 10) is kept as well.
@@ -33,7 +36,7 @@ test('the window keeps the newest segments covering hls_window seconds, plus the
 });
 
 test('a discontinuity is written before its segment; the target duration rounds up', () => {
-  const playlist = new MediaPlaylist(60);
+  const playlist = new MediaPlaylist(60, 3);
   playlist.add(segment(0, 2));
   playlist.add(segment(1, 4.2, true));
   assert.equal(
@@ -57,4 +60,24 @@ test('no template or name can leave hls_path', () => {
   assert.throws(() => resolveInside('/srv/hls', '/etc/passwd'));
   assert.throws(() => resolveInside('/srv/hls', 'live/../../x.ts'));
   assert.throws(() => resolveInside('/srv/hls', ''));
+});
+
+test('discontinuities that leave the window are counted in EXT-X-DISCONTINUITY-SEQUENCE', () => {
+  const playlist = new MediaPlaylist(4, 3);
+  playlist.add(segment(0, 2));
+  playlist.add(segment(1, 2, true));
+  playlist.add(segment(2, 2));
+  assert.doesNotMatch(playlist.render(), /DISCONTINUITY-SEQUENCE/, 'no discontinuity has left yet');
+  playlist.add(segment(3, 2, true));
+  playlist.add(segment(4, 2));
+  assert.deepEqual(playlist.segments.map((s) => s.seq), [2, 3, 4]);
+  assert.equal(
+    playlist.render(),
+    '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-MEDIA-SEQUENCE:2\n#EXT-X-DISCONTINUITY-SEQUENCE:1\n#EXT-X-TARGETDURATION:3\n' +
+      '#EXTINF:2.000, no desc\nlivestream-2.ts\n#EXT-X-DISCONTINUITY\n#EXTINF:2.000, no desc\nlivestream-3.ts\n' +
+      '#EXTINF:2.000, no desc\nlivestream-4.ts\n',
+  );
+  playlist.add(segment(5, 2));
+  playlist.add(segment(6, 2));
+  assert.match(playlist.render(), /#EXT-X-MEDIA-SEQUENCE:4\n#EXT-X-DISCONTINUITY-SEQUENCE:2\n/);
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { adtsHeader, readAdtsConfig } from '../../../src/codecs/adts.js';
 import { annexBAccessUnit, readAvcNalConfig, readHevcNalConfig, splitAvcc } from '../../../src/codecs/annexb.js';
+import { readMpegAudioHeader } from '../../../src/codecs/mp3.js';
 import { TsFrameWriter } from '../../../src/formats/mpegts/frame-writer.js';
 import { ProtocolError } from '../../../src/util/errors.js';
 import { readTs } from './ts-reader.js';
@@ -75,8 +76,38 @@ test('frames of a track not in the PMT, or of another codec, are left out', () =
   writer.configure({ ...aac, body: Buffer.from([0xaf, 0x00, 0x12, 0x10]), sequenceHeader: true });
   assert.equal(writer.tracksChanged, true);
   assert.equal(writer.encode({ ...aac, body: Buffer.from([0xaf, 0x01, 1, 2]), sequenceHeader: false }), undefined);
-  writer.start();
+  const tables = writer.start();
   assert.equal(writer.tracksChanged, false);
+  assert.equal((tables[1]![10]! >> 1) & 0x1f, 1, 'the PMT version moves on with the tracks');
   assert.ok(writer.encode({ ...aac, body: Buffer.from([0xaf, 0x01, 1, 2]), sequenceHeader: false }));
-  assert.equal(writer.configure({ ...aac, body: Buffer.from([0x2f, 1]), sequenceHeader: false }), false, 'MP3 is not carried');
+  assert.deepEqual(writer.configure({ ...aac, body: Buffer.from([0xd2, 1, 2]), sequenceHeader: false }), { codec: 'Opus', carried: false });
+});
+
+// MP3 frame headers: MPEG-1 Layer III 44.1 kHz stereo, MPEG-2 Layer III 22.05 kHz mono.
+const MP3_MPEG1 = Buffer.from([0xff, 0xfb, 0x90, 0x44, 1, 2, 3]);
+const MP3_MPEG2 = Buffer.from([0xff, 0xf3, 0x80, 0xc4, 4, 5, 6]);
+
+test('MP3 goes out as it comes, as MPEG-1 (0x03) or MPEG-2 (0x04) audio by its frame header', () => {
+  assert.deepEqual(readMpegAudioHeader(MP3_MPEG1), { version: 1, sampleRate: 44100, channels: 2 });
+  assert.deepEqual(readMpegAudioHeader(MP3_MPEG2), { version: 2, sampleRate: 22050, channels: 1 });
+  assert.throws(() => readMpegAudioHeader(Buffer.from([0xff, 0xeb, 0x90, 0x44])), ProtocolError, 'reserved version');
+  for (const [frame, streamType] of [[MP3_MPEG1, 0x03], [MP3_MPEG2, 0x04]] as const) {
+    const writer = new TsFrameWriter();
+    const mp3 = { kind: 'audio' as const, timestamp: 26, keyframe: false, sequenceHeader: false, body: Buffer.concat([Buffer.from([0x2f]), frame]) };
+    assert.deepEqual(writer.configure(mp3), { codec: 'MP3', carried: true });
+    const ts = readTs(Buffer.concat([...writer.start(), writer.encode(mp3)!]));
+    assert.deepEqual(ts.streams, [{ pid: 0x101, streamType }]);
+    assert.ok(ts.pes[0]!.payload.equals(frame));
+    assert.equal(ts.pes[0]!.pts, 26 * 90);
+  }
+});
+
+test('continuity counters run on from one transport stream (segment) to the next', () => {
+  const writer = new TsFrameWriter();
+  const mp3 = { kind: 'audio' as const, timestamp: 0, keyframe: false, sequenceHeader: false, body: Buffer.concat([Buffer.from([0x2f]), MP3_MPEG1]) };
+  writer.configure(mp3);
+  const parts: Buffer[] = [];
+  for (let i = 0; i < 20; i++) parts.push(...writer.start(), writer.encode(mp3)!);
+  // The reader asserts each PID's counter moves on by one, PAT and PMT included.
+  assert.equal(readTs(Buffer.concat(parts)).pes.length, 20);
 });
