@@ -45,8 +45,10 @@ export class HlsOutput {
   private readonly playlist: MediaPlaylist;
   private readonly queue: WriteQueue;
   private nextSeq = 0;
-  /** The last segment was dropped: the next one does not continue it. */
+  /** The last segment was dropped or lost: the next one written does not continue it. */
   private gap = false;
+  /** Writes are failing (a full or broken disk): logged once until they work again. */
+  private failing = false;
 
   constructor(
     readonly name: StreamName,
@@ -57,9 +59,7 @@ export class HlsOutput {
     this.m3u8Url = renderTemplate(config.hls_m3u8_file, name);
     this.m3u8File = resolveInside(config.hls_path, this.m3u8Url);
     this.playlist = new MediaPlaylist(config.hls_window, config.hls_fragment * config.hls_td_ratio);
-    this.queue = new WriteQueue(MAX_WAITING_SEGMENTS, (error) =>
-      this.logger.error({ err: error, playlist: this.m3u8File }, 'hls write failed'),
-    );
+    this.queue = new WriteQueue(MAX_WAITING_SEGMENTS, (error) => this.writeFailed(error));
   }
 
   /** True once a segment is listed (the playlist can be served). */
@@ -74,25 +74,12 @@ export class HlsOutput {
 
   /** Queues a closed segment for writing; drops it (with a log line) when the disk is behind. */
   add(segment: ClosedSegment): void {
-    const seq = this.nextSeq;
-    const url = renderTemplate(this.config.hls_ts_file, { ...this.name, seq, time: segment.startedAt });
-    const entry: PlaylistSegment = {
-      seq,
-      duration: segment.duration,
-      url,
-      uri: this.uriOf(url),
-      file: resolveInside(this.config.hls_path, url),
-      // The first segment of the stream continues nothing (a republish later does break it).
-      discontinuity: seq > 0 && (segment.discontinuity || this.gap),
-    };
-    const queued = this.queue.trySegment(() => this.write(entry, segment));
-    if (!queued) {
+    if (this.queue.trySegment(() => this.write(segment))) return;
+    // In the queue's order, so only the segment after the dropped one is marked.
+    this.queue.push(async () => {
       this.gap = true;
-      this.logger.warn({ file: entry.file, duration: entry.duration }, 'hls segment dropped: disk too slow');
-      return;
-    }
-    this.gap = false;
-    this.nextSeq++;
+    });
+    this.logger.warn({ playlist: this.m3u8File, duration: segment.duration }, 'hls segment dropped: disk too slow');
   }
 
   /** Deletes the playlist and every listed segment (hls_dispose after unpublish). */
@@ -110,8 +97,33 @@ export class HlsOutput {
     return this.queue.idle();
   }
 
-  private async write(entry: PlaylistSegment, segment: ClosedSegment): Promise<void> {
-    await writeFileIn(entry.file, Buffer.concat(segment.data));
+  /** Writes the segment, then lists it; numbers are given only to segments that reach the disk. */
+  private async write(segment: ClosedSegment): Promise<void> {
+    const seq = this.nextSeq;
+    const url = renderTemplate(this.config.hls_ts_file, { ...this.name, seq, time: segment.startedAt });
+    const entry: PlaylistSegment = {
+      seq,
+      duration: segment.duration,
+      url,
+      uri: this.uriOf(url),
+      file: resolveInside(this.config.hls_path, url),
+      // The first segment of the stream continues nothing (a republish later does break it).
+      discontinuity: seq > 0 && (segment.discontinuity || this.gap),
+    };
+    try {
+      await writeFileIn(entry.file, Buffer.concat(segment.data));
+    } catch (error) {
+      // A segment the disk refused is never listed: leave no partial file behind.
+      this.gap = true;
+      await removeFile(entry.file).catch(() => {});
+      throw error;
+    }
+    this.nextSeq++;
+    this.gap = false;
+    if (this.failing) {
+      this.failing = false;
+      this.logger.info({ playlist: this.m3u8File }, 'hls writes work again');
+    }
     const removed = this.playlist.add(entry);
     // The file is on disk before the playlist names it, and off the playlist before it is deleted.
     await writeAtomically(this.m3u8File, this.playlist.render());
@@ -127,6 +139,12 @@ export class HlsOutput {
       seqNo: entry.seq,
       notifyAnswerBytes: this.config.hls_nb_notify,
     });
+  }
+
+  private writeFailed(error: unknown): void {
+    if (this.failing) return;
+    this.failing = true;
+    this.logger.error({ err: error, playlist: this.m3u8File }, 'hls write failed; segments are dropped until the disk takes writes again');
   }
 
   /** A segment as the playlist names it: relative to the playlist, or behind hls_entry_prefix. */

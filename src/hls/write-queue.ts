@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
@@ -47,6 +47,11 @@ export async function writeFileIn(path: string, data: Buffer | string): Promise<
 /** Writes a temporary file and renames it over `path`, so readers never see half a playlist. */
 export async function writeAtomically(path: string, data: string): Promise<void> {
   const temp = `${path}.${process.pid}.tmp`;
-  await writeFileIn(temp, data);
-  await rename(temp, path);
+  try {
+    await writeFileIn(temp, data);
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => {});
+    throw error;
+  }
 }

@@ -3,11 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { configSchema, type SluiceConfigInput } from '../../../src/config/schema.js';
 import type { ClientSession, HlsSegmentClosed } from '../../../src/gate/types.js';
 import { HlsOutput, type ClosedSegment } from '../../../src/hls/hls-output.js';
 import { WriteQueue } from '../../../src/hls/write-queue.js';
 import { silentLogger } from '../../../src/util/logger.js';
+import { withSmallDisk } from '../../support/small-disk.js';
 
 const session = { id: 'pub1' } as ClientSession;
 const name = { vhost: '__defaultVhost__', app: 'live', stream: 'livestream' };
@@ -114,4 +117,36 @@ test('the write queue refuses segments beyond its bound but always runs other jo
 test('a template that leaves hls_path is refused', () => {
   const config = configSchema.parse({ vhosts: { v: { hls: { hls_path: '/srv/hls', hls_m3u8_file: '../[stream].m3u8' } } } }).vhosts.v!.hls;
   assert.throws(() => new HlsOutput(name, config, { hlsSegment: () => {} }, silentLogger()), /leaves/);
+});
+
+test('a full disk: no partial segment or temp file is left, one error line, numbering resumes without a hole once space returns', async () => {
+  await withSmallDisk(64 * 1024, async (disk) => {
+    const lines: Array<{ level: number; msg: string }> = [];
+    const logger = pino({ level: 'debug' }, new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString()) as { level: number; msg: string });
+        done();
+      },
+    }));
+    const config = configSchema.parse({ vhosts: { __defaultVhost__: { hls: { enabled: true, hls_path: disk.dir, hls_window: 60 } } } }).vhosts.__defaultVhost__!.hls;
+    const output = new HlsOutput(name, config, { hlsSegment: () => {} }, logger);
+    const big = (): ClosedSegment => ({ data: [Buffer.alloc(16 * 1024, 1)], duration: 2, discontinuity: false, startedAt: new Date(), session });
+
+    output.add(big());
+    await output.idle();
+    await disk.fill();
+    for (let i = 0; i < 3; i++) {
+      output.add(big());
+      await output.idle();
+    }
+    assert.deepEqual(readdirSync(join(disk.dir, 'live')).sort(), ['livestream-0.ts', 'livestream.m3u8'], 'no empty segments, no temp files');
+    assert.equal(lines.filter((l) => l.level >= 50).length, 1, 'logged once per episode');
+
+    await disk.free();
+    output.add(big());
+    await output.idle();
+    assert.deepEqual(readdirSync(join(disk.dir, 'live')).sort(), ['livestream-0.ts', 'livestream-1.ts', 'livestream.m3u8']);
+    assert.match(output.render(), /livestream-0\.ts\n#EXT-X-DISCONTINUITY\n#EXTINF:2\.000, no desc\nlivestream-1\.ts\n/, 'the lost media is a discontinuity');
+    assert.ok(lines.some((l) => l.msg === 'hls writes work again'));
+  });
 });
