@@ -156,7 +156,7 @@ test('every spelling of a playlist path passes the HLS gate; HLS files are not s
 });
 
 test('an encoded slash or NUL in the path, or a malformed Host, is a 400 logged below error level', async () => {
-  for (const target of ['/live/%2Fhealthy.m3u8', '/live/a%00.flv']) {
+  for (const target of ['/live/%2Fhealthy.m3u8', '/live/a%00.flv', '/live/%zz.flv']) {
     assert.match(await rawRequest(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`), /^HTTP\/1.1 400 /u);
   }
   assert.match(await rawRequest('GET /live/healthy.flv HTTP/1.1\r\nHost: [::1\r\nConnection: close\r\n\r\n'), /^HTTP\/1.1 400 /u);

@@ -24,11 +24,22 @@ export function requestTarget(rawUrl: string | undefined, host: string | undefin
   const rawPath = queryAt < 0 ? raw : raw.slice(0, queryAt);
   const query = queryAt < 0 ? '' : raw.slice(queryAt).replace(/#.*$/su, '');
   if (ENCODED_FORBIDDEN.test(rawPath) || rawPath.includes('\0')) throw new BadRequest('encoded "/", "\\" or NUL in the path');
+  if (!decodable(rawPath)) throw new BadRequest('malformed percent-encoding in the path');
   const decoded = rawPath.replace(ENCODED_UNRESERVED, (encoded) => String.fromCharCode(parseInt(encoded.slice(1), 16)));
   const path = posix.normalize(decoded);
   try {
     return new URL(`${path}${query}`, `http://${authority}`);
   } catch (error) {
     throw new BadRequest('malformed request target', { cause: error });
+  }
+}
+
+/** Routes decode path segments; one that cannot be decoded (`%zz`, bad UTF-8) names nothing. */
+function decodable(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
   }
 }

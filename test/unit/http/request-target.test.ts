@@ -41,6 +41,11 @@ test('hosts: names, ports and IPv6 literals pass; malformed ones are refused', (
   }
 });
 
+test('a path that does not decode is refused', () => {
+  for (const raw of ['/live/%zz.flv', '/live/%C3%28.flv', '/live/%']) assert.throws(() => requestTarget(raw, 'h'), BadRequest, raw);
+  assert.equal(requestTarget('/live/caf%C3%A9.flv', 'h').pathname, '/live/caf%C3%A9.flv');
+});
+
 test('a target that is not an absolute path is refused', () => {
   assert.throws(() => requestTarget('*', 'h'), BadRequest);
   assert.throws(() => requestTarget('http://other/x', 'h'), BadRequest);
