@@ -1,3 +1,4 @@
+import { resolve, sep } from 'node:path';
 import type { SluiceConfig } from '../config/schema.js';
 import { apiRoutes } from '../api/api-routes.js';
 import { createGate, type ManagedGate } from '../gate/index.js';
@@ -60,7 +61,8 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
     let httpPort: number | undefined;
     if (config.http_server.enabled) {
       const flv = new FlvPlayService(ctx);
-      const routes = [flv.route, ...(hls ? [hls.route] : []), recorders.route, staticFiles(config.http_server.dir)];
+      const files = staticFiles(config.http_server.dir, { owned: hlsFiles(config), logger });
+      const routes = [flv.route, ...(hls ? [hls.route] : []), recorders.route, files];
       const http = new HttpServer('http server', routes, [flv.upgradeRoute], logger);
       httpPort = await http.start(config.http_server.listen);
       stoppers.push(async () => {
@@ -92,4 +94,12 @@ function streamOptions(config: SluiceConfig, vhostName: string): StreamOptions {
     queueLengthSeconds: play.queue_length,
     mergedWriteMs: play.mw_latency,
   };
+}
+
+/** Playlists and segments under an HLS directory: only the HLS route, with its gate, serves them. */
+function hlsFiles(config: SluiceConfig): (file: string) => boolean {
+  const roots = Object.values(config.vhosts)
+    .filter((vhost) => vhost.enabled && vhost.hls.enabled)
+    .map((vhost) => resolve(vhost.hls.hls_path) + sep);
+  return (file) => /\.(m3u8|ts)$/u.test(file) && roots.some((root) => file.startsWith(root));
 }

@@ -22,8 +22,13 @@ export interface ClientSession {
   stream: string;
   /** The query of the stream name or URL including its leading `?`, or `''`. */
   param: string;
-  /** RTMP tcUrl, or `rtmp://{vhost}/{app}` for HTTP protocols (as SRS does). */
+  /** RTMP tcUrl, or what SRS reports for HTTP protocols (`rtmp://{vhost}/{app}` for HTTP-FLV). */
   readonly tcUrl: string;
+  /**
+   * The tcUrl as the client spelled it, with the host it used (`http://{Host}/{app}` for
+   * HTTP-FLV); the notify dialect's `tcurl`. Absent when it is `tcUrl`.
+   */
+  readonly clientTcUrl?: string;
   readonly pageUrl: string;
   readonly swfUrl: string;
   readonly flashVer: string;

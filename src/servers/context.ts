@@ -13,6 +13,11 @@ export interface ServerContext {
   readonly connections: ConnectionCounter;
 }
 
+/** One taken place against `max_connections`; releasing it again does nothing. */
+export interface ConnectionSlot {
+  release(): void;
+}
+
 export class ConnectionCounter {
   private open = 0;
 
@@ -23,6 +28,22 @@ export class ConnectionCounter {
     if (this.open >= this.max) return false;
     this.open++;
     return true;
+  }
+
+  /**
+   * Takes a slot that can only be given back once, so a connection may release it on every
+   * path that ends it; undefined when the server is full.
+   */
+  acquire(): ConnectionSlot | undefined {
+    if (!this.tryAcquire()) return undefined;
+    let held = true;
+    return {
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.release();
+      },
+    };
   }
 
   release(): void {

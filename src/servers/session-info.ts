@@ -9,6 +9,8 @@ export interface SessionFields {
   stream?: string;
   param?: string;
   tcUrl: string;
+  /** The tcUrl with the host the client used, when it differs from `tcUrl`. */
+  clientTcUrl?: string;
   pageUrl?: string;
   swfUrl?: string;
   flashVer?: string;
@@ -32,6 +34,7 @@ export class SessionInfo implements ClientSession {
   stream: string;
   param: string;
   tcUrl: string;
+  readonly clientTcUrl: string | undefined;
   readonly pageUrl: string;
   readonly swfUrl: string;
   readonly flashVer: string;
@@ -49,6 +52,7 @@ export class SessionInfo implements ClientSession {
     this.stream = fields.stream ?? '';
     this.param = fields.param ?? '';
     this.tcUrl = fields.tcUrl;
+    this.clientTcUrl = fields.clientTcUrl;
     this.pageUrl = fields.pageUrl ?? '';
     this.swfUrl = fields.swfUrl ?? '';
     this.flashVer = fields.flashVer ?? '';

@@ -56,7 +56,7 @@ function common(s: ClientSession): NotifyFields {
     ['app', s.app],
     ['flashver', s.flashVer],
     ['swfurl', s.swfUrl],
-    ['tcurl', s.tcUrl],
+    ['tcurl', s.clientTcUrl ?? s.tcUrl],
     ['pageurl', s.pageUrl],
     ['addr', s.ip],
   ];

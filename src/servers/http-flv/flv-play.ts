@@ -1,15 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { flvFileHeader } from '../../formats/flv/header.js';
 import type { Protocol } from '../../gate/types.js';
-import { Reader, type FrameSink } from '../../hub/reader.js';
-import { AccessDenied } from '../../util/errors.js';
 import type { ServerContext } from '../context.js';
 import type { HttpRoute, UpgradeRoute } from '../http/http-server.js';
 import { SessionInfo, clientIp } from '../session-info.js';
 import { compileMount, type MountMatch } from './flv-mount.js';
-import { ResponseSink, WebSocketSink, flvOutput } from './flv-output.js';
+import { ResponseSink, WebSocketSink } from './flv-output.js';
+import { FlvViewer } from './flv-viewer.js';
 
 const FLV_HEADERS = {
   'Content-Type': 'video/x-flv',
@@ -17,12 +15,14 @@ const FLV_HEADERS = {
   Connection: 'close',
   'Access-Control-Allow-Origin': '*',
 };
+// Viewers have nothing to say but control frames: a larger message is refused (close 1009).
+const WS_MAX_PAYLOAD = 4096;
 
 /** HTTP-FLV and WebSocket-FLV playback at each vhost's `http_remux` mount. */
 export class FlvPlayService {
   private readonly matchers: Array<(path: string) => MountMatch | undefined>;
   private webSockets: Promise<WebSocketServer> | undefined;
-  private readonly viewers = new Set<{ end(reason: string): void }>();
+  private readonly viewers = new Set<FlvViewer>();
 
   constructor(private readonly ctx: ServerContext) {
     const templates = new Set(
@@ -49,6 +49,11 @@ export class FlvPlayService {
     return true;
   };
 
+  /** Ends every viewer (at shutdown). */
+  stop(): void {
+    for (const viewer of this.viewers) viewer.end('server shutting down');
+  }
+
   /** The stream a request path names, if it is an FLV mount of an enabled vhost. */
   private match(path: string): MountMatch | undefined {
     for (const matcher of this.matchers) {
@@ -60,44 +65,75 @@ export class FlvPlayService {
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse, target: MountMatch, url: URL): Promise<void> {
-    const info = this.sessionFor('http-flv', request, target, url, () => response.destroy());
-    const admitted = await this.admit(info, (status, reason) => {
+    const refuse = (status: number, reason: string): void => {
+      if (response.headersSent || response.destroyed) return;
       response.writeHead(status, { 'Content-Type': 'text/plain', 'Access-Control-Allow-Origin': '*' });
       response.end(`${reason}\n`);
-    });
-    if (!admitted) return;
-    response.writeHead(200, FLV_HEADERS);
-    response.write(flvFileHeader(true, true));
-    const viewer = this.startViewer(info, (end) => new ResponseSink(response, end), () => response.end());
-    request.socket.on('close', () => viewer.end('connection closed'));
+    };
+    const viewer = this.viewerFor('http-flv', request, target, url, () => response.destroy(), refuse);
+    if (!viewer) return;
+    // 'close' comes when the response is done or the client leaves, at any stage.
+    response.on('close', () => viewer.end('connection closed'));
     if (request.socket.destroyed) viewer.end('connection closed');
+    if (!(await viewer.admit(refuse))) return;
+    response.writeHead(200, FLV_HEADERS);
+    response.flushHeaders(); // the FLV header itself waits for the stream's tracks
+    viewer.play({
+      makeSink: (end) => new ResponseSink(response, end),
+      send: (bytes) => response.write(bytes),
+      close: () => response.end(),
+    });
   }
 
   private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, target: MountMatch, url: URL): Promise<void> {
-    const info = this.sessionFor('ws-flv', request, target, url, () => socket.destroy());
-    const admitted = await this.admit(info, (status, reason) => {
+    // Nothing is read from a client before the gate has admitted it.
+    socket.pause();
+    const refuse = (status: number, reason: string): void => {
+      if (!socket.writable) return;
       socket.end(`HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : 'Service Unavailable'}\r\n` +
         `Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason) + 1}\r\nConnection: close\r\n\r\n${reason}\n`);
-    });
-    if (!admitted) return;
+    };
+    const viewer = this.viewerFor('ws-flv', request, target, url, () => socket.destroy(), refuse);
+    if (!viewer) return;
+    // The socket's close ends the viewer whatever stage it is at, also when `ws` refuses the
+    // handshake (it answers 400 and destroys the socket without calling back).
+    socket.on('close', () => viewer.end('connection closed'));
+    if (socket.destroyed) viewer.end('connection closed');
+    if (!(await viewer.admit(refuse))) return;
     // Loaded on the first WebSocket viewer: servers without any never pay for it.
-    this.webSockets ??= import('ws').then(({ WebSocketServer }) => new WebSocketServer({ noServer: true, perMessageDeflate: false }));
-    (await this.webSockets).handleUpgrade(request, socket, head, (ws: WebSocket) => {
-      ws.send(flvFileHeader(true, true));
-      const viewer = this.startViewer(info, (end) => new WebSocketSink(ws, end), () => ws.close());
+    this.webSockets ??= import('ws').then(
+      ({ WebSocketServer }) => new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: WS_MAX_PAYLOAD }),
+    );
+    const server = await this.webSockets;
+    if (viewer.isEnded) return;
+    server.handleUpgrade(request, socket, head, (ws: WebSocket) => {
       ws.on('close', () => viewer.end('connection closed'));
       ws.on('error', (error) => viewer.end(`websocket error: ${error.message}`));
+      socket.resume();
+      viewer.play({
+        makeSink: (end) => new WebSocketSink(ws, end),
+        send: (bytes) => ws.send(bytes, { binary: true }),
+        close: () => ws.close(),
+      });
     });
   }
 
-  /** Ends every viewer (at shutdown). */
-  stop(): void {
-    for (const viewer of this.viewers) viewer.end('server shutting down');
-  }
-
-  private sessionFor(protocol: Protocol, request: IncomingMessage, target: MountMatch, url: URL, kill: () => void): SessionInfo {
+  /** A viewer holding a connection slot, or undefined when the server is full (refused with 503). */
+  private viewerFor(
+    protocol: Protocol,
+    request: IncomingMessage,
+    target: MountMatch,
+    url: URL,
+    kill: () => void,
+    refuse: (status: number, reason: string) => void,
+  ): FlvViewer | undefined {
+    const slot = this.ctx.connections.acquire();
+    if (!slot) {
+      refuse(503, `server full: max_connections ${this.ctx.config.max_connections} reached`);
+      return undefined;
+    }
     const socket = request.socket;
-    return new SessionInfo(
+    const info = new SessionInfo(
       {
         protocol,
         ip: clientIp(socket.remoteAddress),
@@ -105,69 +141,16 @@ export class FlvPlayService {
         app: target.app,
         stream: target.stream,
         param: url.search,
+        // SRS reports HTTP-FLV players as `rtmp://{vhost}/{app}`; the notify dialect gets the host used.
         tcUrl: `rtmp://${target.vhost}/${target.app}`,
+        clientTcUrl: `${protocol === 'ws-flv' ? 'ws' : 'http'}://${url.host}/${target.app}`,
         pageUrl: request.headers.referer ?? '',
         requestUrl: url.href,
       },
       { bytesSent: () => socket.bytesWritten, bytesReceived: () => socket.bytesRead, terminate: kill },
     );
-  }
-
-  /** Takes a connection slot and asks the gate; answers the refusal itself. */
-  private async admit(info: SessionInfo, refuse: (status: number, reason: string) => void): Promise<boolean> {
-    if (!this.ctx.connections.tryAcquire()) {
-      refuse(503, `server full: max_connections ${this.ctx.config.max_connections} reached`);
-      return false;
-    }
-    try {
-      const admission = await this.ctx.gate.play(info);
-      if (admission.stream) info.stream = admission.stream;
-      return true;
-    } catch (error) {
-      this.ctx.connections.release();
-      if (!(error instanceof AccessDenied)) throw error;
-      this.ctx.logger.warn({ client: info.id, ip: info.ip, protocol: info.protocol, stream: info.path, reason: error.reason }, 'play refused');
-      refuse(403, error.reason);
-      return false;
-    }
-  }
-
-  private startViewer(
-    info: SessionInfo,
-    makeSink: (end: (reason: string) => void) => FrameSink,
-    closeTransport: () => void,
-  ): { end(reason: string): void } {
-    const stream = this.ctx.hub.acquire(info.vhost, info.app, info.stream);
-    let ended = false;
-    const viewer = {
-      end: (reason: string): void => {
-        if (ended) return;
-        ended = true;
-        this.viewers.delete(viewer);
-        stream.removeReader(reader);
-        closeTransport();
-        this.ctx.connections.release();
-        this.ctx.gate.stopped(info);
-        this.ctx.gate.closed(info);
-        this.ctx.logger.info(
-          {
-            client: info.id,
-            ip: info.ip,
-            protocol: info.protocol,
-            stream: info.path,
-            sent: info.bytesSent(),
-            received: info.bytesReceived(),
-            duration_ms: Date.now() - info.startedAt,
-            reason,
-          },
-          'session end',
-        );
-      },
-    };
-    const reader = new Reader(info.id, makeSink(viewer.end), flvOutput);
+    const viewer = new FlvViewer(this.ctx, info, slot, (ended) => this.viewers.delete(ended));
     this.viewers.add(viewer);
-    stream.addReader(reader);
-    this.ctx.logger.info({ client: info.id, ip: info.ip, protocol: info.protocol, stream: info.path, param: info.param }, 'play start');
     return viewer;
   }
 }

@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Endpoint } from '../../config/schema.js';
 import type { Logger } from '../../util/logger.js';
 import { closeServer, listen } from '../listen.js';
+import { BadRequest, requestTarget } from './request-target.js';
 
 /** A route answers a request it recognises and returns true; false passes it on. */
 export type HttpRoute = (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean> | boolean;
@@ -20,6 +22,11 @@ export class HttpServer {
   ) {
     this.server = createServer((request, response) => void this.dispatch(request, response));
     this.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => void this.dispatchUpgrade(request, socket, head));
+    // Node drops its own error listener when a socket is upgraded: ours stays from accept to
+    // close, so a client's reset can never become an uncaught exception.
+    this.server.on('connection', (socket: Socket) => {
+      socket.on('error', (error) => this.logger.debug({ err: error.message, ip: socket.remoteAddress }, `${name}: connection error`));
+    });
     this.server.on('clientError', (error, socket) => {
       this.logger.debug({ err: error.message }, `${name}: bad request`);
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -39,13 +46,19 @@ export class HttpServer {
   }
 
   private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    response.on('error', (error) => this.logger.debug({ err: error.message, url: request.url }, `${this.name}: response not sent`));
     try {
-      const url = requestUrl(request);
+      const url = requestTarget(request.url, request.headers.host);
       for (const route of this.routes) {
         if (await route(request, response, url)) return;
       }
       sendText(response, 404, 'not found');
     } catch (error) {
+      if (error instanceof BadRequest) {
+        this.logger.debug({ err: error.message, url: request.url, ip: request.socket.remoteAddress }, `${this.name}: bad request`);
+        if (!response.headersSent) sendText(response, 400, 'bad request');
+        return;
+      }
       this.logger.error({ err: error, url: request.url }, `${this.name}: request failed`);
       if (!response.headersSent) sendText(response, 500, 'internal error');
       else response.destroy();
@@ -54,20 +67,21 @@ export class HttpServer {
 
   private async dispatchUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     try {
-      const url = requestUrl(request);
+      const url = requestTarget(request.url, request.headers.host);
       for (const route of this.upgradeRoutes) {
         if (await route(request, socket, head, url)) return;
       }
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
     } catch (error) {
+      if (error instanceof BadRequest) {
+        this.logger.debug({ err: error.message, url: request.url, ip: request.socket.remoteAddress }, `${this.name}: bad upgrade request`);
+        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+        return;
+      }
       this.logger.error({ err: error, url: request.url }, `${this.name}: upgrade failed`);
       socket.destroy();
     }
   }
-}
-
-function requestUrl(request: IncomingMessage): URL {
-  return new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
 }
 
 export function sendText(response: ServerResponse, status: number, text: string): void {

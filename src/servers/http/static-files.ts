@@ -1,7 +1,8 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Logger } from '../../util/logger.js';
 import type { HttpRoute } from './http-server.js';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -18,8 +19,17 @@ const CONTENT_TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-/** Serves files below `root` (SRS's `http_server.dir`); nothing outside it can be named. */
-export function staticFiles(root: string): HttpRoute {
+export interface StaticFilesOptions {
+  /** Files another route owns (HLS playlists and segments): never served from here. */
+  owned?: (file: string) => boolean;
+  logger: Logger;
+}
+
+/**
+ * Serves files below `root` (SRS's `http_server.dir`); nothing outside it can be named, nor a
+ * temporary file (`*.tmp`, written before being renamed into place).
+ */
+export function staticFiles(root: string, { owned = () => false, logger }: StaticFilesOptions): HttpRoute {
   const base = resolve(root);
   return async (request: IncomingMessage, response: ServerResponse, url: URL) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return false;
@@ -31,15 +41,32 @@ export function staticFiles(root: string): HttpRoute {
     }
     if (path !== base && !path.startsWith(base + sep)) return false;
     if (url.pathname.endsWith('/')) path = resolve(path, 'index.html');
-    const info = await stat(path).catch(() => undefined);
-    if (!info?.isFile()) return false;
-    response.writeHead(200, {
-      'Content-Type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream',
-      'Content-Length': info.size,
-      'Access-Control-Allow-Origin': '*',
-    });
-    if (request.method === 'HEAD') response.end();
-    else createReadStream(path).pipe(response);
-    return true;
+    if (path.endsWith('.tmp') || owned(path)) return false;
+    // Opened first and measured through the descriptor: the length sent is the file's length
+    // at that moment, whatever happens to the name afterwards.
+    const file = await open(path, 'r').catch(() => undefined);
+    if (!file) return false;
+    try {
+      const info = await file.stat();
+      if (!info.isFile()) return false;
+      response.writeHead(200, {
+        'Content-Type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream',
+        'Content-Length': info.size,
+        'Access-Control-Allow-Origin': '*',
+      });
+      if (request.method === 'HEAD' || info.size === 0) response.end();
+      else await send(file, info.size, response, logger);
+      return true;
+    } finally {
+      await file.close().catch(() => undefined);
+    }
   };
+}
+
+async function send(file: FileHandle, size: number, response: ServerResponse, logger: Logger): Promise<void> {
+  const bytes = file.createReadStream({ start: 0, end: size - 1, autoClose: false });
+  await pipeline(bytes, response).catch((error: unknown) => {
+    logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'static file not fully sent');
+    response.destroy();
+  });
 }
