@@ -12,6 +12,7 @@ const TARGETS = {
   ts: { file: 'test/unit/mpegts/property.test.ts' },
   codecs: { file: 'test/unit/codecs/property.test.ts' },
   'srs-conf': { file: 'test/unit/config/srs-conf.test.ts', pattern: 'property' },
+  'http-paths': { file: 'test/unit/http/path-fuzz.test.ts' },
 };
 
 const { values, positionals } = parseArgs({

@@ -23,7 +23,8 @@ export function requestTarget(rawUrl: string | undefined, host: string | undefin
   const queryAt = raw.search(/[?#]/u);
   const rawPath = queryAt < 0 ? raw : raw.slice(0, queryAt);
   const query = queryAt < 0 ? '' : raw.slice(queryAt).replace(/#.*$/su, '');
-  if (ENCODED_FORBIDDEN.test(rawPath) || rawPath.includes('\0')) throw new BadRequest('encoded "/", "\\" or NUL in the path');
+  // A bare `\` too: URL parsers read it as `/`, so `/\host` would name another authority.
+  if (ENCODED_FORBIDDEN.test(rawPath) || /[\0\\]/u.test(rawPath)) throw new BadRequest('"\\", NUL or an encoded "/" in the path');
   if (!decodable(rawPath)) throw new BadRequest('malformed percent-encoding in the path');
   const decoded = rawPath.replace(ENCODED_UNRESERVED, (encoded) => String.fromCharCode(parseInt(encoded.slice(1), 16)));
   const path = posix.normalize(decoded);

@@ -26,8 +26,8 @@ test('the query is kept as sent', () => {
   assert.equal(requestTarget('/live/cam.flv?a=%2F&b=1#frag', 'h').search, '?a=%2F&b=1');
 });
 
-test('encoded slashes, backslashes and NUL are refused', () => {
-  for (const raw of ['/live%2Fcam.flv', '/live%2fcam.flv', '/live%5Ccam.flv', '/live/cam%00.flv', '/live/cam\0.flv']) {
+test('encoded slashes, backslashes (bare or encoded) and NUL are refused', () => {
+  for (const raw of ['/live%2Fcam.flv', '/live%2fcam.flv', '/live%5Ccam.flv', '/live/cam%00.flv', '/live/cam\0.flv', '/\\evil.example/x', '/live\\cam.flv']) {
     assert.throws(() => requestTarget(raw, 'h'), BadRequest, raw);
   }
 });
