@@ -11,6 +11,7 @@ import { VERSION } from './version.js';
 
 const HELP = `Usage: sluice [options]
        sluice hooks <serve|test|log> [options]   (see: sluice hooks --help)
+       sluice sign URL --key KEY [--ttl SECONDS]  (a signed stream URL; see: sluice sign --help)
 
 Live-streaming media server: RTMP in; RTMP, HTTP-FLV and WebSocket-FLV out.
 
@@ -30,6 +31,7 @@ const SHUTDOWN_LIMIT_MS = 10_000;
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'hooks') return (await import('./cli/hooks-command.js')).runHooksCommand(argv.slice(1));
+  if (argv[0] === 'sign') return (await import('./cli/sign-command.js')).runSignCommand(argv.slice(1));
   const { values } = parseArgs({
     args: argv,
     options: {

@@ -1,7 +1,8 @@
 /**
- * What a callback receiver written in TypeScript can import from `sluice`: the signature check
- * and the shape of every callback body in every dialect.
+ * What a callback receiver written in TypeScript can import from `sluice`: the signature check,
+ * the signer of stream URLs, and the shape of every callback body in every dialect.
  */
+export { signStreamUrl, type SignOptions } from './gate/rules/signature.js';
 export { verifyWebhook, type VerifyOptions, type VerifyResult, type WebhookHeaders } from './gate/signing.js';
 export type {
   SrsClosePayload,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../util/errors.js';
+import { REPEATED } from './rules-schema.js';
 import { configSchema } from './schema.js';
 import type { Directive } from './srs-conf.js';
 
@@ -17,11 +18,14 @@ export interface Shape {
   record?: z.ZodRecord;
   array?: z.ZodArray<z.ZodTypeAny>;
   scalars: Set<Scalar>;
+  /** A list whose directive may repeat, one entry per occurrence (`allow play all;`). */
+  repeated?: boolean;
 }
 
 export function shapeOf(schema: z.ZodTypeAny): Shape {
   const shape: Shape = { scalars: new Set() };
   const visit = (s: z.ZodTypeAny): void => {
+    if (s.description === REPEATED) shape.repeated = true;
     if (s instanceof z.ZodDefault || s instanceof z.ZodCatch) visit(s._def.innerType);
     else if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) visit(s.unwrap());
     else if (s instanceof z.ZodEffects) visit(s.innerType());
@@ -72,6 +76,7 @@ function convertWord(word: string, scalars: Set<Scalar>): unknown {
 
 /** SRS-style words -> what `shape` accepts: on/off, numbers, and space-separated lists. */
 export function convertWords(words: string[], shape: Shape): unknown {
+  if (shape.repeated) return [words.join(' ')];
   if (shape.array && !(words.length === 1 && shape.scalars.size > 0)) {
     const element = shapeOf(shape.array.element).scalars;
     return words.map((word) => convertWord(word, element));
@@ -181,6 +186,11 @@ function translateBlock(
     }
 
     const keyPath = [...path, field.key];
+    if (field.shape.repeated && !d.children && d.args.length > 0) {
+      if (!Object.hasOwn(result, field.key)) out.origins.set(keyPath, where);
+      result[field.key] = [...((result[field.key] as unknown[] | undefined) ?? []), d.args.join(' ')];
+      continue;
+    }
     claim(result, field.key, keyPath);
     if (d.children) {
       if (!field.shape.object) throw new ConfigError(`expected "${d.name} VALUE;", not a block`, where);

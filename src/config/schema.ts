@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { securitySchema, signedUrlsSchema, streamSecretSchema } from './rules-schema.js';
 
 /**
  * The one configuration schema. Sluice's YAML maps onto it directly; SRS `.conf` files are
@@ -227,6 +228,11 @@ export const vhostSchema = z
     http_notify: httpNotifySchema,
     dvr: dvrSchema,
     record: recordSchema,
+    security: securitySchema,
+    /** Gate rules of this vhost; unset, the top-level block applies. */
+    publish_secret: streamSecretSchema.optional(),
+    play_secret: streamSecretSchema.optional(),
+    signed_urls: signedUrlsSchema.optional(),
   })
   .strict();
 export type VhostConfig = z.output<typeof vhostSchema>;
@@ -273,6 +279,10 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** Gate rules of every vhost that does not set its own. */
+    publish_secret: streamSecretSchema.default({}),
+    play_secret: streamSecretSchema.default({}),
+    signed_urls: signedUrlsSchema.default({}),
     vhosts: z.record(z.string(), vhostSchema).default({}),
   })
   .strict()

@@ -13,6 +13,7 @@ import { DeliveryLog } from './delivery-log.js';
 import { Outbox, type OutboxOptions } from './outbox.js';
 import { OutboxWorker, type OutboxWorkerOptions } from './outbox-worker.js';
 import { OryxHooks } from './oryx/hooks.js';
+import { hasRules, RulesGate, rulesOf } from './rules/rules-gate.js';
 import { CallSender, signerKey } from './sender.js';
 import { SrsHooks } from './srs/hooks.js';
 import { openHookDb } from './store/db.js';
@@ -20,6 +21,8 @@ import { DeliveryTable, type DeliveryStore } from './store/deliveries.js';
 import { OutboxTable, type OutboxPersistence } from './store/outbox.js';
 
 export type { ManagedGate } from './hooks-gate.js';
+export { RuleDenied } from './rules/rule.js';
+export { signStreamUrl, type SignOptions } from './rules/signature.js';
 export type { Delivery, DeliveryOutcome, DeliveryQuery } from './store/deliveries.js';
 export type {
   Admission,
@@ -68,8 +71,14 @@ export function hookDbPath(dataDir: string): string {
   return join(dataDir, 'sluice.db');
 }
 
-/** Builds the server's one gate from the configuration. */
+/** Builds the server's one gate from the configuration: the gate rules, then the callbacks. */
 export function createGate(options: GateOptions): ManagedGate {
+  const rules = rulesOf(options.config);
+  const hooks = createHooksGate(options);
+  return hasRules(rules) ? new RulesGate(rules, hooks, options.now ?? Date.now) : hooks;
+}
+
+function createHooksGate(options: GateOptions): ManagedGate {
   const { config, logger } = options;
   const now = options.now ?? Date.now;
   const dataDir = options.dataDir ?? config.data_dir;
