@@ -23,31 +23,21 @@ export class ConnectionCounter {
 
   constructor(private readonly max: number) {}
 
-  /** Takes a slot; false when the server is full. */
-  tryAcquire(): boolean {
-    if (this.open >= this.max) return false;
-    this.open++;
-    return true;
-  }
-
   /**
    * Takes a slot that can only be given back once, so a connection may release it on every
    * path that ends it; undefined when the server is full.
    */
   acquire(): ConnectionSlot | undefined {
-    if (!this.tryAcquire()) return undefined;
+    if (this.open >= this.max) return undefined;
+    this.open++;
     let held = true;
     return {
       release: () => {
         if (!held) return;
         held = false;
-        this.release();
+        this.open--;
       },
     };
-  }
-
-  release(): void {
-    if (this.open > 0) this.open--;
   }
 
   get count(): number {

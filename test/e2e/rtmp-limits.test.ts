@@ -41,7 +41,7 @@ before(async () => {
       },
     },
   });
-  publisher = publishTestPattern(server.rtmpUrl('live/healthy'), 90);
+  publisher = publishTestPattern(server.rtmpUrl('live/healthy'), 300);
   await server.waitForLog((line) => line.msg === 'publish start' && line.stream === 'live/healthy', 20_000);
   watcher = await TestRtmpClient.open(server.rtmpPort, 'live', { keepMedia: false });
   assert.equal(await watcher.play('healthy'), 'NetStream.Play.Start');

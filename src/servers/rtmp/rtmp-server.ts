@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Endpoint, SluiceConfig } from '../../config/schema.js';
-import { ConnectionCounter, type ServerContext } from '../context.js';
+import { ConnectionCounter, type ConnectionSlot, type ServerContext } from '../context.js';
 import { listen, closeServer } from '../listen.js';
 import { RtmpSession } from './rtmp-session.js';
 
@@ -47,29 +47,27 @@ export class RtmpServer {
 
   private accept(socket: Socket): void {
     // A server that is full still answers the connect command, with a clear refusal.
-    const refusal = this.takeSlots();
-    let pending = refusal === undefined;
-    const releasePending = (): void => {
-      if (pending) this.pending.release();
-      pending = false;
-    };
-    const session = new RtmpSession(socket, this.ctx, refusal, {
-      admitted: releasePending,
+    const slots = this.takeSlots();
+    const held = typeof slots === 'string' ? undefined : slots;
+    const session = new RtmpSession(socket, this.ctx, typeof slots === 'string' ? slots : undefined, {
+      admitted: () => held?.pending.release(),
       ended: (ended) => {
         this.sessions.delete(ended);
-        releasePending();
-        if (refusal === undefined) this.ctx.connections.release();
+        held?.pending.release();
+        held?.connection.release();
       },
     });
     this.sessions.add(session);
   }
 
   /** Takes a connection slot and a pending slot; says why not when either budget is spent. */
-  private takeSlots(): string | undefined {
+  private takeSlots(): { connection: ConnectionSlot; pending: ConnectionSlot } | string {
     const { config } = this.ctx;
-    if (!this.ctx.connections.tryAcquire()) return `server full: max_connections ${config.max_connections} reached`;
-    if (this.pending.tryAcquire()) return undefined;
-    this.ctx.connections.release();
+    const connection = this.ctx.connections.acquire();
+    if (!connection) return `server full: max_connections ${config.max_connections} reached`;
+    const pending = this.pending.acquire();
+    if (pending) return { connection, pending };
+    connection.release();
     return `server busy: max_pending_connections ${maxPendingConnections(config)} clients have yet to publish or play`;
   }
 }
