@@ -144,6 +144,7 @@ export class FlvPlayService {
         if (ended) return;
         ended = true;
         this.viewers.delete(viewer);
+        this.ctx.sessions.remove(info);
         stream.removeReader(reader);
         closeTransport();
         this.ctx.connections.release();
@@ -167,6 +168,7 @@ export class FlvPlayService {
     const reader = new Reader(info.id, makeSink(viewer.end), flvOutput);
     this.viewers.add(viewer);
     stream.addReader(reader);
+    this.ctx.sessions.add(info, 'flv-play');
     this.ctx.logger.info({ client: info.id, ip: info.ip, protocol: info.protocol, stream: info.path, param: info.param }, 'play start');
     return viewer;
   }
