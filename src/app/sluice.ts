@@ -2,6 +2,7 @@ import { resolve, sep } from 'node:path';
 import type { SluiceConfig } from '../config/schema.js';
 import { apiRoutes } from '../api/api-routes.js';
 import { createGate, type ManagedGate } from '../gate/index.js';
+import { loadIdentity, StreamIds } from '../gate/identity.js';
 import { StreamHub } from '../hub/stream-hub.js';
 import type { StreamOptions } from '../hub/stream.js';
 import { ConnectionCounter, type ServerContext } from '../servers/context.js';
@@ -10,6 +11,7 @@ import { staticFiles } from '../servers/http/static-files.js';
 import { FlvPlayService } from '../servers/http-flv/flv-play.js';
 import { HlsService } from '../hls/hls-service.js';
 import { RtmpServer } from '../servers/rtmp/rtmp-server.js';
+import { SessionRegistry } from '../servers/sessions.js';
 import { startRecorders } from '../recorder/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 
@@ -43,15 +45,20 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
     for (const stop of stoppers.splice(0).reverse()) await stop();
   };
   try {
-    const gate: ManagedGate = createGate({ config, logger });
+    // The API names servers and streams with the same ids as the callbacks.
+    const identity = loadIdentity(config.data_dir);
+    const streamIds = new StreamIds();
+    const gate: ManagedGate = createGate({ config, logger, identity, streamIds });
     stoppers.push(() => gate.close());
-    const ctx: ServerContext = { config, hub, gate, logger, connections: new ConnectionCounter(config.max_connections) };
+    const sessions = new SessionRegistry();
+    stoppers.push(async () => sessions.stop());
+    const ctx: ServerContext = { config, hub, gate, logger, connections: new ConnectionCounter(config.max_connections), sessions };
 
     // Recording: DVR files and record tasks on each publish (repairs crash leftovers first).
     const recorders = await startRecorders({ config, hub, events: gate, logger });
     stoppers.push(() => recorders.close());
     // HLS: a segmenter per published stream of each vhost with hls enabled, served over HTTP.
-    const hls = HlsService.wanted(config) ? new HlsService(config, hub, gate, logger) : undefined;
+    const hls = HlsService.wanted(config) ? new HlsService(config, hub, gate, logger, sessions) : undefined;
     if (hls) stoppers.push(() => hls.stop());
 
     const rtmp = new RtmpServer(ctx);
@@ -73,7 +80,8 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
 
     let apiPort: number | undefined;
     if (config.http_api.enabled) {
-      const api = new HttpServer('http api', [apiRoutes(hub, hls ? [hls] : [])], [], logger);
+      const routes = apiRoutes({ config, hub, sessions, identity, streamIds, vhostIds: new StreamIds() });
+      const api = new HttpServer('http api', [routes], [], logger);
       apiPort = await api.start(config.http_api.listen);
       stoppers.push(() => api.stop());
     }

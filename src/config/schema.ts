@@ -268,7 +268,17 @@ export const configSchema = z
     /** Largest RTMP message accepted from a client, in bytes. */
     max_message_size: z.number().int().min(1024).max(16 * 1024 * 1024).default(4 * 1024 * 1024),
     http_api: z
-      .object({ enabled: z.boolean().default(true), listen: endpointSchema.default(1985) })
+      .object({
+        enabled: z.boolean().default(true),
+        listen: endpointSchema.default(1985),
+        /** CORS headers for browsers (requests with an Origin) and OPTIONS preflights answered, as SRS. */
+        crossdomain: z.boolean().default(true),
+        /** HTTP Basic authentication of every /api/ path (SRS 7 `http_api { auth { } }`). */
+        auth: z
+          .object({ enabled: z.boolean().default(false), username: z.string().default(''), password: z.string().default('') })
+          .strict()
+          .default({}),
+      })
       .strict()
       .default({}),
     http_server: z

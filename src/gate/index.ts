@@ -7,7 +7,7 @@ import type { DialectContext, DialectHandler } from './dialect.js';
 import { HooksGate, type ManagedGate } from './hooks-gate.js';
 import { PooledTransport, type HookTransport } from './http/transport.js';
 import { VERSION } from '../version.js';
-import { loadIdentity, StreamIds } from './identity.js';
+import { loadIdentity, StreamIds, type ServerIdentity } from './identity.js';
 import { NotifyHooks } from './notify/hooks.js';
 import { DeliveryLog } from './delivery-log.js';
 import { Outbox, type OutboxOptions } from './outbox.js';
@@ -51,6 +51,9 @@ export interface GateOptions {
   deliveryLogLimit?: number;
   /** Where the outbox and delivery log are kept; default SQLite in the data directory. */
   store?: HookStore;
+  /** The server's ids and stream ids, when shared with the API; default loaded from the data directory. */
+  identity?: ServerIdentity;
+  streamIds?: StreamIds;
 }
 
 /** The outbox and the delivery log, as kept across restarts. */
@@ -95,8 +98,8 @@ function createHooksGate(options: GateOptions): ManagedGate {
   const worker = new OutboxWorker(outbox, sender, log, logger, now, options.outbox);
   const ctx: DialectContext = {
     caller: new HookCaller(sender, outbox, worker, log, logger, now),
-    identity: loadIdentity(dataDir),
-    streamIds: new StreamIds(),
+    identity: options.identity ?? loadIdentity(dataDir),
+    streamIds: options.streamIds ?? new StreamIds(),
     now,
   };
 

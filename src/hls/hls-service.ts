@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DEFAULT_VHOST, type HlsConfig, type SluiceConfig } from '../config/schema.js';
 import type { ClientSession } from '../gate/types.js';
 import type { StreamReader } from '../hub/reader.js';
+import type { SessionTracker } from '../servers/sessions.js';
 import type { Logger } from '../util/logger.js';
 import { HlsHttp, type PlayGate } from './hls-http.js';
 import { HlsOutput, type HlsEvents } from './hls-output.js';
@@ -49,8 +50,9 @@ export class HlsService {
     hub: HlsHub,
     private readonly gate: PlayGate & HlsEvents,
     private readonly logger: Logger,
+    tracker?: SessionTracker,
   ) {
-    this.viewers = new HlsViewers(gate, logger);
+    this.viewers = new HlsViewers(gate, logger, tracker);
     this.http = new HlsHttp(
       { find: (url) => this.find(url), roots: () => this.roots() },
       this.viewers,
@@ -68,11 +70,6 @@ export class HlsService {
   /** The HTTP route: playlists and segments; anything else passes on. */
   readonly route = (request: IncomingMessage, response: ServerResponse, url: URL): Promise<boolean> =>
     this.http.handle(request, response, url);
-
-  /** Viewers with an hls_ctx session on this stream, for the API's client count. */
-  viewersOf(stream: { vhost: string; app: string; name: string }): number {
-    return this.viewers.countOf(stream.vhost, stream.app, stream.name);
-  }
 
   /** Ends viewers, closes open segments and waits for the files to be written. */
   async stop(): Promise<void> {

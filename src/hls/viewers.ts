@@ -1,4 +1,5 @@
 import type { ClientSession } from '../gate/types.js';
+import type { SessionTracker } from '../servers/sessions.js';
 import type { Logger } from '../util/logger.js';
 
 /** The part of the gate that HLS viewer sessions report to. */
@@ -30,6 +31,7 @@ export class HlsViewers {
   constructor(
     private readonly gate: ViewerGate,
     private readonly logger: Logger,
+    private readonly tracker: SessionTracker | undefined = undefined,
     sweepMs = 1000,
     private readonly clock: () => number = Date.now,
   ) {
@@ -41,18 +43,10 @@ export class HlsViewers {
     return this.viewers.size;
   }
 
-  /** Viewers of one stream (an HLS viewer's stream is named `NAME.m3u8`, as in SRS). */
-  countOf(vhost: string, app: string, stream: string): number {
-    let count = 0;
-    for (const { session } of this.viewers.values()) {
-      if (session.vhost === vhost && session.app === app && session.stream === `${stream}.m3u8`) count++;
-    }
-    return count;
-  }
-
   /** Starts tracking an admitted viewer under its session id. */
   add(session: ClientSession, idleMs: number, counter: ViewerCounter): void {
     this.viewers.set(session.id, { session, counter, lastSeen: this.clock(), idleMs });
+    this.tracker?.add(session, 'hls-play');
   }
 
   /** The viewer with this id, marked as active now and `bytes` added; undefined when unknown or gone. */
@@ -69,6 +63,7 @@ export class HlsViewers {
     const viewer = this.viewers.get(id);
     if (!viewer) return;
     this.viewers.delete(id);
+    this.tracker?.remove(viewer.session);
     this.gate.stopped(viewer.session);
     this.gate.closed(viewer.session);
     const s = viewer.session;

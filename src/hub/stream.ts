@@ -56,6 +56,8 @@ export class Stream implements StreamKey {
   publishedAt: number | undefined;
   bytesIn = 0;
   framesIn = 0;
+  /** Video frames received, sequence headers aside (SRS's `frames`). */
+  videoFramesIn = 0;
 
   private metadata: EncodedFrame | undefined;
   private videoHeader: EncodedFrame | undefined;
@@ -121,6 +123,7 @@ export class Stream implements StreamKey {
     const frame = new EncodedFrame({ ...input, timestamp: this.monotonic(input.timestamp) });
     this.bytesIn += frame.body.length;
     this.framesIn++;
+    if (frame.kind === 'video' && !frame.sequenceHeader) this.videoFramesIn++;
     this.measureRate(frame.body.length);
     this.remember(frame);
     const limits = this.readerLimits();

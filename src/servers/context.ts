@@ -2,6 +2,7 @@ import type { SluiceConfig } from '../config/schema.js';
 import type { Gate } from '../gate/types.js';
 import type { StreamHub } from '../hub/stream-hub.js';
 import type { Logger } from '../util/logger.js';
+import type { SessionTracker } from './sessions.js';
 
 /** What every protocol server is built with. */
 export interface ServerContext {
@@ -11,6 +12,8 @@ export interface ServerContext {
   readonly logger: Logger;
   /** Connections open across all servers, against `max_connections`. */
   readonly connections: ConnectionCounter;
+  /** Where admitted sessions are registered for the API (and kicked from). */
+  readonly sessions: SessionTracker;
 }
 
 /** One taken place against `max_connections`; releasing it again does nothing. */

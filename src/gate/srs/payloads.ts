@@ -102,8 +102,13 @@ export function streamName(session: ClientSession): string {
 
 /** `/app/stream`, or `vhost/app/stream` for a vhost other than the default (as SRS). */
 export function streamUrl(session: ClientSession): string {
-  const path = `/${session.app}/${streamName(session)}`;
-  return session.vhost === DEFAULT_VHOST ? path : `${session.vhost}${path}`;
+  return streamUrlOf(session.vhost, session.app, streamName(session));
+}
+
+/** The same URL from its parts (the key of SRS's `stream_id`). */
+export function streamUrlOf(vhost: string, app: string, stream: string): string {
+  const path = `/${app}/${stream}`;
+  return vhost === DEFAULT_VHOST ? path : `${vhost}${path}`;
 }
 
 /** Builds the bodies for one server; `streamId` gives the stable id of a stream URL. */

@@ -67,6 +67,7 @@ export class FlvViewer {
     const probe = new FlvTrackProbe(reader, (tracks) => transport.send(flvFileHeader(tracks.audio, tracks.video)));
     this.playing = { stream, probe, transport };
     stream.addReader(probe);
+    this.ctx.sessions.add(this.info, 'flv-play');
     this.ctx.logger.info({ ...this.fields(), param: this.info.param }, 'play start');
   }
 
@@ -77,6 +78,7 @@ export class FlvViewer {
     this.slot.release();
     this.onEnd(this);
     if (this.playing) {
+      this.ctx.sessions.remove(this.info);
       this.playing.probe.dispose();
       this.playing.stream.removeReader(this.playing.probe);
       this.playing.transport.close();

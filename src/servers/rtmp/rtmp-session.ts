@@ -41,6 +41,8 @@ export class RtmpSession {
   private publishing: { stream: Stream; publisher: Publisher; mediaSeen: boolean } | undefined;
   private playing: RtmpPlayback | undefined;
   private ended = false;
+  // FMLE encoders (OBS, ffmpeg) announce a publish with releaseStream/FCPublish; Flash does not.
+  private fmleCommands = false;
   private readonly startedAt = Date.now();
   // The publisher silence limit in force, read by the socket's one idle-timeout listener.
   private silenceLimitMs = 0;
@@ -128,9 +130,12 @@ export class RtmpSession {
       case 'createStream':
         return this.reply(command, null, MEDIA_STREAM_ID);
       case 'releaseStream':
+        this.fmleCommands = true;
+        return this.reply(command, null, 0);
       case 'getStreamLength':
         return this.reply(command, null, 0);
       case 'FCPublish':
+        this.fmleCommands = true;
         return this.reply(command, null);
       case 'publish':
         return this.publish(command, streamId);
@@ -245,6 +250,7 @@ export class RtmpSession {
       return this.end('stream busy');
     }
     this.publishing = { stream, publisher, mediaSeen: false };
+    this.ctx.sessions.add(info, this.fmleCommands ? 'fmle-publish' : 'flash-publish');
     this.events.admitted(this);
     this.expectMediaWithin(this.vhostConfig.publish.firstpkt_timeout);
     status('status', 'NetStream.Publish.Start', `Started publishing stream ${info.stream}.`);
@@ -271,6 +277,7 @@ export class RtmpSession {
     const reader = new Reader(info.id, sink, rtmpOutput(this.connection.chunkSize, id));
     const stream = this.ctx.hub.acquire(info.vhost, info.app, info.stream);
     this.playing = new RtmpPlayback(stream, reader, this.connection, id);
+    this.ctx.sessions.add(info, 'rtmp-play');
     this.events.admitted(this);
     this.playing.start(info.stream);
     this.ctx.logger.info({ client: info.id, ip: info.ip, protocol: 'rtmp', stream: info.path, param: info.param }, 'play start');
@@ -296,6 +303,7 @@ export class RtmpSession {
   private stopMedia(reason: string): void {
     const info = this.info;
     const stopped = Boolean(info && (this.publishing || this.playing));
+    if (stopped && info) this.ctx.sessions.remove(info);
     if (this.publishing && info) {
       this.publishing.stream.detachPublisher(this.publishing.publisher);
       this.socket.setTimeout(0);

@@ -172,7 +172,7 @@ test('a republish within hls_dispose continues the playlist; dispose then remove
 test('a viewer idle for its idle time is reported stopped and closed by the sweep', () => {
   let now = 1000;
   const gate = new FakeGate();
-  const viewers = new HlsViewers(gate, silentLogger(), 60_000, () => now);
+  const viewers = new HlsViewers(gate, silentLogger(), undefined, 60_000, () => now);
   const session = { id: 'v1', protocol: 'hls', app: 'live', stream: 's.m3u8', startedAt: 0, bytesSent: () => 0 } as unknown as ClientSession;
   viewers.add(session, 20_000, { sent: 0 });
   now += 15_000;
