@@ -79,9 +79,14 @@ export class HlsService {
       clearTimeout(entry.disposeTimer);
       entry.segmenter?.close();
     }
-    await Promise.all([...this.entries.values()].map((entry) => entry.output.idle()));
+    await this.idle();
     this.entries.clear();
     this.byUrl.clear();
+  }
+
+  /** Resolves once every segment and playlist queued so far is written. */
+  async idle(): Promise<void> {
+    await Promise.all([...this.entries.values()].map((entry) => entry.output.idle()));
   }
 
   private hlsConfig(vhost: string): HlsConfig | undefined {

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -139,7 +142,8 @@ export class HlsValidator {
   private async checkSegment(url: URL, segment: ListedSegment): Promise<void> {
     const response = await fetch(url);
     assert.equal(response.status, 200, `${url}: ${response.status}`);
-    const counters = readCounters(Buffer.from(await response.arrayBuffer()), url.pathname);
+    const data = Buffer.from(await response.arrayBuffer());
+    const counters = readCounters(data, url.pathname);
     this.seen.set(segment.seq, { segment, ...counters });
     const previous = this.seen.get(segment.seq - 1);
     if (previous && !segment.discontinuity) {
@@ -149,9 +153,22 @@ export class HlsValidator {
       }
     }
     if (!this.options.video) return;
-    const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-read_intervals', '%+#1', '-show_entries', 'packet=flags', '-of', 'csv=p=0', url.href]);
+    const stdout = await firstVideoPacketFlags(data);
     assert.notEqual(stdout.trim(), '', `${url.pathname} has video`);
     if (this.options.waitKeyframe) assert.match(stdout.trim(), /^K/, `${url.pathname} starts with a keyframe`);
+  }
+}
+
+/** ffprobe's flags of the first video packet, on the bytes fetched (the server may delete the file soon after). */
+async function firstVideoPacketFlags(segment: Buffer): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-segment-'));
+  try {
+    const file = join(dir, 'segment.ts');
+    await writeFile(file, segment);
+    const args = ['-v', 'error', '-select_streams', 'v:0', '-read_intervals', '%+#1', '-show_entries', 'packet=flags', '-of', 'csv=p=0', file];
+    return (await run('ffprobe', args)).stdout;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -64,7 +64,7 @@ async function setup(hls: Record<string, unknown> = {}) {
     for (const frame of av(time, time + seconds * 1000, 1000)) stream.push(frame);
     time += seconds * 1000;
     stream.detachPublisher(publisher);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await service.idle();
   };
   const get = (path: string) => fetch(`${base}${path}`);
   const done = async () => {
