@@ -10,6 +10,7 @@ import { staticFiles } from '../servers/http/static-files.js';
 import { FlvPlayService } from '../servers/http-flv/flv-play.js';
 import { HlsService } from '../hls/hls-service.js';
 import { RtmpServer } from '../servers/rtmp/rtmp-server.js';
+import { SrtServer } from '../servers/srt/srt-server.js';
 import { startRecorders } from '../recorder/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 
@@ -18,6 +19,7 @@ export interface RunningSluice {
   readonly rtmpPort: number;
   readonly httpPort: number | undefined;
   readonly apiPort: number | undefined;
+  readonly srtPort: number | undefined;
   readonly hub: StreamHub;
   close(): Promise<void>;
 }
@@ -58,6 +60,13 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
     const [rtmpPort] = await rtmp.start(config.listen);
     stoppers.push(() => rtmp.stop());
 
+    let srtPort: number | undefined;
+    if (config.srt_server.enabled) {
+      const srt = new SrtServer(ctx, undefined);
+      srtPort = await srt.start();
+      stoppers.push(() => srt.stop());
+    }
+
     let httpPort: number | undefined;
     if (config.http_server.enabled) {
       const flv = new FlvPlayService(ctx);
@@ -78,7 +87,7 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
       stoppers.push(() => api.stop());
     }
 
-    return { rtmpPort: rtmpPort ?? 0, httpPort, apiPort, hub, close: stopAll };
+    return { rtmpPort: rtmpPort ?? 0, httpPort, apiPort, srtPort, hub, close: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
