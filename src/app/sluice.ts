@@ -20,6 +20,8 @@ export interface RunningSluice {
   readonly httpPort: number | undefined;
   readonly apiPort: number | undefined;
   readonly srtPort: number | undefined;
+  /** SRT connections held: accepted, or waiting for the gate. */
+  srtSessions(): number;
   readonly hub: StreamHub;
   close(): Promise<void>;
 }
@@ -61,10 +63,11 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
     stoppers.push(() => rtmp.stop());
 
     let srtPort: number | undefined;
+    let srt: SrtServer | undefined;
     if (config.srt_server.enabled) {
-      const srt = new SrtServer(ctx, undefined);
+      srt = new SrtServer(ctx, undefined);
       srtPort = await srt.start();
-      stoppers.push(() => srt.stop());
+      stoppers.push(() => srt!.stop());
     }
 
     let httpPort: number | undefined;
@@ -87,7 +90,7 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
       stoppers.push(() => api.stop());
     }
 
-    return { rtmpPort: rtmpPort ?? 0, httpPort, apiPort, srtPort, hub, close: stopAll };
+    return { rtmpPort: rtmpPort ?? 0, httpPort, apiPort, srtPort, srtSessions: () => srt?.sessionCount ?? 0, hub, close: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -1,13 +1,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HandshakeType, REJECTION_BASE } from '../../src/protocols/srt/handshake.js';
+import { RejectReason } from '../../src/protocols/srt/reject.js';
 import { decodeErrors, ffprobe, publishTestPattern, type RunningProcess } from '../support/ffmpeg.js';
 import { startHealthyStream, type HealthyStream } from '../support/healthy.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { TestSrtCaller } from '../support/srt-caller.js';
 
 let server: TestServer;
 let publisher: RunningProcess;
@@ -40,7 +44,7 @@ function run(command: string, args: string[], stdoutFile?: string): Promise<{ co
   const child = spawn(command, args, { stdio: ['ignore', out, 'pipe'] });
   if (typeof out === 'number') closeSync(out);
   let stderr = '';
-  child.stderr.on('data', (data: Buffer) => (stderr = (stderr + data.toString()).slice(-8000)));
+  child.stderr?.on('data', (data: Buffer) => (stderr = (stderr + data.toString()).slice(-8000)));
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   return new Promise((resolve) =>
     child.on('close', (code) => {
@@ -76,4 +80,51 @@ test('ffmpeg and srt-live-transmit play an RTMP-published stream over SRT at the
   assert.ok(ends.length >= 1);
   assert.ok(ends.every((line) => typeof line.rtt_ms === 'number' && typeof line.pkt_retrans === 'number'));
   await healthy.assertServing();
+});
+
+test('a play the gate refuses is rejected at the handshake with SRT_REJX_FORBIDDEN; one it admits completes', async () => {
+  const refused = await TestSrtCaller.open(server.srtPort!);
+  const answer = await refused.connect('#!::r=locked/cam,m=request');
+  refused.close();
+  assert.equal(answer?.type, REJECTION_BASE + RejectReason.Forbidden);
+  await server.waitForLog((line) => line.msg === 'srt play refused' && line.stream === 'locked/cam');
+
+  // The secret from the stream id reaches the gate as the query (SRS passes it to hooks the same way).
+  const admitted = await TestSrtCaller.open(server.srtPort!);
+  const accepted = await admitted.connect('#!::r=locked/cam,secret=letmein,m=request');
+  assert.equal(accepted?.type, HandshakeType.Conclusion);
+  assert.ok(accepted.socketId > 0);
+  admitted.close(accepted.socketId);
+  await server.waitForLog((line) => line.msg === 'session end' && line.protocol === 'srt' && line.stream === 'locked/cam');
+
+  // ffmpeg is told too, and gives up at once.
+  const ffmpeg = await run('ffmpeg', ['-hide_banner', '-y', '-i', srtUrl('#!::r=locked/cam,m=request'), '-t', '1', '-f', 'null', '-']);
+  assert.notEqual(ffmpeg.code, 0);
+  assert.match(ffmpeg.stderr, /reject/i);
+});
+
+test('garbage, truncated and flooded handshakes get no state and harm nobody', async () => {
+  const attacker = await TestSrtCaller.open(server.srtPort!);
+  // Not SRT, a header alone, a truncated handshake, extensions running past the packet.
+  attacker.send(Buffer.from('hello'));
+  attacker.send(Buffer.alloc(16));
+  attacker.send(attacker.handshake({}).subarray(0, 40));
+  const broken = attacker.handshake({ version: 5, type: HandshakeType.Conclusion });
+  attacker.send(Buffer.concat([broken, Buffer.from([0, 1, 0, 9])]));
+  for (let i = 0; i < 200; i++) attacker.send(randomBytes(1 + (i % 120)));
+  // A conclusion without a cookie we issued is not answered at all.
+  attacker.send(attacker.handshake({ version: 5, type: HandshakeType.Conclusion, cookie: 12345 }));
+  // A flood of inductions: each is answered with a cookie and nothing is kept.
+  for (let i = 0; i < 2000; i++) attacker.send(attacker.handshake({}));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const answers = attacker.datagrams.length;
+  attacker.close();
+  assert.ok(answers <= 2000, `${answers} answers for 2000 inductions and no conclusion`);
+  assert.equal(server.srtSessions(), 0);
+
+  await healthy.assertServing();
+  const file = join(dir, 'after-flood.ts');
+  const ffmpeg = await run('ffmpeg', ['-hide_banner', '-y', '-i', srtUrl('#!::r=live/cam,m=request'), '-t', '2', '-c', 'copy', '-f', 'mpegts', file]);
+  assert.equal(ffmpeg.code, 0, ffmpeg.stderr);
+  assert.ok(Number((await ffprobe(file)).format.duration) >= 1.5);
 });

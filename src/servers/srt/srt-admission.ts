@@ -48,6 +48,11 @@ export class SrtAdmission {
 
   constructor(private readonly deps: AdmissionDeps) {}
 
+  /** Callers admitted or waiting for the gate (each holds a connection slot). */
+  get held(): number {
+    return this.callers.size;
+  }
+
   get terms(): ListenerTerms {
     return this.deps.terms;
   }

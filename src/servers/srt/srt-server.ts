@@ -75,8 +75,9 @@ export class SrtServer {
     return bound;
   }
 
+  /** Connections held: accepted ones, and callers waiting for the gate. */
   get sessionCount(): number {
-    return this.sessions.size;
+    return this.admission.held;
   }
 
   async stop(): Promise<void> {
