@@ -103,6 +103,13 @@ test('a play the gate refuses is rejected at the handshake with SRT_REJX_FORBIDD
   assert.match(ffmpeg.stderr, /reject/i);
 });
 
+test('until the MPEG-TS demuxer is plugged in, an SRT publish is rejected with SRT_REJX_UNIMPLEMENTED', async () => {
+  const caller = await TestSrtCaller.open(server.srtPort!);
+  const answer = await caller.connect('#!::r=live/srtcam,m=publish');
+  caller.close();
+  assert.equal(answer?.type, REJECTION_BASE + RejectReason.Unimplemented);
+});
+
 test('garbage, truncated and flooded handshakes get no state and harm nobody', async () => {
   const attacker = await TestSrtCaller.open(server.srtPort!);
   // Not SRT, a header alone, a truncated handshake, extensions running past the packet.
