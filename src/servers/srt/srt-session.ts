@@ -109,7 +109,8 @@ export class SrtSession {
   }
 
   private log(message: string): void {
-    this.ctx.logger.info({ ...this.fields(), param: this.info.param, latency_ms: this.connection.terms.sendLatencyMs }, message);
+    const { sendLatencyMs, receiveLatencyMs } = this.connection.terms;
+    this.ctx.logger.info({ ...this.fields(), param: this.info.param, latency_ms: this.publishing ? receiveLatencyMs : sendLatencyMs }, message);
   }
 
   private fields(): Record<string, string> {
