@@ -12,6 +12,7 @@ import { FlvPlayService } from '../servers/http-flv/flv-play.js';
 import { HlsService } from '../hls/hls-service.js';
 import { RtmpServer } from '../servers/rtmp/rtmp-server.js';
 import { SessionRegistry } from '../servers/sessions.js';
+import { SrtServer } from '../servers/srt/srt-server.js';
 import { startRecorders } from '../recorder/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 
@@ -20,6 +21,9 @@ export interface RunningSluice {
   readonly rtmpPort: number;
   readonly httpPort: number | undefined;
   readonly apiPort: number | undefined;
+  readonly srtPort: number | undefined;
+  /** SRT connections held: accepted, or waiting for the gate. */
+  srtSessions(): number;
   readonly hub: StreamHub;
   close(): Promise<void>;
 }
@@ -65,6 +69,14 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
     const [rtmpPort] = await rtmp.start(config.listen);
     stoppers.push(() => rtmp.stop());
 
+    let srtPort: number | undefined;
+    let srt: SrtServer | undefined;
+    if (config.srt_server.enabled) {
+      srt = new SrtServer(ctx, undefined);
+      srtPort = await srt.start();
+      stoppers.push(() => srt!.stop());
+    }
+
     let httpPort: number | undefined;
     if (config.http_server.enabled) {
       const flv = new FlvPlayService(ctx);
@@ -86,7 +98,7 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
       stoppers.push(() => api.stop());
     }
 
-    return { rtmpPort: rtmpPort ?? 0, httpPort, apiPort, hub, close: stopAll };
+    return { rtmpPort: rtmpPort ?? 0, httpPort, apiPort, srtPort, srtSessions: () => srt?.sessionCount ?? 0, hub, close: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

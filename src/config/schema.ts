@@ -289,6 +289,39 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** SRT listener (SRS 7's `srt_server` block; directives Sluice does not use are accepted). */
+    srt_server: z
+      .object({
+        enabled: z.boolean().default(false),
+        /** UDP port (or host:port). */
+        listen: endpointSchema.default(10080),
+        /** Output rate cap per player in bytes/s; -1 is libsrt's "unlimited" (1 Gbps), 0 the same here. */
+        maxbw: z.number().int().min(-1).default(-1),
+        mss: z.number().int().min(76).max(1500).default(1500),
+        /** Ms a peer may stay silent before its connection is closed. */
+        peer_idle_timeout: z.number().int().min(1000).default(5000),
+        connect_timeout: z.number().int().min(0).default(3000),
+        /** App for stream ids without one (`livestream` -> `live/livestream`). */
+        default_app: z.string().min(1).default('live'),
+        /** Used when a client sends no stream id. */
+        default_streamid: z.string().default('#!::r=live/livestream,m=publish'),
+        /** Sets both recvlatency and peerlatency, in ms. */
+        latency: z.number().int().min(0).max(65535).optional(),
+        /** Latency Sluice asks of a player's receiver, in ms (the peer's own wins if larger). */
+        peerlatency: z.number().int().min(0).max(65535).optional(),
+        /** Latency Sluice keeps as a receiver of a publisher, in ms. */
+        recvlatency: z.number().int().min(0).max(65535).optional(),
+        tsbpdmode: z.boolean().default(true),
+        tlpktdrop: z.boolean().default(true),
+        sendbuf: z.number().int().min(0).optional(),
+        recvbuf: z.number().int().min(0).optional(),
+        payloadsize: z.number().int().min(188).max(1456).default(1316),
+        /** Encryption is not implemented yet: a passphrase is refused at startup rather than ignored. */
+        passphrase: z.string().default(''),
+        pbkeylen: z.union([z.literal(0), z.literal(16), z.literal(24), z.literal(32)]).default(0),
+      })
+      .strict()
+      .default({}),
     /** Gate rules of every vhost that does not set its own. */
     publish_secret: streamSecretSchema.default({}),
     play_secret: streamSecretSchema.default({}),

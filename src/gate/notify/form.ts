@@ -49,6 +49,7 @@ const PROTOCOL_NAMES: Record<ClientSession['protocol'], string> = {
   'http-flv': 'httpflv',
   'ws-flv': 'wsflv',
   hls: 'hls',
+  srt: 'srt',
 };
 
 function common(s: ClientSession): NotifyFields {

@@ -48,7 +48,7 @@ export class SrsHooks implements DialectHandler {
   }
 
   closed(session: ClientSession): void {
-    if (session.protocol === 'rtmp') this.tell(session, this.config.on_close, this.payloads.close(session));
+    if (session.protocol === 'rtmp' || session.protocol === 'srt') this.tell(session, this.config.on_close, this.payloads.close(session));
   }
 
   recordingFinished(info: RecordingFinished): void {
@@ -75,7 +75,7 @@ export class SrsHooks implements DialectHandler {
   }
 
   private async connectOnce(session: ClientSession): Promise<void> {
-    if (session.protocol !== 'rtmp' || this.connected.has(session)) return;
+    if ((session.protocol !== 'rtmp' && session.protocol !== 'srt') || this.connected.has(session)) return;
     this.connected.add(session);
     await this.ask('on_connect', this.payloads.connect(session));
   }

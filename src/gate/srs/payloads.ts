@@ -100,6 +100,11 @@ export function streamName(session: ClientSession): string {
   return session.protocol === 'hls' ? session.stream.replace(/\.m3u8$/, '') : session.stream;
 }
 
+/** SRS keeps an SRT stream id's query without its `?` (srs_srt_streamid_to_request). */
+export function srsParam(session: ClientSession): string {
+  return session.protocol === 'srt' ? session.param.replace(/^\?/, '') : session.param;
+}
+
 /** `/app/stream`, or `vhost/app/stream` for a vhost other than the default (as SRS). */
 export function streamUrl(session: ClientSession): string {
   return streamUrlOf(session.vhost, session.app, streamName(session));
@@ -130,7 +135,7 @@ export class SrsPayloads {
   connect(s: ClientSession): SrsConnectPayload {
     return {
       ...this.ids(), action: 'on_connect', client_id: s.id, ip: s.ip, vhost: s.vhost, app: s.app,
-      stream: s.stream, param: s.param, tcUrl: s.tcUrl, pageUrl: s.pageUrl,
+      stream: s.stream, param: srsParam(s), tcUrl: s.tcUrl, pageUrl: s.pageUrl,
     };
   }
 
@@ -144,21 +149,21 @@ export class SrsPayloads {
   publish(s: ClientSession, action: 'on_publish' | 'on_unpublish'): SrsPublishPayload {
     return {
       ...this.ids(), action, client_id: s.id, ip: s.ip, vhost: s.vhost, app: s.app,
-      tcUrl: s.tcUrl, stream: s.stream, param: s.param, ...this.stream(s),
+      tcUrl: s.tcUrl, stream: s.stream, param: srsParam(s), ...this.stream(s),
     };
   }
 
   play(s: ClientSession): SrsPlayPayload {
     return {
       ...this.ids(), action: 'on_play', client_id: s.id, ip: s.ip, vhost: s.vhost, app: s.app,
-      stream: s.stream, tcUrl: s.tcUrl, param: s.param, pageUrl: s.pageUrl, ...this.stream(s),
+      stream: s.stream, tcUrl: s.tcUrl, param: srsParam(s), pageUrl: s.pageUrl, ...this.stream(s),
     };
   }
 
   stop(s: ClientSession): SrsStopPayload {
     return {
       ...this.ids(), action: 'on_stop', client_id: s.id, ip: s.ip, vhost: s.vhost, app: s.app,
-      tcUrl: s.tcUrl, stream: s.stream, param: s.param, ...this.stream(s),
+      tcUrl: s.tcUrl, stream: s.stream, param: srsParam(s), ...this.stream(s),
     };
   }
 
@@ -166,7 +171,7 @@ export class SrsPayloads {
     const s = info.session;
     return {
       ...this.ids(), action: 'on_dvr', client_id: s.id, ip: s.ip, vhost: s.vhost, app: s.app,
-      tcUrl: s.tcUrl, stream: s.stream, param: s.param, cwd: info.cwd, file: info.file, ...this.stream(s),
+      tcUrl: s.tcUrl, stream: s.stream, param: srsParam(s), cwd: info.cwd, file: info.file, ...this.stream(s),
     };
   }
 
@@ -174,7 +179,7 @@ export class SrsPayloads {
     const s = info.session;
     return {
       ...this.ids(), action: 'on_hls', client_id: s.id, ip: s.ip, vhost: s.vhost, app: s.app,
-      tcUrl: s.tcUrl, stream: s.stream, param: s.param, duration: info.duration, cwd: info.cwd,
+      tcUrl: s.tcUrl, stream: s.stream, param: srsParam(s), duration: info.duration, cwd: info.cwd,
       file: info.file, url: info.url, m3u8: info.m3u8, m3u8_url: info.m3u8Url, seq_no: Math.trunc(info.seqNo),
       ...this.stream(s),
     };
@@ -191,7 +196,7 @@ export class SrsPayloads {
       '[app]': s.app,
       '[stream]': streamName(s),
       '[ts_url]': tsUrl,
-      '[param]': s.param,
+      '[param]': srsParam(s),
     };
     return template.replace(/\[(server_id|service_id|app|stream|ts_url|param)\]/g, (token) => values[token]!);
   }

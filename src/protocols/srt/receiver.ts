@@ -1,0 +1,206 @@
+import { encodeAck, encodeNak, type LossRange } from './control.js';
+import type { DataPacket } from './packet.js';
+import { seqNext, seqOffset } from './sequence.js';
+
+export interface ReceiverOptions {
+  initialSeq: number;
+  peerId: number;
+  /** The negotiated receive latency, in ms: each packet is delivered this long after it was sent. */
+  latencyMs: number;
+  tooLateDrop: boolean;
+  /** Packets the receive buffer holds (announced to the peer as its flow window). */
+  bufferPackets: number;
+}
+
+export interface ReceiverStats {
+  packetsReceived: number;
+  packetsLost: number;
+  packetsRetransmitted: number;
+  packetsDropped: number;
+  rttUs: number;
+}
+
+/** NAKs for a loss are repeated this often until it is filled (libsrt: RTT + 4 * variance, at least 20 ms). */
+const MIN_NAK_INTERVAL_US = 20_000;
+const TIMESTAMP_WRAP = 2 ** 32;
+const PACKET_OVERHEAD = 44;
+
+/**
+ * The receiving half of a live-mode connection: buffers packets by sequence number, NAKs gaps
+ * at once and again periodically, ACKs what it holds in order, and hands payloads on at their
+ * time (TSBPD: sender's timestamp + latency), skipping what is too late. Pure like SrtSender.
+ */
+export class SrtReceiver {
+  /** The next sequence number to deliver. */
+  private nextSeq: number;
+  /** One past the highest sequence number received. */
+  private frontSeq: number;
+  private readonly buffer = new Map<number, DataPacket>();
+  private readonly losses = new Set<number>();
+  private lastNakUs = 0;
+  private lastAckSeq = -1;
+  private ackNumber = 0;
+  private readonly acksSent = new Map<number, number>();
+  /** Local time (µs) that corresponds to the peer's timestamp 0, learned from the first packet. */
+  private timeBase: number | undefined;
+  private lastTimestamp = 0;
+  private timestampEpoch = 0;
+  private rttVarUs = 50_000;
+  private window = { startUs: 0, packets: 0, bytes: 0, packetRate: 0, byteRate: 0 };
+  readonly stats: ReceiverStats = { packetsReceived: 0, packetsLost: 0, packetsRetransmitted: 0, packetsDropped: 0, rttUs: 100_000 };
+
+  constructor(
+    private readonly options: ReceiverOptions,
+    private readonly output: (datagram: Buffer) => void,
+    private readonly deliver: (payload: Buffer) => void,
+  ) {
+    this.nextSeq = options.initialSeq;
+    this.frontSeq = options.initialSeq;
+  }
+
+  onData(packet: DataPacket, nowUs: number): void {
+    this.stats.packetsReceived++;
+    this.window.packets++;
+    this.window.bytes += packet.payload.length + PACKET_OVERHEAD;
+    if (packet.retransmitted) this.stats.packetsRetransmitted++;
+    const time = this.localTime(packet.timestamp);
+    this.timeBase ??= nowUs - time;
+    const offset = seqOffset(this.nextSeq, packet.seq);
+    if (offset < 0 || offset >= this.options.bufferPackets || this.buffer.has(packet.seq)) return;
+    this.buffer.set(packet.seq, { ...packet, timestamp: time });
+    this.losses.delete(packet.seq);
+    const ahead = seqOffset(this.frontSeq, packet.seq);
+    if (ahead < 0) return;
+    if (ahead > 0) {
+      const gap: LossRange = { first: this.frontSeq, last: seqNext(packet.seq, -1) };
+      for (let seq = gap.first; seq !== packet.seq; seq = seqNext(seq)) this.losses.add(seq);
+      this.stats.packetsLost += ahead;
+      this.output(encodeNak([gap], nowUs, this.options.peerId));
+    }
+    this.frontSeq = seqNext(packet.seq);
+  }
+
+  /** The sender says these will never come: stop waiting for them. */
+  onDropRequest(range: LossRange): void {
+    for (let seq = range.first; ; seq = seqNext(seq)) {
+      this.losses.delete(seq);
+      if (seq === range.last || seqOffset(range.first, seq) > this.options.bufferPackets) break;
+    }
+  }
+
+  /** RTT from the ACKACK that answers one of our ACKs. */
+  onAckAck(ackNumber: number, nowUs: number): void {
+    const sentAt = this.acksSent.get(ackNumber);
+    if (sentAt === undefined) return;
+    this.acksSent.delete(ackNumber);
+    const sample = nowUs - sentAt;
+    this.rttVarUs = (3 * this.rttVarUs + Math.abs(sample - this.stats.rttUs)) / 4;
+    this.stats.rttUs = (7 * this.stats.rttUs + sample) / 8;
+  }
+
+  /** Runs every 10 ms: delivers what is due, ACKs, repeats NAKs. */
+  tick(nowUs: number): void {
+    this.deliverDue(nowUs);
+    this.measure(nowUs);
+    this.ack(nowUs);
+    const nakInterval = Math.max(MIN_NAK_INTERVAL_US, this.stats.rttUs + 4 * this.rttVarUs);
+    if (this.losses.size > 0 && nowUs - this.lastNakUs >= nakInterval) {
+      this.lastNakUs = nowUs;
+      this.output(encodeNak(ranges([...this.losses].sort((a, b) => seqOffset(b, a))), nowUs, this.options.peerId));
+    }
+  }
+
+  private deliverDue(nowUs: number): void {
+    const base = this.timeBase;
+    if (base === undefined) return;
+    const due = (packet: DataPacket): boolean => base + packet.timestamp + this.options.latencyMs * 1000 <= nowUs;
+    while (seqOffset(this.nextSeq, this.frontSeq) > 0) {
+      const packet = this.buffer.get(this.nextSeq);
+      if (packet) {
+        if (!due(packet)) return;
+        this.buffer.delete(this.nextSeq);
+        this.nextSeq = seqNext(this.nextSeq);
+        this.deliver(packet.payload);
+        continue;
+      }
+      // A gap: skip it only when a later packet is already due (too-late drop).
+      const later = this.firstBuffered();
+      if (!this.options.tooLateDrop || !later || !due(later)) return;
+      for (let seq = this.nextSeq; seq !== later.seq; seq = seqNext(seq)) {
+        this.losses.delete(seq);
+        this.stats.packetsDropped++;
+      }
+      this.nextSeq = later.seq;
+    }
+  }
+
+  private firstBuffered(): DataPacket | undefined {
+    for (let seq = this.nextSeq; seqOffset(seq, this.frontSeq) > 0; seq = seqNext(seq)) {
+      const packet = this.buffer.get(seq);
+      if (packet) return packet;
+    }
+    return undefined;
+  }
+
+  /** The first sequence number not yet held in order: what the peer may forget up to. */
+  private get ackSeq(): number {
+    let seq = this.nextSeq;
+    while (seqOffset(seq, this.frontSeq) > 0 && this.buffer.has(seq)) seq = seqNext(seq);
+    return seq;
+  }
+
+  private ack(nowUs: number): void {
+    const ackSeq = this.ackSeq;
+    if (ackSeq === this.lastAckSeq) return;
+    this.lastAckSeq = ackSeq;
+    this.ackNumber = (this.ackNumber % 0x7fffffff) + 1;
+    this.acksSent.set(this.ackNumber, nowUs);
+    if (this.acksSent.size > 64) this.acksSent.delete(this.acksSent.keys().next().value!);
+    const { packetRate, byteRate } = this.window;
+    this.output(
+      encodeAck(
+        this.ackNumber,
+        {
+          ackSeq,
+          rtt: Math.round(this.stats.rttUs),
+          rttVariance: Math.round(this.rttVarUs),
+          availableBuffer: Math.max(2, this.options.bufferPackets - this.buffer.size),
+          packetRate,
+          linkCapacity: Math.max(packetRate, 1000),
+          receiveRate: byteRate,
+        },
+        nowUs,
+        this.options.peerId,
+      ),
+    );
+  }
+
+  /** Receive rates over the last second, for the ACK. */
+  private measure(nowUs: number): void {
+    const elapsed = nowUs - this.window.startUs;
+    if (elapsed < 1_000_000) return;
+    this.window.packetRate = Math.round((this.window.packets * 1e6) / elapsed);
+    this.window.byteRate = Math.round((this.window.bytes * 1e6) / elapsed);
+    this.window.startUs = nowUs;
+    this.window.packets = 0;
+    this.window.bytes = 0;
+  }
+
+  /** The peer's 32-bit µs timestamp, unwrapped (it wraps every 71 minutes). */
+  private localTime(timestamp: number): number {
+    if (timestamp < this.lastTimestamp && this.lastTimestamp - timestamp > TIMESTAMP_WRAP / 2) this.timestampEpoch += TIMESTAMP_WRAP;
+    this.lastTimestamp = timestamp;
+    return timestamp + this.timestampEpoch;
+  }
+}
+
+/** Sorted sequence numbers as ranges. */
+export function ranges(sorted: readonly number[]): LossRange[] {
+  const out: LossRange[] = [];
+  for (const seq of sorted) {
+    const last = out.at(-1);
+    if (last && seqNext(last.last) === seq) last.last = seq;
+    else out.push({ first: seq, last: seq });
+  }
+  return out;
+}

@@ -1,0 +1,152 @@
+import type { RemoteInfo } from 'node:dgram';
+import { decodeAck, decodeDropRequest, decodeNak, encodeKeepalive, encodeShutdown } from '../../protocols/srt/control.js';
+import { ControlType, type SrtPacket } from '../../protocols/srt/packet.js';
+import { SrtReceiver } from '../../protocols/srt/receiver.js';
+import { SrtSender } from '../../protocols/srt/sender.js';
+
+const KEEPALIVE_US = 1_000_000;
+
+/** What the handshake settled for one connection. */
+export interface ConnectionTerms {
+  socketId: number;
+  peerId: number;
+  peer: RemoteInfo;
+  initialSeq: number;
+  /** The peer's receive latency (we send), and ours (we receive), in ms. */
+  sendLatencyMs: number;
+  receiveLatencyMs: number;
+  tooLateDrop: boolean;
+  maxBandwidth: number;
+  flowWindow: number;
+  idleTimeoutMs: number;
+}
+
+/**
+ * One accepted SRT connection's transport: feeds data to the receiver, ACK/NAK to the sender,
+ * answers keepalives, sends its own when idle, and ends on shutdown or peer silence. Knows
+ * nothing of streams: bytes go out through `send`, and in through `onPayload`.
+ */
+export class SrtConnection {
+  readonly sender: SrtSender;
+  readonly receiver: SrtReceiver;
+  private readonly startedAt = performance.now();
+  private lastHeardUs = 0;
+  private lastSentUs = 0;
+  private closed = false;
+  bytesSent = 0;
+  bytesReceived = 0;
+
+  constructor(
+    readonly terms: ConnectionTerms,
+    private readonly transmit: (datagram: Buffer) => void,
+    onPayload: (payload: Buffer) => void,
+    private readonly onEnd: (reason: string) => void,
+  ) {
+    const output = (datagram: Buffer): void => this.write(datagram);
+    this.sender = new SrtSender(
+      {
+        initialSeq: terms.initialSeq,
+        peerId: terms.peerId,
+        latencyMs: terms.sendLatencyMs,
+        tooLateDrop: terms.tooLateDrop,
+        maxBandwidth: terms.maxBandwidth,
+        maxUnacked: terms.flowWindow,
+      },
+      output,
+    );
+    this.receiver = new SrtReceiver(
+      {
+        initialSeq: terms.initialSeq,
+        peerId: terms.peerId,
+        latencyMs: terms.receiveLatencyMs,
+        tooLateDrop: terms.tooLateDrop,
+        bufferPackets: terms.flowWindow,
+      },
+      output,
+      onPayload,
+    );
+  }
+
+  /** µs since the connection started: the clock of every timestamp we send. */
+  now(): number {
+    return Math.round((performance.now() - this.startedAt) * 1000);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Queues bytes for the peer (a player's TS). */
+  send(bytes: Buffer): void {
+    if (this.closed) return;
+    this.sender.send(bytes, this.now());
+    this.sender.pump(this.now());
+  }
+
+  /** A packet from the peer's address to our socket id. Malformed control bodies throw ProtocolError. */
+  receive(packet: SrtPacket, size: number): void {
+    if (this.closed) return;
+    const now = this.now();
+    this.lastHeardUs = now;
+    this.bytesReceived += size;
+    if (packet.kind === 'data') return this.receiver.onData(packet, now);
+    switch (packet.type) {
+      case ControlType.Ack:
+        return this.sender.onAck(packet.info, decodeAck(packet.body), now);
+      case ControlType.Nak:
+        return this.sender.onNak(decodeNak(packet.body), now);
+      case ControlType.AckAck:
+        return this.receiver.onAckAck(packet.info, now);
+      case ControlType.DropReq:
+        return this.receiver.onDropRequest(decodeDropRequest(packet.body));
+      case ControlType.Shutdown:
+        return this.close('peer shut down', false);
+      case ControlType.Handshake:
+        return; // a repeated conclusion is answered by the listener
+      default:
+        return; // keepalive (its arrival is what counts), congestion warnings, user messages
+    }
+  }
+
+  /** Runs every few ms: pacing, ACK/NAK, TSBPD delivery, keepalive, idle check. */
+  tick(): void {
+    if (this.closed) return;
+    const now = this.now();
+    this.sender.pump(now);
+    this.receiver.tick(now);
+    if (now - this.lastSentUs >= KEEPALIVE_US) this.write(encodeKeepalive(now, this.terms.peerId));
+    if (now - this.lastHeardUs > this.terms.idleTimeoutMs * 1000) {
+      this.close(`peer silent for ${this.terms.idleTimeoutMs} ms`, false);
+    }
+  }
+
+  /** Ends the connection, telling the peer unless it is the one that left. */
+  close(reason: string, tellPeer = true): void {
+    if (this.closed) return;
+    if (tellPeer) this.write(encodeShutdown(this.now(), this.terms.peerId));
+    this.closed = true;
+    this.onEnd(reason);
+  }
+
+  /** Counters for the session's log lines. */
+  get statistics(): Record<string, number> {
+    const { sender, receiver } = this;
+    return {
+      rtt_ms: Math.round((sender.stats.rttUs || receiver.stats.rttUs) / 100) / 10,
+      pkt_sent: sender.stats.packetsSent,
+      pkt_retrans: sender.stats.packetsRetransmitted,
+      pkt_snd_drop: sender.stats.packetsDropped,
+      pkt_recv: receiver.stats.packetsReceived,
+      pkt_loss: receiver.stats.packetsLost,
+      pkt_recv_retrans: receiver.stats.packetsRetransmitted,
+      pkt_rcv_drop: receiver.stats.packetsDropped,
+    };
+  }
+
+  private write(datagram: Buffer): void {
+    if (this.closed) return;
+    this.lastSentUs = this.now();
+    this.bytesSent += datagram.length;
+    this.transmit(datagram);
+  }
+}

@@ -1,0 +1,192 @@
+import { randomInt } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { CookieJar } from '../../protocols/srt/cookie.js';
+import { HandshakeType, decodeHandshake, type Handshake } from '../../protocols/srt/handshake.js';
+import { ControlType, decodePacket, type SrtPacket } from '../../protocols/srt/packet.js';
+import { RejectReason } from '../../protocols/srt/reject.js';
+import { parseStreamId } from '../../protocols/srt/stream-id.js';
+import { ConfigError, ProtocolError } from '../../util/errors.js';
+import { ConnectionCounter, type ServerContext } from '../context.js';
+import { maxPendingConnections } from '../rtmp/rtmp-server.js';
+import { SrtAdmission, type LocalAddress } from './srt-admission.js';
+import { HandshakeRefused, inductionResponse, readConclusion, type ListenerTerms } from './srt-handshake.js';
+import type { TsIngestFactory } from './srt-ingest.js';
+import type { SrtSession } from './srt-session.js';
+import { SrtTsOutputs } from './srt-ts-output.js';
+
+/** How often every connection is serviced: pacing, ACK (libsrt: every 10 ms), TSBPD delivery. */
+const TICK_MS = 5;
+const FLOW_WINDOW = 8192;
+const UNLIMITED_BANDWIDTH = 125_000_000; // libsrt's maxbw -1: 1 Gbps
+
+/**
+ * The SRT listener: one UDP socket, handshakes answered with SYN cookies (no state until a
+ * conclusion echoes a valid cookie), then every packet routed by its destination socket id to
+ * the connection that owns it. Players and publishers are admitted by the gate before the
+ * handshake completes, so a refusal is an SRT rejection with its reason code.
+ */
+export class SrtServer {
+  private socket: Socket | undefined;
+  private readonly sessions = new Map<number, SrtSession>();
+  private readonly cookies = new CookieJar();
+  private readonly listenerId = randomInt(1, 0x40000000);
+  private readonly admission: SrtAdmission;
+  private timer: NodeJS.Timeout | undefined;
+  private local: LocalAddress = { host: '127.0.0.1', port: 0 };
+
+  constructor(
+    private readonly ctx: ServerContext,
+    ingest: TsIngestFactory | undefined,
+  ) {
+    const srt = ctx.config.srt_server;
+    if (srt.passphrase !== '' || srt.pbkeylen !== 0) {
+      throw new ConfigError('SRT encryption is not supported yet: remove passphrase and pbkeylen', 'srt_server');
+    }
+    this.admission = new SrtAdmission({
+      ctx,
+      terms: this.terms(),
+      ingest,
+      outputs: new SrtTsOutputs(),
+      pending: new ConnectionCounter(maxPendingConnections(ctx.config)),
+      newSocketId: () => this.newSocketId(),
+      send: (datagram, peer) => this.send(datagram, peer),
+      opened: (session) => this.opened(session),
+      closed: (session) => this.sessions.delete(session.connection.terms.socketId),
+    });
+  }
+
+  async start(): Promise<number> {
+    const { host, port } = this.ctx.config.srt_server.listen;
+    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    socket.on('message', (datagram, peer) => this.receive(datagram, peer));
+    socket.on('error', (error) => this.ctx.logger.warn({ err: error.message }, 'srt socket error'));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(port, host, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    this.socket = socket;
+    const bound = socket.address().port;
+    this.local = { host: publicAddress(host), port: bound };
+    this.ctx.logger.info({ address: `${host}:${bound}` }, 'srt listening');
+    return bound;
+  }
+
+  /** Connections held: accepted ones, and callers waiting for the gate. */
+  get sessionCount(): number {
+    return this.admission.held;
+  }
+
+  async stop(): Promise<void> {
+    for (const session of [...this.sessions.values()]) session.connection.close('server shutting down');
+    clearInterval(this.timer);
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+
+  private terms(): ListenerTerms {
+    const srt = this.ctx.config.srt_server;
+    return {
+      mtu: srt.mss,
+      flowWindow: FLOW_WINDOW,
+      receiveLatencyMs: srt.recvlatency ?? srt.latency ?? 120,
+      peerLatencyMs: srt.peerlatency ?? srt.latency ?? 0,
+      tooLateDrop: srt.tlpktdrop,
+      tsbpd: srt.tsbpdmode,
+      maxBandwidth: srt.maxbw > 0 ? srt.maxbw : UNLIMITED_BANDWIDTH,
+      idleTimeoutMs: srt.peer_idle_timeout,
+    };
+  }
+
+  private receive(datagram: Buffer, peer: RemoteInfo): void {
+    let packet: SrtPacket;
+    try {
+      packet = decodePacket(datagram);
+    } catch {
+      return; // not SRT: nothing to answer
+    }
+    const session = this.sessions.get(packet.destinationId);
+    if (session) {
+      const { terms } = session.connection;
+      if (terms.peer.address !== peer.address || terms.peer.port !== peer.port) return;
+      try {
+        session.connection.receive(packet, datagram.length);
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
+        this.ctx.logger.warn({ client: session.info.id, ip: session.info.ip, err: error.message }, 'srt client error, closing');
+        session.connection.close(error.message);
+      }
+      return;
+    }
+    const toListener = packet.destinationId === 0 || packet.destinationId === this.listenerId;
+    if (toListener && packet.kind === 'control' && packet.type === ControlType.Handshake) this.handshake(packet.body, peer);
+  }
+
+  private handshake(body: Buffer, peer: RemoteInfo): void {
+    let request: Handshake;
+    try {
+      request = decodeHandshake(body);
+    } catch {
+      return;
+    }
+    if (request.type === HandshakeType.Induction) {
+      const cookie = this.cookies.issue(peer.address, peer.port);
+      this.send(inductionResponse(request, peer, cookie, this.listenerId, this.admission.terms), peer);
+      return;
+    }
+    // Anything but a conclusion carrying a cookie we issued is dropped unanswered: no state, no echo.
+    if (request.type !== HandshakeType.Conclusion || !this.cookies.check(peer.address, peer.port, request.cookie)) return;
+    if (this.admission.repeat(request, peer)) return;
+    let conclusion;
+    try {
+      conclusion = readConclusion(request);
+    } catch (error) {
+      if (error instanceof HandshakeRefused) return this.admission.reject(request, peer, error.reason, error.message);
+      if (error instanceof ProtocolError) return;
+      throw error;
+    }
+    const srt = this.ctx.config.srt_server;
+    const wanted = parseStreamId(conclusion.streamId || srt.default_streamid, srt.default_app);
+    if (!wanted) return this.admission.reject(request, peer, RejectReason.BadRequest, `stream id "${conclusion.streamId}" names no stream`);
+    this.admission.admit(request, peer, conclusion, wanted, this.local).catch((error: unknown) => {
+      this.ctx.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'srt admission failed');
+    });
+  }
+
+  private opened(session: SrtSession): void {
+    this.sessions.set(session.connection.terms.socketId, session);
+    this.timer ??= setInterval(() => this.tick(), TICK_MS);
+  }
+
+  private tick(): void {
+    for (const session of this.sessions.values()) session.connection.tick();
+    if (this.sessions.size === 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private newSocketId(): number {
+    let id: number;
+    do id = randomInt(1, 0x40000000);
+    while (this.sessions.has(id) || id === this.listenerId);
+    return id;
+  }
+
+  private send(datagram: Buffer, peer: RemoteInfo): void {
+    this.socket?.send(datagram, peer.port, peer.address);
+  }
+}
+
+/** The listen address, or for a wildcard the first external IPv4 address (SRS's public_internet_address). */
+function publicAddress(host: string): string {
+  if (host !== '0.0.0.0' && host !== '::') return host;
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((address) => address && !address.internal && address.family === 'IPv4');
+  return external?.address ?? '127.0.0.1';
+}

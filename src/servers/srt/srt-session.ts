@@ -1,0 +1,119 @@
+import { describeAudioConfig, describeVideoConfig } from '../../codecs/describe.js';
+import { Reader, type FrameSink } from '../../hub/reader.js';
+import type { Publisher, Stream } from '../../hub/stream.js';
+import type { MediaFrame } from '../../media/frame.js';
+import type { ConnectionSlot, ServerContext } from '../context.js';
+import type { SessionInfo } from '../session-info.js';
+import type { SrtConnection } from './srt-connection.js';
+import type { TsIngest, TsIngestFactory } from './srt-ingest.js';
+import type { SrtTsOutputs } from './srt-ts-output.js';
+
+/** Sends a player's TS through its connection; the unsent backlog is what the hub sees as pending. */
+class ConnectionSink implements FrameSink {
+  constructor(
+    private readonly connection: SrtConnection,
+    private readonly onClose: (reason: string) => void,
+  ) {}
+
+  get pendingBytes(): number {
+    return this.connection.sender.pendingBytes;
+  }
+
+  write(bytes: Buffer): void {
+    this.connection.send(bytes);
+  }
+
+  close(reason: string): void {
+    this.onClose(reason);
+  }
+}
+
+/**
+ * One admitted SRT client, playing or publishing, from the gate's yes to its end. `end` is the
+ * one place everything is given back: reader or publisher, the connection slot, the gate's
+ * closing callbacks, and the session's log line with its transport figures.
+ */
+export class SrtSession {
+  private ended = false;
+  private playing: { stream: Stream; reader: Reader } | undefined;
+  private publishing: { stream: Stream; publisher: Publisher; ingest: TsIngest } | undefined;
+
+  constructor(
+    private readonly ctx: ServerContext,
+    readonly info: SessionInfo,
+    readonly connection: SrtConnection,
+    private readonly slot: ConnectionSlot,
+    private readonly onEnd: (session: SrtSession) => void,
+  ) {}
+
+  /** Attaches a player to its stream. */
+  play(outputs: SrtTsOutputs): void {
+    const stream = this.ctx.hub.acquire(this.info.vhost, this.info.app, this.info.stream);
+    const sink = new ConnectionSink(this.connection, (reason) => this.connection.close(reason));
+    const reader = new Reader(this.info.id, sink, outputs.of(stream));
+    this.playing = { stream, reader };
+    stream.addReader(reader);
+    this.log('play start');
+  }
+
+  /** Attaches a publisher; false when the stream already has one. */
+  publish(makeIngest: TsIngestFactory): boolean {
+    const stream = this.ctx.hub.acquire(this.info.vhost, this.info.app, this.info.stream);
+    const publisher: Publisher = { id: this.info.id, protocol: 'srt', session: this.info, close: (reason) => this.connection.close(reason) };
+    if (!stream.attachPublisher(publisher)) return false;
+    const ingest = makeIngest((frame) => this.ingest(stream, frame));
+    this.publishing = { stream, publisher, ingest };
+    this.log('publish start');
+    return true;
+  }
+
+  /** A payload the receiver delivered (publishers only). */
+  payload(chunk: Buffer): void {
+    this.publishing?.ingest.push(chunk);
+  }
+
+  end(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.playing) {
+      this.playing.stream.removeReader(this.playing.reader);
+      this.ctx.gate.stopped(this.info);
+    }
+    if (this.publishing) {
+      this.publishing.ingest.end();
+      this.publishing.stream.detachPublisher(this.publishing.publisher);
+      this.ctx.gate.unpublished(this.info);
+    }
+    this.ctx.gate.closed(this.info);
+    this.slot.release();
+    this.onEnd(this);
+    this.ctx.logger.info(
+      {
+        ...this.fields(),
+        sent: this.info.bytesSent(),
+        received: this.info.bytesReceived(),
+        duration_ms: Date.now() - this.info.startedAt,
+        ...this.connection.statistics,
+        reason,
+      },
+      'session end',
+    );
+  }
+
+  private ingest(stream: Stream, frame: MediaFrame): void {
+    if (frame.sequenceHeader && frame.kind === 'video') stream.videoTrack = describeVideoConfig(frame.body) ?? stream.videoTrack;
+    if (frame.kind === 'audio' && (frame.sequenceHeader || !stream.audioTrack)) {
+      stream.audioTrack = describeAudioConfig(frame.body) ?? stream.audioTrack;
+    }
+    stream.push(frame);
+  }
+
+  private log(message: string): void {
+    const { sendLatencyMs, receiveLatencyMs } = this.connection.terms;
+    this.ctx.logger.info({ ...this.fields(), param: this.info.param, latency_ms: this.publishing ? receiveLatencyMs : sendLatencyMs }, message);
+  }
+
+  private fields(): Record<string, string> {
+    return { client: this.info.id, ip: this.info.ip, protocol: 'srt', stream: this.info.path };
+  }
+}

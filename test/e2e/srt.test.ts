@@ -1,0 +1,137 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HandshakeType, REJECTION_BASE } from '../../src/protocols/srt/handshake.js';
+import { RejectReason } from '../../src/protocols/srt/reject.js';
+import { decodeErrors, ffprobe, publishTestPattern, type RunningProcess } from '../support/ffmpeg.js';
+import { startHealthyStream, type HealthyStream } from '../support/healthy.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { TestSrtCaller } from '../support/srt-caller.js';
+
+let server: TestServer;
+let publisher: RunningProcess;
+let healthy: HealthyStream;
+let dir: string;
+
+before(async () => {
+  server = await startTestServer({
+    srt_server: { enabled: true, listen: '127.0.0.1:0' },
+    play_secret: { enabled: true, secret: 'letmein', apps: ['locked'] },
+  });
+  dir = await mkdtemp(join(tmpdir(), 'sluice-srt-'));
+  publisher = publishTestPattern(server.rtmpUrl('live/cam'), 60, { size: '320x240' });
+  await server.waitForLog((line) => line.msg === 'publish start' && line.stream === 'live/cam');
+  healthy = await startHealthyStream(server);
+});
+
+after(async () => {
+  await healthy.stop();
+  await publisher.stop();
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const srtUrl = (streamId: string): string => `srt://127.0.0.1:${server.srtPort}?streamid=${streamId}`;
+
+/** Runs a client to its end; its stdout goes to `stdoutFile` when given. */
+function run(command: string, args: string[], stdoutFile?: string): Promise<{ code: number | null; stderr: string }> {
+  const out = stdoutFile ? openSync(stdoutFile, 'w') : 'ignore';
+  const child = spawn(command, args, { stdio: ['ignore', out, 'pipe'] });
+  if (typeof out === 'number') closeSync(out);
+  let stderr = '';
+  child.stderr?.on('data', (data: Buffer) => (stderr = (stderr + data.toString()).slice(-8000)));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    }),
+  );
+}
+
+test('ffmpeg and srt-live-transmit play an RTMP-published stream over SRT at the same time', async () => {
+  const ffmpegFile = join(dir, 'ffmpeg.ts');
+  const sltFile = join(dir, 'slt.ts');
+  const [ffmpeg, slt] = await Promise.all([
+    run('ffmpeg', ['-hide_banner', '-y', '-i', srtUrl('#!::r=live/cam,m=request'), '-t', '4', '-c', 'copy', '-f', 'mpegts', ffmpegFile]),
+    // srt-live-transmit copies until its exit timer (-t, seconds); a plain stream id plays.
+    run('srt-live-transmit', ['-t:5', '-q', srtUrl('live/cam'), 'file://con'], sltFile),
+  ]);
+  assert.equal(ffmpeg.code, 0, ffmpeg.stderr);
+  const probe = await ffprobe(ffmpegFile);
+  const video = probe.streams.find((s) => s.codec_type === 'video');
+  const audio = probe.streams.find((s) => s.codec_type === 'audio');
+  assert.equal(video?.codec_name, 'h264');
+  assert.equal(video?.width, 320);
+  assert.equal(audio?.codec_name, 'aac');
+  assert.ok(Number(probe.format.duration) >= 3.5, `duration ${probe.format.duration}`);
+  assert.equal(await decodeErrors(ffmpegFile), '');
+  assert.equal(slt.code, 0, `srt-live-transmit: ${slt.stderr}`);
+  const sltProbe = await ffprobe(sltFile);
+  assert.deepEqual(sltProbe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+  assert.ok(Number(sltProbe.format.duration) >= 2.5, `srt-live-transmit got ${sltProbe.format.duration} s`);
+  assert.equal(await decodeErrors(sltFile), '');
+  const ends = server.logs().filter((line) => line.msg === 'session end' && line.protocol === 'srt');
+  assert.ok(ends.length >= 1);
+  assert.ok(ends.every((line) => typeof line.rtt_ms === 'number' && typeof line.pkt_retrans === 'number'));
+  await healthy.assertServing();
+});
+
+test('a play the gate refuses is rejected at the handshake with SRT_REJX_FORBIDDEN; one it admits completes', async () => {
+  const refused = await TestSrtCaller.open(server.srtPort!);
+  const answer = await refused.connect('#!::r=locked/cam,m=request');
+  refused.close();
+  assert.equal(answer?.type, REJECTION_BASE + RejectReason.Forbidden);
+  await server.waitForLog((line) => line.msg === 'srt play refused' && line.stream === 'locked/cam');
+
+  // The secret from the stream id reaches the gate as the query (SRS passes it to hooks the same way).
+  const admitted = await TestSrtCaller.open(server.srtPort!);
+  const accepted = await admitted.connect('#!::r=locked/cam,secret=letmein,m=request');
+  assert.equal(accepted?.type, HandshakeType.Conclusion);
+  assert.ok(accepted.socketId > 0);
+  admitted.close(accepted.socketId);
+  await server.waitForLog((line) => line.msg === 'session end' && line.protocol === 'srt' && line.stream === 'locked/cam');
+
+  // ffmpeg is told too, and gives up at once.
+  const ffmpeg = await run('ffmpeg', ['-hide_banner', '-y', '-i', srtUrl('#!::r=locked/cam,m=request'), '-t', '1', '-f', 'null', '-']);
+  assert.notEqual(ffmpeg.code, 0);
+  assert.match(ffmpeg.stderr, /reject/i);
+});
+
+test('until the MPEG-TS demuxer is plugged in, an SRT publish is rejected with SRT_REJX_UNIMPLEMENTED', async () => {
+  const caller = await TestSrtCaller.open(server.srtPort!);
+  const answer = await caller.connect('#!::r=live/srtcam,m=publish');
+  caller.close();
+  assert.equal(answer?.type, REJECTION_BASE + RejectReason.Unimplemented);
+});
+
+test('garbage, truncated and flooded handshakes get no state and harm nobody', async () => {
+  const attacker = await TestSrtCaller.open(server.srtPort!);
+  // Not SRT, a header alone, a truncated handshake, extensions running past the packet.
+  attacker.send(Buffer.from('hello'));
+  attacker.send(Buffer.alloc(16));
+  attacker.send(attacker.handshake({}).subarray(0, 40));
+  const broken = attacker.handshake({ version: 5, type: HandshakeType.Conclusion });
+  attacker.send(Buffer.concat([broken, Buffer.from([0, 1, 0, 9])]));
+  for (let i = 0; i < 200; i++) attacker.send(randomBytes(1 + (i % 120)));
+  // A conclusion without a cookie we issued is not answered at all.
+  attacker.send(attacker.handshake({ version: 5, type: HandshakeType.Conclusion, cookie: 12345 }));
+  // A flood of inductions: each is answered with a cookie and nothing is kept.
+  for (let i = 0; i < 2000; i++) attacker.send(attacker.handshake({}));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const answers = attacker.datagrams.length;
+  attacker.close();
+  assert.ok(answers <= 2000, `${answers} answers for 2000 inductions and no conclusion`);
+  assert.equal(server.srtSessions(), 0);
+
+  await healthy.assertServing();
+  const file = join(dir, 'after-flood.ts');
+  const ffmpeg = await run('ffmpeg', ['-hide_banner', '-y', '-i', srtUrl('#!::r=live/cam,m=request'), '-t', '2', '-c', 'copy', '-f', 'mpegts', file]);
+  assert.equal(ffmpeg.code, 0, ffmpeg.stderr);
+  assert.ok(Number((await ffprobe(file)).format.duration) >= 1.5);
+});

@@ -1,0 +1,123 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeAck, decodeNak, encodeNak } from '../../../src/protocols/srt/control.js';
+import { ControlType, Position, decodePacket, type DataPacket } from '../../../src/protocols/srt/packet.js';
+import { SrtReceiver } from '../../../src/protocols/srt/receiver.js';
+import { SrtSender } from '../../../src/protocols/srt/sender.js';
+
+const FAST = 1e12; // no pacing limit in these tests
+
+function sender(options: Partial<ConstructorParameters<typeof SrtSender>[0]> = {}) {
+  const out: Buffer[] = [];
+  const s = new SrtSender({ initialSeq: 10, peerId: 7, latencyMs: 120, tooLateDrop: true, maxBandwidth: FAST, maxUnacked: 100, ...options }, (d) => out.push(d));
+  return { s, out, packets: () => out.splice(0).map(decodePacket) };
+}
+
+test('sender: cuts bytes into 1316-byte packets numbered from the initial sequence', () => {
+  const { s, packets } = sender();
+  s.send(Buffer.alloc(1316 * 2 + 188), 0);
+  s.pump(1000);
+  const sent = packets();
+  assert.deepEqual(sent.map((p) => (p.kind === 'data' ? [p.seq, p.payload.length, p.position, p.messageNumber] : [])), [
+    [10, 1316, Position.Solo, 1], [11, 1316, Position.Solo, 2], [12, 188, Position.Solo, 3],
+  ]);
+});
+
+test('sender: a NAK is answered with the lost packet flagged as retransmitted; an ACK releases and a full one gets an ACKACK', () => {
+  const { s, packets } = sender();
+  s.send(Buffer.alloc(1316 * 3), 0);
+  s.pump(1000);
+  packets();
+  s.onNak([{ first: 11, last: 11 }], 2000);
+  s.pump(2000);
+  const resent = packets();
+  assert.equal(resent.length, 1);
+  assert.ok(resent[0]!.kind === 'data' && resent[0]!.seq === 11 && resent[0]!.retransmitted);
+  s.onAck(5, { ackSeq: 13, rtt: 3000 }, 3000);
+  const ackack = packets();
+  assert.ok(ackack[0]!.kind === 'control' && ackack[0]!.type === ControlType.AckAck && ackack[0]!.info === 5);
+  assert.equal(s.stats.rttUs, 3000);
+  // Acknowledged packets are gone: a late NAK for them gets a drop request instead.
+  s.onNak([{ first: 11, last: 11 }], 4000);
+  s.pump(4000);
+  const answer = packets();
+  assert.ok(answer[0]!.kind === 'control' && answer[0]!.type === ControlType.DropReq);
+});
+
+test('sender: packets too late for the peer latency are dropped, never sent, and the peer is told', () => {
+  const { s, packets } = sender({ maxBandwidth: 1 });
+  s.send(Buffer.alloc(1316), 0);
+  s.pump(0); // the first burst allowance goes out
+  s.send(Buffer.alloc(1316), 10);
+  s.pump(2_000_000);
+  const out = packets();
+  assert.ok(out.some((p) => p.kind === 'control' && p.type === ControlType.DropReq));
+  assert.equal(s.stats.packetsDropped, 2);
+  assert.equal(s.pendingBytes, 0);
+});
+
+test('sender: the rate cap holds packets back until the pacer allows them', () => {
+  const { s, packets } = sender({ maxBandwidth: 1_360_000 }); // ~1000 packets a second
+  s.send(Buffer.alloc(1316 * 200), 0);
+  s.pump(0);
+  const first = packets().length;
+  assert.ok(first < 200, `${first} packets in the first burst`);
+  assert.ok(s.pendingBytes > 0);
+  for (let now = 5000; now <= 1_000_000; now += 5000) s.pump(now);
+  assert.equal(s.pendingBytes, 0);
+});
+
+function data(seq: number, timestamp: number, payload = Buffer.from([seq & 0xff])): DataPacket {
+  return { kind: 'data', seq, position: Position.Solo, inOrder: false, keyFlag: 0, retransmitted: false, messageNumber: seq, timestamp, destinationId: 1, payload };
+}
+
+function receiver(tooLateDrop = true) {
+  const out: Buffer[] = [];
+  const delivered: number[] = [];
+  const r = new SrtReceiver({ initialSeq: 0, peerId: 9, latencyMs: 100, tooLateDrop, bufferPackets: 64 }, (d) => out.push(d), (p) => delivered.push(p[0]!));
+  return { r, delivered, packets: () => out.splice(0).map(decodePacket) };
+}
+
+test('receiver: a gap is NAKed at once, ACKs name the first missing packet, delivery waits for the latency', () => {
+  const { r, delivered, packets } = receiver();
+  r.onData(data(0, 0), 0);
+  r.onData(data(2, 40_000), 40_000);
+  const nak = packets();
+  assert.ok(nak[0]!.kind === 'control' && nak[0]!.type === ControlType.Nak);
+  assert.deepEqual(decodeNak(nak[0]!.kind === 'control' ? nak[0]!.body : Buffer.alloc(0)), [{ first: 1, last: 1 }]);
+  r.tick(10_000);
+  const ack = packets().find((p) => p.kind === 'control' && p.type === ControlType.Ack);
+  assert.ok(ack?.kind === 'control');
+  assert.equal(decodeAck(ack.body).ackSeq, 1);
+  assert.deepEqual(delivered, [], 'nothing before its time');
+  r.tick(100_000);
+  assert.deepEqual(delivered, [0], 'packet 0 at its time, 2 waits for 1');
+  r.onData({ ...data(1, 20_000), retransmitted: true }, 100_500);
+  r.tick(141_000);
+  assert.deepEqual(delivered, [0, 1, 2]);
+  assert.equal(r.stats.packetsRetransmitted, 1);
+});
+
+test('receiver: a packet that never comes is skipped once the next one is due (too-late drop)', () => {
+  const { r, delivered } = receiver();
+  r.onData(data(0, 0), 0);
+  r.onData(data(2, 20_000), 20_000);
+  r.tick(110_000);
+  assert.deepEqual(delivered, [0]);
+  r.tick(121_000);
+  assert.deepEqual(delivered, [0, 2]);
+  assert.equal(r.stats.packetsDropped, 1);
+});
+
+test('receiver: losses are NAKed again until filled, and an ACKACK gives the RTT', () => {
+  const { r, packets } = receiver(false);
+  r.onData(data(0, 0), 0);
+  r.onData(data(3, 0), 0);
+  packets();
+  r.tick(500_000);
+  const repeated = packets().filter((p) => p.kind === 'control' && p.type === ControlType.Nak);
+  assert.equal(repeated.length, 1);
+  assert.deepEqual(repeated[0]!.kind === 'control' && decodeNak(repeated[0]!.body), decodeNak(encodeNak([{ first: 1, last: 2 }], 0, 0).subarray(16)));
+  r.onAckAck(1, 520_000); // ACK number 1 went out at the 500 ms tick
+  assert.ok(r.stats.rttUs < 100_000);
+});
