@@ -90,3 +90,31 @@ export function annexBAccessUnit(config: NalConfig, data: Buffer, keyframe: bool
   }
   return chunks;
 }
+
+/**
+ * Splits Annex B data (3- or 4-byte start codes) into NAL unit views. Bytes before the first
+ * start code and the zero bytes that pad a NAL unit's end (trailing_zero_8bits) are dropped.
+ */
+export function splitAnnexB(data: Buffer): Buffer[] {
+  const nalus: Buffer[] = [];
+  let start = -1;
+  let i = 0;
+  while (i + 2 < data.length) {
+    if (data[i + 2]! > 1) {
+      i += 3; // no start code can end in the next two positions
+    } else if (data[i] === 0 && data[i + 1] === 0 && data[i + 2] === 1) {
+      if (start >= 0) pushNal(nalus, data, start, i);
+      i += 3;
+      start = i;
+    } else {
+      i++;
+    }
+  }
+  if (start >= 0) pushNal(nalus, data, start, data.length);
+  return nalus;
+}
+
+function pushNal(nalus: Buffer[], data: Buffer, start: number, end: number): void {
+  while (end > start && data[end - 1] === 0) end--;
+  if (end > start) nalus.push(data.subarray(start, end));
+}
