@@ -11,20 +11,26 @@ import { parseHevcSps } from './hevc.js';
  */
 
 const NAL_LENGTH_SIZE_MINUS_ONE = 3;
-const MAX_SETS = 31; // AVC's numOfSequenceParameterSets has 5 bits
+const MAX_SETS = 31;
+/** Profiles whose record carries the chroma format and bit depths (14496-15 5.3.3.1.2). */
+const HIGH_PROFILES = new Set([100, 110, 122, 144]); // AVC's numOfSequenceParameterSets has 5 bits
 
 /** An AVCDecoderConfigurationRecord (5.3.3.1) for these SPS and PPS NAL units. */
 export function avcDecoderConfigurationRecord(sps: readonly Buffer[], pps: readonly Buffer[]): Buffer {
   const first = sps[0];
   if (!first || pps.length === 0) throw new ProtocolError('an H.264 record needs an SPS and a PPS');
   if (sps.length > MAX_SETS || pps.length > 255) throw new ProtocolError('too many H.264 parameter sets');
-  parseAvcSps(first); // refuses what is no SPS before players see it
+  const info = parseAvcSps(first); // also refuses what is no SPS before players see it
   const w = new ByteWriter();
   w.u8(1).u8(first[1]!).u8(first[2]!).u8(first[3]!); // version, profile, compatibility, level
   w.u8(0xfc | NAL_LENGTH_SIZE_MINUS_ONE).u8(0xe0 | sps.length);
   for (const set of sps) w.u16(set.length).bytes(set);
   w.u8(pps.length);
   for (const set of pps) w.u16(set.length).bytes(set);
+  if (HIGH_PROFILES.has(first[1]!)) {
+    // High profiles add chroma format and bit depths (no SPS extensions), as ffmpeg writes them.
+    w.u8(0xfc | info.chromaFormatIdc).u8(0xf8 | info.bitDepthLumaMinus8).u8(0xf8 | info.bitDepthChromaMinus8).u8(0);
+  }
   return w.finish();
 }
 
@@ -51,7 +57,7 @@ export function hevcDecoderConfigurationRecord(vps: readonly Buffer[], sps: read
   w.u8(3);
   for (const [type, sets] of [[HEVC_VPS, vps], [HEVC_SPS, sps], [HEVC_PPS, pps]] as const) {
     if (sets.length > 0xffff) throw new ProtocolError('too many H.265 parameter sets');
-    w.u8(0x80 | type).u16(sets.length); // array_completeness: every set is in the record
+    w.u8(type).u16(sets.length); // array_completeness 0, as ffmpeg writes it
     for (const set of sets) w.u16(set.length).bytes(set);
   }
   return w.finish();

@@ -3,7 +3,7 @@ import { ProtocolError } from '../../util/errors.js';
 import { AudioTrack } from './audio-track.js';
 import { PID_PAT, STREAM_TYPE_AAC, STREAM_TYPE_H264, STREAM_TYPE_HEVC, STREAM_TYPE_MPEG1_AUDIO, STREAM_TYPE_MPEG2_AUDIO } from './constants.js';
 import { PacketSync } from './packet-sync.js';
-import { PesAssembler, type Pes } from './pes-reader.js';
+import { PesAssembler, pesDecodeTime, type Pes } from './pes-reader.js';
 import { readPat, readPmt, SectionAssembler, type Pmt, type PmtEntry } from './psi-reader.js';
 import { tickDelta, TimestampMapper } from './timestamps.js';
 import { VideoTrack } from './video-track.js';
@@ -97,6 +97,10 @@ export class TsDemuxer {
       if (state === 'lost') {
         track.pes.reset();
         if (track.es instanceof VideoTrack) track.es.lostData();
+      }
+      if (unitStart) {
+        const dts = pesDecodeTime(payload);
+        if (dts !== undefined) this.clock.anchor(dts);
       }
       track.pes.push(payload, unitStart);
     }

@@ -70,6 +70,11 @@ export class PesAssembler {
   }
 }
 
+/** The decode time of the PES packet that starts in `payload`, if its header is all there. */
+export function pesDecodeTime(payload: Buffer): number | undefined {
+  return parsePes(payload)?.dts;
+}
+
 /** Reads the PES header (13818-1 2.4.3.6); undefined when it is cut short or has no PTS. */
 function parsePes(data: Buffer): Pes | undefined {
   if (data.length < 9) return undefined;

@@ -21,6 +21,11 @@ export class TimestampMapper {
   /** `lastRaw` on the unrolled timeline, in ticks from the first timestamp. */
   private lastTicks = 0;
 
+  /** Starts the timeline at `raw` unless it has started: the first PES in the stream, not the first completed. */
+  anchor(raw: number): void {
+    this.lastRaw ??= raw;
+  }
+
   /** The timestamp in ms; never below 0, since a track may start a little before the first one seen. */
   map(raw: number): number {
     if (this.lastRaw === undefined) {
