@@ -91,27 +91,28 @@ export class VideoTrack {
     this.sets = next.map((sets) => sets.map((set) => Buffer.from(set))); // keep no view into the PES
     if (this.record?.equals(record)) return undefined;
     this.record = record;
-    return { kind: 'video', timestamp, body: this.headerBody(0, record), keyframe: false, sequenceHeader: true };
+    return { kind: 'video', timestamp, body: Buffer.concat([this.tagHeader(1, 0), record]), keyframe: false, sequenceHeader: true };
   }
 
   private codedBody(nalus: Buffer[], keyframe: boolean, cts: number): Buffer {
-    const lengths = nalus.map((nal) => {
+    const header = this.tagHeader(keyframe ? 1 : 2, 1);
+    header.writeIntBE(Math.max(-MAX_CTS, Math.min(MAX_CTS, cts)), header.length - 3, 3);
+    const parts = [header];
+    for (const nal of nalus) {
       const length = Buffer.allocUnsafe(4);
       length.writeUInt32BE(nal.length);
-      return length;
-    });
-    const prefix = this.headerBody(1, undefined, keyframe);
-    prefix.writeIntBE(Math.max(-MAX_CTS, Math.min(MAX_CTS, cts)), prefix.length - 3, 3);
-    return Buffer.concat([prefix, ...nalus.flatMap((nal, i) => [lengths[i]!, nal])]);
+      parts.push(length, nal);
+    }
+    return Buffer.concat(parts);
   }
 
-  /** The tag header for packet type 0 (with the record) or 1 (CTS left at zero for the caller). */
-  private headerBody(packetType: 0 | 1, record?: Buffer, keyframe = true): Buffer {
-    const frameType = keyframe ? 1 : 2;
-    const head =
-      this.codec === 'H264'
-        ? Buffer.from([(frameType << 4) | 7, packetType, 0, 0, 0])
-        : Buffer.concat([Buffer.from([0x80 | (frameType << 4) | packetType]), FOURCC_HEVC, Buffer.alloc(packetType === 1 ? 3 : 0)]);
-    return record ? Buffer.concat([head, record]) : head;
+  /**
+   * The tag header: FLV AVC (frame type, codec 7, packet type, CTS) or Enhanced RTMP (ExHeader,
+   * frame type, packet type, FourCC, then CTS for coded frames). The CTS is left at zero.
+   */
+  private tagHeader(frameType: 1 | 2, packetType: 0 | 1): Buffer {
+    if (this.codec === 'H264') return Buffer.from([(frameType << 4) | 7, packetType, 0, 0, 0]);
+    const cts = Buffer.alloc(packetType === 1 ? 3 : 0);
+    return Buffer.concat([Buffer.from([0x80 | (frameType << 4) | packetType]), FOURCC_HEVC, cts]);
   }
 }

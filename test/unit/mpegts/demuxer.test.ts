@@ -134,3 +134,13 @@ test('several ADTS frames in one PES become one frame each with interpolated tim
   const { frames } = demux(ts);
   assert.deepEqual(frames.map((f) => [f.timestamp, f.body.toString('hex').slice(0, 8)]), [[0, 'af001210'], [0, 'af010101'], [23, 'af010202'], [46, 'af010303']]);
 });
+
+test('a jump of the clock (a restarted encoder) is stepped over: time runs on monotonically', () => {
+  const muxer = new TsMuxer({ audio: 'AAC' });
+  const adts = Buffer.concat([Buffer.from([0xff, 0xf1, 0x50, 0x80, 0x03, 0x1f, 0xfc]), Buffer.alloc(17, 1)]);
+  // 90 kHz ticks: three frames, then the clock starts again an hour earlier, then jumps 20 s ahead.
+  const pts = [400_000_000, 400_001_920, 400_003_840, 76_000_000, 76_001_920, 77_801_920, 77_803_840];
+  const ts = Buffer.concat([...muxer.tables(), ...pts.map((p) => muxer.audio([adts], p))]);
+  const { frames } = demux(ts);
+  assert.deepEqual(frames.filter((f) => !f.sequenceHeader).map((f) => f.timestamp), [0, 21, 43, 43, 64, 64, 85]);
+});
