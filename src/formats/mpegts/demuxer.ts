@@ -73,7 +73,10 @@ export class TsDemuxer {
     let discontinuity = false;
     if (control & 0x02) {
       const length = p[4]!;
-      if (length > 183) return this.warn(`adaptation field of ${length} bytes on PID ${pid}`);
+      if (length > 183) {
+        this.warn(`adaptation field of ${length} bytes on PID ${pid}`);
+        return;
+      }
       discontinuity = length > 0 && (p[5]! & 0x80) !== 0;
       at = 5 + length;
     }
