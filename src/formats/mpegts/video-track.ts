@@ -31,6 +31,8 @@ const RULES: Record<NalCodec, NalRules> = {
 };
 
 const FOURCC_HEVC = Buffer.from('hvc1');
+/** Far more NAL units than any encoder puts in one picture (slices, SEI, parameter sets). */
+const MAX_NALUS = 4096;
 const MAX_CTS = 0x7fffff;
 
 /**
@@ -62,7 +64,7 @@ export class VideoTrack {
     const found: Buffer[][] = this.rules.parameterSets.map(() => []);
     const nalus: Buffer[] = [];
     let keyframe = false;
-    for (const nal of splitAnnexB(annexB)) {
+    for (const nal of splitAnnexB(annexB, MAX_NALUS)) {
       const type = this.rules.type(nal);
       const set = this.rules.parameterSets.indexOf(type);
       if (set >= 0) found[set]!.push(nal);
@@ -97,13 +99,13 @@ export class VideoTrack {
   private codedBody(nalus: Buffer[], keyframe: boolean, cts: number): Buffer {
     const header = this.tagHeader(keyframe ? 1 : 2, 1);
     header.writeIntBE(Math.max(-MAX_CTS, Math.min(MAX_CTS, cts)), header.length - 3, 3);
-    const parts = [header];
+    const body = Buffer.allocUnsafe(nalus.reduce((sum, nal) => sum + 4 + nal.length, header.length));
+    let at = header.copy(body);
     for (const nal of nalus) {
-      const length = Buffer.allocUnsafe(4);
-      length.writeUInt32BE(nal.length);
-      parts.push(length, nal);
+      at = body.writeUInt32BE(nal.length, at);
+      at += nal.copy(body, at);
     }
-    return Buffer.concat(parts);
+    return body;
   }
 
   /**

@@ -15,6 +15,9 @@ test('Annex B splits on 3- and 4-byte start codes, dropping leading bytes and tr
   const data = Buffer.from([9, 9, 0, 0, 0, 1, 0x67, 1, 0, 0, 0, 0, 1, 0x68, 2, 0, 0, 1, 0x65, 0, 3, 0, 0]);
   assert.deepEqual(hex(splitAnnexB(data)), ['6701', '6802', '650003']);
   assert.deepEqual(splitAnnexB(Buffer.from([1, 2, 3])), []);
+  const many = Buffer.concat(Array.from({ length: 10 }, () => Buffer.from([0, 0, 1, 0x41])));
+  assert.equal(splitAnnexB(many, 10).length, 10);
+  assert.throws(() => splitAnnexB(many, 9), ProtocolError);
 });
 
 test('ADTS frames: header with or without CRC, configuration back to an AudioSpecificConfig', () => {
