@@ -10,6 +10,7 @@ const TARGETS = {
   amf3: { file: 'test/unit/rtmp/fuzz.test.ts', pattern: 'Amf3' },
   flv: { file: 'test/unit/flv/property.test.ts' },
   ts: { file: 'test/unit/mpegts/property.test.ts' },
+  'ts-demux': { file: 'test/unit/mpegts/demuxer-fuzz.test.ts' },
   codecs: { file: 'test/unit/codecs/property.test.ts' },
   'srs-conf': { file: 'test/unit/config/srs-conf.test.ts', pattern: 'property' },
   'http-paths': { file: 'test/unit/http/path-fuzz.test.ts' },

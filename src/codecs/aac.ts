@@ -2,8 +2,8 @@ import type { AudioTrackInfo } from '../media/frame.js';
 import { ProtocolError } from '../util/errors.js';
 import { BitReader } from './bitreader.js';
 
-// ISO/IEC 14496-3 1.6.3.4, samplingFrequencyIndex 0..12.
-const SAMPLE_RATES = [
+/** AAC sample rates by samplingFrequencyIndex 0..12 (ISO/IEC 14496-3 1.6.3.4). */
+export const AAC_SAMPLE_RATES = [
   96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
 ];
 
@@ -51,7 +51,7 @@ function readObjectType(b: BitReader): number {
 function readSampleRate(b: BitReader): number {
   const index = b.bits(4);
   if (index === 15) return b.bits(24);
-  const rate = SAMPLE_RATES[index];
+  const rate = AAC_SAMPLE_RATES[index];
   if (rate === undefined) throw new ProtocolError(`reserved AAC sampling frequency index ${index}`);
   return rate;
 }

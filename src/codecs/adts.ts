@@ -45,3 +45,38 @@ export function adtsHeader(config: AdtsConfig, payloadLength: number): Buffer {
   h[6] = 0xfc; // fullness continued, one raw data block
   return h;
 }
+
+/** One ADTS frame found in a buffer: its configuration and where its raw AAC data lies. */
+export interface AdtsFrame {
+  config: AdtsConfig;
+  /** Offset of the raw AAC data (after the 7- or 9-byte header). */
+  dataOffset: number;
+  /** Offset just past the frame. */
+  end: number;
+  /** Raw data blocks in the frame: 1 in every stream seen in practice. */
+  blocks: number;
+}
+
+/** Reads the ADTS frame at `offset`; undefined when there is no valid header or it is cut short. */
+export function readAdtsFrame(data: Uint8Array, offset: number): AdtsFrame | undefined {
+  if (offset + 7 > data.length || data[offset] !== 0xff || (data[offset + 1]! & 0xf6) !== 0xf0) return undefined;
+  const b2 = data[offset + 2]!;
+  const b3 = data[offset + 3]!;
+  const frameLength = ((b3 & 0x03) << 11) | (data[offset + 4]! << 3) | (data[offset + 5]! >> 5);
+  const headerLength = data[offset + 1]! & 0x01 ? 7 : 9; // protection_absent
+  const samplingIndex = (b2 >> 2) & 0x0f;
+  if (samplingIndex > 12 || frameLength <= headerLength || offset + frameLength > data.length) return undefined;
+  return {
+    config: { profile: b2 >> 6, samplingIndex, channelConfig: ((b2 & 0x01) << 2) | (b3 >> 6) },
+    dataOffset: offset + headerLength,
+    end: offset + frameLength,
+    blocks: (data[offset + 6]! & 0x03) + 1,
+  };
+}
+
+/** The 2-byte AudioSpecificConfig that an ADTS header describes. */
+export function audioSpecificConfig(config: AdtsConfig): Buffer {
+  const asc = Buffer.alloc(2);
+  asc.writeUInt16BE(((config.profile + 1) << 11) | (config.samplingIndex << 7) | (config.channelConfig << 3));
+  return asc;
+}

@@ -90,3 +90,34 @@ export function annexBAccessUnit(config: NalConfig, data: Buffer, keyframe: bool
   }
   return chunks;
 }
+
+/**
+ * Splits Annex B data (3- or 4-byte start codes) into NAL unit views. Bytes before the first
+ * start code and the zero bytes that pad a NAL unit's end (trailing_zero_8bits) are dropped.
+ * More than `maxNalus` units is a ProtocolError: hostile input could ask for millions of views.
+ */
+export function splitAnnexB(data: Buffer, maxNalus = Infinity): Buffer[] {
+  const nalus: Buffer[] = [];
+  let start = -1;
+  let i = 0;
+  while (i + 2 < data.length) {
+    if (data[i + 2]! > 1) {
+      i += 3; // no start code can end in the next two positions
+    } else if (data[i] === 0 && data[i + 1] === 0 && data[i + 2] === 1) {
+      if (start >= 0) pushNal(nalus, data, start, i, maxNalus);
+      i += 3;
+      start = i;
+    } else {
+      i++;
+    }
+  }
+  if (start >= 0) pushNal(nalus, data, start, data.length, maxNalus);
+  return nalus;
+}
+
+function pushNal(nalus: Buffer[], data: Buffer, start: number, end: number, maxNalus: number): void {
+  while (end > start && data[end - 1] === 0) end--;
+  if (end === start) return;
+  if (nalus.length >= maxNalus) throw new ProtocolError(`more than ${maxNalus} NAL units in an access unit`);
+  nalus.push(data.subarray(start, end));
+}

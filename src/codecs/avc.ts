@@ -10,6 +10,9 @@ export interface AvcSps {
   levelIdc: number;
   width: number;
   height: number;
+  chromaFormatIdc: number;
+  bitDepthLumaMinus8: number;
+  bitDepthChromaMinus8: number;
 }
 
 const PROFILE_NAMES: Record<number, string> = {
@@ -69,12 +72,14 @@ export function parseAvcSps(nal: Uint8Array): AvcSps {
 
   let chromaFormatIdc = 1;
   let separateColourPlane = false;
+  let bitDepthLumaMinus8 = 0;
+  let bitDepthChromaMinus8 = 0;
   if (HIGH_PROFILES.has(profileIdc)) {
     chromaFormatIdc = b.ue();
     if (chromaFormatIdc > 3) throw new ProtocolError(`bad chroma_format_idc ${chromaFormatIdc}`);
     if (chromaFormatIdc === 3) separateColourPlane = b.flag();
-    b.ue(); // bit_depth_luma_minus8
-    b.ue(); // bit_depth_chroma_minus8
+    bitDepthLumaMinus8 = b.ue();
+    bitDepthChromaMinus8 = b.ue();
     b.skip(1); // qpprime_y_zero_transform_bypass_flag
     if (b.flag()) {
       const lists = chromaFormatIdc === 3 ? 12 : 8;
@@ -119,7 +124,7 @@ export function parseAvcSps(nal: Uint8Array): AvcSps {
     height -= cropUnitY * (top + bottom);
   }
   if (width <= 0 || height <= 0) throw new ProtocolError('H.264 SPS crops the picture away');
-  return { profileIdc, constraintFlags, levelIdc, width, height };
+  return { profileIdc, constraintFlags, levelIdc, width, height, chromaFormatIdc, bitDepthLumaMinus8, bitDepthChromaMinus8 };
 }
 
 // Only the parse position matters, so the scale values are read and dropped (7.3.2.1.1.1).

@@ -10,6 +10,12 @@ export interface HevcSps {
   levelIdc: number;
   width: number;
   height: number;
+  /** What an HEVCDecoderConfigurationRecord repeats from the SPS. */
+  maxSubLayersMinus1: number;
+  temporalIdNesting: boolean;
+  chromaFormatIdc: number;
+  bitDepthLumaMinus8: number;
+  bitDepthChromaMinus8: number;
 }
 
 const NAL_SPS = 33;
@@ -57,7 +63,7 @@ export function parseHevcSps(nal: Uint8Array): HevcSps {
   const b = new BitReader(unescapeRbsp(nal.subarray(2)));
   b.skip(4); // sps_video_parameter_set_id
   const maxSubLayersMinus1 = b.bits(3);
-  b.skip(1); // sps_temporal_id_nesting_flag
+  const temporalIdNesting = b.flag();
   const { profileIdc, levelIdc } = readProfileTierLevel(b, maxSubLayersMinus1);
   b.ue(); // sps_seq_parameter_set_id
   const chromaFormatIdc = b.ue();
@@ -78,7 +84,9 @@ export function parseHevcSps(nal: Uint8Array): HevcSps {
     height -= unitY * (top + bottom);
   }
   if (width <= 0 || height <= 0) throw new ProtocolError('H.265 SPS has an empty picture');
-  return { profileIdc, levelIdc, width, height };
+  const bitDepthLumaMinus8 = b.ue();
+  const bitDepthChromaMinus8 = b.ue();
+  return { profileIdc, levelIdc, width, height, maxSubLayersMinus1, temporalIdNesting, chromaFormatIdc, bitDepthLumaMinus8, bitDepthChromaMinus8 };
 }
 
 // profile_tier_level(1, maxNumSubLayersMinus1), 7.3.3: only the general profile and level matter.

@@ -20,3 +20,35 @@ export function readMpegAudioHeader(frame: Uint8Array): MpegAudioHeader {
   if (version === undefined || sampleRate === undefined) throw new ProtocolError('MPEG audio frame with a reserved version or sample rate');
   return { version, sampleRate, channels: frame[3]! >> 6 === MONO ? 1 : 2 };
 }
+
+/** Where an MPEG audio frame ends and how many samples it holds. */
+export interface MpegAudioFrameSize {
+  length: number;
+  samples: number;
+}
+
+// Bitrates in kbit/s by bitrate_index (1..14): MPEG-1 layers I, II, III, then MPEG-2/2.5 layer I, II/III.
+const BITRATES = [
+  [32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448],
+  [32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384],
+  [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
+  [32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256],
+  [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+] as const;
+
+/**
+ * The size of the MPEG audio frame that starts `frame` (ISO/IEC 11172-3 2.4.3.1); undefined for
+ * a free-format bitrate or a reserved layer, whose frames cannot be measured from the header.
+ */
+export function mpegAudioFrameSize(frame: Uint8Array): MpegAudioFrameSize | undefined {
+  const { version, sampleRate } = readMpegAudioHeader(frame);
+  const layer = 4 - ((frame[1]! >> 1) & 0x03); // 1, 2 or 3; 4 is reserved
+  const index = frame[2]! >> 4;
+  if (layer === 4 || index === 0 || index === 15) return undefined;
+  const table = version === 1 ? layer - 1 : layer === 1 ? 3 : 4;
+  const bitrate = BITRATES[table]![index - 1]! * 1000;
+  const padding = (frame[2]! >> 1) & 0x01;
+  if (layer === 1) return { length: (Math.floor((12 * bitrate) / sampleRate) + padding) * 4, samples: 384 };
+  const samples = layer === 3 && version !== 1 ? 576 : 1152;
+  return { length: Math.floor(((samples / 8) * bitrate) / sampleRate) + padding, samples };
+}

@@ -14,3 +14,29 @@ export function parseOpusHead(header: Buffer): AudioTrackInfo {
   }
   return info;
 }
+
+/** An OpusHead (RFC 7845 5.1) for a mono or stereo stream, mapping family 0. */
+export function opusHead(channels: 1 | 2, preSkip: number): Buffer {
+  const head = Buffer.alloc(19);
+  OPUS_HEAD.copy(head, 0);
+  head[8] = 1; // version
+  head[9] = channels;
+  head.writeUInt16LE(preSkip, 10);
+  head.writeUInt32LE(48000, 12); // input sample rate, informational
+  return head; // output gain 0, mapping family 0
+}
+
+// Frame durations in 48 kHz samples by TOC config (RFC 6716 3.1): SILK, hybrid, CELT.
+const SILK = [480, 960, 1920, 2880];
+const HYBRID = [480, 960];
+const CELT = [120, 240, 480, 960];
+
+/** The 48 kHz samples an Opus packet decodes to, from its TOC byte (RFC 6716 3.1); 0 when empty. */
+export function opusPacketSamples(packet: Uint8Array): number {
+  if (packet.length === 0) return 0;
+  const config = packet[0]! >> 3;
+  const frame = config < 12 ? SILK[config & 3]! : config < 16 ? HYBRID[config & 1]! : CELT[config & 3]!;
+  const code = packet[0]! & 0x03;
+  const frames = code === 0 ? 1 : code < 3 ? 2 : (packet[1] ?? 0) & 0x3f;
+  return frame * frames;
+}
