@@ -13,6 +13,7 @@ import { HlsService } from '../hls/hls-service.js';
 import { RtmpServer } from '../servers/rtmp/rtmp-server.js';
 import { SessionRegistry } from '../servers/sessions.js';
 import { SrtServer } from '../servers/srt/srt-server.js';
+import { demuxTs } from '../servers/srt/srt-ingest.js';
 import { startRecorders } from '../recorder/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 
@@ -72,7 +73,7 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
     let srtPort: number | undefined;
     let srt: SrtServer | undefined;
     if (config.srt_server.enabled) {
-      srt = new SrtServer(ctx, undefined);
+      srt = new SrtServer(ctx, demuxTs);
       srtPort = await srt.start();
       stoppers.push(() => srt!.stop());
     }

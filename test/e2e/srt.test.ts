@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HandshakeType, REJECTION_BASE } from '../../src/protocols/srt/handshake.js';
 import { RejectReason } from '../../src/protocols/srt/reject.js';
-import { decodeErrors, ffprobe, publishTestPattern, type RunningProcess } from '../support/ffmpeg.js';
+import { decodeErrors, ffprobe, playToFile, publishTestPattern, type RunningProcess } from '../support/ffmpeg.js';
 import { startHealthyStream, type HealthyStream } from '../support/healthy.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { TestSrtCaller } from '../support/srt-caller.js';
@@ -103,11 +103,30 @@ test('a play the gate refuses is rejected at the handshake with SRT_REJX_FORBIDD
   assert.match(ffmpeg.stderr, /reject/i);
 });
 
-test('until the MPEG-TS demuxer is plugged in, an SRT publish is rejected with SRT_REJX_UNIMPLEMENTED', async () => {
-  const caller = await TestSrtCaller.open(server.srtPort!);
-  const answer = await caller.connect('#!::r=live/srtcam,m=publish');
-  caller.close();
-  assert.equal(answer?.type, REJECTION_BASE + RejectReason.Unimplemented);
+test('ffmpeg publishes over SRT (MPEG-TS); RTMP and HTTP-FLV players get clean H.264 and AAC; the API lists an srt-publish client', async () => {
+  const srtPublisher = publishTestPattern(`${srtUrl('#!::r=live/srtcam,m=publish')}&latency=200000`, 12, { container: 'mpegts' });
+  try {
+    await server.waitForLog((line) => line.msg === 'publish start' && line.protocol === 'srt' && line.stream === 'live/srtcam', 15_000);
+    const rtmpFile = join(dir, 'srt-rtmp.flv');
+    const flvFile = join(dir, 'srt-http.flv');
+    const [rtmp, flv] = await Promise.all([
+      playToFile(server.rtmpUrl('live/srtcam'), 4, rtmpFile).exited,
+      playToFile(server.httpUrl('live/srtcam.flv'), 4, flvFile).exited,
+    ]);
+    assert.equal(rtmp, 0);
+    assert.equal(flv, 0);
+    for (const file of [rtmpFile, flvFile]) {
+      const probe = await ffprobe(file);
+      assert.deepEqual(probe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264'], file);
+      assert.ok(Number(probe.format.duration) >= 3, `${file}: ${probe.format.duration} s`);
+      assert.equal(await decodeErrors(file), '', file);
+    }
+    const clients = (await (await fetch(`http://127.0.0.1:${server.apiPort}/api/v1/clients/?count=100`)).json()) as { clients: Array<{ type: string; url: string }> };
+    assert.ok(clients.clients.some((c) => c.type === 'srt-publish' && c.url === '/live/srtcam'), JSON.stringify(clients.clients.map((c) => c.type)));
+  } finally {
+    await srtPublisher.stop();
+  }
+  await healthy.assertServing();
 });
 
 test('garbage, truncated and flooded handshakes get no state and harm nobody', async () => {

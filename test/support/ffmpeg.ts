@@ -40,6 +40,8 @@ export interface TestPatternOptions {
   /** Without video: an audio-only stream. */
   video?: boolean;
   audio?: 'aac' | 'mp3';
+  /** The container sent to `url`: FLV for RTMP (the default), MPEG-TS for SRT. */
+  container?: 'flv' | 'mpegts';
 }
 
 /** Publishes a generated H.264/AAC test pattern in real time for `seconds`. */
@@ -58,7 +60,7 @@ export function publishTestPattern(url: string, seconds: number, options: TestPa
     '-t', String(seconds),
     ...videoCodec,
     ...audioCodec,
-    '-f', 'flv', url,
+    '-f', options.container ?? 'flv', url,
   ]);
 }
 

@@ -16,7 +16,7 @@ import type { SrtTsOutputs } from './srt-ts-output.js';
 export interface AdmissionDeps {
   ctx: ServerContext;
   terms: ListenerTerms;
-  ingest: TsIngestFactory | undefined;
+  ingest: TsIngestFactory;
   outputs: SrtTsOutputs;
   /** Callers between a valid conclusion and the gate's answer. */
   pending: ConnectionCounter;
@@ -72,9 +72,6 @@ export class SrtAdmission {
 
   async admit(request: Handshake, peer: RemoteInfo, conclusion: Conclusion, wanted: StreamIdRequest, local: LocalAddress): Promise<void> {
     const { ctx } = this.deps;
-    if (wanted.mode === 'publish' && !this.deps.ingest) {
-      return this.reject(request, peer, RejectReason.Unimplemented, 'SRT publishing needs the MPEG-TS demuxer');
-    }
     const slot = ctx.connections.acquire();
     if (!slot) return this.reject(request, peer, RejectReason.Overload, `server full: max_connections ${ctx.config.max_connections}`);
     const pending = this.deps.pending.acquire();
@@ -99,7 +96,7 @@ export class SrtAdmission {
     }
     connection = this.connect(request, peer, conclusion, () => this.callers.delete(key), (reason) => session.end(reason), (payload) => session.payload(payload));
     const session = new SrtSession(ctx, info, connection, slot, (ended) => this.deps.closed(ended));
-    if (wanted.mode === 'publish' && !session.publish(this.deps.ingest!)) {
+    if (wanted.mode === 'publish' && !session.publish(this.deps.ingest)) {
       ctx.gate.unpublished(info);
       ctx.gate.closed(info);
       this.callers.delete(key);

@@ -1,4 +1,4 @@
-import type { MediaFrame } from '../../media/frame.js';
+import { TsDemuxer, type TsDemuxerEvents } from '../../formats/mpegts/demuxer.js';
 
 /**
  * Where an SRT publisher's payloads go: an MPEG-TS demuxer that turns them into hub frames
@@ -11,5 +11,8 @@ export interface TsIngest {
   end(): void;
 }
 
-/** Makes one demuxer per publish; `onFrame` takes each frame in decode order. */
-export type TsIngestFactory = (onFrame: (frame: MediaFrame) => void) => TsIngest;
+/** Makes one demuxer per publish: frames in decode order, damage reported as warnings. */
+export type TsIngestFactory = (events: TsDemuxerEvents) => TsIngest;
+
+/** Sluice's own MPEG-TS demuxer. */
+export const demuxTs: TsIngestFactory = (events) => new TsDemuxer(events);

@@ -37,7 +37,7 @@ export class SrtServer {
 
   constructor(
     private readonly ctx: ServerContext,
-    ingest: TsIngestFactory | undefined,
+    ingest: TsIngestFactory,
   ) {
     const srt = ctx.config.srt_server;
     if (srt.passphrase !== '' || srt.pbkeylen !== 0) {

@@ -35,6 +35,7 @@ class ConnectionSink implements FrameSink {
  */
 export class SrtSession {
   private ended = false;
+  private damage = 0;
   private playing: { stream: Stream; reader: Reader } | undefined;
   private publishing: { stream: Stream; publisher: Publisher; ingest: TsIngest } | undefined;
 
@@ -53,6 +54,7 @@ export class SrtSession {
     const reader = new Reader(this.info.id, sink, outputs.of(stream));
     this.playing = { stream, reader };
     stream.addReader(reader);
+    this.ctx.sessions.add(this.info, 'srt-play');
     this.log('play start');
   }
 
@@ -61,15 +63,21 @@ export class SrtSession {
     const stream = this.ctx.hub.acquire(this.info.vhost, this.info.app, this.info.stream);
     const publisher: Publisher = { id: this.info.id, protocol: 'srt', session: this.info, close: (reason) => this.connection.close(reason) };
     if (!stream.attachPublisher(publisher)) return false;
-    const ingest = makeIngest((frame) => this.ingest(stream, frame));
+    const ingest = makeIngest({ onFrame: (frame) => this.ingest(stream, frame), onWarning: (message) => this.damaged(message) });
     this.publishing = { stream, publisher, ingest };
+    this.ctx.sessions.add(this.info, 'srt-publish');
     this.log('publish start');
     return true;
   }
 
   /** A payload the receiver delivered (publishers only). */
   payload(chunk: Buffer): void {
-    this.publishing?.ingest.push(chunk);
+    try {
+      this.publishing?.ingest.push(chunk);
+    } catch (error) {
+      // Only input that is no transport stream at all gets here; damage is a warning.
+      this.connection.close(`not MPEG-TS: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   end(reason: string): void {
@@ -85,6 +93,7 @@ export class SrtSession {
       this.ctx.gate.unpublished(this.info);
     }
     this.ctx.gate.closed(this.info);
+    this.ctx.sessions.remove(this.info);
     this.slot.release();
     this.onEnd(this);
     this.ctx.logger.info(
@@ -106,6 +115,11 @@ export class SrtSession {
       stream.audioTrack = describeAudioConfig(frame.body) ?? stream.audioTrack;
     }
     stream.push(frame);
+  }
+
+  /** Damaged MPEG-TS from the publisher: logged for the first time and then every 100th. */
+  private damaged(message: string): void {
+    if (this.damage++ % 100 === 0) this.ctx.logger.warn({ ...this.fields(), damage: this.damage, message }, 'srt publisher sent damaged MPEG-TS');
   }
 
   private log(message: string): void {
