@@ -12,6 +12,10 @@ export interface BenchOptions {
   quietWait: number;
   mw: number[];
   servers: ServerName[];
+  /** Another Sluice checkout (built) measured beside this one at each mw, as "baseline mw=N". */
+  baseline: string | undefined;
+  /** How many times the whole list of cases runs, one round after the other. */
+  rounds: number;
 }
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -21,7 +25,9 @@ const USAGE = `Usage: npm run bench -- [options]
   --batch N       players connecting at once (default 50)
   --quiet-wait S  before each server, wait up to S seconds for the machine to be idle (default 60)
   --mw LIST       Sluice mw_latency values in ms (default 0,20,100,350)
-  --servers LIST  any of sluice,nginx,nms (default all three)`;
+  --servers LIST  any of sluice,nginx,nms (default all three)
+  --baseline DIR  also run the Sluice built in DIR (its dist/cli.js) after each Sluice case
+  --rounds N      run the whole list of cases N times, alternating (default 1)`;
 
 /** A whole-number flag within `min..max`; a bad one stops the bench with the usage text. */
 export function intArg(name: string, text: string, min: number, max: number, usage: string): number {
@@ -51,6 +57,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'quiet-wait': { type: 'string', default: '60' },
       mw: { type: 'string', default: '0,20,100,350' },
       servers: { type: 'string', default: SERVER_NAMES.join(',') },
+      baseline: { type: 'string' },
+      rounds: { type: 'string', default: '1' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -67,6 +75,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     quietWait: intArg('quiet-wait', values['quiet-wait'], 0, 600, USAGE),
     mw: values.mw.split(',').map((v) => intArg('mw', v.trim(), 0, 10000, USAGE)),
     servers,
+    baseline: values.baseline,
+    rounds: intArg('rounds', values.rounds, 1, 20, USAGE),
   };
   if (options.players < 1 || options.seconds < 1 || options.batch < 1) throw new Error(`--players, --seconds and --batch must be at least 1`);
   return options;

@@ -1,5 +1,6 @@
 // `npm run bench`: one publisher, N RTMP players, the same load against Sluice and its peers.
 // See docs/BENCHMARKS.md for what is measured and how.
+import { resolve } from 'node:path';
 import { parseBenchArgs, type BenchOptions } from './args.js';
 import { benchWorkDir } from './children.js';
 import { ensureFixture } from './fixture.js';
@@ -8,10 +9,15 @@ import { runCase, type CaseResult } from './run-case.js';
 import type { ServerCase } from './servers.js';
 
 function cases(options: BenchOptions): ServerCase[] {
-  return options.servers.flatMap((kind): ServerCase[] => {
-    if (kind === 'sluice') return options.mw.map((mw) => ({ kind, label: `sluice mw=${mw}`, mwLatencyMs: mw }));
-    return [{ kind, label: kind === 'nginx' ? 'nginx-rtmp' : 'node-media-server' }];
+  const { baseline } = options;
+  const round = options.servers.flatMap((kind): ServerCase[] => {
+    if (kind !== 'sluice') return [{ kind, label: kind === 'nginx' ? 'nginx-rtmp' : 'node-media-server' }];
+    return options.mw.flatMap((mw): ServerCase[] => [
+      { kind, label: `sluice mw=${mw}`, mwLatencyMs: mw },
+      ...(baseline ? [{ kind, label: `baseline mw=${mw}`, mwLatencyMs: mw, cli: resolve(baseline, 'dist', 'cli.js') }] : []),
+    ]);
   });
+  return Array.from({ length: options.rounds }, () => round).flat();
 }
 
 async function main(): Promise<void> {

@@ -1,7 +1,7 @@
 // One row of the benchmark: start a server, drive the load process against it, measure both.
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BenchOptions } from './args.js';
 import { logTail, startChild, stopChild } from './children.js';
@@ -115,8 +115,8 @@ async function waitForQuiet(maxSeconds: number): Promise<number> {
 
 /** Runs one case in its own directory under `workDir`; a failure becomes the row's error. */
 export async function runCase(c: ServerCase, options: BenchOptions, flvPath: string, workDir: string): Promise<CaseResult> {
-  const dir = join(workDir, c.label.replace(/[^a-z0-9]+/gi, '-'));
-  mkdirSync(dir);
+  // One directory per run: with --rounds the same case runs more than once.
+  const dir = mkdtempSync(join(workDir, `${c.label.replace(/[^a-z0-9]+/gi, '-')}-`));
   const machineCpuBefore = await waitForQuiet(options.quietWait);
   console.log(`${c.label}: starting (machine CPU before: ${machineCpuBefore.toFixed(0)} % of one core)`);
   try {

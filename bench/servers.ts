@@ -11,6 +11,8 @@ export interface ServerCase {
   label: string;
   kind: ServerName;
   mwLatencyMs?: number;
+  /** Another Sluice build's dist/cli.js (default: this checkout's). */
+  cli?: string;
 }
 
 export interface RunningServer {
@@ -28,8 +30,8 @@ export const SERVER_LOG = 'server.log';
 const SLUICE_CLI = resolve('dist', 'cli.js');
 const NGINX_RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
 
-function sluiceCommand(dir: string, port: number, mw: number): [string, string[]] {
-  if (!existsSync(SLUICE_CLI)) throw new Error(`${SLUICE_CLI} not found: run \`npm run build\` first`);
+function sluiceCommand(dir: string, port: number, mw: number, cli = SLUICE_CLI): [string, string[]] {
+  if (!existsSync(cli)) throw new Error(`${cli} not found: run \`npm run build\` first`);
   const conf = join(dir, 'sluice.conf');
   writeFileSync(
     conf,
@@ -43,7 +45,7 @@ function sluiceCommand(dir: string, port: number, mw: number): [string, string[]
     ].join('\n'),
   );
   // Started as `npx sluice` starts it: the executable, with the V8 flags of its first line.
-  return [SLUICE_CLI, ['-c', conf]];
+  return [cli, ['-c', conf]];
 }
 
 /**
@@ -91,7 +93,7 @@ function nmsCommand(dir: string, port: number): [string, string[]] {
 export async function startServer(c: ServerCase, dir: string): Promise<RunningServer> {
   const port = await freePort();
   const [command, args] =
-    c.kind === 'sluice' ? sluiceCommand(dir, port, c.mwLatencyMs ?? 0)
+    c.kind === 'sluice' ? sluiceCommand(dir, port, c.mwLatencyMs ?? 0, c.cli)
     : c.kind === 'nginx' ? nginxCommand(dir, port)
     : nmsCommand(dir, port);
   const child: ChildProcess = startChild(command, args, join(dir, SERVER_LOG));

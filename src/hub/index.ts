@@ -1,4 +1,4 @@
-export { BatchJoiner } from './batch-joiner.js';
-export { Reader, type FrameSink, type OutputFormat, type ReaderLimits, type StreamReader } from './reader.js';
+export { Feed } from './feed.js';
+export { Reader, type FrameSink, type OutputFormat, type ReaderLimits, type StartGate, type StreamReader } from './reader.js';
 export { Stream, streamKey, type Publisher, type StreamOptions } from './stream.js';
 export { StreamHub } from './stream-hub.js';

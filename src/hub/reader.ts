@@ -1,5 +1,5 @@
 import type { EncodedFrame, MediaFrame } from '../media/frame.js';
-import type { BatchJoiner } from './batch-joiner.js';
+import type { Feed } from './feed.js';
 
 /** Where a reader's bytes go: a socket, an HTTP response, a WebSocket. */
 export interface FrameSink {
@@ -24,14 +24,11 @@ export interface ReaderLimits {
   maxStallMs: number;
 }
 
-export interface ReaderStats {
-  framesSent: number;
-  framesDropped: number;
-}
-
 /**
- * Anything attached to a stream that takes its frames: a player connection (Reader below), an
- * HLS segmenter, a recorder. `enqueue` must return at once; writing happens in `flush`.
+ * A reader that takes the stream's frames one by one: an HLS segmenter, a recorder, anything
+ * that transforms frames or encodes them per viewer. `enqueue` must return at once; writing
+ * happens in `flush`. Players of a shared output format are `Reader`s instead (below): they
+ * cost nothing per frame. A stream takes both kinds through `addReader`.
  */
 export interface StreamReader {
   readonly id: string;
@@ -39,46 +36,61 @@ export interface StreamReader {
   readonly internal?: boolean;
   /** Takes a frame; returns true when the reader has something to flush. */
   enqueue(frame: EncodedFrame, limits: ReaderLimits, now: number): boolean;
-  /** Writes what was queued; `batches` lets readers in step share one joined buffer. */
-  flush(batches: BatchJoiner): void;
+  /** Writes what was queued. */
+  flush(): void;
   /** The publisher changed (or playback resumed): start again from the next keyframe. */
   resync(): void;
 }
 
 /**
- * One player connection attached to a stream. Frames are queued and written in batches by
- * the stream's flush; a slow reader drops frames until the next keyframe and is disconnected
+ * Holds a reader's first write back until it returns true for one of the frames the reader is
+ * about to get (an FLV player waits until the stream's tracks are known). Until then the reader
+ * keeps its place; `ready` may see the same frames again at the next flush.
+ */
+export interface StartGate {
+  ready(frame: EncodedFrame): boolean;
+}
+
+const NO_FRAMES: readonly EncodedFrame[] = [];
+
+/**
+ * One player connection of a shared output format. It holds only a position in its format's
+ * feed: when it is in step (playing both tracks, past its start-up frames) a flush hands it the
+ * bytes from its position to the end, joined once for every player there. Otherwise (start-up
+ * frames, waiting for a keyframe, a track switched off, behind on its sink) it picks its frames
+ * one by one at flush. A slow reader drops frames until the next keyframe and is disconnected
  * when it stops reading, so it never slows the publisher or the other readers.
  */
-export class Reader implements StreamReader {
-  private pending: Buffer[] = [];
+export class Reader {
+  readonly internal = false;
+  audioEnabled = true;
+  videoEnabled = true;
+  private cursor = 0;
+  private startup: readonly EncodedFrame[] = NO_FRAMES;
   private waitingForKeyframe = true;
   private stalledSince: number | undefined;
   private closed = false;
-  audioEnabled = true;
-  videoEnabled = true;
-  readonly stats: ReaderStats = { framesSent: 0, framesDropped: 0 };
 
   constructor(
     readonly id: string,
     private readonly sink: FrameSink,
-    private readonly format: OutputFormat,
+    readonly format: OutputFormat,
+    private gate?: StartGate,
   ) {}
 
   get isClosed(): boolean {
     return this.closed;
   }
 
-  /** Queues a frame; returns true when the reader has something to flush. */
-  enqueue(frame: EncodedFrame, limits: ReaderLimits, now: number): boolean {
-    if (this.closed) return false;
-    if (!this.accepts(frame, limits, now)) {
-      this.stats.framesDropped++;
-      return false;
-    }
-    this.pending.push(frame.encoded(this.format.key, this.format.encode));
-    this.stats.framesSent++;
-    return true;
+  /** Its position in the feed: the first frame it has not been given. */
+  get position(): number {
+    return this.cursor;
+  }
+
+  /** Joins a feed at `position`, with what it needs to start decoding (metadata, headers, GOP). */
+  join(position: number, startup: readonly EncodedFrame[]): void {
+    this.cursor = position;
+    this.startup = startup;
   }
 
   /** Starts the next frames from a keyframe again (after a pause or a new publisher). */
@@ -86,28 +98,58 @@ export class Reader implements StreamReader {
     this.waitingForKeyframe = true;
   }
 
-  flush(batches: BatchJoiner): void {
-    if (this.pending.length === 0 || this.closed) return;
-    const chunks = this.pending;
-    this.pending = [];
-    this.sink.write(batches.join(chunks));
-  }
-
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    this.pending = [];
+    this.startup = NO_FRAMES;
     this.sink.close(reason);
   }
 
-  private accepts(frame: EncodedFrame, limits: ReaderLimits, now: number): boolean {
+  /** Writes what the reader is owed from its position to the end of the feed. */
+  flushFrom(feed: Feed, limits: ReaderLimits, now: number): void {
+    if (this.closed) return;
+    if (this.cursor < feed.start) this.fellBehind(feed);
+    if (this.cursor === feed.end && this.startup.length === 0) return;
+    if (this.gate && !this.gateOpens(feed)) return;
+    const stalled = this.stalled(limits, now);
+    if (this.closed) return;
+    if (!stalled && this.inStep()) {
+      this.sink.write(feed.bytesFrom(this.cursor));
+      this.cursor = feed.end;
+    } else {
+      this.pick(feed, stalled);
+    }
+  }
+
+  /** Playing both tracks from where the stream is: it takes the shared bytes as they are. */
+  private inStep(): boolean {
+    return !this.waitingForKeyframe && this.audioEnabled && this.videoEnabled && this.startup.length === 0;
+  }
+
+  /** Takes the frames it accepts one by one, until it is in step and can take the rest shared. */
+  private pick(feed: Feed, stalled: boolean): void {
+    const out = feed.scratch;
+    for (const frame of this.startup) {
+      if (this.accepts(frame, stalled)) out.push(frame.encoded(this.format.key, this.format.encode));
+    }
+    this.startup = NO_FRAMES;
+    const end = feed.end;
+    for (let at = this.cursor; at < end; at++) {
+      if (!stalled && this.inStep()) {
+        out.push(feed.bytesFrom(at));
+        break;
+      }
+      if (this.accepts(feed.frameAt(at), stalled)) out.push(feed.chunkAt(at));
+    }
+    this.cursor = end;
+    if (out.length > 0) this.sink.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+    out.length = 0;
+  }
+
+  private accepts(frame: EncodedFrame, stalled: boolean): boolean {
     // Codec configuration and metadata always pass: without them nothing after decodes.
     if (frame.sequenceHeader || frame.kind === 'data') return true;
-    // Once stalled, a reader must drain to half the bound to count as caught up: a bound that
-    // moves with the stream's bitrate must not keep resetting the clock of a reader that is stuck.
-    const bound = this.stalledSince === undefined ? limits.maxPendingBytes : limits.maxPendingBytes / 2;
-    if (this.sink.pendingBytes > bound) return this.stall(limits, now);
-    this.stalledSince = undefined;
+    if (stalled) return false;
     if (frame.kind === 'audio') return this.audioEnabled;
     if (!this.videoEnabled) return false;
     if (this.waitingForKeyframe) {
@@ -117,13 +159,39 @@ export class Reader implements StreamReader {
     return true;
   }
 
-  /** The sink is backed up: skip to the next keyframe, and give up on a reader that stays stuck. */
-  private stall(limits: ReaderLimits, now: number): false {
+  /**
+   * Behind on its sink: skip to the next keyframe, and give up on a reader that stays stuck.
+   * Once stalled, a reader must drain to half the bound to count as caught up: a bound that
+   * moves with the stream's bitrate must not keep resetting the clock of a reader that is stuck.
+   */
+  private stalled(limits: ReaderLimits, now: number): boolean {
+    const pending = this.sink.pendingBytes;
+    const bound = this.stalledSince === undefined ? limits.maxPendingBytes : limits.maxPendingBytes / 2;
+    if (pending <= bound) {
+      this.stalledSince = undefined;
+      return false;
+    }
     this.waitingForKeyframe = true;
     this.stalledSince ??= now;
     if (now - this.stalledSince > limits.maxStallMs) {
-      this.close(`too slow: ${this.sink.pendingBytes} bytes unread for ${now - this.stalledSince} ms`);
+      this.close(`too slow: ${pending} bytes unread for ${now - this.stalledSince} ms`);
     }
-    return false;
+    return true;
+  }
+
+  private gateOpens(feed: Feed): boolean {
+    const gate = this.gate!;
+    let open = this.startup.some((frame) => gate.ready(frame));
+    for (let at = this.cursor; !open && at < feed.end; at++) open = gate.ready(feed.frameAt(at));
+    if (open) this.gate = undefined;
+    return open;
+  }
+
+  /** The feed's front moved past this reader (its start was held back): resume at a keyframe. */
+  private fellBehind(feed: Feed): void {
+    const config = this.startup.filter((frame) => frame.sequenceHeader || frame.kind === 'data');
+    this.startup = [...config, ...feed.configAtFront()];
+    this.cursor = feed.start;
+    this.waitingForKeyframe = true;
   }
 }

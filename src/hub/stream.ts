@@ -1,7 +1,8 @@
 import { EncodedFrame, type AudioTrackInfo, type MediaFrame, type VideoTrackInfo } from '../media/frame.js';
+import { Feed } from './feed.js';
 import { FlushScheduler } from './flush-scheduler.js';
 import type { ClientSession } from '../gate/types.js';
-import type { ReaderLimits, StreamReader } from './reader.js';
+import { Reader, type ReaderLimits, type StreamReader } from './reader.js';
 
 export interface StreamOptions {
   gopCache: boolean;
@@ -64,7 +65,12 @@ export class Stream implements StreamKey {
   private audioHeader: EncodedFrame | undefined;
   private gop: EncodedFrame[] = [];
   private gopBytes = 0;
-  private readonly readerSet = new Set<StreamReader>();
+  private readonly readerSet = new Set<StreamReader | Reader>();
+  /** Readers that take frames one by one, and those of them with something to flush. */
+  private readonly frameReaders = new Set<StreamReader>();
+  private readonly dirty = new Set<StreamReader>();
+  /** Players, by output format: one shared feed each. */
+  private readonly feeds = new Map<string, Feed>();
   private readonly flusher: FlushScheduler;
 
   private timestampOffset = 0;
@@ -83,10 +89,10 @@ export class Stream implements StreamKey {
     private readonly events: StreamEvents,
   ) {
     this.key = streamKey(vhost, app, name);
-    this.flusher = new FlushScheduler(options.mergedWriteMs);
+    this.flusher = new FlushScheduler(options.mergedWriteMs, () => this.flushAll());
   }
 
-  get readers(): ReadonlySet<StreamReader> {
+  get readers(): ReadonlySet<StreamReader | Reader> {
     return this.readerSet;
   }
 
@@ -113,7 +119,8 @@ export class Stream implements StreamKey {
     this.videoTrack = this.audioTrack = undefined;
     this.gop = [];
     this.gopBytes = 0;
-    this.flusher.flushNow();
+    this.flush();
+    for (const feed of this.feeds.values()) feed.forgetConfig();
     for (const reader of this.readerSet) reader.resync();
     this.events.unpublished(this);
     this.releaseIfIdle();
@@ -126,38 +133,82 @@ export class Stream implements StreamKey {
     if (frame.kind === 'video' && !frame.sequenceHeader) this.videoFramesIn++;
     this.measureRate(frame.body.length);
     this.remember(frame);
+    // Players: one append per format, whatever their number; they are written at the flush.
+    for (const feed of this.feeds.values()) feed.append(frame);
+    if (this.feeds.size > 0) this.flusher.mark();
+    if (this.frameReaders.size === 0) return;
     const limits = this.readerLimits();
     const now = Date.now();
-    for (const reader of this.readerSet) {
-      if (reader.enqueue(frame, limits, now)) this.flusher.mark(reader);
+    for (const reader of this.frameReaders) {
+      if (reader.enqueue(frame, limits, now)) this.markDirty(reader);
     }
   }
 
-  /** Adds a reader and queues what it needs to start decoding at once. */
-  addReader(reader: StreamReader): void {
+  /** Adds a reader, with what it needs to start decoding at once. */
+  addReader(reader: StreamReader | Reader): void {
     this.readerSet.add(reader);
+    if (reader instanceof Reader) {
+      const feed = this.feedFor(reader);
+      feed.readers.add(reader);
+      reader.join(feed.end, this.startupFrames());
+      this.flusher.mark();
+      return;
+    }
+    this.frameReaders.add(reader);
     const limits = this.readerLimits();
     const now = Date.now();
     for (const frame of this.startupFrames()) reader.enqueue(frame, limits, now);
-    this.flusher.mark(reader);
+    this.markDirty(reader);
   }
 
-  removeReader(reader: StreamReader): void {
+  removeReader(reader: StreamReader | Reader): void {
     if (!this.readerSet.delete(reader)) return;
-    this.flusher.forget(reader);
+    if (reader instanceof Reader) {
+      const feed = this.feeds.get(reader.format.key);
+      feed?.readers.delete(reader);
+      if (feed?.readers.size === 0) this.feeds.delete(feed.format.key);
+    } else {
+      this.frameReaders.delete(reader);
+      this.dirty.delete(reader);
+    }
     this.releaseIfIdle();
   }
 
-  /** Writes everything queued now (at shutdown or when the publisher leaves). */
+  /** Writes everything queued now (at shutdown, when the publisher leaves, or a reader may start). */
   flush(): void {
-    this.flusher.flushNow();
+    this.flusher.cancel();
+    this.flushAll();
   }
 
-  private *startupFrames(): Iterable<EncodedFrame> {
-    if (this.metadata) yield this.metadata;
-    if (this.videoHeader) yield this.videoHeader;
-    if (this.audioHeader) yield this.audioHeader;
-    yield* this.gop;
+  private flushAll(): void {
+    for (const reader of this.dirty) reader.flush();
+    this.dirty.clear();
+    if (this.feeds.size === 0) return;
+    const limits = this.readerLimits();
+    const now = Date.now();
+    for (const feed of this.feeds.values()) feed.flush(limits, now);
+  }
+
+  private markDirty(reader: StreamReader): void {
+    this.dirty.add(reader);
+    this.flusher.mark();
+  }
+
+  private feedFor(reader: Reader): Feed {
+    let feed = this.feeds.get(reader.format.key);
+    if (!feed) {
+      feed = new Feed(reader.format);
+      this.feeds.set(reader.format.key, feed);
+    }
+    return feed;
+  }
+
+  private startupFrames(): EncodedFrame[] {
+    const frames: EncodedFrame[] = [];
+    if (this.metadata) frames.push(this.metadata);
+    if (this.videoHeader) frames.push(this.videoHeader);
+    if (this.audioHeader) frames.push(this.audioHeader);
+    return frames.concat(this.gop);
   }
 
   private remember(frame: EncodedFrame): void {
@@ -224,7 +275,7 @@ export class Stream implements StreamKey {
 
   private releaseIfIdle(): void {
     if (!this.publisher && this.readerSet.size === 0) {
-      this.flusher.stop();
+      this.flusher.cancel();
       this.events.idle(this);
     }
   }

@@ -1,6 +1,5 @@
 import type { EncodedFrame } from '../../media/frame.js';
-import type { BatchJoiner } from '../../hub/batch-joiner.js';
-import type { Reader, ReaderLimits, StreamReader } from '../../hub/reader.js';
+import type { StartGate } from '../../hub/reader.js';
 
 export interface FlvTracks {
   audio: boolean;
@@ -15,33 +14,23 @@ const HEADER_WAIT_MS = 1000;
  * tell the truth: players such as ffmpeg wait for every track the header announces. The tracks
  * are known when both sequence headers have come, or with the first coded frame (encoders send
  * their sequence headers first), or at the latest HEADER_WAIT_MS after the first header. Before
- * the publisher comes there is nothing to send, so nothing is decided.
+ * the publisher comes there is nothing to send, so nothing is decided. The reader shows it the
+ * frames it is about to write (the same ones again until it opens), so seeing is idempotent.
  */
-export class FlvTrackProbe implements StreamReader {
+export class FlvTrackProbe implements StartGate {
   private readonly seen: FlvTracks = { audio: false, video: false };
   private decided = false;
   private timer: NodeJS.Timeout | undefined;
 
+  /** `start` gets the tracks once decided; `wake` asks for a flush when the wait decides it. */
   constructor(
-    private readonly reader: Reader,
     private readonly start: (tracks: FlvTracks) => void,
+    private readonly wake: () => void,
   ) {}
 
-  get id(): string {
-    return this.reader.id;
-  }
-
-  enqueue(frame: EncodedFrame, limits: ReaderLimits, now: number): boolean {
+  ready(frame: EncodedFrame): boolean {
     if (!this.decided && frame.kind !== 'data') this.observe(frame);
-    return this.reader.enqueue(frame, limits, now);
-  }
-
-  flush(batches: BatchJoiner): void {
-    if (this.decided) this.reader.flush(batches);
-  }
-
-  resync(): void {
-    this.reader.resync();
+    return this.decided;
   }
 
   /** Stops waiting (the player left). */
@@ -55,7 +44,10 @@ export class FlvTrackProbe implements StreamReader {
       this.decide();
       return;
     }
-    this.timer ??= setTimeout(() => this.decide(), HEADER_WAIT_MS);
+    this.timer ??= setTimeout(() => {
+      this.decide();
+      this.wake();
+    }, HEADER_WAIT_MS);
   }
 
   private decide(): void {

@@ -25,7 +25,7 @@ export class FlvViewer {
   private admitted = false;
   private ended = false;
   private endReason = '';
-  private playing: { stream: Stream; probe: FlvTrackProbe; transport: FlvTransport } | undefined;
+  private playing: { stream: Stream; reader: Reader; probe: FlvTrackProbe; transport: FlvTransport } | undefined;
 
   constructor(
     private readonly ctx: ServerContext,
@@ -63,10 +63,13 @@ export class FlvViewer {
   play(transport: FlvTransport): void {
     if (this.ended) return;
     const stream = this.ctx.hub.acquire(this.info.vhost, this.info.app, this.info.stream);
-    const reader = new Reader(this.info.id, transport.makeSink((reason) => this.end(reason)), flvOutput);
-    const probe = new FlvTrackProbe(reader, (tracks) => transport.send(flvFileHeader(tracks.audio, tracks.video)));
-    this.playing = { stream, probe, transport };
-    stream.addReader(probe);
+    const probe = new FlvTrackProbe(
+      (tracks) => transport.send(flvFileHeader(tracks.audio, tracks.video)),
+      () => stream.flush(),
+    );
+    const reader = new Reader(this.info.id, transport.makeSink((reason) => this.end(reason)), flvOutput, probe);
+    this.playing = { stream, reader, probe, transport };
+    stream.addReader(reader);
     this.ctx.sessions.add(this.info, 'flv-play');
     this.ctx.logger.info({ ...this.fields(), param: this.info.param }, 'play start');
   }
@@ -80,7 +83,7 @@ export class FlvViewer {
     if (this.playing) {
       this.ctx.sessions.remove(this.info);
       this.playing.probe.dispose();
-      this.playing.stream.removeReader(this.playing.probe);
+      this.playing.stream.removeReader(this.playing.reader);
       this.playing.transport.close();
     }
     if (this.admitted) this.report(reason);
