@@ -5,7 +5,9 @@ import { createGate, type ManagedGate } from '../gate/index.js';
 import { StreamHub } from '../hub/stream-hub.js';
 import type { StreamOptions } from '../hub/stream.js';
 import { ConnectionCounter, type ServerContext } from '../servers/context.js';
-import { HttpServer } from '../servers/http/http-server.js';
+import { HttpServer, type HttpRoute, type UpgradeRoute } from '../servers/http/http-server.js';
+import type { Endpoint, HttpsConfig } from '../config/schema.js';
+import { metricsRoute, SluiceMetrics } from '../metrics/index.js';
 import { staticFiles } from '../servers/http/static-files.js';
 import { FlvPlayService } from '../servers/http-flv/flv-play.js';
 import { HlsService } from '../hls/hls-service.js';
@@ -18,7 +20,15 @@ export interface RunningSluice {
   readonly rtmpPort: number;
   readonly httpPort: number | undefined;
   readonly apiPort: number | undefined;
+  /** HTTPS ports of the HTTP server and the API, when `https` is enabled. */
+  readonly httpsPort: number | undefined;
+  readonly apiHttpsPort: number | undefined;
+  /** The dedicated metrics listener (`exporter`), when enabled. */
+  readonly exporterPort: number | undefined;
   readonly hub: StreamHub;
+  readonly metrics: SluiceMetrics;
+  /** Reads every HTTPS listener's key and certificate again (for renewed certificates). */
+  reloadCertificates(): void;
   close(): Promise<void>;
 }
 
@@ -43,9 +53,24 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
     for (const stop of stoppers.splice(0).reverse()) await stop();
   };
   try {
-    const gate: ManagedGate = createGate({ config, logger });
+    const metrics = new SluiceMetrics({ label: config.exporter.label, tag: config.exporter.tag });
+    const gate: ManagedGate = metrics.meter(createGate({ config, logger, observer: metrics.observeDelivery }));
     stoppers.push(() => gate.close());
     const ctx: ServerContext = { config, hub, gate, logger, connections: new ConnectionCounter(config.max_connections) };
+    metrics.watch({ hub, connections: () => ctx.connections.count });
+    const tlsServers: HttpServer[] = [];
+    // Starts one HTTP listener, and its HTTPS twin with the same routes when enabled.
+    const serve = async (name: string, listen: Endpoint, https: HttpsConfig | undefined, routes: HttpRoute[], upgrades: UpgradeRoute[] = []) => {
+      const plain = new HttpServer(name, routes, upgrades, logger);
+      const port = await plain.start(listen);
+      stoppers.push(() => plain.stop());
+      if (!https?.enabled) return { port, tlsPort: undefined };
+      const secure = new HttpServer(`${name} (https)`, routes, upgrades, logger, https);
+      const tlsPort = await secure.start(https.listen);
+      stoppers.push(() => secure.stop());
+      tlsServers.push(secure);
+      return { port, tlsPort };
+    };
 
     // Recording: DVR files and record tasks on each publish (repairs crash leftovers first).
     const recorders = await startRecorders({ config, hub, events: gate, logger });
@@ -58,27 +83,35 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
     const [rtmpPort] = await rtmp.start(config.listen);
     stoppers.push(() => rtmp.stop());
 
-    let httpPort: number | undefined;
+    let http: { port?: number; tlsPort?: number | undefined } = {};
     if (config.http_server.enabled) {
       const flv = new FlvPlayService(ctx);
       const files = staticFiles(config.http_server.dir, { owned: hlsFiles(config), logger });
       const routes = [flv.route, ...(hls ? [hls.route] : []), recorders.route, files];
-      const http = new HttpServer('http server', routes, [flv.upgradeRoute], logger);
-      httpPort = await http.start(config.http_server.listen);
-      stoppers.push(async () => {
-        flv.stop();
-        await http.stop();
-      });
+      http = await serve('http server', config.http_server.listen, config.http_server.https, routes, [flv.upgradeRoute]);
+      // Ends players (WebSocket ones too, which no HTTP server closes) before the listeners stop.
+      stoppers.push(async () => flv.stop());
     }
 
-    let apiPort: number | undefined;
+    let api: { port?: number; tlsPort?: number | undefined } = {};
     if (config.http_api.enabled) {
-      const api = new HttpServer('http api', [apiRoutes(hub, hls ? [hls] : [])], [], logger);
-      apiPort = await api.start(config.http_api.listen);
-      stoppers.push(() => api.stop());
+      const routes = [apiRoutes(hub, hls ? [hls] : []), metricsRoute(metrics)];
+      api = await serve('http api', config.http_api.listen, config.http_api.https, routes);
     }
+    const exporter = config.exporter.enabled ? await serve('exporter', config.exporter.listen, undefined, [metricsRoute(metrics)]) : undefined;
 
-    return { rtmpPort: rtmpPort ?? 0, httpPort, apiPort, hub, close: stopAll };
+    return {
+      rtmpPort: rtmpPort ?? 0,
+      httpPort: http.port,
+      apiPort: api.port,
+      httpsPort: http.tlsPort,
+      apiHttpsPort: api.tlsPort,
+      exporterPort: exporter?.port,
+      hub,
+      metrics,
+      reloadCertificates: () => tlsServers.forEach((server) => server.reloadCertificate()),
+      close: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;

@@ -27,6 +27,8 @@ export interface ReaderLimits {
 export interface ReaderStats {
   framesSent: number;
   framesDropped: number;
+  /** Disconnected because it stopped reading. */
+  tooSlow: boolean;
 }
 
 /**
@@ -37,6 +39,8 @@ export interface StreamReader {
   readonly id: string;
   /** Set by readers that are not viewers (HLS segmenter, recorder): they are no stream's clients. */
   readonly internal?: boolean;
+  /** Frames skipped for a slow reader (players; absent for internal readers). */
+  readonly stats?: ReaderStats;
   /** Takes a frame; returns true when the reader has something to flush. */
   enqueue(frame: EncodedFrame, limits: ReaderLimits, now: number): boolean;
   /** Writes what was queued; `batches` lets readers in step share one joined buffer. */
@@ -57,7 +61,7 @@ export class Reader implements StreamReader {
   private closed = false;
   audioEnabled = true;
   videoEnabled = true;
-  readonly stats: ReaderStats = { framesSent: 0, framesDropped: 0 };
+  readonly stats: ReaderStats = { framesSent: 0, framesDropped: 0, tooSlow: false };
 
   constructor(
     readonly id: string,
@@ -122,6 +126,7 @@ export class Reader implements StreamReader {
     this.waitingForKeyframe = true;
     this.stalledSince ??= now;
     if (now - this.stalledSince > limits.maxStallMs) {
+      this.stats.tooSlow = true;
       this.close(`too slow: ${this.sink.pendingBytes} bytes unread for ${now - this.stalledSince} ms`);
     }
     return false;

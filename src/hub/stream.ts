@@ -30,6 +30,8 @@ export interface StreamEvents {
   idle(stream: Stream): void;
   /** The GOP cache outgrew a bound and was dropped (`cached`: what it held). */
   gopDropped(stream: Stream, cached: { frames: number; bytes: number }): void;
+  /** A reader left (its counters are added to the hub's totals). */
+  readerRemoved?(reader: StreamReader): void;
 }
 
 export interface StreamKey {
@@ -142,6 +144,7 @@ export class Stream implements StreamKey {
   removeReader(reader: StreamReader): void {
     if (!this.readerSet.delete(reader)) return;
     this.flusher.forget(reader);
+    this.events.readerRemoved?.(reader);
     this.releaseIfIdle();
   }
 
