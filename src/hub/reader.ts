@@ -78,6 +78,8 @@ export class Reader implements StreamReader {
     if (this.closed) return false;
     if (!this.accepts(frame, limits, now)) {
       this.stats.framesDropped++;
+      // Closed after counting, so the hub's totals include the frame that ended it.
+      if (this.stats.tooSlow) this.close(`too slow: ${this.sink.pendingBytes} bytes unread for ${now - (this.stalledSince ?? now)} ms`);
       return false;
     }
     this.pending.push(frame.encoded(this.format.key, this.format.encode));
@@ -125,10 +127,7 @@ export class Reader implements StreamReader {
   private stall(limits: ReaderLimits, now: number): false {
     this.waitingForKeyframe = true;
     this.stalledSince ??= now;
-    if (now - this.stalledSince > limits.maxStallMs) {
-      this.stats.tooSlow = true;
-      this.close(`too slow: ${this.sink.pendingBytes} bytes unread for ${now - this.stalledSince} ms`);
-    }
+    if (now - this.stalledSince > limits.maxStallMs) this.stats.tooSlow = true;
     return false;
   }
 }
