@@ -38,7 +38,7 @@ test('on/off, numbers, strings, endpoints and lists', () => {
   assert.equal(config.max_connections, 50);
   assert.equal(config.daemon, true);
   assert.equal(config.pid, './my pid');
-  assert.deepEqual(config.http_api, { enabled: false, listen: { host: '127.0.0.1', port: 1985 } });
+  assert.deepEqual({ enabled: config.http_api.enabled, listen: config.http_api.listen }, { enabled: false, listen: { host: '127.0.0.1', port: 1985 } });
   const vhost = config.vhosts[DEFAULT_VHOST]!;
   assert.deepEqual(vhost.play, { gop_cache: false, gop_cache_max_frames: 2500, gop_cache_max_bytes: 32 * 1024 * 1024, queue_length: 2.5, mw_latency: 350 });
   assert.deepEqual(vhost.http_remux, { enabled: true, mount: '[app]/[stream].flv' });

@@ -26,7 +26,7 @@ test('SRS names: top level, blocks, and vhost settings for the default vhost', (
   assert.deepEqual(config.listen, [{ host: '0.0.0.0', port: 1936 }, { host: '127.0.0.1', port: 1937 }]);
   assert.equal(config.max_connections, 20);
   assert.equal(config.daemon, true);
-  assert.deepEqual(config.http_api, { enabled: false, listen: { host: '127.0.0.1', port: 1985 } });
+  assert.deepEqual({ enabled: config.http_api.enabled, listen: config.http_api.listen }, { enabled: false, listen: { host: '127.0.0.1', port: 1985 } });
   assert.equal(config.http_server.listen.port, 8088);
   assert.equal(config.log_level, 'trace');
   const vhost = config.vhosts[DEFAULT_VHOST]!;
