@@ -74,6 +74,8 @@ export class MeteredGate implements ManagedGate {
   }
 
   closed(session: ClientSession): void {
+    // Normally retired already (unpublished / stopped); a connection gone without either still ends here.
+    this.retire(session);
     this.inner.closed(session);
   }
 
