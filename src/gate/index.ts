@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { ConfigError } from '../util/errors.js';
 import { join } from 'node:path';
 import type { SluiceConfig } from '../config/schema.js';
+import { ConfigError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { HookCaller } from './caller.js';
 import type { DialectContext, DialectHandler } from './dialect.js';

@@ -1,6 +1,6 @@
 import type { EncodedFrame } from '../../media/frame.js';
 import type { BatchJoiner } from '../../hub/batch-joiner.js';
-import type { Reader, ReaderLimits, StreamReader } from '../../hub/reader.js';
+import type { Reader, ReaderLimits, ReaderStats, StreamReader } from '../../hub/reader.js';
 
 export interface FlvTracks {
   audio: boolean;
@@ -29,6 +29,10 @@ export class FlvTrackProbe implements StreamReader {
 
   get id(): string {
     return this.reader.id;
+  }
+
+  get stats(): ReaderStats {
+    return this.reader.stats;
   }
 
   enqueue(frame: EncodedFrame, limits: ReaderLimits, now: number): boolean {
