@@ -60,12 +60,13 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
     metrics.watch({ hub, connections: () => ctx.connections.count });
     const tlsServers: HttpServer[] = [];
     // Starts one HTTP listener, and its HTTPS twin with the same routes when enabled.
-    const serve = async (name: string, listen: Endpoint, https: HttpsConfig | undefined, routes: HttpRoute[], upgrades: UpgradeRoute[] = []) => {
+    const serve = async (name: string, block: 'http_server' | 'http_api' | 'exporter', routes: HttpRoute[], upgrades: UpgradeRoute[] = []) => {
+      const { listen, https }: { listen: Endpoint; https?: HttpsConfig } = config[block];
       const plain = new HttpServer(name, routes, upgrades, logger);
       const port = await plain.start(listen);
       stoppers.push(() => plain.stop());
       if (!https?.enabled) return { port, tlsPort: undefined };
-      const secure = new HttpServer(`${name} (https)`, routes, upgrades, logger, https);
+      const secure = new HttpServer(`${name} (https)`, routes, upgrades, logger, { key: https.key, cert: https.cert, setting: `${block}.https` });
       const tlsPort = await secure.start(https.listen);
       stoppers.push(() => secure.stop());
       tlsServers.push(secure);
@@ -88,7 +89,7 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
       const flv = new FlvPlayService(ctx);
       const files = staticFiles(config.http_server.dir, { owned: hlsFiles(config), logger });
       const routes = [flv.route, ...(hls ? [hls.route] : []), recorders.route, files];
-      http = await serve('http server', config.http_server.listen, config.http_server.https, routes, [flv.upgradeRoute]);
+      http = await serve('http server', 'http_server', routes, [flv.upgradeRoute]);
       // Ends players (WebSocket ones too, which no HTTP server closes) before the listeners stop.
       stoppers.push(async () => flv.stop());
     }
@@ -96,9 +97,9 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
     let api: { port?: number; tlsPort?: number | undefined } = {};
     if (config.http_api.enabled) {
       const routes = [apiRoutes(hub, hls ? [hls] : []), metricsRoute(metrics)];
-      api = await serve('http api', config.http_api.listen, config.http_api.https, routes);
+      api = await serve('http api', 'http_api', routes);
     }
-    const exporter = config.exporter.enabled ? await serve('exporter', config.exporter.listen, undefined, [metricsRoute(metrics)]) : undefined;
+    const exporter = config.exporter.enabled ? await serve('exporter', 'exporter', [metricsRoute(metrics)]) : undefined;
 
     return {
       rtmpPort: rtmpPort ?? 0,

@@ -17,6 +17,8 @@ export type UpgradeRoute = (request: IncomingMessage, socket: Duplex, head: Buff
 export interface TlsFiles {
   key: string;
   cert: string;
+  /** The config block they come from, for errors (`http_server.https`). */
+  setting?: string;
 }
 
 /**
@@ -113,7 +115,7 @@ function readTlsFiles(tls: TlsFiles): { key: Buffer; cert: Buffer } {
     try {
       return readFileSync(tls[what]);
     } catch (error) {
-      throw new ConfigError(`cannot read ${tls[what]}: ${(error as Error).message}`, `https.${what}`, { cause: error });
+      throw new ConfigError(`cannot read ${tls[what]}: ${(error as Error).message}`, `${tls.setting ?? 'https'}.${what}`, { cause: error });
     }
   };
   return { key: read('key'), cert: read('cert') };
