@@ -104,8 +104,10 @@ function createHooksGate(options: GateOptions): ManagedGate {
   // Without callbacks nothing is written, unless a previous run left events to deliver.
   if (!wanted && !existsSync(hookDbPath(dataDir))) return new HooksGate(new Map(), undefined, logger);
 
+  // Read before anything is opened, so a bad file leaves nothing to close.
+  const ca = options.transport ? [] : trustedCas(vhosts.flatMap(([, v]) => [v.http_hooks, v.http_notify]));
   const store = options.store ?? openHookStore(dataDir, options.deliveryLogLimit);
-  const transport = options.transport ?? new PooledTransport({ ca: trustedCas(vhosts.flatMap(([, v]) => [v.http_hooks, v.http_notify])) });
+  const transport = options.transport ?? new PooledTransport({ ca });
   const sender = new CallSender(transport, `Sluice/${VERSION}`, now);
   const log = new DeliveryLog(store.deliveries, logger, options.deliveryLogLimit, options.outbox?.retryMs, options.observer);
   const outbox = new Outbox(store.outbox, logger, options.outbox);
