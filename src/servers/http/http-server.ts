@@ -37,9 +37,12 @@ export class HttpServer {
   ) {
     const handler = (request: IncomingMessage, response: ServerResponse): void => void this.dispatch(request, response);
     this.server = tls ? createTlsServer(readTlsFiles(tls), handler) : createServer(handler);
-    this.server.on('tlsClientError', (error: Error, socket: Socket) => {
-      this.logger.debug({ err: error.message, ip: socket.remoteAddress }, `${name}: tls handshake failed`);
-    });
+    // A client that fails the TLS handshake (wrong protocol, distrusts the certificate) is its own problem.
+    if (tls) {
+      this.server.on('tlsClientError', (error: Error, socket: Socket) => {
+        this.logger.debug({ err: error.message, ip: socket.remoteAddress }, `${name}: tls handshake failed`);
+      });
+    }
     this.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => void this.dispatchUpgrade(request, socket, head));
     // Node drops its own error listener when a socket is upgraded: ours stays from accept to
     // close, so a client's reset can never become an uncaught exception.
