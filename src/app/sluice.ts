@@ -6,7 +6,9 @@ import { loadIdentity, StreamIds } from '../gate/identity.js';
 import { StreamHub } from '../hub/stream-hub.js';
 import type { StreamOptions } from '../hub/stream.js';
 import { ConnectionCounter, type ServerContext } from '../servers/context.js';
-import { HttpServer } from '../servers/http/http-server.js';
+import { HttpServer, type HttpRoute, type UpgradeRoute } from '../servers/http/http-server.js';
+import type { Endpoint, HttpsConfig } from '../config/schema.js';
+import { metricsRoute, SluiceMetrics } from '../metrics/index.js';
 import { staticFiles } from '../servers/http/static-files.js';
 import { FlvPlayService } from '../servers/http-flv/flv-play.js';
 import { HlsService } from '../hls/hls-service.js';
@@ -25,7 +27,15 @@ export interface RunningSluice {
   readonly srtPort: number | undefined;
   /** SRT connections held: accepted, or waiting for the gate. */
   srtSessions(): number;
+  /** HTTPS ports of the HTTP server and the API, when `https` is enabled. */
+  readonly httpsPort: number | undefined;
+  readonly apiHttpsPort: number | undefined;
+  /** The dedicated metrics listener (`exporter`), when enabled. */
+  readonly exporterPort: number | undefined;
   readonly hub: StreamHub;
+  readonly metrics: SluiceMetrics;
+  /** Reads every HTTPS listener's key and certificate again (for renewed certificates). */
+  reloadCertificates(): void;
   close(): Promise<void>;
 }
 
@@ -50,14 +60,30 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
     for (const stop of stoppers.splice(0).reverse()) await stop();
   };
   try {
+    const metrics = new SluiceMetrics({ label: config.exporter.label, tag: config.exporter.tag });
     // The API names servers and streams with the same ids as the callbacks.
     const identity = loadIdentity(config.data_dir);
     const streamIds = new StreamIds();
-    const gate: ManagedGate = createGate({ config, logger, identity, streamIds });
+    const gate: ManagedGate = metrics.meter(createGate({ config, logger, identity, streamIds, observer: metrics.observeDelivery }));
     stoppers.push(() => gate.close());
     const sessions = new SessionRegistry();
     stoppers.push(async () => sessions.stop());
     const ctx: ServerContext = { config, hub, gate, logger, connections: new ConnectionCounter(config.max_connections), sessions };
+    metrics.watch({ hub, connections: () => ctx.connections.count });
+    const tlsServers: HttpServer[] = [];
+    // Starts one HTTP listener, and its HTTPS twin with the same routes when enabled.
+    const serve = async (name: string, block: 'http_server' | 'http_api' | 'exporter', routes: HttpRoute[], upgrades: UpgradeRoute[] = []) => {
+      const { listen, https }: { listen: Endpoint; https?: HttpsConfig } = config[block];
+      const plain = new HttpServer(name, routes, upgrades, logger);
+      const port = await plain.start(listen);
+      stoppers.push(() => plain.stop());
+      if (!https?.enabled) return { port, tlsPort: undefined };
+      const secure = new HttpServer(`${name} (https)`, routes, upgrades, logger, { key: https.key, cert: https.cert, setting: `${block}.https` });
+      const tlsPort = await secure.start(https.listen);
+      stoppers.push(() => secure.stop());
+      tlsServers.push(secure);
+      return { port, tlsPort };
+    };
 
     // Recording: DVR files and record tasks on each publish (repairs crash leftovers first).
     const recorders = await startRecorders({ config, hub, events: gate, logger });
@@ -78,28 +104,37 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
       stoppers.push(() => srt!.stop());
     }
 
-    let httpPort: number | undefined;
+    let http: { port?: number; tlsPort?: number | undefined } = {};
     if (config.http_server.enabled) {
       const flv = new FlvPlayService(ctx);
       const files = staticFiles(config.http_server.dir, { owned: hlsFiles(config), logger });
       const routes = [flv.route, ...(hls ? [hls.route] : []), recorders.route, files];
-      const http = new HttpServer('http server', routes, [flv.upgradeRoute], logger);
-      httpPort = await http.start(config.http_server.listen);
-      stoppers.push(async () => {
-        flv.stop();
-        await http.stop();
-      });
+      http = await serve('http server', 'http_server', routes, [flv.upgradeRoute]);
+      // Ends players (WebSocket ones too, which no HTTP server closes) before the listeners stop.
+      stoppers.push(async () => flv.stop());
     }
 
-    let apiPort: number | undefined;
+    let api: { port?: number; tlsPort?: number | undefined } = {};
     if (config.http_api.enabled) {
-      const routes = apiRoutes({ config, hub, sessions, identity, streamIds, vhostIds: new StreamIds() });
-      const api = new HttpServer('http api', [routes], [], logger);
-      apiPort = await api.start(config.http_api.listen);
-      stoppers.push(() => api.stop());
+      const routes = [apiRoutes({ config, hub, sessions, identity, streamIds, vhostIds: new StreamIds() }), metricsRoute(metrics)];
+      api = await serve('http api', 'http_api', routes);
     }
+    const exporter = config.exporter.enabled ? await serve('exporter', 'exporter', [metricsRoute(metrics)]) : undefined;
 
-    return { rtmpPort: rtmpPort ?? 0, httpPort, apiPort, srtPort, srtSessions: () => srt?.sessionCount ?? 0, hub, close: stopAll };
+    return {
+      rtmpPort: rtmpPort ?? 0,
+      httpPort: http.port,
+      apiPort: api.port,
+      httpsPort: http.tlsPort,
+      apiHttpsPort: api.tlsPort,
+      exporterPort: exporter?.port,
+      srtPort,
+      srtSessions: () => srt?.sessionCount ?? 0,
+      hub,
+      metrics,
+      reloadCertificates: () => tlsServers.forEach((server) => server.reloadCertificate()),
+      close: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;

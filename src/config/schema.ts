@@ -114,6 +114,21 @@ export const durationSchema = z.union([z.number(), z.string()]).transform((value
   return Math.round(ms);
 });
 
+/** SRS `https` inside http_server / http_api: the same routes over TLS on a second port. */
+function httpsSchema(port: number) {
+  return z
+    .object({
+      enabled: z.boolean().default(false),
+      listen: endpointSchema.default(port),
+      /** PEM private key and certificate (chain); read at start and by reloadCertificate(). */
+      key: z.string().default('./conf/server.key'),
+      cert: z.string().default('./conf/server.crt'),
+    })
+    .strict()
+    .default({});
+}
+export type HttpsConfig = z.output<ReturnType<typeof httpsSchema>>;
+
 /** One word or several (space-separated in .conf files): URLs, called in order, or event names. */
 const listSchema = z
   .union([z.string(), z.array(z.string())])
@@ -133,6 +148,8 @@ const callbackCommon = {
   outbox_max_age: durationSchema.default('24h'),
   /** At shutdown, how long the last events (on_stop, on_close ...) may take to go out before exit. */
   outbox_shutdown_wait: durationSchema.default('3s'),
+  /** PEM file of extra CAs trusted for https:// receivers (besides the system's); '' for none. */
+  ca_file: z.string().default(''),
 };
 
 /** SRS `http_hooks` (dialect srs, the default) or Oryx callbacks (dialect oryx). */
@@ -278,6 +295,7 @@ export const configSchema = z
           .object({ enabled: z.boolean().default(false), username: z.string().default(''), password: z.string().default('') })
           .strict()
           .default({}),
+        https: httpsSchema(1990),
       })
       .strict()
       .default({}),
@@ -286,6 +304,18 @@ export const configSchema = z
         enabled: z.boolean().default(true),
         listen: endpointSchema.default(8080),
         dir: z.string().default('./html'),
+        https: httpsSchema(8088),
+      })
+      .strict()
+      .default({}),
+    /** SRS `exporter`: Prometheus metrics on a listener of their own (they are always on the API's /metrics). */
+    exporter: z
+      .object({
+        enabled: z.boolean().default(false),
+        listen: endpointSchema.default(9972),
+        /** Reported as labels of sluice_build_info, to tell servers of a cluster apart. */
+        label: z.string().default(''),
+        tag: z.string().default(''),
       })
       .strict()
       .default({}),

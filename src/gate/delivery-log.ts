@@ -2,6 +2,9 @@ import type { Logger } from '../util/logger.js';
 import { trimmed, type Delivery, type DeliveryQuery, type DeliveryStore, type NewDelivery } from './store/deliveries.js';
 import { WriteAheadJournal } from './store/journal.js';
 
+/** Told of every call as it is recorded (metrics); must return at once. */
+export type DeliveryObserver = (entry: NewDelivery) => void;
+
 /**
  * The log of every call. Recording never blocks or fails a call: entries of one event-loop turn
  * are written together, and while the store fails they wait in memory (the newest `keep`).
@@ -14,6 +17,7 @@ export class DeliveryLog {
     logger: Logger,
     private readonly keep = 10_000,
     retryMs?: number,
+    private readonly observer?: DeliveryObserver,
   ) {
     this.journal = new WriteAheadJournal((entries) => store.insert(entries), logger, {
       what: 'callback delivery log',
@@ -25,6 +29,7 @@ export class DeliveryLog {
 
   record(entry: NewDelivery): void {
     this.journal.push(trimmed(entry), 'tick');
+    this.observer?.(entry);
   }
 
   /** Newest first, including entries not written yet. */

@@ -17,12 +17,21 @@ import type {
 export interface ManagedGate extends Gate, RecordingEvents {
   /** The latest calls to callback receivers, newest first (for the API and the console). */
   listDeliveries(query?: DeliveryQuery): Delivery[];
+  /** Informational calls waiting in the outbox (for metrics). */
+  outboxStats(): OutboxStats;
   close(): Promise<void>;
+}
+
+export interface OutboxStats {
+  depth: number;
+  /** When the oldest waiting call was made, ms since the epoch; undefined when none waits. */
+  oldestCreatedAt: number | undefined;
 }
 
 /** What the gate closes at shutdown, and where it reads the delivery log. */
 export interface GateResources {
   listDeliveries(query?: DeliveryQuery): Delivery[];
+  outboxStats(): OutboxStats;
   close(): Promise<void>;
 }
 
@@ -77,6 +86,10 @@ export class HooksGate implements ManagedGate {
 
   listDeliveries(query?: DeliveryQuery): Delivery[] {
     return this.resources?.listDeliveries(query) ?? [];
+  }
+
+  outboxStats(): OutboxStats {
+    return this.resources?.outboxStats() ?? { depth: 0, oldestCreatedAt: undefined };
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SluiceConfig } from '../config/schema.js';
+import { ConfigError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { HookCaller } from './caller.js';
 import type { DialectContext, DialectHandler } from './dialect.js';
@@ -9,7 +10,7 @@ import { PooledTransport, type HookTransport } from './http/transport.js';
 import { VERSION } from '../version.js';
 import { loadIdentity, StreamIds, type ServerIdentity } from './identity.js';
 import { NotifyHooks } from './notify/hooks.js';
-import { DeliveryLog } from './delivery-log.js';
+import { DeliveryLog, type DeliveryObserver } from './delivery-log.js';
 import { Outbox, type OutboxOptions } from './outbox.js';
 import { OutboxWorker, type OutboxWorkerOptions } from './outbox-worker.js';
 import { OryxHooks } from './oryx/hooks.js';
@@ -24,6 +25,8 @@ export type { ManagedGate } from './hooks-gate.js';
 export { RuleDenied } from './rules/rule.js';
 export { signStreamUrl, type SignOptions } from './rules/signature.js';
 export type { Delivery, DeliveryOutcome, DeliveryQuery } from './store/deliveries.js';
+export type { DeliveryObserver } from './delivery-log.js';
+export type { OutboxStats } from './hooks-gate.js';
 export type {
   Admission,
   ClientSession,
@@ -54,6 +57,20 @@ export interface GateOptions {
   /** The server's ids and stream ids, when shared with the API; default loaded from the data directory. */
   identity?: ServerIdentity;
   streamIds?: StreamIds;
+  /** Told of every callback delivery (metrics). */
+  observer?: DeliveryObserver;
+}
+
+/** The CA files of enabled callback blocks, read once (a missing file is a ConfigError). */
+function trustedCas(blocks: Array<{ enabled: boolean; ca_file: string }>): string[] {
+  const files = new Set(blocks.filter((b) => b.enabled && b.ca_file !== '').map((b) => b.ca_file));
+  return [...files].map((file) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`cannot read the CA file: ${(error as Error).message}`, 'http_hooks.ca_file', { cause: error });
+    }
+  });
 }
 
 /** The outbox and the delivery log, as kept across restarts. */
@@ -90,10 +107,12 @@ function createHooksGate(options: GateOptions): ManagedGate {
   // Without callbacks nothing is written, unless a previous run left events to deliver.
   if (!wanted && !existsSync(hookDbPath(dataDir))) return new HooksGate(new Map(), undefined, logger);
 
+  // Read before anything is opened, so a bad file leaves nothing to close.
+  const ca = options.transport ? [] : trustedCas(vhosts.flatMap(([, v]) => [v.http_hooks, v.http_notify]));
   const store = options.store ?? openHookStore(dataDir, options.deliveryLogLimit);
-  const transport = options.transport ?? new PooledTransport();
+  const transport = options.transport ?? new PooledTransport({ ca });
   const sender = new CallSender(transport, `Sluice/${VERSION}`, now);
-  const log = new DeliveryLog(store.deliveries, logger, options.deliveryLogLimit, options.outbox?.retryMs);
+  const log = new DeliveryLog(store.deliveries, logger, options.deliveryLogLimit, options.outbox?.retryMs, options.observer);
   const outbox = new Outbox(store.outbox, logger, options.outbox);
   const worker = new OutboxWorker(outbox, sender, log, logger, now, options.outbox);
   const ctx: DialectContext = {
@@ -128,6 +147,7 @@ function createHooksGate(options: GateOptions): ManagedGate {
     handlers,
     {
       listDeliveries: (query) => log.list(query),
+      outboxStats: () => outbox.stats(),
       async close() {
         await worker.close(graceMs);
         await transport.close();

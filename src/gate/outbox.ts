@@ -79,6 +79,13 @@ export class Outbox {
     return this.count;
   }
 
+  /** How many wait, and since when the oldest does (heads are the oldest of their queue). */
+  stats(): { depth: number; oldestCreatedAt: number | undefined } {
+    let oldest: number | undefined;
+    for (const head of this.heads()) if (oldest === undefined || head.createdAt < oldest) oldest = head.createdAt;
+    return { depth: this.count, oldestCreatedAt: oldest };
+  }
+
   /** Writes what waits in memory, if the store lets it. */
   close(): void {
     this.journal.close();

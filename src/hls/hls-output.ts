@@ -10,6 +10,8 @@ import { WriteQueue, writeAtomically, writeFileIn } from './write-queue.js';
 /** Where segment-closed events go (the gate turns them into on_hls and on_hls_notify). */
 export interface HlsEvents {
   hlsSegment(info: HlsSegmentClosed): void;
+  /** A playlist or segment could not be written (counted by metrics). */
+  hlsWriteFailed?(playlist: string): void;
 }
 
 /** A finished segment as the segmenter hands it over. */
@@ -142,6 +144,7 @@ export class HlsOutput {
   }
 
   private writeFailed(error: unknown): void {
+    this.events.hlsWriteFailed?.(this.m3u8File);
     if (this.failing) return;
     this.failing = true;
     this.logger.error({ err: error, playlist: this.m3u8File }, 'hls write failed; segments are dropped until the disk takes writes again');

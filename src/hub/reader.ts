@@ -24,6 +24,14 @@ export interface ReaderLimits {
   maxStallMs: number;
 }
 
+/** What a player was not given, for metrics. */
+export interface ReaderStats {
+  /** Frames skipped: behind on its sink, waiting for a keyframe, or a track switched off. */
+  framesDropped: number;
+  /** Disconnected because it stopped reading. */
+  tooSlow: boolean;
+}
+
 /**
  * A reader that takes the stream's frames one by one: an HLS segmenter, a recorder, anything
  * that transforms frames or encodes them per viewer. `enqueue` must return at once; writing
@@ -34,6 +42,8 @@ export interface StreamReader {
   readonly id: string;
   /** Set by readers that are not viewers (HLS segmenter, recorder): they are no stream's clients. */
   readonly internal?: boolean;
+  /** Frames skipped for a slow reader (players; absent for internal readers). */
+  readonly stats?: ReaderStats;
   /** Takes a frame; returns true when the reader has something to flush. */
   enqueue(frame: EncodedFrame, limits: ReaderLimits, now: number): boolean;
   /** Writes what was queued. */
@@ -65,6 +75,7 @@ export class Reader {
   readonly internal = false;
   audioEnabled = true;
   videoEnabled = true;
+  readonly stats: ReaderStats = { framesDropped: 0, tooSlow: false };
   private cursor = 0;
   private startup: readonly EncodedFrame[] = NO_FRAMES;
   private waitingForKeyframe = true;
@@ -131,6 +142,7 @@ export class Reader {
     const out = feed.scratch;
     for (const frame of this.startup) {
       if (this.accepts(frame, stalled)) out.push(frame.encoded(this.format.key, this.format.encode));
+      else this.stats.framesDropped++;
     }
     this.startup = NO_FRAMES;
     const end = feed.end;
@@ -140,6 +152,7 @@ export class Reader {
         break;
       }
       if (this.accepts(feed.frameAt(at), stalled)) out.push(feed.chunkAt(at));
+      else this.stats.framesDropped++;
     }
     this.cursor = end;
     if (out.length > 0) this.sink.write(out.length === 1 ? out[0]! : Buffer.concat(out));
@@ -174,6 +187,7 @@ export class Reader {
     this.waitingForKeyframe = true;
     this.stalledSince ??= now;
     if (now - this.stalledSince > limits.maxStallMs) {
+      this.stats.tooSlow = true;
       this.close(`too slow: ${pending} bytes unread for ${now - this.stalledSince} ms`);
     }
     return true;
@@ -190,6 +204,7 @@ export class Reader {
   /** The feed's front moved past this reader (its start was held back): resume at a keyframe. */
   private fellBehind(feed: Feed): void {
     const config = this.startup.filter((frame) => frame.sequenceHeader || frame.kind === 'data');
+    this.stats.framesDropped += feed.start - this.cursor;
     this.startup = [...config, ...feed.configAtFront()];
     this.cursor = feed.start;
     this.waitingForKeyframe = true;

@@ -2,12 +2,20 @@ import { Listeners } from '../util/listeners.js';
 import type { Logger } from '../util/logger.js';
 import { Stream, streamKey, type StreamEvents, type StreamOptions } from './stream.js';
 
+export interface HubTotals {
+  framesIn: number;
+  framesDropped: number;
+  slowDisconnects: number;
+}
+
 /**
  * The registry of live streams: created on first use, removed when nobody uses them. Tells
  * listeners (HLS, recorders, forwarders) when a stream starts and stops publishing.
  */
 export class StreamHub {
   private readonly streams = new Map<string, Stream>();
+  /** What streams and readers that are gone counted, so totals never go back. */
+  private readonly retired = { framesIn: 0, framesDropped: 0, slowDisconnects: 0 };
   readonly published: Listeners<Stream>;
   readonly unpublished: Listeners<Stream>;
   private readonly events: StreamEvents;
@@ -23,6 +31,10 @@ export class StreamHub {
       published: (stream) => this.published.emit(stream),
       unpublished: (stream) => this.unpublished.emit(stream),
       idle: (stream) => this.remove(stream),
+      readerRemoved: (stats) => {
+        this.retired.framesDropped += stats?.framesDropped ?? 0;
+        if (stats?.tooSlow) this.retired.slowDisconnects++;
+      },
       gopDropped: (stream, cached) => {
         const { gopCacheMaxFrames: maxFrames, gopCacheMaxBytes: maxBytes } = this.optionsFor(stream.vhost);
         logger?.warn({ stream: `${stream.app}/${stream.name}`, ...cached, maxFrames, maxBytes }, 'gop cache exceeds its bounds, dropped until the next keyframe');
@@ -53,7 +65,22 @@ export class StreamHub {
     return this.streams.size;
   }
 
+  /**
+   * Totals since start: frames received, frames skipped for slow readers, readers disconnected
+   * for not reading. Read from the streams' own counters (for metrics), never counted per frame here.
+   */
+  totals(): HubTotals {
+    const totals = { ...this.retired };
+    for (const stream of this.streams.values()) {
+      totals.framesIn += stream.framesIn;
+      for (const reader of stream.readers) totals.framesDropped += reader.stats?.framesDropped ?? 0;
+    }
+    return totals;
+  }
+
   private remove(stream: Stream): void {
-    if (this.streams.get(stream.key) === stream) this.streams.delete(stream.key);
+    if (this.streams.get(stream.key) !== stream) return;
+    this.streams.delete(stream.key);
+    this.retired.framesIn += stream.framesIn;
   }
 }

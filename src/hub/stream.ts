@@ -2,7 +2,7 @@ import { EncodedFrame, type AudioTrackInfo, type MediaFrame, type VideoTrackInfo
 import { Feed } from './feed.js';
 import { FlushScheduler } from './flush-scheduler.js';
 import type { ClientSession } from '../gate/types.js';
-import { Reader, type ReaderLimits, type StreamReader } from './reader.js';
+import { Reader, type ReaderLimits, type ReaderStats, type StreamReader } from './reader.js';
 
 export interface StreamOptions {
   gopCache: boolean;
@@ -31,6 +31,8 @@ export interface StreamEvents {
   idle(stream: Stream): void;
   /** The GOP cache outgrew a bound and was dropped (`cached`: what it held). */
   gopDropped(stream: Stream, cached: { frames: number; bytes: number }): void;
+  /** A reader left (its counters are added to the hub's totals). */
+  readerRemoved?(stats: ReaderStats | undefined): void;
 }
 
 export interface StreamKey {
@@ -171,6 +173,7 @@ export class Stream implements StreamKey {
       this.frameReaders.delete(reader);
       this.dirty.delete(reader);
     }
+    this.events.readerRemoved?.(reader.stats);
     this.releaseIfIdle();
   }
 

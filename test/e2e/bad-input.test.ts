@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { ClientHandshake } from '../../src/protocols/rtmp/handshake.js';
 import { publishTestPattern, type RunningProcess } from '../support/ffmpeg.js';
 import { TestRtmpClient } from '../support/rtmp-client.js';
+import { scrape, valueOf } from '../support/prometheus.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 // Every bad client below runs while a healthy publisher and player stream; the last test checks
@@ -183,6 +184,10 @@ test('a player that stops reading is dropped without slowing the others', async 
   assert.ok(dropped(), 'the stuck player was disconnected with a log line');
   assert.ok(reading.mediaBytes > 10 * 1024 * 1024, `the reading player got ${reading.mediaBytes} bytes`);
   assert.ok(!reading.closed);
+  // Metrics show it: frames skipped for the stuck player, then its disconnection.
+  const samples = await scrape(`http://127.0.0.1:${server.apiPort}/metrics`);
+  assert.ok(valueOf(samples, 'sluice_slow_reader_disconnects_total') >= 1);
+  assert.ok(valueOf(samples, 'sluice_frames_dropped_total') > 0);
   for (const c of [source, stuck, reading]) c.close();
 });
 

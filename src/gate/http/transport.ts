@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { rootCertificates } from 'node:tls';
 import type * as Undici from 'undici';
 import { SluiceError } from '../../util/errors.js';
 
@@ -50,6 +51,8 @@ export interface PooledTransportOptions {
   maxBodyBytes?: number;
   /** Connections kept per receiver origin. */
   connectionsPerOrigin?: number;
+  /** Extra CA certificates (PEM) trusted for https:// receivers, besides the system's. */
+  ca?: string[];
 }
 
 /**
@@ -70,6 +73,8 @@ export class PooledTransport implements HookTransport {
       connections: options.connectionsPerOrigin ?? 64,
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 60_000,
+      // Giving `ca` replaces Node's roots: keep them, so public receivers stay trusted.
+      ...(options.ca?.length ? { connect: { ca: [...rootCertificates, ...options.ca] } } : {}),
     });
   }
 

@@ -76,6 +76,10 @@ export class RulesGate implements ManagedGate {
     return this.inner.listDeliveries(query);
   }
 
+  outboxStats() {
+    return this.inner.outboxStats();
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Endpoint } from '../../config/schema.js';
+import { ConfigError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { closeServer, listen } from '../listen.js';
 import { BadRequest, requestTarget } from './request-target.js';
@@ -10,17 +13,36 @@ import { BadRequest, requestTarget } from './request-target.js';
 export type HttpRoute = (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean> | boolean;
 export type UpgradeRoute = (request: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => Promise<boolean> | boolean;
 
-/** The HTTP listener: tries each route in order, answers 404 when none takes the request. */
+/** PEM files of an HTTPS listener (SRS `https { key ...; cert ...; }`). */
+export interface TlsFiles {
+  key: string;
+  cert: string;
+  /** The config block they come from, for errors (`http_server.https`). */
+  setting?: string;
+}
+
+/**
+ * The HTTP listener: tries each route in order, answers 404 when none takes the request.
+ * Given TLS files it serves the same routes over HTTPS (and WebSocket upgrades as wss).
+ */
 export class HttpServer {
-  private readonly server: Server;
+  private readonly server: Server | TlsServer;
 
   constructor(
     private readonly name: string,
     private readonly routes: HttpRoute[],
     private readonly upgradeRoutes: UpgradeRoute[],
     private readonly logger: Logger,
+    private readonly tls?: TlsFiles,
   ) {
-    this.server = createServer((request, response) => void this.dispatch(request, response));
+    const handler = (request: IncomingMessage, response: ServerResponse): void => void this.dispatch(request, response);
+    this.server = tls ? createTlsServer(readTlsFiles(tls), handler) : createServer(handler);
+    // A client that fails the TLS handshake (wrong protocol, distrusts the certificate) is its own problem.
+    if (tls) {
+      this.server.on('tlsClientError', (error: Error, socket: Socket) => {
+        this.logger.debug({ err: error.message, ip: socket.remoteAddress }, `${name}: tls handshake failed`);
+      });
+    }
     this.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => void this.dispatchUpgrade(request, socket, head));
     // Node drops its own error listener when a socket is upgraded: ours stays from accept to
     // close, so a client's reset can never become an uncaught exception.
@@ -37,6 +59,13 @@ export class HttpServer {
     const port = await listen(this.server, endpoint);
     this.logger.info({ address: `${endpoint.host}:${port}` }, `${this.name} listening`);
     return port;
+  }
+
+  /** Reads the key and certificate again; new connections use them, open ones keep theirs. */
+  reloadCertificate(): void {
+    if (!this.tls || !('setSecureContext' in this.server)) return;
+    this.server.setSecureContext(readTlsFiles(this.tls));
+    this.logger.info({ cert: this.tls.cert }, `${this.name}: certificate reloaded`);
   }
 
   async stop(): Promise<void> {
@@ -82,6 +111,17 @@ export class HttpServer {
       socket.destroy();
     }
   }
+}
+
+function readTlsFiles(tls: TlsFiles): { key: Buffer; cert: Buffer } {
+  const read = (what: 'key' | 'cert'): Buffer => {
+    try {
+      return readFileSync(tls[what]);
+    } catch (error) {
+      throw new ConfigError(`cannot read ${tls[what]}: ${(error as Error).message}`, `${tls.setting ?? 'https'}.${what}`, { cause: error });
+    }
+  };
+  return { key: read('key'), cert: read('cert') };
 }
 
 export function sendText(response: ServerResponse, status: number, text: string): void {
