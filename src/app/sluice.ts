@@ -116,7 +116,7 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
 
     let api: { port?: number; tlsPort?: number | undefined } = {};
     if (config.http_api.enabled) {
-      const routes = [apiRoutes({ config, hub, sessions, identity, streamIds, vhostIds: new StreamIds() }), metricsRoute(metrics)];
+      const routes = [metricsRoute(metrics), apiRoutes({ config, hub, sessions, identity, streamIds, vhostIds: new StreamIds() })];
       api = await serve('http api', 'http_api', routes);
     }
     const exporter = config.exporter.enabled ? await serve('exporter', 'exporter', [metricsRoute(metrics)]) : undefined;

@@ -123,7 +123,12 @@ export class Reader {
     if (this.cursor === feed.end && this.startup.length === 0) return;
     if (this.gate && !this.gateOpens(feed)) return;
     const stalled = this.stalled(limits, now);
-    if (this.closed) return;
+    if (this.stats.tooSlow) {
+      // What it was owed counts as dropped before it goes, so the hub's totals include it.
+      this.stats.framesDropped += feed.end - this.cursor;
+      this.close(`too slow: ${this.sink.pendingBytes} bytes unread for ${now - (this.stalledSince ?? now)} ms`);
+      return;
+    }
     if (!stalled && this.inStep()) {
       this.sink.write(feed.bytesFrom(this.cursor));
       this.cursor = feed.end;
@@ -186,10 +191,7 @@ export class Reader {
     }
     this.waitingForKeyframe = true;
     this.stalledSince ??= now;
-    if (now - this.stalledSince > limits.maxStallMs) {
-      this.stats.tooSlow = true;
-      this.close(`too slow: ${pending} bytes unread for ${now - this.stalledSince} ms`);
-    }
+    if (now - this.stalledSince > limits.maxStallMs) this.stats.tooSlow = true;
     return true;
   }
 

@@ -30,11 +30,13 @@ test('hub totals keep the frames and slow-reader drops of streams and readers th
 
   stream.push(frame(true, 0));
   stream.push(frame(false, 40));
+  stream.flush();
   assert.deepEqual(hub.totals(), { framesIn: 2, framesDropped: 2, slowDisconnects: 0 });
 
-  // Past queue_length × 2 of being stuck, the next frame disconnects it.
+  // Past queue_length × 2 of being stuck, the next flush disconnects it.
   await new Promise((resolve) => setTimeout(resolve, 250));
   stream.push(frame(false, 80));
+  stream.flush();
   assert.ok(slow.isClosed && slow.stats.tooSlow);
   assert.deepEqual(hub.totals(), { framesIn: 3, framesDropped: 3, slowDisconnects: 1 });
 
