@@ -24,7 +24,7 @@ Options:
 
 Environment variables override the file: SLUICE_<PATH> (e.g. SLUICE_LISTEN=1936) and SRS's own
 SRS_<DIRECTIVE> names (e.g. SRS_HTTP_API_LISTEN=1986). See docs/CONFIG.md.
-Stops gracefully on SIGINT or SIGTERM.`;
+Stops gracefully on SIGINT or SIGTERM; SIGHUP reloads the configuration (see docs/CONFIG.md).`;
 
 // Long enough for the callbacks of the closed sessions to be delivered (the gate bounds its own wait).
 const SHUTDOWN_LIMIT_MS = 10_000;
@@ -51,7 +51,11 @@ async function main(argv: string[]): Promise<number> {
   const { config } = loaded;
   const logger = createLogger(config.log_level);
   logger.info({ version: VERSION, config: loaded.source }, 'sluice starting');
-  const server = await startSluice({ config, logger });
+  const reread = () => loadConfig({ file: values.config, env: process.env });
+  const server = await startSluice({ config, logger, reload: reread });
+  // SIGHUP: read the same file and environment again; the reloader logs how it went.
+  const onHangup = (): void => void server.reload();
+  process.on('SIGHUP', onHangup);
   if (config.pid) await writePidFile(config.pid);
 
   await new Promise<void>((resolve) => {
@@ -67,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => stopOnce('SIGTERM'));
     onParentExit(() => stopOnce('parent process exited'));
   });
+  process.off('SIGHUP', onHangup);
   await server.close();
   if (config.pid) await rm(config.pid, { force: true });
   logger.info('stopped');

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SluiceConfig } from '../config/schema.js';
+import type { ConfigSource } from '../config/source.js';
 import type { ServerIdentity, StreamIds } from '../gate/identity.js';
 import type { StreamHub } from '../hub/stream-hub.js';
 import type { SessionRegistry } from '../servers/sessions.js';
 import type { HttpRoute } from '../servers/http/http-server.js';
 import { VERSION } from '../version.js';
 import { openExchange, type ApiExchange } from './api-http.js';
+import { rawApi, type RawApiOptions } from './raw-api.js';
 import { FEATURES, ROOT_URLS, V1_TESTS, V1_URLS } from './api-texts.js';
 import { clientObject, streamObject, vhostObject, type ObjectSources } from './srs-objects.js';
 import { SystemStats } from './system-stats.js';
@@ -16,12 +17,14 @@ const ERROR_RTMP_STREAM_NOT_FOUND = 2048;
 const ERROR_RTMP_CLIENT_NOT_FOUND = 2049;
 
 export interface ApiOptions {
-  config: SluiceConfig;
+  /** Read per request: a reload applies to the next one. */
+  config: ConfigSource;
   hub: StreamHub;
   sessions: SessionRegistry;
   identity: ServerIdentity;
   streamIds: StreamIds;
   vhostIds: StreamIds;
+  raw: RawApiOptions;
 }
 
 type Handler = (x: ApiExchange, id: string) => void;
@@ -55,6 +58,7 @@ export function apiRoutes(options: ApiOptions): HttpRoute {
     '/api/v1/features': (x) => answer(x, { data: FEATURES }),
     '/api/v1/requests': (x) => answer(x, { data: requestInfo(x) }),
     '/api/v1/tests/requests': (x) => answer(x, { data: requestInfo(x) }),
+    '/api/v1/raw': rawApi(options.raw),
   };
 
   const vhosts: Handler = (x, id) => {
@@ -115,7 +119,7 @@ export function apiRoutes(options: ApiOptions): HttpRoute {
   };
 
   return (request: IncomingMessage, response: ServerResponse, url: URL) => {
-    const exchange = openExchange(config.http_api, request, response, url);
+    const exchange = openExchange(config.current().http_api, request, response, url);
     if (exchange) dispatch(exchange);
     return true;
   };

@@ -1,4 +1,4 @@
-import type { SluiceConfig } from '../config/schema.js';
+import type { ConfigSource } from '../config/source.js';
 import { DEFAULT_VHOST } from '../config/schema.js';
 import type { StreamIds } from '../gate/identity.js';
 import type { Stream } from '../hub/stream.js';
@@ -7,7 +7,7 @@ import type { Traffic } from '../servers/traffic.js';
 
 /** What the SRS objects are built from: the hub's streams and the `vid-` ids the hooks also send. */
 export interface ObjectSources {
-  config: SluiceConfig;
+  config: ConfigSource;
   findStream(vhost: string, app: string, name: string): Stream | undefined;
   streamIds: StreamIds;
   vhostIds: StreamIds;
@@ -66,7 +66,8 @@ export function vhostObject(
   vhost: { name: string; traffic: Traffic; clients: number },
   streams: number,
 ): Record<string, unknown> {
-  const config = src.config.vhosts[vhost.name] ?? src.config.vhosts[DEFAULT_VHOST];
+  const { vhosts } = src.config.current();
+  const config = vhosts[vhost.name] ?? vhosts[DEFAULT_VHOST];
   const hlsEnabled = Boolean(config?.enabled && config.hls.enabled);
   return {
     id: src.vhostIds.of(vhost.name),

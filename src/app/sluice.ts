@@ -1,7 +1,9 @@
 import { resolve, sep } from 'node:path';
+import type { LoadedConfig } from '../config/load.js';
 import type { SluiceConfig } from '../config/schema.js';
+import type { ConfigSource } from '../config/source.js';
 import { apiRoutes } from '../api/api-routes.js';
-import { createGate, type ManagedGate } from '../gate/index.js';
+import { createGate, type ReloadableGate } from '../gate/index.js';
 import { loadIdentity, StreamIds } from '../gate/identity.js';
 import { StreamHub } from '../hub/stream-hub.js';
 import type { StreamOptions } from '../hub/stream.js';
@@ -18,6 +20,7 @@ import { SrtServer } from '../servers/srt/srt-server.js';
 import { demuxTs } from '../servers/srt/srt-ingest.js';
 import { startRecorders } from '../recorder/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
+import { ConfigHolder, Reloader, type ReloadOutcome } from './reload.js';
 
 export interface RunningSluice {
   /** Bound ports (the configured ones, or the ones the OS chose for port 0). */
@@ -36,12 +39,16 @@ export interface RunningSluice {
   readonly metrics: SluiceMetrics;
   /** Reads every HTTPS listener's key and certificate again (for renewed certificates). */
   reloadCertificates(): void;
+  /** Reads the configuration again and applies it to what starts from now on (SIGHUP, raw API). */
+  reload(): Promise<ReloadOutcome>;
   close(): Promise<void>;
 }
 
 export interface StartOptions {
   config: SluiceConfig;
   logger?: Logger;
+  /** Reads the configuration again for a reload (the same file and environment); without it, reloads are refused. */
+  reload?: () => Promise<LoadedConfig>;
 }
 
 /**
@@ -49,9 +56,12 @@ export interface StartOptions {
  * started is stopped in reverse order, so listeners close before HLS and recorders finish their
  * files, and those before the gate delivers their last callbacks.
  */
-export async function startSluice({ config, logger = createLogger(config.log_level) }: StartOptions): Promise<RunningSluice> {
+export async function startSluice(options: StartOptions): Promise<RunningSluice> {
+  const { config, logger = createLogger(options.config.log_level) } = options;
+  // Everything that starts later (sessions, streams, recordings) reads the configuration here.
+  const holder = new ConfigHolder(config);
   const hub = new StreamHub(
-    (vhost) => streamOptions(config, vhost),
+    (vhost) => streamOptions(holder.current(), vhost),
     (error) => logger.error({ err: error }, 'stream listener failed'),
     logger,
   );
@@ -64,13 +74,20 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
     // The API names servers and streams with the same ids as the callbacks.
     const identity = loadIdentity(config.data_dir);
     const streamIds = new StreamIds();
-    const gate: ManagedGate = metrics.meter(createGate({ config, logger, identity, streamIds, observer: metrics.observeDelivery }));
+    const gate: ReloadableGate = createGate({ config, logger, identity, streamIds, observer: metrics.observeDelivery });
     stoppers.push(() => gate.close());
     const sessions = new SessionRegistry();
     stoppers.push(async () => sessions.stop());
-    const ctx: ServerContext = { config, hub, gate, logger, connections: new ConnectionCounter(config.max_connections), sessions };
-    metrics.watch({ hub, connections: () => ctx.connections.count });
+    const connections = new ConnectionCounter(() => holder.current().max_connections);
+    const ctx: ServerContext = { config: holder, hub, gate: metrics.meter(gate), logger, connections, sessions };
+    metrics.watch({ hub, connections: () => connections.count });
     const tlsServers: HttpServer[] = [];
+    const reloadCertificates = (): void => tlsServers.forEach((server) => server.reloadCertificate());
+    const reloader = new Reloader(holder, options.reload, (next) => {
+      gate.reload(next);
+      logger.level = next.log_level;
+      reloadCertificates();
+    }, logger);
     // Starts one HTTP listener, and its HTTPS twin with the same routes when enabled.
     const serve = async (name: string, block: 'http_server' | 'http_api' | 'exporter', routes: HttpRoute[], upgrades: UpgradeRoute[] = []) => {
       const { listen, https }: { listen: Endpoint; https?: HttpsConfig } = config[block];
@@ -86,11 +103,11 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
     };
 
     // Recording: DVR files and record tasks on each publish (repairs crash leftovers first).
-    const recorders = await startRecorders({ config, hub, events: gate, logger });
+    const recorders = await startRecorders({ config: holder, hub, events: gate, logger });
     stoppers.push(() => recorders.close());
     // HLS: a segmenter per published stream of each vhost with hls enabled, served over HTTP.
-    const hls = HlsService.wanted(config) ? new HlsService(config, hub, gate, logger, sessions) : undefined;
-    if (hls) stoppers.push(() => hls.stop());
+    const hls = new HlsService(holder, hub, gate, logger, sessions);
+    stoppers.push(() => hls.stop());
 
     const rtmp = new RtmpServer(ctx);
     const [rtmpPort] = await rtmp.start(config.listen);
@@ -107,8 +124,8 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
     let http: { port?: number; tlsPort?: number | undefined } = {};
     if (config.http_server.enabled) {
       const flv = new FlvPlayService(ctx);
-      const files = staticFiles(config.http_server.dir, { owned: hlsFiles(config), logger });
-      const routes = [flv.route, ...(hls ? [hls.route] : []), recorders.route, files];
+      const files = staticFiles(config.http_server.dir, { owned: hlsFiles(holder), logger });
+      const routes = [flv.route, hls.route, recorders.route, files];
       http = await serve('http server', 'http_server', routes, [flv.upgradeRoute]);
       // Ends players (WebSocket ones too, which no HTTP server closes) before the listeners stop.
       stoppers.push(async () => flv.stop());
@@ -116,7 +133,8 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
 
     let api: { port?: number; tlsPort?: number | undefined } = {};
     if (config.http_api.enabled) {
-      const routes = [metricsRoute(metrics), apiRoutes({ config, hub, sessions, identity, streamIds, vhostIds: new StreamIds() })];
+      const raw = { config: holder, reload: () => reloader.reload(), latest: () => reloader.latest };
+      const routes = [metricsRoute(metrics), apiRoutes({ config: holder, hub, sessions, identity, streamIds, vhostIds: new StreamIds(), raw })];
       api = await serve('http api', 'http_api', routes);
     }
     const exporter = config.exporter.enabled ? await serve('exporter', 'exporter', [metricsRoute(metrics)]) : undefined;
@@ -132,7 +150,8 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
       srtSessions: () => srt?.sessionCount ?? 0,
       hub,
       metrics,
-      reloadCertificates: () => tlsServers.forEach((server) => server.reloadCertificate()),
+      reloadCertificates,
+      reload: () => reloader.reload(),
       close: stopAll,
     };
   } catch (error) {
@@ -153,9 +172,10 @@ function streamOptions(config: SluiceConfig, vhostName: string): StreamOptions {
 }
 
 /** Playlists and segments under an HLS directory: only the HLS route, with its gate, serves them. */
-function hlsFiles(config: SluiceConfig): (file: string) => boolean {
-  const roots = Object.values(config.vhosts)
-    .filter((vhost) => vhost.enabled && vhost.hls.enabled)
-    .map((vhost) => resolve(vhost.hls.hls_path) + sep);
-  return (file) => /\.(m3u8|ts)$/u.test(file) && roots.some((root) => file.startsWith(root));
+function hlsFiles(config: ConfigSource): (file: string) => boolean {
+  return (file) => {
+    if (!/\.(m3u8|ts)$/u.test(file)) return false;
+    const vhosts = Object.values(config.current().vhosts).filter((vhost) => vhost.enabled && vhost.hls.enabled);
+    return vhosts.some((vhost) => file.startsWith(resolve(vhost.hls.hls_path) + sep));
+  };
 }

@@ -290,6 +290,17 @@ export const configSchema = z
         listen: endpointSchema.default(1985),
         /** CORS headers for browsers (requests with an Origin) and OPTIONS preflights answered, as SRS. */
         crossdomain: z.boolean().default(true),
+        /** SRS's raw API: `GET /api/v1/raw?rpc=reload` reloads the configuration when both are on. */
+        raw_api: z
+          .object({
+            enabled: z.boolean().default(false),
+            allow_reload: z.boolean().default(false),
+            /** Accepted for SRS compatibility; always off, as in SRS 7. */
+            allow_query: z.boolean().default(false),
+            allow_update: z.boolean().default(false),
+          })
+          .strict()
+          .default({}),
         /** HTTP Basic authentication of every /api/ path (SRS 7 `http_api { auth { } }`). */
         auth: z
           .object({ enabled: z.boolean().default(false), username: z.string().default(''), password: z.string().default('') })

@@ -1,27 +1,26 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SluiceConfig } from '../config/schema.js';
-import { ConfigError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { HookCaller } from './caller.js';
-import type { DialectContext, DialectHandler } from './dialect.js';
-import { HooksGate, type ManagedGate } from './hooks-gate.js';
-import { PooledTransport, type HookTransport } from './http/transport.js';
-import { VERSION } from '../version.js';
-import { loadIdentity, StreamIds, type ServerIdentity } from './identity.js';
+import type { DeliveryObserver } from './delivery-log.js';
+import type { DialectHandler } from './dialect.js';
+import { HookDelivery, shutdownGraceMs, wantsCallbacks } from './hook-delivery.js';
+import { HooksGate } from './hooks-gate.js';
+import type { HookTransport } from './http/transport.js';
+import type { ServerIdentity, StreamIds } from './identity.js';
 import { NotifyHooks } from './notify/hooks.js';
-import { DeliveryLog, type DeliveryObserver } from './delivery-log.js';
-import { Outbox, type OutboxOptions } from './outbox.js';
-import { OutboxWorker, type OutboxWorkerOptions } from './outbox-worker.js';
+import type { OutboxOptions } from './outbox.js';
+import type { OutboxWorkerOptions } from './outbox-worker.js';
 import { OryxHooks } from './oryx/hooks.js';
+import { GenerationalGate, type GateGeneration, type ReloadableGate } from './reloadable-gate.js';
 import { hasRules, RulesGate, rulesOf } from './rules/rules-gate.js';
-import { CallSender, signerKey } from './sender.js';
+import { signerKey } from './sender.js';
 import { SrsHooks } from './srs/hooks.js';
 import { openHookDb } from './store/db.js';
 import { DeliveryTable, type DeliveryStore } from './store/deliveries.js';
 import { OutboxTable, type OutboxPersistence } from './store/outbox.js';
 
 export type { ManagedGate } from './hooks-gate.js';
+export type { ReloadableGate } from './reloadable-gate.js';
 export { RuleDenied } from './rules/rule.js';
 export { signStreamUrl, type SignOptions } from './rules/signature.js';
 export type { Delivery, DeliveryOutcome, DeliveryQuery } from './store/deliveries.js';
@@ -61,17 +60,6 @@ export interface GateOptions {
   observer?: DeliveryObserver;
 }
 
-/** The CA files of enabled callback blocks, read once (a missing file is a ConfigError). */
-function trustedCas(blocks: Array<{ enabled: boolean; ca_file: string }>): string[] {
-  const files = new Set(blocks.filter((b) => b.enabled && b.ca_file !== '').map((b) => b.ca_file));
-  return [...files].map((file) => {
-    try {
-      return readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new ConfigError(`cannot read the CA file: ${(error as Error).message}`, 'http_hooks.ca_file', { cause: error });
-    }
-  });
-}
 
 /** The outbox and the delivery log, as kept across restarts. */
 export interface HookStore {
@@ -91,41 +79,31 @@ export function hookDbPath(dataDir: string): string {
   return join(dataDir, 'sluice.db');
 }
 
-/** Builds the server's one gate from the configuration: the gate rules, then the callbacks. */
-export function createGate(options: GateOptions): ManagedGate {
-  const rules = rulesOf(options.config);
-  const hooks = createHooksGate(options);
-  return hasRules(rules) ? new RulesGate(rules, hooks, options.now ?? Date.now) : hooks;
+/**
+ * Builds the server's one gate from the configuration: the gate rules, then the callbacks.
+ * `reload` rebuilds both from a new configuration over the same outbox and delivery log.
+ */
+export function createGate(options: GateOptions): ReloadableGate {
+  const dataDir = options.dataDir ?? options.config.data_dir;
+  const delivery = new HookDelivery(options, openHookStore, hookDbPath(dataDir));
+  const build = (config: SluiceConfig): GateGeneration => {
+    const rules = rulesOf(config);
+    const hooks = new HooksGate(handlersOf(config, delivery, options), undefined, options.logger);
+    return { config, gate: hasRules(rules) ? new RulesGate(rules, hooks, options.now ?? Date.now) : hooks };
+  };
+  return new GenerationalGate(build, options.config, {
+    listDeliveries: (query) => delivery.listDeliveries(query),
+    outboxStats: () => delivery.outboxStats(),
+    close: (config) => delivery.close(shutdownGraceMs(config)),
+  });
 }
 
-function createHooksGate(options: GateOptions): ManagedGate {
-  const { config, logger } = options;
-  const now = options.now ?? Date.now;
-  const dataDir = options.dataDir ?? config.data_dir;
-  const vhosts = Object.entries(config.vhosts);
-  const wanted = vhosts.some(([, v]) => v.http_hooks.enabled || v.http_notify.enabled);
-  // Without callbacks nothing is written, unless a previous run left events to deliver.
-  if (!wanted && !existsSync(hookDbPath(dataDir))) return new HooksGate(new Map(), undefined, logger);
-
-  // Read before anything is opened, so a bad file leaves nothing to close.
-  const ca = options.transport ? [] : trustedCas(vhosts.flatMap(([, v]) => [v.http_hooks, v.http_notify]));
-  const store = options.store ?? openHookStore(dataDir, options.deliveryLogLimit);
-  const transport = options.transport ?? new PooledTransport({ ca });
-  const sender = new CallSender(transport, `Sluice/${VERSION}`, now);
-  const log = new DeliveryLog(store.deliveries, logger, options.deliveryLogLimit, options.outbox?.retryMs, options.observer);
-  const outbox = new Outbox(store.outbox, logger, options.outbox);
-  const worker = new OutboxWorker(outbox, sender, log, logger, now, options.outbox);
-  const ctx: DialectContext = {
-    caller: new HookCaller(sender, outbox, worker, log, logger, now),
-    identity: options.identity ?? loadIdentity(dataDir),
-    streamIds: options.streamIds ?? new StreamIds(),
-    now,
-  };
-
+/** The callback blocks of each vhost; the shared plumbing is opened when the first one needs it. */
+function handlersOf(config: SluiceConfig, delivery: HookDelivery, options: GateOptions): Map<string, DialectHandler[]> {
   const handlers = new Map<string, DialectHandler[]>();
-  let graceMs = 0;
-  for (const [vhost, v] of vhosts) {
-    for (const block of [v.http_hooks, v.http_notify]) if (block.enabled) graceMs = Math.max(graceMs, block.outbox_shutdown_wait);
+  if (!wantsCallbacks(config)) return handlers;
+  const { ctx, sender } = delivery.opened();
+  for (const [vhost, v] of Object.entries(config.vhosts)) {
     const list: DialectHandler[] = [];
     if (v.http_hooks.enabled) {
       const signer = signerKey(v.http_hooks.dialect, vhost);
@@ -135,27 +113,9 @@ function createHooksGate(options: GateOptions): ManagedGate {
     if (v.http_notify.enabled) {
       const signer = signerKey('notify', vhost);
       sender.setSecret(signer, v.http_notify.secret);
-      list.push(new NotifyHooks(v.http_notify, ctx, signer, logger, now()));
+      list.push(new NotifyHooks(v.http_notify, ctx, signer, options.logger, ctx.now()));
     }
     handlers.set(vhost, list);
   }
-
-  const pending = outbox.size();
-  if (pending > 0) logger.info({ pending }, 'delivering callbacks left from the previous run');
-  worker.poke();
-  return new HooksGate(
-    handlers,
-    {
-      listDeliveries: (query) => log.list(query),
-      outboxStats: () => outbox.stats(),
-      async close() {
-        await worker.close(graceMs);
-        await transport.close();
-        outbox.close();
-        log.close();
-        store.close();
-      },
-    },
-    logger,
-  );
+  return handlers;
 }

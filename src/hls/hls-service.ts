@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DEFAULT_VHOST, type HlsConfig, type SluiceConfig } from '../config/schema.js';
+import { DEFAULT_VHOST, type HlsConfig } from '../config/schema.js';
+import type { ConfigSource } from '../config/source.js';
 import type { ClientSession } from '../gate/types.js';
 import type { StreamReader } from '../hub/reader.js';
 import type { SessionTracker } from '../servers/sessions.js';
@@ -46,7 +47,7 @@ export class HlsService {
   private readonly unsubscribe: Array<() => void>;
 
   constructor(
-    private readonly config: SluiceConfig,
+    private readonly config: ConfigSource,
     hub: HlsHub,
     private readonly gate: PlayGate & HlsEvents,
     private readonly logger: Logger,
@@ -60,11 +61,6 @@ export class HlsService {
       logger,
     );
     this.unsubscribe = [hub.published.add((s) => this.published(s)), hub.unpublished.add((s) => this.unpublished(s))];
-  }
-
-  /** True when some vhost writes HLS. */
-  static wanted(config: SluiceConfig): boolean {
-    return Object.values(config.vhosts).some((vhost) => vhost.enabled && vhost.hls.enabled);
   }
 
   /** The HTTP route: playlists and segments; anything else passes on. */
@@ -89,8 +85,10 @@ export class HlsService {
     await Promise.all([...this.entries.values()].map((entry) => entry.output.idle()));
   }
 
+  /** Read at each publish: a reload applies from the next one. */
   private hlsConfig(vhost: string): HlsConfig | undefined {
-    const config = this.config.vhosts[vhost] ?? this.config.vhosts[DEFAULT_VHOST];
+    const { vhosts } = this.config.current();
+    const config = vhosts[vhost] ?? vhosts[DEFAULT_VHOST];
     return config?.enabled && config.hls.enabled ? config.hls : undefined;
   }
 
@@ -140,7 +138,10 @@ export class HlsService {
   }
 
   private roots(): string[] {
-    const paths = Object.values(this.config.vhosts).filter((v) => v.enabled && v.hls.enabled).map((v) => v.hls.hls_path);
+    // Streams written before a reload that moved hls_path are still served from where they are.
+    const vhosts = Object.values(this.config.current().vhosts);
+    const paths = vhosts.filter((v) => v.enabled && v.hls.enabled).map((v) => v.hls.hls_path);
+    for (const entry of this.entries.values()) paths.push(entry.config.hls_path);
     return [...new Set(paths)];
   }
 }

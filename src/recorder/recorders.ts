@@ -1,4 +1,4 @@
-import type { SluiceConfig } from '../config/schema.js';
+import type { ConfigSource } from '../config/source.js';
 import type { Stream } from '../hub/stream.js';
 import type { HttpRoute } from '../servers/http/http-server.js';
 import type { Listeners } from '../util/listeners.js';
@@ -20,7 +20,8 @@ export interface RecordedHub extends StreamLookup {
 }
 
 export interface RecordersOptions {
-  config: SluiceConfig;
+  /** Read at each publish: a reload applies from the next one. */
+  config: ConfigSource;
   hub: RecordedHub;
   events: RecordingNotices;
   logger: Logger;
@@ -36,8 +37,11 @@ export interface Recorders {
 
 /** Builds DVR and record tasks, repairs files a crash left, and attaches them to the hub. */
 export async function startRecorders({ config, hub, events, logger }: RecordersOptions): Promise<Recorders> {
-  const vhost = (name: string) => (config.vhosts[name] ?? config.vhosts.__defaultVhost__)!;
-  const vhosts = Object.values(config.vhosts);
+  const vhost = (name: string) => {
+    const { vhosts } = config.current();
+    return (vhosts[name] ?? vhosts.__defaultVhost__)!;
+  };
+  const vhosts = Object.values(config.current().vhosts);
   const recordRoots = vhosts.map((v) => v.record.record_path);
   const dvrRoots = vhosts.filter((v) => v.dvr.enabled).map((v) => templateRoot(v.dvr.dvr_path));
   await repairRecordings([...dvrRoots, ...recordRoots], logger);

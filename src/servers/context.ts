@@ -1,4 +1,4 @@
-import type { SluiceConfig } from '../config/schema.js';
+import type { ConfigSource } from '../config/source.js';
 import type { Gate } from '../gate/types.js';
 import type { StreamHub } from '../hub/stream-hub.js';
 import type { Logger } from '../util/logger.js';
@@ -6,7 +6,8 @@ import type { SessionTracker } from './sessions.js';
 
 /** What every protocol server is built with. */
 export interface ServerContext {
-  readonly config: SluiceConfig;
+  /** Read when a session starts: a reload applies to sessions that start afterwards. */
+  readonly config: ConfigSource;
   readonly hub: StreamHub;
   readonly gate: Gate;
   readonly logger: Logger;
@@ -24,14 +25,15 @@ export interface ConnectionSlot {
 export class ConnectionCounter {
   private open = 0;
 
-  constructor(private readonly max: number) {}
+  /** `max` is asked at each acquire, so a reloaded limit applies to the next connection. */
+  constructor(private readonly max: () => number) {}
 
   /**
    * Takes a slot that can only be given back once, so a connection may release it on every
    * path that ends it; undefined when the server is full.
    */
   acquire(): ConnectionSlot | undefined {
-    if (this.open >= this.max) return undefined;
+    if (this.open >= this.max()) return undefined;
     this.open++;
     let held = true;
     return {

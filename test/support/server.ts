@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { startSluice, type RunningSluice } from '../../src/app/sluice.js';
+import { startSluice, type RunningSluice, type StartOptions } from '../../src/app/sluice.js';
 import { configSchema, type SluiceConfigInput } from '../../src/config/schema.js';
 
 export interface TestServer extends RunningSluice {
@@ -16,8 +16,11 @@ export interface TestServer extends RunningSluice {
   httpUrl(path: string): string;
 }
 
-/** Starts Sluice on loopback with ephemeral ports, a fresh data directory and captured logs. */
-export async function startTestServer(overrides: SluiceConfigInput = {}): Promise<TestServer> {
+/**
+ * Starts Sluice on loopback with ephemeral ports, a fresh data directory and captured logs.
+ * `reload` is how the server reads its configuration again (a config file, in reload tests).
+ */
+export async function startTestServer(overrides: SluiceConfigInput = {}, reload?: StartOptions['reload']): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'sluice-test-'));
   const config = configSchema.parse({
     listen: '127.0.0.1:0',
@@ -35,7 +38,7 @@ export async function startTestServer(overrides: SluiceConfigInput = {}): Promis
     },
   });
   const logger = pino({ level: 'debug' }, sink);
-  const server = await startSluice({ config, logger });
+  const server = await startSluice({ config, logger, ...(reload ? { reload } : {}) });
   return {
     ...server,
     dataDir,

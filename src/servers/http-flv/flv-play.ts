@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
+import type { SluiceConfig } from '../../config/schema.js';
 import type { Protocol } from '../../gate/types.js';
 import type { ServerContext } from '../context.js';
 import type { HttpRoute, UpgradeRoute } from '../http/http-server.js';
@@ -20,18 +21,12 @@ const WS_MAX_PAYLOAD = 4096;
 
 /** HTTP-FLV and WebSocket-FLV playback at each vhost's `http_remux` mount. */
 export class FlvPlayService {
-  private readonly matchers: Array<(path: string) => MountMatch | undefined>;
+  // The mounts of the configuration they were compiled from (recompiled after a reload).
+  private mounts: { config: SluiceConfig; matchers: Array<(path: string) => MountMatch | undefined> } | undefined;
   private webSockets: Promise<WebSocketServer> | undefined;
   private readonly viewers = new Set<FlvViewer>();
 
-  constructor(private readonly ctx: ServerContext) {
-    const templates = new Set(
-      Object.values(ctx.config.vhosts)
-        .filter((vhost) => vhost.enabled && vhost.http_remux.enabled)
-        .map((vhost) => vhost.http_remux.mount),
-    );
-    this.matchers = [...templates].map(compileMount);
-  }
+  constructor(private readonly ctx: ServerContext) {}
 
   /** HTTP-FLV: answers GET requests for a mounted stream. */
   readonly route: HttpRoute = async (request, response, url) => {
@@ -56,12 +51,25 @@ export class FlvPlayService {
 
   /** The stream a request path names, if it is an FLV mount of an enabled vhost. */
   private match(path: string): MountMatch | undefined {
-    for (const matcher of this.matchers) {
+    const config = this.ctx.config.current();
+    for (const matcher of this.matchersOf(config)) {
       const found = matcher(path);
-      const vhost = found && this.ctx.config.vhosts[found.vhost];
+      const vhost = found && config.vhosts[found.vhost];
       if (found && vhost?.enabled && vhost.http_remux.enabled) return found;
     }
     return undefined;
+  }
+
+  private matchersOf(config: SluiceConfig): Array<(path: string) => MountMatch | undefined> {
+    if (this.mounts?.config !== config) {
+      const templates = new Set(
+        Object.values(config.vhosts)
+          .filter((vhost) => vhost.enabled && vhost.http_remux.enabled)
+          .map((vhost) => vhost.http_remux.mount),
+      );
+      this.mounts = { config, matchers: [...templates].map(compileMount) };
+    }
+    return this.mounts.matchers;
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse, target: MountMatch, url: URL): Promise<void> {
@@ -129,7 +137,7 @@ export class FlvPlayService {
   ): FlvViewer | undefined {
     const slot = this.ctx.connections.acquire();
     if (!slot) {
-      refuse(503, `server full: max_connections ${this.ctx.config.max_connections} reached`);
+      refuse(503, `server full: max_connections ${this.ctx.config.current().max_connections} reached`);
       return undefined;
     }
     const socket = request.socket;

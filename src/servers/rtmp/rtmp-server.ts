@@ -20,7 +20,7 @@ export class RtmpServer {
   private readonly pending: ConnectionCounter;
 
   constructor(private readonly ctx: ServerContext) {
-    this.pending = new ConnectionCounter(maxPendingConnections(ctx.config));
+    this.pending = new ConnectionCounter(() => maxPendingConnections(ctx.config.current()));
   }
 
   async start(endpoints: Endpoint[]): Promise<number[]> {
@@ -62,7 +62,7 @@ export class RtmpServer {
 
   /** Takes a connection slot and a pending slot; says why not when either budget is spent. */
   private takeSlots(): { connection: ConnectionSlot; pending: ConnectionSlot } | string {
-    const { config } = this.ctx;
+    const config = this.ctx.config.current();
     const connection = this.ctx.connections.acquire();
     if (!connection) return `server full: max_connections ${config.max_connections} reached`;
     const pending = this.pending.acquire();

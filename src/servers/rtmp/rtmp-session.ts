@@ -38,7 +38,7 @@ export interface SessionEvents {
 export class RtmpSession {
   private readonly connection: RtmpConnection;
   private info: SessionInfo | undefined;
-  private publishing: { stream: Stream; publisher: Publisher; mediaSeen: boolean } | undefined;
+  private publishing: { stream: Stream; publisher: Publisher; mediaSeen: boolean; timeouts: VhostConfig['publish'] } | undefined;
   private playing: RtmpPlayback | undefined;
   private ended = false;
   // FMLE encoders (OBS, ffmpeg) announce a publish with releaseStream/FCPublish; Flash does not.
@@ -54,7 +54,7 @@ export class RtmpSession {
     private readonly refusal: string | undefined,
     private readonly events: SessionEvents,
   ) {
-    const { config } = ctx;
+    const config = ctx.config.current();
     this.connection = new RtmpConnection(
       socket,
       { maxMessageSize: config.max_message_size, handshakeTimeoutMs: this.identifyTimeoutMs },
@@ -110,7 +110,7 @@ export class RtmpSession {
     // Per publish, not per stream: a stream kept by waiting players has frames from earlier ones.
     if (!publishing.mediaSeen) {
       publishing.mediaSeen = true;
-      this.expectMediaWithin(this.vhostConfig.publish.normal_timeout);
+      this.expectMediaWithin(publishing.timeouts.normal_timeout);
     }
     const { stream } = publishing;
     // Codecs without a sequence header (MP3, G.711...) are described from their first frame.
@@ -162,7 +162,7 @@ export class RtmpSession {
 
   private async connect(command: Command): Promise<void> {
     if (this.info) throw new ProtocolError('second connect command on one connection');
-    const info = sessionFromConnect(command, this.socket, this.ctx.config, (reason) => this.end(reason));
+    const info = sessionFromConnect(command, this.socket, this.ctx.config.current(), (reason) => this.end(reason));
     this.info = info;
     if (this.refusal !== undefined) return this.refuseConnect(command, this.refusal);
     try {
@@ -175,7 +175,7 @@ export class RtmpSession {
     this.connection.expect('publish or play', this.identifyTimeoutMs);
     this.connection.send(windowAckSize(WINDOW_ACK_SIZE));
     this.connection.send(setPeerBandwidth(WINDOW_ACK_SIZE, 2));
-    this.connection.useChunkSize(this.vhostConfig.chunk_size ?? this.ctx.config.chunk_size);
+    this.connection.useChunkSize(this.vhostConfig.chunk_size ?? this.ctx.config.current().chunk_size);
     this.reply(
       command,
       { fmsVer: 'FMS/3,5,3,888', capabilities: 127, mode: 1 },
@@ -214,7 +214,7 @@ export class RtmpSession {
     const { name, param } = splitQuery(requested);
     info.stream = name;
     info.param = param || info.param;
-    info.vhost = resolveVhost(this.ctx.config, [queryValue(info.param, 'vhost'), info.vhost]);
+    info.vhost = resolveVhost(this.ctx.config.current(), [queryValue(info.param, 'vhost'), info.vhost]);
     info.requestUrl = `${info.tcUrl}/${requested}`;
     try {
       const admission = await (action === 'publish' ? this.ctx.gate.publish(info) : this.ctx.gate.play(info));
@@ -249,10 +249,12 @@ export class RtmpSession {
       this.ctx.gate.unpublished(info);
       return this.end('stream busy');
     }
-    this.publishing = { stream, publisher, mediaSeen: false };
+    // The publish keeps the timeouts it started with, whatever a reload changes later.
+    const timeouts = this.vhostConfig.publish;
+    this.publishing = { stream, publisher, mediaSeen: false, timeouts };
     this.ctx.sessions.add(info, this.fmleCommands ? 'fmle-publish' : 'flash-publish');
     this.events.admitted(this);
-    this.expectMediaWithin(this.vhostConfig.publish.firstpkt_timeout);
+    this.expectMediaWithin(timeouts.firstpkt_timeout);
     status('status', 'NetStream.Publish.Start', `Started publishing stream ${info.stream}.`);
     this.ctx.logger.info({ client: info.id, ip: info.ip, protocol: 'rtmp', stream: info.path, param: info.param }, 'publish start');
   }
@@ -284,13 +286,13 @@ export class RtmpSession {
   }
 
   private get vhostConfig(): VhostConfig {
-    const { vhosts } = this.ctx.config;
+    const { vhosts } = this.ctx.config.current();
     return vhosts[this.info?.vhost ?? DEFAULT_VHOST] ?? vhosts[DEFAULT_VHOST]!;
   }
 
   /** Seconds a client has for the handshake and connect, and then again to publish or play. */
   private get identifyTimeoutMs(): number {
-    return this.ctx.config.handshake_timeout * 1000;
+    return this.ctx.config.current().handshake_timeout * 1000;
   }
 
   /** Closes a publisher that goes silent for `ms` (the socket's idle timer). */

@@ -21,11 +21,12 @@ export function tcUrlHost(tcUrl: string): string {
 
 /**
  * Picks the vhost as SRS does: a `vhost` query parameter first, then the tcUrl host, each only
- * if such a vhost is configured; the default vhost otherwise.
+ * if such a vhost is configured; the default vhost otherwise. A configured vhost that is turned
+ * off is still picked, so the gate refuses its sessions rather than serving them elsewhere.
  */
 export function resolveVhost(config: SluiceConfig, candidates: Array<string | undefined>): string {
   for (const candidate of candidates) {
-    if (candidate && candidate !== DEFAULT_VHOST && config.vhosts[candidate]?.enabled) return candidate;
+    if (candidate && candidate !== DEFAULT_VHOST && Object.hasOwn(config.vhosts, candidate)) return candidate;
   }
   return DEFAULT_VHOST;
 }

@@ -73,7 +73,7 @@ export class SrtAdmission {
   async admit(request: Handshake, peer: RemoteInfo, conclusion: Conclusion, wanted: StreamIdRequest, local: LocalAddress): Promise<void> {
     const { ctx } = this.deps;
     const slot = ctx.connections.acquire();
-    if (!slot) return this.reject(request, peer, RejectReason.Overload, `server full: max_connections ${ctx.config.max_connections}`);
+    if (!slot) return this.reject(request, peer, RejectReason.Overload, `server full: max_connections ${ctx.config.current().max_connections}`);
     const pending = this.deps.pending.acquire();
     if (!pending) {
       slot.release();
@@ -160,8 +160,7 @@ export class SrtAdmission {
     local: LocalAddress,
     connection: () => SrtConnection | undefined,
   ): SessionInfo {
-    const { config } = this.deps.ctx;
-    const vhost = resolveVhost(config, [wanted.vhost]);
+    const vhost = resolveVhost(this.deps.ctx.config.current(), [wanted.vhost]);
     // SRS: srt://{vhost, or the server's address for the default vhost}/{app}
     const host = vhost === DEFAULT_VHOST ? local.host : vhost;
     return new SessionInfo(

@@ -39,7 +39,7 @@ export class SrtServer {
     private readonly ctx: ServerContext,
     ingest: TsIngestFactory,
   ) {
-    const srt = ctx.config.srt_server;
+    const srt = ctx.config.current().srt_server;
     if (srt.passphrase !== '' || srt.pbkeylen !== 0) {
       throw new ConfigError('SRT encryption is not supported yet: remove passphrase and pbkeylen', 'srt_server');
     }
@@ -48,7 +48,7 @@ export class SrtServer {
       terms: this.terms(),
       ingest,
       outputs: new SrtTsOutputs(),
-      pending: new ConnectionCounter(maxPendingConnections(ctx.config)),
+      pending: new ConnectionCounter(() => maxPendingConnections(ctx.config.current())),
       newSocketId: () => this.newSocketId(),
       send: (datagram, peer) => this.send(datagram, peer),
       opened: (session) => this.opened(session),
@@ -57,7 +57,7 @@ export class SrtServer {
   }
 
   async start(): Promise<number> {
-    const { host, port } = this.ctx.config.srt_server.listen;
+    const { host, port } = this.ctx.config.current().srt_server.listen;
     const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
     socket.on('message', (datagram, peer) => this.receive(datagram, peer));
     socket.on('error', (error) => this.ctx.logger.warn({ err: error.message }, 'srt socket error'));
@@ -89,7 +89,7 @@ export class SrtServer {
   }
 
   private terms(): ListenerTerms {
-    const srt = this.ctx.config.srt_server;
+    const srt = this.ctx.config.current().srt_server;
     return {
       mtu: srt.mss,
       flowWindow: FLOW_WINDOW,
@@ -149,7 +149,7 @@ export class SrtServer {
       if (error instanceof ProtocolError) return;
       throw error;
     }
-    const srt = this.ctx.config.srt_server;
+    const srt = this.ctx.config.current().srt_server;
     const wanted = parseStreamId(conclusion.streamId || srt.default_streamid, srt.default_app);
     if (!wanted) return this.admission.reject(request, peer, RejectReason.BadRequest, `stream id "${conclusion.streamId}" names no stream`);
     this.admission.admit(request, peer, conclusion, wanted, this.local).catch((error: unknown) => {

@@ -27,7 +27,7 @@ test('on/off, numbers, strings, endpoints and lists', () => {
     max_connections 50;
     daemon on;
     pid "./my pid";
-    http_api { enabled off; listen 127.0.0.1:1985; }
+    http_api { enabled off; listen 127.0.0.1:1985; raw_api { enabled on; allow_reload on; } }
     vhost __defaultVhost__ {
       play { gop_cache no; queue_length 2.5; mw_latency 350; }
       http_remux { enabled yes; mount [app]/[stream].flv; }
@@ -43,6 +43,7 @@ test('on/off, numbers, strings, endpoints and lists', () => {
     enabled: false,
     listen: { host: '127.0.0.1', port: 1985 },
     crossdomain: true,
+    raw_api: { enabled: true, allow_reload: true, allow_query: false, allow_update: false },
     auth: { enabled: false, username: '', password: '' },
   });
   const vhost = config.vhosts[DEFAULT_VHOST]!;

@@ -16,6 +16,7 @@ test('SRS names: top level, blocks, and vhost settings for the default vhost', (
     SRS_DAEMON: 'on',
     SRS_HTTP_API_ENABLED: 'off',
     SRS_HTTP_API_LISTEN: '127.0.0.1:1985',
+    SRS_HTTP_API_RAW_API_ALLOW_RELOAD: 'on',
     SRS_HTTP_SERVER_LISTEN: '8088',
     SRS_VHOST_PLAY_GOP_CACHE: 'off',
     SRS_VHOST_HTTP_REMUX_ENABLED: 'no',
@@ -31,6 +32,7 @@ test('SRS names: top level, blocks, and vhost settings for the default vhost', (
     enabled: false,
     listen: { host: '127.0.0.1', port: 1985 },
     crossdomain: true,
+    raw_api: { enabled: false, allow_reload: true, allow_query: false, allow_update: false },
     auth: { enabled: false, username: '', password: '' },
   });
   assert.equal(config.http_server.listen.port, 8088);

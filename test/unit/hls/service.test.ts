@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema } from '../../../src/config/schema.js';
+import { fixedConfig } from '../../../src/config/source.js';
 import type { ClientSession, HlsSegmentClosed } from '../../../src/gate/types.js';
 import { HlsService } from '../../../src/hls/hls-service.js';
 import { HlsViewers } from '../../../src/hls/viewers.js';
@@ -44,7 +45,7 @@ async function setup(hls: Record<string, unknown> = {}) {
     (error) => assert.fail(String(error)),
   );
   const gate = new FakeGate();
-  const service = new HlsService(config, hub, gate, silentLogger());
+  const service = new HlsService(fixedConfig(config), hub, gate, silentLogger());
   const server = createServer((req, res) => {
     const url = new URL(req.url!, `http://${req.headers.host}`);
     void Promise.resolve(service.route(req, res, url)).then((handled) => {
