@@ -17,12 +17,15 @@ import type {
 export interface ManagedGate extends Gate, RecordingEvents {
   /** The latest calls to callback receivers, newest first (for the API and the console). */
   listDeliveries(query?: DeliveryQuery): Delivery[];
+  /** Sends a logged call again, logged as a new delivery; undefined when `seq` is not in the log. */
+  replayDelivery(seq: number): Promise<Delivery | undefined>;
   close(): Promise<void>;
 }
 
 /** What the gate closes at shutdown, and where it reads the delivery log. */
 export interface GateResources {
   listDeliveries(query?: DeliveryQuery): Delivery[];
+  replayDelivery(seq: number): Promise<Delivery | undefined>;
   close(): Promise<void>;
 }
 
@@ -77,6 +80,10 @@ export class HooksGate implements ManagedGate {
 
   listDeliveries(query?: DeliveryQuery): Delivery[] {
     return this.resources?.listDeliveries(query) ?? [];
+  }
+
+  async replayDelivery(seq: number): Promise<Delivery | undefined> {
+    return this.resources?.replayDelivery(seq);
   }
 
   async close(): Promise<void> {

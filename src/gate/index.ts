@@ -13,6 +13,7 @@ import { DeliveryLog } from './delivery-log.js';
 import { Outbox, type OutboxOptions } from './outbox.js';
 import { OutboxWorker, type OutboxWorkerOptions } from './outbox-worker.js';
 import { OryxHooks } from './oryx/hooks.js';
+import { replayDelivery } from './replay.js';
 import { hasRules, RulesGate, rulesOf } from './rules/rules-gate.js';
 import { CallSender, signerKey } from './sender.js';
 import { SrsHooks } from './srs/hooks.js';
@@ -128,6 +129,10 @@ function createHooksGate(options: GateOptions): ManagedGate {
     handlers,
     {
       listDeliveries: (query) => log.list(query),
+      async replayDelivery(seq) {
+        const [original] = log.list({ seq, limit: 1 });
+        return original && replayDelivery(original, sender, log, now);
+      },
       async close() {
         await worker.close(graceMs);
         await transport.close();

@@ -76,6 +76,10 @@ export class RulesGate implements ManagedGate {
     return this.inner.listDeliveries(query);
   }
 
+  replayDelivery(seq: number) {
+    return this.inner.replayDelivery(seq);
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }
