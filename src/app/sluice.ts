@@ -1,6 +1,7 @@
 import { resolve, sep } from 'node:path';
 import type { SluiceConfig } from '../config/schema.js';
 import { apiRoutes } from '../api/api-routes.js';
+import { sluiceApi, type ApiAuthStats } from '../api/sluice/index.js';
 import { createGate, type ManagedGate } from '../gate/index.js';
 import { loadIdentity, StreamIds } from '../gate/identity.js';
 import { StreamHub } from '../hub/stream-hub.js';
@@ -21,6 +22,8 @@ export interface RunningSluice {
   readonly httpPort: number | undefined;
   readonly apiPort: number | undefined;
   readonly hub: StreamHub;
+  /** Refused requests of Sluice's own API (wrong or missing token), when the API is on. */
+  readonly apiAuth: ApiAuthStats | undefined;
   close(): Promise<void>;
 }
 
@@ -79,14 +82,18 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
     }
 
     let apiPort: number | undefined;
+    let apiAuth: ApiAuthStats | undefined;
     if (config.http_api.enabled) {
       const routes = apiRoutes({ config, hub, sessions, identity, streamIds, vhostIds: new StreamIds() });
-      const api = new HttpServer('http api', [routes], [], logger);
+      const own = sluiceApi({ config, hub, sessions, streamIds, deliveries: gate, records: recorders.records, logger });
+      stoppers.push(async () => own.stop());
+      apiAuth = own.auth;
+      const api = new HttpServer('http api', [own.route, routes], [], logger);
       apiPort = await api.start(config.http_api.listen);
       stoppers.push(() => api.stop());
     }
 
-    return { rtmpPort: rtmpPort ?? 0, httpPort, apiPort, hub, close: stopAll };
+    return { rtmpPort: rtmpPort ?? 0, httpPort, apiPort, hub, apiAuth, close: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -278,6 +278,11 @@ export const configSchema = z
           .object({ enabled: z.boolean().default(false), username: z.string().default(''), password: z.string().default('') })
           .strict()
           .default({}),
+        /**
+         * Bearer tokens of Sluice's own API (/api/sluice/v1/); any one of them is accepted. With
+         * none, that API answers only clients on loopback.
+         */
+        api_token: z.array(z.string().min(1)).default([]),
       })
       .strict()
       .default({}),

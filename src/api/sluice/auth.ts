@@ -1,0 +1,60 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
+import { ApiError } from './http.js';
+
+// Every refused token waits this long first, which slows guessing without blocking anyone else.
+const REFUSAL_DELAY_MS = 200;
+
+/** How many requests the own API refused for a wrong or missing token (for metrics). */
+export interface ApiAuthStats {
+  readonly refused: number;
+}
+
+/**
+ * Bearer tokens of the own API. Any configured token is accepted; tokens are compared as
+ * SHA-256 digests with a constant-time compare, so neither length nor content leaks through
+ * timing. With no token configured only loopback clients are let in.
+ */
+export class ApiAuth implements ApiAuthStats {
+  private readonly digests: Buffer[];
+  refused = 0;
+
+  constructor(tokens: readonly string[]) {
+    this.digests = tokens.map(digest);
+  }
+
+  /** Resolves when the request may go on; rejects with 401 (after a delay) or 403. */
+  async check(request: IncomingMessage): Promise<void> {
+    if (this.digests.length === 0) {
+      if (isLoopback(request.socket.remoteAddress)) return;
+      throw new ApiError(403, 'forbidden', 'no api_token is configured: this API answers loopback clients only');
+    }
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (match && this.accepts(match[1]!)) return;
+    this.refused++;
+    await new Promise((resolve) => setTimeout(resolve, REFUSAL_DELAY_MS));
+    throw new ApiError(401, 'unauthorized', match ? 'wrong token' : 'missing bearer token');
+  }
+
+  private accepts(token: string): boolean {
+    const given = digest(token);
+    // Compare against every token, so the time taken does not tell which one matched.
+    let ok = false;
+    for (const known of this.digests) ok = timingSafeEqual(given, known) || ok;
+    return ok;
+  }
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+/** 127.0.0.0/8, ::1 and their IPv4-mapped IPv6 forms. */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  if (isIP(v4) === 4) return v4.startsWith('127.');
+  return address === '::1';
+}
