@@ -43,6 +43,7 @@ test('on/off, numbers, strings, endpoints and lists', () => {
     listen: { host: '127.0.0.1', port: 1985 },
     crossdomain: true,
     auth: { enabled: false, username: '', password: '' },
+    api_token: [],
   });
   const vhost = config.vhosts[DEFAULT_VHOST]!;
   assert.deepEqual(vhost.play, { gop_cache: false, gop_cache_max_frames: 2500, gop_cache_max_bytes: 32 * 1024 * 1024, queue_length: 2.5, mw_latency: 350 });
