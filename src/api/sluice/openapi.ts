@@ -11,6 +11,7 @@ const ERRORS: Record<string, string> = {
   '403': 'No token configured and the client is not on loopback',
   '404': 'No such resource or route',
   '405': 'Method not allowed on this path',
+  '409': 'The resource cannot do this in its state (a delivery logged without its body)',
   '413': 'Body larger than 64 KiB',
 };
 

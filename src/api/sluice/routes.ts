@@ -156,7 +156,14 @@ export function sluiceRoutes(deps: RouteDeps): Route[] {
       operationId: 'replayDelivery',
       summary: 'Sends a logged call again (same body); the attempt is a new delivery linked to it',
       response: s.Delivery,
-      handle: async ({ params }) => (await deps.deliveries.replayDelivery(delivery(params.seq!).seq)) ?? throwing(notFound('delivery')),
+      handle: async ({ params }) => {
+        const original = delivery(params.seq!);
+        // Rows logged by versions that did not keep bodies: there is nothing to send again.
+        if (original.method === 'POST' && original.contentType === '' && original.body === '') {
+          throw new ApiError(409, 'conflict', 'this delivery was logged without its body and cannot be replayed');
+        }
+        return (await deps.deliveries.replayDelivery(original.seq)) ?? throwing(notFound('delivery'));
+      },
     }),
     route({
       method: 'POST',
