@@ -1,12 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpRoute } from '../../servers/http/http-server.js';
 import type { Logger } from '../../util/logger.js';
 import { ApiAuth, type ApiAuthStats } from './auth.js';
 import { FigureHistory } from './figures.js';
-import { ApiError, parse, readJson, sendError, sendJson } from './http.js';
-import { openApiDocument } from './openapi.js';
-import { matchRoute, MethodNotAllowed, type Route } from './router.js';
-import { sluiceRoutes, type RouteDeps } from './routes.js';
+import type { Handler } from './handler.js';
+import { ApiError, sendError } from './http.js';
+import { MethodNotAllowed } from './router.js';
+import type { RouteDeps } from './routes.js';
 
 export type { ApiAuthStats } from './auth.js';
 export type { DeliveryLogView, RecordTasks } from './routes.js';
@@ -25,31 +24,26 @@ export interface SluiceApi {
 
 /**
  * /api/sluice/v1/: JSON routes for a console, each request checked against the bearer tokens,
- * its query and body validated by the same schemas the OpenAPI document is made from.
+ * its query and body validated by the same schemas the OpenAPI document is made from. The
+ * figures are sampled from the start; the routes and their schemas are loaded with the first
+ * request, so a server nobody queries does not hold them.
  */
 export function sluiceApi(options: SluiceApiOptions): SluiceApi {
   const figures = new FigureHistory(options.sessions, () => options.sessions.listStreams().length, { intervalMs: FIGURE_INTERVAL_MS });
-  const routes = sluiceRoutes({ ...options, figures, figureIntervalMs: FIGURE_INTERVAL_MS });
   const auth = new ApiAuth(options.config.http_api.api_token);
-  let document: unknown;
+  let handler: Promise<Handler> | undefined;
+  const load = (): Promise<Handler> =>
+    (handler ??= import('./handler.js').then(({ createHandler }) =>
+      createHandler({ ...options, figures, figureIntervalMs: FIGURE_INTERVAL_MS }, SLUICE_API_PREFIX),
+    ));
 
-  const answer = async (request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> => {
-    const path = url.pathname.slice(SLUICE_API_PREFIX.length) || '/';
-    // The document describes the API, it holds no data: a console reads it before it has a token.
-    if (path === '/openapi.json' && request.method === 'GET') {
-      document ??= openApiDocument(routes, SLUICE_API_PREFIX);
-      return sendJson(response, 200, document);
-    }
-    await auth.check(request);
-    const { route, params } = matchRoute(routes, request.method ?? 'GET', path);
-    const status = route.status ?? 200;
-    sendJson(response, status, await run(route, params, request, url));
-  };
-
-  const httpRoute: HttpRoute = async (request, response, url) => {
+  const route: HttpRoute = async (request, response, url) => {
     if (url.pathname !== SLUICE_API_PREFIX && !url.pathname.startsWith(`${SLUICE_API_PREFIX}/`)) return false;
+    const path = url.pathname.slice(SLUICE_API_PREFIX.length) || '/';
     try {
-      await answer(request, response, url);
+      // The document describes the API and holds no data: a console reads it before it has a token.
+      if (path !== '/openapi.json') await auth.check(request);
+      await (await load())(request, response, path, url);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       if (error.status === 401) options.logger.info({ ip: request.socket.remoteAddress, url: url.pathname }, `sluice api: ${error.message}`);
@@ -62,12 +56,5 @@ export function sluiceApi(options: SluiceApiOptions): SluiceApi {
     }
     return true;
   };
-  return { route: httpRoute, auth, stop: () => figures.stop() };
-}
-
-async function run(route: Route, params: Record<string, string>, request: IncomingMessage, url: URL): Promise<unknown> {
-  const query = route.query ? parse(route.query, Object.fromEntries(url.searchParams), 'query') : {};
-  const body = route.body ? parse(route.body, await readJson(request), 'body') : undefined;
-  // The answer is shaped by its schema: what the document promises is what is sent.
-  return route.response.parse(await route.handle({ params, query, body, request }));
+  return { route, auth, stop: () => figures.stop() };
 }
