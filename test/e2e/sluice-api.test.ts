@@ -99,12 +99,26 @@ test('tokens: none or a wrong one gets 401 and is counted; either configured tok
   assert.equal((await fetch(`http://127.0.0.1:${server.apiPort}/api/v1/versions`)).status, 200);
 });
 
+test('CORS: a console on another origin gets its preflight answered, then needs its token', async () => {
+  const url = `http://127.0.0.1:${server.apiPort}/api/sluice/v1/sessions`;
+  const preflight = await fetch(url, { method: 'OPTIONS', headers: { origin: 'http://console.example', 'access-control-request-headers': 'authorization' } });
+  assert.equal(preflight.status, 204);
+  assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Authorization/);
+  const withToken = await fetch(url, { headers: { origin: 'http://console.example', authorization: `Bearer ${TOKENS[1]}` } });
+  assert.equal(withToken.status, 200);
+  assert.equal(withToken.headers.get('access-control-allow-origin'), '*');
+  assert.equal((await fetch(url, { headers: { origin: 'http://console.example' } })).status, 401);
+});
+
 test('with no token configured, loopback clients are let in', async () => {
   const open = await startTestServer();
   try {
     const response = await fetch(`http://127.0.0.1:${open.apiPort}/api/sluice/v1/sessions`);
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { sessions: [] });
+    // A page of another origin in a browser on this machine is refused.
+    const page = await fetch(`http://127.0.0.1:${open.apiPort}/api/sluice/v1/sessions`, { headers: { origin: 'http://evil.example' } });
+    assert.equal(page.status, 403);
   } finally {
     await open.close();
   }
@@ -262,6 +276,12 @@ test('bad requests: 400 naming the field, 413, JSON 404 and 405', async () => {
   assert.equal((await call('GET', '/sessions', '/sessions?kind=watch')).body.error.field, 'query.kind');
   assert.equal((await call('GET', '/callbacks/deliveries', '/callbacks/deliveries?limit=0')).body.error.field, 'query.limit');
   assert.equal((await oversize()).status, 413);
+  const form = await fetch(`http://127.0.0.1:${server.apiPort}/api/sluice/v1/records/tasks`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKENS[0]}`, 'content-type': 'text/plain' },
+    body: '{"app":"live","stream":"s"}',
+  });
+  assert.equal(form.status, 415, 'a body a browser could send cross-origin without a preflight');
   const unknown = await call('GET', '/nothing', '/nothing/here');
   assert.equal(unknown.status, 404);
   assert.equal(unknown.body.error.code, 'not_found');

@@ -27,8 +27,12 @@ export class ApiAuth implements ApiAuthStats {
   /** Resolves when the request may go on; rejects with 401 (after a delay) or 403. */
   async check(request: IncomingMessage): Promise<void> {
     if (this.digests.length === 0) {
-      if (isLoopback(request.socket.remoteAddress)) return;
-      throw new ApiError(403, 'forbidden', 'no api_token is configured: this API answers loopback clients only');
+      if (!isLoopback(request.socket.remoteAddress)) {
+        throw new ApiError(403, 'forbidden', 'no api_token is configured: this API answers loopback clients only');
+      }
+      // A page from another origin, open in a browser on this machine, is no loopback operator.
+      if (crossOrigin(request)) throw new ApiError(403, 'forbidden', 'no api_token is configured: browsers on other origins need one');
+      return;
     }
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -49,6 +53,17 @@ export class ApiAuth implements ApiAuthStats {
 
 function digest(token: string): Buffer {
   return createHash('sha256').update(token).digest();
+}
+
+/** True when a browser sent the request from a page of another origin than the API's own. */
+function crossOrigin(request: IncomingMessage): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return false;
+  try {
+    return new URL(origin).host !== request.headers.host;
+  } catch {
+    return true;
+  }
 }
 
 /** 127.0.0.0/8, ::1 and their IPv4-mapped IPv6 forms. */

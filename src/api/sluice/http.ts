@@ -32,7 +32,13 @@ export function sendError(response: ServerResponse, error: ApiError, headers: Re
 
 /** Reads a JSON body of at most MAX_BODY_BYTES; an empty body reads as `{}`. */
 export async function readJson(request: IncomingMessage): Promise<unknown> {
+  // JSON only: a browser cannot send that cross-origin without a CORS preflight.
+  const type = request.headers['content-type'] ?? '';
   const declared = Number(request.headers['content-length'] ?? 0);
+  const chunked = request.headers['transfer-encoding'] !== undefined;
+  if ((declared > 0 || chunked) && !/^application\/json\s*(;|$)/i.test(type)) {
+    throw new ApiError(415, 'unsupported_media_type', 'send the body as Content-Type: application/json', 'body');
+  }
   if (declared > MAX_BODY_BYTES) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;

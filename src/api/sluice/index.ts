@@ -13,6 +13,14 @@ export type { DeliveryLogView, RecordTasks } from './routes.js';
 export const SLUICE_API_PREFIX = '/api/sluice/v1';
 const FIGURE_INTERVAL_MS = 5000;
 
+// Browsers on other origins (a console) may call with a token; tokens are no ambient credentials.
+const CORS_HEADERS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Headers': 'Authorization, Content-Type',
+  'Access-Control-Allow-Methods': 'GET, POST, DELETE',
+  'Access-Control-Max-Age': '600',
+};
+
 export type SluiceApiOptions = Omit<RouteDeps, 'figures' | 'figureIntervalMs'> & { logger: Logger };
 
 /** Sluice's own API on the HTTP API port: the route, its token check's counters, and its timers. */
@@ -40,6 +48,13 @@ export function sluiceApi(options: SluiceApiOptions): SluiceApi {
   const route: HttpRoute = async (request, response, url) => {
     if (url.pathname !== SLUICE_API_PREFIX && !url.pathname.startsWith(`${SLUICE_API_PREFIX}/`)) return false;
     const path = url.pathname.slice(SLUICE_API_PREFIX.length) || '/';
+    const cors = options.config.http_api.crossdomain && request.headers.origin !== undefined;
+    if (cors) for (const [name, value] of Object.entries(CORS_HEADERS)) response.setHeader(name, value);
+    if (cors && request.method === 'OPTIONS') {
+      response.writeHead(204);
+      response.end();
+      return true;
+    }
     try {
       // The document describes the API and holds no data: a console reads it before it has a token.
       if (path !== '/openapi.json') await auth.check(request);

@@ -8,11 +8,12 @@ type JsonSchema = Record<string, unknown>;
 const ERRORS: Record<string, string> = {
   '400': 'Bad request: the field at fault is named',
   '401': 'Missing or wrong bearer token',
-  '403': 'No token configured and the client is not on loopback',
+  '403': 'No token configured, and the client is not on loopback or is a page of another origin',
   '404': 'No such resource or route',
   '405': 'Method not allowed on this path',
   '409': 'The resource cannot do this in its state (a delivery logged without its body)',
   '413': 'Body larger than 64 KiB',
+  '415': 'A body that is not sent as application/json',
 };
 
 /**

@@ -4,8 +4,11 @@ import { test } from 'node:test';
 import { ApiAuth, isLoopback } from '../../../src/api/sluice/auth.js';
 import { ApiError } from '../../../src/api/sluice/http.js';
 
-const request = (remoteAddress: string, authorization?: string): IncomingMessage =>
-  ({ socket: { remoteAddress }, headers: authorization === undefined ? {} : { authorization } }) as unknown as IncomingMessage;
+const request = (remoteAddress: string, authorization?: string, origin?: string): IncomingMessage =>
+  ({
+    socket: { remoteAddress },
+    headers: { host: '127.0.0.1:1985', ...(authorization === undefined ? {} : { authorization }), ...(origin === undefined ? {} : { origin }) },
+  }) as unknown as IncomingMessage;
 
 const statusOf = async (check: Promise<void>): Promise<number> => {
   try {
@@ -22,11 +25,15 @@ test('loopback addresses: 127.0.0.0/8, ::1 and their IPv4-mapped forms only', ()
   for (const address of ['10.0.0.1', '192.168.1.2', '::ffff:10.0.0.1', 'fe80::1', '::', '', undefined]) assert.ok(!isLoopback(address), String(address));
 });
 
-test('no token configured: loopback clients are let in, others get 403 and are not counted as wrong tokens', async () => {
+test('no token configured: loopback clients are let in, other addresses and cross-origin pages get 403 and are not counted as wrong tokens', async () => {
   const auth = new ApiAuth([]);
   assert.equal(await statusOf(auth.check(request('127.0.0.1'))), 200);
   assert.equal(await statusOf(auth.check(request('::1'))), 200);
   assert.equal(await statusOf(auth.check(request('192.0.2.7', 'Bearer anything'))), 403);
+  // Pages of other origins in a local browser are refused; the API's own origin is not.
+  assert.equal(await statusOf(auth.check(request('127.0.0.1', undefined, 'http://evil.example'))), 403);
+  assert.equal(await statusOf(auth.check(request('127.0.0.1', undefined, 'http://127.0.0.1:8080'))), 403);
+  assert.equal(await statusOf(auth.check(request('127.0.0.1', undefined, 'http://127.0.0.1:1985'))), 200);
   assert.equal(auth.refused, 0);
 });
 
