@@ -3,6 +3,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { SluiceConfig } from '../config/schema.js';
 import type { ConfigSource } from '../config/source.js';
 import { apiRoutes } from '../api/api-routes.js';
+import { sluiceApi, type ApiAuthStats } from '../api/sluice/index.js';
 import { createGate, type ReloadableGate } from '../gate/index.js';
 import { loadIdentity, StreamIds } from '../gate/identity.js';
 import { StreamHub } from '../hub/stream-hub.js';
@@ -41,6 +42,8 @@ export interface RunningSluice {
   reloadCertificates(): void;
   /** Reads the configuration again and applies it to what starts from now on (SIGHUP, raw API). */
   reload(): Promise<ReloadOutcome>;
+  /** Refused requests of Sluice's own API (wrong or missing token), when the API is on. */
+  readonly apiAuth: ApiAuthStats | undefined;
   close(): Promise<void>;
 }
 
@@ -132,10 +135,14 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     }
 
     let api: { port?: number; tlsPort?: number | undefined } = {};
+    let apiAuth: ApiAuthStats | undefined;
     if (config.http_api.enabled) {
       const raw = { config: holder, reload: () => reloader.reload(), latest: () => reloader.latest };
-      const routes = [metricsRoute(metrics), apiRoutes({ config: holder, hub, sessions, identity, streamIds, vhostIds: new StreamIds(), raw })];
-      api = await serve('http api', 'http_api', routes);
+      const srsApi = apiRoutes({ config: holder, hub, sessions, identity, streamIds, vhostIds: new StreamIds(), raw });
+      const own = sluiceApi({ config: holder, hub, sessions, streamIds, deliveries: gate, records: recorders.records, logger });
+      stoppers.push(async () => own.stop());
+      apiAuth = own.auth;
+      api = await serve('http api', 'http_api', [metricsRoute(metrics), own.route, srsApi]);
     }
     const exporter = config.exporter.enabled ? await serve('exporter', 'exporter', [metricsRoute(metrics)]) : undefined;
 
@@ -150,6 +157,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       srtSessions: () => srt?.sessionCount ?? 0,
       hub,
       metrics,
+      apiAuth,
       reloadCertificates,
       reload: () => reloader.reload(),
       close: stopAll,

@@ -8,8 +8,11 @@ import type { z } from 'zod';
  *   (`SLUICE_HTTP_API__LISTEN`, `SLUICE_VHOSTS__LIVE__PLAY__GOP_CACHE`);
  * - `SRS_<PATH>`: SRS's own names, `_` between levels, vhost settings for the default vhost
  *   (`SRS_HTTP_API_LISTEN`, `SRS_VHOST_PLAY_GOP_CACHE`).
- * `SLUICE_` wins over `SRS_`. Values read like .conf arguments: on/off, numbers, space-separated lists.
+ * `SLUICE_API_TOKENS` sets `http_api.api_token`. `SLUICE_` wins over `SRS_`. Values read like .conf arguments: on/off, numbers, space-separated lists.
  */
+
+/** The own API's tokens, space- or comma-separated (the same as `SLUICE_HTTP_API__API_TOKEN`). */
+const API_TOKENS = 'SLUICE_API_TOKENS';
 
 interface Style {
   prefix: string;
@@ -58,9 +61,14 @@ export function applyEnv(
 ): string[] {
   const root = shapeOf(schema);
   const warnings: string[] = [];
+  const tokens = env[API_TOKENS];
+  if (tokens !== undefined) {
+    setPath(input, ['http_api', 'api_token'], tokens.split(/[\s,]+/).filter(Boolean));
+    origins.set(['http_api', 'api_token'], `env ${API_TOKENS}`);
+  }
   for (const style of [SRS, SLUICE]) {
     const names = Object.keys(env).filter((name) => name.startsWith(style.prefix)).sort();
-    for (const name of names) {
+    for (const name of names.filter((n) => n !== API_TOKENS)) {
       const rest = name.slice(style.prefix.length);
       const alias = style === SRS ? ALIASES.get(rest.toLowerCase()) : undefined;
       const target: Target | undefined = alias

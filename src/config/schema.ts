@@ -307,6 +307,11 @@ export const configSchema = z
           .strict()
           .default({}),
         https: httpsSchema(1990),
+        /**
+         * Bearer tokens of Sluice's own API (/api/sluice/v1/); any one of them is accepted. With
+         * none, that API answers only clients on loopback.
+         */
+        api_token: z.array(z.string().min(1)).default([]),
       })
       .strict()
       .default({}),

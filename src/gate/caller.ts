@@ -55,7 +55,10 @@ export class HookCaller {
 
   private async ask(call: OutgoingCall, options: DecideOptions): Promise<{ rename?: string }> {
     const id = webhookId();
-    const entry = { webhookId: id, event: call.event, dialect: call.dialect, method: call.method, url: call.url, attempt: 1 };
+    const entry = {
+      ...{ webhookId: id, event: call.event, dialect: call.dialect, method: call.method, url: call.url, attempt: 1 },
+      ...{ contentType: call.contentType, body: call.body, signer: options.signer, replayOf: null },
+    };
     let answer: HookAnswer;
     try {
       answer = await this.sender.send(call, { webhookId: id, signer: options.signer, timeoutMs: options.timeoutMs });

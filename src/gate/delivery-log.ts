@@ -1,5 +1,5 @@
 import type { Logger } from '../util/logger.js';
-import { trimmed, type Delivery, type DeliveryQuery, type DeliveryStore, type NewDelivery } from './store/deliveries.js';
+import { matches, trimmed, type Delivery, type DeliveryQuery, type DeliveryStore, type NewDelivery } from './store/deliveries.js';
 import { WriteAheadJournal } from './store/journal.js';
 
 /** Told of every call as it is recorded (metrics); must return at once. */
@@ -36,13 +36,17 @@ export class DeliveryLog {
   list(query: DeliveryQuery = {}): Delivery[] {
     this.journal.flush();
     const limit = Math.max(1, Math.min(query.limit ?? 100, this.keep));
-    const stored = this.store.list({ ...query, limit });
-    const waiting = this.journal.waiting().filter((e) => !query.event || e.event === query.event);
-    if (waiting.length === 0) return stored;
+    const offset = Math.max(0, query.offset ?? 0);
+    const waiting = this.journal.waiting();
+    if (waiting.length === 0) return this.store.list({ ...query, limit, offset });
     // Not written yet, so without a row number: number them after the last one written.
-    const base = stored[0]?.seq ?? 0;
-    const unsaved = waiting.map((entry, i) => ({ ...entry, seq: base + i + 1 })).reverse();
-    return [...unsaved, ...stored].slice(0, limit);
+    const base = this.store.list({ limit: 1 })[0]?.seq ?? 0;
+    const unsaved = waiting
+      .map((entry, i) => ({ ...entry, seq: base + i + 1 }))
+      .filter((entry) => matches(entry, query))
+      .reverse();
+    const stored = this.store.list({ ...query, limit: limit + offset, offset: 0 });
+    return [...unsaved, ...stored].slice(offset, offset + limit);
   }
 
   close(): void {

@@ -11,6 +11,7 @@ import type { GateOptions, HookStore } from './index.js';
 import { Outbox } from './outbox.js';
 import type { OutboxStats } from './hooks-gate.js';
 import { OutboxWorker } from './outbox-worker.js';
+import { replayDelivery } from './replay.js';
 import { CallSender } from './sender.js';
 import type { Delivery, DeliveryQuery } from './store/deliveries.js';
 
@@ -46,6 +47,13 @@ export class HookDelivery {
 
   listDeliveries(query?: DeliveryQuery): Delivery[] {
     return this.open?.log.list(query) ?? [];
+  }
+
+  /** Sends a logged call again, logged as a new delivery; undefined when `seq` is not in the log. */
+  async replayDelivery(seq: number): Promise<Delivery | undefined> {
+    const open = this.open;
+    const [original] = open?.log.list({ seq, limit: 1 }) ?? [];
+    return original && open && replayDelivery(original, open.sender, open.log, this.options.now ?? Date.now);
   }
 
   outboxStats(): OutboxStats {

@@ -19,6 +19,8 @@ export interface ManagedGate extends Gate, RecordingEvents {
   listDeliveries(query?: DeliveryQuery): Delivery[];
   /** Informational calls waiting in the outbox (for metrics). */
   outboxStats(): OutboxStats;
+  /** Sends a logged call again, logged as a new delivery; undefined when `seq` is not in the log. */
+  replayDelivery(seq: number): Promise<Delivery | undefined>;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ export interface OutboxStats {
 export interface GateResources {
   listDeliveries(query?: DeliveryQuery): Delivery[];
   outboxStats(): OutboxStats;
+  replayDelivery(seq: number): Promise<Delivery | undefined>;
   close(): Promise<void>;
 }
 
@@ -90,6 +93,10 @@ export class HooksGate implements ManagedGate {
 
   outboxStats(): OutboxStats {
     return this.resources?.outboxStats() ?? { depth: 0, oldestCreatedAt: undefined };
+  }
+
+  async replayDelivery(seq: number): Promise<Delivery | undefined> {
+    return this.resources?.replayDelivery(seq);
   }
 
   async close(): Promise<void> {

@@ -94,6 +94,7 @@ export function createGate(options: GateOptions): ReloadableGate {
   return new GenerationalGate(build, options.config, {
     listDeliveries: (query) => delivery.listDeliveries(query),
     outboxStats: () => delivery.outboxStats(),
+    replayDelivery: (seq) => delivery.replayDelivery(seq),
     close: (config) => delivery.close(shutdownGraceMs(config)),
   });
 }

@@ -138,6 +138,10 @@ export class OutboxWorker {
       method: message.method,
       url: message.url,
       attempt,
+      contentType: message.contentType,
+      body: message.body,
+      signer: message.signer,
+      replayOf: null,
     };
     if (this.now() >= message.expiresAt) {
       this.outbox.done(message);

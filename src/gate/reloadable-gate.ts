@@ -20,6 +20,7 @@ export interface GateGeneration {
 export interface SharedDelivery {
   listDeliveries(query?: DeliveryQuery): Delivery[];
   outboxStats(): OutboxStats;
+  replayDelivery(seq: number): Promise<Delivery | undefined>;
   close(config: SluiceConfig): Promise<void>;
 }
 
@@ -96,6 +97,10 @@ export class GenerationalGate implements ReloadableGate {
 
   outboxStats(): OutboxStats {
     return this.shared.outboxStats();
+  }
+
+  replayDelivery(seq: number): Promise<Delivery | undefined> {
+    return this.shared.replayDelivery(seq);
   }
 
   async close(): Promise<void> {

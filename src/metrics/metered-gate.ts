@@ -107,6 +107,10 @@ export class MeteredGate implements ManagedGate {
     return this.inner.outboxStats();
   }
 
+  replayDelivery(seq: number) {
+    return this.inner.replayDelivery(seq);
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

@@ -80,6 +80,10 @@ export class RulesGate implements ManagedGate {
     return this.inner.outboxStats();
   }
 
+  replayDelivery(seq: number) {
+    return this.inner.replayDelivery(seq);
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

@@ -52,9 +52,26 @@ export function openHookDb(path: string, options: { readonly?: boolean } = {}): 
       latency_ms REAL NOT NULL,
       attempt INTEGER NOT NULL,
       outcome TEXT NOT NULL,
-      detail TEXT NOT NULL
+      detail TEXT NOT NULL,
+      content_type TEXT NOT NULL DEFAULT '',
+      body TEXT NOT NULL DEFAULT '',
+      signer TEXT NOT NULL DEFAULT '',
+      replay_of INTEGER
     );
     CREATE INDEX IF NOT EXISTS deliveries_event ON deliveries (event, seq);
   `);
+  addMissingColumns(db);
   return db;
+}
+
+/** Columns added since the first release: a database written by an older version gains them. */
+function addMissingColumns(db: Db): void {
+  const have = new Set((db.pragma('table_info(deliveries)') as Array<{ name: string }>).map((c) => c.name));
+  const added: Array<[string, string]> = [
+    ['content_type', "TEXT NOT NULL DEFAULT ''"],
+    ['body', "TEXT NOT NULL DEFAULT ''"],
+    ['signer', "TEXT NOT NULL DEFAULT ''"],
+    ['replay_of', 'INTEGER'],
+  ];
+  for (const [name, type] of added) if (!have.has(name)) db.exec(`ALTER TABLE deliveries ADD COLUMN ${name} ${type}`);
 }

@@ -45,6 +45,7 @@ test('on/off, numbers, strings, endpoints and lists', () => {
     crossdomain: true,
     raw_api: { enabled: true, allow_reload: true, allow_query: false, allow_update: false },
     auth: { enabled: false, username: '', password: '' },
+    api_token: [],
   });
   const vhost = config.vhosts[DEFAULT_VHOST]!;
   assert.deepEqual(vhost.play, { gop_cache: false, gop_cache_max_frames: 2500, gop_cache_max_bytes: 32 * 1024 * 1024, queue_length: 2.5, mw_latency: 350 });

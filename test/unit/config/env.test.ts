@@ -34,6 +34,7 @@ test('SRS names: top level, blocks, and vhost settings for the default vhost', (
     crossdomain: true,
     raw_api: { enabled: false, allow_reload: true, allow_query: false, allow_update: false },
     auth: { enabled: false, username: '', password: '' },
+    api_token: [],
   });
   assert.equal(config.http_server.listen.port, 8088);
   assert.equal(config.log_level, 'trace');
@@ -41,6 +42,15 @@ test('SRS names: top level, blocks, and vhost settings for the default vhost', (
   assert.equal(vhost.play.gop_cache, false);
   assert.equal(vhost.http_remux.enabled, false);
   assert.deepEqual(vhost.http_hooks.on_publish, ['http://a/p', 'http://b/p']);
+});
+
+test('own API tokens: .conf api_token, YAML list, SLUICE_API_TOKENS replacing them', () => {
+  assert.deepEqual(withEnv({}, 'http_api { api_token T1 T2; }').config.http_api.api_token, ['T1', 'T2']);
+  const yaml = parseConfigText('http_api:\n  api_token: [Y1]\n', 'yaml', 'sluice.yaml', {});
+  assert.deepEqual(yaml.config.http_api.api_token, ['Y1']);
+  const env = withEnv({ SLUICE_API_TOKENS: ' E1, E2 E3 ' }, 'http_api { api_token T1; }');
+  assert.deepEqual(env.warnings, []);
+  assert.deepEqual(env.config.http_api.api_token, ['E1', 'E2', 'E3']);
 });
 
 test('SLUICE names: schema path with __ between levels, any vhost', () => {
