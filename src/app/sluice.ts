@@ -14,6 +14,7 @@ import { RtmpServer } from '../servers/rtmp/rtmp-server.js';
 import { SessionRegistry } from '../servers/sessions.js';
 import { SrtServer } from '../servers/srt/srt-server.js';
 import { demuxTs } from '../servers/srt/srt-ingest.js';
+import { RtspServer } from '../servers/rtsp/rtsp-server.js';
 import { startRecorders } from '../recorder/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 
@@ -25,6 +26,9 @@ export interface RunningSluice {
   readonly srtPort: number | undefined;
   /** SRT connections held: accepted, or waiting for the gate. */
   srtSessions(): number;
+  readonly rtspPort: number | undefined;
+  /** The RTSP server's UDP port for RTP (RTCP on the next one); undefined without UDP. */
+  readonly rtspRtpPort: number | undefined;
   readonly hub: StreamHub;
   close(): Promise<void>;
 }
@@ -78,6 +82,13 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
       stoppers.push(() => srt!.stop());
     }
 
+    let rtspPorts: { port: number; rtpPort: number } | undefined;
+    if (config.rtsp_server.enabled) {
+      const rtsp = new RtspServer(ctx);
+      rtspPorts = await rtsp.start();
+      stoppers.push(() => rtsp.stop());
+    }
+
     let httpPort: number | undefined;
     if (config.http_server.enabled) {
       const flv = new FlvPlayService(ctx);
@@ -99,7 +110,12 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
       stoppers.push(() => api.stop());
     }
 
-    return { rtmpPort: rtmpPort ?? 0, httpPort, apiPort, srtPort, srtSessions: () => srt?.sessionCount ?? 0, hub, close: stopAll };
+    return { rtmpPort: rtmpPort ?? 0, httpPort, apiPort, srtPort, srtSessions: () => srt?.sessionCount ?? 0,
+      rtspPort: rtspPorts?.port,
+      rtspRtpPort: rtspPorts?.rtpPort || undefined,
+      hub,
+      close: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;
