@@ -67,6 +67,12 @@ export class RtspConnection {
     this.lastActivity = Date.now();
   }
 
+  /** Ends the session (TEARDOWN); the connection stays until the client closes it. */
+  endSession(reason: string): void {
+    this.session?.end(reason);
+    this.session = undefined;
+  }
+
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;

@@ -34,7 +34,7 @@ export class RtspMethods {
       case 'PAUSE':
         return this.checkSession(request) ?? this.pause();
       case 'TEARDOWN':
-        return this.checkSession(request) ?? { status: 200, headers: this.sessionHeader(), close: 'teardown' };
+        return this.checkSession(request) ?? { status: 200, headers: this.sessionHeader(), after: () => this.conn.endSession('teardown') };
       default:
         return { status: 405, headers: [['Allow', PUBLIC]] };
     }
