@@ -100,3 +100,75 @@ for (const transport of ['tcp', 'udp']) {
     await server.waitForLog((line) => line.msg === 'session end' && line.stream === `live/${name}` && line.protocol === 'rtsp');
   });
 }
+
+test('the gate refuses: ffmpeg gets 403 to play and to publish; with the secret the SDP describes H.264 and AAC', async () => {
+  const play = await ffmpeg(['-rtsp_transport', 'tcp', '-i', rtspUrl('locked/cam'), '-t', '1', '-f', 'null', '-']);
+  assert.notEqual(play.code, 0);
+  assert.match(play.stderr, /403 Forbidden/);
+  const publish = await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25', '-t', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'rtsp', rtspUrl('locked/cam')]);
+  assert.notEqual(publish.code, 0);
+  assert.match(publish.stderr, /403 Forbidden/);
+  await server.waitForLog((line) => line.msg === 'rtsp publish refused' && line.stream === 'locked/cam');
+  const client = await TestRtspClient.open(server.rtspPort!);
+  const missing = await client.request('DESCRIBE', rtspUrl('live/nobody'));
+  assert.equal(missing.status, 404);
+  const described = await client.request('DESCRIBE', rtspUrl('live/cam?secret=letmein'));
+  assert.equal(described.status, 200);
+  assert.match(described.body, /a=rtpmap:96 H264\/90000/);
+  assert.match(described.body, /packetization-mode=1;profile-level-id=[0-9A-F]{6};sprop-parameter-sets=[A-Za-z0-9+/=]+,[A-Za-z0-9+/=]+/);
+  assert.match(described.body, /a=rtpmap:97 MPEG4-GENERIC\/44100\/1/);
+  assert.match(described.body, /mode=AAC-hbr;sizelength=13;indexlength=3;indexdeltalength=3;config=[0-9a-f]+/);
+  client.close();
+  await healthy.assertServing();
+});
+
+test('hostile input is refused and the healthy stream keeps serving', async () => {
+  // Garbage: 400, then the connection is closed.
+  const garbage = await TestRtspClient.open(server.rtspPort!);
+  garbage.write('\x16\x03\x01\x02\x00 hello there\r\n\r\n');
+  assert.equal((await garbage.next()).status, 400);
+  await garbage.closed;
+  // Headers beyond max_request_bytes: 400 and closed, without waiting for their end.
+  const oversized = await TestRtspClient.open(server.rtspPort!);
+  oversized.write(`OPTIONS ${rtspUrl('live/cam')} RTSP/1.0\r\nX-Filler: ${'a'.repeat(8000)}`);
+  assert.equal((await oversized.next()).status, 400);
+  await oversized.closed;
+  // A body larger than allowed is refused before it is read.
+  const body = await TestRtspClient.open(server.rtspPort!);
+  body.write(`ANNOUNCE ${rtspUrl('live/big')} RTSP/1.0\r\nCSeq: 1\r\nContent-Length: 100000000\r\n\r\n`);
+  assert.equal((await body.next()).status, 400);
+  await body.closed;
+  // Interleaved data before any SETUP: dropped with a log line; the connection still answers.
+  const early = await TestRtspClient.open(server.rtspPort!);
+  early.write(Buffer.from([0x24, 7, 0, 4, 1, 2, 3, 4]));
+  assert.equal((await early.request('OPTIONS', rtspUrl('live/cam'))).status, 200);
+  await server.waitForLog((line) => line.msg === 'rtsp interleaved data on a channel with no SETUP, dropped' && line.channel === 7);
+  early.close();
+  // A publisher sending RTP with bad lengths: packets are dropped and counted, the session goes on.
+  const bad = await TestRtspClient.open(server.rtspPort!);
+  const sdp = 'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\na=control:streamid=0\r\n';
+  assert.equal((await bad.request('ANNOUNCE', rtspUrl('live/bad'), { 'Content-Type': 'application/sdp' }, sdp)).status, 200);
+  const setup = await bad.request('SETUP', `${rtspUrl('live/bad')}/streamid=0`, { Transport: 'RTP/AVP/TCP;unicast;interleaved=0-1;mode=record' });
+  assert.equal(setup.status, 200);
+  const session = setup.headers.get('session')!.split(';')[0]!;
+  assert.match(setup.headers.get('session')!, /;timeout=60$/);
+  assert.equal((await bad.request('RECORD', rtspUrl('live/bad'), { Session: session })).status, 200);
+  const header = (extension: boolean, csrc: number): Buffer => Buffer.from([0x80 | (extension ? 0x10 : 0) | csrc, 96, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1]);
+  for (const packet of [
+    Buffer.from([0x80, 96]), // shorter than its header
+    header(false, 15), // CSRCs beyond the end
+    Buffer.concat([header(true, 0), Buffer.from([0, 0, 0xff, 0xff])]), // extension overruns
+    Buffer.concat([header(false, 0), Buffer.from([28, 0x85])]), // truncated FU-A
+    Buffer.concat([header(false, 0), Buffer.from([24, 0xff, 0xff, 1])]), // STAP-A unit overruns
+    Buffer.from([0xa0, 96, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1, 0xff]), // padding longer than the packet
+  ]) {
+    bad.write(Buffer.concat([Buffer.from([0x24, 0, packet.length >> 8, packet.length & 0xff]), packet]));
+  }
+  assert.equal((await bad.request('GET_PARAMETER', rtspUrl('live/bad'), { Session: session })).status, 200);
+  assert.equal((await bad.request('PLAY', rtspUrl('live/bad'), { Session: 'nosuchsession' })).status, 454);
+  bad.close();
+  const end = await server.waitForLog((line) => line.msg === 'session end' && line.stream === 'live/bad');
+  // The four packets whose RTP header does not parse are counted; the bad payloads are lost data.
+  assert.ok(Number(end.damaged_packets) >= 4, `damaged ${end.damaged_packets}`);
+  await healthy.assertServing();
+});
