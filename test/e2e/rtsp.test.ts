@@ -50,7 +50,7 @@ function ffmpeg(args: string[]): Promise<{ code: number | null; stderr: string }
 }
 
 /** Start times of the first video and audio packets, in seconds. */
-function startGap(probe: ProbeResult & { streams: Array<{ start_time?: string }> }): number {
+function startGap(probe: ProbeResult): number {
   const video = probe.streams.find((s) => s.codec_type === 'video');
   const audio = probe.streams.find((s) => s.codec_type === 'audio');
   return Math.abs(Number(video?.start_time) - Number(audio?.start_time));
@@ -171,4 +171,23 @@ test('hostile input is refused and the healthy stream keeps serving', async () =
   // The four packets whose RTP header does not parse are counted; the bad payloads are lost data.
   assert.ok(Number(end.damaged_packets) >= 4, `damaged ${end.damaged_packets}`);
   await healthy.assertServing();
+});
+
+test('auth_challenge: a refused client without credentials gets 401 and a Basic challenge, with credentials 403', async () => {
+  const challenging = await startTestServer({
+    rtsp_server: { enabled: true, listen: '127.0.0.1:0', udp: false, auth_challenge: true },
+    play_secret: { enabled: true, secret: 'letmein', apps: ['live'] },
+  });
+  try {
+    const client = await TestRtspClient.open(challenging.rtspPort!);
+    const url = `rtsp://127.0.0.1:${challenging.rtspPort}/live/cam`;
+    const bare = await client.request('DESCRIBE', url);
+    assert.equal(bare.status, 401);
+    assert.equal(bare.headers.get('www-authenticate'), 'Basic realm="Sluice"');
+    const wrong = await client.request('DESCRIBE', url, { Authorization: `Basic ${Buffer.from('cam:nope').toString('base64')}` });
+    assert.equal(wrong.status, 403);
+    client.close();
+  } finally {
+    await challenging.close();
+  }
 });
