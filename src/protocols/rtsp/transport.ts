@@ -33,10 +33,9 @@ function pair(value: string | undefined, max: number): [number, number] | undefi
 }
 
 /** The Transport header of a SETUP answer. */
-export function formatTransport(spec: TransportSpec, serverPorts?: [number, number], ssrc?: number): string {
+export function formatTransport(spec: TransportSpec, serverPorts?: [number, number]): string {
   const mode = spec.record ? ';mode=record' : '';
-  const ssrcPart = ssrc === undefined ? '' : `;ssrc=${(ssrc >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
-  if (spec.protocol === 'tcp') return `RTP/AVP/TCP;unicast;interleaved=${spec.channels[0]}-${spec.channels[1]}${ssrcPart}${mode}`;
+  if (spec.protocol === 'tcp') return `RTP/AVP/TCP;unicast;interleaved=${spec.channels[0]}-${spec.channels[1]}${mode}`;
   const server = serverPorts ? `;server_port=${serverPorts[0]}-${serverPorts[1]}` : '';
-  return `RTP/AVP;unicast;client_port=${spec.clientPorts[0]}-${spec.clientPorts[1]}${server}${ssrcPart}${mode}`;
+  return `RTP/AVP;unicast;client_port=${spec.clientPorts[0]}-${spec.clientPorts[1]}${server}${mode}`;
 }

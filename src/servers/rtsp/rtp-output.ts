@@ -27,19 +27,19 @@ export interface TrackChannel {
 export class RtpOutputs {
   private readonly formats = new WeakMap<Stream, Map<string, OutputFormat>>();
 
-  of(stream: Stream, channels: readonly TrackChannel[]): { format: OutputFormat; ssrcs: number[] } {
+  of(stream: Stream, channels: readonly TrackChannel[]): OutputFormat {
     const key = `rtsp:${channels.map(({ track, channel }) => `${track.sdp.rtpmap}@${channel}`).join(',')}`;
     let formats = this.formats.get(stream);
     if (!formats) {
       formats = new Map();
       this.formats.set(stream, formats);
     }
-    let format = formats.get(key) as RtpFormat | undefined;
+    let format = formats.get(key);
     if (!format) {
       format = new RtpFormat(key, channels);
       formats.set(key, format);
     }
-    return { format, ssrcs: format.ssrcs };
+    return format;
   }
 }
 
@@ -73,10 +73,6 @@ class RtpFormat implements OutputFormat {
       octets: 0,
       reportedAt: undefined,
     }));
-  }
-
-  get ssrcs(): number[] {
-    return this.states.map((state) => state.ssrc);
   }
 
   readonly encode = (frame: MediaFrame): Buffer => {

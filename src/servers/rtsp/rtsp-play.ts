@@ -95,7 +95,7 @@ export class RtspPlayer {
   start(stream: Stream, id: string, outputs: RtpOutputs, sink: { socket: Socket; udp?: UdpPair; address: string }, close: (reason: string) => void): void {
     if (this.reader) return;
     this.stream = stream;
-    const { format } = outputs.of(stream, this.layout());
+    const format = outputs.of(stream, this.layout());
     let frameSink: FrameSink;
     if (this.transport === 'udp' && sink.udp) {
       const ports = new Map<number, number>();
