@@ -14,6 +14,7 @@ const TARGETS = {
   codecs: { file: 'test/unit/codecs/property.test.ts' },
   'srs-conf': { file: 'test/unit/config/srs-conf.test.ts', pattern: 'property' },
   'http-paths': { file: 'test/unit/http/path-fuzz.test.ts' },
+  rtsp: { file: 'test/unit/rtsp/rtsp.test.ts', pattern: 'fuzz' },
 };
 
 const { values, positionals } = parseArgs({

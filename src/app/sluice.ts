@@ -19,6 +19,7 @@ import { RtmpServer } from '../servers/rtmp/rtmp-server.js';
 import { SessionRegistry } from '../servers/sessions.js';
 import { SrtServer } from '../servers/srt/srt-server.js';
 import { demuxTs } from '../servers/srt/srt-ingest.js';
+import { RtspServer } from '../servers/rtsp/rtsp-server.js';
 import { startRecorders } from '../recorder/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { ConfigHolder, Reloader, type ReloadOutcome } from './reload.js';
@@ -36,6 +37,9 @@ export interface RunningSluice {
   readonly apiHttpsPort: number | undefined;
   /** The dedicated metrics listener (`exporter`), when enabled. */
   readonly exporterPort: number | undefined;
+  readonly rtspPort: number | undefined;
+  /** The RTSP server's UDP port for RTP (RTCP on the next one); undefined without UDP. */
+  readonly rtspRtpPort: number | undefined;
   readonly hub: StreamHub;
   readonly metrics: SluiceMetrics;
   /** Reads every HTTPS listener's key and certificate again (for renewed certificates). */
@@ -124,6 +128,13 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       stoppers.push(() => srt!.stop());
     }
 
+    let rtspPorts: { port: number; rtpPort: number } | undefined;
+    if (config.rtsp_server.enabled) {
+      const rtsp = new RtspServer(ctx);
+      rtspPorts = await rtsp.start();
+      stoppers.push(() => rtsp.stop());
+    }
+
     let http: { port?: number; tlsPort?: number | undefined } = {};
     if (config.http_server.enabled) {
       const flv = new FlvPlayService(ctx);
@@ -155,6 +166,8 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       exporterPort: exporter?.port,
       srtPort,
       srtSessions: () => srt?.sessionCount ?? 0,
+      rtspPort: rtspPorts?.port,
+      rtspRtpPort: rtspPorts?.rtpPort || undefined,
       hub,
       metrics,
       apiAuth,

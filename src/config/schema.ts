@@ -368,6 +368,25 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** RTSP 1.0 server (a Sluice setting: SRS 7 has none). Publish with ANNOUNCE/RECORD, play with DESCRIBE/PLAY. */
+    rtsp_server: z
+      .object({
+        enabled: z.boolean().default(false),
+        /** TCP port (or host:port) for RTSP requests and interleaved RTP. */
+        listen: endpointSchema.default(8554),
+        /** Offer RTP over UDP (a shared port pair: rtp_port, and rtp_port + 1 for RTCP). */
+        udp: z.boolean().default(true),
+        /** The server's UDP port for RTP; RTCP uses the next one. 0 picks a free pair. */
+        rtp_port: z.number().int().min(0).max(65534).default(8000),
+        /** Seconds a session may stay silent (no request, no RTP/RTCP) before it is closed; sent as `Session: id;timeout=N`. */
+        session_timeout: z.number().int().min(5).max(3600).default(60),
+        /** Answer a refused client that sent no credentials with 401 and a Basic challenge instead of 403. */
+        auth_challenge: z.boolean().default(false),
+        /** Bytes of one request's headers, and of its body. */
+        max_request_bytes: z.number().int().min(1024).max(1024 * 1024).default(64 * 1024),
+      })
+      .strict()
+      .default({}),
     /** Gate rules of every vhost that does not set its own. */
     publish_secret: streamSecretSchema.default({}),
     play_secret: streamSecretSchema.default({}),

@@ -103,6 +103,11 @@ export class Stream implements StreamKey {
     return this.byteRate * 8;
   }
 
+  /** The codec configuration in force (what a player's session description is made from). */
+  get sequenceHeaders(): { video?: MediaFrame; audio?: MediaFrame } {
+    return { video: this.videoHeader, audio: this.audioHeader };
+  }
+
   /** Claims the stream for a publisher; false when another one already holds it. */
   attachPublisher(publisher: Publisher): boolean {
     if (this.publisher) return false;

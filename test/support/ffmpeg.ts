@@ -78,7 +78,7 @@ export function rtmpdump(url: string, seconds: number, file: string): RunningPro
 }
 
 export interface ProbeResult {
-  streams: Array<{ codec_type: string; codec_name: string; width?: number; height?: number; sample_rate?: string }>;
+  streams: Array<{ codec_type: string; codec_name: string; width?: number; height?: number; sample_rate?: string; start_time?: string }>;
   format: { duration?: string };
 }
 

@@ -61,10 +61,15 @@ export class VideoTrack {
 
   /** The frames for one access unit: a sequence header first if the parameter sets changed. */
   frames(annexB: Buffer, timestamp: number, cts: number): MediaFrame[] {
+    return this.framesOf(splitAnnexB(annexB, MAX_NALUS), timestamp, cts);
+  }
+
+  /** The same from an access unit's NAL units (as RTP carries them). */
+  framesOf(units: readonly Buffer[], timestamp: number, cts: number): MediaFrame[] {
     const found: Buffer[][] = this.rules.parameterSets.map(() => []);
     const nalus: Buffer[] = [];
     let keyframe = false;
-    for (const nal of splitAnnexB(annexB, MAX_NALUS)) {
+    for (const nal of units) {
       const type = this.rules.type(nal);
       const set = this.rules.parameterSets.indexOf(type);
       if (set >= 0) found[set]!.push(nal);

@@ -50,6 +50,7 @@ const PROTOCOL_NAMES: Record<ClientSession['protocol'], string> = {
   'ws-flv': 'wsflv',
   hls: 'hls',
   srt: 'srt',
+  rtsp: 'rtsp',
 };
 
 function common(s: ClientSession): NotifyFields {

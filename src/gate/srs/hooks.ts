@@ -1,7 +1,7 @@
 import type { HttpHooksConfig } from '../../config/schema.js';
 import type { OutgoingCall } from '../sender.js';
 import type { DialectContext, DialectHandler } from '../dialect.js';
-import type { Admission, ClientSession, HlsSegmentClosed, RecordingFinished } from '../types.js';
+import type { Admission, ClientSession, HlsSegmentClosed, Protocol, RecordingFinished } from '../types.js';
 import { srsJson, SrsPayloads, type SrsPayload } from './payloads.js';
 import { srsVerdict } from './verdict.js';
 
@@ -9,6 +9,8 @@ type GateEvent = 'on_connect' | 'on_publish' | 'on_play';
 
 // on_hls_notify only warms a CDN: not worth retrying for long.
 const HLS_NOTIFY_MAX_AGE_MS = 60_000;
+/** Protocols with a connection of their own: on_connect before the first publish or play, on_close at the end. */
+const CONNECTED: ReadonlySet<Protocol> = new Set(['rtmp', 'srt', 'rtsp']);
 
 /**
  * The SRS dialect: JSON POSTs in SRS's shapes and order of events. RTMP clients get on_connect
@@ -48,7 +50,7 @@ export class SrsHooks implements DialectHandler {
   }
 
   closed(session: ClientSession): void {
-    if (session.protocol === 'rtmp' || session.protocol === 'srt') this.tell(session, this.config.on_close, this.payloads.close(session));
+    if (CONNECTED.has(session.protocol)) this.tell(session, this.config.on_close, this.payloads.close(session));
   }
 
   recordingFinished(info: RecordingFinished): void {
@@ -75,7 +77,7 @@ export class SrsHooks implements DialectHandler {
   }
 
   private async connectOnce(session: ClientSession): Promise<void> {
-    if ((session.protocol !== 'rtmp' && session.protocol !== 'srt') || this.connected.has(session)) return;
+    if (!CONNECTED.has(session.protocol) || this.connected.has(session)) return;
     this.connected.add(session);
     await this.ask('on_connect', this.payloads.connect(session));
   }

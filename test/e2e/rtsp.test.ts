@@ -1,0 +1,193 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeErrors, ffprobe, playToFile, publishTestPattern, type ProbeResult, type RunningProcess } from '../support/ffmpeg.js';
+import { startHealthyStream, type HealthyStream } from '../support/healthy.js';
+import { TestRtspClient } from '../support/rtsp-client.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+let server: TestServer;
+let publisher: RunningProcess;
+let healthy: HealthyStream;
+let dir: string;
+
+before(async () => {
+  server = await startTestServer({
+    rtsp_server: { enabled: true, listen: '127.0.0.1:0', rtp_port: 0, max_request_bytes: 4096 },
+    publish_secret: { enabled: true, secret: 'letmein', apps: ['locked'] },
+    play_secret: { enabled: true, secret: 'letmein', apps: ['locked'] },
+  });
+  dir = await mkdtemp(join(tmpdir(), 'sluice-rtsp-'));
+  publisher = publishTestPattern(server.rtmpUrl('live/cam'), 120);
+  await server.waitForLog((line) => line.msg === 'publish start' && line.stream === 'live/cam');
+  healthy = await startHealthyStream(server);
+});
+
+after(async () => {
+  await healthy.stop();
+  await publisher.stop();
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const rtspUrl = (path: string): string => `rtsp://127.0.0.1:${server.rtspPort}/${path}`;
+
+/** Runs ffmpeg to its end. */
+function ffmpeg(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (data: Buffer) => (stderr = (stderr + data.toString()).slice(-8000)));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    }),
+  );
+}
+
+/** Start times of the first video and audio packets, in seconds. */
+function startGap(probe: ProbeResult): number {
+  const video = probe.streams.find((s) => s.codec_type === 'video');
+  const audio = probe.streams.find((s) => s.codec_type === 'audio');
+  return Math.abs(Number(video?.start_time) - Number(audio?.start_time));
+}
+
+async function assertCleanAv(file: string, minSeconds: number): Promise<void> {
+  const probe = await ffprobe(file);
+  assert.deepEqual(probe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+  assert.ok(Number(probe.format.duration) >= minSeconds, `duration ${probe.format.duration}`);
+  assert.ok(startGap(probe) < 0.1, `audio and video start ${startGap(probe)} s apart`);
+  assert.equal(await decodeErrors(file), '');
+}
+
+for (const transport of ['tcp', 'udp']) {
+  test(`ffmpeg plays an RTMP-published stream over RTSP/${transport}`, async () => {
+    const file = join(dir, `play-${transport}.mkv`);
+    const run = await ffmpeg(['-rtsp_transport', transport, '-i', rtspUrl('live/cam'), '-t', '3', '-c', 'copy', '-y', file]);
+    assert.equal(run.code, 0, run.stderr);
+    await assertCleanAv(file, 2.5);
+    const end = await server.waitForLog((line) => line.msg === 'session end' && line.protocol === 'rtsp' && line.reason === 'teardown');
+    assert.ok(Number(end.sent) > 50_000, `sent ${end.sent}`);
+    await healthy.assertServing();
+  });
+
+  test(`ffmpeg publishes over RTSP/${transport}; RTMP and HTTP-FLV play it clean`, async () => {
+    const name = `pub-${transport}`;
+    const rtmpFile = join(dir, `${name}.flv`);
+    const httpFile = join(dir, `${name}-http.flv`);
+    // A player waiting before the publisher gets its stream from the first frame.
+    const rtmpPlayer = playToFile(server.rtmpUrl(`live/${name}`), 3, rtmpFile);
+    const rtsp = ffmpeg([
+      '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+      '-t', '6', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25', '-pix_fmt', 'yuv420p',
+      '-c:a', 'aac', '-b:a', '64k', '-f', 'rtsp', '-rtsp_transport', transport, rtspUrl(`live/${name}`),
+    ]);
+    const start = await server.waitForLog((line) => line.msg === 'publish start' && line.stream === `live/${name}`);
+    assert.equal(start.transport, transport);
+    const httpPlayer = playToFile(server.httpUrl(`live/${name}.flv`), 3, httpFile);
+    assert.equal(await rtmpPlayer.exited, 0, rtmpPlayer.stderr());
+    assert.equal(await httpPlayer.exited, 0, httpPlayer.stderr());
+    await assertCleanAv(rtmpFile, 2.5);
+    const probe = await ffprobe(httpFile);
+    assert.deepEqual(probe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+    assert.equal(await decodeErrors(httpFile), '');
+    const result = await rtsp;
+    assert.equal(result.code, 0, result.stderr);
+    await server.waitForLog((line) => line.msg === 'session end' && line.stream === `live/${name}` && line.protocol === 'rtsp');
+  });
+}
+
+test('the gate refuses: ffmpeg gets 403 to play and to publish; with the secret the SDP describes H.264 and AAC', async () => {
+  const play = await ffmpeg(['-rtsp_transport', 'tcp', '-i', rtspUrl('locked/cam'), '-t', '1', '-f', 'null', '-']);
+  assert.notEqual(play.code, 0);
+  assert.match(play.stderr, /403 Forbidden/);
+  const publish = await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25', '-t', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'rtsp', rtspUrl('locked/cam')]);
+  assert.notEqual(publish.code, 0);
+  assert.match(publish.stderr, /403 Forbidden/);
+  await server.waitForLog((line) => line.msg === 'rtsp publish refused' && line.stream === 'locked/cam');
+  const client = await TestRtspClient.open(server.rtspPort!);
+  const missing = await client.request('DESCRIBE', rtspUrl('live/nobody'));
+  assert.equal(missing.status, 404);
+  const described = await client.request('DESCRIBE', rtspUrl('live/cam?secret=letmein'));
+  assert.equal(described.status, 200);
+  assert.match(described.body, /a=rtpmap:96 H264\/90000/);
+  assert.match(described.body, /packetization-mode=1;profile-level-id=[0-9A-F]{6};sprop-parameter-sets=[A-Za-z0-9+/=]+,[A-Za-z0-9+/=]+/);
+  assert.match(described.body, /a=rtpmap:97 MPEG4-GENERIC\/44100\/1/);
+  assert.match(described.body, /mode=AAC-hbr;sizelength=13;indexlength=3;indexdeltalength=3;config=[0-9a-f]+/);
+  client.close();
+  await healthy.assertServing();
+});
+
+test('hostile input is refused and the healthy stream keeps serving', async () => {
+  // Garbage: 400, then the connection is closed.
+  const garbage = await TestRtspClient.open(server.rtspPort!);
+  garbage.write('\x16\x03\x01\x02\x00 hello there\r\n\r\n');
+  assert.equal((await garbage.next()).status, 400);
+  await garbage.closed;
+  // Headers beyond max_request_bytes: 400 and closed, without waiting for their end.
+  const oversized = await TestRtspClient.open(server.rtspPort!);
+  oversized.write(`OPTIONS ${rtspUrl('live/cam')} RTSP/1.0\r\nX-Filler: ${'a'.repeat(8000)}`);
+  assert.equal((await oversized.next()).status, 400);
+  await oversized.closed;
+  // A body larger than allowed is refused before it is read.
+  const body = await TestRtspClient.open(server.rtspPort!);
+  body.write(`ANNOUNCE ${rtspUrl('live/big')} RTSP/1.0\r\nCSeq: 1\r\nContent-Length: 100000000\r\n\r\n`);
+  assert.equal((await body.next()).status, 400);
+  await body.closed;
+  // Interleaved data before any SETUP: dropped with a log line; the connection still answers.
+  const early = await TestRtspClient.open(server.rtspPort!);
+  early.write(Buffer.from([0x24, 7, 0, 4, 1, 2, 3, 4]));
+  assert.equal((await early.request('OPTIONS', rtspUrl('live/cam'))).status, 200);
+  await server.waitForLog((line) => line.msg === 'rtsp interleaved data on a channel with no SETUP, dropped' && line.channel === 7);
+  early.close();
+  // A publisher sending RTP with bad lengths: packets are dropped and counted, the session goes on.
+  const bad = await TestRtspClient.open(server.rtspPort!);
+  const sdp = 'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\na=control:streamid=0\r\n';
+  assert.equal((await bad.request('ANNOUNCE', rtspUrl('live/bad'), { 'Content-Type': 'application/sdp' }, sdp)).status, 200);
+  const setup = await bad.request('SETUP', `${rtspUrl('live/bad')}/streamid=0`, { Transport: 'RTP/AVP/TCP;unicast;interleaved=0-1;mode=record' });
+  assert.equal(setup.status, 200);
+  const session = setup.headers.get('session')!.split(';')[0]!;
+  assert.match(setup.headers.get('session')!, /;timeout=60$/);
+  assert.equal((await bad.request('RECORD', rtspUrl('live/bad'), { Session: session })).status, 200);
+  const header = (extension: boolean, csrc: number): Buffer => Buffer.from([0x80 | (extension ? 0x10 : 0) | csrc, 96, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1]);
+  for (const packet of [
+    Buffer.from([0x80, 96]), // shorter than its header
+    header(false, 15), // CSRCs beyond the end
+    Buffer.concat([header(true, 0), Buffer.from([0, 0, 0xff, 0xff])]), // extension overruns
+    Buffer.concat([header(false, 0), Buffer.from([28, 0x85])]), // truncated FU-A
+    Buffer.concat([header(false, 0), Buffer.from([24, 0xff, 0xff, 1])]), // STAP-A unit overruns
+    Buffer.from([0xa0, 96, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1, 0xff]), // padding longer than the packet
+  ]) {
+    bad.write(Buffer.concat([Buffer.from([0x24, 0, packet.length >> 8, packet.length & 0xff]), packet]));
+  }
+  assert.equal((await bad.request('GET_PARAMETER', rtspUrl('live/bad'), { Session: session })).status, 200);
+  assert.equal((await bad.request('PLAY', rtspUrl('live/bad'), { Session: 'nosuchsession' })).status, 454);
+  bad.close();
+  const end = await server.waitForLog((line) => line.msg === 'session end' && line.stream === 'live/bad');
+  // The four packets whose RTP header does not parse are counted; the bad payloads are lost data.
+  assert.ok(Number(end.damaged_packets) >= 4, `damaged ${end.damaged_packets}`);
+  await healthy.assertServing();
+});
+
+test('auth_challenge: a refused client without credentials gets 401 and a Basic challenge, with credentials 403', async () => {
+  const challenging = await startTestServer({
+    rtsp_server: { enabled: true, listen: '127.0.0.1:0', udp: false, auth_challenge: true },
+    play_secret: { enabled: true, secret: 'letmein', apps: ['live'] },
+  });
+  try {
+    const client = await TestRtspClient.open(challenging.rtspPort!);
+    const url = `rtsp://127.0.0.1:${challenging.rtspPort}/live/cam`;
+    const bare = await client.request('DESCRIBE', url);
+    assert.equal(bare.status, 401);
+    assert.equal(bare.headers.get('www-authenticate'), 'Basic realm="Sluice"');
+    const wrong = await client.request('DESCRIBE', url, { Authorization: `Basic ${Buffer.from('cam:nope').toString('base64')}` });
+    assert.equal(wrong.status, 403);
+    client.close();
+  } finally {
+    await challenging.close();
+  }
+});
