@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
-import type * as Undici from 'undici';
+import { AnswerReader, Http1Error, encodeRequest } from './http1.js';
+import { OriginPool, type Lease } from './origin-pool.js';
 import { SluiceError } from '../../util/errors.js';
 
 /** One HTTP call to a callback receiver. */
@@ -53,82 +53,138 @@ export interface PooledTransportOptions {
 }
 
 /**
- * All receivers share one undici Agent: keep-alive connection pools per origin, so a gate call
- * on a warm pool costs one round trip (SRS opens a new TCP connection per call).
+ * All receivers share keep-alive connection pools (one per origin), so a gate call on a warm
+ * pool costs one round trip (SRS opens a new TCP connection per call). Requests go out as one
+ * write and answers are read by a small HTTP/1.1 reader: under a burst of gate calls this needs
+ * a third of the CPU per call of undici or node:http (see docs/BENCHMARKS.md, "Gate under a
+ * burst"), and CPU is what a burst runs short of.
  */
 export class PooledTransport implements HookTransport {
-  private readonly agent: Undici.Agent;
-  private readonly request: typeof Undici.request;
+  private readonly pools = new Map<string, OriginPool>();
   private readonly maxBodyBytes: number;
+  private readonly connectionsPerOrigin: number;
 
   constructor(options: PooledTransportOptions = {}) {
     this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
-    // Loaded when callbacks are configured: a server without them never pays for the client.
-    const { Agent, request } = createRequire(import.meta.url)('undici') as typeof Undici;
-    this.request = request;
-    this.agent = new Agent({
-      connections: options.connectionsPerOrigin ?? 64,
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 60_000,
-    });
+    this.connectionsPerOrigin = options.connectionsPerOrigin ?? 64;
   }
 
   async send(req: HookRequest): Promise<HookAnswer> {
     const started = performance.now();
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, req.timeoutMs);
-    const onAbort = (): void => controller.abort();
-    req.signal?.addEventListener('abort', onAbort, { once: true });
+    const failed = (message: string, kind: TransportFailure, cause?: unknown) =>
+      new HookTransportError(message, kind, performance.now() - started, { cause });
+    let url: URL;
+    let request: Buffer;
     try {
-      const res = await this.request(req.url, {
-        dispatcher: this.agent,
-        method: req.method,
-        headers: req.headers,
-        body: req.method === 'POST' ? req.body : null,
-        signal: controller.signal,
-      });
-      const { body, truncated } = await readLimited(res.body, req.maxAnswerBytes ?? this.maxBodyBytes);
-      const location = res.headers.location;
-      return {
-        status: res.statusCode,
-        location: Array.isArray(location) ? location[0] : location,
-        body,
-        truncated,
-        latencyMs: performance.now() - started,
-      };
+      url = new URL(req.url);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Http1Error(`unsupported protocol ${url.protocol}`);
+      request = encodeRequest(req.method, url, req.headers, req.body);
     } catch (error) {
-      const latencyMs = performance.now() - started;
-      if (timedOut) throw new HookTransportError(`did not answer within ${req.timeoutMs} ms`, 'timeout', latencyMs, { cause: error });
-      if (req.signal?.aborted) throw new HookTransportError('call aborted at shutdown', 'aborted', latencyMs, { cause: error });
-      throw new HookTransportError(`is unreachable: ${describe(error)}`, 'unreachable', latencyMs, { cause: error });
-    } finally {
-      clearTimeout(timer);
-      req.signal?.removeEventListener('abort', onAbort);
+      throw failed(`is unreachable: ${error instanceof Http1Error ? error.message : 'invalid URL'}`, 'unreachable', error);
+    }
+    if (req.signal?.aborted) throw failed('call aborted at shutdown', 'aborted');
+    const call: Call = { request, started, deadline: started + req.timeoutMs, req, limit: req.maxAnswerBytes ?? this.maxBodyBytes };
+    const pool = this.poolOf(url);
+    try {
+      return await exchange(pool, call);
+    } catch (error) {
+      // The receiver closed an idle kept-alive connection just as it was reused: the request
+      // never reached it, so it is sent once more, on a fresh or another idle connection.
+      if (!(error instanceof StaleConnection)) throw error;
+      return exchange(pool, call);
     }
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    for (const pool of this.pools.values()) pool.close();
+    this.pools.clear();
+  }
+
+  private poolOf(url: URL): OriginPool {
+    let pool = this.pools.get(url.origin);
+    if (!pool) {
+      pool = new OriginPool(url, this.connectionsPerOrigin);
+      this.pools.set(url.origin, pool);
+    }
+    return pool;
   }
 }
 
-/** Reads at most `limit` bytes, then drops the rest of a (possibly hostile) huge answer. */
-async function readLimited(body: AsyncIterable<Buffer> & { destroy(): unknown }, limit: number) {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size > limit) {
-      body.destroy();
-      return { body: Buffer.concat(chunks).subarray(0, limit).toString('utf8'), truncated: true };
+interface Call {
+  request: Buffer;
+  started: number;
+  deadline: number;
+  req: HookRequest;
+  limit: number;
+}
+
+class StaleConnection extends Error {}
+
+/** One request on a pooled connection: waits for a connection, writes, reads the answer. */
+function exchange(pool: OriginPool, call: Call): Promise<HookAnswer> {
+  const { req } = call;
+  return new Promise((resolve, reject) => {
+    let lease: Lease | undefined;
+    let socketError: Error | undefined;
+    const reader = new AnswerReader(call.limit);
+    const onError = (error: Error): void => {
+      socketError ??= error;
+    };
+    const onData = (data: Buffer): void => {
+      try {
+        const answer = reader.push(data);
+        if (!answer) return;
+        const current = lease!;
+        finish();
+        pool.release(current.socket, answer.keepAlive);
+        const { status, location, body, truncated } = answer;
+        resolve({ status, location, body: body.toString('utf8'), truncated, latencyMs: performance.now() - call.started });
+      } catch (error) {
+        fail(`is unreachable: ${(error as Error).message}`, 'unreachable', error);
+      }
+    };
+    const onClose = (): void => {
+      if (lease?.reused && reader.received === 0 && !socketError) {
+        finish();
+        reject(new StaleConnection());
+        return;
+      }
+      try {
+        const answer = reader.end();
+        finish();
+        resolve({ ...answer, body: answer.body.toString('utf8'), latencyMs: performance.now() - call.started });
+      } catch (error) {
+        const why = socketError ? describe(socketError) : (error as Error).message;
+        fail(`is unreachable: ${why}`, 'unreachable', socketError ?? error);
+      }
+    };
+    const cancelWait = pool.acquire((taken) => {
+      lease = taken;
+      taken.socket.on('data', onData);
+      taken.socket.on('error', onError);
+      taken.socket.on('close', onClose);
+      taken.socket.write(call.request);
+    });
+    const timer = setTimeout(() => fail(`did not answer within ${req.timeoutMs} ms`, 'timeout'), Math.max(0, call.deadline - performance.now()));
+    const onAbort = (): void => fail('call aborted at shutdown', 'aborted');
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+
+    function finish(): void {
+      clearTimeout(timer);
+      cancelWait();
+      req.signal?.removeEventListener('abort', onAbort);
+      if (!lease) return;
+      lease.socket.off('data', onData);
+      lease.socket.off('error', onError);
+      lease.socket.off('close', onClose);
     }
-  }
-  return { body: Buffer.concat(chunks).toString('utf8'), truncated: false };
+    function fail(message: string, kind: TransportFailure, cause?: unknown): void {
+      const socket = lease?.socket;
+      finish();
+      socket?.destroy(); // a half-read answer leaves the connection unusable
+      reject(new HookTransportError(message, kind, performance.now() - call.started, { cause }));
+    }
+  });
 }
 
 function describe(error: unknown): string {
