@@ -40,7 +40,7 @@ export interface GateOptions {
   dataDir?: string;
   /** The clock, ms since the epoch (tests). */
   now?: () => number;
-  /** How calls reach receivers; default one pooled undici Agent. */
+  /** How calls reach receivers; default pooled keep-alive connections per receiver origin. */
   transport?: HookTransport;
   /** Outbox retry pacing and concurrency, and its memory while the store fails. */
   outbox?: OutboxWorkerOptions & OutboxOptions;

@@ -55,9 +55,9 @@ export interface PooledTransportOptions {
 /**
  * All receivers share keep-alive connection pools (one per origin), so a gate call on a warm
  * pool costs one round trip (SRS opens a new TCP connection per call). Requests go out as one
- * write and answers are read by a small HTTP/1.1 reader: under a burst of gate calls this needs
- * a third of the CPU per call of undici or node:http (see docs/BENCHMARKS.md, "Gate under a
- * burst"), and CPU is what a burst runs short of.
+ * write and answers are read by a small HTTP/1.1 reader: a call costs about half the CPU it
+ * does through undici, and a burst of players runs short of CPU first (docs/BENCHMARKS.md,
+ * "Gate under a burst").
  */
 export class PooledTransport implements HookTransport {
   private readonly pools = new Map<string, OriginPool>();
