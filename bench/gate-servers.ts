@@ -6,11 +6,12 @@ import { join, resolve } from 'node:path';
 import { freePort, startChild, stopChild, waitForPort } from './children.js';
 import { SERVER_LOG, nginxCommand } from './servers.js';
 
-export type GateServerName = 'sluice' | 'sluice-hooks' | 'nginx-notify' | 'srs-hooks';
-export const GATE_SERVER_NAMES: readonly GateServerName[] = ['sluice', 'sluice-hooks', 'nginx-notify', 'srs-hooks'];
+export type GateServerName = 'sluice' | 'sluice-hooks' | 'baseline-hooks' | 'nginx-notify' | 'srs-hooks';
+export const GATE_SERVER_NAMES: readonly GateServerName[] = ['sluice', 'sluice-hooks', 'baseline-hooks', 'nginx-notify', 'srs-hooks'];
 export const GATE_SERVER_LABELS: Record<GateServerName, string> = {
   sluice: 'sluice (no callbacks)',
   'sluice-hooks': 'sluice http_hooks',
+  'baseline-hooks': 'baseline sluice http_hooks',
   'nginx-notify': 'nginx-rtmp notify',
   'srs-hooks': 'srs http_hooks',
 };
@@ -27,7 +28,8 @@ const SLUICE_CLI = resolve('dist', 'cli.js');
 const NGINX_RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
 
 /** Fails early, with what to do, when a server cannot be started at all. */
-export function checkPrerequisites(names: readonly GateServerName[], srsPath: string | undefined): void {
+export function checkPrerequisites(names: readonly GateServerName[], srsPath: string | undefined, baseline: string | undefined): void {
+  if (names.includes('baseline-hooks') && (!baseline || !existsSync(baseline))) throw new Error(`baseline-hooks needs --baseline PATH to another build's dist/cli.js (got ${baseline ?? 'none'})`);
   if (names.some((n) => n.startsWith('sluice')) && !existsSync(SLUICE_CLI)) throw new Error(`${SLUICE_CLI} not found: run \`npm run build\` first`);
   if (names.includes('nginx-notify') && !existsSync(NGINX_RTMP_MODULE)) throw new Error(`${NGINX_RTMP_MODULE} not found: install nginx and libnginx-mod-rtmp`);
   if (names.includes('srs-hooks') && (!srsPath || !existsSync(srsPath))) throw new Error(`srs-hooks needs --srs PATH to an SRS 7 binary (got ${srsPath ?? 'none'})`);
@@ -77,7 +79,13 @@ function srsConf(dir: string, port: number, receiver: string): string {
   ].join('\n');
 }
 
-function command(name: GateServerName, dir: string, port: number, receiver: string, srsPath: string | undefined): [string, string[], string] {
+/** Where the peers are: SRS's binary, and another Sluice build's dist/cli.js to compare with. */
+export interface PeerPaths {
+  srs?: string | undefined;
+  baseline?: string | undefined;
+}
+
+function command(name: GateServerName, dir: string, port: number, receiver: string, paths: PeerPaths): [string, string[], string] {
   if (name === 'nginx-notify') {
     // nginx-rtmp takes on_connect only at the server level.
     const [cmd, args] = nginxCommand(dir, port, `live on; on_play ${receiver}/on_play;`, `on_connect ${receiver}/on_connect; `);
@@ -86,17 +94,17 @@ function command(name: GateServerName, dir: string, port: number, receiver: stri
   const conf = join(dir, name === 'srs-hooks' ? 'srs.conf' : 'sluice.conf');
   if (name === 'srs-hooks') {
     writeFileSync(conf, srsConf(dir, port, receiver));
-    return [srsPath!, ['-c', conf], conf];
+    return [paths.srs!, ['-c', conf], conf];
   }
-  writeFileSync(conf, sluiceConf(dir, port, name === 'sluice-hooks' ? receiver : undefined));
+  writeFileSync(conf, sluiceConf(dir, port, name === 'sluice' ? undefined : receiver));
   // Started as `npx sluice` starts it: the executable, with the V8 flags of its first line.
-  return [SLUICE_CLI, ['-c', conf], conf];
+  return [name === 'baseline-hooks' ? paths.baseline! : SLUICE_CLI, ['-c', conf], conf];
 }
 
 /** Starts the server in `dir` (a fresh directory) and waits until it accepts RTMP. */
-export async function startGateServer(name: GateServerName, dir: string, receiver: string, srsPath?: string): Promise<RunningGateServer> {
+export async function startGateServer(name: GateServerName, dir: string, receiver: string, paths: PeerPaths): Promise<RunningGateServer> {
   const port = await freePort();
-  const [cmd, args, conf] = command(name, dir, port, receiver, srsPath);
+  const [cmd, args, conf] = command(name, dir, port, receiver, paths);
   const child = startChild(cmd, args, join(dir, SERVER_LOG));
   try {
     await waitForPort(child, port);

@@ -22,6 +22,7 @@ interface Options {
   quietWait: number;
   servers: GateServerName[];
   srs: string | undefined;
+  baseline: string | undefined;
 }
 
 const USAGE = `Usage: npm run bench:gate -- [options]
@@ -29,8 +30,9 @@ const USAGE = `Usage: npm run bench:gate -- [options]
   --spread MS     their starts are spread evenly over MS milliseconds (default 1000)
   --runs N        rounds over all servers (default 3)
   --quiet-wait S  before each burst, wait up to S seconds for the machine to be idle (default 60)
-  --servers LIST  any of ${GATE_SERVER_NAMES.join(',')} (default all; srs-hooks only with --srs)
-  --srs PATH      an SRS 7 binary (objs/srs), run with a generated config`;
+  --servers LIST  any of ${GATE_SERVER_NAMES.join(',')} (default all that can run)
+  --srs PATH      an SRS 7 binary (objs/srs), run with a generated config
+  --baseline PATH another Sluice build's dist/cli.js: adds baseline-hooks, to compare a change`;
 
 const BURST_LOAD = resolve('bench', 'load', 'burst.ts');
 type ReceiverMessage = { type: 'listening' } | { type: 'counts'; counts: Record<string, number> } | { type: 'error'; message: string };
@@ -46,6 +48,7 @@ function parseOptions(argv: string[]): Options {
       'quiet-wait': { type: 'string', default: '60' },
       servers: { type: 'string' },
       srs: { type: 'string' },
+      baseline: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -53,7 +56,7 @@ function parseOptions(argv: string[]): Options {
     console.log(USAGE);
     process.exit(0);
   }
-  const all = values.srs ? GATE_SERVER_NAMES : GATE_SERVER_NAMES.filter((n) => n !== 'srs-hooks');
+  const all = GATE_SERVER_NAMES.filter((n) => (n !== 'srs-hooks' || values.srs) && (n !== 'baseline-hooks' || values.baseline));
   return {
     players: intArg('players', values.players, 1, 5000, USAGE),
     spreadMs: intArg('spread', values.spread, 0, 60_000, USAGE),
@@ -61,6 +64,7 @@ function parseOptions(argv: string[]): Options {
     quietWait: intArg('quiet-wait', values['quiet-wait'], 0, 600, USAGE),
     servers: values.servers ? serverList(values.servers, GATE_SERVER_NAMES, USAGE) : [...all],
     srs: values.srs ? resolve(values.srs) : undefined,
+    baseline: values.baseline ? resolve(values.baseline) : undefined,
   };
 }
 
@@ -77,7 +81,7 @@ async function burst(name: GateServerName, run: number, options: Options, receiv
   let server: RunningGateServer | undefined;
   let load: ChildProcess | undefined;
   try {
-    server = await startGateServer(name, dir, receiverUrl, options.srs);
+    server = await startGateServer(name, dir, receiverUrl, options);
     if (run === 1) console.log(server.config.replace(/^/gm, '    '));
     receiver.send({ type: 'reset' });
     const config: BurstConfig = { port: server.port, app: 'live', stream: `gate-${randomUUID().slice(0, 8)}`, flvPath, players: options.players, spreadMs: options.spreadMs };
@@ -101,10 +105,11 @@ async function burst(name: GateServerName, run: number, options: Options, receiv
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  checkPrerequisites(options.servers, options.srs);
+  checkPrerequisites(options.servers, options.srs, options.baseline);
   const flvPath = ensureFixture();
   const { dir: workDir, cleanup } = benchWorkDir('sluice-gate-bench-');
   const peers = peerVersions(options.servers, options.srs);
+  if (options.servers.includes('baseline-hooks')) peers.push(`baseline: ${options.baseline}`);
   const runs: GateRun[] = [];
   try {
     const port = await freePort();
