@@ -11,6 +11,8 @@ export interface GateRun {
   /** The machine's CPU use (% of one core) in the 2 s before the burst: others' work. */
   machineCpuBefore: number;
   summary?: BurstSummary;
+  /** CPU time the server's process used from the first player's start to the last one's media. */
+  serverCpuMs?: number;
   /** Calls the receiver got during the burst, per path. */
   calls?: Record<string, number>;
   error?: string;
@@ -43,15 +45,22 @@ function p(run: GateRun, q: number): number {
 function runRow(r: GateRun): string[] {
   const label = `${GATE_SERVER_LABELS[r.server]} #${r.run}`;
   const s = r.summary;
-  if (r.error || !s) return [label, `failed: ${r.error ?? 'no result'}`, '', '', '', ''];
+  if (r.error || !s) return [label, `failed: ${r.error ?? 'no result'}`, '', '', '', '', ''];
   const calls = Object.entries(r.calls ?? {}).map(([path, n]) => `${path} ${n}`).join(', ') || '-';
   const failed = s.playersStarted - s.firstMediaMs.length;
-  return [label, `${s.firstMediaMs.length} / ${failed}`, `${f0(p(r, 0.5))} / ${f0(p(r, 0.99))} / ${f0(p(r, 1))}`, calls, f0(r.machineCpuBefore), s.failures.join('; ')];
+  return [label, `${s.firstMediaMs.length} / ${failed}`, `${f0(p(r, 0.5))} / ${f0(p(r, 0.99))} / ${f0(p(r, 1))}`, f0(r.serverCpuMs ?? NaN), calls, f0(r.machineCpuBefore), s.failures.join('; ')];
 }
 
 /** Per server: p50 and p99 over the runs, as the median when the runs disagree by more than 10 %. */
-function summaries(runs: GateRun[]): Map<GateServerName, { p50: number; p99: number; spread: string }> {
-  const out = new Map<GateServerName, { p50: number; p99: number; spread: string }>();
+interface Summary {
+  p50: number;
+  p99: number;
+  cpuMs: number;
+  spread: string;
+}
+
+function summaries(runs: GateRun[]): Map<GateServerName, Summary> {
+  const out = new Map<GateServerName, Summary>();
   for (const server of new Set(runs.map((r) => r.server))) {
     const ok = runs.filter((r) => r.server === server && r.summary && !r.error);
     const p50s = ok.map((r) => p(r, 0.5));
@@ -61,6 +70,7 @@ function summaries(runs: GateRun[]): Map<GateServerName, { p50: number; p99: num
     out.set(server, {
       p50: median(p50s),
       p99: median(p99s),
+      cpuMs: median(ok.map((r) => r.serverCpuMs ?? NaN)),
       spread: `${range(p50s)} / ${range(p99s)}${disagree(p50s) || disagree(p99s) ? ' (>10 %: medians)' : ''}`,
     });
   }
@@ -68,17 +78,17 @@ function summaries(runs: GateRun[]): Map<GateServerName, { p50: number; p99: num
 }
 
 export function formatReport(runs: GateRun[]): string {
-  const perRun = markdown([['server, run', 'players with media / without', 'first media p50 / p99 / max ms', 'receiver calls', 'machine CPU % before', 'failures'], ...runs.map(runRow)]);
+  const perRun = markdown([['server, run', 'players with media / without', 'first media p50 / p99 / max ms', 'server CPU ms', 'receiver calls', 'machine CPU % before', 'failures'], ...runs.map(runRow)]);
   const sums = summaries(runs);
   const summary = markdown([
-    ['server', 'first media p50 / p99 ms (median of runs)', 'runs: p50 range / p99 range'],
-    ...[...sums].map(([server, s]) => [GATE_SERVER_LABELS[server], `${f0(s.p50)} / ${f0(s.p99)}`, s.spread]),
+    ['server', 'first media p50 / p99 ms (median of runs)', 'server CPU ms (median)', 'runs: p50 range / p99 range'],
+    ...[...sums].map(([server, s]) => [GATE_SERVER_LABELS[server], `${f0(s.p50)} / ${f0(s.p99)}`, f0(s.cpuMs), s.spread]),
   ]);
   const gated = sums.get('sluice-hooks');
   if (!gated) return `${perRun}\n\n${summary}`;
-  const ratios = [['sluice http_hooks / other', 'p50', 'p99']];
+  const ratios = [['sluice http_hooks / other', 'p50', 'p99', 'server CPU']];
   for (const [server, s] of sums) {
-    if (server !== 'sluice-hooks') ratios.push([GATE_SERVER_LABELS[server], ratio(gated.p50, s.p50), ratio(gated.p99, s.p99)]);
+    if (server !== 'sluice-hooks') ratios.push([GATE_SERVER_LABELS[server], ratio(gated.p50, s.p50), ratio(gated.p99, s.p99), ratio(gated.cpuMs, s.cpuMs)]);
   }
   return `${perRun}\n\n${summary}\n\n${markdown(ratios)}`;
 }

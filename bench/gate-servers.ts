@@ -18,6 +18,8 @@ export const GATE_SERVER_LABELS: Record<GateServerName, string> = {
 
 export interface RunningGateServer {
   port: number;
+  /** The process whose CPU is measured (nginx runs as one process, without a master). */
+  pid: number;
   /** The server's configuration file, as written. */
   config: string;
   exitStatus(): string | undefined;
@@ -114,6 +116,7 @@ export async function startGateServer(name: GateServerName, dir: string, receive
   }
   return {
     port,
+    pid: child.pid ?? 0,
     config: readFileSync(conf, 'utf8'),
     exitStatus: () => (child.exitCode ?? child.signalCode ?? undefined)?.toString(),
     stop: () => stopChild(child),

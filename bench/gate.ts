@@ -12,6 +12,7 @@ import { ensureFixture } from './fixture.js';
 import { formatReport, saveResults, type GateRun } from './gate-report.js';
 import { GATE_SERVER_LABELS, GATE_SERVER_NAMES, checkPrerequisites, peerVersions, startGateServer, type GateServerName, type RunningGateServer } from './gate-servers.js';
 import type { BurstConfig, BurstMessage } from './load/protocol.js';
+import { TreeMonitor } from './proc.js';
 import { waitForQuiet } from './run-case.js';
 import { SERVER_LOG } from './servers.js';
 
@@ -86,13 +87,17 @@ async function burst(name: GateServerName, run: number, options: Options, receiv
     receiver.send({ type: 'reset' });
     const config: BurstConfig = { port: server.port, app: 'live', stream: `gate-${randomUUID().slice(0, 8)}`, flvPath, players: options.players, spreadMs: options.spreadMs };
     const logFile = join(dir, 'load.log');
+    const cpu = new TreeMonitor(server.pid);
+    const began = performance.now();
+    cpu.start();
     load = startChild(process.execPath, ['--import', 'tsx', BURST_LOAD, JSON.stringify(config)], logFile, true);
     const { summary } = await nextMessage<BurstMessage, 'result'>(load, 'result', options.spreadMs + 60_000).catch((err: Error) => {
       throw new Error(`${err.message}\n${logTail(logFile)}`, { cause: err });
     });
+    const serverCpuMs = (cpu.stop().cpuPercent / 100) * (performance.now() - began);
     const exit = server.exitStatus();
     if (exit !== undefined) throw new Error(`the server exited during the run (${exit})`);
-    return { server: name, run, machineCpuBefore, summary, calls: await receiverCounts(receiver) };
+    return { server: name, run, machineCpuBefore, summary, serverCpuMs, calls: await receiverCounts(receiver) };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     console.log(`  FAILED: ${message}\n  server log ends:\n${logTail(join(dir, SERVER_LOG), 8)}`);
