@@ -41,6 +41,37 @@ export async function stopAllChildren(): Promise<void> {
   await Promise.all([...live].map((child) => stopChild(child)));
 }
 
+/** Resolves with the next IPC message of `type`; rejects on an error message, exit or timeout. */
+export function nextMessage<M extends { type: string }, T extends M['type']>(
+  child: ChildProcess,
+  type: T,
+  timeoutMs: number,
+): Promise<Extract<M, { type: T }>> {
+  return new Promise((done, fail) => {
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    const onMessage = (msg: M) => {
+      if (msg.type !== type && msg.type !== 'error') return;
+      cleanup();
+      if (msg.type === 'error') fail(new Error((msg as { message?: string }).message ?? 'error'));
+      else done(msg as Extract<M, { type: T }>);
+    };
+    const onExit = (code: number | null) => {
+      cleanup();
+      fail(new Error(`child process exited (code ${code}) before '${type}'`));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      fail(new Error(`no '${type}' from the child process within ${Math.round(timeoutMs / 1000)} s`));
+    }, timeoutMs);
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
 /** Last lines of a log file, for error messages. */
 export function logTail(logFile: string, lines = 15): string {
   try {

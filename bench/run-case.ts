@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BenchOptions } from './args.js';
-import { logTail, startChild, stopChild } from './children.js';
+import { logTail, nextMessage, startChild, stopChild } from './children.js';
 import type { LoadConfig, LoadMessage, LoadSummary, StartMessage } from './load/protocol.js';
 import { MachineMonitor, TreeMonitor, machineBusyPercent, type Usage } from './proc.js';
 import { SERVER_LOG, startServer, type ServerCase } from './servers.js';
@@ -27,37 +27,6 @@ export interface CaseResult extends ServerCase, Partial<Measurement> {
   error?: string;
 }
 
-/** Resolves with the next IPC message of `type`; rejects on an error message, exit or timeout. */
-function nextMessage<T extends LoadMessage['type']>(
-  child: ChildProcess,
-  type: T,
-  timeoutMs: number,
-): Promise<Extract<LoadMessage, { type: T }>> {
-  return new Promise((done, fail) => {
-    const cleanup = () => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    const onMessage = (msg: LoadMessage) => {
-      if (msg.type !== type && msg.type !== 'error') return;
-      cleanup();
-      if (msg.type === 'error') fail(new Error(msg.message));
-      else done(msg as Extract<LoadMessage, { type: T }>);
-    };
-    const onExit = (code: number | null) => {
-      cleanup();
-      fail(new Error(`load process exited (code ${code}) before '${type}'`));
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      fail(new Error(`no '${type}' from the load process within ${Math.round(timeoutMs / 1000)} s`));
-    }, timeoutMs);
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
-}
-
 async function measure(c: ServerCase, options: BenchOptions, flvPath: string, dir: string): Promise<Measurement> {
   const server = await startServer(c, dir);
   let load: ChildProcess | undefined;
@@ -75,7 +44,7 @@ async function measure(c: ServerCase, options: BenchOptions, flvPath: string, di
     const logFile = join(dir, 'load.log');
     load = startChild(process.execPath, ['--import', 'tsx', LOAD_MAIN, JSON.stringify(config)], logFile, true);
     const connectBudgetMs = (Math.ceil(options.players / options.batch) * 20 + options.warmup + 30) * 1000;
-    const ready = await nextMessage(load, 'ready', connectBudgetMs).catch((err: Error) => {
+    const ready = await nextMessage<LoadMessage, 'ready'>(load, 'ready', connectBudgetMs).catch((err: Error) => {
       throw new Error(`${err.message}\n${logTail(logFile)}`, { cause: err });
     });
     const failed = ready.failures.length ? ` (failures: ${ready.failures.join('; ')})` : '';
@@ -87,7 +56,7 @@ async function measure(c: ServerCase, options: BenchOptions, flvPath: string, di
     serverMonitor.start();
     loadMonitor.start();
     machineMonitor.start();
-    const result = nextMessage(load, 'result', (options.seconds + 30) * 1000);
+    const result = nextMessage<LoadMessage, 'result'>(load, 'result', (options.seconds + 30) * 1000);
     load.send({ type: 'start' } satisfies StartMessage);
     const stopMonitors = () => ({ server: serverMonitor.stop(), load: loadMonitor.stop(), machineCpuPercent: machineMonitor.stop() });
     const { summary } = await result.catch((err: unknown) => {
@@ -107,7 +76,7 @@ async function measure(c: ServerCase, options: BenchOptions, flvPath: string, di
 }
 
 /** Waits up to `maxSeconds` for the machine to be nearly idle; returns its last CPU use. */
-async function waitForQuiet(maxSeconds: number): Promise<number> {
+export async function waitForQuiet(maxSeconds: number): Promise<number> {
   let busy = await machineBusyPercent(2000);
   for (let waited = 2; busy > QUIET_CPU_PERCENT && waited < maxSeconds; waited += 2) busy = await machineBusyPercent(2000);
   return busy;

@@ -50,9 +50,9 @@ function sluiceCommand(dir: string, port: number, mw: number, cli = SLUICE_CLI):
 
 /**
  * nginx with the RTMP module as one worker, no master, under `dir`; `application` is the body of
- * `application live { ... }`.
+ * `application live { ... }`, `server` more directives of the `server` block.
  */
-export function nginxCommand(dir: string, port: number, application = 'live on;'): [string, string[]] {
+export function nginxCommand(dir: string, port: number, application = 'live on;', server = ''): [string, string[]] {
   if (!existsSync(NGINX_RTMP_MODULE)) throw new Error(`${NGINX_RTMP_MODULE} not found: install nginx and libnginx-mod-rtmp`);
   mkdirSync(join(dir, 'logs'));
   writeFileSync(
@@ -66,7 +66,7 @@ export function nginxCommand(dir: string, port: number, application = 'live on;'
       'error_log logs/error.log warn;',
       'pid logs/nginx.pid;',
       'events { worker_connections 8192; }',
-      `rtmp { server { listen 127.0.0.1:${port}; application live { ${application} } } }`,
+      `rtmp { server { listen 127.0.0.1:${port}; ${server}application live { ${application} } } }`,
       '',
     ].join('\n'),
   );

@@ -49,3 +49,25 @@ export type LoadMessage =
   | { type: 'ready'; connected: number; failures: string[] }
   | { type: 'result'; summary: LoadSummary }
   | { type: 'error'; message: string };
+
+/** `npm run bench:gate`: players arriving in a burst, each timed to its first media message. */
+export interface BurstConfig {
+  port: number;
+  app: string;
+  stream: string;
+  flvPath: string;
+  players: number;
+  /** The players' starts are spread evenly over this many ms. */
+  spreadMs: number;
+}
+
+export interface BurstSummary {
+  playersStarted: number;
+  /** Why players got no media, as "count x reason". */
+  failures: string[];
+  /** Per player that got media: ms from its TCP connect to its first audio or video message, sorted. */
+  firstMediaMs: number[];
+}
+
+/** Burst load process to driver. */
+export type BurstMessage = { type: 'result'; summary: BurstSummary } | { type: 'error'; message: string };

@@ -64,6 +64,12 @@ export class RtmpConnection {
 
   send(message: RtmpMessage): void {
     if (this.closed) return;
+    // The messages of one turn (connect's four, play's status messages) leave in one write:
+    // under a burst of players every write saved is CPU left for accepting the next ones.
+    if (!this.socket.writableCorked) {
+      this.socket.cork();
+      process.nextTick(() => this.socket.uncork());
+    }
     this.socket.write(encodeMessage(message, this.outChunkSize));
   }
 

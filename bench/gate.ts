@@ -1,0 +1,145 @@
+// `npm run bench:gate`: N RTMP players arrive within about a second at a live stream, each gated
+// by on_connect and on_play against one local receiver; first-media latency per server, Sluice
+// against nginx-rtmp (notify) and SRS 7 (http_hooks). See docs/BENCHMARKS.md, "Gate under a burst".
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { intArg, serverList } from './args.js';
+import { benchWorkDir, freePort, logTail, nextMessage, startChild, stopChild } from './children.js';
+import { ensureFixture } from './fixture.js';
+import { formatReport, saveResults, type GateRun } from './gate-report.js';
+import { GATE_SERVER_LABELS, GATE_SERVER_NAMES, checkPrerequisites, peerVersions, startGateServer, type GateServerName, type RunningGateServer } from './gate-servers.js';
+import type { BurstConfig, BurstMessage } from './load/protocol.js';
+import { TreeMonitor } from './proc.js';
+import { waitForQuiet } from './run-case.js';
+import { SERVER_LOG } from './servers.js';
+
+interface Options {
+  players: number;
+  spreadMs: number;
+  runs: number;
+  quietWait: number;
+  servers: GateServerName[];
+  srs: string | undefined;
+  baseline: string | undefined;
+}
+
+const USAGE = `Usage: npm run bench:gate -- [options]
+  --players N     players arriving in the burst (default 500)
+  --spread MS     their starts are spread evenly over MS milliseconds (default 1000)
+  --runs N        rounds over all servers (default 3)
+  --quiet-wait S  before each burst, wait up to S seconds for the machine to be idle (default 60)
+  --servers LIST  any of ${GATE_SERVER_NAMES.join(',')} (default all that can run)
+  --srs PATH      an SRS 7 binary (objs/srs), run with a generated config
+  --baseline PATH another Sluice build's dist/cli.js: adds baseline-hooks, to compare a change`;
+
+const BURST_LOAD = resolve('bench', 'load', 'burst.ts');
+type ReceiverMessage = { type: 'listening' } | { type: 'counts'; counts: Record<string, number> } | { type: 'error'; message: string };
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      players: { type: 'string', default: '500' },
+      spread: { type: 'string', default: '1000' },
+      runs: { type: 'string', default: '3' },
+      'quiet-wait': { type: 'string', default: '60' },
+      servers: { type: 'string' },
+      srs: { type: 'string' },
+      baseline: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const all = GATE_SERVER_NAMES.filter((n) => (n !== 'srs-hooks' || values.srs) && (n !== 'baseline-hooks' || values.baseline));
+  return {
+    players: intArg('players', values.players, 1, 5000, USAGE),
+    spreadMs: intArg('spread', values.spread, 0, 60_000, USAGE),
+    runs: intArg('runs', values.runs, 1, 20, USAGE),
+    quietWait: intArg('quiet-wait', values['quiet-wait'], 0, 600, USAGE),
+    servers: values.servers ? serverList(values.servers, GATE_SERVER_NAMES, USAGE) : [...all],
+    srs: values.srs ? resolve(values.srs) : undefined,
+    baseline: values.baseline ? resolve(values.baseline) : undefined,
+  };
+}
+
+async function receiverCounts(receiver: ChildProcess): Promise<Record<string, number>> {
+  const answer = nextMessage<ReceiverMessage, 'counts'>(receiver, 'counts', 5000);
+  receiver.send({ type: 'counts' });
+  return (await answer).counts;
+}
+
+/** One burst against one server: start it, run the load process, read the receiver's counts. */
+async function burst(name: GateServerName, run: number, options: Options, receiver: ChildProcess, receiverUrl: string, flvPath: string, dir: string): Promise<GateRun> {
+  const machineCpuBefore = await waitForQuiet(options.quietWait);
+  console.log(`${GATE_SERVER_LABELS[name]} #${run}: starting (machine CPU before: ${machineCpuBefore.toFixed(0)} % of one core)`);
+  let server: RunningGateServer | undefined;
+  let load: ChildProcess | undefined;
+  try {
+    server = await startGateServer(name, dir, receiverUrl, options);
+    if (run === 1) console.log(server.config.replace(/^/gm, '    '));
+    receiver.send({ type: 'reset' });
+    const config: BurstConfig = { port: server.port, app: 'live', stream: `gate-${randomUUID().slice(0, 8)}`, flvPath, players: options.players, spreadMs: options.spreadMs };
+    const logFile = join(dir, 'load.log');
+    const cpu = new TreeMonitor(server.pid);
+    const began = performance.now();
+    cpu.start();
+    load = startChild(process.execPath, ['--import', 'tsx', BURST_LOAD, JSON.stringify(config)], logFile, true);
+    const { summary } = await nextMessage<BurstMessage, 'result'>(load, 'result', options.spreadMs + 60_000).catch((err: Error) => {
+      throw new Error(`${err.message}\n${logTail(logFile)}`, { cause: err });
+    });
+    const serverCpuMs = (cpu.stop().cpuPercent / 100) * (performance.now() - began);
+    const exit = server.exitStatus();
+    if (exit !== undefined) throw new Error(`the server exited during the run (${exit})`);
+    return { server: name, run, machineCpuBefore, summary, serverCpuMs, calls: await receiverCounts(receiver) };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    console.log(`  FAILED: ${message}\n  server log ends:\n${logTail(join(dir, SERVER_LOG), 8)}`);
+    return { server: name, run, machineCpuBefore, error: message.split('\n')[0] ?? message };
+  } finally {
+    if (load) await stopChild(load);
+    await server?.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  checkPrerequisites(options.servers, options.srs, options.baseline);
+  const flvPath = ensureFixture();
+  const { dir: workDir, cleanup } = benchWorkDir('sluice-gate-bench-');
+  const peers = peerVersions(options.servers, options.srs);
+  if (options.servers.includes('baseline-hooks')) peers.push(`baseline: ${options.baseline}`);
+  const runs: GateRun[] = [];
+  try {
+    const port = await freePort();
+    const receiver = startChild(process.execPath, ['--import', 'tsx', resolve('bench', 'gate-receiver.ts'), String(port)], join(workDir, 'receiver.log'), true);
+    await nextMessage<ReceiverMessage, 'listening'>(receiver, 'listening', 15_000);
+    const receiverUrl = `http://127.0.0.1:${port}`;
+    console.log(`gate burst: ${options.players} players within ${options.spreadMs} ms, ${options.runs} runs; receiver ${receiverUrl}`);
+    for (const line of peers) console.log(line);
+    for (let run = 1; run <= options.runs; run++) {
+      for (const name of options.servers) {
+        const dir = join(workDir, `${name}-${run}`);
+        mkdirSync(dir);
+        const result = await burst(name, run, options, receiver, receiverUrl, flvPath, dir);
+        runs.push(result);
+      }
+    }
+  } finally {
+    await cleanup();
+  }
+  console.log(`\n${formatReport(runs)}\n`);
+  console.log(`saved ${saveResults(runs, options, peers)}`);
+  if (runs.some((r) => r.error)) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});
