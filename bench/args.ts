@@ -16,6 +16,8 @@ export interface BenchOptions {
   baseline: string | undefined;
   /** How many times the whole list of cases runs, one round after the other. */
   rounds: number;
+  /** Also run each Sluice case with its HTTP API polled once a second, as "sluice mw=N api". */
+  apiPoll: boolean;
 }
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -27,7 +29,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --mw LIST       Sluice mw_latency values in ms (default 0,20,100,350)
   --servers LIST  any of sluice,nginx,nms (default all three)
   --baseline DIR  also run the Sluice built in DIR (its dist/cli.js) after each Sluice case
-  --rounds N      run the whole list of cases N times, alternating (default 1)`;
+  --rounds N      run the whole list of cases N times, alternating (default 1)
+  --api-poll      also run each Sluice case with GET /api/v1/clients/?count=N polled every second`;
 
 /** A whole-number flag within `min..max`; a bad one stops the bench with the usage text. */
 export function intArg(name: string, text: string, min: number, max: number, usage: string): number {
@@ -59,6 +62,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       servers: { type: 'string', default: SERVER_NAMES.join(',') },
       baseline: { type: 'string' },
       rounds: { type: 'string', default: '1' },
+      'api-poll': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -77,6 +81,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     servers,
     baseline: values.baseline,
     rounds: intArg('rounds', values.rounds, 1, 20, USAGE),
+    apiPoll: values['api-poll'],
   };
   if (options.players < 1 || options.seconds < 1 || options.batch < 1) throw new Error(`--players, --seconds and --batch must be at least 1`);
   return options;

@@ -57,10 +57,30 @@ function ratios(results: CaseResult[]): string[][] {
   return rows;
 }
 
+/** The polled API's answer times, and what the polling added to the players' p99 at the same window. */
+function apiRows(results: CaseResult[]): string[][] {
+  const rows = [['polled case', 'polls (failed)', 'clients listed', 'API p50 / p99 / max ms', 'player latency p99 ms: polled / not polled']];
+  for (const polled of results.filter((r) => r.api && r.summary)) {
+    const plain = results.find((r) => r.kind === 'sluice' && !r.apiPoll && !r.cli && r.mwLatencyMs === polled.mwLatencyMs && r.summary);
+    const a = polled.api!;
+    rows.push([
+      polled.label,
+      `${a.polls} (${a.failures})`,
+      `${a.clientsListed}`,
+      `${f1(a.p50Ms)} / ${f1(a.p99Ms)} / ${f1(a.maxMs)}`,
+      `${f1(polled.summary!.latencyP99Ms)} / ${f1(plain?.summary?.latencyP99Ms)}`,
+    ]);
+  }
+  return rows;
+}
+
 export function formatReport(results: CaseResult[]): string {
-  const table = markdown([HEADER, ...results.map(row)]);
-  const ratioRows = ratios(results);
-  return ratioRows.length > 1 ? `${table}\n\n${markdown(ratioRows)}` : table;
+  const tables = [markdown([HEADER, ...results.map(row)])];
+  const ratioRows = ratios(results.filter((r) => !r.apiPoll));
+  if (ratioRows.length > 1) tables.push(markdown(ratioRows));
+  const api = apiRows(results);
+  if (api.length > 1) tables.push(markdown(api));
+  return tables.join('\n\n');
 }
 
 /** Writes bench/results/fanout-<time>.json and returns its path. */

@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ApiPoller, type ApiPollSummary } from './api-poller.js';
 import type { BenchOptions } from './args.js';
 import { logTail, nextMessage, startChild, stopChild } from './children.js';
 import type { LoadConfig, LoadMessage, LoadSummary, StartMessage } from './load/protocol.js';
@@ -19,6 +20,8 @@ interface Measurement {
   /** Everything the machine did in the window (all processes, kernel, steal), in % of one core. */
   machineCpuPercent: number;
   summary: LoadSummary;
+  /** The API's answers while polled (cases with `apiPoll`). */
+  api?: ApiPollSummary;
 }
 
 export interface CaseResult extends ServerCase, Partial<Measurement> {
@@ -58,17 +61,20 @@ async function measure(c: ServerCase, options: BenchOptions, flvPath: string, di
     machineMonitor.start();
     const result = nextMessage<LoadMessage, 'result'>(load, 'result', (options.seconds + 30) * 1000);
     load.send({ type: 'start' } satisfies StartMessage);
+    const poller = server.apiPort ? new ApiPoller(`http://127.0.0.1:${server.apiPort}/api/v1/clients/?count=${options.players + 10}`) : undefined;
+    poller?.start();
     const stopMonitors = () => ({ server: serverMonitor.stop(), load: loadMonitor.stop(), machineCpuPercent: machineMonitor.stop() });
     const { summary } = await result.catch((err: unknown) => {
       stopMonitors();
       throw err;
     });
     const usage = stopMonitors();
+    const api = await poller?.stop();
     const exit = server.exitStatus();
     if (exit !== undefined) throw new Error(`the server exited during the run (${exit})`);
     if (summary.playersLost > 0) console.log(`  ${summary.playersLost} players lost; server log ends:\n${logTail(join(dir, SERVER_LOG), 5)}`);
     if (summary.framesUnmatched > 0) console.log(`  ${summary.framesUnmatched} video frames carried timestamps never published: latency covers only the others`);
-    return { ...usage, summary };
+    return { ...usage, summary, api };
   } finally {
     if (load) await stopChild(load);
     await server.stop();

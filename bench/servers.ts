@@ -13,10 +13,14 @@ export interface ServerCase {
   mwLatencyMs?: number;
   /** Another Sluice build's dist/cli.js (default: this checkout's). */
   cli?: string;
+  /** Sluice with its HTTP API on, polled once a second in the window (`--api-poll`). */
+  apiPoll?: boolean;
 }
 
 export interface RunningServer {
   port: number;
+  /** Sluice's HTTP API port, when the case polls it. */
+  apiPort?: number;
   /** The process whose tree is measured (for nginx, the single worker). */
   pid: number;
   /** How the server ended, if it has. */
@@ -30,7 +34,7 @@ export const SERVER_LOG = 'server.log';
 const SLUICE_CLI = resolve('dist', 'cli.js');
 const NGINX_RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
 
-function sluiceCommand(dir: string, port: number, mw: number, cli = SLUICE_CLI): [string, string[]] {
+function sluiceCommand(dir: string, port: number, mw: number, cli = SLUICE_CLI, apiPort?: number): [string, string[]] {
   if (!existsSync(cli)) throw new Error(`${cli} not found: run \`npm run build\` first`);
   const conf = join(dir, 'sluice.conf');
   writeFileSync(
@@ -38,7 +42,7 @@ function sluiceCommand(dir: string, port: number, mw: number, cli = SLUICE_CLI):
     [
       `listen 127.0.0.1:${port};`,
       'max_connections 10000;', // the default, 1000, would turn away the 1000th player
-      'http_api { enabled off; }',
+      apiPort ? `http_api { enabled on; listen 127.0.0.1:${apiPort}; }` : 'http_api { enabled off; }',
       'http_server { enabled off; }',
       `vhost __defaultVhost__ { play { mw_latency ${mw}; } }`,
       '',
@@ -92,8 +96,9 @@ function nmsCommand(dir: string, port: number): [string, string[]] {
 /** Starts the server in `dir` (a fresh directory) and waits until it accepts connections. */
 export async function startServer(c: ServerCase, dir: string): Promise<RunningServer> {
   const port = await freePort();
+  const apiPort = c.apiPoll ? await freePort() : undefined;
   const [command, args] =
-    c.kind === 'sluice' ? sluiceCommand(dir, port, c.mwLatencyMs ?? 0, c.cli)
+    c.kind === 'sluice' ? sluiceCommand(dir, port, c.mwLatencyMs ?? 0, c.cli, apiPort)
     : c.kind === 'nginx' ? nginxCommand(dir, port)
     : nmsCommand(dir, port);
   const child: ChildProcess = startChild(command, args, join(dir, SERVER_LOG));
@@ -105,6 +110,7 @@ export async function startServer(c: ServerCase, dir: string): Promise<RunningSe
   }
   return {
     port,
+    apiPort,
     pid: child.pid ?? 0,
     exitStatus: () => (child.exitCode ?? child.signalCode ?? undefined)?.toString(),
     stop: () => stopChild(child),
