@@ -86,7 +86,9 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     const sessions = new SessionRegistry();
     stoppers.push(async () => sessions.stop());
     const connections = new ConnectionCounter(() => holder.current().max_connections);
-    const ctx: ServerContext = { config: holder, hub, gate: metrics.meter(gate), logger, connections, sessions };
+    // Every protocol, HLS and the recorders reach the gate through its meters.
+    const metered = metrics.meter(gate);
+    const ctx: ServerContext = { config: holder, hub, gate: metered, logger, connections, sessions };
     metrics.watch({ hub, connections: () => connections.count });
     const tlsServers: HttpServer[] = [];
     const reloadCertificates = (): void => tlsServers.forEach((server) => server.reloadCertificate());
@@ -110,10 +112,10 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     };
 
     // Recording: DVR files and record tasks on each publish (repairs crash leftovers first).
-    const recorders = await startRecorders({ config: holder, hub, events: gate, logger });
+    const recorders = await startRecorders({ config: holder, hub, events: metered, logger });
     stoppers.push(() => recorders.close());
     // HLS: a segmenter per published stream of each vhost with hls enabled, served over HTTP.
-    const hls = new HlsService(holder, hub, gate, logger, sessions);
+    const hls = new HlsService(holder, hub, metered, logger, sessions);
     stoppers.push(() => hls.stop());
 
     const rtmp = new RtmpServer(ctx);
