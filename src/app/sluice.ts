@@ -3,6 +3,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { SluiceConfig } from '../config/schema.js';
 import type { ConfigSource } from '../config/source.js';
 import { apiRoutes } from '../api/api-routes.js';
+import { consoleDir, consoleRoute } from '../api/console-route.js';
 import { sluiceApi, type ApiAuthStats } from '../api/sluice/index.js';
 import { createGate, type ReloadableGate } from '../gate/index.js';
 import { loadIdentity, StreamIds } from '../gate/identity.js';
@@ -22,6 +23,7 @@ import { demuxTs } from '../servers/srt/srt-ingest.js';
 import { RtspServer } from '../servers/rtsp/rtsp-server.js';
 import { startRecorders } from '../recorder/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
+import { VERSION } from '../version.js';
 import { ConfigHolder, Reloader, type ReloadOutcome } from './reload.js';
 
 export interface RunningSluice {
@@ -56,6 +58,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Reads the configuration again for a reload (the same file and environment); without it, reloads are refused. */
   reload?: () => Promise<LoadedConfig>;
+  /** Where the web console's built files are (dist/console of this package by default). */
+  consoleDir?: string;
 }
 
 /**
@@ -65,6 +69,7 @@ export interface StartOptions {
  */
 export async function startSluice(options: StartOptions): Promise<RunningSluice> {
   const { config, logger = createLogger(options.config.log_level) } = options;
+  const startedAt = Date.now();
   // Everything that starts later (sessions, streams, recordings) reads the configuration here.
   const holder = new ConfigHolder(config);
   const hub = new StreamHub(
@@ -152,10 +157,13 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     if (config.http_api.enabled) {
       const raw = { config: holder, reload: () => reloader.reload(), latest: () => reloader.latest };
       const srsApi = apiRoutes({ config: holder, hub, sessions, identity, streamIds, vhostIds: new StreamIds(), raw });
-      const own = sluiceApi({ config: holder, hub, sessions, streamIds, deliveries: gate, records: recorders.records, logger });
+      const listeners = { rtmp: rtmpPort ?? null, http: http.port ?? null, https: http.tlsPort ?? null, srt: srtPort ?? null };
+      const server = { version: VERSION, startedAt, listeners };
+      const own = sluiceApi({ config: holder, hub, sessions, streamIds, deliveries: gate, records: recorders.records, server, logger });
       stoppers.push(async () => own.stop());
       apiAuth = own.auth;
-      api = await serve('http api', 'http_api', [metricsRoute(metrics), own.route, srsApi]);
+      const consolePages = consoleRoute(options.consoleDir ?? consoleDir(), logger);
+      api = await serve('http api', 'http_api', [metricsRoute(metrics), own.route, consolePages, srsApi]);
     }
     const exporter = config.exporter.enabled ? await serve('exporter', 'exporter', [metricsRoute(metrics)]) : undefined;
 

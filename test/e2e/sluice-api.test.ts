@@ -264,6 +264,13 @@ test('figures: live totals and the recent history', async () => {
   assert.ok(Array.isArray(history.samples));
 });
 
+test('server: version, start time and the ports players are served on', async () => {
+  const info = await get('/server');
+  assert.match(info.version, /^\d+\.\d+\.\d+/);
+  assert.ok(info.startedAt <= Date.now());
+  assert.deepEqual(info.listeners, { rtmp: server.rtmpPort, http: server.httpPort, https: null, srt: null });
+});
+
 test('bad requests: 400 naming the field, 413, JSON 404 and 405', async () => {
   const wrongType = await call('POST', '/records/tasks', '/records/tasks', { app: 5, stream: 'x' });
   assert.equal(wrongType.status, 400);

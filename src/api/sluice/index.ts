@@ -8,7 +8,7 @@ import { MethodNotAllowed } from './router.js';
 import type { RouteDeps } from './routes.js';
 
 export type { ApiAuthStats } from './auth.js';
-export type { DeliveryLogView, RecordTasks } from './routes.js';
+export type { DeliveryLogView, RecordTasks, ServerFacts } from './routes.js';
 
 export const SLUICE_API_PREFIX = '/api/sluice/v1';
 const FIGURE_INTERVAL_MS = 5000;

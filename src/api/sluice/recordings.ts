@@ -1,5 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import type { z } from 'zod/v4';
 import type { SluiceConfig } from '../../config/schema.js';
 import { artifactUrl } from '../../recorder/record-service.js';
@@ -21,6 +21,7 @@ export async function listRecordings(config: SluiceConfig): Promise<FileView[]> 
     ...vhosts.filter((v) => v.dvr.enabled).map((v) => [templateRoot(v.dvr.dvr_path), 'dvr'] as [string, FileView['kind']]),
     ...vhosts.map((v) => [resolve(v.record.record_path), 'record'] as [string, FileView['kind']]),
   ];
+  const served = config.http_server.enabled ? resolve(config.http_server.dir) : undefined;
   const seen = new Map<string, FileView>();
   for (const [root, kind] of roots) {
     for (const path of await walk(root, MAX_DEPTH, MAX_FILES - seen.size)) {
@@ -28,10 +29,17 @@ export async function listRecordings(config: SluiceConfig): Promise<FileView[]> 
       const info = await stat(path).catch(() => undefined);
       if (!info?.isFile()) continue;
       const uuid = kind === 'record' ? ARTIFACT.exec(basename(path))?.[1] : undefined;
-      seen.set(path, { kind, path, size: info.size, modifiedAt: info.mtimeMs, url: uuid ? artifactUrl(uuid) : null });
+      const url = uuid ? artifactUrl(uuid) : servedUrl(served, path);
+      seen.set(path, { kind, path, size: info.size, modifiedAt: info.mtimeMs, url });
     }
   }
   return [...seen.values()].sort((a, b) => b.modifiedAt - a.modifiedAt);
+}
+
+/** The HTTP server's path of a file under its `dir` (served as a static file), else null. */
+function servedUrl(root: string | undefined, path: string): string | null {
+  if (root === undefined || !path.startsWith(root + sep)) return null;
+  return `/${relative(root, path).split(sep).map(encodeURIComponent).join('/')}`;
 }
 
 async function walk(dir: string, depth: number, budget: number): Promise<string[]> {

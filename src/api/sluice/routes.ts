@@ -36,6 +36,14 @@ export interface RouteDeps {
   records: RecordTasks | undefined;
   figures: FigureHistory;
   figureIntervalMs: number;
+  server: ServerFacts;
+}
+
+/** What the server tells about itself: its version, start time and bound ports. */
+export interface ServerFacts {
+  version: string;
+  startedAt: number;
+  listeners: { rtmp: number | null; http: number | null; https: number | null; srt: number | null };
 }
 
 /** Every operation of /api/sluice/v1, in the order the OpenAPI document lists them. */
@@ -54,6 +62,7 @@ export function sluiceRoutes(deps: RouteDeps): Route[] {
   };
 
   return [
+    route({ method: 'GET', path: '/server', operationId: 'getServer', summary: 'Version, start time and bound ports', response: s.ServerInfo, handle: () => deps.server }),
     route({ method: 'GET', path: '/streams', operationId: 'listStreams', summary: 'Live streams', response: s.StreamList, handle: () => ({ streams: streams() }) }),
     route({
       method: 'GET',

@@ -113,7 +113,7 @@ export const RecordingFile = named(
     path: z.string(),
     size: count,
     modifiedAt: z.number(),
-    /** Download path on the HTTP server, for record task artifacts; null for DVR files. */
+    /** Download path on the HTTP server: record task artifacts, and files under `http_server.dir`; else null. */
     url: z.string().nullable(),
   }),
 );
@@ -164,6 +164,16 @@ export const Figures = named(
     cpuPercent: z.number(),
     memory: z.object({ rssBytes: count, heapUsedBytes: count }),
     eventLoopLagMs: z.number(),
+  }),
+);
+
+export const ServerInfo = named(
+  'ServerInfo',
+  z.object({
+    version: z.string(),
+    startedAt: z.number(),
+    /** Bound ports (null when that listener is off): players are served on `http`/`https`. */
+    listeners: z.object({ rtmp: z.number().nullable(), http: z.number().nullable(), https: z.number().nullable(), srt: z.number().nullable() }),
   }),
 );
 

@@ -1,0 +1,12 @@
+import type { Page } from '../page.js';
+import { callbacksPage } from './callbacks.js';
+import { configPage } from './config.js';
+import { dashboard } from './dashboard.js';
+import { recordingsPage } from './recordings.js';
+import { streamPage } from './stream.js';
+
+/**
+ * Every page, in the order of the navigation. A new area (restream and relay routes, say) is a
+ * module in this folder exporting a Page with its `path` and `nav`, added to this list.
+ */
+export const pages: readonly Page[] = [dashboard, streamPage, callbacksPage, recordingsPage, configPage];
