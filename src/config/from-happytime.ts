@@ -104,7 +104,8 @@ function addSetting(block: Record<string, unknown>, field: Field, element: XmlEl
   const value = convertWords(words, field.shape);
   const previous = block[field.key];
   if (previous !== undefined && !field.shape.array) throw new ConfigError('duplicate element', where);
-  block[field.key] = previous === undefined ? value : [...(previous as unknown[]), ...(Array.isArray(value) ? value : [value])];
+  const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
+  block[field.key] = previous === undefined ? value : [...asList(previous), ...asList(value)];
   if (previous === undefined) out.origins.set(path, where);
 }
 
