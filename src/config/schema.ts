@@ -205,8 +205,8 @@ const notifyOverride = z.object(notifyFields).partial().strict().optional();
 
 /**
  * nginx-rtmp / Happytime form-encoded notifications: the vhost's block, and optionally a block
- * per protocol inside it. Output: the vhost's settings, and `protocols` with each protocol
- * block written, resolved over the vhost's.
+ * per protocol inside it. Output: the vhost's settings, and each protocol block written,
+ * resolved over the vhost's.
  */
 const httpNotifySchema = z
   .object({ ...notifyFields, ...Object.fromEntries(NOTIFY_PROTOCOLS.map((p) => [p, notifyOverride])) } as typeof notifyFields &
@@ -220,7 +220,7 @@ const httpNotifySchema = z
       const override = overrides[protocol];
       if (override) protocols[protocol] = { ...base, ...definedOnly(override) };
     }
-    return { ...base, protocols };
+    return { ...base, ...protocols };
   })
   .default({});
 
@@ -228,13 +228,22 @@ function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** Every notify block of a vhost: its own, then each protocol's. */
-export function notifyBlocks(config: HttpNotifyConfig): HttpNotifyBlock[] {
-  return [config, ...Object.values(config.protocols)];
-}
 export type HttpHooksConfig = z.output<typeof httpHooksSchema>;
 export type HttpNotifyConfig = z.output<typeof httpNotifySchema>;
-export type HttpNotifyBlock = Omit<HttpNotifyConfig, 'protocols'>;
+export type HttpNotifyBlock = Omit<HttpNotifyConfig, NotifyProtocol>;
+
+/** The protocol blocks of a vhost's `http_notify`. */
+export function notifyProtocolBlocks(config: HttpNotifyConfig): Array<[NotifyProtocol, HttpNotifyBlock]> {
+  return NOTIFY_PROTOCOLS.flatMap((protocol) => {
+    const block = config[protocol];
+    return block ? [[protocol, block] as [NotifyProtocol, HttpNotifyBlock]] : [];
+  });
+}
+
+/** Every notify block of a vhost: its own, then each protocol's. */
+export function notifyBlocks(config: HttpNotifyConfig): HttpNotifyBlock[] {
+  return [config, ...notifyProtocolBlocks(config).map(([, block]) => block)];
+}
 
 /** SRS `dvr`: record each publish to FLV or MP4 files (the extension of dvr_path decides). */
 const dvrSchema = z

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { notifyBlocks, type HttpNotifyBlock, type NotifyProtocol, type SluiceConfig } from '../config/schema.js';
+import { notifyBlocks, notifyProtocolBlocks, type HttpNotifyBlock, type SluiceConfig } from '../config/schema.js';
 import type { Logger } from '../util/logger.js';
 import type { DeliveryObserver } from './delivery-log.js';
 import type { DialectHandler } from './dialect.js';
@@ -117,8 +117,8 @@ function handlersOf(config: SluiceConfig, delivery: HookDelivery, options: GateO
         return { config, signer };
       };
       const protocols: NotifyBlocks['protocols'] = {};
-      for (const [protocol, config] of Object.entries(v.http_notify.protocols)) {
-        protocols[protocol as NotifyProtocol] = blockOf(config, `${signerKey('notify', vhost)} ${protocol}`);
+      for (const [protocol, config] of notifyProtocolBlocks(v.http_notify)) {
+        protocols[protocol] = blockOf(config, `${signerKey('notify', vhost)} ${protocol}`);
       }
       const blocks = { vhost: blockOf(v.http_notify, signerKey('notify', vhost)), protocols };
       list.push(new NotifyHooks(blocks, ctx, options.logger, ctx.now()));

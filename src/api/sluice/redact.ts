@@ -1,5 +1,5 @@
 import type { z } from 'zod/v4';
-import type { HttpHooksConfig, HttpNotifyBlock, NotifyProtocol, SluiceConfig } from '../../config/schema.js';
+import { notifyProtocolBlocks, type HttpHooksConfig, type HttpNotifyBlock, type NotifyProtocol, type SluiceConfig } from '../../config/schema.js';
 import type { CallbackBlock } from './schemas.js';
 
 type CallbackBlockName = 'http_hooks' | 'http_notify';
@@ -38,7 +38,7 @@ export function callbackBlocks(config: SluiceConfig): Array<z.output<typeof Call
   const blocks: Array<z.output<typeof CallbackBlock>> = [];
   for (const [vhost, v] of Object.entries(config.vhosts)) {
     const list: Array<[CallbackBlockName, CallbackSettings, NotifyProtocol?]> = [['http_hooks', v.http_hooks], ['http_notify', v.http_notify]];
-    for (const [protocol, block] of Object.entries(v.http_notify.protocols)) list.push(['http_notify', block, protocol as NotifyProtocol]);
+    for (const [protocol, block] of notifyProtocolBlocks(v.http_notify)) list.push(['http_notify', block, protocol]);
     for (const [name, block, protocol] of list) {
       const events: Record<string, string[]> = {};
       for (const [key, urls] of Object.entries(block)) {

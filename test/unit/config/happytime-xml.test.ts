@@ -2,19 +2,22 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseConfigText } from '../../../src/config/load.js';
+import { notifyProtocolBlocks, type HttpNotifyConfig } from '../../../src/config/schema.js';
 import { ConfigError } from '../../../src/util/errors.js';
 
 /** Happytime media server XML configs: per-protocol <http_notify> and listen ports. */
 
 const FIXTURE = new URL('../../fixtures/happytime.xml', import.meta.url);
 
+const NOTIFY_KEYS = (notify: HttpNotifyConfig) => notifyProtocolBlocks(notify).map(([protocol]) => protocol).sort();
+
 test('the fixture: each protocol <http_notify> becomes its block, the ports are kept, the rest is reported', () => {
   const loaded = parseConfigText(readFileSync(FIXTURE, 'utf8'), 'xml', 'happytime.xml');
   const { config, warnings } = loaded;
   const notify = config.vhosts.__defaultVhost__!.http_notify;
   assert.equal(notify.enabled, false, 'no vhost-wide block: other protocols call nothing');
-  assert.deepEqual(Object.keys(notify.protocols).sort(), ['http_flv', 'rtmp', 'rtsp', 'srt']);
-  const { rtmp, srt, http_flv } = notify.protocols;
+  assert.deepEqual(NOTIFY_KEYS(notify), ['http_flv', 'rtmp', 'rtsp', 'srt']);
+  const { rtmp, srt, http_flv } = notify;
   assert.equal(rtmp!.enabled, true);
   assert.deepEqual(rtmp!.on_connect, ['http://127.0.0.1:8000/api/v1/rtmp/connect']);
   assert.deepEqual(rtmp!.on_done, ['http://127.0.0.1:8000/api/v1/rtmp/done']);
@@ -45,7 +48,7 @@ test('Sluice settings inside <http_notify>, repeated URLs, other spellings of ht
   <srt><enable>0</enable><port>9000</port></srt>
 </config>`;
   const { config, warnings } = parseConfigText(xml, 'xml', 'h.xml');
-  const flv = config.vhosts.__defaultVhost__!.http_notify.protocols.http_flv!;
+  const flv = config.vhosts.__defaultVhost__!.http_notify.http_flv!;
   assert.deepEqual(flv.on_play, ['http://a/1', 'http://a/2']);
   assert.equal(flv.timeout, 2000);
   assert.equal(flv.notify_update_strict, true);

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseConfigText } from '../../../src/config/load.js';
+import { notifyProtocolBlocks, type HttpNotifyConfig } from '../../../src/config/schema.js';
 import type { Protocol } from '../../../src/gate/types.js';
 import { fakeSession, makeGate, startReceiver, tempDir } from './support.js';
 
 /** Happytime's per-protocol notify blocks: each protocol's sessions go to its own block. */
+
+const NOTIFY_KEYS = (notify: HttpNotifyConfig) => notifyProtocolBlocks(notify).map(([protocol]) => protocol).sort();
 
 test('per-protocol blocks inherit what they do not set from the vhost block, enabled included', () => {
   const conf = `vhost __defaultVhost__ {
@@ -18,8 +21,8 @@ test('per-protocol blocks inherit what they do not set from the vhost block, ena
     }
   }`;
   const notify = parseConfigText(conf, 'conf', 'test.conf').config.vhosts.__defaultVhost__!.http_notify;
-  assert.deepEqual(Object.keys(notify.protocols).sort(), ['http_flv', 'rtmp', 'srt']);
-  const { rtmp, srt, http_flv } = notify.protocols;
+  assert.deepEqual(NOTIFY_KEYS(notify), ['http_flv', 'rtmp', 'srt']);
+  const { rtmp, srt, http_flv } = notify;
   // An empty value unsets an inherited URL.
   assert.deepEqual(http_flv!.on_play, []);
   assert.deepEqual(rtmp!.on_publish, ['http://127.0.0.1:8000/rtmp/publish']);
@@ -39,7 +42,7 @@ test('per-protocol blocks inherit what they do not set from the vhost block, ena
   const loaded = parseConfigText(yaml, 'yaml', 'test.yaml');
   const fromYaml = loaded.config.vhosts.__defaultVhost__!.http_notify;
   assert.equal(fromYaml.enabled, false);
-  assert.equal(fromYaml.protocols.rtsp!.enabled, true);
+  assert.equal(fromYaml.rtsp!.enabled, true);
   assert.match(loaded.warnings.join('\n'), /test\.yaml:5 vhosts\.__defaultVhost__\.http_notify\.nope: unknown key, ignored/);
 });
 
