@@ -24,6 +24,7 @@ let server: TestServer;
 let receivers: Record<'vhost' | 'rtmp' | 'flv' | 'srt', Receiver>;
 let publisher: RunningProcess;
 let healthy: HealthyStream;
+let hlsDir: string;
 
 before(async () => {
   const answer = (_req: unknown, res: { end(): void }) => res.end();
@@ -39,11 +40,12 @@ before(async () => {
     on_play: receiver.url('/play'),
     on_done: receiver.url('/done'),
   });
+  hlsDir = await mkdtemp(join(tmpdir(), 'sluice-happytime-hls-'));
   server = await startTestServer({
     srt_server: { enabled: true, listen: '127.0.0.1:0' },
     vhosts: {
       __defaultVhost__: {
-        hls: { enabled: true, hls_fragment: 1, hls_window: 10 },
+        hls: { enabled: true, hls_path: hlsDir, hls_fragment: 1, hls_window: 10 },
         http_notify: {
           enabled: true,
           ...block(receivers.vhost),
@@ -64,6 +66,7 @@ after(async () => {
   await publisher?.stop();
   await server?.close();
   for (const receiver of Object.values(receivers ?? {})) await receiver.close();
+  if (hlsDir) await rm(hlsDir, { recursive: true, force: true });
 });
 
 /** A receiver's calls as `path call protocol`, the fields read from the form body or the query. */
