@@ -5,6 +5,7 @@ import type * as Yaml from 'yaml';
 import type { ZodIssue, ZodRawShape } from 'zod';
 import { ConfigError } from '../util/errors.js';
 import { applyEnv } from './env.js';
+import { fromHappytimeXml } from './from-happytime.js';
 import { fromSrs, Origins, shapeOf, valueAt, type Shape, type Translation } from './from-srs.js';
 import { configSchema, DEFAULT_VHOST, type SluiceConfig } from './schema.js';
 import { parseSrsConf } from './srs-conf.js';
@@ -17,12 +18,12 @@ export interface LoadedConfig {
   source: string;
 }
 
-export type ConfigFormat = 'conf' | 'yaml';
+export type ConfigFormat = 'conf' | 'yaml' | 'xml';
 
 type Path = Array<string | number>;
 
 /**
- * Loads `file` (SRS .conf or YAML; with no file, the embedded default config), applies environment
+ * Loads `file` (SRS .conf, YAML or a Happytime XML config; with no file, the embedded default config), applies environment
  * overrides from `env` (default: process.env) and validates. Throws ConfigError naming the
  * file, line and setting at fault.
  */
@@ -46,7 +47,8 @@ export function parseConfigText(
   fileName: string,
   env: NodeJS.ProcessEnv = {},
 ): LoadedConfig {
-  const read = format === 'conf' ? fromSrs(parseSrsConf(text, fileName)) : fromYaml(text, fileName);
+  const read =
+    format === 'conf' ? fromSrs(parseSrsConf(text, fileName)) : format === 'xml' ? fromHappytimeXml(text, fileName) : fromYaml(text, fileName);
   return finish(read, env, fileName);
 }
 
@@ -65,6 +67,7 @@ function formatOf(file: string, text: string): ConfigFormat {
   const ext = extname(file).toLowerCase();
   if (ext === '.conf') return 'conf';
   if (ext === '.yaml' || ext === '.yml') return 'yaml';
+  if (ext === '.xml' || text.trimStart().startsWith('<')) return 'xml';
   return CONF_LINE.test(text) ? 'conf' : 'yaml';
 }
 

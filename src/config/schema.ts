@@ -175,31 +175,75 @@ const httpHooksSchema = z
   .strict()
   .default({});
 
-/** nginx-rtmp / Happytime form-encoded notifications. */
+/** The settings of one nginx-rtmp / Happytime notify block. */
+const notifyFields = {
+  ...callbackCommon,
+  /** Any case: Happytime's document writes `POST`, nginx-rtmp's `post`. */
+  notify_method: z
+    .preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(['post', 'get']))
+    .default('post'),
+  /** Period of on_update while a session lives. */
+  notify_update_timeout: durationSchema.default(30),
+  /** End the session also when on_update cannot reach the receiver (not only on a refusal). */
+  notify_update_strict: z.boolean().default(false),
+  on_connect: listSchema,
+  on_publish: listSchema,
+  on_play: listSchema,
+  on_done: listSchema,
+  on_publish_done: listSchema,
+  on_play_done: listSchema,
+  on_record_done: listSchema,
+  on_update: listSchema,
+};
+
+/** Protocols that may have a notify block of their own (Happytime configures one per protocol). */
+export const NOTIFY_PROTOCOLS = ['rtmp', 'rtsp', 'srt', 'http_flv', 'hls'] as const;
+export type NotifyProtocol = (typeof NOTIFY_PROTOCOLS)[number];
+
+/** A protocol's block: what it does not set comes from the vhost's block (`enabled` included). */
+const notifyOverride = z.object(notifyFields).partial().strict().optional();
+
+/**
+ * nginx-rtmp / Happytime form-encoded notifications: the vhost's block, and optionally a block
+ * per protocol inside it. Output: the vhost's settings, and each protocol block written,
+ * resolved over the vhost's.
+ */
 const httpNotifySchema = z
-  .object({
-    ...callbackCommon,
-    /** Any case: Happytime's document writes `POST`, nginx-rtmp's `post`. */
-    notify_method: z
-      .preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(['post', 'get']))
-      .default('post'),
-    /** Period of on_update while a session lives. */
-    notify_update_timeout: durationSchema.default(30),
-    /** End the session also when on_update cannot reach the receiver (not only on a refusal). */
-    notify_update_strict: z.boolean().default(false),
-    on_connect: listSchema,
-    on_publish: listSchema,
-    on_play: listSchema,
-    on_done: listSchema,
-    on_publish_done: listSchema,
-    on_play_done: listSchema,
-    on_record_done: listSchema,
-    on_update: listSchema,
-  })
+  .object({ ...notifyFields, ...Object.fromEntries(NOTIFY_PROTOCOLS.map((p) => [p, notifyOverride])) } as typeof notifyFields &
+    Record<NotifyProtocol, typeof notifyOverride>)
   .strict()
+  .transform((block) => {
+    const { rtmp, rtsp, srt, http_flv, hls, ...base } = block;
+    const overrides = { rtmp, rtsp, srt, http_flv, hls };
+    const protocols: Partial<Record<NotifyProtocol, typeof base>> = {};
+    for (const protocol of NOTIFY_PROTOCOLS) {
+      const override = overrides[protocol];
+      if (override) protocols[protocol] = { ...base, ...definedOnly(override) };
+    }
+    return { ...base, ...protocols };
+  })
   .default({});
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 export type HttpHooksConfig = z.output<typeof httpHooksSchema>;
 export type HttpNotifyConfig = z.output<typeof httpNotifySchema>;
+export type HttpNotifyBlock = Omit<HttpNotifyConfig, NotifyProtocol>;
+
+/** The protocol blocks of a vhost's `http_notify`. */
+export function notifyProtocolBlocks(config: HttpNotifyConfig): Array<[NotifyProtocol, HttpNotifyBlock]> {
+  return NOTIFY_PROTOCOLS.flatMap((protocol) => {
+    const block = config[protocol];
+    return block ? [[protocol, block] as [NotifyProtocol, HttpNotifyBlock]] : [];
+  });
+}
+
+/** Every notify block of a vhost: its own, then each protocol's. */
+export function notifyBlocks(config: HttpNotifyConfig): HttpNotifyBlock[] {
+  return [config, ...notifyProtocolBlocks(config).map(([, block]) => block)];
+}
 
 /** SRS `dvr`: record each publish to FLV or MP4 files (the extension of dvr_path decides). */
 const dvrSchema = z

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { SluiceConfig } from '../config/schema.js';
+import { notifyBlocks, type SluiceConfig } from '../config/schema.js';
 import { ConfigError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { HookCaller } from './caller.js';
@@ -72,7 +72,7 @@ export class HookDelivery {
     const dataDir = options.dataDir ?? config.data_dir;
     // Read before anything is opened, so a bad file leaves nothing to close. A reload that names
     // another CA file needs a restart: the pool is opened once.
-    const ca = options.transport ? [] : trustedCas(Object.values(config.vhosts).flatMap((v) => [v.http_hooks, v.http_notify]));
+    const ca = options.transport ? [] : trustedCas(Object.values(config.vhosts).flatMap((v) => [v.http_hooks, ...notifyBlocks(v.http_notify)]));
     const store = options.store ?? this.openStore(dataDir, options.deliveryLogLimit);
     const transport = options.transport ?? new PooledTransport({ ca });
     const sender = new CallSender(transport, `Sluice/${VERSION}`, now);
@@ -118,14 +118,14 @@ function trustedCas(blocks: Array<{ enabled: boolean; ca_file: string }>): strin
 
 /** True when some vhost of `config` calls a receiver. */
 export function wantsCallbacks(config: SluiceConfig): boolean {
-  return Object.values(config.vhosts).some((v) => v.http_hooks.enabled || v.http_notify.enabled);
+  return Object.values(config.vhosts).some((v) => [v.http_hooks, ...notifyBlocks(v.http_notify)].some((b) => b.enabled));
 }
 
 /** How long the last events may take at shutdown: the longest wait any callback block asks for. */
 export function shutdownGraceMs(config: SluiceConfig): number {
   let graceMs = 0;
   for (const v of Object.values(config.vhosts)) {
-    for (const block of [v.http_hooks, v.http_notify]) if (block.enabled) graceMs = Math.max(graceMs, block.outbox_shutdown_wait);
+    for (const block of [v.http_hooks, ...notifyBlocks(v.http_notify)]) if (block.enabled) graceMs = Math.max(graceMs, block.outbox_shutdown_wait);
   }
   return graceMs;
 }

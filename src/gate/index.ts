@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { SluiceConfig } from '../config/schema.js';
+import { notifyBlocks, notifyProtocolBlocks, type HttpNotifyBlock, type SluiceConfig } from '../config/schema.js';
 import type { Logger } from '../util/logger.js';
 import type { DeliveryObserver } from './delivery-log.js';
 import type { DialectHandler } from './dialect.js';
@@ -7,7 +7,7 @@ import { HookDelivery, shutdownGraceMs, wantsCallbacks } from './hook-delivery.j
 import { HooksGate } from './hooks-gate.js';
 import type { HookTransport } from './http/transport.js';
 import type { ServerIdentity, StreamIds } from './identity.js';
-import { NotifyHooks } from './notify/hooks.js';
+import { NotifyHooks, type NotifyBlock, type NotifyBlocks } from './notify/hooks.js';
 import type { OutboxOptions } from './outbox.js';
 import type { OutboxWorkerOptions } from './outbox-worker.js';
 import { OryxHooks } from './oryx/hooks.js';
@@ -111,10 +111,17 @@ function handlersOf(config: SluiceConfig, delivery: HookDelivery, options: GateO
       sender.setSecret(signer, v.http_hooks.secret);
       list.push(v.http_hooks.dialect === 'oryx' ? new OryxHooks(v.http_hooks, ctx, signer) : new SrsHooks(v.http_hooks, ctx, signer));
     }
-    if (v.http_notify.enabled) {
-      const signer = signerKey('notify', vhost);
-      sender.setSecret(signer, v.http_notify.secret);
-      list.push(new NotifyHooks(v.http_notify, ctx, signer, options.logger, ctx.now()));
+    if (notifyBlocks(v.http_notify).some((block) => block.enabled)) {
+      const blockOf = (config: HttpNotifyBlock, signer: string): NotifyBlock => {
+        sender.setSecret(signer, config.secret);
+        return { config, signer };
+      };
+      const protocols: NotifyBlocks['protocols'] = {};
+      for (const [protocol, config] of notifyProtocolBlocks(v.http_notify)) {
+        protocols[protocol] = blockOf(config, `${signerKey('notify', vhost)} ${protocol}`);
+      }
+      const blocks = { vhost: blockOf(v.http_notify, signerKey('notify', vhost)), protocols };
+      list.push(new NotifyHooks(blocks, ctx, options.logger, ctx.now()));
     }
     handlers.set(vhost, list);
   }

@@ -1,6 +1,9 @@
 import type { z } from 'zod/v4';
-import type { SluiceConfig } from '../../config/schema.js';
+import { notifyProtocolBlocks, type HttpHooksConfig, type HttpNotifyBlock, type NotifyProtocol, type SluiceConfig } from '../../config/schema.js';
 import type { CallbackBlock } from './schemas.js';
+
+type CallbackBlockName = 'http_hooks' | 'http_notify';
+type CallbackSettings = HttpHooksConfig | HttpNotifyBlock;
 
 export const REDACTED = '<redacted>';
 
@@ -34,14 +37,17 @@ export function redactUrl(url: string): string {
 export function callbackBlocks(config: SluiceConfig): Array<z.output<typeof CallbackBlock>> {
   const blocks: Array<z.output<typeof CallbackBlock>> = [];
   for (const [vhost, v] of Object.entries(config.vhosts)) {
-    for (const [name, block] of [['http_hooks', v.http_hooks], ['http_notify', v.http_notify]] as const) {
+    const list: Array<[CallbackBlockName, CallbackSettings, NotifyProtocol?]> = [['http_hooks', v.http_hooks], ['http_notify', v.http_notify]];
+    for (const [protocol, block] of notifyProtocolBlocks(v.http_notify)) list.push(['http_notify', block, protocol]);
+    for (const [name, block, protocol] of list) {
       const events: Record<string, string[]> = {};
       for (const [key, urls] of Object.entries(block)) {
         if (key.startsWith('on_') && Array.isArray(urls) && urls.length > 0) events[key] = urls.map((url) => redactUrl(String(url)));
       }
       if (!block.enabled && Object.keys(events).length === 0) continue;
       const dialect = 'dialect' in block ? block.dialect : 'notify';
-      blocks.push({ vhost, block: name, dialect, enabled: block.enabled, events, secret: block.secret === '' ? '' : REDACTED });
+      const secret = block.secret === '' ? '' : REDACTED;
+      blocks.push({ vhost, block: name, ...(protocol ? { protocol } : {}), dialect, enabled: block.enabled, events, secret });
     }
   }
   return blocks;

@@ -145,6 +145,8 @@ export const CallbackBlock = named(
   z.object({
     vhost: z.string(),
     block: z.enum(['http_hooks', 'http_notify']),
+    /** Set for a protocol's own notify block (`http_notify { rtmp { ... } }`). */
+    protocol: z.enum(['rtmp', 'rtsp', 'srt', 'http_flv', 'hls']).optional(),
     dialect: z.enum(['srs', 'oryx', 'notify']),
     enabled: z.boolean(),
     /** Event name -> receiver URLs. */

@@ -1,4 +1,5 @@
 import type { ClientSession } from '../types.js';
+import { notifyProtocolName } from './protocols.js';
 
 /**
  * The notify dialect's form fields: nginx-rtmp's, in its order (checked against a capture of
@@ -36,22 +37,13 @@ export interface NotifyPayload {
   /** update only: seconds the session has lived, and its media time in ms. */
   time?: string;
   timestamp?: string;
-  /** Happytime: rtmp, httpflv, wsflv, hls. */
+  /** Happytime: rtmp, rtsp, srt, httpflv (and wsflv, hls). */
   protocol: string;
   /** Happytime: the URL the client asked for. */
   url: string;
   /** The client's query arguments (`?token=abc` arrives as `token=abc`). */
   [arg: string]: string | undefined;
 }
-
-const PROTOCOL_NAMES: Record<ClientSession['protocol'], string> = {
-  rtmp: 'rtmp',
-  'http-flv': 'httpflv',
-  'ws-flv': 'wsflv',
-  hls: 'hls',
-  srt: 'srt',
-  rtsp: 'rtsp',
-};
 
 function common(s: ClientSession): NotifyFields {
   return [
@@ -66,7 +58,7 @@ function common(s: ClientSession): NotifyFields {
 
 function happytime(s: ClientSession): NotifyFields {
   return [
-    ['protocol', PROTOCOL_NAMES[s.protocol]],
+    ['protocol', notifyProtocolName(s.protocol)],
     ['url', s.requestUrl],
   ];
 }

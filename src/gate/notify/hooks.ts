@@ -1,4 +1,4 @@
-import type { HttpNotifyConfig } from '../../config/schema.js';
+import type { HttpNotifyBlock, NotifyProtocol } from '../../config/schema.js';
 import { AccessDenied } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { Verdict } from '../caller.js';
@@ -16,21 +16,35 @@ import {
   updateFields,
   type NotifyFields,
 } from './form.js';
+import { notifyBlockOf } from './protocols.js';
+
+/** One notify block and the key of the secret that signs its calls. */
+export interface NotifyBlock {
+  config: HttpNotifyBlock;
+  signer: string;
+}
+
+/** The vhost's block, and the blocks of protocols that have their own. */
+export interface NotifyBlocks {
+  vhost: NotifyBlock;
+  protocols: Partial<Record<NotifyProtocol, NotifyBlock>>;
+}
 
 type NotifyEvent = 'on_connect' | 'on_publish' | 'on_play' | 'on_done' | 'on_publish_done' | 'on_play_done' | 'on_record_done' | 'on_update';
 
 /**
  * The notify dialect (nginx-rtmp, Happytime): form-encoded POST or GET, any 2xx allows, a 3xx
  * with `Location` to on_publish / on_play renames the stream, and on_update is asked every
- * `notify_update_timeout` while a session lives: a refusal ends the session.
+ * `notify_update_timeout` while a session lives: a refusal ends the session. A session is served
+ * by its protocol's block when there is one (Happytime's per-protocol `http_notify`), by the
+ * vhost's otherwise; a disabled block calls nothing.
  */
 export class NotifyHooks implements DialectHandler {
   private readonly updates = new Map<ClientSession, NodeJS.Timeout>();
 
   constructor(
-    private readonly config: HttpNotifyConfig,
+    private readonly blocks: NotifyBlocks,
     private readonly ctx: DialectContext,
-    private readonly signer: string,
     private readonly logger: Logger,
     /** Server start, ms since the epoch: nginx's `epoch` counts from it. */
     private readonly startedAt: number,
@@ -78,32 +92,39 @@ export class NotifyHooks implements DialectHandler {
   }
 
   private async ask(event: NotifyEvent, session: ClientSession, fields: NotifyFields): Promise<Admission> {
+    const { config, signer } = this.blockOf(session);
     const renames = event === 'on_publish' || event === 'on_play';
-    const strictUpdate = event === 'on_update' && this.config.notify_update_strict;
-    const { rename } = await this.ctx.caller.decide(this.calls(event, session, fields), {
-      signer: this.signer,
-      timeoutMs: this.config.timeout,
-      failOpen: this.config.fail_open.includes(event) || (event === 'on_update' && !strictUpdate),
+    const strictUpdate = event === 'on_update' && config.notify_update_strict;
+    const { rename } = await this.ctx.caller.decide(this.calls(config, event, session, fields), {
+      signer,
+      timeoutMs: config.timeout,
+      failOpen: config.fail_open.includes(event) || (event === 'on_update' && !strictUpdate),
       judge: (answer) => notifyVerdict(answer, renames),
     });
     return rename === undefined ? {} : { stream: rename };
   }
 
   private tell(event: NotifyEvent, session: ClientSession, fields: NotifyFields): void {
-    this.ctx.caller.notify(this.calls(event, session, fields), {
+    const { config, signer } = this.blockOf(session);
+    this.ctx.caller.notify(this.calls(config, event, session, fields), {
       queue: `notify ${session.id}`,
-      signer: this.signer,
-      timeoutMs: this.config.timeout,
-      maxAgeMs: this.config.outbox_max_age,
+      signer,
+      timeoutMs: config.timeout,
+      maxAgeMs: config.outbox_max_age,
     });
   }
 
-  private calls(event: NotifyEvent, session: ClientSession, fields: NotifyFields): OutgoingCall[] {
-    const urls = this.config[event];
-    if (urls.length === 0) return [];
+  private blockOf(session: ClientSession): NotifyBlock {
+    const protocol = notifyBlockOf(session.protocol);
+    return (protocol && this.blocks.protocols[protocol]) || this.blocks.vhost;
+  }
+
+  private calls(config: HttpNotifyBlock, event: NotifyEvent, session: ClientSession, fields: NotifyFields): OutgoingCall[] {
+    const urls = config[event];
+    if (!config.enabled || urls.length === 0) return [];
     const form = encodeForm(fields, session.param);
     return urls.map((url) =>
-      this.config.notify_method === 'get'
+      config.notify_method === 'get'
         ? { event, dialect: 'notify', method: 'GET', url: `${url}${url.includes('?') ? '&' : '?'}${form}`, contentType: '', body: '' }
         : { event, dialect: 'notify', method: 'POST', url, contentType: 'application/x-www-form-urlencoded', body: form },
     );
@@ -111,10 +132,11 @@ export class NotifyHooks implements DialectHandler {
 
   /** Asks on_update every period until the session ends; a refusal terminates the session. */
   private startUpdates(session: ClientSession): void {
-    if (this.config.on_update.length === 0) return;
+    const { config } = this.blockOf(session);
+    if (!config.enabled || config.on_update.length === 0) return;
     this.stopUpdates(session);
     const schedule = (): void => {
-      const timer = setTimeout(() => void tick(), this.config.notify_update_timeout);
+      const timer = setTimeout(() => void tick(), config.notify_update_timeout);
       timer.unref();
       this.updates.set(session, timer);
     };
