@@ -1,14 +1,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HandshakeType, REJECTION_BASE } from '../../src/protocols/srt/handshake.js';
 import { RejectReason } from '../../src/protocols/srt/reject.js';
-import { decodeErrors, ffprobe, playToFile, publishTestPattern, type RunningProcess } from '../support/ffmpeg.js';
+import { decodeErrors, ffprobe, playToFile, publishTestPattern, runToEnd as run, type RunningProcess } from '../support/ffmpeg.js';
 import { startHealthyStream, type HealthyStream } from '../support/healthy.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { TestSrtCaller } from '../support/srt-caller.js';
@@ -37,22 +35,6 @@ after(async () => {
 });
 
 const srtUrl = (streamId: string): string => `srt://127.0.0.1:${server.srtPort}?streamid=${streamId}`;
-
-/** Runs a client to its end; its stdout goes to `stdoutFile` when given. */
-function run(command: string, args: string[], stdoutFile?: string): Promise<{ code: number | null; stderr: string }> {
-  const out = stdoutFile ? openSync(stdoutFile, 'w') : 'ignore';
-  const child = spawn(command, args, { stdio: ['ignore', out, 'pipe'] });
-  if (typeof out === 'number') closeSync(out);
-  let stderr = '';
-  child.stderr?.on('data', (data: Buffer) => (stderr = (stderr + data.toString()).slice(-8000)));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr });
-    }),
-  );
-}
 
 test('ffmpeg and srt-live-transmit play an RTMP-published stream over SRT at the same time', async () => {
   const ffmpegFile = join(dir, 'ffmpeg.ts');
