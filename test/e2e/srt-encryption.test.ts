@@ -79,6 +79,7 @@ for (const pbkeylen of [16, 24, 32]) {
     }
     const end = await server.waitForLog((line) => line.msg === 'session end' && line.protocol === 'srt' && line.stream === stream && line.pkt_recv !== 0);
     assert.equal(end.pkt_undecrypt, 0);
+    assert.ok(Number(end.km_refresh) >= 2, `${end.km_refresh} key refreshes over ${end.pkt_recv} packets`);
     await healthy.assertServing();
   });
 }

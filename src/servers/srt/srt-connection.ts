@@ -45,6 +45,8 @@ export class SrtConnection {
   bytesReceived = 0;
   /** Packets no key of ours decrypts (libsrt's pktRcvUndecrypt): delivered as nothing. */
   private undecrypted = 0;
+  /** Key refreshes taken from the peer. */
+  private refreshes = 0;
 
   constructor(
     readonly terms: ConnectionTerms,
@@ -153,6 +155,7 @@ export class SrtConnection {
       answer(encodeKmState(KmState.BadSecret));
       throw new ProtocolError('key refresh under another passphrase', { cause: error });
     }
+    this.refreshes++;
     answer(body);
   }
 
@@ -189,6 +192,7 @@ export class SrtConnection {
       pkt_recv_retrans: receiver.stats.packetsRetransmitted,
       pkt_rcv_drop: receiver.stats.packetsDropped,
       pkt_undecrypt: this.undecrypted,
+      km_refresh: this.refreshes,
     };
   }
 
