@@ -14,6 +14,7 @@ const TARGETS = {
   codecs: { file: 'test/unit/codecs/property.test.ts' },
   'srs-conf': { file: 'test/unit/config/srs-conf.test.ts', pattern: 'property' },
   'http-paths': { file: 'test/unit/http/path-fuzz.test.ts' },
+  'srt-km': { file: 'test/unit/srt/crypto.test.ts', pattern: 'property' },
 };
 
 const { values, positionals } = parseArgs({

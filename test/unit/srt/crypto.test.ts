@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { fuzzRuns } from '../../support/fuzz.js';
 import { readFileSync } from 'node:fs';
 import { SrtKeys, WrongSecret, counterIv, deriveKek, unwrapKeys, wrapKeys } from '../../../src/protocols/srt/crypto.js';
 import { ExtensionType } from '../../../src/protocols/srt/extensions.js';
@@ -177,4 +179,47 @@ test('sender: payloads leave encrypted under the even key with KK set, and resen
   assert.notEqual(sent[0]!.payload[0], 0x47);
   assert.deepEqual(sent[2]!.payload, sent[1]!.payload);
   for (const p of sent) assertTs(keys.decrypt(p.keyFlag, p.seq, p.payload));
+});
+
+test('key refresh under another passphrase is refused, and the keys in use stay', async () => {
+  const keys = await SrtKeys.open(decodeKm(kmreq()), capture.passphrase);
+  const refresh = decodeKm((packet(capture.refresh) as { body: Buffer }).body);
+  const kek = await deriveKek('someone else entirely', refresh.salt, refresh.keyLength);
+  const foreign = { ...refresh, wrapped: wrapKeys(kek, Buffer.alloc(2 * refresh.keyLength, 7)) };
+  assert.throws(() => keys.refresh(decodeKm(encodeKm(foreign))), WrongSecret);
+  const even = data(capture.even[0]!);
+  assertTs(keys.decrypt(even.keyFlag, even.seq, even.payload));
+});
+
+test('property: decodeKm takes any bytes, and a KM it reads either unwraps or is refused with WrongSecret or ProtocolError', async () => {
+  const base = kmreq();
+  const mutated = fc.tuple(fc.nat({ max: base.length + 8 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }));
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 120 }), (bytes) => {
+      try {
+        decodeKm(Buffer.from(bytes));
+      } catch (error) {
+        assert.ok(error instanceof ProtocolError, String(error));
+      }
+    }),
+    fuzzRuns(1000),
+  );
+  // Structure-aware: libsrt's KMREQ cut short and with bytes changed; a few go on to be unwrapped.
+  const readable: Buffer[] = [];
+  fc.assert(
+    fc.property(mutated, ([length, edits]) => {
+      const bytes = Buffer.concat([base, Buffer.alloc(8)]).subarray(0, length);
+      for (const [at, value] of edits) if (bytes.length > 0) bytes[at % bytes.length] = value;
+      try {
+        decodeKm(bytes);
+        if (readable.length < 20) readable.push(Buffer.from(bytes));
+      } catch (error) {
+        assert.ok(error instanceof ProtocolError, String(error));
+      }
+    }),
+    fuzzRuns(1000),
+  );
+  for (const bytes of readable) {
+    await SrtKeys.open(decodeKm(bytes), capture.passphrase).catch((error: unknown) => assert.ok(error instanceof WrongSecret || error instanceof ProtocolError, String(error)));
+  }
 });
