@@ -15,6 +15,7 @@ const TARGETS = {
   'srs-conf': { file: 'test/unit/config/srs-conf.test.ts', pattern: 'property' },
   'http-paths': { file: 'test/unit/http/path-fuzz.test.ts' },
   rtsp: { file: 'test/unit/rtsp/rtsp.test.ts', pattern: 'fuzz' },
+  'srt-km': { file: 'test/unit/srt/crypto.test.ts', pattern: 'property' },
 };
 
 const { values, positionals } = parseArgs({

@@ -406,8 +406,12 @@ export const configSchema = z
         sendbuf: z.number().int().min(0).optional(),
         recvbuf: z.number().int().min(0).optional(),
         payloadsize: z.number().int().min(188).max(1456).default(1316),
-        /** Encryption is not implemented yet: a passphrase is refused at startup rather than ignored. */
-        passphrase: z.string().default(''),
+        /** AES-CTR encryption: every caller must use this passphrase (libsrt: 10 to 79 characters); '' for none. */
+        passphrase: z
+          .string()
+          .refine((value) => value === '' || (value.length >= 10 && value.length <= 79), 'an SRT passphrase has 10 to 79 characters')
+          .default(''),
+        /** Key length advertised to callers that set none (0: theirs, libsrt's default 16); a caller's own wins. */
         pbkeylen: z.union([z.literal(0), z.literal(16), z.literal(24), z.literal(32)]).default(0),
       })
       .strict()

@@ -1,16 +1,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HandshakeType, REJECTION_BASE } from '../../src/protocols/srt/handshake.js';
 import { RejectReason } from '../../src/protocols/srt/reject.js';
-import { decodeErrors, ffprobe, playToFile, publishTestPattern, type RunningProcess } from '../support/ffmpeg.js';
+import { decodeErrors, ffprobe, playToFile, publishTestPattern, runToEnd as run, type RunningProcess } from '../support/ffmpeg.js';
 import { startHealthyStream, type HealthyStream } from '../support/healthy.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { LossyProxy } from '../support/lossy-proxy.js';
 import { TestSrtCaller } from '../support/srt-caller.js';
 
 let server: TestServer;
@@ -37,22 +36,6 @@ after(async () => {
 });
 
 const srtUrl = (streamId: string): string => `srt://127.0.0.1:${server.srtPort}?streamid=${streamId}`;
-
-/** Runs a client to its end; its stdout goes to `stdoutFile` when given. */
-function run(command: string, args: string[], stdoutFile?: string): Promise<{ code: number | null; stderr: string }> {
-  const out = stdoutFile ? openSync(stdoutFile, 'w') : 'ignore';
-  const child = spawn(command, args, { stdio: ['ignore', out, 'pipe'] });
-  if (typeof out === 'number') closeSync(out);
-  let stderr = '';
-  child.stderr?.on('data', (data: Buffer) => (stderr = (stderr + data.toString()).slice(-8000)));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr });
-    }),
-  );
-}
 
 test('ffmpeg and srt-live-transmit play an RTMP-published stream over SRT at the same time', async () => {
   const ffmpegFile = join(dir, 'ffmpeg.ts');
@@ -153,4 +136,33 @@ test('garbage, truncated and flooded handshakes get no state and harm nobody', a
   const ffmpeg = await run('ffmpeg', ['-hide_banner', '-y', '-i', srtUrl('#!::r=live/cam,m=request'), '-t', '2', '-c', 'copy', '-f', 'mpegts', file]);
   assert.equal(ffmpeg.code, 0, ffmpeg.stderr);
   assert.ok(Number((await ffprobe(file)).format.duration) >= 1.5);
+});
+
+test('over a lossy link (5 % dropped each way, 50 ms delay) with 300 ms latency, publish and play both decode clean', async () => {
+  const inbound = await LossyProxy.open(server.srtPort!, { loss: 0.05, delayMs: 50, seed: 7 });
+  const outbound = await LossyProxy.open(server.srtPort!, { loss: 0.05, delayMs: 50, seed: 11 });
+  const via = (proxy: LossyProxy, streamId: string): string => `srt://127.0.0.1:${proxy.port}?streamid=${streamId}&latency=300000`;
+  const srtPublisher = publishTestPattern(via(inbound, '#!::r=live/lossy,m=publish'), 14, { container: 'mpegts' });
+  try {
+    await server.waitForLog((line) => line.msg === 'publish start' && line.stream === 'live/lossy', 15_000);
+    const file = join(dir, 'lossy.ts');
+    const player = await run('ffmpeg', ['-hide_banner', '-y', '-i', via(outbound, '#!::r=live/lossy,m=request'), '-t', '5', '-c', 'copy', '-f', 'mpegts', file]);
+    assert.equal(player.code, 0, player.stderr);
+    const probe = await ffprobe(file);
+    assert.deepEqual(probe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+    assert.ok(Number(probe.format.duration) >= 4, `${probe.format.duration} s`);
+    assert.equal(await decodeErrors(file), '');
+  } finally {
+    await srtPublisher.stop();
+    inbound.close();
+    outbound.close();
+  }
+  assert.ok(inbound.dropped > 0 && outbound.dropped > 0);
+  // Losses happened both ways and were repaired in time: NAKed by us, resent by us.
+  const lossy = (line: Record<string, unknown>): boolean => line.msg === 'session end' && line.protocol === 'srt' && line.stream === 'live/lossy';
+  const published = await server.waitForLog((line) => lossy(line) && Number(line.pkt_recv) > 0);
+  assert.ok(Number(published.pkt_loss) > 0, JSON.stringify(published));
+  const played = server.logs().find((line) => lossy(line) && Number(line.pkt_sent) > 0);
+  assert.ok(played && Number(played.pkt_retrans) > 0, JSON.stringify(played));
+  await healthy.assertServing();
 });

@@ -1,4 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -88,7 +89,25 @@ export async function ffprobe(file: string): Promise<ProbeResult> {
 }
 
 /** Decodes every frame; resolves with ffmpeg's error output (empty when the file decodes cleanly). */
-export async function decodeErrors(file: string): Promise<string> {
-  const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-']);
+/** Decoder complaints over the file, or over its first `seconds` (for a capture cut mid-frame when its client was stopped). */
+export async function decodeErrors(file: string, seconds?: number): Promise<string> {
+  const limit = seconds === undefined ? [] : ['-t', String(seconds)];
+  const { stderr } = await run('ffmpeg', ['-v', 'error', ...limit, '-i', file, '-f', 'null', '-']);
   return stderr;
+}
+
+/** Runs a client (ffmpeg, srt-live-transmit...) to its end, killed after a minute; its stdout goes to `stdoutFile` when given. */
+export function runToEnd(command: string, args: string[], stdoutFile?: string): Promise<{ code: number | null; stderr: string }> {
+  const out = stdoutFile ? openSync(stdoutFile, 'w') : 'ignore';
+  const child = spawn(command, args, { stdio: ['ignore', out, 'pipe'] });
+  if (typeof out === 'number') closeSync(out);
+  let stderr = '';
+  child.stderr?.on('data', (data: Buffer) => (stderr = (stderr + data.toString()).slice(-8000)));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    }),
+  );
 }

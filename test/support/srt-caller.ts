@@ -1,6 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { ExtensionType, SRT_VERSION, SrtFlag, encodeCapabilities, encodeStreamId } from '../../src/protocols/srt/extensions.js';
-import { HandshakeType, decodeHandshake, encodeHandshake, type Handshake } from '../../src/protocols/srt/handshake.js';
+import { HandshakeType, decodeHandshake, encodeHandshake, type Handshake, type HandshakeExtension } from '../../src/protocols/srt/handshake.js';
 import { encodeShutdown } from '../../src/protocols/srt/control.js';
 import { ControlType, decodePacket, encodeControl } from '../../src/protocols/srt/packet.js';
 
@@ -66,8 +66,8 @@ export class TestSrtCaller {
     return undefined;
   }
 
-  /** Induction then conclusion with `streamId`: the listener's answer to the conclusion. */
-  async connect(streamId: string): Promise<Handshake | undefined> {
+  /** Induction then conclusion with `streamId` (and `extensions`, e.g. a KMREQ): the listener's answer to the conclusion. */
+  async connect(streamId: string, extensions: HandshakeExtension[] = []): Promise<Handshake | undefined> {
     this.send(this.handshake({}));
     const induction = await this.nextHandshake();
     if (!induction) return undefined;
@@ -80,10 +80,10 @@ export class TestSrtCaller {
     this.send(
       this.handshake({
         version: 5,
-        extension: 0x5,
+        extension: extensions.length > 0 ? 0x7 : 0x5,
         type: HandshakeType.Conclusion,
         cookie: induction.cookie,
-        extensions: [hsreq, encodeStreamId(streamId)],
+        extensions: [hsreq, encodeStreamId(streamId), ...extensions],
       }),
     );
     return this.nextHandshake();

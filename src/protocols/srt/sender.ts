@@ -22,6 +22,14 @@ export interface SenderOptions {
   maxBandwidth: number;
   /** Packets kept for retransmission at most (the peer's flow window). */
   maxUnacked: number;
+  /** Encrypts each payload once, when it is cut (a resend reuses the bytes: the IV is the sequence number). */
+  cipher?: PayloadCipher;
+}
+
+export interface PayloadCipher {
+  /** KK of the key `encrypt` uses. */
+  readonly sendKeyFlag: number;
+  encrypt(seq: number, payload: Buffer): Buffer;
 }
 
 interface Sent {
@@ -72,7 +80,8 @@ export class SrtSender {
   /** Takes bytes to send, cut into live payloads; they leave with `pump`. */
   send(bytes: Buffer, nowUs: number): void {
     for (let offset = 0; offset < bytes.length; offset += LIVE_PAYLOAD_SIZE) {
-      const payload = bytes.subarray(offset, offset + LIVE_PAYLOAD_SIZE);
+      const clear = bytes.subarray(offset, offset + LIVE_PAYLOAD_SIZE);
+      const payload = this.options.cipher ? this.options.cipher.encrypt(this.nextSeq, clear) : clear;
       this.queued.push({ seq: this.nextSeq, messageNumber: this.messageNumber, timestamp: nowUs, payload });
       this.queuedBytes += payload.length;
       this.nextSeq = seqNext(this.nextSeq);
@@ -143,7 +152,7 @@ export class SrtSender {
         seq: packet.seq,
         position: Position.Solo,
         inOrder: false,
-        keyFlag: 0,
+        keyFlag: this.options.cipher?.sendKeyFlag ?? 0,
         retransmitted,
         messageNumber: packet.messageNumber,
         timestamp: packet.timestamp,

@@ -8,7 +8,8 @@ import type { ConnectionCounter, ServerContext } from '../context.js';
 import { resolveVhost } from '../rtmp/stream-url.js';
 import { SessionInfo, clientIp } from '../session-info.js';
 import { SrtConnection } from './srt-connection.js';
-import { conclusionResponse, negotiate, rejection, type Conclusion, type ListenerTerms } from './srt-handshake.js';
+import type { SrtKeys } from '../../protocols/srt/crypto.js';
+import { HandshakeRefused, conclusionResponse, negotiate, rejection, unlock, type Conclusion, type ListenerTerms, type Secured } from './srt-handshake.js';
 import type { TsIngestFactory } from './srt-ingest.js';
 import { SrtSession } from './srt-session.js';
 import type { SrtTsOutputs } from './srt-ts-output.js';
@@ -70,7 +71,8 @@ export class SrtAdmission {
     this.deps.send(rejection(request, peer, reason), peer);
   }
 
-  async admit(request: Handshake, peer: RemoteInfo, conclusion: Conclusion, wanted: StreamIdRequest, local: LocalAddress): Promise<void> {
+  /** `passphrase` unwraps the caller's key material (a conclusion carries some only when both sides encrypt). */
+  async admit(request: Handshake, peer: RemoteInfo, conclusion: Conclusion, wanted: StreamIdRequest, local: LocalAddress, passphrase: string): Promise<void> {
     const { ctx } = this.deps;
     const slot = ctx.connections.acquire();
     if (!slot) return this.reject(request, peer, RejectReason.Overload, `server full: max_connections ${ctx.config.current().max_connections}`);
@@ -82,6 +84,14 @@ export class SrtAdmission {
     const key = callerKey(request, peer);
     const caller: Caller = {};
     this.callers.set(key, caller);
+    // The key is checked before the gate: a wrong passphrase costs no hook call.
+    const secured = await this.unlock(conclusion, passphrase);
+    if (secured instanceof HandshakeRefused) {
+      pending.release();
+      this.callers.delete(key);
+      slot.release();
+      return this.reject(request, peer, secured.reason, `${secured.message} (stream id "${conclusion.streamId}")`);
+    }
     let connection: SrtConnection | undefined;
     const info = this.sessionInfo(peer, conclusion.streamId, wanted, local, () => connection);
     const admitted = await this.ask(info, wanted.mode).finally(() => pending.release());
@@ -94,7 +104,7 @@ export class SrtAdmission {
       }
       return this.reject(request, peer, RejectReason.InternalError, 'the gate failed');
     }
-    connection = this.connect(request, peer, conclusion, () => this.callers.delete(key), (reason) => session.end(reason), (payload) => session.payload(payload));
+    connection = this.connect(request, peer, conclusion, secured?.keys, () => this.callers.delete(key), (reason) => session.end(reason), (payload) => session.payload(payload));
     const session = new SrtSession(ctx, info, connection, slot, (ended) => this.deps.closed(ended));
     if (wanted.mode === 'publish' && !session.publish(this.deps.ingest)) {
       ctx.gate.unpublished(info);
@@ -103,10 +113,21 @@ export class SrtAdmission {
       slot.release();
       return this.reject(request, peer, RejectReason.Conflict, `stream ${info.path} is already publishing`);
     }
-    caller.answer = conclusionResponse(request, peer, connection.terms.socketId, this.deps.terms);
+    caller.answer = conclusionResponse(request, peer, connection.terms.socketId, this.deps.terms, secured);
     this.deps.opened(session);
     this.deps.send(caller.answer, peer);
     if (wanted.mode === 'play') session.play(this.deps.outputs);
+  }
+
+  /** The caller's keys, none for a clear connection, or the refusal of its key material. */
+  private async unlock(conclusion: Conclusion, passphrase: string): Promise<Secured | HandshakeRefused | undefined> {
+    if (!conclusion.km) return undefined;
+    try {
+      return await unlock(conclusion.km, passphrase);
+    } catch (error) {
+      if (error instanceof HandshakeRefused) return error;
+      throw error;
+    }
   }
 
   /** The gate's answer: true, the refusal, or another failure (logged here). */
@@ -126,6 +147,7 @@ export class SrtAdmission {
     request: Handshake,
     peer: RemoteInfo,
     conclusion: Conclusion,
+    keys: SrtKeys | undefined,
     forget: () => void,
     end: (reason: string) => void,
     payload: (chunk: Buffer) => void,
@@ -143,6 +165,7 @@ export class SrtAdmission {
         maxBandwidth: terms.maxBandwidth,
         flowWindow: Math.min(terms.flowWindow, request.flowWindow || terms.flowWindow),
         idleTimeoutMs: terms.idleTimeoutMs,
+        keys,
       },
       (datagram) => this.deps.send(datagram, peer),
       payload,

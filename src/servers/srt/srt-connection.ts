@@ -1,6 +1,10 @@
 import type { RemoteInfo } from 'node:dgram';
+import { ProtocolError } from '../../util/errors.js';
 import { decodeAck, decodeDropRequest, decodeNak, encodeKeepalive, encodeShutdown } from '../../protocols/srt/control.js';
-import { ControlType, type SrtPacket } from '../../protocols/srt/packet.js';
+import { WrongSecret, type SrtKeys } from '../../protocols/srt/crypto.js';
+import { ExtensionType } from '../../protocols/srt/extensions.js';
+import { KmState, decodeKm, encodeKmState } from '../../protocols/srt/km.js';
+import { ControlType, encodeControl, type DataPacket, type SrtPacket } from '../../protocols/srt/packet.js';
 import { SrtReceiver } from '../../protocols/srt/receiver.js';
 import { SrtSender } from '../../protocols/srt/sender.js';
 
@@ -19,7 +23,11 @@ export interface ConnectionTerms {
   maxBandwidth: number;
   flowWindow: number;
   idleTimeoutMs: number;
+  /** The stream keys, when the connection is encrypted. */
+  keys: SrtKeys | undefined;
 }
+
+const NOTHING = Buffer.alloc(0);
 
 /**
  * One accepted SRT connection's transport: feeds data to the receiver, ACK/NAK to the sender,
@@ -35,6 +43,10 @@ export class SrtConnection {
   private closed = false;
   bytesSent = 0;
   bytesReceived = 0;
+  /** Packets no key of ours decrypts (libsrt's pktRcvUndecrypt): delivered as nothing. */
+  private undecrypted = 0;
+  /** Key refreshes taken from the peer. */
+  private refreshes = 0;
 
   constructor(
     readonly terms: ConnectionTerms,
@@ -51,6 +63,7 @@ export class SrtConnection {
         tooLateDrop: terms.tooLateDrop,
         maxBandwidth: terms.maxBandwidth,
         maxUnacked: terms.flowWindow,
+        ...(terms.keys && { cipher: terms.keys }),
       },
       output,
     );
@@ -63,7 +76,9 @@ export class SrtConnection {
         bufferPackets: terms.flowWindow,
       },
       output,
-      onPayload,
+      (payload) => {
+        if (payload.length > 0) onPayload(payload);
+      },
     );
   }
 
@@ -89,7 +104,7 @@ export class SrtConnection {
     const now = this.now();
     this.lastHeardUs = now;
     this.bytesReceived += size;
-    if (packet.kind === 'data') return this.receiver.onData(packet, now);
+    if (packet.kind === 'data') return this.receiver.onData(this.decrypt(packet), now);
     switch (packet.type) {
       case ControlType.Ack:
         return this.sender.onAck(packet.info, decodeAck(packet.body), now);
@@ -103,9 +118,45 @@ export class SrtConnection {
         return this.close('peer shut down', false);
       case ControlType.Handshake:
         return; // a repeated conclusion is answered by the listener
+      case ControlType.UserDefined:
+        if (packet.subtype === ExtensionType.KmReq) this.refreshKeys(packet.body);
+        return;
       default:
         return; // keepalive (its arrival is what counts), congestion warnings, user messages
     }
+  }
+
+  /**
+   * The packet with its payload in clear. One no key of ours opens still takes its place in
+   * the sequence (so it is ACKed, not NAKed forever), with an empty payload.
+   */
+  private decrypt(packet: DataPacket): DataPacket {
+    const { keys } = this.terms;
+    if (!keys && packet.keyFlag === 0) return packet;
+    const payload = keys?.decrypt(packet.keyFlag, packet.seq, packet.payload);
+    if (payload) return { ...packet, payload };
+    this.undecrypted++;
+    return { ...packet, payload: NOTHING };
+  }
+
+  /**
+   * The peer rotates its keys (KMREQ in a user-defined control packet): take them, and answer
+   * with the KM echoed (KMRSP), as libsrt does; another passphrase is answered and ends the connection.
+   */
+  private refreshKeys(body: Buffer): void {
+    const { keys } = this.terms;
+    const answer = (content: Buffer): void =>
+      this.write(encodeControl({ type: ControlType.UserDefined, subtype: ExtensionType.KmRsp, info: 0, timestamp: this.now(), destinationId: this.terms.peerId, body: content }));
+    if (!keys) return answer(encodeKmState(KmState.NoSecret));
+    try {
+      keys.refresh(decodeKm(body));
+    } catch (error) {
+      if (!(error instanceof WrongSecret)) throw error;
+      answer(encodeKmState(KmState.BadSecret));
+      throw new ProtocolError('key refresh under another passphrase', { cause: error });
+    }
+    this.refreshes++;
+    answer(body);
   }
 
   /** Runs every few ms: pacing, ACK/NAK, TSBPD delivery, keepalive, idle check. */
@@ -140,6 +191,8 @@ export class SrtConnection {
       pkt_loss: receiver.stats.packetsLost,
       pkt_recv_retrans: receiver.stats.packetsRetransmitted,
       pkt_rcv_drop: receiver.stats.packetsDropped,
+      pkt_undecrypt: this.undecrypted,
+      km_refresh: this.refreshes,
     };
   }
 

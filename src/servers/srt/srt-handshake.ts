@@ -1,4 +1,6 @@
-import { SluiceError } from '../../util/errors.js';
+import { ProtocolError, SluiceError } from '../../util/errors.js';
+import { SrtKeys, WrongSecret } from '../../protocols/srt/crypto.js';
+import { decodeKm } from '../../protocols/srt/km.js';
 import type { RemoteInfo } from 'node:dgram';
 import {
   ExtensionType,
@@ -39,6 +41,14 @@ export interface ListenerTerms {
 export interface Conclusion {
   streamId: string;
   caps: SrtCapabilities;
+  /** The caller's key material (KMREQ), present when both sides encrypt. */
+  km?: Buffer;
+}
+
+/** The keys a conclusion's KMREQ unwrapped to, and the KMREQ our KMRSP echoes. */
+export interface Secured {
+  keys: SrtKeys;
+  km: Buffer;
 }
 
 /** A refusal decided before anyone is asked: the reject reason and why. */
@@ -56,11 +66,12 @@ function handshakePacket(hs: Handshake, destinationId: number): Buffer {
 }
 
 /** The answer to an induction: HSv5, SRT's magic, and the cookie the conclusion must echo. */
-export function inductionResponse(request: Handshake, peer: RemoteInfo, cookie: number, listenerId: number, terms: ListenerTerms): Buffer {
+export function inductionResponse(request: Handshake, peer: RemoteInfo, cookie: number, listenerId: number, terms: ListenerTerms, pbkeylen: number): Buffer {
   return handshakePacket(
     {
       version: 5,
-      encryption: 0,
+      // Advertises our key length (libsrt: a caller that set none takes it).
+      encryption: pbkeylen / 8,
       extension: SRT_MAGIC,
       initialSeq: request.initialSeq,
       mtu: Math.min(request.mtu, terms.mtu),
@@ -75,19 +86,33 @@ export function inductionResponse(request: Handshake, peer: RemoteInfo, cookie: 
   );
 }
 
-/** Reads an HSv5 conclusion; throws HandshakeRefused for what libsrt would reject, ProtocolError for garbage. */
-export function readConclusion(request: Handshake): Conclusion {
+/**
+ * Reads an HSv5 conclusion; throws HandshakeRefused for what libsrt would reject (encryption on
+ * one side only: SRT_REJ_UNSECURE, as libsrt's enforced encryption), ProtocolError for garbage.
+ */
+export function readConclusion(request: Handshake, encrypting: boolean): Conclusion {
   if (request.version !== 5) throw new HandshakeRefused(RejectReason.Version, `handshake version ${request.version}, not 5`);
   const hsreq = request.extensions.find((ext) => ext.type === ExtensionType.HsReq);
   if (!hsreq) throw new HandshakeRefused(RejectReason.Rogue, 'conclusion without HSREQ');
-  if (request.encryption !== 0 || request.extensions.some((ext) => ext.type === ExtensionType.KmReq)) {
-    throw new HandshakeRefused(RejectReason.Unsecure, 'the caller encrypts and Sluice has no passphrase');
-  }
+  const km = request.extensions.find((ext) => ext.type === ExtensionType.KmReq)?.content;
+  if (km && !encrypting) throw new HandshakeRefused(RejectReason.Unsecure, 'the caller encrypts and no passphrase is set');
+  if (!km && encrypting) throw new HandshakeRefused(RejectReason.Unsecure, 'the caller does not encrypt and a passphrase is set');
   const caps = decodeCapabilities(hsreq.content);
   if (caps.version < 0x010300) throw new HandshakeRefused(RejectReason.Version, `SRT version ${caps.version.toString(16)} before 1.3`);
   if (caps.flags & SrtFlag.Stream) throw new HandshakeRefused(RejectReason.MessageApi, 'file (stream) mode is not served, only live');
   const sid = request.extensions.find((ext) => ext.type === ExtensionType.Sid);
-  return { streamId: sid ? decodeStreamId(sid.content) : '', caps };
+  return { streamId: sid ? decodeStreamId(sid.content) : '', caps, ...(km && { km }) };
+}
+
+/** Unwraps the caller's KMREQ with our passphrase: SRT_REJ_BADSECRET when it does not match. */
+export async function unlock(km: Buffer, passphrase: string): Promise<Secured> {
+  try {
+    return { keys: await SrtKeys.open(decodeKm(km), passphrase), km };
+  } catch (error) {
+    if (error instanceof WrongSecret) throw new HandshakeRefused(RejectReason.BadSecret, 'the caller\'s passphrase is not ours');
+    if (error instanceof ProtocolError) throw new HandshakeRefused(RejectReason.Crypto, error.message);
+    throw error;
+  }
 }
 
 /** What both sides will use: each direction's latency is the larger of what the two sides want. */
@@ -99,19 +124,20 @@ export function negotiate(caps: SrtCapabilities, terms: ListenerTerms): { receiv
 }
 
 /** The accepting conclusion, with our HSRSP. */
-export function conclusionResponse(request: Handshake, peer: RemoteInfo, socketId: number, terms: ListenerTerms): Buffer {
+export function conclusionResponse(request: Handshake, peer: RemoteInfo, socketId: number, terms: ListenerTerms, secured?: Secured): Buffer {
   const caps = decodeCapabilities(request.extensions.find((ext) => ext.type === ExtensionType.HsReq)?.content ?? Buffer.alloc(0));
   const latency = negotiate(caps, terms);
   const flags =
     (terms.tsbpd ? SrtFlag.TsbpdSnd | SrtFlag.TsbpdRcv : 0) |
     (terms.tooLateDrop ? SrtFlag.TlPktDrop : 0) |
     SrtFlag.NakReport |
-    SrtFlag.RexmitFlg;
+    SrtFlag.RexmitFlg |
+    SrtFlag.HaiCrypt; // can encrypt (libsrt sets it whether or not this connection does)
   return handshakePacket(
     {
       version: 5,
-      encryption: 0,
-      extension: ExtFlag.HsReq,
+      encryption: secured ? secured.keys.keyLength / 8 : 0,
+      extension: secured ? ExtFlag.HsReq | ExtFlag.KmReq : ExtFlag.HsReq,
       initialSeq: request.initialSeq,
       mtu: Math.min(request.mtu, terms.mtu),
       flowWindow: terms.flowWindow,
@@ -126,6 +152,8 @@ export function conclusionResponse(request: Handshake, peer: RemoteInfo, socketI
           receiverLatency: latency.receiveLatencyMs,
           senderLatency: latency.sendLatencyMs,
         }),
+        // KMRSP: the KMREQ echoed says its key is taken.
+        ...(secured ? [{ type: ExtensionType.KmRsp, content: secured.km }] : []),
       ],
     },
     request.socketId,

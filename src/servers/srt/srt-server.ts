@@ -6,7 +6,7 @@ import { HandshakeType, decodeHandshake, type Handshake } from '../../protocols/
 import { ControlType, decodePacket, type SrtPacket } from '../../protocols/srt/packet.js';
 import { RejectReason } from '../../protocols/srt/reject.js';
 import { parseStreamId } from '../../protocols/srt/stream-id.js';
-import { ConfigError, ProtocolError } from '../../util/errors.js';
+import { ProtocolError } from '../../util/errors.js';
 import { ConnectionCounter, type ServerContext } from '../context.js';
 import { maxPendingConnections } from '../rtmp/rtmp-server.js';
 import { SrtAdmission, type LocalAddress } from './srt-admission.js';
@@ -39,10 +39,6 @@ export class SrtServer {
     private readonly ctx: ServerContext,
     ingest: TsIngestFactory,
   ) {
-    const srt = ctx.config.current().srt_server;
-    if (srt.passphrase !== '' || srt.pbkeylen !== 0) {
-      throw new ConfigError('SRT encryption is not supported yet: remove passphrase and pbkeylen', 'srt_server');
-    }
     this.admission = new SrtAdmission({
       ctx,
       terms: this.terms(),
@@ -133,9 +129,12 @@ export class SrtServer {
     } catch {
       return;
     }
+    // Read at each handshake, so a reload's passphrase applies to the next caller.
+    const srt = this.ctx.config.current().srt_server;
     if (request.type === HandshakeType.Induction) {
       const cookie = this.cookies.issue(peer.address, peer.port);
-      this.send(inductionResponse(request, peer, cookie, this.listenerId, this.admission.terms), peer);
+      const pbkeylen = srt.passphrase ? srt.pbkeylen : 0;
+      this.send(inductionResponse(request, peer, cookie, this.listenerId, this.admission.terms, pbkeylen), peer);
       return;
     }
     // Anything but a conclusion carrying a cookie we issued is dropped unanswered: no state, no echo.
@@ -143,16 +142,15 @@ export class SrtServer {
     if (this.admission.repeat(request, peer)) return;
     let conclusion;
     try {
-      conclusion = readConclusion(request);
+      conclusion = readConclusion(request, srt.passphrase !== '');
     } catch (error) {
       if (error instanceof HandshakeRefused) return this.admission.reject(request, peer, error.reason, error.message);
       if (error instanceof ProtocolError) return;
       throw error;
     }
-    const srt = this.ctx.config.current().srt_server;
     const wanted = parseStreamId(conclusion.streamId || srt.default_streamid, srt.default_app);
     if (!wanted) return this.admission.reject(request, peer, RejectReason.BadRequest, `stream id "${conclusion.streamId}" names no stream`);
-    this.admission.admit(request, peer, conclusion, wanted, this.local).catch((error: unknown) => {
+    this.admission.admit(request, peer, conclusion, wanted, this.local, srt.passphrase).catch((error: unknown) => {
       this.ctx.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'srt admission failed');
     });
   }

@@ -171,3 +171,12 @@ test('property: any text loads or fails with a ConfigError', () => {
     fuzzRuns(1000),
   );
 });
+
+test('srt_server passphrase and pbkeylen: SRS 7 syntax; a passphrase outside libsrt\'s 10 to 79 characters names its line', () => {
+  const { config } = conf('srt_server {\n  enabled on;\n  passphrase sluice-srt-secret;\n  pbkeylen 32;\n}');
+  assert.equal(config.srt_server.passphrase, 'sluice-srt-secret');
+  assert.equal(config.srt_server.pbkeylen, 32);
+  throwsAt('srt_server {\n  passphrase short;\n}', 'srs.conf:2 srt_server.passphrase', /10 to 79 characters/);
+  throwsAt(`srt_server {\n  passphrase ${'x'.repeat(80)};\n}`, 'srs.conf:2 srt_server.passphrase', /10 to 79 characters/);
+  throwsAt('srt_server {\n  pbkeylen 20;\n}', 'srs.conf:2 srt_server.pbkeylen', /./);
+});
