@@ -38,8 +38,8 @@ test('on/off, numbers, strings, endpoints and lists', () => {
   assert.equal(config.max_connections, 50);
   assert.equal(config.daemon, true);
   assert.equal(config.pid, './my pid');
-  const { enabled, listen, crossdomain, raw_api, auth } = config.http_api;
-  assert.deepEqual({ enabled, listen, crossdomain, raw_api, auth }, {
+  const { enabled, listen, crossdomain, raw_api, auth, api_token } = config.http_api;
+  assert.deepEqual({ enabled, listen, crossdomain, raw_api, auth, api_token }, {
     enabled: false,
     listen: { host: '127.0.0.1', port: 1985 },
     crossdomain: true,

@@ -27,8 +27,8 @@ test('SRS names: top level, blocks, and vhost settings for the default vhost', (
   assert.deepEqual(config.listen, [{ host: '0.0.0.0', port: 1936 }, { host: '127.0.0.1', port: 1937 }]);
   assert.equal(config.max_connections, 20);
   assert.equal(config.daemon, true);
-  const { enabled, listen, crossdomain, raw_api, auth } = config.http_api;
-  assert.deepEqual({ enabled, listen, crossdomain, raw_api, auth }, {
+  const { enabled, listen, crossdomain, raw_api, auth, api_token } = config.http_api;
+  assert.deepEqual({ enabled, listen, crossdomain, raw_api, auth, api_token }, {
     enabled: false,
     listen: { host: '127.0.0.1', port: 1985 },
     crossdomain: true,
