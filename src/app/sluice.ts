@@ -15,6 +15,7 @@ import { SessionRegistry } from '../servers/sessions.js';
 import { SrtServer } from '../servers/srt/srt-server.js';
 import { demuxTs } from '../servers/srt/srt-ingest.js';
 import { startRecorders } from '../recorder/index.js';
+import { startRelays } from '../relay/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 
 export interface RunningSluice {
@@ -62,6 +63,9 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
     // Recording: DVR files and record tasks on each publish (repairs crash leftovers first).
     const recorders = await startRecorders({ config, hub, events: gate, logger });
     stoppers.push(() => recorders.close());
+    // Forward and restream: pushes to other servers, stopped before the gate closes.
+    const relays = startRelays({ config, hub, gate, logger });
+    stoppers.push(async () => relays.close());
     // HLS: a segmenter per published stream of each vhost with hls enabled, served over HTTP.
     const hls = HlsService.wanted(config) ? new HlsService(config, hub, gate, logger, sessions) : undefined;
     if (hls) stoppers.push(() => hls.stop());

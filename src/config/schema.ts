@@ -203,6 +203,19 @@ const dvrSchema = z
   .default({});
 export type DvrConfig = z.output<typeof dvrSchema>;
 
+/** SRS `forward`: every publish of the vhost is pushed to other servers, same app and stream. */
+const forwardSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** SRS's `host:port` list (port 1935 when left out). */
+    destination: listSchema,
+    /** SRS on_forward backend: asked at each publish, answers `{"code":0,"data":{"urls":[...]}}`. */
+    backend: z.string().default(''),
+  })
+  .strict()
+  .default({});
+export type ForwardConfig = z.output<typeof forwardSchema>;
+
 /** Sluice record tasks (Oryx style): every publish of the listed apps becomes `<record_path>/<uuid>.mp4`. */
 const recordSchema = z
   .object({
@@ -228,6 +241,7 @@ export const vhostSchema = z
     http_notify: httpNotifySchema,
     dvr: dvrSchema,
     record: recordSchema,
+    forward: forwardSchema,
     security: securitySchema,
     /** Gate rules of this vhost; unset, the top-level block applies. */
     publish_secret: streamSecretSchema.optional(),
@@ -319,6 +333,19 @@ export const configSchema = z
         /** Encryption is not implemented yet: a passphrase is refused at startup rather than ignored. */
         passphrase: z.string().default(''),
         pbkeylen: z.union([z.literal(0), z.literal(16), z.literal(24), z.literal(32)]).default(0),
+      })
+      .strict()
+      .default({}),
+    /** Pushes out (forward, restream): how they connect and retry (Sluice extension). */
+    relay: z
+      .object({
+        /** Each step of a connection to a target (TCP/TLS, handshake, connect, publish) must finish within this. */
+        connect_timeout: durationSchema.default(10),
+        /** First retry delay after a target fails; it doubles up to retry_max, with jitter. */
+        retry_initial: durationSchema.default(1),
+        retry_max: durationSchema.default(30),
+        /** A connection that stayed up this long starts the next retries from retry_initial again. */
+        retry_reset: durationSchema.default(60),
       })
       .strict()
       .default({}),

@@ -1,4 +1,5 @@
 import { DEFAULT_VHOST } from '../config/schema.js';
+import { AccessDenied } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import type { DialectHandler } from './dialect.js';
 import { checkName } from './names.js';
@@ -17,12 +18,18 @@ import type {
 export interface ManagedGate extends Gate, RecordingEvents {
   /** The latest calls to callback receivers, newest first (for the API and the console). */
   listDeliveries(query?: DeliveryQuery): Delivery[];
+  /**
+   * Asks a forward backend (SRS on_forward) where the publish of `session` is forwarded; throws
+   * AccessDenied when it cannot be asked or its answer is not SRS's shape.
+   */
+  forwardTargets(session: ClientSession, backend: string): Promise<string[]>;
   close(): Promise<void>;
 }
 
 /** What the gate closes at shutdown, and where it reads the delivery log. */
 export interface GateResources {
   listDeliveries(query?: DeliveryQuery): Delivery[];
+  forwardTargets(session: ClientSession, backend: string): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -77,6 +84,11 @@ export class HooksGate implements ManagedGate {
 
   listDeliveries(query?: DeliveryQuery): Delivery[] {
     return this.resources?.listDeliveries(query) ?? [];
+  }
+
+  forwardTargets(session: ClientSession, backend: string): Promise<string[]> {
+    if (!this.resources) return Promise.reject(new AccessDenied('no callback transport for on_forward'));
+    return this.resources.forwardTargets(session, backend);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SluiceConfig } from '../config/schema.js';
+import { DEFAULT_VHOST, type SluiceConfig } from '../config/schema.js';
 import type { Logger } from '../util/logger.js';
 import { HookCaller } from './caller.js';
 import type { DialectContext, DialectHandler } from './dialect.js';
@@ -15,6 +15,7 @@ import { OutboxWorker, type OutboxWorkerOptions } from './outbox-worker.js';
 import { OryxHooks } from './oryx/hooks.js';
 import { hasRules, RulesGate, rulesOf } from './rules/rules-gate.js';
 import { CallSender, signerKey } from './sender.js';
+import { ForwardBackend } from './srs/forward.js';
 import { SrsHooks } from './srs/hooks.js';
 import { openHookDb } from './store/db.js';
 import { DeliveryTable, type DeliveryStore } from './store/deliveries.js';
@@ -86,7 +87,8 @@ function createHooksGate(options: GateOptions): ManagedGate {
   const now = options.now ?? Date.now;
   const dataDir = options.dataDir ?? config.data_dir;
   const vhosts = Object.entries(config.vhosts);
-  const wanted = vhosts.some(([, v]) => v.http_hooks.enabled || v.http_notify.enabled);
+  const forwards = (v: (typeof vhosts)[number][1]) => v.forward.enabled && v.forward.backend !== '';
+  const wanted = vhosts.some(([, v]) => v.http_hooks.enabled || v.http_notify.enabled || forwards(v));
   // Without callbacks nothing is written, unless a previous run left events to deliver.
   if (!wanted && !existsSync(hookDbPath(dataDir))) return new HooksGate(new Map(), undefined, logger);
 
@@ -121,6 +123,15 @@ function createHooksGate(options: GateOptions): ManagedGate {
     handlers.set(vhost, list);
   }
 
+  // on_forward uses the vhost's http_hooks secret and timeout (its own directive has neither).
+  const forward = new ForwardBackend(ctx, (vhost) => {
+    const hooks = (config.vhosts[vhost] ?? config.vhosts[DEFAULT_VHOST])!.http_hooks;
+    return { signer: signerKey('srs', vhost), timeoutMs: hooks.timeout };
+  });
+  for (const [vhost, v] of vhosts) {
+    if (forwards(v) && !v.http_hooks.enabled) sender.setSecret(signerKey('srs', vhost), v.http_hooks.secret);
+  }
+
   const pending = outbox.size();
   if (pending > 0) logger.info({ pending }, 'delivering callbacks left from the previous run');
   worker.poke();
@@ -128,6 +139,7 @@ function createHooksGate(options: GateOptions): ManagedGate {
     handlers,
     {
       listDeliveries: (query) => log.list(query),
+      forwardTargets: (session, backend) => forward.targets(session, backend),
       async close() {
         await worker.close(graceMs);
         await transport.close();

@@ -1,0 +1,53 @@
+import type { SluiceConfig } from '../config/schema.js';
+import type { Stream } from '../hub/stream.js';
+import type { Listeners } from '../util/listeners.js';
+import type { Logger } from '../util/logger.js';
+import { ForwardService, type ForwardAsker } from './forward-service.js';
+import type { PusherOptions, PushStatus } from './pusher.js';
+
+export { RelayError } from './errors.js';
+export type { PushState, PushStatus } from './pusher.js';
+
+/** What the relays need of the hub. */
+export interface RelayedHub {
+  readonly published: Listeners<Stream>;
+  readonly unpublished: Listeners<Stream>;
+}
+
+export interface RelaysOptions {
+  config: SluiceConfig;
+  hub: RelayedHub;
+  gate: ForwardAsker;
+  logger: Logger;
+}
+
+export interface Relays {
+  /** Every push under way, for the API. */
+  pushes(): PushStatus[];
+  close(): void;
+}
+
+/** Builds forwarding and attaches it to the hub's publish events. */
+export function startRelays({ config, hub, gate, logger }: RelaysOptions): Relays {
+  const vhost = (name: string) => (config.vhosts[name] ?? config.vhosts.__defaultVhost__)!;
+  const relay = config.relay;
+  const pushOptions: PusherOptions = {
+    logger,
+    stepTimeoutMs: relay.connect_timeout,
+    backoff: { initialMs: relay.retry_initial, maxMs: relay.retry_max, healthyMs: relay.retry_reset },
+  };
+  const forward = new ForwardService((name) => vhost(name).forward, gate, pushOptions);
+  const removers = [
+    hub.published.add((stream) => {
+      forward.published(stream).catch((error: unknown) => logger.error({ err: error }, 'forward could not start'));
+    }),
+    hub.unpublished.add((stream) => forward.unpublished(stream)),
+  ];
+  return {
+    pushes: () => forward.list(),
+    close() {
+      for (const remove of removers) remove();
+      forward.close();
+    },
+  };
+}
