@@ -1,6 +1,7 @@
 import { resolve, sep } from 'node:path';
 import type { SluiceConfig } from '../config/schema.js';
 import { apiRoutes } from '../api/api-routes.js';
+import { relayRoutes } from '../api/relay-routes.js';
 import { createGate, type ManagedGate } from '../gate/index.js';
 import { loadIdentity, StreamIds } from '../gate/identity.js';
 import { StreamHub } from '../hub/stream-hub.js';
@@ -98,7 +99,7 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
     let apiPort: number | undefined;
     if (config.http_api.enabled) {
       const routes = apiRoutes({ config, hub, sessions, identity, streamIds, vhostIds: new StreamIds() });
-      const api = new HttpServer('http api', [routes], [], logger);
+      const api = new HttpServer('http api', [relayRoutes(config.http_api, relays), routes], [], logger);
       apiPort = await api.start(config.http_api.listen);
       stoppers.push(() => api.stop());
     }

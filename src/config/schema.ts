@@ -203,6 +203,23 @@ const dvrSchema = z
   .default({});
 export type DvrConfig = z.output<typeof dvrSchema>;
 
+/** One restream platform: every publish of `app` (and `stream`, when set) is pushed to `server`/`key`. */
+export const restreamTargetSchema = z
+  .object({
+    id: z.string().regex(/^[\w-]{1,64}$/, 'letters, digits, _ and - only').optional(),
+    /** What the operator calls it (`YouTube`, `Twitch`). */
+    name: z.string().max(200).default(''),
+    app: z.string().min(1),
+    /** One stream of the app; empty: every stream of it. */
+    stream: z.string().default(''),
+    /** The platform's server URL, `rtmp://` or `rtmps://` (`rtmp://a.rtmp.youtube.com/live2`). */
+    server: z.string().regex(/^rtmps?:\/\/[^/]+\/.+/i, 'an rtmp:// or rtmps:// URL with an app'),
+    /** The stream key, appended to the server URL. */
+    key: z.string().min(1),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+
 /** SRS `forward`: every publish of the vhost is pushed to other servers, same app and stream. */
 const forwardSchema = z
   .object({
@@ -346,6 +363,8 @@ export const configSchema = z
         retry_max: durationSchema.default(30),
         /** A connection that stayed up this long starts the next retries from retry_initial again. */
         retry_reset: durationSchema.default(60),
+        /** Restream targets (YAML only); the API adds more, all kept in `<data_dir>/relays.json`. */
+        restream: z.array(restreamTargetSchema).default([]),
       })
       .strict()
       .default({}),

@@ -4,6 +4,8 @@ import type { Listeners } from '../util/listeners.js';
 import type { Logger } from '../util/logger.js';
 import { ForwardService, type ForwardAsker } from './forward-service.js';
 import type { PusherOptions, PushStatus } from './pusher.js';
+import { RestreamService } from './restream-service.js';
+import { RestreamStore } from './restream-store.js';
 
 export { RelayError } from './errors.js';
 export type { PushState, PushStatus } from './pusher.js';
@@ -22,12 +24,13 @@ export interface RelaysOptions {
 }
 
 export interface Relays {
+  readonly restream: RestreamService;
   /** Every push under way, for the API. */
   pushes(): PushStatus[];
   close(): void;
 }
 
-/** Builds forwarding and attaches it to the hub's publish events. */
+/** Builds forwarding and restreaming, and attaches it to the hub's publish events. */
 export function startRelays({ config, hub, gate, logger }: RelaysOptions): Relays {
   const vhost = (name: string) => (config.vhosts[name] ?? config.vhosts.__defaultVhost__)!;
   const relay = config.relay;
@@ -37,17 +40,24 @@ export function startRelays({ config, hub, gate, logger }: RelaysOptions): Relay
     backoff: { initialMs: relay.retry_initial, maxMs: relay.retry_max, healthyMs: relay.retry_reset },
   };
   const forward = new ForwardService((name) => vhost(name).forward, gate, pushOptions);
+  const restream = new RestreamService(new RestreamStore(config.data_dir), relay.restream, pushOptions);
   const removers = [
     hub.published.add((stream) => {
       forward.published(stream).catch((error: unknown) => logger.error({ err: error }, 'forward could not start'));
+      restream.published(stream);
     }),
-    hub.unpublished.add((stream) => forward.unpublished(stream)),
+    hub.unpublished.add((stream) => {
+      forward.unpublished(stream);
+      restream.unpublished(stream);
+    }),
   ];
   return {
-    pushes: () => forward.list(),
+    restream,
+    pushes: () => [...forward.list(), ...restream.list().flatMap((target) => target.pushes)],
     close() {
       for (const remove of removers) remove();
       forward.close();
+      restream.close();
     },
   };
 }
