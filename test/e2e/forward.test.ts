@@ -2,10 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ffprobe, publishTestPattern } from '../support/ffmpeg.js';
+import { startNginxRtmp } from '../support/nginx-rtmp.js';
 import { startHealthyStream } from '../support/healthy.js';
 import { TestRtmpClient } from '../support/rtmp-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -51,6 +53,31 @@ test('forward: each destination gets the stream, same app and name; the copy has
   } finally {
     await Promise.all([source.close(), target.close()]);
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('forward to nginx-rtmp: it takes the push, and its recording has the codecs and duration', async () => {
+  const nginx = await startNginxRtmp();
+  const source = await startTestServer({ relay, vhosts: { __defaultVhost__: { forward: { enabled: true, destination: `127.0.0.1:${nginx.port}` } } } });
+  try {
+    const publisher = publishTestPattern(source.rtmpUrl('live/cam'), 6);
+    await source.waitForLog((line) => line.msg === 'push live');
+    assert.equal(await publisher.exited, 0);
+    await source.waitForLog((line) => String(line.msg).startsWith('push stopped'));
+    // nginx finishes the file once it sees the connection end.
+    const probe = await waitFor(() => existsSync(join(nginx.recordDir, 'cam.flv')), 'the nginx recording').then(async () => {
+      for (let tries = 0; ; tries++) {
+        const result = await ffprobe(join(nginx.recordDir, 'cam.flv')).catch(() => undefined);
+        if ((result && Number(result.format.duration) > 5) || tries > 50) return result!;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    });
+    assert.deepEqual(probe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+    const duration = Number(probe.format.duration);
+    assert.ok(duration > 5.4 && duration < 6.6, `nginx recorded ${duration} s of the 6 s published`);
+  } finally {
+    await source.close();
+    await nginx.stop();
   }
 });
 
