@@ -363,6 +363,8 @@ export const configSchema = z
         retry_max: durationSchema.default(30),
         /** A connection that stayed up this long starts the next retries from retry_initial again. */
         retry_reset: durationSchema.default(60),
+        /** PEM file of extra certificate authorities trusted for rtmps:// targets (the system's are always trusted). */
+        tls_ca: z.string().default(''),
         /** Restream targets (YAML only); the API adds more, all kept in `<data_dir>/relays.json`. */
         restream: z.array(restreamTargetSchema).default([]),
       })

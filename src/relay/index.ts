@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import type { SluiceConfig } from '../config/schema.js';
 import type { Stream } from '../hub/stream.js';
+import { ConfigError } from '../util/errors.js';
 import type { Listeners } from '../util/listeners.js';
 import type { Logger } from '../util/logger.js';
 import { ForwardService, type ForwardAsker } from './forward-service.js';
@@ -30,6 +32,14 @@ export interface Relays {
   close(): void;
 }
 
+function readCa(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new ConfigError(`cannot read: ${(error as Error).message}`, 'relay.tls_ca', { cause: error });
+  }
+}
+
 /** Builds forwarding and restreaming, and attaches it to the hub's publish events. */
 export function startRelays({ config, hub, gate, logger }: RelaysOptions): Relays {
   const vhost = (name: string) => (config.vhosts[name] ?? config.vhosts.__defaultVhost__)!;
@@ -38,6 +48,7 @@ export function startRelays({ config, hub, gate, logger }: RelaysOptions): Relay
     logger,
     stepTimeoutMs: relay.connect_timeout,
     backoff: { initialMs: relay.retry_initial, maxMs: relay.retry_max, healthyMs: relay.retry_reset },
+    ...(relay.tls_ca !== '' ? { ca: readCa(relay.tls_ca) } : {}),
   };
   const forward = new ForwardService((name) => vhost(name).forward, gate, pushOptions);
   const restream = new RestreamService(new RestreamStore(config.data_dir), relay.restream, pushOptions);

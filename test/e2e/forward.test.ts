@@ -1,9 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createTcpServer, type Socket } from 'node:net';
+import { connect as connectTcp, createServer as createTcpServer, type Socket } from 'node:net';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { createServer as createTlsServer } from 'node:tls';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ffprobe, publishTestPattern } from '../support/ffmpeg.js';
@@ -12,6 +15,8 @@ import { startHealthyStream } from '../support/healthy.js';
 import { TestRtmpClient } from '../support/rtmp-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { freePort, waitFor } from '../support/wait.js';
+
+const run = promisify(execFile);
 
 /** Fast retries, so a test sees several attempts. */
 const relay = { retry_initial: 0.2, retry_max: 1, connect_timeout: 2 };
@@ -188,5 +193,36 @@ test('forward: a target that dies mid-stream gets the push again when it comes b
   } finally {
     await publisher.stop();
     await Promise.all([source.close(), target.close()]);
+  }
+});
+
+test('rtmps: the target certificate is verified; a push to an untrusted one is refused and retried, one trusted through relay.tls_ca goes live', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-rtmps-'));
+  const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert]);
+  const target = await startTestServer();
+  // RTMPS in front of the target: TLS ends here, RTMP goes on to the target.
+  const proxy = createTlsServer({ key: await readFile(key), cert: await readFile(cert) }, (tlsSocket) => {
+    const plain = connectTcp(target.rtmpPort, '127.0.0.1');
+    tlsSocket.pipe(plain).pipe(tlsSocket);
+    tlsSocket.on('error', () => plain.destroy());
+    plain.on('error', () => tlsSocket.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const port = (proxy.address() as { port: number }).port;
+  const restream = [{ id: 'tls', app: 'live', server: `rtmps://127.0.0.1:${port}/copy`, key: 'cam' }];
+  const untrusting = await startTestServer({ relay: { ...relay, restream } });
+  const trusting = await startTestServer({ relay: { ...relay, restream, tls_ca: cert } });
+  const publishers = [publishTestPattern(untrusting.rtmpUrl('live/a'), 30), publishTestPattern(trusting.rtmpUrl('live/b'), 30)];
+  try {
+    const refused = await untrusting.waitForLog((line) => line.msg === 'push failed, retrying');
+    assert.match(String(refused.error), /self.signed certificate/i);
+    await trusting.waitForLog((line) => line.msg === 'push live');
+    await target.waitForLog(published(target, 'copy/cam'));
+  } finally {
+    await Promise.all(publishers.map((p) => p.stop()));
+    await Promise.all([untrusting.close(), trusting.close(), target.close()]);
+    proxy.close();
+    await rm(dir, { recursive: true, force: true });
   }
 });

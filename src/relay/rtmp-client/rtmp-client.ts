@@ -1,5 +1,5 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, rootCertificates } from 'node:tls';
 import { ChunkReader } from '../../protocols/rtmp/chunk-reader.js';
 import { encodeMessage } from '../../protocols/rtmp/chunk-writer.js';
 import { ClientHandshake } from '../../protocols/rtmp/handshake.js';
@@ -65,7 +65,7 @@ export class RtmpClient {
   /** Connects and sends `connect`; rejects with a RelayError when a step fails or is too slow. */
   static async open(url: RtmpUrl, options: RtmpClientOptions): Promise<RtmpClient> {
     const socket = url.tls
-      ? tlsConnect({ host: url.host, port: url.port, servername: url.host, ...(options.ca ? { ca: options.ca } : {}) })
+      ? tlsConnect({ host: url.host, port: url.port, servername: url.host, ...(options.ca ? { ca: [...rootCertificates, options.ca] } : {}) })
       : tcpConnect({ host: url.host, port: url.port });
     socket.setNoDelay(true);
     const client = new RtmpClient(socket, url, options);
