@@ -13,8 +13,8 @@ export interface ForwardAsker {
 
 /**
  * SRS `forward`: at each publish of a vhost that enables it, the stream is pushed to every
- * `destination` (same app and stream) and to every URL its `backend` names; the pushes stop
- * when the publisher leaves.
+ * `destination` (same app and stream), or, when a `backend` is set, to every URL it names; the
+ * pushes stop when the publisher leaves.
  */
 export class ForwardService {
   private readonly pushes = new Map<Stream, Pusher[]>();
@@ -33,14 +33,16 @@ export class ForwardService {
     const forward = this.configFor(stream.vhost);
     const session = stream.publisher?.session;
     if (!forward.enabled || !session) return;
-    const targets = forward.destination.map((dest) => ({ url: destinationUrl(dest, session), origin: 'forward' }));
+    // As SRS: a backend, when set, replaces the destinations.
+    let targets = forward.destination.map((dest) => ({ url: destinationUrl(dest, session), origin: 'forward' }));
     if (forward.backend !== '') {
       try {
         const urls = await this.asker.forwardTargets(session, forward.backend);
-        targets.push(...urls.map((url) => ({ url, origin: 'forward backend' })));
+        targets = urls.map((url) => ({ url, origin: 'forward backend' }));
       } catch (error) {
-        // The gate logged the call; the publish goes on without the backend's targets.
-        this.logger.warn({ stream: `${stream.app}/${stream.name}`, error: (error as Error).message }, 'on_forward failed, no backend forwards for this publish');
+        // The gate logged the call; the publish goes on, not forwarded (SRS would refuse it).
+        this.logger.warn({ stream: `${stream.app}/${stream.name}`, error: (error as Error).message }, 'on_forward failed, this publish is not forwarded');
+        return;
       }
       // The publisher may have left while the backend answered.
       if (stream.publisher?.session !== session) return;

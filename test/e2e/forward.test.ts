@@ -126,27 +126,31 @@ test('forward, bad targets: a non-JSON answer, non-rtmp URLs, an unreachable por
   const source = await startTestServer({
     relay,
     vhosts: {
-      __defaultVhost__: { forward: { enabled: true, destination: [`127.0.0.1:${closedPort}`, `127.0.0.1:${silentPort}`], backend: mixed.url } },
+      __defaultVhost__: { forward: { enabled: true, destination: [`127.0.0.1:${closedPort}`, `127.0.0.1:${silentPort}`] } },
+      mixed: { forward: { enabled: true, destination: `127.0.0.1:${closedPort}`, backend: mixed.url } },
       other: { forward: { enabled: true, backend: notJson.url } },
     },
   });
   const healthy = await startHealthyStream(source);
   try {
     const warnings = (match: (line: Line) => boolean) => source.waitForLog((line) => line.level === 40 && match(line));
-    const refused = await warnings((line) => String(line.msg).startsWith('forward target refused'));
-    assert.match(String(refused.msg), /not an rtmp/);
     const unreachable = await warnings((line) => line.msg === 'push failed, retrying' && String(line.target).includes(`:${closedPort}/`));
     assert.match(String(unreachable.error), /ECONNREFUSED/);
     const noAnswer = await warnings((line) => line.msg === 'push failed, retrying' && String(line.target).includes(`:${silentPort}/`));
     assert.match(String(noAnswer.error), /no handshake answer within/);
     // Retried, not given up: more attempts follow.
     await waitFor(() => source.logs().filter((line) => line.msg === 'push failed, retrying' && String(line.target).includes(`:${closedPort}/`)).length >= 3, 'more attempts');
+    const mixedPublisher = publishTestPattern(`rtmp://127.0.0.1:${source.rtmpPort}/live/cam?vhost=mixed`, 30);
     await target.waitForLog(published(target, 'copy/good'));
 
     const other = publishTestPattern(`rtmp://127.0.0.1:${source.rtmpPort}/live/cam2?vhost=other`, 30);
     const failed = await warnings((line) => String(line.msg).startsWith('on_forward failed'));
     assert.match(String(failed.error), /not JSON/);
-    await other.stop();
+    const refused = await warnings((line) => String(line.msg).startsWith('forward target refused'));
+    assert.match(String(refused.msg), /not an rtmp/);
+    // The backend's answer replaced the destination (as SRS): nothing went to the closed port for this stream.
+    assert.ok(!source.logs().some((line) => line.msg === 'push failed, retrying' && line.stream === 'live/cam'));
+    await Promise.all([other.stop(), mixedPublisher.stop()]);
     await healthy.assertServing();
   } finally {
     await healthy.stop();
