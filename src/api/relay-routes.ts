@@ -13,11 +13,12 @@ export interface RelayApiSources {
   restream: RestreamService;
   /** Every push under way (forward and restream). */
   pushes(): PushStatus[];
+  pulls: { list(): unknown[] };
 }
 
 /**
  * Restream targets and pushes:
- * GET relays (targets and every push), POST relays (add a target), GET/PATCH/DELETE relays/ID
+ * GET relays (targets, every push, every pull), POST relays (add a target), GET/PATCH/DELETE relays/ID
  * (PATCH takes `{"enabled": bool}`). Answers `{"code":0,"data":...}`; a bad request gets its
  * HTTP status and `{"code":STATUS,"message":...}`.
  */
@@ -25,7 +26,7 @@ export function relayRoutes(api: SluiceConfig['http_api'], sources: RelayApiSour
   const { restream } = sources;
   const handle = async (x: ApiExchange, id: string): Promise<unknown> => {
     if (id === '') {
-      if (x.method === 'GET') return { targets: restream.list(), pushes: sources.pushes() };
+      if (x.method === 'GET') return { targets: restream.list(), pushes: sources.pushes(), pulls: sources.pulls.list() };
       if (x.method === 'POST') return restream.add(await readJson(x.request));
     } else {
       if (x.method === 'GET') return restream.get(id);

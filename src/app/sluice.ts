@@ -65,7 +65,7 @@ export async function startSluice({ config, logger = createLogger(config.log_lev
     const recorders = await startRecorders({ config, hub, events: gate, logger });
     stoppers.push(() => recorders.close());
     // Forward and restream: pushes to other servers, stopped before the gate closes.
-    const relays = startRelays({ config, hub, gate, logger });
+    const relays = startRelays({ config, hub, gate, sessions, logger });
     stoppers.push(async () => relays.close());
     // HLS: a segmenter per published stream of each vhost with hls enabled, served over HTTP.
     const hls = HlsService.wanted(config) ? new HlsService(config, hub, gate, logger, sessions) : undefined;

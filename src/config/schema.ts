@@ -7,6 +7,8 @@ import { securitySchema, signedUrlsSchema, streamSecretSchema } from './rules-sc
  * becomes `vhosts.x.play.gop_cache: true`). Every field has a default, so `{}` is a full config.
  */
 
+const DEFAULT_VHOST_NAME = '__defaultVhost__';
+
 /** `1935`, `"1935"`, `"127.0.0.1:1935"` or `"[::1]:1935"`. */
 export const endpointSchema = z
   .union([z.number().int(), z.string()])
@@ -268,7 +270,7 @@ export const vhostSchema = z
   .strict();
 export type VhostConfig = z.output<typeof vhostSchema>;
 
-export const DEFAULT_VHOST = '__defaultVhost__';
+export const DEFAULT_VHOST = DEFAULT_VHOST_NAME;
 
 export const configSchema = z
   .object({
@@ -365,6 +367,40 @@ export const configSchema = z
         retry_reset: durationSchema.default(60),
         /** PEM file of extra certificate authorities trusted for rtmps:// targets (the system's are always trusted). */
         tls_ca: z.string().default(''),
+        /** Streams pulled in and published here (SRS ingest, nginx-rtmp pull), YAML only. */
+        pull: z
+          .array(
+            z
+              .object({
+                /** `rtmp://`, `rtmps://`, `http://` or `https://` (FLV). */
+                url: z.string().regex(/^(rtmps?|https?):\/\//i, 'an rtmp://, rtmps://, http:// or https:// URL'),
+                vhost: z.string().default(DEFAULT_VHOST_NAME),
+                app: z.string().min(1),
+                stream: z.string().min(1),
+              })
+              .strict(),
+          )
+          .default([]),
+        /** Virtual live: FLV files of `dir` played as live streams, looped (YAML only). */
+        virtual_live: z
+          .object({
+            dir: z.string().default('./videos'),
+            streams: z
+              .array(
+                z
+                  .object({
+                    /** A file inside `dir`; a path that leads outside it is refused. */
+                    file: z.string().min(1),
+                    vhost: z.string().default(DEFAULT_VHOST_NAME),
+                    app: z.string().min(1),
+                    stream: z.string().min(1),
+                  })
+                  .strict(),
+              )
+              .default([]),
+          })
+          .strict()
+          .default({}),
         /** Restream targets (YAML only); the API adds more, all kept in `<data_dir>/relays.json`. */
         restream: z.array(restreamTargetSchema).default([]),
       })

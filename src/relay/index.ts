@@ -6,6 +6,9 @@ import type { Listeners } from '../util/listeners.js';
 import type { Logger } from '../util/logger.js';
 import { ForwardService, type ForwardAsker } from './forward-service.js';
 import type { PusherOptions, PushStatus } from './pusher.js';
+import type { SessionTracker } from '../servers/sessions.js';
+import type { PullerDeps } from './puller.js';
+import { PullService } from './pull-service.js';
 import { RestreamService } from './restream-service.js';
 import { RestreamStore } from './restream-store.js';
 
@@ -16,17 +19,20 @@ export type { PushState, PushStatus } from './pusher.js';
 export interface RelayedHub {
   readonly published: Listeners<Stream>;
   readonly unpublished: Listeners<Stream>;
+  acquire(vhost: string, app: string, name: string): Stream;
 }
 
 export interface RelaysOptions {
   config: SluiceConfig;
   hub: RelayedHub;
-  gate: ForwardAsker;
+  gate: ForwardAsker & PullerDeps['gate'];
+  sessions: SessionTracker;
   logger: Logger;
 }
 
 export interface Relays {
   readonly restream: RestreamService;
+  readonly pulls: PullService;
   /** Every push under way, for the API. */
   pushes(): PushStatus[];
   close(): void;
@@ -40,8 +46,8 @@ function readCa(path: string): Buffer {
   }
 }
 
-/** Builds forwarding and restreaming, and attaches it to the hub's publish events. */
-export function startRelays({ config, hub, gate, logger }: RelaysOptions): Relays {
+/** Builds forwarding, restreaming and pulls, and attaches it to the hub's publish events. */
+export function startRelays({ config, hub, gate, sessions, logger }: RelaysOptions): Relays {
   const vhost = (name: string) => (config.vhosts[name] ?? config.vhosts.__defaultVhost__)!;
   const relay = config.relay;
   const pushOptions: PusherOptions = {
@@ -52,6 +58,10 @@ export function startRelays({ config, hub, gate, logger }: RelaysOptions): Relay
   };
   const forward = new ForwardService((name) => vhost(name).forward, gate, pushOptions);
   const restream = new RestreamService(new RestreamStore(config.data_dir), relay.restream, pushOptions);
+  const pulls = new PullService(relay, { stepTimeoutMs: relay.connect_timeout, ...(pushOptions.ca ? { ca: pushOptions.ca } : {}) }, {
+    hub, gate, sessions, logger, backoff: pushOptions.backoff!, idleTimeoutMs: relay.connect_timeout,
+  });
+  pulls.start();
   const removers = [
     hub.published.add((stream) => {
       forward.published(stream).catch((error: unknown) => logger.error({ err: error }, 'forward could not start'));
@@ -64,11 +74,13 @@ export function startRelays({ config, hub, gate, logger }: RelaysOptions): Relay
   ];
   return {
     restream,
+    pulls,
     pushes: () => [...forward.list(), ...restream.list().flatMap((target) => target.pushes)],
     close() {
       for (const remove of removers) remove();
       forward.close();
       restream.close();
+      pulls.close();
     },
   };
 }

@@ -50,6 +50,9 @@ const PROTOCOL_NAMES: Record<ClientSession['protocol'], string> = {
   'ws-flv': 'wsflv',
   hls: 'hls',
   srt: 'srt',
+  'rtmp-pull': 'rtmp-pull',
+  'flv-pull': 'httpflv-pull',
+  'virtual-live': 'virtual-live',
 };
 
 function common(s: ClientSession): NotifyFields {

@@ -46,6 +46,9 @@ export class RtmpClient {
   private transaction = 1;
   private readonly pending = new Map<number, (command: Command) => void>();
   private statusWaiter: ((command: Command) => void) | undefined;
+  /** Statuses that came before anyone waited for them (several may come in one read). */
+  private readonly statuses: Command[] = [];
+  private started = false;
   private ackWindow = DEFAULT_ACK_WINDOW;
   private lastAckAt = 0;
   private closed = false;
@@ -101,9 +104,9 @@ export class RtmpClient {
     this.send(commandMessage(0, 'releaseStream', this.transaction++, null, name));
     this.send(commandMessage(0, 'FCPublish', this.transaction++, null, name));
     const streamId = await this.createStream();
-    const status = this.nextStatus();
     this.send(commandMessage(streamId, 'publish', this.transaction++, null, name, 'live'));
-    await this.expectStatus(await this.step('publish answer', status), 'NetStream.Publish.Start');
+    await this.expectStatus(await this.step('publish answer', this.nextStatus()), 'NetStream.Publish.Start');
+    this.started = true;
     return streamId;
   }
 
@@ -111,11 +114,11 @@ export class RtmpClient {
   async play(): Promise<number> {
     const streamId = await this.createStream();
     this.send(userControl(UserControlEvent.SetBufferLength, streamId, 3000));
-    const status = this.nextStatus();
     this.send(commandMessage(streamId, 'play', this.transaction++, null, this.url.stream, -1000));
-    let answer = await this.step('play answer', status);
+    let answer = await this.step('play answer', this.nextStatus());
     if (statusCode(answer) === 'NetStream.Play.Reset') answer = await this.step('play answer', this.nextStatus());
     await this.expectStatus(answer, 'NetStream.Play.Start');
+    this.started = true;
     return streamId;
   }
 
@@ -166,6 +169,8 @@ export class RtmpClient {
   }
 
   private nextStatus(): Promise<Command> {
+    const queued = this.statuses.shift();
+    if (queued) return Promise.resolve(queued);
     return new Promise((resolve) => (this.statusWaiter = resolve));
   }
 
@@ -220,6 +225,10 @@ export class RtmpClient {
     const statusWaiter = this.statusWaiter;
     this.statusWaiter = undefined;
     if (statusWaiter) return statusWaiter(command);
+    if (!this.started) {
+      this.statuses.push(command);
+      return;
+    }
     // After the start: the server ends the stream or reports an error.
     if (/\.(Failed|BadName|Stop|UnpublishNotify)$|Unpublish\.Success$/.test(code) || statusLevel(command) === 'error') {
       this.close(new RelayError(`server said ${describe(command)}`));
