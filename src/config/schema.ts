@@ -381,7 +381,7 @@ export const configSchema = z
               .strict(),
           )
           .default([]),
-        /** Virtual live: FLV files of `dir` played as live streams, looped (YAML only). */
+        /** Virtual live: FLV or MP4 (H.264 + AAC) files of `dir` played as live streams, looped (YAML only). */
         virtual_live: z
           .object({
             dir: z.string().default('./videos'),

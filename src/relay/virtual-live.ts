@@ -1,13 +1,12 @@
-import { createReadStream, type ReadStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { FLV_TAG_TYPE, FlvReader, flvTagToFrame, type FlvTag } from '../formats/flv/index.js';
+import { readMp4Frames } from '../formats/mp4/demuxer.js';
 import type { MediaFrame } from '../media/frame.js';
 import { RelayError } from './errors.js';
 import { isMetadata, type PullSource } from './pull-sources.js';
 
-// Tags read ahead of the clock; reading pauses beyond this (a file is never held whole).
-const READ_AHEAD_TAGS = 256;
 // Added between the last frame of a pass and the first of the next, in ms.
 const LOOP_GAP_MS = 40;
 
@@ -32,33 +31,42 @@ export async function confinedFile(dir: string, name: string): Promise<string> {
   return path;
 }
 
+/** The frames of an FLV file, read as they are consumed. */
+export async function* readFlvFrames(path: string): AsyncGenerator<MediaFrame> {
+  const reader = new FlvReader();
+  const tags: FlvTag[] = [];
+  for await (const chunk of createReadStream(path, { highWaterMark: 64 * 1024 })) {
+    reader.push(chunk as Buffer, (tag) => tags.push(tag));
+    for (const tag of tags.splice(0)) {
+      if (tag.type !== FLV_TAG_TYPE.SCRIPT || isMetadata(tag.body)) yield flvTagToFrame(tag);
+    }
+  }
+  reader.end();
+}
+
+/** The reader for a file, by its extension: `.mp4`/`.m4v`/`.mov` as MP4, anything else as FLV. */
+export function framesOf(path: string): AsyncGenerator<MediaFrame> {
+  return /\.(mp4|m4v|mov)$/i.test(path) ? readMp4Frames(path) : readFlvFrames(path);
+}
+
 /**
- * Plays an FLV file as a live stream: each tag is handed over when the wall clock reaches its
+ * Plays a file as a live stream: each frame is handed over when the wall clock reaches its
  * timestamp, and at the end the file starts again with timestamps that go on from where the
- * last pass ended, so players see one endless stream.
+ * last pass ended, so players see one endless stream. The file is read as it plays, never whole.
  */
 export class FileSource implements PullSource {
   onFrame: (frame: MediaFrame) => void = () => {};
   onEnd: (error: Error) => void = () => {};
-  private readonly queue: FlvTag[] = [];
-  private input: ReadStream | undefined;
-  private reader = new FlvReader();
-  private timer: NodeJS.Timeout | undefined;
-  private bytes = 0;
   private closed = false;
-  private readonly startedAt: number;
-  /** Output time of the current pass's first tag, and that tag's own timestamp. */
-  private passStart = 0;
-  private firstInPass: number | undefined;
-  private lastOut = 0;
+  private wake: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private passes = 0;
 
   constructor(
     private readonly path: string,
+    private readonly read: (path: string) => AsyncGenerator<MediaFrame> = framesOf,
     private readonly now: () => number = Date.now,
-  ) {
-    this.startedAt = now();
-  }
+  ) {}
 
   /** Passes started so far (the first is 1). */
   get loops(): number {
@@ -66,81 +74,55 @@ export class FileSource implements PullSource {
   }
 
   start(): void {
-    this.openPass();
+    this.run().then(
+      () => this.end(new RelayError('closed')),
+      (error: Error) => this.end(new RelayError(`cannot play ${this.path}: ${error.message}`, { cause: error })),
+    );
   }
 
   bytesReceived(): number {
-    return this.bytes;
+    return 0;
   }
 
   close(): void {
     this.end(new RelayError('closed'));
   }
 
-  private openPass(): void {
-    this.passes++;
-    this.reader = new FlvReader();
-    this.firstInPass = undefined;
-    const input = createReadStream(this.path, { highWaterMark: 64 * 1024 });
-    this.input = input;
-    input.on('data', (data) => this.read(data as Buffer));
-    input.on('error', (error) => this.end(new RelayError(`cannot read ${this.path}: ${error.message}`, { cause: error })));
-    input.on('end', () => {
-      this.input = undefined;
-      this.schedule();
-    });
-  }
-
-  private read(data: Buffer): void {
-    this.bytes += data.length;
-    try {
-      this.reader.push(data, (tag) => {
-        if (tag.type !== FLV_TAG_TYPE.SCRIPT || isMetadata(tag.body)) this.queue.push(tag);
-      });
-    } catch (error) {
-      return this.end(new RelayError(`not FLV: ${(error as Error).message}`, { cause: error }));
-    }
-    if (this.queue.length >= READ_AHEAD_TAGS) this.input?.pause();
-    this.schedule();
-  }
-
-  /** Hands over every tag that is due, then sleeps until the next one. */
-  private schedule(): void {
-    if (this.closed) return;
-    clearTimeout(this.timer);
-    const elapsed = this.now() - this.startedAt;
-    while (this.queue.length > 0) {
-      const tag = this.queue[0]!;
-      const at = this.outputTime(tag);
-      if (at > elapsed) {
-        this.timer = setTimeout(() => this.schedule(), at - elapsed);
-        break;
+  private async run(): Promise<void> {
+    const startedAt = this.now();
+    let passStart = 0;
+    let lastOut = 0;
+    while (!this.closed) {
+      this.passes++;
+      let first: number | undefined;
+      for await (const frame of this.read(this.path)) {
+        if (this.closed) return;
+        // Metadata goes out with the frames around it; audio and video at their own time.
+        if (frame.kind !== 'data') first ??= frame.timestamp;
+        const at = frame.kind === 'data' || first === undefined ? Math.max(passStart, lastOut) : passStart + Math.max(0, frame.timestamp - first);
+        await this.sleep(startedAt + at - this.now());
+        if (this.closed) return;
+        lastOut = Math.max(lastOut, at);
+        this.onFrame({ ...frame, timestamp: at });
       }
-      this.queue.shift();
-      this.lastOut = Math.max(this.lastOut, at);
-      this.onFrame(flvTagToFrame({ ...tag, timestamp: at }));
-    }
-    if (this.queue.length < READ_AHEAD_TAGS / 2) this.input?.resume();
-    if (this.queue.length === 0 && this.input === undefined && !this.closed) {
-      if (this.firstInPass === undefined) return this.end(new RelayError(`${this.path} has no audio or video`));
-      // The pass is over: the next one starts just after its last frame.
-      this.passStart = this.lastOut + LOOP_GAP_MS;
-      this.openPass();
+      if (first === undefined) throw new RelayError('no audio or video in the file');
+      passStart = lastOut + LOOP_GAP_MS;
     }
   }
 
-  private outputTime(tag: FlvTag): number {
-    if (tag.type === FLV_TAG_TYPE.SCRIPT) return this.firstInPass === undefined ? this.passStart : this.lastOut;
-    this.firstInPass ??= tag.timestamp;
-    return this.passStart + Math.max(0, tag.timestamp - this.firstInPass);
+  private sleep(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.wake = resolve;
+      this.timer = setTimeout(resolve, ms);
+    });
   }
 
   private end(error: Error): void {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
-    this.input?.destroy();
-    this.queue.length = 0;
+    this.wake?.();
     this.onEnd(error);
   }
 }

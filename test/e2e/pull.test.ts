@@ -5,10 +5,13 @@ import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { ffprobe, publishTestPattern } from '../support/ffmpeg.js';
 import { TestRtmpClient } from '../support/rtmp-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
+const run = promisify(execFile);
 const relay = { retry_initial: 0.2, retry_max: 1, connect_timeout: 3 };
 const FIXTURE = fileURLToPath(new URL('../fixtures/h264-aac-2s.flv', import.meta.url));
 
@@ -91,11 +94,13 @@ test('pull: a source that is down, or a publish the gate refuses, is retried wit
   }
 });
 
-test('virtual live: a file plays in a loop at real-time pace and its timestamps never go back; paths that lead outside the directory are refused', async () => {
+test('virtual live: an FLV or MP4 file plays in a loop at real-time pace and its timestamps never go back; paths that lead outside the directory are refused', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-vlive-'));
   const videos = join(dir, 'videos');
   await mkdir(videos);
   await copyFile(FIXTURE, join(videos, 'clip.flv'));
+  // The same clip as MP4, moov after mdat (as ffmpeg writes it without faststart).
+  await run('ffmpeg', ['-v', 'error', '-i', FIXTURE, '-c', 'copy', join(videos, 'clip.mp4')]);
   await writeFile(join(dir, 'secret.flv'), 'outside');
   await symlink(join(dir, 'secret.flv'), join(videos, 'escape.flv'));
   const server = await startTestServer({
@@ -105,6 +110,7 @@ test('virtual live: a file plays in a loop at real-time pace and its timestamps 
         dir: videos,
         streams: [
           { file: 'clip.flv', app: 'live', stream: 'loop' },
+          { file: 'clip.mp4', app: 'live', stream: 'mp4loop' },
           { file: '../secret.flv', app: 'live', stream: 'dotdot' },
           { file: 'escape.flv', app: 'live', stream: 'link' },
         ],
@@ -112,16 +118,26 @@ test('virtual live: a file plays in a loop at real-time pace and its timestamps 
     },
   });
   try {
-    const player = await TestRtmpClient.open(server.rtmpPort, 'live');
-    assert.equal(await player.play('loop'), 'NetStream.Play.Start');
-    // Three passes of a 2 s file: media time past 6 s.
-    const video = () => player.media().filter((m) => m.type === 9).map((m) => m.timestamp);
-    await player.waitUntil(() => Math.max(0, ...video()) > 6500, 20_000, 'three loops');
-    const times = video();
-    times.slice(1).forEach((t, i) => assert.ok(t >= times[i]!, `timestamp ${t} after ${times[i]}`));
-    const audio = player.media().filter((m) => m.type === 8).map((m) => m.timestamp);
-    audio.slice(1).forEach((t, i) => assert.ok(t >= audio[i]!, `audio timestamp ${t} after ${audio[i]}`));
-    player.close();
+    const players = await Promise.all(['loop', 'mp4loop'].map(async (name) => {
+      const player = await TestRtmpClient.open(server.rtmpPort, 'live');
+      assert.equal(await player.play(name), 'NetStream.Play.Start');
+      return player;
+    }));
+    for (const player of players) {
+      // Three passes of a 2 s file: media time past 6 s.
+      const video = () => player.media().filter((m) => m.type === 9 && m.payload[1] === 1).map((m) => m.timestamp);
+      await player.waitUntil(() => Math.max(0, ...video()) > 6500, 20_000, 'three loops');
+      const times = video();
+      assert.ok(times.length > 100, `${times.length} video frames in three loops`);
+      times.slice(1).forEach((t, i) => assert.ok(t >= times[i]!, `timestamp ${t} after ${times[i]}`));
+      const audio = player.media().filter((m) => m.type === 8 && m.payload[1] === 1).map((m) => m.timestamp);
+      assert.ok(audio.length > 100, `${audio.length} audio frames in three loops`);
+      audio.slice(1).forEach((t, i) => assert.ok(t >= audio[i]!, `audio timestamp ${t} after ${audio[i]}`));
+      player.close();
+    }
+    // What players decode: H.264 and AAC from the MP4 as from the FLV.
+    const probe = await ffprobe(server.httpUrl('live/mp4loop.flv'));
+    assert.deepEqual(probe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
 
     const refusals = server.logs().filter((line) => line.msg === 'pull failed, retrying' && line.protocol === 'virtual-live');
     assert.match(String(refusals.find((l) => l.stream === 'live/dotdot')?.error), /outside the virtual live directory/);
