@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ffprobe, publishTestPattern } from '../support/ffmpeg.js';
+import { startNginxRtmp } from '../support/nginx-rtmp.js';
 import { TestRtmpClient } from '../support/rtmp-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -66,6 +67,20 @@ test('pull: RTMP and HTTP-FLV sources are published here through the gate, under
     await publisher.stop();
     await Promise.all([edge.close(), origin.close()]);
     hooks.server.close();
+  }
+});
+
+test('pull from nginx-rtmp: its play answers are understood and the stream is published here', async () => {
+  const nginx = await startNginxRtmp();
+  const edge = await startTestServer({ relay: { ...relay, pull: [{ url: `rtmp://127.0.0.1:${nginx.port}/live/src`, app: 'live', stream: 'fromnginx' }] } });
+  const publisher = publishTestPattern(`rtmp://127.0.0.1:${nginx.port}/live/src`, 60);
+  try {
+    await edge.waitForLog((line) => line.msg === 'publish start' && line.stream === 'live/fromnginx', 20_000);
+    await playsCopy(edge, 'fromnginx');
+  } finally {
+    await publisher.stop();
+    await edge.close();
+    await nginx.stop();
   }
 });
 
