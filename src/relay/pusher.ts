@@ -110,8 +110,11 @@ export class Pusher {
     try {
       const stepTimeoutMs = this.options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
       client = await RtmpClient.open(this.url, { stepTimeoutMs, ...(this.options.ca ? { ca: this.options.ca } : {}) });
+      if (this.stopped) return client.close();
       const streamId = await client.publish();
       if (this.stopped) return client.close();
+      // The server may have hung up right after saying yes.
+      if (client.isClosed) throw new RelayError('connection closed by the server');
       this.attach(client, streamId);
     } catch (error) {
       client?.close();
