@@ -15,7 +15,7 @@ function findTests(dir) {
 }
 
 // The real clients the end-to-end tests drive: a missing one fails the run rather than skipping tests.
-const TOOLS = ['ffmpeg', 'ffprobe', 'rtmpdump', 'srt-live-transmit', 'openssl', '/usr/bin/chromium'];
+const TOOLS = ['ffmpeg', 'ffprobe', 'rtmpdump', 'srt-live-transmit', 'openssl', '/usr/bin/chromium', '/usr/sbin/nginx', '/usr/lib/nginx/modules/ngx_rtmp_module.so'];
 
 function missingTools() {
   return TOOLS.filter((tool) =>

@@ -2,7 +2,7 @@
 # Installs the Debian packages the test suite drives (real clients and a browser); run as root.
 # The test runner refuses to start while any of them is missing, so nothing is skipped silently.
 set -euo pipefail
-packages=(ffmpeg rtmpdump chromium srt-tools openssl)
+packages=(ffmpeg rtmpdump chromium srt-tools openssl nginx libnginx-mod-rtmp)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

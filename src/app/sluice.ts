@@ -6,6 +6,7 @@ import { apiRoutes } from '../api/api-routes.js';
 import { consoleDir, consoleRoute } from '../api/console-route.js';
 import { sluiceApi, type ApiAuthStats } from '../api/sluice/index.js';
 import { createGate, type ReloadableGate } from '../gate/index.js';
+import { relayRoutes } from '../api/relay-routes.js';
 import { loadIdentity, StreamIds } from '../gate/identity.js';
 import { StreamHub } from '../hub/stream-hub.js';
 import type { StreamOptions } from '../hub/stream.js';
@@ -22,6 +23,7 @@ import { SrtServer } from '../servers/srt/srt-server.js';
 import { demuxTs } from '../servers/srt/srt-ingest.js';
 import { RtspServer } from '../servers/rtsp/rtsp-server.js';
 import { startRecorders } from '../recorder/index.js';
+import { startRelays } from '../relay/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { VERSION } from '../version.js';
 import { ConfigHolder, Reloader, type ReloadOutcome } from './reload.js';
@@ -119,6 +121,9 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     // Recording: DVR files and record tasks on each publish (repairs crash leftovers first).
     const recorders = await startRecorders({ config: holder, hub, events: metered, logger });
     stoppers.push(() => recorders.close());
+    // Forward and restream: pushes to other servers, stopped before the gate closes.
+    const relays = startRelays({ config: holder, hub, gate: metered, sessions, logger });
+    stoppers.push(async () => relays.close());
     // HLS: a segmenter per published stream of each vhost with hls enabled, served over HTTP.
     const hls = new HlsService(holder, hub, metered, logger, sessions);
     stoppers.push(() => hls.stop());
@@ -159,7 +164,8 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       const srsApi = apiRoutes({ config: holder, hub, sessions, identity, streamIds, vhostIds: new StreamIds(), raw });
       const listeners = { rtmp: rtmpPort ?? null, http: http.port ?? null, https: http.tlsPort ?? null, srt: srtPort ?? null };
       const server = { version: VERSION, startedAt, listeners };
-      const own = sluiceApi({ config: holder, hub, sessions, streamIds, deliveries: gate, records: recorders.records, server, logger });
+      const relayApi = relayRoutes(() => holder.current().http_api, relays);
+      const own = sluiceApi({ config: holder, hub, sessions, streamIds, deliveries: gate, records: recorders.records, server, logger, mounted: [relayApi] });
       stoppers.push(async () => own.stop());
       apiAuth = own.auth;
       const consolePages = consoleRoute(options.consoleDir ?? consoleDir(), logger);

@@ -7,6 +7,8 @@ import { securitySchema, signedUrlsSchema, streamSecretSchema } from './rules-sc
  * becomes `vhosts.x.play.gop_cache: true`). Every field has a default, so `{}` is a full config.
  */
 
+const DEFAULT_VHOST_NAME = '__defaultVhost__';
+
 /** `1935`, `"1935"`, `"127.0.0.1:1935"` or `"[::1]:1935"`. */
 export const endpointSchema = z
   .union([z.number().int(), z.string()])
@@ -264,6 +266,36 @@ const dvrSchema = z
   .default({});
 export type DvrConfig = z.output<typeof dvrSchema>;
 
+/** One restream platform: every publish of `app` (and `stream`, when set) is pushed to `server`/`key`. */
+export const restreamTargetSchema = z
+  .object({
+    id: z.string().regex(/^[\w-]{1,64}$/, 'letters, digits, _ and - only').optional(),
+    /** What the operator calls it (`YouTube`, `Twitch`). */
+    name: z.string().max(200).default(''),
+    app: z.string().min(1),
+    /** One stream of the app; empty: every stream of it. */
+    stream: z.string().default(''),
+    /** The platform's server URL, `rtmp://` or `rtmps://` (`rtmp://a.rtmp.youtube.com/live2`). */
+    server: z.string().regex(/^rtmps?:\/\/[^/]+\/.+/i, 'an rtmp:// or rtmps:// URL with an app'),
+    /** The stream key, appended to the server URL. */
+    key: z.string().min(1),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+
+/** SRS `forward`: every publish of the vhost is pushed to other servers, same app and stream. */
+const forwardSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** SRS's `host:port` list (port 1935 when left out). */
+    destination: listSchema,
+    /** SRS on_forward backend: asked at each publish, answers `{"code":0,"data":{"urls":[...]}}`. */
+    backend: z.string().default(''),
+  })
+  .strict()
+  .default({});
+export type ForwardConfig = z.output<typeof forwardSchema>;
+
 /** Sluice record tasks (Oryx style): every publish of the listed apps becomes `<record_path>/<uuid>.mp4`. */
 const recordSchema = z
   .object({
@@ -289,6 +321,7 @@ export const vhostSchema = z
     http_notify: httpNotifySchema,
     dvr: dvrSchema,
     record: recordSchema,
+    forward: forwardSchema,
     security: securitySchema,
     /** Gate rules of this vhost; unset, the top-level block applies. */
     publish_secret: streamSecretSchema.optional(),
@@ -298,7 +331,7 @@ export const vhostSchema = z
   .strict();
 export type VhostConfig = z.output<typeof vhostSchema>;
 
-export const DEFAULT_VHOST = '__defaultVhost__';
+export const DEFAULT_VHOST = DEFAULT_VHOST_NAME;
 
 export const configSchema = z
   .object({
@@ -432,6 +465,57 @@ export const configSchema = z
         auth_challenge: z.boolean().default(false),
         /** Bytes of one request's headers, and of its body. */
         max_request_bytes: z.number().int().min(1024).max(1024 * 1024).default(64 * 1024),
+      })
+      .strict()
+      .default({}),
+    /** Pushes out (forward, restream): how they connect and retry (Sluice extension). */
+    relay: z
+      .object({
+        /** Each step of a connection to a target (TCP/TLS, handshake, connect, publish) must finish within this. */
+        connect_timeout: durationSchema.default(10),
+        /** First retry delay after a target fails; it doubles up to retry_max, with jitter. */
+        retry_initial: durationSchema.default(1),
+        retry_max: durationSchema.default(30),
+        /** A connection that stayed up this long starts the next retries from retry_initial again. */
+        retry_reset: durationSchema.default(60),
+        /** PEM file of extra certificate authorities trusted for rtmps:// targets (the system's are always trusted). */
+        tls_ca: z.string().default(''),
+        /** Streams pulled in and published here (SRS ingest, nginx-rtmp pull), YAML only. */
+        pull: z
+          .array(
+            z
+              .object({
+                /** `rtmp://`, `rtmps://`, `http://` or `https://` (FLV). */
+                url: z.string().regex(/^(rtmps?|https?):\/\//i, 'an rtmp://, rtmps://, http:// or https:// URL'),
+                vhost: z.string().default(DEFAULT_VHOST_NAME),
+                app: z.string().min(1),
+                stream: z.string().min(1),
+              })
+              .strict(),
+          )
+          .default([]),
+        /** Virtual live: FLV or MP4 (H.264 + AAC) files of `dir` played as live streams, looped (YAML only). */
+        virtual_live: z
+          .object({
+            dir: z.string().default('./videos'),
+            streams: z
+              .array(
+                z
+                  .object({
+                    /** A file inside `dir`; a path that leads outside it is refused. */
+                    file: z.string().min(1),
+                    vhost: z.string().default(DEFAULT_VHOST_NAME),
+                    app: z.string().min(1),
+                    stream: z.string().min(1),
+                  })
+                  .strict(),
+              )
+              .default([]),
+          })
+          .strict()
+          .default({}),
+        /** Restream targets (YAML only); the API adds more, all kept in `<data_dir>/relays.json`. */
+        restream: z.array(restreamTargetSchema).default([]),
       })
       .strict()
       .default({}),

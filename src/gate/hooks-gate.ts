@@ -1,4 +1,5 @@
 import { DEFAULT_VHOST } from '../config/schema.js';
+import { AccessDenied } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import type { DialectHandler } from './dialect.js';
 import { checkName } from './names.js';
@@ -21,6 +22,11 @@ export interface ManagedGate extends Gate, RecordingEvents {
   outboxStats(): OutboxStats;
   /** Sends a logged call again, logged as a new delivery; undefined when `seq` is not in the log. */
   replayDelivery(seq: number): Promise<Delivery | undefined>;
+  /**
+   * Asks a forward backend (SRS on_forward) where the publish of `session` is forwarded; throws
+   * AccessDenied when it cannot be asked or its answer is not SRS's shape.
+   */
+  forwardTargets(session: ClientSession, backend: string): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -35,6 +41,7 @@ export interface GateResources {
   listDeliveries(query?: DeliveryQuery): Delivery[];
   outboxStats(): OutboxStats;
   replayDelivery(seq: number): Promise<Delivery | undefined>;
+  forwardTargets(session: ClientSession, backend: string): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -97,6 +104,11 @@ export class HooksGate implements ManagedGate {
 
   async replayDelivery(seq: number): Promise<Delivery | undefined> {
     return this.resources?.replayDelivery(seq);
+  }
+
+  forwardTargets(session: ClientSession, backend: string): Promise<string[]> {
+    if (!this.resources) return Promise.reject(new AccessDenied('no callback transport for on_forward'));
+    return this.resources.forwardTargets(session, backend);
   }
 
   async close(): Promise<void> {

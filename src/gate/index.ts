@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { notifyBlocks, notifyProtocolBlocks, type HttpNotifyBlock, type SluiceConfig } from '../config/schema.js';
+import { DEFAULT_VHOST, notifyBlocks, notifyProtocolBlocks, type HttpNotifyBlock, type SluiceConfig } from '../config/schema.js';
 import type { Logger } from '../util/logger.js';
 import type { DeliveryObserver } from './delivery-log.js';
 import type { DialectHandler } from './dialect.js';
@@ -14,6 +14,7 @@ import { OryxHooks } from './oryx/hooks.js';
 import { GenerationalGate, type GateGeneration, type ReloadableGate } from './reloadable-gate.js';
 import { hasRules, RulesGate, rulesOf } from './rules/rules-gate.js';
 import { signerKey } from './sender.js';
+import { ForwardBackend } from './srs/forward.js';
 import { SrsHooks } from './srs/hooks.js';
 import { openHookDb } from './store/db.js';
 import { DeliveryTable, type DeliveryStore } from './store/deliveries.js';
@@ -95,7 +96,19 @@ export function createGate(options: GateOptions): ReloadableGate {
     listDeliveries: (query) => delivery.listDeliveries(query),
     outboxStats: () => delivery.outboxStats(),
     replayDelivery: (seq) => delivery.replayDelivery(seq),
+    forwardTargets: (session, backend, config) => forwardBackend(config, delivery).targets(session, backend),
     close: (config) => delivery.close(shutdownGraceMs(config)),
+  });
+}
+
+/** SRS's on_forward backend, over the shared plumbing, signed and timed as the vhost's http_hooks (its own directive has neither). */
+function forwardBackend(config: SluiceConfig, delivery: HookDelivery): ForwardBackend {
+  const { ctx, sender } = delivery.opened();
+  const hooksOf = (vhost: string) => (config.vhosts[vhost] ?? config.vhosts[DEFAULT_VHOST])!.http_hooks;
+  return new ForwardBackend(ctx, (vhost) => {
+    const hooks = hooksOf(vhost);
+    if (!hooks.enabled) sender.setSecret(signerKey('srs', vhost), hooks.secret);
+    return { signer: signerKey('srs', vhost), timeoutMs: hooks.timeout };
   });
 }
 

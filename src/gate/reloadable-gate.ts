@@ -21,6 +21,8 @@ export interface SharedDelivery {
   listDeliveries(query?: DeliveryQuery): Delivery[];
   outboxStats(): OutboxStats;
   replayDelivery(seq: number): Promise<Delivery | undefined>;
+  /** SRS on_forward: where a publish is forwarded, asked with the current configuration's hooks. */
+  forwardTargets(session: ClientSession, backend: string, config: SluiceConfig): Promise<string[]>;
   close(config: SluiceConfig): Promise<void>;
 }
 
@@ -101,6 +103,10 @@ export class GenerationalGate implements ReloadableGate {
 
   replayDelivery(seq: number): Promise<Delivery | undefined> {
     return this.shared.replayDelivery(seq);
+  }
+
+  forwardTargets(session: ClientSession, backend: string): Promise<string[]> {
+    return this.shared.forwardTargets(session, backend, this.current.config);
   }
 
   async close(): Promise<void> {

@@ -111,6 +111,10 @@ export class MeteredGate implements ManagedGate {
     return this.inner.replayDelivery(seq);
   }
 
+  forwardTargets(session: ClientSession, backend: string) {
+    return this.inner.forwardTargets(session, backend);
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

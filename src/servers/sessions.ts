@@ -3,7 +3,7 @@ import { streamName, streamUrl } from '../gate/srs/payloads.js';
 import { Traffic } from './traffic.js';
 
 /** SRS's client type names (srs_client_type_string). WebSocket-FLV players are `flv-play` too, as in SRS. */
-export type ClientType = 'fmle-publish' | 'flash-publish' | 'rtmp-play' | 'flv-play' | 'hls-play' | 'srt-publish' | 'srt-play' | 'rtsp-publish' | 'rtsp-play';
+export type ClientType = 'fmle-publish' | 'flash-publish' | 'rtmp-play' | 'flv-play' | 'hls-play' | 'srt-publish' | 'srt-play' | 'rtsp-publish' | 'rtsp-play' | 'pull-publish';
 
 /** What protocol servers tell the registry: a session was admitted to publish or play, and it ended. */
 export interface SessionTracker {

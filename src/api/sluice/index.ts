@@ -21,7 +21,11 @@ const CORS_HEADERS = {
   'Access-Control-Max-Age': '600',
 };
 
-export type SluiceApiOptions = Omit<RouteDeps, 'figures' | 'figureIntervalMs'> & { logger: Logger };
+export type SluiceApiOptions = Omit<RouteDeps, 'figures' | 'figureIntervalMs'> & {
+  logger: Logger;
+  /** More routes under the prefix (relays), behind the same token check and CORS. */
+  mounted?: HttpRoute[];
+};
 
 /** Sluice's own API on the HTTP API port: the route, its token check's counters, and its timers. */
 export interface SluiceApi {
@@ -58,6 +62,7 @@ export function sluiceApi(options: SluiceApiOptions): SluiceApi {
     try {
       // The document describes the API and holds no data: a console reads it before it has a token.
       if (path !== '/openapi.json') await auth.check(request);
+      for (const mounted of options.mounted ?? []) if (await mounted(request, response, url)) return true;
       await (await load())(request, response, path, url);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;

@@ -84,6 +84,10 @@ export class RulesGate implements ManagedGate {
     return this.inner.replayDelivery(seq);
   }
 
+  forwardTargets(session: ClientSession, backend: string): Promise<string[]> {
+    return this.inner.forwardTargets(session, backend);
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

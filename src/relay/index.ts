@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import type { ConfigSource } from '../config/source.js';
+import type { Stream } from '../hub/stream.js';
+import { ConfigError } from '../util/errors.js';
+import type { Listeners } from '../util/listeners.js';
+import type { Logger } from '../util/logger.js';
+import { ForwardService, type ForwardAsker } from './forward-service.js';
+import type { PusherOptions, PushStatus } from './pusher.js';
+import type { SessionTracker } from '../servers/sessions.js';
+import type { PullerDeps } from './puller.js';
+import { PullService } from './pull-service.js';
+import { RestreamService } from './restream-service.js';
+import { RestreamStore } from './restream-store.js';
+
+export { RelayError } from './errors.js';
+export type { PushState, PushStatus } from './pusher.js';
+
+/** What the relays need of the hub. */
+export interface RelayedHub {
+  readonly published: Listeners<Stream>;
+  readonly unpublished: Listeners<Stream>;
+  acquire(vhost: string, app: string, name: string): Stream;
+}
+
+export interface RelaysOptions {
+  /** Forward settings are read at each publish (a reload applies); the rest at start. */
+  config: ConfigSource;
+  hub: RelayedHub;
+  gate: ForwardAsker & PullerDeps['gate'];
+  sessions: SessionTracker;
+  logger: Logger;
+}
+
+export interface Relays {
+  readonly restream: RestreamService;
+  readonly pulls: PullService;
+  /** Every push under way, for the API. */
+  pushes(): PushStatus[];
+  close(): void;
+}
+
+function readCa(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new ConfigError(`cannot read: ${(error as Error).message}`, 'relay.tls_ca', { cause: error });
+  }
+}
+
+/** Builds forwarding, restreaming and pulls, and attaches it to the hub's publish events. */
+export function startRelays({ config: source, hub, gate, sessions, logger }: RelaysOptions): Relays {
+  const config = source.current();
+  const vhost = (name: string) => {
+    const vhosts = source.current().vhosts;
+    return (vhosts[name] ?? vhosts.__defaultVhost__)!;
+  };
+  const relay = config.relay;
+  const pushOptions: PusherOptions = {
+    logger,
+    stepTimeoutMs: relay.connect_timeout,
+    backoff: { initialMs: relay.retry_initial, maxMs: relay.retry_max, healthyMs: relay.retry_reset },
+    ...(relay.tls_ca !== '' ? { ca: readCa(relay.tls_ca) } : {}),
+  };
+  const forward = new ForwardService((name) => vhost(name).forward, gate, pushOptions);
+  const restream = new RestreamService(new RestreamStore(config.data_dir), relay.restream, pushOptions);
+  const pulls = new PullService(relay, { stepTimeoutMs: relay.connect_timeout, ...(pushOptions.ca ? { ca: pushOptions.ca } : {}) }, {
+    hub, gate, sessions, logger, backoff: pushOptions.backoff!, idleTimeoutMs: relay.connect_timeout,
+  });
+  pulls.start();
+  const removers = [
+    hub.published.add((stream) => {
+      forward.published(stream).catch((error: unknown) => logger.error({ err: error }, 'forward could not start'));
+      restream.published(stream);
+    }),
+    hub.unpublished.add((stream) => {
+      forward.unpublished(stream);
+      restream.unpublished(stream);
+    }),
+  ];
+  return {
+    restream,
+    pulls,
+    pushes: () => [...forward.list(), ...restream.list().flatMap((target) => target.pushes)],
+    close() {
+      for (const remove of removers) remove();
+      forward.close();
+      restream.close();
+      pulls.close();
+    },
+  };
+}
