@@ -96,7 +96,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     // Every protocol, HLS and the recorders reach the gate through its meters.
     const metered = metrics.meter(gate);
     const ctx: ServerContext = { config: holder, hub, gate: metered, logger, connections, sessions };
-    metrics.watch({ hub, connections: () => connections.count });
+    metrics.watch({ hub, connections: () => connections.count, apiAuthRefused: () => apiAuth?.refused ?? 0 });
     const tlsServers: HttpServer[] = [];
     const reloadCertificates = (): void => tlsServers.forEach((server) => server.reloadCertificate());
     const reloader = new Reloader(holder, options.reload, (next) => {

@@ -10,6 +10,8 @@ export interface MetricSources {
   hub: { readonly size: number; totals(): HubTotals };
   /** Open client connections (all protocols, admitted or not). */
   connections(): number;
+  /** Requests of Sluice's own API refused for a wrong or missing token. */
+  apiAuthRefused(): number;
 }
 
 export interface MetricsOptions {
@@ -77,6 +79,7 @@ export class SluiceMetrics {
     });
     this.total('sluice_frames_received_total', 'Audio, video and data frames received from publishers', [], (c) => c.inc(this.sources?.hub.totals().framesIn ?? 0));
     this.total('sluice_frames_dropped_total', 'Frames skipped for players that could not keep up', [], (c) => c.inc(this.sources?.hub.totals().framesDropped ?? 0));
+    this.total('sluice_api_auth_refused_total', "Requests of Sluice's own API refused for a wrong or missing bearer token", [], (c) => c.inc(this.sources?.apiAuthRefused() ?? 0));
     this.total('sluice_slow_reader_disconnects_total', 'Players disconnected because they stopped reading', [], (c) => c.inc(this.sources?.hub.totals().slowDisconnects ?? 0));
   }
 

@@ -94,6 +94,8 @@ test('tokens: none or a wrong one gets 401 and is counted; either configured tok
   assert.equal((await call('GET', '/streams', '/streams', undefined, 'token-on')).status, 401);
   assert.equal((await call('GET', '/streams', '/streams', undefined, 'token-one-and-more')).status, 401);
   assert.equal(server.apiAuth!.refused, before + 3);
+  const metrics = await (await fetch(`http://127.0.0.1:${server.apiPort}/metrics`)).text();
+  assert.match(metrics, new RegExp(`^sluice_api_auth_refused_total ${before + 3}$`, 'm'), 'counted in /metrics');
   for (const token of TOKENS) assert.equal((await call('GET', '/streams', '/streams', undefined, token)).status, 200);
   // The SRS API is not behind the tokens.
   assert.equal((await fetch(`http://127.0.0.1:${server.apiPort}/api/v1/versions`)).status, 200);
