@@ -1,9 +1,8 @@
 import { inspectAudio, inspectVideo } from '../../codecs/inspect.js';
 import type { MediaFrame } from '../../media/frame.js';
-import type { FrameSink, OutputFormat } from '../../hub/reader.js';
+import type { OutputFormat } from '../../hub/reader.js';
 import { encodeMessage } from '../../protocols/rtmp/chunk-writer.js';
 import { MessageType, type RtmpMessage } from '../../protocols/rtmp/messages.js';
-import type { Socket } from 'node:net';
 
 // AMF0 string marker + length + "@setDataFrame": what FFmpeg/OBS put before onMetaData.
 const SET_DATA_FRAME = Buffer.from([0x02, 0x00, 0x0d, ...Buffer.from('@setDataFrame')]);
@@ -62,24 +61,4 @@ export function rtmpOutput(chunkSize: number, streamId: number): OutputFormat {
         chunkSize,
       ),
   };
-}
-
-/** Writes a player's batches to its socket. */
-export class SocketSink implements FrameSink {
-  constructor(
-    private readonly socket: Socket,
-    private readonly onClose: (reason: string) => void,
-  ) {}
-
-  get pendingBytes(): number {
-    return this.socket.writableLength;
-  }
-
-  write(bytes: Buffer): void {
-    if (!this.socket.destroyed) this.socket.write(bytes);
-  }
-
-  close(reason: string): void {
-    this.onClose(reason);
-  }
 }

@@ -21,7 +21,8 @@ import type { ServerContext } from '../context.js';
 import { SessionInfo, clientIp } from '../session-info.js';
 import { ClientTimeout, RtmpConnection } from './rtmp-connection.js';
 import { objectEncodingOf, sessionFromConnect } from './rtmp-connect.js';
-import { SocketSink, frameFromMessage, rtmpOutput } from './rtmp-media.js';
+import { frameFromMessage, rtmpOutput } from './rtmp-media.js';
+import { SocketSink } from '../socket-sink.js';
 import { RtmpPlayback } from './rtmp-playback.js';
 import { queryValue, resolveVhost, splitQuery } from './stream-url.js';
 

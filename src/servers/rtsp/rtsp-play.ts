@@ -3,6 +3,7 @@ import { Reader, type FrameSink } from '../../hub/reader.js';
 import type { Stream } from '../../hub/stream.js';
 import type { TransportSpec } from '../../protocols/rtsp/transport.js';
 import type { PlayTrack } from './play-tracks.js';
+import { SocketSink } from '../socket-sink.js';
 import type { RtpOutputs } from './rtp-output.js';
 import type { UdpPair } from './udp-pair.js';
 
@@ -10,26 +11,6 @@ import type { UdpPair } from './udp-pair.js';
 interface PlaySetup {
   track: PlayTrack;
   transport: TransportSpec;
-}
-
-/** Writes interleaved RTP to the RTSP connection; the socket's backlog is what the hub sees. */
-class TcpSink implements FrameSink {
-  constructor(
-    private readonly socket: Socket,
-    private readonly onClose: (reason: string) => void,
-  ) {}
-
-  get pendingBytes(): number {
-    return this.socket.writableLength;
-  }
-
-  write(bytes: Buffer): void {
-    if (!this.socket.destroyed) this.socket.write(bytes);
-  }
-
-  close(reason: string): void {
-    this.onClose(reason);
-  }
 }
 
 /** Splits the shared interleaved bytes into datagrams for the player's ports, by channel. */
@@ -106,7 +87,7 @@ export class RtspPlayer {
       });
       frameSink = this.udpSink ??= new UdpSink(sink.udp, sink.address, ports, close);
     } else {
-      frameSink = new TcpSink(sink.socket, close);
+      frameSink = new SocketSink(sink.socket, close);
     }
     this.reader = new Reader(id, frameSink, format);
     this.stream.addReader(this.reader);
