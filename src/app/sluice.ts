@@ -165,7 +165,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       const listeners = { rtmp: rtmpPort ?? null, http: http.port ?? null, https: http.tlsPort ?? null, srt: srtPort ?? null };
       const server = { version: VERSION, startedAt, listeners };
       const relayApi = relayRoutes(() => holder.current().http_api, relays);
-      const own = sluiceApi({ config: holder, hub, sessions, streamIds, deliveries: gate, records: recorders.records, server, logger, mounted: [relayApi] });
+      const own = sluiceApi({ config: holder, hub, sessions, streamIds, deliveries: gate, records: recorders.records, server, reload: () => reloader.reload(), logger, mounted: [relayApi] });
       stoppers.push(async () => own.stop());
       apiAuth = own.auth;
       const consolePages = consoleRoute(options.consoleDir ?? consoleDir(), logger);

@@ -251,6 +251,11 @@ test('config: the effective config with every credential redacted', async () => 
   assert.deepEqual(config.http_api.api_token, ['<redacted>', '<redacted>']);
   assert.equal(config.vhosts.__defaultVhost__.http_hooks.secret, '<redacted>');
   assert.equal(config.vhosts.__defaultVhost__.hls.hls_fragment, 1);
+  // This server was started without a file: a reload is refused, and the running config kept.
+  const reload = await call('POST', '/config/reload', '/config/reload');
+  assert.equal(reload.status, 200);
+  assert.equal(reload.body.applied, false);
+  assert.match(reload.body.error, /no configuration file/);
 });
 
 test('figures: live totals and the recent history', async () => {

@@ -37,6 +37,8 @@ export interface RouteDeps {
   figures: FigureHistory;
   figureIntervalMs: number;
   server: ServerFacts;
+  /** Reads the configuration file and environment again (as SIGHUP does). */
+  reload(): Promise<{ id: string; error?: Error; restartOnly: string[] }>;
 }
 
 /** What the server tells about itself: its version, start time and bound ports. */
@@ -196,6 +198,17 @@ export function sluiceRoutes(deps: RouteDeps): Route[] {
       summary: 'The effective config, credentials redacted',
       response: s.EffectiveConfig,
       handle: () => ({ config: redactConfig(deps.config.current()) as Record<string, unknown> }),
+    }),
+    route({
+      method: 'POST',
+      path: '/config/reload',
+      operationId: 'reloadConfig',
+      summary: 'Reads the configuration again; a broken one is refused and the running one kept',
+      response: s.ReloadResult,
+      handle: async () => {
+        const outcome = await deps.reload();
+        return { id: outcome.id, applied: !outcome.error, error: outcome.error?.message ?? null, restartOnly: outcome.restartOnly };
+      },
     }),
     route({ method: 'GET', path: '/figures', operationId: 'getFigures', summary: 'Live totals for charts', response: s.Figures, handle: () => deps.figures.live() }),
     route({

@@ -231,6 +231,19 @@ export const DeliveryList = named(
   z.object({ deliveries: z.array(Delivery), offset: count, limit: count }),
 );
 export const EffectiveConfig = named('EffectiveConfig', z.object({ config: z.record(z.string(), z.unknown()) }));
+export const ReloadResult = named(
+  'ReloadResult',
+  z.object({
+    /** Random id of this reload. */
+    id: z.string(),
+    /** True when the new configuration is in force; false when it was refused and the running one kept. */
+    applied: z.boolean(),
+    /** Why it was refused (file, line, directive), or null. */
+    error: z.string().nullable(),
+    /** Settings that changed but apply only on restart. */
+    restartOnly: z.array(z.string()),
+  }),
+);
 export const FigureHistoryBody = named(
   'FigureHistory',
   z.object({ intervalMs: count, samples: z.array(Figures) }),
