@@ -5,6 +5,7 @@ import { ffprobe, publishTestPattern } from '../support/ffmpeg.js';
 import { startHealthyStream } from '../support/healthy.js';
 import { TestRtmpClient } from '../support/rtmp-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { waitFor } from '../support/wait.js';
 
 const relay = { retry_initial: 0.2, retry_max: 1, connect_timeout: 3 };
 type Line = Record<string, unknown>;
@@ -81,7 +82,7 @@ test('notify: a 3xx to on_publish with an rtmp:// Location pushes the stream the
   }
 });
 
-test('notify: a 3xx to on_play with an rtmp:// Location pulls the stream from there; the player plays, and the pull ends with it', async () => {
+test('notify: a 3xx to on_play with an rtmp:// Location pulls the stream from there; RTMP and HTTP-FLV players play, and the pull ends with them', async () => {
   const origin = await startTestServer();
   const receiver = await notifyReceiver((path, form, response) => {
     if (path === '/on_play' && form.get('name') === 'cam') response.writeHead(302, { location: `rtmp://127.0.0.1:${origin.rtmpPort}/live/src` });
@@ -96,7 +97,11 @@ test('notify: a 3xx to on_play with an rtmp:// Location pulls the stream from th
     await edge.waitForLog(publishStart('live/cam', 'rtmp-pull'));
     await player.waitUntil(() => player.mediaBytes > 50_000, 15_000, 'media of the pulled stream');
     player.close();
-    await edge.waitForLog((line) => line.msg === 'publish stop' && line.stream === 'live/cam' && line.protocol === 'rtmp-pull');
+    const pullStopped = (line: Line) => line.msg === 'publish stop' && line.stream === 'live/cam' && line.protocol === 'rtmp-pull';
+    await edge.waitForLog(pullStopped);
+    // An HTTP-FLV player gets the same relay.
+    await assertCopy(edge, 'live/cam');
+    await waitFor(() => edge.logs().filter(pullStopped).length === 2, 'the second pull to stop with its player');
     await healthy.assertServing();
   } finally {
     await publisher.stop();
