@@ -14,7 +14,7 @@ const MAX_BODY_BYTES = 16 * 1024;
 
 export interface RelayApiSources {
   restream: RestreamService;
-  /** Every push under way (forward and restream). */
+  /** Every push under way (forward, push and restream). */
   pushes(): PushStatus[];
   pulls: Pick<PullService, 'list' | 'add' | 'remove'>;
 }
