@@ -2,18 +2,21 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SluiceConfig } from '../config/schema.js';
 import type { HttpRoute } from '../servers/http/http-server.js';
 import type { PushStatus } from '../relay/pusher.js';
+import { RelayRequestError } from '../relay/errors.js';
+import type { PullService } from '../relay/pull-service.js';
 import { RestreamRequestError, type RestreamService } from '../relay/restream-service.js';
 import { SluiceError } from '../util/errors.js';
 import { openExchange, type ApiExchange } from './api-http.js';
 
 const PREFIX = '/api/sluice/v1/relays';
+const PULLS = '/api/sluice/v1/pulls';
 const MAX_BODY_BYTES = 16 * 1024;
 
 export interface RelayApiSources {
   restream: RestreamService;
-  /** Every push under way (forward and restream). */
+  /** Every push under way (forward, push and restream). */
   pushes(): PushStatus[];
-  pulls: { list(): unknown[] };
+  pulls: Pick<PullService, 'list' | 'add' | 'remove'>;
 }
 
 /**
@@ -43,17 +46,37 @@ export function relayRoutes(api: () => SluiceConfig['http_api'], sources: RelayA
     throw new MethodNotAllowed(x.method);
   };
 
+  return route(api, PREFIX, handle);
+}
+
+/**
+ * Pulls at run time: GET pulls (every pull), POST pulls with `{"url","app","stream","vhost"}`
+ * (starts one), DELETE pulls/ID (stops it).
+ */
+export function pullRoutes(api: () => SluiceConfig['http_api'], pulls: RelayApiSources['pulls']): HttpRoute {
+  return route(api, PULLS, async (x, id) => {
+    if (id === '' && x.method === 'GET') return pulls.list();
+    if (id === '' && x.method === 'POST') return pulls.add(await readJson(x.request));
+    if (id !== '' && x.method === 'DELETE') {
+      pulls.remove(id);
+      return {};
+    }
+    throw new MethodNotAllowed(x.method);
+  });
+}
+
+function route(api: () => SluiceConfig['http_api'], prefix: string, handle: (x: ApiExchange, id: string) => Promise<unknown>): HttpRoute {
   return async (request: IncomingMessage, response: ServerResponse, url: URL) => {
     const path = url.pathname.replace(/\/+$/, '');
-    if (path !== PREFIX && !path.startsWith(`${PREFIX}/`)) return false;
+    if (path !== prefix && !path.startsWith(`${prefix}/`)) return false;
     const x = openExchange(api(), request, response, url);
     if (!x) return true;
-    const id = decodeURIComponent(path.slice(PREFIX.length + 1));
+    const id = decodeURIComponent(path.slice(prefix.length + 1));
     try {
       x.json({ code: 0, data: await handle(x, id) });
     } catch (error) {
       if (error instanceof MethodNotAllowed) x.httpError(405, 'Method Not Allowed');
-      else if (error instanceof RestreamRequestError) answerError(response, error.status, error.message);
+      else if (error instanceof RelayRequestError) answerError(response, error.status, error.message);
       else throw error;
     }
     return true;

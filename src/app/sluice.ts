@@ -6,7 +6,7 @@ import { apiRoutes } from '../api/api-routes.js';
 import { consoleDir, consoleRoute } from '../api/console-route.js';
 import { sluiceApi, type ApiAuthStats } from '../api/sluice/index.js';
 import { createGate, type ReloadableGate } from '../gate/index.js';
-import { relayRoutes } from '../api/relay-routes.js';
+import { pullRoutes, relayRoutes } from '../api/relay-routes.js';
 import { loadIdentity, StreamIds } from '../gate/identity.js';
 import { StreamHub } from '../hub/stream-hub.js';
 import type { StreamOptions } from '../hub/stream.js';
@@ -95,7 +95,6 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     const connections = new ConnectionCounter(() => holder.current().max_connections);
     // Every protocol, HLS and the recorders reach the gate through its meters.
     const metered = metrics.meter(gate);
-    const ctx: ServerContext = { config: holder, hub, gate: metered, logger, connections, sessions };
     metrics.watch({ hub, connections: () => connections.count, apiAuthRefused: () => apiAuth?.refused ?? 0 });
     const tlsServers: HttpServer[] = [];
     const reloadCertificates = (): void => tlsServers.forEach((server) => server.reloadCertificate());
@@ -124,6 +123,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     // Forward and restream: pushes to other servers, stopped before the gate closes.
     const relays = startRelays({ config: holder, hub, gate: metered, sessions, logger });
     stoppers.push(async () => relays.close());
+    const ctx: ServerContext = { config: holder, hub, gate: metered, logger, connections, sessions, relays };
     // HLS: a segmenter per published stream of each vhost with hls enabled, served over HTTP.
     const hls = new HlsService(holder, hub, metered, logger, sessions);
     stoppers.push(() => hls.stop());
@@ -165,7 +165,8 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       const listeners = { rtmp: rtmpPort ?? null, http: http.port ?? null, https: http.tlsPort ?? null, srt: srtPort ?? null };
       const server = { version: VERSION, startedAt, listeners };
       const relayApi = relayRoutes(() => holder.current().http_api, relays);
-      const own = sluiceApi({ config: holder, hub, sessions, streamIds, deliveries: gate, records: recorders.records, server, reload: () => reloader.reload(), logger, mounted: [relayApi] });
+      const pullApi = pullRoutes(() => holder.current().http_api, relays.pulls);
+      const own = sluiceApi({ config: holder, hub, sessions, streamIds, deliveries: gate, records: recorders.records, server, reload: () => reloader.reload(), logger, mounted: [relayApi, pullApi] });
       stoppers.push(async () => own.stop());
       apiAuth = own.auth;
       const consolePages = consoleRoute(options.consoleDir ?? consoleDir(), logger);

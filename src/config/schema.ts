@@ -283,6 +283,12 @@ export const restreamTargetSchema = z
   })
   .strict();
 
+/**
+ * nginx-rtmp `push`: every publish of the vhost is pushed to each `rtmp://HOST/APP[/NAME]`, under
+ * the published name unless the URL names one.
+ */
+const pushSchema = listSchema.pipe(z.array(z.string().regex(/^rtmps?:\/\/[^/]+\/[^/?]+/i, 'an rtmp:// or rtmps:// URL with an app')));
+
 /** SRS `forward`: every publish of the vhost is pushed to other servers, same app and stream. */
 const forwardSchema = z
   .object({
@@ -322,6 +328,7 @@ export const vhostSchema = z
     dvr: dvrSchema,
     record: recordSchema,
     forward: forwardSchema,
+    push: pushSchema,
     security: securitySchema,
     /** Gate rules of this vhost; unset, the top-level block applies. */
     publish_secret: streamSecretSchema.optional(),
@@ -332,6 +339,18 @@ export const vhostSchema = z
 export type VhostConfig = z.output<typeof vhostSchema>;
 
 export const DEFAULT_VHOST = DEFAULT_VHOST_NAME;
+
+/** One pull (SRS ingest, nginx-rtmp pull), from the config or the API. */
+export const pullSchema = z
+  .object({
+    /** `rtmp://`, `rtmps://`, `http://` or `https://` (FLV). */
+    url: z.string().regex(/^(rtmps?|https?):\/\//i, 'an rtmp://, rtmps://, http:// or https:// URL'),
+    vhost: z.string().default(DEFAULT_VHOST_NAME),
+    app: z.string().min(1),
+    stream: z.string().min(1),
+  })
+  .strict();
+export type PullConfig = z.output<typeof pullSchema>;
 
 export const configSchema = z
   .object({
@@ -481,19 +500,7 @@ export const configSchema = z
         /** PEM file of extra certificate authorities trusted for rtmps:// targets (the system's are always trusted). */
         tls_ca: z.string().default(''),
         /** Streams pulled in and published here (SRS ingest, nginx-rtmp pull), YAML only. */
-        pull: z
-          .array(
-            z
-              .object({
-                /** `rtmp://`, `rtmps://`, `http://` or `https://` (FLV). */
-                url: z.string().regex(/^(rtmps?|https?):\/\//i, 'an rtmp://, rtmps://, http:// or https:// URL'),
-                vhost: z.string().default(DEFAULT_VHOST_NAME),
-                app: z.string().min(1),
-                stream: z.string().min(1),
-              })
-              .strict(),
-          )
-          .default([]),
+        pull: z.array(pullSchema).default([]),
         /** Virtual live: FLV or MP4 (H.264 + AAC) files of `dir` played as live streams, looped (YAML only). */
         virtual_live: z
           .object({

@@ -8,7 +8,13 @@ import type { DeliveryLog } from './delivery-log.js';
 import type { Outbox } from './outbox.js';
 
 /** A dialect's reading of an answer to a gate call. */
-export type Verdict = { ok: true; rename?: string } | { ok: false; reason: string };
+export type Verdict = { ok: true; rename?: string; relay?: string } | { ok: false; reason: string };
+
+/** What a decision grants beyond yes: a new name, or an `rtmp://` URL to relay with (notify 3xx). */
+export interface Granted {
+  rename?: string;
+  relay?: string;
+}
 
 export interface DecideOptions {
   signer: string;
@@ -43,17 +49,18 @@ export class HookCaller {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Resolves when every call allowed (with the last rename, if any); throws AccessDenied otherwise. */
-  async decide(calls: OutgoingCall[], options: DecideOptions): Promise<{ rename?: string }> {
-    let rename: string | undefined;
+  /** Resolves when every call allowed (with the last rename and relay, if any); throws AccessDenied otherwise. */
+  async decide(calls: OutgoingCall[], options: DecideOptions): Promise<Granted> {
+    const granted: Granted = {};
     for (const call of calls) {
       const verdict = await this.ask(call, options);
-      if (verdict.rename !== undefined) rename = verdict.rename;
+      if (verdict.rename !== undefined) granted.rename = verdict.rename;
+      if (verdict.relay !== undefined) granted.relay = verdict.relay;
     }
-    return rename === undefined ? {} : { rename };
+    return granted;
   }
 
-  private async ask(call: OutgoingCall, options: DecideOptions): Promise<{ rename?: string }> {
+  private async ask(call: OutgoingCall, options: DecideOptions): Promise<Granted> {
     const id = webhookId();
     const entry = {
       ...{ webhookId: id, event: call.event, dialect: call.dialect, method: call.method, url: call.url, attempt: 1 },
@@ -91,7 +98,10 @@ export class HookCaller {
       throw new AccessDenied(`${call.event} ${verdict.reason}`);
     }
     this.logger.debug({ event: call.event, url: call.url, latencyMs: answer.latencyMs }, 'allowed');
-    return verdict.rename === undefined ? {} : { rename: verdict.rename };
+    return {
+      ...(verdict.rename !== undefined ? { rename: verdict.rename } : {}),
+      ...(verdict.relay !== undefined ? { relay: verdict.relay } : {}),
+    };
   }
 
   /**

@@ -122,11 +122,13 @@ export class HooksGate implements ManagedGate {
     let admission: Admission = {};
     for (const handler of this.handlersOf(session)) {
       const granted = await ask(handler);
-      if (granted?.stream !== undefined) {
-        checkName('stream', granted.stream);
-        session.stream = granted.stream;
-        admission = { stream: granted.stream };
+      if (!granted) continue;
+      const { stream, ...relays } = granted;
+      if (stream !== undefined) {
+        checkName('stream', stream);
+        session.stream = stream;
       }
+      admission = { ...admission, ...(stream !== undefined ? { stream } : {}), ...relays };
     }
     return admission;
   }

@@ -49,6 +49,10 @@ export interface ClientSession {
 export interface Admission {
   /** Set when the gate renamed the stream; the session continues under this name. */
   stream?: string;
+  /** A publish to push to this `rtmp://` URL as well (notify dialect's 3xx to on_publish). */
+  relayTo?: string;
+  /** A play whose stream is pulled from this `rtmp://` URL first (notify dialect's 3xx to on_play). */
+  pullFrom?: string;
 }
 
 /**

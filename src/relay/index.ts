@@ -9,6 +9,8 @@ import type { PusherOptions, PushStatus } from './pusher.js';
 import type { SessionTracker } from '../servers/sessions.js';
 import type { PullerDeps } from './puller.js';
 import { PullService } from './pull-service.js';
+import { PushService } from './push-service.js';
+import type { AdmissionRelays } from '../servers/context.js';
 import { RestreamService } from './restream-service.js';
 import { RestreamStore } from './restream-store.js';
 
@@ -31,7 +33,7 @@ export interface RelaysOptions {
   logger: Logger;
 }
 
-export interface Relays {
+export interface Relays extends AdmissionRelays {
   readonly restream: RestreamService;
   readonly pulls: PullService;
   /** Every push under way, for the API. */
@@ -47,7 +49,7 @@ function readCa(path: string): Buffer {
   }
 }
 
-/** Builds forwarding, restreaming and pulls, and attaches it to the hub's publish events. */
+/** Builds forwarding, pushes, restreaming and pulls, and attaches it to the hub's publish events. */
 export function startRelays({ config: source, hub, gate, sessions, logger }: RelaysOptions): Relays {
   const config = source.current();
   const vhost = (name: string) => {
@@ -62,6 +64,7 @@ export function startRelays({ config: source, hub, gate, sessions, logger }: Rel
     ...(relay.tls_ca !== '' ? { ca: readCa(relay.tls_ca) } : {}),
   };
   const forward = new ForwardService((name) => vhost(name).forward, gate, pushOptions);
+  const push = new PushService((name) => vhost(name).push, pushOptions);
   const restream = new RestreamService(new RestreamStore(config.data_dir), relay.restream, pushOptions);
   const pulls = new PullService(relay, { stepTimeoutMs: relay.connect_timeout, ...(pushOptions.ca ? { ca: pushOptions.ca } : {}) }, {
     hub, gate, sessions, logger, backoff: pushOptions.backoff!, idleTimeoutMs: relay.connect_timeout,
@@ -71,19 +74,24 @@ export function startRelays({ config: source, hub, gate, sessions, logger }: Rel
     hub.published.add((stream) => {
       forward.published(stream).catch((error: unknown) => logger.error({ err: error }, 'forward could not start'));
       restream.published(stream);
+      push.published(stream);
     }),
     hub.unpublished.add((stream) => {
       forward.unpublished(stream);
+      push.unpublished(stream);
       restream.unpublished(stream);
     }),
   ];
   return {
     restream,
     pulls,
-    pushes: () => [...forward.list(), ...restream.list().flatMap((target) => target.pushes)],
+    pushes: () => [...forward.list(), ...push.list(), ...restream.list().flatMap((target) => target.pushes)],
+    relayTo: (stream, url) => push.relayTo(stream, url),
+    pullFor: (vhost, app, name, url) => pulls.pullFor(vhost, app, name, url),
     close() {
       for (const remove of removers) remove();
       forward.close();
+      push.close();
       restream.close();
       pulls.close();
     },

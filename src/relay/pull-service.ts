@@ -1,23 +1,30 @@
-import type { SluiceConfig } from '../config/schema.js';
-import { Puller, type PullerDeps, type PullSpec } from './puller.js';
+import { pullSchema, type PullConfig, type SluiceConfig } from '../config/schema.js';
+import { Puller, type PullerDeps, type PullSpec, type PullStatus } from './puller.js';
 import { openFlvSource, openRtmpSource, type SourceOptions } from './pull-sources.js';
+import { RelayRequestError } from './errors.js';
 import { redactUrl } from './rtmp-client/rtmp-url.js';
 import { confinedFile, FileSource } from './virtual-live.js';
 
-/** The configured pulls and virtual live streams, each a Puller that runs until the server stops. */
-export class PullService {
-  private readonly pullers: Puller[];
+/** A pull started for players (notify on_play 3xx): it runs while one of them still plays. */
+interface OnDemand {
+  puller: Puller;
+  holders: number;
+}
 
-  constructor(relay: SluiceConfig['relay'], source: SourceOptions, deps: PullerDeps) {
-    const pulls = relay.pull.map(({ url, vhost, app, stream }): PullSpec => {
-      const rtmp = /^rtmps?:/i.test(url);
-      return {
-        vhost, app, stream,
-        protocol: rtmp ? 'rtmp-pull' : 'flv-pull',
-        describe: redactUrl(url),
-        open: () => (rtmp ? openRtmpSource(url, source) : openFlvSource(url, source)),
-      };
-    });
+/**
+ * The pulls and virtual live streams: those of the config run until the server stops, those
+ * added through the API until removed, and those a notify on_play asked for while their players play.
+ */
+export class PullService {
+  private readonly pullers = new Map<string, Puller>();
+  private readonly onDemand = new Map<string, OnDemand>();
+
+  constructor(
+    relay: SluiceConfig['relay'],
+    private readonly source: SourceOptions,
+    private readonly deps: PullerDeps,
+  ) {
+    const pulls = relay.pull.map((pull) => this.pullSpec(pull));
     const files = relay.virtual_live.streams.map(({ file, vhost, app, stream }): PullSpec => ({
       vhost, app, stream,
       protocol: 'virtual-live',
@@ -29,18 +36,81 @@ export class PullService {
         return fileSource;
       },
     }));
-    this.pullers = [...pulls, ...files].map((spec) => new Puller(spec, deps));
+    for (const spec of [...pulls, ...files]) this.keep(new Puller(spec, deps));
   }
 
   start(): void {
-    for (const puller of this.pullers) puller.start();
+    for (const puller of this.pullers.values()) puller.start();
   }
 
-  list(): ReturnType<Puller['status']>[] {
-    return this.pullers.map((puller) => puller.status());
+  list(): PullStatus[] {
+    return [...this.pullers.values(), ...[...this.onDemand.values()].map(({ puller }) => puller)].map((puller) => puller.status());
+  }
+
+  /** Starts a pull at run time (the API's POST); it runs until removed or the server stops. */
+  add(input: unknown): PullStatus {
+    const result = pullSchema.safeParse(input);
+    if (!result.success) {
+      const issue = result.error.issues[0]!;
+      throw new RelayRequestError(`${issue.path.join('.') || 'pull'}: ${issue.message}`, 400);
+    }
+    const puller = this.keep(new Puller(this.pullSpec(result.data), this.deps));
+    this.deps.logger.info({ pull: puller.id, stream: `${result.data.app}/${result.data.stream}`, source: redactUrl(result.data.url) }, 'pull added');
+    puller.start();
+    return puller.status();
+  }
+
+  /** Stops a pull and forgets it (a configured one comes back at the next start). */
+  remove(id: string): void {
+    const puller = this.pullers.get(id);
+    if (!puller) throw new RelayRequestError(`no pull ${id}`, 404);
+    puller.stop();
+    this.pullers.delete(id);
+    this.deps.logger.info({ pull: id }, 'pull removed');
+  }
+
+  /**
+   * Pulls `url` into vhost/app/name for a player (nginx-rtmp on_play relay), unless that stream is
+   * already pulled for others; the pull stops once every player that asked has called its release.
+   */
+  pullFor(vhost: string, app: string, name: string, url: string): () => void {
+    const key = `${vhost}/${app}/${name}`;
+    let entry = this.onDemand.get(key);
+    if (!entry) {
+      const puller = new Puller(this.pullSpec({ url, vhost, app, stream: name }), this.deps);
+      this.onDemand.set(key, (entry = { puller, holders: 0 }));
+      puller.start();
+    }
+    const held = entry;
+    held.holders++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--held.holders > 0 || this.onDemand.get(key) !== held) return;
+      held.puller.stop();
+      this.onDemand.delete(key);
+    };
   }
 
   close(): void {
-    for (const puller of this.pullers) puller.stop();
+    for (const puller of this.pullers.values()) puller.stop();
+    for (const { puller } of this.onDemand.values()) puller.stop();
+    this.onDemand.clear();
+  }
+
+  private keep(puller: Puller): Puller {
+    this.pullers.set(puller.id, puller);
+    return puller;
+  }
+
+  private pullSpec({ url, vhost, app, stream }: PullConfig): PullSpec {
+    const rtmp = /^rtmps?:/i.test(url);
+    return {
+      vhost, app, stream,
+      protocol: rtmp ? 'rtmp-pull' : 'flv-pull',
+      describe: redactUrl(url),
+      open: () => (rtmp ? openRtmpSource(url, this.source) : openFlvSource(url, this.source)),
+    };
   }
 }

@@ -4,12 +4,23 @@ import type { Publisher, Stream } from '../hub/stream.js';
 import type { MediaFrame } from '../media/frame.js';
 import { SessionInfo } from '../servers/session-info.js';
 import type { SessionTracker } from '../servers/sessions.js';
+import { randomId } from '../util/ids.js';
 import type { Logger } from '../util/logger.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { RelayError } from './errors.js';
 import type { PullSource } from './pull-sources.js';
 
 export type PullState = 'connecting' | 'live' | 'retrying' | 'stopped';
+
+/** What the API shows of one pull. */
+export interface PullStatus {
+  id: string;
+  stream: string;
+  source: string;
+  protocol: string;
+  state: PullState;
+  lastError: string;
+}
 
 /** Where a pull publishes, and what it reads. */
 export interface PullSpec {
@@ -41,6 +52,7 @@ const MAX_WAITING_FRAMES = 2000;
  * opened again with backoff; a refusal by the gate is retried the same way.
  */
 export class Puller {
+  readonly id = `pull-${randomId()}`;
   private state: PullState = 'connecting';
   private lastError = '';
   private source: PullSource | undefined;
@@ -69,9 +81,9 @@ export class Puller {
     this.release();
   }
 
-  status(): { stream: string; source: string; protocol: string; state: PullState; lastError: string } {
+  status(): PullStatus {
     const { app, stream, describe, protocol } = this.spec;
-    return { stream: `${app}/${stream}`, source: describe, protocol, state: this.state, lastError: this.lastError };
+    return { id: this.id, stream: `${app}/${stream}`, source: describe, protocol, state: this.state, lastError: this.lastError };
   }
 
   private get stopped(): boolean {

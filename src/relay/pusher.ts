@@ -13,7 +13,7 @@ export type PushState = 'connecting' | 'live' | 'retrying' | 'stopped';
 /** What the API shows of one push; the URL has its stream key cut. */
 export interface PushStatus {
   id: string;
-  /** Who started it: `forward`, `forward backend`, or a restream target's id. */
+  /** Who started it: `forward`, `forward backend`, `push`, `on_publish relay`, or a restream target's id. */
   origin: string;
   stream: string;
   url: string;

@@ -1,7 +1,7 @@
 import type { Stream } from '../hub/stream.js';
 import { randomId } from '../util/ids.js';
 import { Pusher, type PusherOptions, type PushStatus } from './pusher.js';
-import { RelayError } from './errors.js';
+import { RelayRequestError } from './errors.js';
 import { restreamTargetSchema, type RestreamStore, type RestreamTarget, type RestreamTargetInput } from './restream-store.js';
 import { parseRtmpUrl, redactUrl } from './rtmp-client/rtmp-url.js';
 
@@ -12,14 +12,7 @@ export interface RestreamView extends Omit<RestreamTarget, 'key'> {
 }
 
 /** A request the service cannot do: a bad target, an unknown id. */
-export class RestreamRequestError extends RelayError {
-  constructor(
-    message: string,
-    readonly status: 400 | 404,
-  ) {
-    super(message);
-  }
-}
+export class RestreamRequestError extends RelayRequestError {}
 
 /**
  * Oryx-style multi-platform restream: a list of targets (server URL + stream key), each pushed

@@ -1,5 +1,6 @@
 import type { ConfigSource } from '../config/source.js';
 import type { Gate } from '../gate/types.js';
+import type { Stream } from '../hub/stream.js';
 import type { StreamHub } from '../hub/stream-hub.js';
 import type { Logger } from '../util/logger.js';
 import type { SessionTracker } from './sessions.js';
@@ -15,6 +16,16 @@ export interface ServerContext {
   readonly connections: ConnectionCounter;
   /** Where admitted sessions are registered for the API (and kicked from). */
   readonly sessions: SessionTracker;
+  /** Acts on a gate admission's `relayTo` / `pullFrom` (notify 3xx); without it they are ignored. */
+  readonly relays?: AdmissionRelays;
+}
+
+/** What the relays do for an admitted session: the gate only names the URL, it calls no relay itself. */
+export interface AdmissionRelays {
+  /** Pushes the stream to `url` as well, until its publisher leaves. */
+  relayTo(stream: Stream, url: string): void;
+  /** Pulls `url` into vhost/app/name for a player; the pull stops when every such player has released it. */
+  pullFor(vhost: string, app: string, name: string, url: string): () => void;
 }
 
 /** One taken place against `max_connections`; releasing it again does nothing. */

@@ -34,7 +34,8 @@ type NotifyEvent = 'on_connect' | 'on_publish' | 'on_play' | 'on_done' | 'on_pub
 
 /**
  * The notify dialect (nginx-rtmp, Happytime): form-encoded POST or GET, any 2xx allows, a 3xx
- * with `Location` to on_publish / on_play renames the stream, and on_update is asked every
+ * with `Location` to on_publish / on_play renames the stream (a plain name) or relays it (an
+ * `rtmp://` URL: the publish is pushed there, the played stream pulled from there), and on_update is asked every
  * `notify_update_timeout` while a session lives: a refusal ends the session. A session is served
  * by its protocol's block when there is one (Happytime's per-protocol `http_notify`), by the
  * vhost's otherwise; a disabled block calls nothing.
@@ -95,13 +96,16 @@ export class NotifyHooks implements DialectHandler {
     const { config, signer } = this.blockOf(session);
     const renames = event === 'on_publish' || event === 'on_play';
     const strictUpdate = event === 'on_update' && config.notify_update_strict;
-    const { rename } = await this.ctx.caller.decide(this.calls(config, event, session, fields), {
+    const { rename, relay } = await this.ctx.caller.decide(this.calls(config, event, session, fields), {
       signer,
       timeoutMs: config.timeout,
       failOpen: config.fail_open.includes(event) || (event === 'on_update' && !strictUpdate),
       judge: (answer) => notifyVerdict(answer, renames),
     });
-    return rename === undefined ? {} : { stream: rename };
+    const admission: Admission = rename === undefined ? {} : { stream: rename };
+    // nginx-rtmp: an rtmp:// Location pushes the publish there, or pulls the played stream from there.
+    if (relay !== undefined) admission[event === 'on_publish' ? 'relayTo' : 'pullFrom'] = relay;
+    return admission;
   }
 
   private tell(event: NotifyEvent, session: ClientSession, fields: NotifyFields): void {
@@ -164,13 +168,17 @@ export class NotifyHooks implements DialectHandler {
   }
 }
 
-/** Any 2xx allows; a 3xx with a plain name in `Location` renames (publish and play only). */
+/**
+ * Any 2xx allows; a 3xx to on_publish / on_play with a plain name in `Location` renames, with an
+ * `rtmp://` or `rtmps://` URL relays.
+ */
 export function notifyVerdict(answer: HookAnswer, renames: boolean): Verdict {
   if (answer.status >= 200 && answer.status < 300) return { ok: true };
   if (renames && answer.status >= 300 && answer.status < 400 && answer.location) {
     const target = answer.location.trim();
+    if (/^rtmps?:\/\//i.test(target)) return { ok: true, relay: target };
     if (/^[a-z][a-z0-9+.-]*:/i.test(target)) {
-      return { ok: false, reason: `answered ${answer.status} to ${quote(target)}; relaying to another server is not supported` };
+      return { ok: false, reason: `answered ${answer.status} to ${quote(target)}; only rtmp:// and rtmps:// relays are supported` };
     }
     const name = target.split('?')[0]!;
     if (name !== '') return { ok: true, rename: name };

@@ -100,7 +100,7 @@ export class RulesGate implements ManagedGate {
       if (stream !== undefined) session.stream = renamed = stream;
     }
     const granted = await ask();
-    return granted.stream !== undefined || renamed === undefined ? granted : { stream: renamed };
+    return granted.stream !== undefined || renamed === undefined ? granted : { ...granted, stream: renamed };
   }
 }
 

@@ -26,6 +26,8 @@ export class FlvViewer {
   private ended = false;
   private endReason = '';
   private playing: { stream: Stream; reader: Reader; probe: FlvTrackProbe; transport: FlvTransport } | undefined;
+  private pullFrom: string | undefined;
+  private releasePull: (() => void) | undefined;
 
   constructor(
     private readonly ctx: ServerContext,
@@ -46,6 +48,7 @@ export class FlvViewer {
     try {
       const admission = await this.ctx.gate.play(this.info);
       if (admission.stream) this.info.stream = admission.stream;
+      this.pullFrom = admission.pullFrom;
     } catch (error) {
       this.end('play not admitted');
       if (!(error instanceof AccessDenied)) throw error;
@@ -62,7 +65,10 @@ export class FlvViewer {
   /** Attaches to the stream; the FLV header goes out once the stream's tracks are known. */
   play(transport: FlvTransport): void {
     if (this.ended) return;
-    const stream = this.ctx.hub.acquire(this.info.vhost, this.info.app, this.info.stream);
+    const { vhost, app, stream: name } = this.info;
+    // A notify on_play relay: the stream is pulled here for as long as this viewer plays (unless it is live already).
+    if (this.pullFrom && !this.ctx.hub.find(vhost, app, name)?.publisher) this.releasePull = this.ctx.relays?.pullFor(vhost, app, name, this.pullFrom);
+    const stream = this.ctx.hub.acquire(vhost, app, name);
     const probe = new FlvTrackProbe(
       (tracks) => transport.send(flvFileHeader(tracks.audio, tracks.video)),
       () => stream.flush(),
@@ -86,6 +92,7 @@ export class FlvViewer {
       this.playing.stream.removeReader(this.playing.reader);
       this.playing.transport.close();
     }
+    this.releasePull?.();
     if (this.admitted) this.report(reason);
   }
 

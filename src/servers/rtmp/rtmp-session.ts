@@ -17,6 +17,7 @@ import {
 } from '../../protocols/rtmp/messages.js';
 import { DEFAULT_VHOST, type VhostConfig } from '../../config/schema.js';
 import { AccessDenied, ProtocolError } from '../../util/errors.js';
+import type { Admission } from '../../gate/types.js';
 import type { ServerContext } from '../context.js';
 import { SessionInfo, clientIp } from '../session-info.js';
 import { ClientTimeout, RtmpConnection } from './rtmp-connection.js';
@@ -41,6 +42,8 @@ export class RtmpSession {
   private info: SessionInfo | undefined;
   private publishing: { stream: Stream; publisher: Publisher; mediaSeen: boolean; timeouts: VhostConfig['publish'] } | undefined;
   private playing: RtmpPlayback | undefined;
+  // Stops the pull a notify on_play relay started for this play (when no other player holds it).
+  private releasePull: (() => void) | undefined;
   private ended = false;
   // FMLE encoders (OBS, ffmpeg) announce a publish with releaseStream/FCPublish; Flash does not.
   private fmleCommands = false;
@@ -203,9 +206,10 @@ export class RtmpSession {
 
   /**
    * Fills in the stream name and query of a publish/play command, then asks the gate. Resolves
-   * with the admitted session, or the refusal; undefined when the client left meanwhile.
+   * with the admitted session and what the gate granted, or the refusal; undefined when the
+   * client left meanwhile.
    */
-  private async admit(command: Command, action: 'publish' | 'play'): Promise<SessionInfo | AccessDenied | undefined> {
+  private async admit(command: Command, action: 'publish' | 'play'): Promise<{ info: SessionInfo; admission: Admission } | AccessDenied | undefined> {
     const info = this.info;
     if (!info) throw new ProtocolError(`${action} before connect`);
     if (this.publishing || this.playing) throw new ProtocolError(`${action} on a session that is already streaming`);
@@ -226,7 +230,7 @@ export class RtmpSession {
         return undefined;
       }
       if (admission.stream) info.stream = admission.stream;
-      return info;
+      return { info, admission };
     } catch (error) {
       if (!(error instanceof AccessDenied)) throw error;
       this.ctx.logger.warn({ client: info.id, ip: info.ip, stream: info.path, action, reason: error.reason }, `rtmp ${action} refused`);
@@ -237,12 +241,13 @@ export class RtmpSession {
   private async publish(command: Command, streamId: number): Promise<void> {
     const status = (level: 'status' | 'error', code: string, description: string): void =>
       this.connection.send(onStatus(streamId, level, code, description));
-    const info = await this.admit(command, 'publish');
-    if (!info) return;
-    if (info instanceof AccessDenied) {
-      status('error', 'NetStream.Publish.Rejected', info.reason);
-      return this.end(`publish refused: ${info.reason}`);
+    const admitted = await this.admit(command, 'publish');
+    if (!admitted) return;
+    if (admitted instanceof AccessDenied) {
+      status('error', 'NetStream.Publish.Rejected', admitted.reason);
+      return this.end(`publish refused: ${admitted.reason}`);
     }
+    const { info, admission } = admitted;
     const stream = this.ctx.hub.acquire(info.vhost, info.app, info.stream);
     const publisher: Publisher = { id: info.id, protocol: 'rtmp', session: info, close: (reason) => this.end(reason) };
     if (!stream.attachPublisher(publisher)) {
@@ -258,6 +263,7 @@ export class RtmpSession {
     this.expectMediaWithin(timeouts.firstpkt_timeout);
     status('status', 'NetStream.Publish.Start', `Started publishing stream ${info.stream}.`);
     this.ctx.logger.info({ client: info.id, ip: info.ip, protocol: 'rtmp', stream: info.path, param: info.param }, 'publish start');
+    if (admission.relayTo) this.ctx.relays?.relayTo(stream, admission.relayTo);
   }
 
   private async play(command: Command, streamId: number): Promise<void> {
@@ -269,12 +275,15 @@ export class RtmpSession {
         reset: reset !== false,
       };
     }
-    const info = await this.admit(command, 'play');
-    if (!info) return;
-    if (info instanceof AccessDenied) {
-      this.connection.send(onStatus(streamId, 'error', 'NetStream.Play.Failed', info.reason));
-      return this.end(`play refused: ${info.reason}`);
+    const admitted = await this.admit(command, 'play');
+    if (!admitted) return;
+    if (admitted instanceof AccessDenied) {
+      this.connection.send(onStatus(streamId, 'error', 'NetStream.Play.Failed', admitted.reason));
+      return this.end(`play refused: ${admitted.reason}`);
     }
+    const { info, admission } = admitted;
+    // The play waits for the stream like any other; the pull publishes it here (unless it is live already).
+    if (admission.pullFrom && !this.ctx.hub.find(info.vhost, info.app, info.stream)?.publisher) this.releasePull = this.ctx.relays?.pullFor(info.vhost, info.app, info.stream, admission.pullFrom);
     const id = streamId || MEDIA_STREAM_ID;
     const sink = new SocketSink(this.socket, (reason) => this.end(reason));
     const reader = new Reader(info.id, sink, rtmpOutput(this.connection.chunkSize, id));
@@ -317,6 +326,8 @@ export class RtmpSession {
     if (this.playing && info) {
       this.playing.stop();
       this.playing = undefined;
+      this.releasePull?.();
+      this.releasePull = undefined;
       this.ctx.gate.stopped(info);
     }
     // A connection that stays open after its stream ends must publish or play again, or go.

@@ -59,6 +59,13 @@ test('several vhosts, and the default vhost is always there', () => {
   assert.equal(config.vhosts.other!.enabled, false);
 });
 
+test('push: nginx-rtmp push URLs of a vhost, only rtmp:// or rtmps:// ones with an app', () => {
+  const { config } = conf('vhost __defaultVhost__ { push rtmp://a.example/live rtmps://b.example:443/live/copy; }');
+  assert.deepEqual(config.vhosts[DEFAULT_VHOST]!.push, ['rtmp://a.example/live', 'rtmps://b.example:443/live/copy']);
+  assert.throws(() => conf('vhost __defaultVhost__ { push http://a.example/live; }'), /an rtmp:\/\/ or rtmps:\/\/ URL with an app/);
+  assert.throws(() => conf('vhost __defaultVhost__ { push rtmp://a.example; }'), /an rtmp:\/\/ or rtmps:\/\/ URL with an app/);
+});
+
 test('srs_log_level maps SRS levels to ours', () => {
   const level = (srs: string) => conf(`srs_log_level ${srs};`).config.log_level;
   assert.deepEqual(['verbose', 'info', 'trace', 'warn', 'error'].map(level), ['trace', 'debug', 'info', 'warn', 'error']);

@@ -107,10 +107,10 @@ test('any 2xx allows; another status refuses', async (t) => {
   }
 });
 
-test('a 3xx with Location renames the stream; an rtmp:// relay is refused', async (t) => {
+test('a 3xx with Location renames the stream, or relays it to an rtmp:// URL', async (t) => {
   let location = 'renamed?ignored=1';
   const receiver = await startReceiver(t, (req, res) => {
-    if (req.url === '/on_publish') res.writeHead(302, { location });
+    if (req.url === '/on_publish' || req.url === '/on_play') res.writeHead(302, { location });
     res.end();
   });
   const dir = tempDir();
@@ -124,7 +124,12 @@ test('a 3xx with Location renames the stream; an rtmp:// relay is refused', asyn
     assert.match(done!.body, /&name=renamed&/);
 
     location = 'rtmp://elsewhere/live/x';
-    await assert.rejects(gate.publish(publisher()), /answered 302 to "rtmp:\/\/elsewhere\/live\/x"; relaying to another server is not supported/);
+    const relayed = publisher();
+    assert.deepEqual(await gate.publish(relayed), { relayTo: 'rtmp://elsewhere/live/x' });
+    assert.equal(relayed.stream, 'livestream', 'a relay keeps the local name');
+    assert.deepEqual(await gate.play(player()), { pullFrom: 'rtmp://elsewhere/live/x' });
+    location = 'http://elsewhere/live/x';
+    await assert.rejects(gate.publish(publisher()), /answered 302 to "http:\/\/elsewhere\/live\/x"; only rtmp:\/\/ and rtmps:\/\/ relays are supported/);
     location = '../escape';
     await assert.rejects(gate.publish(publisher()), /stream name must not contain/);
   } finally {

@@ -4,6 +4,7 @@ import { forwardAnswer } from '../../../src/gate/srs/forward.js';
 import type { HookAnswer } from '../../../src/gate/http/transport.js';
 import { Backoff } from '../../../src/relay/backoff.js';
 import { RelayError } from '../../../src/relay/errors.js';
+import { pushUrl } from '../../../src/relay/push-service.js';
 import { parseRtmpUrl, redactUrl } from '../../../src/relay/rtmp-client/rtmp-url.js';
 
 test('parseRtmpUrl: the last segment with the query is the stream, the rest the app; ports default per scheme', () => {
@@ -47,4 +48,11 @@ test('forwardAnswer: SRS shape only; empty URLs are skipped', () => {
   ] as const) {
     assert.equal(forwardAnswer(answer(body, status)).ok, false, body);
   }
+});
+
+test('pushUrl: a URL that ends at the app gets the published name, one that names a stream keeps it', () => {
+  assert.equal(pushUrl('rtmp://example.com/live', 'cam'), 'rtmp://example.com/live/cam');
+  assert.equal(pushUrl('rtmp://example.com:1936/live/', 'cam 2'), 'rtmp://example.com:1936/live/cam%202');
+  assert.equal(pushUrl('rtmp://example.com/live?token=1', 'cam'), 'rtmp://example.com/live/cam?token=1');
+  assert.equal(pushUrl('rtmps://example.com/live/copy?token=1', 'cam'), 'rtmps://example.com/live/copy?token=1');
 });
