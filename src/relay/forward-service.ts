@@ -2,9 +2,8 @@ import { DEFAULT_VHOST, type ForwardConfig } from '../config/schema.js';
 import type { ClientSession } from '../gate/types.js';
 import type { Stream } from '../hub/stream.js';
 import type { Logger } from '../util/logger.js';
-import { RelayError } from './errors.js';
-import { Pusher, type PusherOptions, type PushStatus } from './pusher.js';
-import { parseRtmpUrl, redactUrl } from './rtmp-client/rtmp-url.js';
+import type { PusherOptions, PushStatus } from './pusher.js';
+import { StreamPushes } from './stream-pushes.js';
 
 /** How the forwarder asks an on_forward backend (the gate does the HTTP). */
 export interface ForwardAsker {
@@ -17,16 +16,16 @@ export interface ForwardAsker {
  * pushes stop when the publisher leaves.
  */
 export class ForwardService {
-  private readonly pushes = new Map<Stream, Pusher[]>();
+  private readonly pushes: StreamPushes;
+  private readonly logger: Logger;
 
   constructor(
     private readonly configFor: (vhost: string) => ForwardConfig,
     private readonly asker: ForwardAsker,
-    private readonly options: PusherOptions,
-  ) {}
-
-  private get logger(): Logger {
-    return this.options.logger;
+    options: PusherOptions,
+  ) {
+    this.pushes = new StreamPushes(options, 'forward');
+    this.logger = options.logger;
   }
 
   async published(stream: Stream): Promise<void> {
@@ -47,32 +46,19 @@ export class ForwardService {
       // The publisher may have left while the backend answered.
       if (stream.publisher?.session !== session) return;
     }
-    const pushers = targets.flatMap(({ url, origin }) => this.pusher(stream, url, origin));
-    this.pushes.set(stream, pushers);
-    for (const pusher of pushers) pusher.start();
+    for (const { url, origin } of targets) this.pushes.start(stream, url, origin);
   }
 
   unpublished(stream: Stream): void {
-    for (const pusher of this.pushes.get(stream) ?? []) pusher.stop('the publisher left');
-    this.pushes.delete(stream);
+    this.pushes.stop(stream);
   }
 
   list(): PushStatus[] {
-    return [...this.pushes.values()].flat().map((pusher) => pusher.status());
+    return this.pushes.list();
   }
 
   close(): void {
-    for (const stream of [...this.pushes.keys()]) this.unpublished(stream);
-  }
-
-  private pusher(stream: Stream, url: string, origin: string): Pusher[] {
-    try {
-      return [new Pusher(stream, parseRtmpUrl(url), url, origin, this.options)];
-    } catch (error) {
-      if (!(error instanceof RelayError)) throw error;
-      this.logger.warn({ stream: `${stream.app}/${stream.name}`, origin, target: redactUrl(url) }, `forward target refused: ${error.message}`);
-      return [];
-    }
+    this.pushes.close();
   }
 }
 

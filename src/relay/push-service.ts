@@ -1,61 +1,40 @@
 import type { Stream } from '../hub/stream.js';
-import type { Logger } from '../util/logger.js';
-import { RelayError } from './errors.js';
-import { Pusher, type PusherOptions, type PushStatus } from './pusher.js';
-import { parseRtmpUrl, redactUrl } from './rtmp-client/rtmp-url.js';
+import type { PusherOptions, PushStatus } from './pusher.js';
+import { StreamPushes } from './stream-pushes.js';
 
 /**
  * nginx-rtmp's pushes: the vhost's `push` URLs, started at every publish, and the relays a
  * notify `on_publish` asked for with a 3xx to an `rtmp://` URL. All stop when the publisher leaves.
  */
 export class PushService {
-  private readonly pushes = new Map<Stream, Pusher[]>();
+  private readonly pushes: StreamPushes;
 
   constructor(
     private readonly configFor: (vhost: string) => string[],
-    private readonly options: PusherOptions,
-  ) {}
-
-  private get logger(): Logger {
-    return this.options.logger;
+    options: PusherOptions,
+  ) {
+    this.pushes = new StreamPushes(options, 'push');
   }
 
   published(stream: Stream): void {
-    for (const url of this.configFor(stream.vhost)) this.start(stream, url, 'push');
+    for (const url of this.configFor(stream.vhost)) this.pushes.start(stream, pushUrl(url, stream.name), 'push');
   }
 
   /** Pushes the live stream to `url` as well (notify on_publish 3xx), until its publisher leaves. */
   relayTo(stream: Stream, url: string): void {
-    if (!stream.publisher) return;
-    this.start(stream, url, 'on_publish relay');
+    if (stream.publisher) this.pushes.start(stream, pushUrl(url, stream.name), 'on_publish relay');
   }
 
   unpublished(stream: Stream): void {
-    for (const pusher of this.pushes.get(stream) ?? []) pusher.stop('the publisher left');
-    this.pushes.delete(stream);
+    this.pushes.stop(stream);
   }
 
   list(): PushStatus[] {
-    return [...this.pushes.values()].flat().map((pusher) => pusher.status());
+    return this.pushes.list();
   }
 
   close(): void {
-    for (const stream of [...this.pushes.keys()]) this.unpublished(stream);
-  }
-
-  private start(stream: Stream, url: string, origin: string): void {
-    const target = pushUrl(url, stream.name);
-    let pusher: Pusher;
-    try {
-      pusher = new Pusher(stream, parseRtmpUrl(target), target, origin, this.options);
-    } catch (error) {
-      if (!(error instanceof RelayError)) throw error;
-      this.logger.warn({ stream: `${stream.app}/${stream.name}`, origin, target: redactUrl(url) }, `push target refused: ${error.message}`);
-      return;
-    }
-    const list = this.pushes.get(stream) ?? [];
-    this.pushes.set(stream, [...list, pusher]);
-    pusher.start();
+    this.pushes.close();
   }
 }
 

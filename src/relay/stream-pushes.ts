@@ -1,0 +1,43 @@
+import type { Stream } from '../hub/stream.js';
+import { RelayError } from './errors.js';
+import { Pusher, type PusherOptions, type PushStatus } from './pusher.js';
+import { parseRtmpUrl, redactUrl } from './rtmp-client/rtmp-url.js';
+
+/** The pushes of each published stream: started one by one, all stopped when its publisher leaves. */
+export class StreamPushes {
+  private readonly pushes = new Map<Stream, Pusher[]>();
+
+  /** `kind` names the pushes in log lines (`forward`, `push`). */
+  constructor(
+    private readonly options: PusherOptions,
+    private readonly kind: string,
+  ) {}
+
+  /** Pushes `stream` to `url`; a URL that cannot be pushed to is refused with a log line. */
+  start(stream: Stream, url: string, origin: string): void {
+    let pusher: Pusher;
+    try {
+      pusher = new Pusher(stream, parseRtmpUrl(url), url, origin, this.options);
+    } catch (error) {
+      if (!(error instanceof RelayError)) throw error;
+      this.options.logger.warn({ stream: `${stream.app}/${stream.name}`, origin, target: redactUrl(url) }, `${this.kind} target refused: ${error.message}`);
+      return;
+    }
+    this.pushes.set(stream, [...(this.pushes.get(stream) ?? []), pusher]);
+    pusher.start();
+  }
+
+  /** Stops every push of `stream` (its publisher left). */
+  stop(stream: Stream): void {
+    for (const pusher of this.pushes.get(stream) ?? []) pusher.stop('the publisher left');
+    this.pushes.delete(stream);
+  }
+
+  list(): PushStatus[] {
+    return [...this.pushes.values()].flat().map((pusher) => pusher.status());
+  }
+
+  close(): void {
+    for (const stream of [...this.pushes.keys()]) this.stop(stream);
+  }
+}
