@@ -66,7 +66,7 @@ after(async () => {
   await healthy?.stop();
   await Promise.all(publishers.map((p) => p.stop()));
   await server?.close();
-  if (!process.env.KEEP) await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true });
 });
 
 /** Plays one combination to its end, killing a player that hangs, and checks what it got. */
