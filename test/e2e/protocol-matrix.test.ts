@@ -37,10 +37,10 @@ const players: Record<string, (name: string, file: string) => RunningProcess> = 
   'HTTP-FLV': (name, file) => playToFile(server.httpUrl(`live/${name}.flv`), PLAY_SECONDS, `${file}.flv`),
   HLS: (name, file) => playToFile(server.httpUrl(`live/${name}.m3u8`), PLAY_SECONDS, `${file}.ts`),
   SRT: (name, file) => playToFile(srtUrl(`#!::r=live/${name},m=request`), PLAY_SECONDS, `${file}.ts`),
-  RTSP: (name, file) => playToFile(rtspUrl(`live/${name}`), PLAY_SECONDS, `${file}.mkv`, ['-rtsp_transport', 'tcp', '-timeout', '15000000']),
+  RTSP: (name, file) => playToFile(rtspUrl(`live/${name}`), PLAY_SECONDS, `${file}.ts`, ['-rtsp_transport', 'tcp', '-timeout', '15000000']),
 };
 
-const extensions: Record<string, string> = { RTMP: 'flv', 'HTTP-FLV': 'flv', HLS: 'ts', SRT: 'ts', RTSP: 'mkv' };
+const extensions: Record<string, string> = { RTMP: 'flv', 'HTTP-FLV': 'flv', HLS: 'ts', SRT: 'ts', RTSP: 'ts' };
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sluice-matrix-'));
