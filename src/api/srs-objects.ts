@@ -32,6 +32,8 @@ export function clientObject(src: ObjectSources, client: LiveClient, now: number
     send_bytes: s.bytesSent(),
     recv_bytes: s.bytesReceived(),
     kbps: client.traffic.kbps(),
+    // A Sluice addition after SRS's keys: the SRT link's health.
+    ...(client.srtLink ? { srt: client.srtLink() } : {}),
   };
 }
 

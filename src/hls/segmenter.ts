@@ -26,6 +26,8 @@ interface OpenSegment {
 // little out of order, and a stream may pause briefly.)
 const BACKWARD_JUMP_MS = 1000;
 const FORWARD_JUMP_MS = 10_000;
+// How long past a cut a segment waits for audio older than the cut before it is handed over anyway.
+const LATE_AUDIO_MS = 1000;
 
 /**
  * Cuts one publish of a stream into MPEG-TS segments once hls_fragment seconds have passed: at a
@@ -38,6 +40,12 @@ export class HlsSegmenter implements StreamReader {
   readonly internal = true;
   private readonly writer = new TsFrameWriter();
   private current: OpenSegment | undefined;
+  /**
+   * The segment just cut, held for audio that arrives after the cut but is older than it:
+   * publishers pack several audio frames together (RTP, MPEG-TS PES), so audio lags video
+   * on the wire. It belongs before the keyframe, where a player starting there would not hear it.
+   */
+  private closing: { segment: OpenSegment; endDts: number } | undefined;
   /** The next segment does not continue the one before: a new publish, or a timestamp jump. */
   private discontinuity = true;
   private badFrames = 0;
@@ -69,7 +77,9 @@ export class HlsSegmenter implements StreamReader {
 
   /** Ends the publish: the open segment is closed and handed over. */
   close(): void {
-    if (this.current) this.finish(this.current.lastDts);
+    this.release();
+    if (this.current) this.finish(this.current, this.current.lastDts);
+    this.current = undefined;
   }
 
   private take(frame: MediaFrame): void {
@@ -80,19 +90,23 @@ export class HlsSegmenter implements StreamReader {
       if (!carried) this.leaveOut(frame.kind, `${codec} cannot be carried in MPEG-TS`);
       if (frame.sequenceHeader) return;
     }
+    if (this.closing && frame.timestamp >= this.closing.endDts + (frame.kind === 'audio' ? 0 : LATE_AUDIO_MS)) this.release();
     if (this.current && this.jumped(frame)) {
-      this.finish(this.current.lastDts);
+      this.close();
       this.discontinuity = true;
     }
     if (this.current && this.shouldCut(frame)) {
-      this.finish(frame.timestamp);
+      this.cut(frame.timestamp);
       this.open(frame);
     } else if (!this.current) {
       if (!this.startsSegment(frame, true)) return;
       this.open(frame);
     }
     const bytes = this.writer.encode(frame);
-    if (bytes && this.current) {
+    if (!bytes) return;
+    if (this.closing && frame.kind === 'audio' && frame.timestamp < this.closing.endDts) {
+      this.closing.segment.data.push(bytes);
+    } else if (this.current) {
       this.current.data.push(bytes);
       this.current.lastDts = frame.timestamp;
     }
@@ -136,9 +150,24 @@ export class HlsSegmenter implements StreamReader {
     this.current = { data: this.writer.start(), startDts: frame.timestamp, lastDts: frame.timestamp, startedAt: new Date() };
   }
 
-  private finish(endDts: number): void {
+  /** Ends the current segment at `endDts`, holding it for late audio when there is an audio track. */
+  private cut(endDts: number): void {
+    this.release();
     const segment = this.current!;
     this.current = undefined;
+    if (this.writer.tracks.audio && this.writer.tracks.video) this.closing = { segment, endDts };
+    else this.finish(segment, endDts);
+  }
+
+  /** Hands over the segment held for late audio. */
+  private release(): void {
+    if (!this.closing) return;
+    const { segment, endDts } = this.closing;
+    this.closing = undefined;
+    this.finish(segment, endDts);
+  }
+
+  private finish(segment: OpenSegment, endDts: number): void {
     const duration = (endDts - segment.startDts) / 1000;
     if (duration <= 0) return; // nothing playable: a lone frame at the very end
     this.sink.add({

@@ -62,6 +62,8 @@ export interface StartGate {
 }
 
 const NO_FRAMES: readonly EncodedFrame[] = [];
+// How far past its first keyframe a reader waits for audio to catch up before it stops looking.
+const LATE_AUDIO_MS = 1000;
 
 /**
  * One player connection of a shared output format. It holds only a position in its format's
@@ -79,6 +81,11 @@ export class Reader {
   private cursor = 0;
   private startup: readonly EncodedFrame[] = NO_FRAMES;
   private waitingForKeyframe = true;
+  /**
+   * The keyframe it started at, until audio reaches it: publishers that pack audio frames
+   * together (RTP, MPEG-TS) send audio late, and audio older than the first picture is left out.
+   */
+  private audioFrom: number | undefined;
   private stalledSince: number | undefined;
   private closed = false;
 
@@ -139,7 +146,7 @@ export class Reader {
 
   /** Playing both tracks from where the stream is: it takes the shared bytes as they are. */
   private inStep(): boolean {
-    return !this.waitingForKeyframe && this.audioEnabled && this.videoEnabled && this.startup.length === 0;
+    return !this.waitingForKeyframe && this.audioFrom === undefined && this.audioEnabled && this.videoEnabled && this.startup.length === 0;
   }
 
   /** Takes the frames it accepts one by one, until it is in step and can take the rest shared. */
@@ -168,12 +175,22 @@ export class Reader {
     // Codec configuration and metadata always pass: without them nothing after decodes.
     if (frame.sequenceHeader || frame.kind === 'data') return true;
     if (stalled) return false;
-    if (frame.kind === 'audio') return this.audioEnabled;
+    if (frame.kind === 'audio') return this.audioEnabled && this.audioInTime(frame);
     if (!this.videoEnabled) return false;
     if (this.waitingForKeyframe) {
       if (!frame.keyframe) return false;
       this.waitingForKeyframe = false;
+      this.audioFrom = frame.timestamp;
+    } else if (this.audioFrom !== undefined && frame.timestamp >= this.audioFrom + LATE_AUDIO_MS) {
+      this.audioFrom = undefined; // no audio is coming (an audio-less stream)
     }
+    return true;
+  }
+
+  private audioInTime(frame: EncodedFrame): boolean {
+    if (this.audioFrom === undefined) return true;
+    if (frame.timestamp < this.audioFrom) return false;
+    this.audioFrom = undefined;
     return true;
   }
 

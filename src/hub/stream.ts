@@ -238,6 +238,9 @@ export class Stream implements StreamKey {
       return;
     }
     if (this.gop.length === 0) return;
+    // Audio a publisher sends late (RTP and MPEG-TS pack several frames together) may be older
+    // than the keyframe: it belongs before it, and a player starting there would hear it first.
+    if (frame.kind === 'audio' && frame.timestamp < this.gop[0]!.timestamp) return;
     const { gopCacheMaxFrames, gopCacheMaxBytes = Infinity } = this.options;
     if (this.gop.length < gopCacheMaxFrames && this.gopBytes + bytes <= gopCacheMaxBytes) {
       this.gop.push(frame);

@@ -5,9 +5,17 @@ import { Traffic } from './traffic.js';
 /** SRS's client type names (srs_client_type_string). WebSocket-FLV players are `flv-play` too, as in SRS. */
 export type ClientType = 'fmle-publish' | 'flash-publish' | 'rtmp-play' | 'flv-play' | 'hls-play' | 'srt-publish' | 'srt-play' | 'rtsp-publish' | 'rtsp-play' | 'pull-publish';
 
+/** An SRT session's link as it is now: round trip, packets it lost (received) and resent (sent). */
+export interface SrtLinkFigures {
+  rtt_ms: number;
+  pkt_loss: number;
+  pkt_retrans: number;
+}
+
 /** What protocol servers tell the registry: a session was admitted to publish or play, and it ended. */
 export interface SessionTracker {
-  add(session: ClientSession, type: ClientType): void;
+  /** `srtLink` reads an SRT session's link figures when the APIs list it. */
+  add(session: ClientSession, type: ClientType, srtLink?: () => SrtLinkFigures): void;
   remove(session: ClientSession): void;
 }
 
@@ -18,6 +26,7 @@ export interface LiveClient {
   /** The stream's URL (`/app/stream`, the key of its `vid-` id). */
   readonly streamUrl: string;
   readonly traffic: Traffic;
+  readonly srtLink: (() => SrtLinkFigures) | undefined;
   /** The session's byte counters as last added to the totals. */
   counted: { sent: number; received: number };
 }
@@ -53,7 +62,7 @@ export class SessionRegistry implements SessionTracker {
     this.timer.unref();
   }
 
-  add(session: ClientSession, type: ClientType): void {
+  add(session: ClientSession, type: ClientType, srtLink?: () => SrtLinkFigures): void {
     if (this.clients.has(session.id)) return;
     const url = streamUrl(session);
     let stream = this.streams.get(url);
@@ -77,6 +86,7 @@ export class SessionRegistry implements SessionTracker {
       publish,
       streamUrl: url,
       traffic: new Traffic(),
+      srtLink,
       counted: { sent: session.bytesSent(), received: session.bytesReceived() },
     };
     // What a connection moved before it was admitted (handshake, commands) counts for it alone.

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeErrors, ffprobe, playToFile, publishTestPattern, type ProbeResult, type RunningProcess } from '../support/ffmpeg.js';
+import { decodeErrors, ffprobe, playToFile, publishTestPattern, startGap, type RunningProcess } from '../support/ffmpeg.js';
 import { startHealthyStream, type HealthyStream } from '../support/healthy.js';
 import { TestRtspClient } from '../support/rtsp-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -47,13 +47,6 @@ function ffmpeg(args: string[]): Promise<{ code: number | null; stderr: string }
       resolve({ code, stderr });
     }),
   );
-}
-
-/** Start times of the first video and audio packets, in seconds. */
-function startGap(probe: ProbeResult): number {
-  const video = probe.streams.find((s) => s.codec_type === 'video');
-  const audio = probe.streams.find((s) => s.codec_type === 'audio');
-  return Math.abs(Number(video?.start_time) - Number(audio?.start_time));
 }
 
 async function assertCleanAv(file: string, minSeconds: number): Promise<void> {

@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { startHealthyStream, type HealthyStream } from '../support/healthy.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { LossyProxy } from '../support/lossy-proxy.js';
 import { TestSrtCaller } from '../support/srt-caller.js';
+import { waitForAsync } from '../support/wait.js';
 
 let server: TestServer;
 let publisher: RunningProcess;
@@ -138,6 +140,35 @@ test('garbage, truncated and flooded handshakes get no state and harm nobody', a
   assert.ok(Number((await ffprobe(file)).format.duration) >= 1.5);
 });
 
+interface SrsLink { rtt_ms: number; pkt_loss: number; pkt_retrans: number }
+interface OwnLink { rttMs: number; packetsLost: number; packetsRetransmitted: number }
+
+/** The live/lossy SRT publisher's and player's link figures, from SRS's clients and from Sluice's sessions. */
+async function lossyLinks() {
+  const api = `http://127.0.0.1:${server.apiPort}`;
+  const srs = (await (await fetch(`${api}/api/v1/clients/?count=100`)).json()) as { clients: Array<{ type: string; url: string; srt?: SrsLink }> };
+  const ownAnswer = (await (await fetch(`${api}/api/sluice/v1/sessions?protocol=srt`)).json()) as { sessions: Array<{ type: string; url: string; srt?: OwnLink }> };
+  const none = { rtt_ms: 0, pkt_loss: 0, pkt_retrans: 0 };
+  const ownNone = { rttMs: 0, packetsLost: 0, packetsRetransmitted: 0 };
+  const srsOf = (type: string): SrsLink => srs.clients.find((c) => c.type === type && c.url === '/live/lossy')?.srt ?? none;
+  const ownOf = (type: string): OwnLink => ownAnswer.sessions.find((c) => c.type === type && c.url === '/live/lossy')?.srt ?? ownNone;
+  // Sessions of other protocols carry no SRT figures.
+  assert.ok(srs.clients.filter((c) => !c.type.startsWith('srt-')).every((c) => c.srt === undefined));
+  return {
+    srs: { publisher: srsOf('srt-publish'), player: srsOf('srt-play') },
+    own: { publisher: ownOf('srt-publish'), player: ownOf('srt-play') },
+    ownAnswer,
+  };
+}
+
+/** Validates a `GET /sessions` answer against the served OpenAPI document. */
+async function assertMatchesOpenApi(answer: unknown): Promise<void> {
+  const document = (await (await fetch(`http://127.0.0.1:${server.apiPort}/api/sluice/v1/openapi.json`)).json()) as Record<string, unknown>;
+  const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
+  ajv.addSchema(document, 'api');
+  assert.ok(ajv.validate({ $ref: 'api#/components/schemas/SessionList' }, answer), ajv.errorsText());
+}
+
 test('over a lossy link (5 % dropped each way, 50 ms delay) with 300 ms latency, publish and play both decode clean', async () => {
   const inbound = await LossyProxy.open(server.srtPort!, { loss: 0.05, delayMs: 50, seed: 7 });
   const outbound = await LossyProxy.open(server.srtPort!, { loss: 0.05, delayMs: 50, seed: 11 });
@@ -146,7 +177,16 @@ test('over a lossy link (5 % dropped each way, 50 ms delay) with 300 ms latency,
   try {
     await server.waitForLog((line) => line.msg === 'publish start' && line.stream === 'live/lossy', 15_000);
     const file = join(dir, 'lossy.ts');
-    const player = await run('ffmpeg', ['-hide_banner', '-y', '-i', via(outbound, '#!::r=live/lossy,m=request'), '-t', '5', '-c', 'copy', '-f', 'mpegts', file]);
+    const playing = run('ffmpeg', ['-hide_banner', '-y', '-i', via(outbound, '#!::r=live/lossy,m=request'), '-t', '5', '-c', 'copy', '-f', 'mpegts', file]);
+    // While both are live, the APIs show their links: our publisher's losses, our player's resends.
+    const links = await waitForAsync(async () => {
+      const found = await lossyLinks();
+      return found.srs.publisher.pkt_loss > 0 && found.srs.player.pkt_retrans > 0 && found.own.player.packetsRetransmitted > 0 && found;
+    }, 'losses and resends in the APIs', 20_000);
+    assert.ok(links.srs.publisher.rtt_ms >= 100 && links.own.publisher.rttMs >= 100, JSON.stringify(links));
+    assert.ok(links.own.publisher.packetsLost > 0, JSON.stringify(links));
+    await assertMatchesOpenApi(links.ownAnswer);
+    const player = await playing;
     assert.equal(player.code, 0, player.stderr);
     const probe = await ffprobe(file);
     assert.deepEqual(probe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);

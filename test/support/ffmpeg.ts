@@ -41,8 +41,8 @@ export interface TestPatternOptions {
   /** Without video: an audio-only stream. */
   video?: boolean;
   audio?: 'aac' | 'mp3';
-  /** The container sent to `url`: FLV for RTMP (the default), MPEG-TS for SRT. */
-  container?: 'flv' | 'mpegts';
+  /** The container sent to `url`: FLV for RTMP (the default), MPEG-TS for SRT, RTSP (over TCP). */
+  container?: 'flv' | 'mpegts' | 'rtsp';
 }
 
 /** Publishes a generated H.264/AAC test pattern in real time for `seconds`. */
@@ -61,13 +61,15 @@ export function publishTestPattern(url: string, seconds: number, options: TestPa
     '-t', String(seconds),
     ...videoCodec,
     ...audioCodec,
-    '-f', options.container ?? 'flv', url,
+    '-f', options.container ?? 'flv',
+    ...(options.container === 'rtsp' ? ['-rtsp_transport', 'tcp'] : []),
+    url,
   ]);
 }
 
-/** Plays `url` with ffmpeg for `seconds` and copies what it received into `file`. */
-export function playToFile(url: string, seconds: number, file: string): RunningProcess {
-  return start('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-rw_timeout', '15000000', '-i', url, '-t', String(seconds), '-c', 'copy', '-y', file]);
+/** Plays `url` with ffmpeg for `seconds` and copies what it received into `file`; `input` options (a 15 s read timeout unless given) go before `-i`. */
+export function playToFile(url: string, seconds: number, file: string, input = ['-rw_timeout', '15000000']): RunningProcess {
+  return start('ffmpeg', ['-hide_banner', '-loglevel', 'error', ...input, '-i', url, '-t', String(seconds), '-c', 'copy', '-y', file]);
 }
 
 /** Plays a live stream with rtmpdump (librtmp) into `file`, interrupting it after `seconds`. */
@@ -81,6 +83,13 @@ export function rtmpdump(url: string, seconds: number, file: string): RunningPro
 export interface ProbeResult {
   streams: Array<{ codec_type: string; codec_name: string; width?: number; height?: number; sample_rate?: string; start_time?: string }>;
   format: { duration?: string };
+}
+
+/** How far apart the first video and audio packets start, in seconds. */
+export function startGap(probe: ProbeResult): number {
+  const video = probe.streams.find((s) => s.codec_type === 'video');
+  const audio = probe.streams.find((s) => s.codec_type === 'audio');
+  return Math.abs(Number(video?.start_time) - Number(audio?.start_time));
 }
 
 export async function ffprobe(file: string): Promise<ProbeResult> {

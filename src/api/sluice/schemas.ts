@@ -27,6 +27,18 @@ export const ErrorBody = named(
 
 export const Kbps = z.object({ recv_30s: z.number(), send_30s: z.number() });
 
+export const SrtLink = named(
+  'SrtLink',
+  z.object({
+    /** Smoothed round-trip time, milliseconds. */
+    rttMs: z.number().min(0),
+    /** Packets from the peer found missing (and NAKed). */
+    packetsLost: count,
+    /** Packets resent to the peer. */
+    packetsRetransmitted: count,
+  }),
+);
+
 export const Session = named(
   'Session',
   z.object({
@@ -47,6 +59,8 @@ export const Session = named(
     sendBytes: count,
     recvBytes: count,
     kbps: Kbps,
+    /** SRT sessions only: the link's health. */
+    srt: SrtLink.optional(),
   }),
 );
 

@@ -4,6 +4,7 @@ import type { Publisher, Stream } from '../../hub/stream.js';
 import type { MediaFrame } from '../../media/frame.js';
 import type { ConnectionSlot, ServerContext } from '../context.js';
 import type { SessionInfo } from '../session-info.js';
+import type { SrtLinkFigures } from '../sessions.js';
 import type { SrtConnection } from './srt-connection.js';
 import type { TsIngest, TsIngestFactory } from './srt-ingest.js';
 import type { SrtTsOutputs } from './srt-ts-output.js';
@@ -54,7 +55,7 @@ export class SrtSession {
     const reader = new Reader(this.info.id, sink, outputs.of(stream));
     this.playing = { stream, reader };
     stream.addReader(reader);
-    this.ctx.sessions.add(this.info, 'srt-play');
+    this.ctx.sessions.add(this.info, 'srt-play', () => this.link());
     this.log('play start');
   }
 
@@ -65,7 +66,7 @@ export class SrtSession {
     if (!stream.attachPublisher(publisher)) return false;
     const ingest = makeIngest({ onFrame: (frame) => this.ingest(stream, frame), onWarning: (message) => this.damaged(message) });
     this.publishing = { stream, publisher, ingest };
-    this.ctx.sessions.add(this.info, 'srt-publish');
+    this.ctx.sessions.add(this.info, 'srt-publish', () => this.link());
     this.log('publish start');
     return true;
   }
@@ -107,6 +108,11 @@ export class SrtSession {
       },
       'session end',
     );
+  }
+
+  private link(): SrtLinkFigures {
+    const { rtt_ms, pkt_loss, pkt_retrans } = this.connection.statistics;
+    return { rtt_ms: rtt_ms ?? 0, pkt_loss: pkt_loss ?? 0, pkt_retrans: pkt_retrans ?? 0 };
   }
 
   private ingest(stream: Stream, frame: MediaFrame): void {

@@ -109,3 +109,20 @@ test('audio that MPEG-TS cannot carry is left out, and the log says why once per
   assert.equal(leftOut.length, 1);
   assert.deepEqual([leftOut[0]!.track, leftOut[0]!.reason], ['audio', 'G711A cannot be carried in MPEG-TS']);
 });
+
+test('audio that arrives after the cut but is older than it ends the segment before, not the next', () => {
+  // Publishers pack audio frames together (RTP, MPEG-TS PES): audio reaches us 150 ms behind video.
+  const arrival = (frame: EncodedFrame): number => frame.timestamp + (frame.kind === 'audio' ? 150 : 0);
+  const frames = [...av(0, 6000, 1000)].sort((a, b) => arrival(a) - arrival(b));
+  const segments = run([videoHeader(), audioHeader(), ...frames]);
+  assert.deepEqual(segments.map((s) => s.duration), [2, 2, 1.957]);
+  let audioFrames = 0;
+  for (const segment of segments) {
+    const pes = readTs(Buffer.concat(segment.data)).pes;
+    const start = pes.find((p) => p.pid === 0x100)!.pts;
+    const sounds = pes.filter((p) => p.pid === 0x101);
+    audioFrames += sounds.length;
+    assert.ok(sounds.every((p) => p.pts >= start), 'no audio before the segment\'s first picture');
+  }
+  assert.equal(audioFrames, frames.filter((f) => f.kind === 'audio').length, 'no audio lost');
+});

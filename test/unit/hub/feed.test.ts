@@ -168,3 +168,35 @@ test('a stream appends each frame once per output format, whatever the number of
   assert.equal(encodes, 4);
   for (const sink of sinks) assert.equal(sink.text, 'V0|K1|P2|P3|');
 });
+
+test('a new player leaves out audio older than its first keyframe, sent late by the publisher, then joins the group', () => {
+  const feed = new Feed(format);
+  const early = player(feed, 'early');
+  feed.append(frame('K0', 0));
+  feed.append(frame('A0', 0));
+  feed.append(frame('K1', 1000));
+  feed.flush(limits, 0);
+  const late = new FakeSink();
+  const reader = new Reader('late', late, format);
+  feed.readers.add(reader);
+  reader.join(feed.end, [frame('V0'), frame('S0'), frame('K1', 1000)]);
+  // Audio packed together by the publisher reaches us after the keyframe.
+  for (const [label, timestamp] of [['A1', 860], ['A2', 980], ['P2', 1040], ['A3', 1000], ['P3', 1080]] as const) feed.append(frame(label, timestamp));
+  feed.flush(limits, 0);
+  assert.equal(late.text, 'V0|S0|K1|P2|A3|P3|');
+  assert.equal(early.sink.text, 'K0|A0|K1|A1|A2|P2|A3|P3|', 'a player already playing gets every frame');
+  feed.append(frame('P4', 1120));
+  feed.flush(limits, 0);
+  assert.equal(late.writes.at(-1), early.sink.writes.at(-1), 'in the group once audio caught up');
+});
+
+test('a player of a stream without audio joins the group a second after its first keyframe', () => {
+  const feed = new Feed(format);
+  const early = player(feed, 'early');
+  const late = player(feed, 'late');
+  for (let t = 0; t <= 1200; t += 40) feed.append(frame(t === 0 ? 'K0' : 'P', t));
+  feed.flush(limits, 0);
+  feed.append(frame('P', 1240));
+  feed.flush(limits, 0);
+  assert.equal(late.sink.writes.at(-1), early.sink.writes.at(-1));
+});

@@ -66,3 +66,17 @@ test('the frame bound still applies alongside the byte bound', () => {
   assert.deepEqual(cached(stream), []);
   assert.deepEqual(drops, [{ frames: 4, bytes: 40 }]);
 });
+
+test('audio older than the cached keyframe (sent late by the publisher) is not replayed to a new reader', () => {
+  const { stream } = streamWith({});
+  const probe = recorder();
+  stream.addReader(probe);
+  const audio = (bytes: number, timestamp: number): MediaFrame => ({ kind: 'audio', timestamp, body: Buffer.alloc(bytes), keyframe: false, sequenceHeader: false });
+  stream.push(video(true, 1000, 1000));
+  stream.push(audio(11, 860)); // packed with earlier frames, arriving after the keyframe
+  stream.push(audio(12, 980));
+  stream.push(audio(13, 1000));
+  stream.push(video(false, 200, 1040));
+  assert.deepEqual(cached(stream), [1000, 13, 200]);
+  assert.equal(probe.frames.length, 5, 'a reader already playing gets every frame');
+});
