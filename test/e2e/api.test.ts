@@ -9,7 +9,7 @@ import { WebSocket } from 'ws';
 import { playToFile, publishTestPattern, rtmpdump, type RunningProcess } from '../support/ffmpeg.js';
 import { openHlsSession } from '../support/hls-validator.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor, waitForAsync } from '../support/wait.js';
 import { Receiver } from '../unit/gate/support.js';
 
 /**
@@ -46,16 +46,8 @@ const clientOf = async (type: string, param: string): Promise<Json | undefined> 
   return (await clients()).find((c) => c.type === type && c.id === id);
 };
 
-/** Polls an async check until it yields a value. */
-async function until<T>(find: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await find();
-    if (found !== undefined && found !== false) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Polls an async check until it yields a value (the API answers a little later on a busy machine). */
+const until = <T>(find: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> => waitForAsync(find, what, timeoutMs);
 
 /** Names, order and JSON types of every key, arrays by their first element. */
 function shape(value: unknown): unknown {

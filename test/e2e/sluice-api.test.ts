@@ -9,6 +9,7 @@ import { playToFile, publishTestPattern, rtmpdump, type RunningProcess } from '.
 import { openHlsSession } from '../support/hls-validator.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { Receiver } from '../unit/gate/support.js';
+import { waitForAsync } from '../support/wait.js';
 
 /**
  * Sluice's own API against real clients: ffmpeg publishers, RTMP, HTTP-FLV and HLS players, a
@@ -44,15 +45,8 @@ const get = async (template: string, path = template): Promise<Json> => {
   return answer.body;
 };
 
-async function until<T>(find: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await find();
-    if (found !== undefined && found !== false) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Polls an async check until it yields a value (the API answers a little later on a busy machine). */
+const until = <T>(find: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> => waitForAsync(find, what, timeoutMs);
 const healthyStream = async (): Promise<Json | undefined> =>
   ((await get('/streams')).streams as Json[]).find((s) => s.url === '/live/healthy');
 
