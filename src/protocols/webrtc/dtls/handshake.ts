@@ -16,9 +16,9 @@ export const HandshakeType = {
 
 export const HANDSHAKE_HEADER = 12;
 /** No message a WebRTC client sends is near this: a certificate chain of a few KiB at most. */
-const MAX_MESSAGE = 32 * 1024;
-/** Messages further ahead than this are not buffered: the peer retransmits them anyway. */
-const MAX_AHEAD = 8;
+const MAX_MESSAGE = 16 * 1024;
+/** Messages further ahead than this are not buffered (the peer retransmits them): a client flight is 4. */
+const MAX_AHEAD = 5;
 
 export interface HandshakeFragment {
   type: number;
