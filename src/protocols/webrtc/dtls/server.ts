@@ -64,10 +64,6 @@ export class DtlsServer {
     this.flight = new Flight(this.writer, () => this.end('handshake timed out: peer stopped answering'));
   }
 
-  get connected(): boolean {
-    return this.state === 'connected';
-  }
-
   /** One datagram from the peer; never throws: bad records are dropped, bad handshakes end the session. */
   handle(datagram: Buffer): void {
     if (this.state === 'closed') return;
@@ -202,7 +198,7 @@ export class DtlsServer {
     if (payload.length !== 2) throw new DtlsError('malformed alert');
     const [level, description] = [payload[0]!, payload[1]!];
     if (description === Alert.closeNotify) {
-      if (this.state !== 'hello') this.sendAlert(Alert.closeNotify, false);
+      this.sendAlert(Alert.closeNotify, false);
       return this.end('peer sent close_notify');
     }
     if (level === 2) return this.end(`peer sent fatal alert ${alertName(description)}`);
@@ -213,11 +209,11 @@ export class DtlsServer {
     const known = err instanceof ProtocolError;
     const alert = err instanceof DtlsError ? err.alert : known ? Alert.decodeError : Alert.internalError;
     const message = err instanceof Error ? err.message : String(err);
-    if (known) this.options.log.info({ err: message, alert: alertName(alert) }, 'DTLS handshake refused');
-    else this.options.log.warn({ err }, 'DTLS internal failure');
-    if (this.state !== 'hello') this.sendAlert(alert, true);
-    // Garbage before a cookie exchange is answered by nothing: the hello stage keeps no session to end.
-    if (this.state === 'hello') return;
+    if (!known) this.options.log.warn({ err }, 'DTLS internal failure');
+    // Garbage before a verified hello gets no answer: the hello stage keeps no session to end.
+    if (this.state === 'hello') return this.options.log.info({ err: message }, 'DTLS hello dropped');
+    this.options.log.info({ err: message, alert: alertName(alert) }, 'DTLS handshake refused');
+    this.sendAlert(alert, true);
     this.end(`${alertName(alert)}: ${message}`);
   }
 
