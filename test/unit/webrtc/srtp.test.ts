@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { fuzzRuns } from '../../support/fuzz.js';
 import { deriveKey, deriveSessionKeys, type SessionKeys } from '../../../src/protocols/webrtc/srtp/kdf.js';
 import { SrtpAuthError, SrtpReplayError, SrtpSession, srtpSessions } from '../../../src/protocols/webrtc/srtp/session.js';
-import type { SrtpProfile } from '../../../src/protocols/webrtc/srtp/profile.js';
+import type { SrtpProfile } from '../../../src/protocols/webrtc/srtp-profile.js';
 import { ProtocolError } from '../../../src/util/errors.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');

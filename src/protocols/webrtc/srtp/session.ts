@@ -1,6 +1,6 @@
 import { ProtocolError } from '../../../util/errors.js';
 import { deriveSessionKeys, type SessionKeys } from './kdf.js';
-import type { SrtpProfile } from './profile.js';
+import type { SrtpKeyMaterial, SrtpProfile } from '../srtp-profile.js';
 import { ReplayWindow } from './replay.js';
 import { RolloverCounter } from './rollover.js';
 import { createTransform, type SrtpTransform } from './transform.js';
@@ -116,17 +116,8 @@ export function rtpHeaderLength(packet: Buffer): number {
   return length;
 }
 
-/** The DTLS-SRTP result as the DTLS layer hands it over. */
-export interface SrtpKeyMaterialLike {
-  profile: SrtpProfile;
-  localKey: Buffer;
-  localSalt: Buffer;
-  remoteKey: Buffer;
-  remoteSalt: Buffer;
-}
-
 /** Both directions for a DTLS-SRTP association: `outbound` protects, `inbound` unprotects. */
-export function srtpSessions(keys: SrtpKeyMaterialLike): { inbound: SrtpSession; outbound: SrtpSession } {
+export function srtpSessions(keys: SrtpKeyMaterial): { inbound: SrtpSession; outbound: SrtpSession } {
   return {
     inbound: new SrtpSession(keys.profile, { key: keys.remoteKey, salt: keys.remoteSalt }),
     outbound: new SrtpSession(keys.profile, { key: keys.localKey, salt: keys.localSalt }),
