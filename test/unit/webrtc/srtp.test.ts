@@ -130,6 +130,12 @@ for (const profile of PROFILES) {
     const badRtcp = Buffer.from(sender.protectRtcp(hex('80c80006 11223344 00000000 00000000 00000000 00000000 00000000')));
     badRtcp[10]! ^= 0x80;
     assert.throws(() => receiver.unprotectRtcp(badRtcp), SrtpAuthError);
+    // Forged packets under new SSRCs leave no state behind.
+    for (let ssrc = 1; ssrc <= 100; ssrc++) {
+      const forged = Buffer.concat([rtp(1, ssrc), Buffer.alloc(16)]);
+      assert.throws(() => receiver.unprotectRtp(forged), SrtpAuthError);
+    }
+    assert.equal(receiver.ssrcCount, 1);
   });
 
   test(`${profile}: the rollover counter follows a sequence wrap, with reordering around it`, () => {
