@@ -179,6 +179,11 @@ test('no common codec: a typed error naming what was offered; a codec-less secti
   assert.ok(sectionOf(sdp, '1')[0]!.startsWith('m=video 0 UDP/TLS/RTP/SAVPF'));
 });
 
+test('an offer that wants to be the DTLS server is refused: Sluice is always passive', () => {
+  assert.throws(() => answerOffer(parseOffer(WHIP.replace(/a=setup:actpass/g, 'a=setup:passive')), base), SdpNegotiationError);
+  assert.equal(answerOffer(parseOffer(WHIP.replace(/a=setup:actpass/g, 'a=setup:active')), base).media.length, 2);
+});
+
 test('a data channel section is refused in the answer, media goes on', () => {
   const withData = WHIP + 'm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:C4vj\r\na=ice-pwd:kFplA/NzPBd5uqA7dUVsFiue\r\na=fingerprint:sha-256 88:E8\r\na=mid:2\r\na=sctp-port:5000\r\n';
   const { sdp, media } = answerOffer(parseOffer(withData.replace('BUNDLE 0 1', 'BUNDLE 0 1 2')), base);
