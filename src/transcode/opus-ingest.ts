@@ -18,12 +18,14 @@ const AAC_RAW = 0x01;
 export class OpusIngest {
   private readonly transcoder: AudioTranscoder;
   private headerSent = false;
+  private closed = false;
 
   constructor(options: OpusIngestOptions) {
     const { push, ...transcoderOptions } = options;
     this.transcoder = createOpusToAac(transcoderOptions);
     const config = this.transcoder.outputConfig!;
     this.transcoder.onOutput((out) => {
+      if (this.closed) return;
       if (!this.headerSent) {
         this.headerSent = true;
         push(audioFrame(out.timestamp, Buffer.from([AAC_HEADER, AAC_SEQUENCE_HEADER]), config, true));
@@ -40,7 +42,9 @@ export class OpusIngest {
     this.transcoder.write(packet);
   }
 
+  /** Stops the transcoder; nothing is pushed after this call, so the stream may be left at once. */
   close(): Promise<void> {
+    this.closed = true;
     return this.transcoder.close();
   }
 }
