@@ -1,16 +1,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EncodedFrame } from '../../src/media/frame.js';
+import { promisify } from 'node:util';
+import type { ClientSession } from '../../src/gate/types.js';
+import { describeAudioConfig } from '../../src/codecs/describe.js';
+import type { EncodedFrame, MediaFrame } from '../../src/media/frame.js';
 import type { StreamReader } from '../../src/hub/reader.js';
-import { OpusBridges, type AudioPacket } from '../../src/transcode/index.js';
+import type { Publisher } from '../../src/hub/stream.js';
+import { OpusBridges, OpusIngest, type AudioPacket } from '../../src/transcode/index.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { decodedSeconds, oggOpusFile } from '../support/audio-fixtures.js';
+import { decodedSeconds, oggOpusFile, opusTone } from '../support/audio-fixtures.js';
 import { publishTestPattern } from '../support/ffmpeg.js';
 import { startTestServer } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
+
+const run = promisify(execFile);
 
 /** A reader that notes the timestamps of the live AAC frames (not the GOP cache's) the stream carries. */
 function aacTimestamps(): StreamReader & { timestamps: number[]; live: boolean } {
@@ -63,6 +70,41 @@ test('an RTMP publisher\'s AAC comes out of the bridge as Opus on the stream\'s 
   } finally {
     await bridges.close();
     await Promise.all([bridged.stop(), healthy.stop()]);
+    await server.close();
+  }
+});
+
+test('Opus from a WebRTC publisher, turned into AAC hub frames, plays over RTMP as AAC that decodes cleanly', async () => {
+  const server = await startTestServer();
+  const stream = server.hub.acquire('__defaultVhost__', 'live', 'from-webrtc');
+  const session = { id: 'w1', protocol: 'webrtc', ip: '127.0.0.1', vhost: '__defaultVhost__', app: 'live', stream: 'from-webrtc', param: '' } as unknown as ClientSession;
+  const publisher: Publisher = { id: 'w1', protocol: 'webrtc', session, close() {} };
+  assert.ok(stream.attachPublisher(publisher));
+  // As an ingest session does: the sequence header describes the stream's audio track.
+  const push = (frame: MediaFrame): void => {
+    if (frame.sequenceHeader) stream.audioTrack = describeAudioConfig(frame.body);
+    stream.push(frame);
+  };
+  const ingest = new OpusIngest({ log: silentLogger(), channels: 2, push });
+  const packets = await opusTone(10, 2);
+  let stopped = false;
+  const feeding = (async () => {
+    for (let i = 0; i < packets.length && !stopped; i++) {
+      ingest.write({ timestamp: i * 20, data: packets[i]! });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  try {
+    await waitFor(() => stream.sequenceHeaders.audio, 'the AAC sequence header');
+    assert.deepEqual(stream.audioTrack, { codec: 'AAC', profile: 'LC', sampleRate: 48000, channels: 2 });
+    const { stdout, stderr } = await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', server.rtmpUrl('live/from-webrtc'), '-t', '2', '-ac', '1', '-ar', '48000', '-f', 's16le', 'pipe:1'], { encoding: 'buffer', maxBuffer: 16 * 1024 * 1024, timeout: 30_000 });
+    assert.equal(stderr.toString(), '');
+    assert.ok(Math.abs(stdout.length / 2 / 48000 - 2) < 0.1, `decoded ${stdout.length / 2 / 48000} s`);
+  } finally {
+    stopped = true;
+    await feeding;
+    await ingest.close();
+    stream.detachPublisher(publisher);
     await server.close();
   }
 });
