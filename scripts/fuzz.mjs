@@ -16,6 +16,7 @@ const TARGETS = {
   'http-paths': { file: 'test/unit/http/path-fuzz.test.ts' },
   rtsp: { file: 'test/unit/rtsp/rtsp.test.ts', pattern: 'fuzz' },
   'srt-km': { file: 'test/unit/srt/crypto.test.ts', pattern: 'property' },
+  'transcode-pipes': { file: 'test/unit/transcode/fuzz.test.ts' },
 };
 
 const { values, positionals } = parseArgs({
