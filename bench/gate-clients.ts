@@ -1,6 +1,9 @@
 // In-process CPU per callback for the HTTP clients the gate could use, against the gate bench's
 // receiver (in its own process): bursts of calls, a fixed number in flight, CPU of this process
-// (user + system) divided by the calls. Usage: node --import tsx bench/gate-clients.ts [CALLS] [ROUNDS] [IN_FLIGHT]
+// (user + system, all threads: JIT and WebAssembly compilation included) divided by the calls.
+// Usage: node --import tsx bench/gate-clients.ts [CALLS] [ROUNDS] [IN_FLIGHT] [VARIANT]
+// With VARIANT (a prefix of a name below) only that client runs, cold: nothing is warmed first,
+// as in a server that just started.
 import { resolve } from 'node:path';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent, Pool, type Dispatcher } from 'undici';
@@ -10,6 +13,7 @@ import { freePort, nextMessage, startChild, stopChild } from './children.js';
 const CALLS = Number(process.argv[2] ?? 2000);
 const ROUNDS = Number(process.argv[3] ?? 3);
 const IN_FLIGHT = Number(process.argv[4] ?? 64);
+const ONLY = process.argv[5];
 const BODY = JSON.stringify({ server_id: 'vid-abcdefg', service_id: '12345678', client_id: 'abcdefgh', ip: '127.0.0.1', vhost: '__defaultVhost__', app: 'live', action: 'on_play', stream: 'gate-1234', tcUrl: 'rtmp://127.0.0.1:1935/live', param: '', pageUrl: '', stream_url: '/live/gate-1234', stream_id: 'vid-hijklmn' });
 const HEADERS = { 'user-agent': 'sluice/0.1.0', 'webhook-id': 'msg_0123456789abcdef0123456789abcdef', 'content-type': 'application/json' };
 
@@ -68,7 +72,7 @@ async function measure(name: string, call: Call, url: string): Promise<void> {
     };
     await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
   };
-  await burst(200); // warm: connections open, code compiled
+  if (!ONLY) await burst(200); // warm: connections open, code compiled
   const perCall: string[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const before = process.cpuUsage();
@@ -94,7 +98,7 @@ async function main(): Promise<void> {
       ['undici Pool.dispatch, 64 connections', dispatchCall(new Pool(`http://127.0.0.1:${port}`, { connections: 64 }))],
       ['node:http Agent keepAlive, 64 sockets', nodeHttpCall(new HttpAgent({ keepAlive: true, maxSockets: 64 }))],
     ];
-    for (const [name, call] of variants) await measure(name, call, url);
+    for (const [name, call] of variants) if (!ONLY || name.startsWith(ONLY)) await measure(name, call, url);
   } finally {
     await stopChild(receiver);
   }
