@@ -5,13 +5,14 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { intArg, serverList } from './args.js';
 import { benchWorkDir, freePort, logTail, nextMessage, startChild, stopChild } from './children.js';
 import { ensureFixture } from './fixture.js';
 import { formatReport, saveResults, type GateRun } from './gate-report.js';
 import { GATE_SERVER_LABELS, GATE_SERVER_NAMES, checkPrerequisites, peerVersions, startGateServer, type GateServerName, type RunningGateServer } from './gate-servers.js';
-import type { BurstConfig, BurstMessage } from './load/protocol.js';
+import type { BurstConfig, BurstMessage, BurstSummary } from './load/protocol.js';
 import { TreeMonitor } from './proc.js';
 import { waitForQuiet } from './run-case.js';
 import { SERVER_LOG } from './servers.js';
@@ -21,6 +22,7 @@ interface Options {
   spreadMs: number;
   runs: number;
   quietWait: number;
+  warmup: number;
   servers: GateServerName[];
   srs: string | undefined;
   baseline: string | undefined;
@@ -31,6 +33,8 @@ const USAGE = `Usage: npm run bench:gate -- [options]
   --spread MS     their starts are spread evenly over MS milliseconds (default 1000)
   --runs N        rounds over all servers (default 3)
   --quiet-wait S  before each burst, wait up to S seconds for the machine to be idle (default 60)
+  --warmup N      before the measured burst, N players (gated alike) warm the same server up:
+                  the burst then meets compiled code, as on a server that has run a while (default 0)
   --servers LIST  any of ${GATE_SERVER_NAMES.join(',')} (default all that can run)
   --srs PATH      an SRS 7 binary (objs/srs), run with a generated config
   --baseline PATH another Sluice build's dist/cli.js: adds baseline-hooks, to compare a change`;
@@ -47,6 +51,7 @@ function parseOptions(argv: string[]): Options {
       spread: { type: 'string', default: '1000' },
       runs: { type: 'string', default: '3' },
       'quiet-wait': { type: 'string', default: '60' },
+      warmup: { type: 'string', default: '0' },
       servers: { type: 'string' },
       srs: { type: 'string' },
       baseline: { type: 'string' },
@@ -63,6 +68,7 @@ function parseOptions(argv: string[]): Options {
     spreadMs: intArg('spread', values.spread, 0, 60_000, USAGE),
     runs: intArg('runs', values.runs, 1, 20, USAGE),
     quietWait: intArg('quiet-wait', values['quiet-wait'], 0, 600, USAGE),
+    warmup: intArg('warmup', values.warmup, 0, 5000, USAGE),
     servers: values.servers ? serverList(values.servers, GATE_SERVER_NAMES, USAGE) : [...all],
     srs: values.srs ? resolve(values.srs) : undefined,
     baseline: values.baseline ? resolve(values.baseline) : undefined,
@@ -84,16 +90,25 @@ async function burst(name: GateServerName, run: number, options: Options, receiv
   try {
     server = await startGateServer(name, dir, receiverUrl, options);
     if (run === 1) console.log(server.config.replace(/^/gm, '    '));
-    receiver.send({ type: 'reset' });
-    const config: BurstConfig = { port: server.port, app: 'live', stream: `gate-${randomUUID().slice(0, 8)}`, flvPath, players: options.players, spreadMs: options.spreadMs };
     const logFile = join(dir, 'load.log');
+    const runLoad = async (players: number): Promise<BurstSummary> => {
+      const config: BurstConfig = { port: server!.port, app: 'live', stream: `gate-${randomUUID().slice(0, 8)}`, flvPath, players, spreadMs: options.spreadMs };
+      load = startChild(process.execPath, ['--import', 'tsx', BURST_LOAD, JSON.stringify(config)], logFile, true);
+      const { summary } = await nextMessage<BurstMessage, 'result'>(load, 'result', options.spreadMs + 60_000).catch((err: Error) => {
+        throw new Error(`${err.message}\n${logTail(logFile)}`, { cause: err });
+      });
+      return summary;
+    };
+    if (options.warmup > 0) {
+      await runLoad(options.warmup);
+      await stopChild(load!);
+      await sleep(1000); // the warm-up players' ends are handled before the measure starts
+    }
+    receiver.send({ type: 'reset' });
     const cpu = new TreeMonitor(server.pid);
     const began = performance.now();
     cpu.start();
-    load = startChild(process.execPath, ['--import', 'tsx', BURST_LOAD, JSON.stringify(config)], logFile, true);
-    const { summary } = await nextMessage<BurstMessage, 'result'>(load, 'result', options.spreadMs + 60_000).catch((err: Error) => {
-      throw new Error(`${err.message}\n${logTail(logFile)}`, { cause: err });
-    });
+    const summary = await runLoad(options.players);
     const serverCpuMs = (cpu.stop().cpuPercent / 100) * (performance.now() - began);
     const exit = server.exitStatus();
     if (exit !== undefined) throw new Error(`the server exited during the run (${exit})`);

@@ -5,6 +5,7 @@ import { webhookId } from './identity.js';
 import type { OutboxWorker } from './outbox-worker.js';
 import type { CallSender, OutgoingCall } from './sender.js';
 import type { DeliveryLog } from './delivery-log.js';
+import type { DeliveryOutcome } from './store/deliveries.js';
 import type { Outbox } from './outbox.js';
 
 /** A dialect's reading of an answer to a gate call. */
@@ -62,10 +63,13 @@ export class HookCaller {
 
   private async ask(call: OutgoingCall, options: DecideOptions): Promise<Granted> {
     const id = webhookId();
-    const entry = {
-      ...{ webhookId: id, event: call.event, dialect: call.dialect, method: call.method, url: call.url, attempt: 1 },
-      ...{ contentType: call.contentType, body: call.body, signer: options.signer, replayOf: null },
-    };
+    // The log entry, built once with all its fields (one object shape for every call).
+    const record = (status: number | null, answer: string, latencyMs: number, outcome: DeliveryOutcome, detail: string): void =>
+      this.log.record({
+        at: this.now(), webhookId: id, event: call.event, dialect: call.dialect, method: call.method, url: call.url,
+        status, answer, latencyMs, attempt: 1, outcome, detail, contentType: call.contentType, body: call.body,
+        signer: options.signer, replayOf: null,
+      });
     let answer: HookAnswer;
     try {
       answer = await this.sender.send(call, { webhookId: id, signer: options.signer, timeoutMs: options.timeoutMs });
@@ -73,7 +77,7 @@ export class HookCaller {
       if (!(error instanceof HookTransportError)) throw error;
       const reason = `${call.event} ${call.url} ${error.message}`;
       const outcome = options.failOpen ? 'failed-open' : 'refused';
-      this.log.record({ ...entry, at: this.now(), status: null, answer: '', latencyMs: error.latencyMs, outcome, detail: reason });
+      record(null, '', error.latencyMs, outcome, reason);
       if (!options.failOpen) {
         this.logger.warn({ event: call.event, url: call.url }, `refused: ${reason}`);
         // The client learns why it was refused, never where the operator's receiver lives.
@@ -84,15 +88,7 @@ export class HookCaller {
     }
     const verdict = options.judge(answer);
     const detail = verdict.ok ? '' : `${call.event} ${call.url} ${verdict.reason}`;
-    this.log.record({
-      ...entry,
-      at: this.now(),
-      status: answer.status,
-      answer: answer.body,
-      latencyMs: answer.latencyMs,
-      outcome: verdict.ok ? 'allowed' : 'refused',
-      detail,
-    });
+    record(answer.status, answer.body, answer.latencyMs, verdict.ok ? 'allowed' : 'refused', detail);
     if (!verdict.ok) {
       this.logger.info({ event: call.event, url: call.url, status: answer.status }, `refused: ${detail}`);
       throw new AccessDenied(`${call.event} ${verdict.reason}`);

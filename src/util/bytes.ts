@@ -68,6 +68,14 @@ export class ByteReader {
     return v;
   }
 
+  /** `n` bytes as UTF-8 text, without a Buffer view in between. */
+  utf8(n: number): string {
+    this.need(n, 'bytes');
+    const v = this.buffer.toString('utf8', this.offset, this.offset + n);
+    this.offset += n;
+    return v;
+  }
+
   skip(n: number): void {
     this.need(n, 'skip');
     this.offset += n;
@@ -128,6 +136,13 @@ export class ByteWriter {
     this.reserve(b.length);
     this.buffer.set(b, this.length);
     this.length += b.length;
+    return this;
+  }
+
+  /** Writes `value` as UTF-8; `byteLength` is `Buffer.byteLength(value)`. */
+  utf8(value: string, byteLength: number): this {
+    this.reserve(byteLength);
+    this.length += this.buffer.write(value, this.length, 'utf8');
     return this;
   }
 

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { rootCertificates } from 'node:tls';
 import type * as Undici from 'undici';
 import { SluiceError } from '../../util/errors.js';
+import { AnswerReader } from './answer-reader.js';
 
 /** One HTTP call to a callback receiver. */
 export interface HookRequest {
@@ -57,18 +58,17 @@ export interface PooledTransportOptions {
 
 /**
  * All receivers share one undici Agent: keep-alive connection pools per origin, so a gate call
- * on a warm pool costs one round trip (SRS opens a new TCP connection per call).
+ * on a warm pool costs one round trip (SRS opens a new TCP connection per call). Calls go
+ * through undici's `dispatch` with a small handler (`AnswerReader`).
  */
 export class PooledTransport implements HookTransport {
   private readonly agent: Undici.Agent;
-  private readonly request: typeof Undici.request;
   private readonly maxBodyBytes: number;
 
   constructor(options: PooledTransportOptions = {}) {
     this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
     // Loaded when callbacks are configured: a server without them never pays for the client.
-    const { Agent, request } = createRequire(import.meta.url)('undici') as typeof Undici;
-    this.request = request;
+    const { Agent } = createRequire(import.meta.url)('undici') as typeof Undici;
     this.agent = new Agent({
       connections: options.connectionsPerOrigin ?? 64,
       keepAliveTimeout: 30_000,
@@ -78,62 +78,50 @@ export class PooledTransport implements HookTransport {
     });
   }
 
-  async send(req: HookRequest): Promise<HookAnswer> {
+  send(req: HookRequest): Promise<HookAnswer> {
     const started = performance.now();
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, req.timeoutMs);
-    const onAbort = (): void => controller.abort();
-    req.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const res = await this.request(req.url, {
-        dispatcher: this.agent,
-        method: req.method,
-        headers: req.headers,
-        body: req.method === 'POST' ? req.body : null,
-        signal: controller.signal,
+    return new Promise((resolve, reject) => {
+      let timedOut = false;
+      const onAbort = (): void => reader.cut(new Error('aborted'));
+      const reader = new AnswerReader(req.maxAnswerBytes ?? this.maxBodyBytes, (end) => {
+        clearTimeout(timer);
+        req.signal?.removeEventListener('abort', onAbort);
+        const latencyMs = performance.now() - started;
+        if ('answer' in end) return resolve({ ...end.answer, latencyMs });
+        const { error } = end;
+        if (timedOut) reject(new HookTransportError(`did not answer within ${req.timeoutMs} ms`, 'timeout', latencyMs, { cause: error }));
+        else if (req.signal?.aborted) reject(new HookTransportError('call aborted at shutdown', 'aborted', latencyMs, { cause: error }));
+        else reject(new HookTransportError(`is unreachable: ${describe(error)}`, 'unreachable', latencyMs, { cause: error }));
       });
-      const { body, truncated } = await readLimited(res.body, req.maxAnswerBytes ?? this.maxBodyBytes);
-      const location = res.headers.location;
-      return {
-        status: res.statusCode,
-        location: Array.isArray(location) ? location[0] : location,
-        body,
-        truncated,
-        latencyMs: performance.now() - started,
-      };
-    } catch (error) {
-      const latencyMs = performance.now() - started;
-      if (timedOut) throw new HookTransportError(`did not answer within ${req.timeoutMs} ms`, 'timeout', latencyMs, { cause: error });
-      if (req.signal?.aborted) throw new HookTransportError('call aborted at shutdown', 'aborted', latencyMs, { cause: error });
-      throw new HookTransportError(`is unreachable: ${describe(error)}`, 'unreachable', latencyMs, { cause: error });
-    } finally {
-      clearTimeout(timer);
-      req.signal?.removeEventListener('abort', onAbort);
-    }
+      const timer = setTimeout(() => {
+        timedOut = true;
+        reader.cut(new Error('timeout'));
+      }, req.timeoutMs);
+      if (req.signal?.aborted) return onAbort();
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+      let url: URL;
+      try {
+        url = new URL(req.url);
+      } catch (error) {
+        return reader.onError(error as Error);
+      }
+      // Errors, even a closed agent or a bad URL, reach the reader's onError.
+      this.agent.dispatch(
+        {
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: req.method,
+          headers: req.headers,
+          body: req.method === 'POST' ? req.body : null,
+        },
+        reader,
+      );
+    });
   }
 
   async close(): Promise<void> {
     await this.agent.close();
   }
-}
-
-/** Reads at most `limit` bytes, then drops the rest of a (possibly hostile) huge answer. */
-async function readLimited(body: AsyncIterable<Buffer> & { destroy(): unknown }, limit: number) {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size > limit) {
-      body.destroy();
-      return { body: Buffer.concat(chunks).subarray(0, limit).toString('utf8'), truncated: true };
-    }
-  }
-  return { body: Buffer.concat(chunks).toString('utf8'), truncated: false };
 }
 
 function describe(error: unknown): string {

@@ -204,6 +204,8 @@ export class SrsPayloads {
 
 /** Compact JSON in the payload's key order; `duration` with two decimals as SRS writes it. */
 export function srsJson(payload: SrsPayload): string {
+  // JSON.stringify keeps the key order; only `duration` needs a hand.
+  if (!('duration' in payload)) return JSON.stringify(payload);
   const fields = Object.entries(payload).map(([key, value]) => {
     const text = key === 'duration' ? fixed2(value as number) : JSON.stringify(value);
     return `${JSON.stringify(key)}:${text}`;

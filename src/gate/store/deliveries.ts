@@ -120,6 +120,8 @@ export function trimmed(entry: NewDelivery): NewDelivery {
 
 /** The first 200 bytes, not cutting a UTF-8 character in half. */
 function excerpt(text: string): string {
+  // At most 3 UTF-8 bytes per UTF-16 unit: a short answer needs no encoding to know it fits.
+  if (text.length * 3 <= ANSWER_BYTES) return text;
   const bytes = Buffer.from(text, 'utf8');
   if (bytes.length <= ANSWER_BYTES) return text;
   return bytes.subarray(0, ANSWER_BYTES).toString('utf8').replace(/\uFFFD$/, '');

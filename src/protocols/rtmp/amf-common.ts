@@ -20,9 +20,13 @@ export function checkCount(count: number, reader: ByteReader, what: string): voi
   }
 }
 
-/** Sets a decoded property; unlike assignment, a "__proto__" key cannot replace the prototype. */
+/**
+ * Sets a decoded property; a "__proto__" key cannot replace the prototype. Other keys are
+ * assigned: defining every property would leave each decoded object in slow dictionary mode.
+ */
 export function setProperty(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 export function hex(byte: number): string {

@@ -88,7 +88,7 @@ export function decodeAmf0Value(reader: ByteReader, objects: unknown[] = [], dep
 }
 
 function readUtf8(reader: ByteReader, length: number): string {
-  return reader.bytes(length).toString('utf8');
+  return reader.utf8(length);
 }
 
 function readProperties(reader: ByteReader, objects: unknown[], depth: number): Record<string, unknown> {
@@ -152,10 +152,10 @@ function writeValue(writer: ByteWriter, value: unknown, depth: number): void {
 }
 
 function writeString(writer: ByteWriter, value: string): void {
-  const bytes = Buffer.from(value, 'utf8');
-  if (bytes.length > 0xffff) writer.u8(Marker.LongString).u32(bytes.length);
-  else writer.u8(Marker.String).u16(bytes.length);
-  writer.bytes(bytes);
+  const length = Buffer.byteLength(value, 'utf8');
+  if (length > 0xffff) writer.u8(Marker.LongString).u32(length);
+  else writer.u8(Marker.String).u16(length);
+  writer.utf8(value, length);
 }
 
 function writeComplex(writer: ByteWriter, value: object, depth: number): void {
@@ -178,9 +178,9 @@ function writeComplex(writer: ByteWriter, value: object, depth: number): void {
 
 function writeProperties(writer: ByteWriter, object: object, depth: number): void {
   for (const [key, item] of Object.entries(object)) {
-    const name = Buffer.from(key, 'utf8');
-    if (name.length > 0xffff) throw new TypeError('AMF0 property name longer than 65535 bytes');
-    writer.u16(name.length).bytes(name);
+    const length = Buffer.byteLength(key, 'utf8');
+    if (length > 0xffff) throw new TypeError('AMF0 property name longer than 65535 bytes');
+    writer.u16(length).utf8(key, length);
     writeValue(writer, item, depth + 1);
   }
   writer.u16(0).u8(Marker.ObjectEnd);

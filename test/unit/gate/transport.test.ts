@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PooledTransport } from '../../../src/gate/http/transport.js';
+import { HookTransportError, PooledTransport } from '../../../src/gate/http/transport.js';
 import { Receiver } from './support.js';
 
 test('an answer is read up to the per-call limit (hls_nb_notify), else the transport limit', async () => {
@@ -16,5 +16,60 @@ test('an answer is read up to the per-call limit (hls_nb_notify), else the trans
   } finally {
     await transport.close();
     await receiver.close();
+  }
+});
+
+test('a call still queued behind a busy connection times out and is never sent', async () => {
+  let release: () => void = () => {};
+  const receiver = await Receiver.start((req, res) => {
+    if (req.url === '/slow') release = () => res.end('slow');
+    else res.end('fast');
+  });
+  const transport = new PooledTransport({ connectionsPerOrigin: 1 });
+  try {
+    const base = { method: 'POST' as const, headers: {}, body: '{}', timeoutMs: 5000 };
+    const slow = transport.send({ ...base, url: receiver.url('/slow') });
+    await receiver.waitFor(1);
+    const queued = transport.send({ ...base, url: receiver.url('/queued'), timeoutMs: 100 });
+    await assert.rejects(queued, (error: HookTransportError) => error.kind === 'timeout');
+    release();
+    assert.equal((await slow).body, 'slow');
+    const after = await transport.send({ ...base, url: receiver.url('/after') });
+    assert.equal(after.body, 'fast');
+    assert.deepEqual(
+      receiver.requests.map((r) => r.url),
+      ['/slow', '/after'],
+    );
+  } finally {
+    await transport.close();
+    await receiver.close();
+  }
+});
+
+test('status, Location and a body in several chunks are read; refusals, bad URLs and shutdown are told apart', async () => {
+  const receiver = await Receiver.start((_req, res) => {
+    res.writeHead(302, { Location: 'rtmp://elsewhere/live/x' });
+    res.write('part one, ');
+    setTimeout(() => res.end('part two'), 20);
+  });
+  const transport = new PooledTransport();
+  try {
+    const base = { method: 'GET' as const, headers: {}, body: '', timeoutMs: 5000 };
+    const answer = await transport.send({ ...base, url: receiver.url('/notify?x=1') });
+    assert.equal(answer.status, 302);
+    assert.equal(answer.location, 'rtmp://elsewhere/live/x');
+    assert.equal(answer.body, 'part one, part two');
+    assert.equal(answer.truncated, false);
+    assert.equal(receiver.requests[0]!.url, '/notify?x=1');
+
+    const closed = new AbortController();
+    closed.abort();
+    await assert.rejects(transport.send({ ...base, url: receiver.url('/n'), signal: closed.signal }), (error: HookTransportError) => error.kind === 'aborted');
+    await assert.rejects(transport.send({ ...base, url: 'not a url' }), (error: HookTransportError) => error.kind === 'unreachable');
+    const port = receiver.port;
+    await receiver.close();
+    await assert.rejects(transport.send({ ...base, url: `http://127.0.0.1:${port}/gone` }), (error: HookTransportError) => error.kind === 'unreachable');
+  } finally {
+    await transport.close();
   }
 });
