@@ -161,3 +161,8 @@ export class PidsCpuMonitor {
     return (100 * (this.ticks() - this.startTicks)) / TICKS_PER_SECOND / seconds;
   }
 }
+
+/** VmRSS of a process and its descendants now, in MiB. */
+export function treeRssMiB(pid: number): number {
+  return processTree(pid).reduce((sum, p) => sum + readRssKiB(p), 0) / 1024;
+}
