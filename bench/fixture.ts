@@ -59,3 +59,10 @@ export async function fixtureMediaMbps(path: string): Promise<number> {
   const seconds = (tags.at(-1)!.timestamp + 40) / 1000; // the publisher loops 40 ms after the last tag
   return (bytes * 8) / seconds / 1e6;
 }
+
+/** ffmpeg's version line and the libsrt it uses (Debian's package), for the reports. */
+export function ffmpegVersion(): string {
+  const line = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8', timeout: 10_000 }).stdout?.split('\n')[0]?.trim() ?? '?';
+  const srt = line('dpkg-query', ['-W', '-f', '${Package} ${Version}\\n', 'libsrt1.5-gnutls', 'libsrt1.5-openssl']);
+  return `ffmpeg: ${line('ffmpeg', ['-version']).replace(/ Copyright.*/, '')}; ${srt || 'libsrt: not from dpkg'}`;
+}

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { intArg, serverList } from './args.js';
 import { benchWorkDir, logTail } from './children.js';
 import { FfmpegPublishers } from './ffmpeg-publishers.js';
-import { ensureFixture, fixtureMediaMbps } from './fixture.js';
+import { ensureFixture, ffmpegVersion, fixtureMediaMbps } from './fixture.js';
 import { INGEST_CASES, formatReport, saveResults, type IngestCase, type IngestRun } from './ingest-report.js';
 import { checkPrerequisites, srsVersion, startIngestServer, type RtspTransport } from './ingest-servers.js';
 import { MachineMonitor, TreeMonitor } from './proc.js';
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
   const flvPath = ensureFixture('3mbps');
   const streamMbps = await fixtureMediaMbps(flvPath);
   const { dir: workDir, cleanup } = benchWorkDir('sluice-bench-ingest-');
-  const peers = options.srs ? [`srs: ${srsVersion(options.srs)} (${options.srs})`] : [];
+  const peers = [ffmpegVersion(), ...(options.srs ? [`srs: ${srsVersion(options.srs)} (${options.srs})`] : [])];
   const runs: IngestRun[] = [];
   const printed = new Set<string>(); // servers whose config was shown
   try {

@@ -56,8 +56,9 @@ function deadTable(dead: DeadTargetResult): string {
   const firstMinute = s.filter((x) => x.t <= 60).map((x) => x.rssMiB);
   const last = s.at(-1);
   const rows = [
-    ['RSS MiB: window before the kill (avg)', 'first minute after (avg)', 'last sample', 'min / max after', 'last / first minute', 'trend after the first minute, MiB/min', 'CPU % after (median of samples)', 'pushes live at the end'],
+    ['targets killed', 'RSS MiB: window before the kill (avg)', 'first minute after (avg)', 'last sample', 'min / max after', 'last / first minute', 'trend after the first minute, MiB/min', 'CPU % after (median of samples)', 'pushes live at the end'],
     [
+      `${dead.killed}${dead.killed ? '' : ' (control)'}`,
       f1(dead.rssBeforeMiB),
       f1(firstMinute.reduce((a, b) => a + b, 0) / firstMinute.length),
       `${f1(last?.rssMiB)} (t=${last?.t ?? '-'} s)`,
@@ -77,6 +78,10 @@ export function formatReport(runs: PhaseRun[], n: { targets: number; players: nu
     ...runs.map((r) => runRow(r, n)),
   ]);
   const [source, players, targets] = PHASES.map((p) => median(cpuOf(runs, p)));
+  const perRunRatios = [...new Set(runs.map((r) => r.run))].map((run) => {
+    const cpu = (phase: Phase) => runs.find((r) => r.run === run && r.phase === phase && !r.error)?.cpuPercent ?? NaN;
+    return (cpu('targets') - cpu('source')) / n.targets / ((cpu('players') - cpu('source')) / n.players);
+  });
   const perPlayer = (players! - source!) / n.players;
   const perTarget = (targets! - source!) / n.targets;
   const summary = markdown([
@@ -87,6 +92,7 @@ export function formatReport(runs: PhaseRun[], n: { targets: number; players: nu
     ['per player (above source only)', f2(perPlayer), ''],
     ['per target (above source only)', f2(perTarget), ''],
     ['per target / per player', ratio(perTarget, perPlayer), ''],
+    ['per target / per player, each run (median)', `${perRunRatios.map((r) => f2(r)).join(', ')} (${f2(median(perRunRatios))})`, ''],
   ]);
   return `${perRun}\n\n${summary}${dead ? `\n\n${deadTable(dead)}` : ''}`;
 }

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { intArg } from './args.js';
 import { benchWorkDir, logTail, nextMessage, startChild, stopChild } from './children.js';
 import { ensureFixture, fixtureMediaMbps } from './fixture.js';
+import { peerVersions } from './gate-servers.js';
 import type { LoadConfig, LoadMessage, StartMessage } from './load/protocol.js';
 import { MachineMonitor, PidsCpuMonitor, TreeMonitor } from './proc.js';
 import { PHASES, formatReport, saveResults, type Phase, type PhaseRun } from './push-report.js';
@@ -28,6 +29,8 @@ export interface PushOptions {
   quietWait: number;
   deadMinutes: number;
   sampleSeconds: number;
+  /** Targets killed for the memory part; 0 follows memory with every target alive (a control). */
+  kill: number;
 }
 
 const USAGE = `Usage: npm run bench:push -- [options]
@@ -37,8 +40,9 @@ const USAGE = `Usage: npm run bench:push -- [options]
   --warmup S        seconds between the phase's start and its window (default 8)
   --runs N          rounds of the three phases (default 3)
   --quiet-wait S    before each phase, wait up to S seconds for the machine to be idle (default 60)
-  --dead-minutes M  after the last round, kill one target and follow memory for M minutes (default 5; 0: skip)
-  --sample S        seconds between memory samples then (default 10)`;
+  --dead-minutes M  after the last round, kill targets (--kill) and follow memory for M minutes (default 5; 0: skip)
+  --sample S        seconds between memory samples then (default 10)
+  --kill N          targets killed then (default 1; 0: none, a control run to compare with)`;
 
 const LOAD_MAIN = resolve('bench', 'load', 'main.ts');
 
@@ -55,6 +59,7 @@ function parseOptions(argv: string[]): PushOptions {
       'quiet-wait': { type: 'string', default: '60' },
       'dead-minutes': { type: 'string', default: '5' },
       sample: { type: 'string', default: '10' },
+      kill: { type: 'string', default: '1' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -72,6 +77,7 @@ function parseOptions(argv: string[]): PushOptions {
     quietWait: intArg('quiet-wait', values['quiet-wait'], 0, 600, USAGE),
     deadMinutes: intArg('dead-minutes', values['dead-minutes'], 0, 120, USAGE),
     sampleSeconds: intArg('sample', values.sample, 1, 600, USAGE),
+    kill: intArg('kill', values.kill, 0, targets, USAGE),
   };
 }
 
@@ -154,6 +160,7 @@ async function main(): Promise<void> {
   const runs: PhaseRun[] = [];
   let dead: DeadTargetResult | undefined;
   try {
+    for (const line of peerVersions(['nginx-notify'], undefined)) console.log(`targets: ${line}`);
     console.log(`push targets: a ${mediaMbps.toFixed(2)} Mbit/s source (${flvPath}) to ${options.targets} targets, against ${options.players} players; ${options.seconds} s windows, ${options.runs} runs`);
     for (let run = 1; run <= options.runs; run++) {
       for (const phase of PHASES) {
