@@ -28,7 +28,7 @@ export function checkPrerequisites(names: readonly IngestServerName[], srsPath: 
   if (names.includes('srs') && (!srsPath || !existsSync(srsPath))) throw new Error(`the srs cases need --srs PATH to an SRS 7 binary built with --srt=on (got ${srsPath ?? 'none'})`);
 }
 
-/** SRS's version as it reports it, and the configure line it was built with when that is readable. */
+/** SRS's version, as `srs -v` prints it. */
 export function srsVersion(srsPath: string): string {
   const out = spawnSync(srsPath, ['-v'], { encoding: 'utf8', timeout: 10_000 });
   return `${out.stdout ?? ''}${out.stderr ?? ''}`.trim();

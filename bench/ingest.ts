@@ -144,7 +144,8 @@ async function main(): Promise<void> {
           runs.push({ case: c, run, machineCpuBefore, ...result });
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
-          console.log(`  FAILED: ${message}\n  server log ends:\n${logTail(join(dir, SERVER_LOG), 8)}`);
+          const log = join(dir, c.startsWith('srs') ? 'srs.log' : SERVER_LOG); // SRS logs to its own file
+          console.log(`  FAILED: ${message}\n  server log ends:\n${logTail(log, 8)}`);
           runs.push({ case: c, run, machineCpuBefore, error: message.split('\n')[0] ?? message });
         }
       }
