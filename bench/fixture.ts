@@ -10,35 +10,38 @@ const CACHE_DIR = join('node_modules', '.cache', 'sluice-bench');
 
 export type FixtureName = '1mbps' | '3mbps';
 
-const VIDEO: Record<FixtureName, { file: string; args: string[] }> = {
+/** Per fixture: its file name, the video source, and the rates. */
+const FIXTURES: Record<FixtureName, { file: string; input: string[]; rates: string[] }> = {
   '1mbps': {
     file: 'fanout-640x360-25fps-gop2s-900k-aac64k-60s.flv',
-    args: ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-b:v', '900k', '-maxrate', '900k', '-bufsize', '900k', '-b:a', '64k'],
+    input: ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25'],
+    rates: ['-b:v', '900k', '-maxrate', '900k', '-bufsize', '900k', '-b:a', '64k'],
   },
   // Light noise keeps the encoder at its rate: testsrc2 alone compresses far below 3 Mbps.
   '3mbps': {
     file: 'ingest-1280x720-25fps-gop2s-2850k-aac128k-60s.flv',
-    args: ['-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=25', '-vf', 'noise=alls=12:allf=t', '-b:v', '2850k', '-maxrate', '2850k', '-bufsize', '2850k', '-b:a', '128k'],
+    input: ['-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=25'],
+    rates: ['-vf', 'noise=alls=12:allf=t', '-b:v', '2850k', '-maxrate', '2850k', '-bufsize', '2850k', '-b:a', '128k'],
   },
 };
 
 function ffmpegArgs(name: FixtureName): string[] {
-  const [videoInput, video] = [VIDEO[name].args.slice(0, 4), VIDEO[name].args.slice(4)];
+  const { input, rates } = FIXTURES[name];
   return [
     '-hide_banner', '-loglevel', 'error', '-y',
-    ...videoInput,
+    ...input,
     '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
     '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p',
     '-g', '50', '-keyint_min', '50', '-sc_threshold', '0',
     '-c:a', 'aac', '-ac', '2',
-    ...video,
+    ...rates,
     '-t', '60', '-f', 'flv',
   ];
 }
 
 /** Returns the path of the cached fixture, making it first if needed. */
 export function ensureFixture(name: FixtureName = '1mbps'): string {
-  const path = join(CACHE_DIR, VIDEO[name].file);
+  const path = join(CACHE_DIR, FIXTURES[name].file);
   if (existsSync(path)) return path;
   mkdirSync(CACHE_DIR, { recursive: true });
   const partial = `${path}.partial`;
