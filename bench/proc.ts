@@ -135,3 +135,34 @@ export async function machineBusyPercent(ms: number): Promise<number> {
   await sleep(ms);
   return monitor.stop();
 }
+
+/** CPU of a few single processes (no descendants, no memory), e.g. load generators. */
+export class PidsCpuMonitor {
+  private startTicks = 0;
+  private startTime = 0;
+
+  constructor(private readonly pids: readonly number[]) {}
+
+  private ticks(): number {
+    return this.pids.reduce((sum, pid) => {
+      const stat = readStat(pid);
+      return sum + (stat ? stat.user + stat.system : 0);
+    }, 0);
+  }
+
+  start(): void {
+    this.startTicks = this.ticks();
+    this.startTime = performance.now();
+  }
+
+  /** Percent of one core over the window, summed over the processes. */
+  stop(): number {
+    const seconds = (performance.now() - this.startTime) / 1000;
+    return (100 * (this.ticks() - this.startTicks)) / TICKS_PER_SECOND / seconds;
+  }
+}
+
+/** VmRSS of a process and its descendants now, in MiB. */
+export function treeRssMiB(pid: number): number {
+  return processTree(pid).reduce((sum, p) => sum + readRssKiB(p), 0) / 1024;
+}

@@ -1,0 +1,164 @@
+// `npm run bench:ingest`: N streams published at once by ffmpeg over RTMP, SRT and RTSP, no
+// players; the server's CPU per ingested Mbps, Sluice against SRS 7 (RTMP and SRT).
+// See docs/BENCHMARKS.md, "Ingest: CPU per Mbps".
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { intArg, serverList } from './args.js';
+import { benchWorkDir, logTail } from './children.js';
+import { FfmpegPublishers } from './ffmpeg-publishers.js';
+import { ensureFixture, ffmpegVersion, fixtureMediaMbps } from './fixture.js';
+import { INGEST_CASES, formatReport, saveResults, type IngestCase, type IngestRun } from './ingest-report.js';
+import { checkPrerequisites, srsVersion, startIngestServer, type RtspTransport } from './ingest-servers.js';
+import { MachineMonitor, TreeMonitor } from './proc.js';
+import { waitForQuiet } from './run-case.js';
+import { SERVER_LOG } from './servers.js';
+import { readStreamStats, receivedMbps } from './stream-stats.js';
+
+interface Options {
+  streams: number;
+  seconds: number;
+  warmup: number;
+  runs: number;
+  quietWait: number;
+  cases: IngestCase[];
+  srs: string | undefined;
+  rtspTransport: RtspTransport;
+}
+
+const USAGE = `Usage: npm run bench:ingest -- [options]
+  --streams N     streams published at once, one ffmpeg each (default 10)
+  --seconds S     measurement window in seconds (default 30)
+  --warmup S      seconds between the publishers' start and the window (default 8)
+  --runs N        rounds over all cases (default 3)
+  --quiet-wait S  before each case, wait up to S seconds for the machine to be idle (default 60)
+  --cases LIST    any of ${INGEST_CASES.join(',')} (default: all; the srs ones with --srs)
+  --srs PATH      an SRS 7 binary (objs/srs) built with --srt=on
+  --rtsp-transport tcp|udp  how ffmpeg sends RTP to Sluice's RTSP server (default tcp)`;
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      streams: { type: 'string', default: '10' },
+      seconds: { type: 'string', default: '30' },
+      warmup: { type: 'string', default: '8' },
+      runs: { type: 'string', default: '3' },
+      'quiet-wait': { type: 'string', default: '60' },
+      cases: { type: 'string' },
+      srs: { type: 'string' },
+      'rtsp-transport': { type: 'string', default: 'tcp' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const transport = values['rtsp-transport'];
+  if (transport !== 'tcp' && transport !== 'udp') throw new Error(`--rtsp-transport: tcp or udp, got "${transport}"\n${USAGE}`);
+  return {
+    streams: intArg('streams', values.streams, 1, 200, USAGE),
+    seconds: intArg('seconds', values.seconds, 5, 600, USAGE),
+    warmup: intArg('warmup', values.warmup, 2, 120, USAGE),
+    runs: intArg('runs', values.runs, 1, 20, USAGE),
+    quietWait: intArg('quiet-wait', values['quiet-wait'], 0, 600, USAGE),
+    cases: values.cases ? serverList(values.cases, INGEST_CASES, USAGE) : INGEST_CASES.filter((c) => values.srs || !c.startsWith('srs')),
+    srs: values.srs ? resolve(values.srs) : undefined,
+    rtspTransport: transport,
+  };
+}
+
+/** Starts the case's server and N publishers, measures the server over the window, stops both. */
+async function measure(c: IngestCase, options: Options, flvPath: string, streamMbps: number, dir: string): Promise<Omit<IngestRun, 'case' | 'run' | 'machineCpuBefore'>> {
+  const [serverName, protocol] = c.split('-') as ['sluice' | 'srs', 'rtmp' | 'srt' | 'rtsp'];
+  const server = await startIngestServer(serverName, dir, options.srs, options.rtspTransport);
+  const streams = Array.from({ length: options.streams }, (_, i) => `s${i}`);
+  const publishers = new FfmpegPublishers(protocol, server.ports, streams, flvPath, options.rtspTransport, dir);
+  try {
+    await sleep(options.warmup * 1000);
+    const gone = publishers.exited();
+    if (gone.length) throw new Error(`${gone.length} publishers ended during the warm-up; ${gone[0]}: ${logTail(publishers.logFile(gone[0]!), 3)}`);
+    const before = await readStreamStats(server.ports.api);
+    const serverMonitor = new TreeMonitor(server.pid);
+    const machineMonitor = new MachineMonitor();
+    serverMonitor.start();
+    machineMonitor.start();
+    publishers.startMonitor();
+    const start = performance.now();
+    await sleep(options.seconds * 1000);
+    const publishersCpuPercent = publishers.stopMonitor();
+    const usage = serverMonitor.stop();
+    const machineCpuPercent = machineMonitor.stop();
+    const seconds = (performance.now() - start) / 1000;
+    const after = await readStreamStats(server.ports.api);
+
+    const exit = server.exitStatus();
+    if (exit !== undefined) throw new Error(`the server exited during the run (${exit})`);
+    const lost = publishers.exited();
+    if (lost.length) throw new Error(`${lost.length} publishers ended during the window; ${lost[0]}: ${logTail(publishers.logFile(lost[0]!), 3)}`);
+    const live = streams.filter((s) => after.get(s)?.active && after.get(s)?.hasVideo && after.get(s)?.hasAudio);
+    const rates = receivedMbps(before, after, seconds);
+    return {
+      streamsLive: live.length,
+      mediaMbps: streamMbps * streams.length,
+      receivedMbps: streams.reduce((sum, s) => sum + (rates.get(s) ?? 0), 0),
+      cpuPercent: usage.cpuPercent,
+      cpuSystemPercent: usage.cpuSystemPercent,
+      rssAvgMiB: usage.rssAvgMiB,
+      publishersCpuPercent,
+      machineCpuPercent,
+      config: server.config,
+    };
+  } finally {
+    await publishers.stop();
+    await server.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  checkPrerequisites([...new Set(options.cases.map((c) => (c.startsWith('srs') ? 'srs' : 'sluice') as 'srs' | 'sluice'))], options.srs);
+  const flvPath = ensureFixture('3mbps');
+  const streamMbps = await fixtureMediaMbps(flvPath);
+  const { dir: workDir, cleanup } = benchWorkDir('sluice-bench-ingest-');
+  const peers = [ffmpegVersion(), ...(options.srs ? [`srs: ${srsVersion(options.srs)} (${options.srs})`] : [])];
+  const runs: IngestRun[] = [];
+  const printed = new Set<string>(); // servers whose config was shown
+  try {
+    console.log(`ingest: ${options.streams} streams of ${streamMbps.toFixed(2)} Mbit/s media (${flvPath}), ${options.seconds} s window, ${options.warmup} s warm-up, ${options.runs} runs; RTSP over ${options.rtspTransport}`);
+    for (const line of peers) console.log(line);
+    for (let run = 1; run <= options.runs; run++) {
+      for (const c of options.cases) {
+        const dir = join(workDir, `${c}-${run}`);
+        mkdirSync(dir);
+        const machineCpuBefore = await waitForQuiet(options.quietWait);
+        console.log(`${c} #${run}: starting (machine CPU before: ${machineCpuBefore.toFixed(0)} % of one core)`);
+        try {
+          const result = await measure(c, options, flvPath, streamMbps, dir);
+          const serverName = c.split('-')[0]!;
+          if (result.config && !printed.has(serverName)) console.log(result.config.replace(/^/gm, '    '));
+          printed.add(serverName);
+          runs.push({ case: c, run, machineCpuBefore, ...result });
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          const log = join(dir, c.startsWith('srs') ? 'srs.log' : SERVER_LOG); // SRS logs to its own file
+          console.log(`  FAILED: ${message}\n  server log ends:\n${logTail(log, 8)}`);
+          runs.push({ case: c, run, machineCpuBefore, error: message.split('\n')[0] ?? message });
+        }
+      }
+    }
+  } finally {
+    await cleanup();
+  }
+  console.log(`\n${formatReport(runs)}\n`);
+  console.log(`saved ${saveResults(runs, options, peers)}`);
+  if (runs.some((r) => r.error)) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});
