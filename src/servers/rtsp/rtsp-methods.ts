@@ -127,6 +127,8 @@ export class RtspMethods {
 
   private pause(): Answer {
     const session = this.conn.session;
+    // A publisher may pause its recording (GStreamer's rtspclientsink does before its TEARDOWN): the publish stays.
+    if (session?.recorder && session.isRecording) return { status: 200, headers: this.sessionHeader() };
     if (!session?.player) return { status: 455 };
     session.player.stop();
     return { status: 200, headers: this.sessionHeader() };
