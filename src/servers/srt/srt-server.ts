@@ -10,7 +10,7 @@ import { ProtocolError } from '../../util/errors.js';
 import { ConnectionCounter, type ServerContext } from '../context.js';
 import { maxPendingConnections } from '../rtmp/rtmp-server.js';
 import { SrtAdmission, type LocalAddress } from './srt-admission.js';
-import { HandshakeRefused, inductionResponse, readConclusion, type ListenerTerms } from './srt-handshake.js';
+import { HandshakeRefused, checkEncryption, inductionResponse, readConclusion, type ListenerTerms } from './srt-handshake.js';
 import type { TsIngestFactory } from './srt-ingest.js';
 import type { SrtSession } from './srt-session.js';
 import { SrtTsOutputs } from './srt-ts-output.js';
@@ -141,16 +141,21 @@ export class SrtServer {
     if (request.type !== HandshakeType.Conclusion || !this.cookies.check(peer.address, peer.port, request.cookie)) return;
     if (this.admission.repeat(request, peer)) return;
     let conclusion;
+    let wanted;
+    let passphrase;
     try {
-      conclusion = readConclusion(request, srt.passphrase !== '');
+      conclusion = readConclusion(request);
+      wanted = parseStreamId(conclusion.streamId || srt.default_streamid, srt.default_app);
+      if (!wanted) throw new HandshakeRefused(RejectReason.BadRequest, `stream id "${conclusion.streamId}" names no stream`);
+      // The stream's own passphrase, if it has one, else the server's.
+      passphrase = srt.streams[`${wanted.app}/${wanted.stream}`]?.passphrase ?? srt.passphrase;
+      checkEncryption(conclusion, passphrase !== '');
     } catch (error) {
       if (error instanceof HandshakeRefused) return this.admission.reject(request, peer, error.reason, error.message);
       if (error instanceof ProtocolError) return;
       throw error;
     }
-    const wanted = parseStreamId(conclusion.streamId || srt.default_streamid, srt.default_app);
-    if (!wanted) return this.admission.reject(request, peer, RejectReason.BadRequest, `stream id "${conclusion.streamId}" names no stream`);
-    this.admission.admit(request, peer, conclusion, wanted, this.local, srt.passphrase).catch((error: unknown) => {
+    this.admission.admit(request, peer, conclusion, wanted, this.local, passphrase).catch((error: unknown) => {
       this.ctx.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'srt admission failed');
     });
   }
