@@ -34,6 +34,8 @@ export class SrtServer {
   private readonly admission: SrtAdmission;
   private timer: NodeJS.Timeout | undefined;
   private local: LocalAddress = { host: '127.0.0.1', port: 0 };
+  /** Packets for no connection of ours (a closed one's stragglers, or forged ids). */
+  private orphans = 0;
 
   constructor(
     private readonly ctx: ServerContext,
@@ -108,7 +110,7 @@ export class SrtServer {
     const session = this.sessions.get(packet.destinationId);
     if (session) {
       const { terms } = session.connection;
-      if (terms.peer.address !== peer.address || terms.peer.port !== peer.port) return;
+      if (terms.peer.address !== peer.address || terms.peer.port !== peer.port) return session.stray(`${peer.address}:${peer.port}`);
       try {
         session.connection.receive(packet, datagram.length);
       } catch (error) {
@@ -119,7 +121,11 @@ export class SrtServer {
       return;
     }
     const toListener = packet.destinationId === 0 || packet.destinationId === this.listenerId;
-    if (toListener && packet.kind === 'control' && packet.type === ControlType.Handshake) this.handshake(packet.body, peer);
+    if (toListener && packet.kind === 'control' && packet.type === ControlType.Handshake) return this.handshake(packet.body, peer);
+    // Logged the first time and every 1000th, so a flood of forged ids costs no more than a line now and then.
+    if (this.orphans++ % 1000 === 0) {
+      this.ctx.logger.info({ ip: peer.address, socket_id: packet.destinationId, count: this.orphans }, 'srt packet for no connection dropped');
+    }
   }
 
   private handshake(body: Buffer, peer: RemoteInfo): void {
