@@ -485,8 +485,8 @@ export const configSchema = z
         rtp_port: z.number().int().min(0).max(65534).default(8000),
         /** Seconds a session may stay silent (no request, no RTP/RTCP) before it is closed; sent as `Session: id;timeout=N`. */
         session_timeout: z.number().int().min(5).max(3600).default(60),
-        /** Answer a refused client that sent no credentials with 401 and a Basic challenge instead of 403. */
-        auth_challenge: z.boolean().default(false),
+        /** Answer a refused client that sent no credentials with 401 and a challenge instead of 403: on (or basic), digest, off. */
+        auth_challenge: z.union([z.boolean(), z.enum(['basic', 'digest'])]).default(false),
         /** Bytes of one request's headers, and of its body. */
         max_request_bytes: z.number().int().min(1024).max(1024 * 1024).default(64 * 1024),
       })

@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { decodeErrors, ffprobe, playToFile, publishTestPattern, startGap, type R
 import { startHealthyStream, type HealthyStream } from '../support/healthy.js';
 import { TestRtspClient } from '../support/rtsp-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { Receiver } from '../unit/gate/support.js';
 
 let server: TestServer;
 let publisher: RunningProcess;
@@ -182,5 +184,49 @@ test('auth_challenge: a refused client without credentials gets 401 and a Basic 
     client.close();
   } finally {
     await challenging.close();
+  }
+});
+
+test('rtsp://user:pass@ with auth_challenge digest: ffmpeg answers the Digest challenge and the callback checks the response', async () => {
+  const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
+  // The callback knows the camera's password and checks the Digest response the gate hands it in `param`.
+  const receiver = await Receiver.start((req, res) => {
+    const body = JSON.parse(req.body) as { action: string; param: string };
+    if (body.action !== 'on_play' && body.action !== 'on_publish') return res.end('0');
+    const args = new URLSearchParams(body.param);
+    const get = (key: string): string => args.get(key) ?? '';
+    const ha1 = md5(`${get('user')}:${get('digest_realm')}:secret`);
+    const expected = md5(`${ha1}:${get('digest_nonce')}:${md5(`${get('digest_method')}:${get('digest_uri')}`)}`);
+    res.end(get('user') === 'cam' && get('digest_response') === expected ? '0' : '{"code":1}');
+  });
+  const digest = await startTestServer({
+    rtsp_server: { enabled: true, listen: '127.0.0.1:0', udp: false, auth_challenge: 'digest' },
+    vhosts: { __defaultVhost__: { http_hooks: { enabled: true, on_play: receiver.url('/play'), on_publish: receiver.url('/publish') } } },
+  });
+  try {
+    const url = (credentials: string, path: string): string => `rtsp://${credentials}@127.0.0.1:${digest.rtspPort}/${path}`;
+    const publish = ffmpeg([
+      '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+      '-t', '6', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25', '-pix_fmt', 'yuv420p',
+      '-c:a', 'aac', '-f', 'rtsp', '-rtsp_transport', 'tcp', url('cam:secret', 'live/door'),
+    ]);
+    await digest.waitForLog((line) => line.msg === 'publish start' && line.stream === 'live/door');
+    const file = join(dir, 'digest.mkv');
+    const [play, wrong] = await Promise.all([
+      ffmpeg(['-rtsp_transport', 'tcp', '-i', url('cam:secret', 'live/door'), '-t', '2', '-c', 'copy', '-y', file]),
+      ffmpeg(['-rtsp_transport', 'tcp', '-i', url('cam:guess', 'live/door'), '-t', '1', '-f', 'null', '-']),
+    ]);
+    assert.equal(play.code, 0, play.stderr);
+    assert.deepEqual((await ffprobe(file)).streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.stderr, /403 Forbidden/);
+    // Digest, not Basic: no password ever reached the gate.
+    const params = receiver.requests.map((r) => (JSON.parse(r.body) as { param: string }).param);
+    assert.ok(params.some((param) => /digest_response=/.test(param)), params.join(' '));
+    assert.ok(params.every((param) => !/pass=/.test(param)), params.join(' '));
+    assert.equal((await publish).code, 0);
+  } finally {
+    await digest.close();
+    await receiver.close();
   }
 });
