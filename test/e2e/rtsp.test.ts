@@ -10,6 +10,7 @@ import { startHealthyStream, type HealthyStream } from '../support/healthy.js';
 import { TestRtspClient } from '../support/rtsp-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { Receiver } from '../unit/gate/support.js';
+import { waitForAsync } from '../support/wait.js';
 
 let server: TestServer;
 let publisher: RunningProcess;
@@ -229,4 +230,37 @@ test('rtsp://user:pass@ with auth_challenge digest: ffmpeg answers the Digest ch
     await digest.close();
     await receiver.close();
   }
+});
+
+test('H.265, Opus and G.711 A-law published over RTSP play back over RTSP with the same codecs, clean', async () => {
+  const cases = [
+    { name: 'hevc', video: ['-c:v', 'libx265', '-preset', 'ultrafast', '-tune', 'zerolatency', '-x265-params', 'log-level=error:keyint=25'], audio: ['-c:a', 'aac'], codecs: ['aac', 'hevc'] },
+    { name: 'opus', video: ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25'], audio: ['-c:a', 'libopus', '-ar', '48000'], codecs: ['h264', 'opus'] },
+    { name: 'alaw', video: ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25'], audio: ['-c:a', 'pcm_alaw', '-ar', '8000', '-ac', '1'], codecs: ['h264', 'pcm_alaw'] },
+  ];
+  await Promise.all(
+    cases.map(async ({ name, video, audio, codecs }) => {
+      const publish = ffmpeg([
+        '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+        '-t', '6', ...video, '-pix_fmt', 'yuv420p', ...audio, '-f', 'rtsp', '-rtsp_transport', 'tcp', rtspUrl(`live/${name}`),
+      ]);
+      await server.waitForLog((line) => line.msg === 'publish start' && line.stream === `live/${name}`);
+      // DESCRIBE answers once the publisher's first frames have given the stream its tracks.
+      await waitForAsync(async () => {
+        const client = await TestRtspClient.open(server.rtspPort!);
+        const { status } = await client.request('DESCRIBE', rtspUrl(`live/${name}`));
+        client.close();
+        return status === 200;
+      }, `tracks of live/${name}`);
+      const file = join(dir, `${name}.mkv`);
+      const play = await ffmpeg(['-rtsp_transport', 'tcp', '-i', rtspUrl(`live/${name}`), '-t', '2.5', '-c', 'copy', '-y', file]);
+      assert.equal(play.code, 0, `${name}: ${play.stderr}`);
+      const probe = await ffprobe(file);
+      assert.deepEqual(probe.streams.map((s) => s.codec_name).sort(), codecs, name);
+      assert.ok(Number(probe.format.duration) >= 2, `${name}: ${probe.format.duration} s`);
+      assert.equal(await decodeErrors(file), '', name);
+      assert.equal((await publish).code, 0);
+    }),
+  );
+  await healthy.assertServing();
 });
