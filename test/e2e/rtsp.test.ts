@@ -10,7 +10,7 @@ import { startHealthyStream, type HealthyStream } from '../support/healthy.js';
 import { TestRtspClient } from '../support/rtsp-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { Receiver } from '../unit/gate/support.js';
-import { waitForAsync } from '../support/wait.js';
+import { waitFor, waitForAsync } from '../support/wait.js';
 
 let server: TestServer;
 let publisher: RunningProcess;
@@ -262,5 +262,42 @@ test('H.265, Opus and G.711 A-law published over RTSP play back over RTSP with t
       assert.equal((await publish).code, 0);
     }),
   );
+  await healthy.assertServing();
+});
+
+test('a player PAUSEs and PLAYs again, keeps its session with GET_PARAMETER and ends it with TEARDOWN; a silent session times out', async () => {
+  const client = await TestRtspClient.open(server.rtspPort!);
+  const url = rtspUrl('live/cam');
+  assert.equal((await client.request('DESCRIBE', url)).status, 200);
+  const setup = await client.request('SETUP', `${url}/trackID=0`, { Transport: 'RTP/AVP/TCP;unicast;interleaved=0-1' });
+  assert.equal(setup.status, 200);
+  const session = setup.headers.get('session')!.split(';')[0]!;
+  assert.equal((await client.request('PLAY', url, { Session: session })).status, 200);
+  await waitFor(() => client.interleaved > 20, 'media after PLAY');
+  assert.equal((await client.request('PAUSE', url, { Session: session })).status, 200);
+  assert.equal((await client.request('GET_PARAMETER', url, { Session: session })).status, 200);
+  const paused = client.interleaved;
+  assert.equal((await client.request('PLAY', url, { Session: session })).status, 200);
+  await waitFor(() => client.interleaved > paused + 20, 'media after PLAY again');
+  const teardowns = (): number => server.logs().filter((line) => line.msg === 'session end' && line.stream === 'live/cam' && line.reason === 'teardown').length;
+  const before = teardowns();
+  assert.equal((await client.request('TEARDOWN', url, { Session: session })).status, 200);
+  await waitFor(() => teardowns() > before, 'the session ended by TEARDOWN');
+  client.close();
+
+  const quick = await startTestServer({ rtsp_server: { enabled: true, listen: '127.0.0.1:0', udp: false, session_timeout: 5 } });
+  try {
+    const silent = await TestRtspClient.open(quick.rtspPort!);
+    const quiet = `rtsp://127.0.0.1:${quick.rtspPort}/live/quiet`;
+    const sdp = 'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:streamid=0\r\n';
+    assert.equal((await silent.request('ANNOUNCE', quiet, { 'Content-Type': 'application/sdp' }, sdp)).status, 200);
+    const quietSetup = await silent.request('SETUP', `${quiet}/streamid=0`, { Transport: 'RTP/AVP/TCP;unicast;interleaved=0-1;mode=record' });
+    assert.match(quietSetup.headers.get('session')!, /;timeout=5$/);
+    await silent.closed;
+    const end = await quick.waitForLog((line) => line.msg === 'session end' && line.stream === 'live/quiet');
+    assert.match(String(end.reason), /session timed out after 5000 ms of silence/);
+  } finally {
+    await quick.close();
+  }
   await healthy.assertServing();
 });
