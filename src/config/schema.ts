@@ -199,6 +199,12 @@ const notifyFields = {
 };
 
 /** Protocols that may have a notify block of their own (Happytime configures one per protocol). */
+/** An SRT passphrase (libsrt: 10 to 79 characters), '' for none. */
+const srtPassphrase = z
+  .string()
+  .refine((value) => value === '' || (value.length >= 10 && value.length <= 79), 'an SRT passphrase has 10 to 79 characters')
+  .default('');
+
 export const NOTIFY_PROTOCOLS = ['rtmp', 'rtsp', 'srt', 'http_flv', 'hls'] as const;
 export type NotifyProtocol = (typeof NOTIFY_PROTOCOLS)[number];
 
@@ -459,10 +465,9 @@ export const configSchema = z
         recvbuf: z.number().int().min(0).optional(),
         payloadsize: z.number().int().min(188).max(1456).default(1316),
         /** AES-CTR encryption: every caller must use this passphrase (libsrt: 10 to 79 characters); '' for none. */
-        passphrase: z
-          .string()
-          .refine((value) => value === '' || (value.length >= 10 && value.length <= 79), 'an SRT passphrase has 10 to 79 characters')
-          .default(''),
+        passphrase: srtPassphrase,
+        /** Streams (`app/stream`) with their own passphrase in place of the server's; '' serves one in clear. */
+        streams: z.record(z.string(), z.object({ passphrase: srtPassphrase }).strict()).default({}),
         /** Key length advertised to callers that set none (0: theirs, libsrt's default 16); a caller's own wins. */
         pbkeylen: z.union([z.literal(0), z.literal(16), z.literal(24), z.literal(32)]).default(0),
       })
@@ -480,8 +485,8 @@ export const configSchema = z
         rtp_port: z.number().int().min(0).max(65534).default(8000),
         /** Seconds a session may stay silent (no request, no RTP/RTCP) before it is closed; sent as `Session: id;timeout=N`. */
         session_timeout: z.number().int().min(5).max(3600).default(60),
-        /** Answer a refused client that sent no credentials with 401 and a Basic challenge instead of 403. */
-        auth_challenge: z.boolean().default(false),
+        /** Answer a refused client that sent no credentials with 401 and a challenge instead of 403: on (or basic), digest, off. */
+        auth_challenge: z.union([z.boolean(), z.enum(['basic', 'digest'])]).default(false),
         /** Bytes of one request's headers, and of its body. */
         max_request_bytes: z.number().int().min(1024).max(1024 * 1024).default(64 * 1024),
       })

@@ -17,6 +17,8 @@ export interface ReceiverStats {
   packetsLost: number;
   packetsRetransmitted: number;
   packetsDropped: number;
+  /** Packets numbered beyond the receive window either way: not from this connection's sender. */
+  packetsOutOfWindow: number;
   rttUs: number;
 }
 
@@ -47,7 +49,7 @@ export class SrtReceiver {
   private timestampEpoch = 0;
   private rttVarUs = 50_000;
   private window = { startUs: 0, packets: 0, bytes: 0, packetRate: 0, byteRate: 0 };
-  readonly stats: ReceiverStats = { packetsReceived: 0, packetsLost: 0, packetsRetransmitted: 0, packetsDropped: 0, rttUs: 100_000 };
+  readonly stats: ReceiverStats = { packetsReceived: 0, packetsLost: 0, packetsRetransmitted: 0, packetsDropped: 0, packetsOutOfWindow: 0, rttUs: 100_000 };
 
   constructor(
     private readonly options: ReceiverOptions,
@@ -58,19 +60,24 @@ export class SrtReceiver {
     this.frontSeq = options.initialSeq;
   }
 
-  onData(packet: DataPacket, nowUs: number): void {
+  /** Takes a data packet; false when its sequence number is absurd (outside the window either way), dropped untouched. */
+  onData(packet: DataPacket, nowUs: number): boolean {
+    const offset = seqOffset(this.nextSeq, packet.seq);
+    if (offset >= this.options.bufferPackets || offset < -this.options.bufferPackets) {
+      this.stats.packetsOutOfWindow++;
+      return false;
+    }
     this.stats.packetsReceived++;
     this.window.packets++;
     this.window.bytes += packet.payload.length + PACKET_OVERHEAD;
     if (packet.retransmitted) this.stats.packetsRetransmitted++;
     const time = this.localTime(packet.timestamp);
     this.timeBase ??= nowUs - time;
-    const offset = seqOffset(this.nextSeq, packet.seq);
-    if (offset < 0 || offset >= this.options.bufferPackets || this.buffer.has(packet.seq)) return;
+    if (offset < 0 || this.buffer.has(packet.seq)) return true;
     this.buffer.set(packet.seq, { ...packet, timestamp: time });
     this.losses.delete(packet.seq);
     const ahead = seqOffset(this.frontSeq, packet.seq);
-    if (ahead < 0) return;
+    if (ahead < 0) return true;
     if (ahead > 0) {
       const gap: LossRange = { first: this.frontSeq, last: seqNext(packet.seq, -1) };
       for (let seq = gap.first; seq !== packet.seq; seq = seqNext(seq)) this.losses.add(seq);
@@ -78,6 +85,7 @@ export class SrtReceiver {
       this.output(encodeNak([gap], nowUs, this.options.peerId));
     }
     this.frontSeq = seqNext(packet.seq);
+    return true;
   }
 
   /** The sender says these will never come: stop waiting for them. */

@@ -1,4 +1,4 @@
-import { basicChallenge } from '../../protocols/rtsp/auth.js';
+import { basicChallenge, digestChallenge } from '../../protocols/rtsp/auth.js';
 import type { RtspRequest } from '../../protocols/rtsp/message.js';
 import { buildSdp, parseSdp } from '../../protocols/rtsp/sdp.js';
 import { formatTransport, parseTransport } from '../../protocols/rtsp/transport.js';
@@ -127,12 +127,14 @@ export class RtspMethods {
 
   private pause(): Answer {
     const session = this.conn.session;
+    // A publisher may pause its recording (GStreamer's rtspclientsink does before its TEARDOWN): the publish stays.
+    if (session?.recorder && session.isRecording) return { status: 200, headers: this.sessionHeader() };
     if (!session?.player) return { status: 455 };
     session.player.stop();
     return { status: 200, headers: this.sessionHeader() };
   }
 
-  /** Asks the gate; a refusal is 403, or 401 with a Basic challenge when so configured and no credentials came. */
+  /** Asks the gate; a refusal is 403, or 401 with a Basic or Digest challenge when so configured and no credentials came. */
   private async admit(request: RtspRequest, path: StreamPath, action: 'publish' | 'play'): Promise<{ info: RtspSession['info'] } | Answer> {
     const conn = this.conn;
     const info = rtspSessionInfo(this.ctx.config.current(), request, path, conn.ip, {
@@ -148,8 +150,9 @@ export class RtspMethods {
       return { status: 500 };
     }
     this.ctx.logger.warn({ client: info.id, ip: info.ip, stream: info.path, action, reason: verdict.reason }, `rtsp ${action} refused`);
-    if (this.ctx.config.current().rtsp_server.auth_challenge && !hasCredentials(request, path)) {
-      return { status: 401, headers: [['WWW-Authenticate', basicChallenge('Sluice')]] };
+    const challenge = this.ctx.config.current().rtsp_server.auth_challenge;
+    if (challenge && !hasCredentials(request, path)) {
+      return { status: 401, headers: [['WWW-Authenticate', challenge === 'digest' ? digestChallenge('Sluice') : basicChallenge('Sluice')]] };
     }
     return { status: 403 };
   }

@@ -104,7 +104,11 @@ export class SrtAdmission {
       }
       return this.reject(request, peer, RejectReason.InternalError, 'the gate failed');
     }
-    connection = this.connect(request, peer, conclusion, secured?.keys, () => this.callers.delete(key), (reason) => session.end(reason), (payload) => session.payload(payload));
+    connection = this.connect(request, peer, conclusion, secured?.keys, () => this.callers.delete(key), {
+      end: (reason) => session.end(reason),
+      payload: (payload) => session.payload(payload),
+      dropped: (what) => session.dropped(what),
+    });
     const session = new SrtSession(ctx, info, connection, slot, (ended) => this.deps.closed(ended));
     if (wanted.mode === 'publish' && !session.publish(this.deps.ingest)) {
       ctx.gate.unpublished(info);
@@ -149,8 +153,7 @@ export class SrtAdmission {
     conclusion: Conclusion,
     keys: SrtKeys | undefined,
     forget: () => void,
-    end: (reason: string) => void,
-    payload: (chunk: Buffer) => void,
+    events: { end(reason: string): void; payload(chunk: Buffer): void; dropped(what: string): void },
   ): SrtConnection {
     const latency = negotiate(conclusion.caps, this.deps.terms);
     const { terms } = this.deps;
@@ -168,11 +171,12 @@ export class SrtAdmission {
         keys,
       },
       (datagram) => this.deps.send(datagram, peer),
-      payload,
+      events.payload,
       (reason) => {
         forget();
-        end(reason);
+        events.end(reason);
       },
+      events.dropped,
     );
   }
 

@@ -53,6 +53,8 @@ export class SrtConnection {
     private readonly transmit: (datagram: Buffer) => void,
     onPayload: (payload: Buffer) => void,
     private readonly onEnd: (reason: string) => void,
+    /** Something the peer sent was dropped (told once per kind; the end line counts them all). */
+    private readonly onDropped: (what: string) => void = () => {},
   ) {
     const output = (datagram: Buffer): void => this.write(datagram);
     this.sender = new SrtSender(
@@ -104,7 +106,12 @@ export class SrtConnection {
     const now = this.now();
     this.lastHeardUs = now;
     this.bytesReceived += size;
-    if (packet.kind === 'data') return this.receiver.onData(this.decrypt(packet), now);
+    if (packet.kind === 'data') {
+      if (!this.receiver.onData(this.decrypt(packet), now) && this.receiver.stats.packetsOutOfWindow === 1) {
+        this.onDropped(`data packet numbered ${packet.seq}, outside the receive window`);
+      }
+      return;
+    }
     switch (packet.type) {
       case ControlType.Ack:
         return this.sender.onAck(packet.info, decodeAck(packet.body), now);
@@ -191,6 +198,7 @@ export class SrtConnection {
       pkt_loss: receiver.stats.packetsLost,
       pkt_recv_retrans: receiver.stats.packetsRetransmitted,
       pkt_rcv_drop: receiver.stats.packetsDropped,
+      pkt_rcv_out_of_window: receiver.stats.packetsOutOfWindow,
       pkt_undecrypt: this.undecrypted,
       km_refresh: this.refreshes,
     };

@@ -10,7 +10,7 @@ import { ProtocolError } from '../../util/errors.js';
 import { ConnectionCounter, type ServerContext } from '../context.js';
 import { maxPendingConnections } from '../rtmp/rtmp-server.js';
 import { SrtAdmission, type LocalAddress } from './srt-admission.js';
-import { HandshakeRefused, inductionResponse, readConclusion, type ListenerTerms } from './srt-handshake.js';
+import { HandshakeRefused, checkEncryption, inductionResponse, readConclusion, type ListenerTerms } from './srt-handshake.js';
 import type { TsIngestFactory } from './srt-ingest.js';
 import type { SrtSession } from './srt-session.js';
 import { SrtTsOutputs } from './srt-ts-output.js';
@@ -34,6 +34,8 @@ export class SrtServer {
   private readonly admission: SrtAdmission;
   private timer: NodeJS.Timeout | undefined;
   private local: LocalAddress = { host: '127.0.0.1', port: 0 };
+  /** Packets for no connection of ours (a closed one's stragglers, or forged ids). */
+  private orphans = 0;
 
   constructor(
     private readonly ctx: ServerContext,
@@ -108,7 +110,7 @@ export class SrtServer {
     const session = this.sessions.get(packet.destinationId);
     if (session) {
       const { terms } = session.connection;
-      if (terms.peer.address !== peer.address || terms.peer.port !== peer.port) return;
+      if (terms.peer.address !== peer.address || terms.peer.port !== peer.port) return session.stray(`${peer.address}:${peer.port}`);
       try {
         session.connection.receive(packet, datagram.length);
       } catch (error) {
@@ -119,7 +121,11 @@ export class SrtServer {
       return;
     }
     const toListener = packet.destinationId === 0 || packet.destinationId === this.listenerId;
-    if (toListener && packet.kind === 'control' && packet.type === ControlType.Handshake) this.handshake(packet.body, peer);
+    if (toListener && packet.kind === 'control' && packet.type === ControlType.Handshake) return this.handshake(packet.body, peer);
+    // Logged the first time and every 1000th, so a flood of forged ids costs no more than a line now and then.
+    if (this.orphans++ % 1000 === 0) {
+      this.ctx.logger.info({ ip: peer.address, socket_id: packet.destinationId, count: this.orphans }, 'srt packet for no connection dropped');
+    }
   }
 
   private handshake(body: Buffer, peer: RemoteInfo): void {
@@ -141,16 +147,21 @@ export class SrtServer {
     if (request.type !== HandshakeType.Conclusion || !this.cookies.check(peer.address, peer.port, request.cookie)) return;
     if (this.admission.repeat(request, peer)) return;
     let conclusion;
+    let wanted;
+    let passphrase;
     try {
-      conclusion = readConclusion(request, srt.passphrase !== '');
+      conclusion = readConclusion(request);
+      wanted = parseStreamId(conclusion.streamId || srt.default_streamid, srt.default_app);
+      if (!wanted) throw new HandshakeRefused(RejectReason.BadRequest, `stream id "${conclusion.streamId}" names no stream`);
+      // The stream's own passphrase, if it has one, else the server's.
+      passphrase = srt.streams[`${wanted.app}/${wanted.stream}`]?.passphrase ?? srt.passphrase;
+      checkEncryption(conclusion, passphrase !== '');
     } catch (error) {
       if (error instanceof HandshakeRefused) return this.admission.reject(request, peer, error.reason, error.message);
       if (error instanceof ProtocolError) return;
       throw error;
     }
-    const wanted = parseStreamId(conclusion.streamId || srt.default_streamid, srt.default_app);
-    if (!wanted) return this.admission.reject(request, peer, RejectReason.BadRequest, `stream id "${conclusion.streamId}" names no stream`);
-    this.admission.admit(request, peer, conclusion, wanted, this.local, srt.passphrase).catch((error: unknown) => {
+    this.admission.admit(request, peer, conclusion, wanted, this.local, passphrase).catch((error: unknown) => {
       this.ctx.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'srt admission failed');
     });
   }

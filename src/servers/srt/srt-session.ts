@@ -37,6 +37,8 @@ class ConnectionSink implements FrameSink {
 export class SrtSession {
   private ended = false;
   private damage = 0;
+  /** Packets for this connection from another address or port. */
+  private strays = 0;
   private playing: { stream: Stream; reader: Reader } | undefined;
   private publishing: { stream: Stream; publisher: Publisher; ingest: TsIngest } | undefined;
 
@@ -104,6 +106,7 @@ export class SrtSession {
         received: this.info.bytesReceived(),
         duration_ms: Date.now() - this.info.startedAt,
         ...this.connection.statistics,
+        pkt_stray: this.strays,
         reason,
       },
       'session end',
@@ -121,6 +124,16 @@ export class SrtSession {
       stream.audioTrack = describeAudioConfig(frame.body) ?? stream.audioTrack;
     }
     stream.push(frame);
+  }
+
+  /** Packets the peer's address sent that cannot be its own (absurd numbers): dropped. */
+  dropped(what: string): void {
+    this.ctx.logger.warn({ ...this.fields(), what }, 'srt packet dropped');
+  }
+
+  /** A packet for this connection from an address that is not its peer's: logged the first time and every 1000th. */
+  stray(from: string): void {
+    if (this.strays++ % 1000 === 0) this.ctx.logger.warn({ ...this.fields(), from, count: this.strays }, 'srt packet from an unknown peer dropped');
   }
 
   /** Damaged MPEG-TS from the publisher: logged for the first time and then every 100th. */
