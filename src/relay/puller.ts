@@ -6,7 +6,7 @@ import { SessionInfo } from '../servers/session-info.js';
 import type { SessionTracker } from '../servers/sessions.js';
 import { randomId } from '../util/ids.js';
 import type { Logger } from '../util/logger.js';
-import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from '../util/backoff.js';
 import { RelayError } from './errors.js';
 import type { PullSource } from './pull-sources.js';
 

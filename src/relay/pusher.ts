@@ -3,7 +3,7 @@ import type { Stream } from '../hub/stream.js';
 import { rtmpOutput } from '../servers/rtmp/rtmp-media.js';
 import { randomId } from '../util/ids.js';
 import type { Logger } from '../util/logger.js';
-import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from '../util/backoff.js';
 import { RelayError } from './errors.js';
 import { RtmpClient } from './rtmp-client/rtmp-client.js';
 import { redactUrl, type RtmpUrl } from './rtmp-client/rtmp-url.js';
