@@ -343,7 +343,7 @@ export const DEFAULT_VHOST = DEFAULT_VHOST_NAME;
 /** One pull (SRS ingest, nginx-rtmp pull), from the config or the API. */
 export const pullSchema = z
   .object({
-    /** `rtmp://`, `rtmps://`, `http://` or `https://` (FLV). */
+    /** `rtmp://`, `rtmps://`, or `http(s)://`: HLS when the path ends in `.m3u8`, FLV otherwise. */
     url: z.string().regex(/^(rtmps?|https?):\/\//i, 'an rtmp://, rtmps://, http:// or https:// URL'),
     vhost: z.string().default(DEFAULT_VHOST_NAME),
     app: z.string().min(1),

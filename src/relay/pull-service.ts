@@ -3,6 +3,7 @@ import { Puller, type PullerDeps, type PullSpec, type PullStatus } from './pulle
 import { openFlvSource, openRtmpSource, type SourceOptions } from './pull-sources.js';
 import { RelayRequestError } from './errors.js';
 import { redactUrl } from './rtmp-client/rtmp-url.js';
+import { openHlsSource } from './hls-pull/hls-source.js';
 import { confinedFile, FileSource } from './virtual-live.js';
 
 /** A pull started for players (notify on_play 3xx): it runs while one of them still plays. */
@@ -105,12 +106,20 @@ export class PullService {
   }
 
   private pullSpec({ url, vhost, app, stream }: PullConfig): PullSpec {
-    const rtmp = /^rtmps?:/i.test(url);
-    return {
-      vhost, app, stream,
-      protocol: rtmp ? 'rtmp-pull' : 'flv-pull',
-      describe: redactUrl(url),
-      open: () => (rtmp ? openRtmpSource(url, this.source) : openFlvSource(url, this.source)),
-    };
+    const protocol = pullProtocol(url);
+    const describe = redactUrl(url);
+    const warn = (message: string): void => this.deps.logger.warn({ protocol, stream: `${app}/${stream}`, source: describe }, message);
+    const open = {
+      'rtmp-pull': () => openRtmpSource(url, this.source),
+      'flv-pull': () => openFlvSource(url, this.source),
+      'hls-pull': () => openHlsSource(url, { ...this.source, warn }),
+    }[protocol];
+    return { vhost, app, stream, protocol, describe, open };
   }
+}
+
+/** RTMP(S) URLs are played over RTMP, HTTP(S) URLs whose path ends in `.m3u8` as HLS, other HTTP(S) ones as FLV. */
+export function pullProtocol(url: string): 'rtmp-pull' | 'flv-pull' | 'hls-pull' {
+  if (/^rtmps?:/i.test(url)) return 'rtmp-pull';
+  return /\.m3u8$/i.test(url.replace(/[?#].*$/, '')) ? 'hls-pull' : 'flv-pull';
 }

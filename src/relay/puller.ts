@@ -27,7 +27,7 @@ export interface PullSpec {
   vhost: string;
   app: string;
   stream: string;
-  protocol: Extract<Protocol, 'rtmp-pull' | 'flv-pull' | 'virtual-live'>;
+  protocol: Extract<Protocol, 'rtmp-pull' | 'flv-pull' | 'hls-pull' | 'virtual-live'>;
   /** The source as logs and the gate see it (keys cut). */
   describe: string;
   open(): Promise<PullSource>;
