@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ingestSchema } from './ingest-schema.js';
 import { securitySchema, signedUrlsSchema, streamSecretSchema } from './rules-schema.js';
 
 /**
@@ -329,6 +330,8 @@ export const vhostSchema = z
     record: recordSchema,
     forward: forwardSchema,
     push: pushSchema,
+    /** SRS `ingest NAME { }`: supervised ffmpeg processes that publish into this server. */
+    ingests: z.record(z.string(), ingestSchema).default({}),
     security: securitySchema,
     /** Gate rules of this vhost; unset, the top-level block applies. */
     publish_secret: streamSecretSchema.optional(),
