@@ -9,6 +9,7 @@ import type { PusherOptions, PushStatus } from './pusher.js';
 import type { SessionTracker } from '../servers/sessions.js';
 import type { PullerDeps } from './puller.js';
 import { PullService } from './pull-service.js';
+import { PullStore } from './pull-store.js';
 import { PushService } from './push-service.js';
 import type { AdmissionRelays } from '../servers/context.js';
 import { RestreamService } from './restream-service.js';
@@ -71,7 +72,7 @@ export function startRelays({ config: source, hub, gate, sessions, logger, meter
   const restream = new RestreamService(new RestreamStore(config.data_dir), relay.restream, pushOptions);
   const pulls = new PullService(relay, { stepTimeoutMs: relay.connect_timeout, ...(pushOptions.ca ? { ca: pushOptions.ca } : {}) }, {
     hub, gate, sessions, logger, backoff: pushOptions.backoff!, idleTimeoutMs: relay.connect_timeout, ...(meters ? { meters } : {}),
-  });
+  }, new PullStore(config.data_dir));
   pulls.start();
   const removers = [
     hub.published.add((stream) => {

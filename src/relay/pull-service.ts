@@ -2,6 +2,7 @@ import { pullSchema, type PullConfig, type SluiceConfig } from '../config/schema
 import { Puller, type PullerDeps, type PullSpec, type PullStatus } from './puller.js';
 import { openFlvSource, openRtmpSource, type SourceOptions } from './pull-sources.js';
 import { RelayRequestError } from './errors.js';
+import { PullStore, type StoredPull } from './pull-store.js';
 import { redactUrl } from './rtmp-client/rtmp-url.js';
 import { openHlsSource } from './hls-pull/hls-source.js';
 import { confinedFile, FileSource } from './virtual-live.js';
@@ -19,11 +20,14 @@ interface OnDemand {
 export class PullService {
   private readonly pullers = new Map<string, Puller>();
   private readonly onDemand = new Map<string, OnDemand>();
+  /** The pulls added through the API, as kept in the store. */
+  private readonly added = new Map<string, StoredPull>();
 
   constructor(
     relay: SluiceConfig['relay'],
     private readonly source: SourceOptions,
     private readonly deps: PullerDeps,
+    private readonly store?: PullStore,
   ) {
     const pulls = relay.pull.map((pull) => this.pullSpec(pull));
     const files = relay.virtual_live.streams.map(({ file, vhost, app, stream }): PullSpec => ({
@@ -38,6 +42,10 @@ export class PullService {
       },
     }));
     for (const spec of [...pulls, ...files]) this.keep(new Puller(spec, deps));
+    for (const pull of store?.load() ?? []) {
+      this.added.set(pull.id, pull);
+      this.keep(new Puller(this.pullSpec(pull), deps, pull.id));
+    }
   }
 
   start(): void {
@@ -56,6 +64,8 @@ export class PullService {
       throw new RelayRequestError(`${issue.path.join('.') || 'pull'}: ${issue.message}`, 400);
     }
     const puller = this.keep(new Puller(this.pullSpec(result.data), this.deps));
+    this.added.set(puller.id, { ...result.data, id: puller.id });
+    this.save();
     this.deps.logger.info({ pull: puller.id, stream: `${result.data.app}/${result.data.stream}`, source: redactUrl(result.data.url) }, 'pull added');
     puller.start();
     return puller.status();
@@ -67,6 +77,7 @@ export class PullService {
     if (!puller) throw new RelayRequestError(`no pull ${id}`, 404);
     puller.stop();
     this.pullers.delete(id);
+    if (this.added.delete(id)) this.save();
     this.deps.logger.info({ pull: id }, 'pull removed');
   }
 
@@ -98,6 +109,10 @@ export class PullService {
     for (const puller of this.pullers.values()) puller.stop();
     for (const { puller } of this.onDemand.values()) puller.stop();
     this.onDemand.clear();
+  }
+
+  private save(): void {
+    this.store?.save([...this.added.values()]);
   }
 
   private keep(puller: Puller): Puller {

@@ -56,7 +56,7 @@ const MAX_WAITING_FRAMES = 2000;
  * opened again with backoff; a refusal by the gate is retried the same way.
  */
 export class Puller {
-  readonly id = `pull-${randomId()}`;
+  readonly id: string;
   private state: PullState = 'connecting';
   private lastError = '';
   private source: PullSource | undefined;
@@ -74,7 +74,9 @@ export class Puller {
   constructor(
     private readonly spec: PullSpec,
     private readonly deps: PullerDeps,
+    id = `pull-${randomId()}`,
   ) {
+    this.id = id;
     this.backoff = new Backoff(deps.backoff ?? DEFAULT_BACKOFF);
     this.meters = deps.meters ?? NO_METERS;
   }
