@@ -151,3 +151,48 @@ test('pulls API: a pull added at run time publishes here, survives a restart, an
     await rm(dataDir, { recursive: true, force: true });
   }
 });
+
+test('notify 3xx over SRT and RTSP: their publishes are relayed to the on_publish Location, their players get the on_play pull', async () => {
+  const origin = await startTestServer();
+  const receiver = await notifyReceiver((path, form, response) => {
+    const relayed: Record<string, string> = { srtcam: 'fromsrt', rtspcam: 'fromrtsp' };
+    const name = form.get('name') ?? '';
+    if (path === '/on_publish' && relayed[name]) response.writeHead(302, { location: origin.rtmpUrl(`live/${relayed[name]}`) });
+    if (path === '/on_play' && name === 'pulled') response.writeHead(302, { location: origin.rtmpUrl('live/src') });
+  });
+  const edge = await startTestServer({
+    relay,
+    srt_server: { enabled: true, listen: '127.0.0.1:0' },
+    rtsp_server: { enabled: true, listen: '127.0.0.1:0', udp: false },
+    vhosts: { __defaultVhost__: { http_notify: { enabled: true, on_publish: receiver.url('/on_publish'), on_play: receiver.url('/on_play') } } },
+  });
+  const healthy = await startHealthyStream(edge);
+  const srtUrl = (streamId: string): string => `srt://127.0.0.1:${edge.srtPort}?streamid=${streamId}`;
+  const publishers = [
+    publishTestPattern(origin.rtmpUrl('live/src'), 60),
+    publishTestPattern(`${srtUrl('#!::r=live/srtcam,m=publish')}&latency=200000`, 60, { container: 'mpegts' }),
+    publishTestPattern(`rtsp://127.0.0.1:${edge.rtspPort}/live/rtspcam`, 60, { container: 'rtsp' }),
+  ];
+  try {
+    await origin.waitForLog(publishStart('live/fromsrt'), 15_000);
+    await origin.waitForLog(publishStart('live/fromrtsp'), 15_000);
+    await assertCopy(origin, 'live/fromsrt');
+    await assertCopy(origin, 'live/fromrtsp');
+
+    await origin.waitForLog(publishStart('live/src'));
+    const srtProbe = await ffprobe(srtUrl('#!::r=live/pulled,m=request'));
+    assert.deepEqual(srtProbe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+    await edge.waitForLog(publishStart('live/pulled', 'rtmp-pull'));
+    const pullStopped = (line: Line) => line.msg === 'publish stop' && line.stream === 'live/pulled' && line.protocol === 'rtmp-pull';
+    await edge.waitForLog(pullStopped);
+    const rtspProbe = await ffprobe(`rtsp://127.0.0.1:${edge.rtspPort}/live/pulled`);
+    assert.deepEqual(rtspProbe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+    await waitFor(() => edge.logs().filter(pullStopped).length === 2, 'the RTSP player\'s pull to stop with it');
+    await healthy.assertServing();
+  } finally {
+    await Promise.all(publishers.map((publisher) => publisher.stop()));
+    await healthy.stop();
+    await Promise.all([edge.close(), origin.close()]);
+    receiver.server.close();
+  }
+});
