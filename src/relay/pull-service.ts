@@ -5,7 +5,7 @@ import { RelayRequestError } from './errors.js';
 import { PullStore, type StoredPull } from './pull-store.js';
 import { redactUrl } from './rtmp-client/rtmp-url.js';
 import { openHlsSource } from './hls-pull/hls-source.js';
-import { confinedFile, FileSource } from './virtual-live.js';
+import { checkMedia, confinedFile, FileSource } from './virtual-live.js';
 
 /** A pull started for players (notify on_play 3xx): it runs while one of them still plays. */
 interface OnDemand {
@@ -36,7 +36,9 @@ export class PullService {
       describe: file,
       async open() {
         // Checked at each open: a link swapped for one that leads out is refused too.
-        const fileSource = new FileSource(await confinedFile(relay.virtual_live.dir, file));
+        const path = await confinedFile(relay.virtual_live.dir, file);
+        await checkMedia(path);
+        const fileSource = new FileSource(path);
         queueMicrotask(() => fileSource.start());
         return fileSource;
       },
