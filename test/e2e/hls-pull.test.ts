@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { decodeErrors, ffprobe, playToFile } from '../support/ffmpeg.js';
+import { decodeErrors, ffprobe, playToFile, timestampsGoingBack } from '../support/ffmpeg.js';
 import { startTestServer } from '../support/server.js';
 
 const run = promisify(execFile);
@@ -50,21 +50,6 @@ async function hlsOrigin(dir: string) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   return { base, requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-/** Packets whose decode time goes back, per stream, in a capture. */
-async function timestampsGoingBack(file: string): Promise<number> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'packet=stream_index,dts_time', '-of', 'csv=p=0', file], { maxBuffer: 16 * 1024 * 1024 });
-  const last = new Map<string, number>();
-  let back = 0;
-  for (const line of stdout.trim().split('\n')) {
-    const [index, dts] = line.split(',');
-    const time = Number(dts);
-    if (Number.isNaN(time)) continue;
-    if (time < (last.get(index!) ?? -Infinity)) back++;
-    last.set(index!, time);
-  }
-  return back;
 }
 
 test('HLS pull: the highest variant of a live playlist is followed across reloads and discontinuities, published through the gate and plays over RTMP; a missing playlist is retried', async () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ffprobe, publishTestPattern } from '../support/ffmpeg.js';
+import { decodeErrors, ffprobe, playToFile, publishTestPattern, timestampsGoingBack } from '../support/ffmpeg.js';
 import { startNginxRtmp } from '../support/nginx-rtmp.js';
 import { TestRtmpClient } from '../support/rtmp-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -163,9 +163,14 @@ test('virtual live: an FLV or MP4 file plays in a loop at real-time pace and its
       audio.slice(1).forEach((t, i) => assert.ok(t >= audio[i]!, `audio timestamp ${t} after ${audio[i]}`));
       player.close();
     }
-    // What players decode: H.264 and AAC from the MP4 as from the FLV.
-    const probe = await ffprobe(server.httpUrl('live/mp4loop.flv'));
+    // What ffmpeg plays of the MP4 across three passes: H.264 and AAC, no timestamp going back, no decode error.
+    const capture = join(dir, 'mp4loop.flv');
+    const player = playToFile(server.rtmpUrl('live/mp4loop'), 6.5, capture);
+    assert.equal(await player.exited, 0, player.stderr());
+    const probe = await ffprobe(capture);
     assert.deepEqual(probe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+    assert.equal(await timestampsGoingBack(capture), 0);
+    assert.equal(await decodeErrors(capture, 6), '');
 
     const refusals = server.logs().filter((line) => line.msg === 'pull failed, retrying' && line.protocol === 'virtual-live');
     assert.match(String(refusals.find((l) => l.stream === 'live/dotdot')?.error), /outside the virtual live directory/);
