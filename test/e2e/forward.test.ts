@@ -140,6 +140,9 @@ test('forward, bad targets: a non-JSON answer, non-rtmp URLs, an unreachable por
     assert.match(String(noAnswer.error), /no handshake answer within/);
     const noName = await warnings((line) => line.msg === 'push failed, retrying' && String(line.target).includes('no-such-host.invalid'));
     assert.match(String(noName.error), /ENOTFOUND|EAI_AGAIN/);
+    const metrics = await (await fetch(`http://127.0.0.1:${source.apiPort}/metrics`)).text();
+    assert.match(metrics, /sluice_relay_events_total\{kind="forward",event="failure"\} [1-9]/);
+    assert.match(metrics, /sluice_relay_events_total\{kind="forward",event="retry"\} [1-9]/);
     // Retried, not given up: more attempts follow.
     await waitFor(() => source.logs().filter((line) => line.msg === 'push failed, retrying' && String(line.target).includes(`:${closedPort}/`)).length >= 3, 'more attempts');
     const mixedPublisher = publishTestPattern(`rtmp://127.0.0.1:${source.rtmpPort}/live/cam?vhost=mixed`, 30);

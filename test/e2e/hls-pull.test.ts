@@ -83,6 +83,11 @@ test('HLS pull: the highest variant of a live playlist is followed across reload
     assert.equal(refused.protocol, 'hls-pull');
     assert.match(String(refused.error), /answered 404/);
     assert.ok(!server.logs().some((line) => line.msg === 'publish start' && line.stream === 'live/gone'));
+    const metrics = await (await fetch(`http://127.0.0.1:${server.apiPort}/metrics`)).text();
+    assert.match(metrics, /sluice_relay_events_total\{kind="hls-pull",event="live"\} 1/);
+    assert.match(metrics, /sluice_relay_events_total\{kind="hls-pull",event="failure"\} [1-9]/);
+    assert.match(metrics, /sluice_relays\{kind="hls-pull",state="live"\} 1/);
+    assert.match(metrics, /sluice_relay_bytes_total\{kind="hls-pull"\} [1-9]\d{5,}/);
   } finally {
     await server.close();
     await origin.close();
