@@ -60,13 +60,13 @@ async function cpuOver(pid: number, seconds: number): Promise<number> {
   return monitor.stop().cpuPercent;
 }
 
-async function api(port: number, method: string, path: string, body?: unknown): Promise<{ id?: string }> {
+async function api(port: number, method: string, path: string, body?: unknown): Promise<{ id?: string; pushes?: Array<{ state: string }> }> {
   const response = await fetch(`http://127.0.0.1:${port}/api/sluice/v1/relays${path}`, {
     method,
     ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
   });
   if (!response.ok) throw new Error(`${method} relays${path}: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { data: { id?: string } }).data;
+  return ((await response.json()) as { data: { id?: string; pushes?: Array<{ state: string }> } }).data;
 }
 
 async function main(): Promise<void> {
@@ -89,6 +89,7 @@ async function main(): Promise<void> {
       startChild('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', url, '-c', 'copy', '-f', 'null', '-'], join(dir, `player${i}.log`)));
     await sleep(5000);
     const withPlayers = await cpuOver(pid, seconds);
+    const playing = players.filter((player) => player.exitCode === null).length;
     await Promise.all(players.map((player) => stopChild(player)));
 
     const ids: string[] = [];
@@ -97,13 +98,14 @@ async function main(): Promise<void> {
     }
     await sleep(5000);
     const withTargets = await cpuOver(pid, seconds);
+    const live = (await api(apiPort, 'GET', '')).pushes?.filter((push) => push.state === 'live').length ?? 0;
     for (const id of ids) await api(apiPort, 'DELETE', `/${id}`);
 
     const perPlayer = (withPlayers - idle) / targets;
     const perTarget = (withTargets - idle) / targets;
     console.log(`\nsource alone        ${idle.toFixed(1)} % of a core`);
-    console.log(`+ ${targets} players        ${withPlayers.toFixed(1)} %  (${perPlayer.toFixed(2)} % each)`);
-    console.log(`+ ${targets} targets        ${withTargets.toFixed(1)} %  (${perTarget.toFixed(2)} % each)`);
+    console.log(`+ ${targets} players        ${withPlayers.toFixed(1)} %  (${perPlayer.toFixed(2)} % each; ${playing} still playing at the end)`);
+    console.log(`+ ${targets} targets        ${withTargets.toFixed(1)} %  (${perTarget.toFixed(2)} % each; ${live} live at the end)`);
     console.log(`one target costs ${(perTarget / perPlayer).toFixed(2)} players (goal: at most 2)`);
 
     if (deadMinutes > 0) {
