@@ -29,7 +29,13 @@ export interface MasterPlaylist {
 export function parsePlaylist(text: string, base: string): MediaPlaylist | MasterPlaylist {
   const lines = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
   if (lines[0] !== '#EXTM3U') throw new RelayError('not an HLS playlist (no #EXTM3U)');
-  const resolve = (uri: string): string => new URL(uri, base).toString();
+  const resolve = (uri: string): string => {
+    try {
+      return new URL(uri, base).toString();
+    } catch {
+      throw new RelayError(`the playlist names a URI that is not one: ${uri.slice(0, 100)}`);
+    }
+  };
   if (lines.some((line) => line.startsWith('#EXT-X-STREAM-INF:'))) {
     const variants: MasterPlaylist['variants'] = [];
     for (let i = 0; i < lines.length; i++) {
@@ -49,7 +55,8 @@ export function parsePlaylist(text: string, base: string): MediaPlaylist | Maste
   let discontinuity = false;
   const segments: PlaylistSegment[] = [];
   for (const line of lines) {
-    if (line.startsWith('#EXT-X-MEDIA-SEQUENCE:')) sequence = Number(line.slice(22)) || 0;
+    // RFC 8216 4.3.3.2: it comes before the first segment; a late one would renumber what is listed.
+    if (line.startsWith('#EXT-X-MEDIA-SEQUENCE:')) sequence = segments.length === 0 ? Number(line.slice(22)) || 0 : sequence;
     else if (line.startsWith('#EXT-X-TARGETDURATION:')) targetDurationSec = Number(line.slice(22)) || 0;
     else if (line.startsWith('#EXTINF:')) durationSec = Number.parseFloat(line.slice(8)) || 0;
     else if (line === '#EXT-X-DISCONTINUITY') discontinuity = true;

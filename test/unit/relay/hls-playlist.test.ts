@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { parsePlaylist } from '../../../src/relay/hls-pull/playlist.js';
 import { pullProtocol } from '../../../src/relay/pull-service.js';
 import { RelayError } from '../../../src/relay/errors.js';
@@ -29,4 +30,24 @@ test('pullProtocol: rtmp URLs over RTMP, .m3u8 paths as HLS, other HTTP URLs as 
   assert.equal(pullProtocol('rtmps://h/live/s'), 'rtmp-pull');
   assert.equal(pullProtocol('https://h/live/s.m3u8?token=1'), 'hls-pull');
   assert.equal(pullProtocol('http://h/live/s.flv'), 'flv-pull');
+});
+
+test('parsePlaylist: any text either parses, with absolute URLs and increasing sequence numbers, or is a RelayError', () => {
+  const line = fc.oneof(
+    fc.constantFrom('#EXTM3U', '#EXT-X-STREAM-INF:BANDWIDTH=5', '#EXT-X-DISCONTINUITY', '#EXT-X-ENDLIST', '#EXTINF:x,', '#EXT-X-MEDIA-SEQUENCE:-3', '#EXT-X-TARGETDURATION:0', 'a.ts', '../b.m3u8', '//h2/c.ts', 'http://[::1/x'),
+    fc.string({ maxLength: 20 }),
+  );
+  fc.assert(
+    fc.property(fc.array(line, { maxLength: 30 }), (lines) => {
+      try {
+        const playlist = parsePlaylist(lines.join('\n'), 'http://h/live/p.m3u8');
+        const urls = playlist.kind === 'master' ? playlist.variants.map((v) => v.url) : playlist.segments.map((s) => s.url);
+        for (const url of urls) assert.ok(/^[a-z]+:\/\//.test(url), url);
+        if (playlist.kind === 'media') playlist.segments.slice(1).forEach((s, i) => assert.equal(s.sequence, playlist.segments[i]!.sequence + 1));
+      } catch (error) {
+        if (!(error instanceof RelayError)) throw error;
+      }
+    }),
+    { numRuns: 500 },
+  );
 });
