@@ -52,8 +52,7 @@ export class IngestService {
 
   /** Brings the running ingests in line with `config`; applies run one after another. */
   apply(config: SluiceConfig): Promise<void> {
-    this.queue = this.queue.then(() => this.applyNow(config));
-    return this.queue;
+    return this.enqueue(config);
   }
 
   list(): IngestStatus[] {
@@ -78,7 +77,14 @@ export class IngestService {
 
   /** Stops every ingest's process; resolves once all have exited. */
   close(): Promise<void> {
-    this.queue = this.queue.then(() => this.applyNow(undefined));
+    return this.enqueue(undefined);
+  }
+
+  /** Runs applies one after another; a failed one is logged and never blocks the next. */
+  private enqueue(config: SluiceConfig | undefined): Promise<void> {
+    this.queue = this.queue
+      .then(() => this.applyNow(config))
+      .catch((error: unknown) => this.deps.logger.error({ err: error }, 'ingests could not be applied'));
     return this.queue;
   }
 
