@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ingestSchema } from './ingest-schema.js';
 import { securitySchema, signedUrlsSchema, streamSecretSchema } from './rules-schema.js';
 
 /**
@@ -335,6 +336,8 @@ export const vhostSchema = z
     record: recordSchema,
     forward: forwardSchema,
     push: pushSchema,
+    /** SRS `ingest NAME { }`: supervised ffmpeg processes that publish into this server. */
+    ingests: z.record(z.string(), ingestSchema).default({}),
     security: securitySchema,
     /** Gate rules of this vhost; unset, the top-level block applies. */
     publish_secret: streamSecretSchema.optional(),
@@ -349,7 +352,7 @@ export const DEFAULT_VHOST = DEFAULT_VHOST_NAME;
 /** One pull (SRS ingest, nginx-rtmp pull), from the config or the API. */
 export const pullSchema = z
   .object({
-    /** `rtmp://`, `rtmps://`, `http://` or `https://` (FLV). */
+    /** `rtmp://`, `rtmps://`, or `http(s)://`: HLS when the path ends in `.m3u8`, FLV otherwise. */
     url: z.string().regex(/^(rtmps?|https?):\/\//i, 'an rtmp://, rtmps://, http:// or https:// URL'),
     vhost: z.string().default(DEFAULT_VHOST_NAME),
     app: z.string().min(1),

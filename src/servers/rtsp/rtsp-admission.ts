@@ -1,5 +1,5 @@
 import type { SluiceConfig } from '../../config/schema.js';
-import type { Gate } from '../../gate/types.js';
+import type { Admission, Gate } from '../../gate/types.js';
 import { parseAuthorization, type Credentials } from '../../protocols/rtsp/auth.js';
 import type { RtspRequest } from '../../protocols/rtsp/message.js';
 import { parseRtspUrl, type RtspUrl } from '../../protocols/rtsp/url.js';
@@ -62,12 +62,12 @@ export function rtspSessionInfo(config: SluiceConfig, request: RtspRequest, path
   );
 }
 
-/** What the gate said: admitted, refused (AccessDenied), or it failed. */
-export async function askGate(gate: Gate, info: SessionInfo, action: 'publish' | 'play'): Promise<true | AccessDenied | Error> {
+/** What the gate said: the admission, refused (AccessDenied), or it failed. */
+export async function askGate(gate: Gate, info: SessionInfo, action: 'publish' | 'play'): Promise<Admission | AccessDenied | Error> {
   try {
     const admission = await (action === 'publish' ? gate.publish(info) : gate.play(info));
     if (admission.stream) info.stream = admission.stream;
-    return true;
+    return admission;
   } catch (error) {
     if (error instanceof AccessDenied) return error;
     return error instanceof Error ? error : new Error(String(error));

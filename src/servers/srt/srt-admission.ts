@@ -3,6 +3,7 @@ import { DEFAULT_VHOST } from '../../config/schema.js';
 import type { Handshake } from '../../protocols/srt/handshake.js';
 import { RejectReason } from '../../protocols/srt/reject.js';
 import type { StreamIdRequest } from '../../protocols/srt/stream-id.js';
+import type { Admission } from '../../gate/types.js';
 import { AccessDenied } from '../../util/errors.js';
 import type { ConnectionCounter, ServerContext } from '../context.js';
 import { resolveVhost } from '../rtmp/stream-url.js';
@@ -95,7 +96,7 @@ export class SrtAdmission {
     let connection: SrtConnection | undefined;
     const info = this.sessionInfo(peer, conclusion.streamId, wanted, local, () => connection);
     const admitted = await this.ask(info, wanted.mode).finally(() => pending.release());
-    if (admitted !== true) {
+    if (!isAdmission(admitted)) {
       this.callers.delete(key);
       slot.release();
       if (admitted instanceof AccessDenied) {
@@ -110,7 +111,7 @@ export class SrtAdmission {
       dropped: (what) => session.dropped(what),
     });
     const session = new SrtSession(ctx, info, connection, slot, (ended) => this.deps.closed(ended));
-    if (wanted.mode === 'publish' && !session.publish(this.deps.ingest)) {
+    if (wanted.mode === 'publish' && !session.publish(this.deps.ingest, admitted.relayTo)) {
       ctx.gate.unpublished(info);
       ctx.gate.closed(info);
       this.callers.delete(key);
@@ -120,7 +121,7 @@ export class SrtAdmission {
     caller.answer = conclusionResponse(request, peer, connection.terms.socketId, this.deps.terms, secured);
     this.deps.opened(session);
     this.deps.send(caller.answer, peer);
-    if (wanted.mode === 'play') session.play(this.deps.outputs);
+    if (wanted.mode === 'play') session.play(this.deps.outputs, admitted.pullFrom);
   }
 
   /** The caller's keys, none for a clear connection, or the refusal of its key material. */
@@ -134,12 +135,12 @@ export class SrtAdmission {
     }
   }
 
-  /** The gate's answer: true, the refusal, or another failure (logged here). */
-  private async ask(info: SessionInfo, mode: StreamIdRequest['mode']): Promise<true | AccessDenied | Error> {
+  /** The gate's answer: the admission, the refusal, or another failure (logged here). */
+  private async ask(info: SessionInfo, mode: StreamIdRequest['mode']): Promise<Admission | AccessDenied | Error> {
     try {
       const admission = await (mode === 'publish' ? this.deps.ctx.gate.publish(info) : this.deps.ctx.gate.play(info));
       if (admission.stream) info.stream = admission.stream;
-      return true;
+      return admission;
     } catch (error) {
       if (error instanceof AccessDenied) return error;
       this.deps.ctx.logger.error({ client: info.id, err: error instanceof Error ? error.message : String(error) }, 'srt gate failed');
@@ -212,4 +213,8 @@ export class SrtAdmission {
 
 function callerKey(request: Handshake, peer: RemoteInfo): string {
   return `${peer.address}|${peer.port}|${request.socketId}`;
+}
+
+function isAdmission(answer: Admission | Error): answer is Admission {
+  return !(answer instanceof Error);
 }

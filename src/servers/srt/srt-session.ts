@@ -41,6 +41,7 @@ export class SrtSession {
   private strays = 0;
   private playing: { stream: Stream; reader: Reader } | undefined;
   private publishing: { stream: Stream; publisher: Publisher; ingest: TsIngest } | undefined;
+  private releasePull: (() => void) | undefined;
 
   constructor(
     private readonly ctx: ServerContext,
@@ -50,8 +51,10 @@ export class SrtSession {
     private readonly onEnd: (session: SrtSession) => void,
   ) {}
 
-  /** Attaches a player to its stream. */
-  play(outputs: SrtTsOutputs): void {
+  /** Attaches a player to its stream; `pullFrom` (notify on_play 3xx) pulls the stream there first unless it is live. */
+  play(outputs: SrtTsOutputs, pullFrom?: string): void {
+    const { vhost, app, stream: name } = this.info;
+    if (pullFrom && !this.ctx.hub.find(vhost, app, name)?.publisher) this.releasePull = this.ctx.relays?.pullFor(vhost, app, name, pullFrom);
     const stream = this.ctx.hub.acquire(this.info.vhost, this.info.app, this.info.stream);
     const sink = new ConnectionSink(this.connection, (reason) => this.connection.close(reason));
     const reader = new Reader(this.info.id, sink, outputs.of(stream));
@@ -61,8 +64,8 @@ export class SrtSession {
     this.log('play start');
   }
 
-  /** Attaches a publisher; false when the stream already has one. */
-  publish(makeIngest: TsIngestFactory): boolean {
+  /** Attaches a publisher, also pushed to `relayTo` (notify on_publish 3xx); false when the stream already has one. */
+  publish(makeIngest: TsIngestFactory, relayTo?: string): boolean {
     const stream = this.ctx.hub.acquire(this.info.vhost, this.info.app, this.info.stream);
     const publisher: Publisher = { id: this.info.id, protocol: 'srt', session: this.info, close: (reason) => this.connection.close(reason) };
     if (!stream.attachPublisher(publisher)) return false;
@@ -70,6 +73,7 @@ export class SrtSession {
     this.publishing = { stream, publisher, ingest };
     this.ctx.sessions.add(this.info, 'srt-publish', () => this.link());
     this.log('publish start');
+    if (relayTo) this.ctx.relays?.relayTo(stream, relayTo);
     return true;
   }
 
@@ -90,6 +94,7 @@ export class SrtSession {
       this.playing.stream.removeReader(this.playing.reader);
       this.ctx.gate.stopped(this.info);
     }
+    this.releasePull?.();
     if (this.publishing) {
       this.publishing.ingest.end();
       this.publishing.stream.detachPublisher(this.publishing.publisher);
