@@ -1,0 +1,4 @@
+export { DtlsServer, type DtlsServerOptions } from './server.js';
+export { isDtls } from './record.js';
+export type { SrtpKeyMaterial, SrtpProfile } from '../srtp-profile.js';
+export { generateCertificate, fingerprintOf, type DtlsCertificate } from '../certificate.js';
