@@ -119,7 +119,7 @@ test('a browser-like request round-trips: USE-CANDIDATE, ICE-CONTROLLING, a tamp
   assert.equal(parsed.iceControlling, 0x1234567890abcdefn);
   assert.ok(verifyIntegrity(parsed.message, 'serverpassword'));
   const tampered = Buffer.from(request);
-  tampered[30] ^= 1; // inside USERNAME
+  tampered[30]! ^= 1; // inside USERNAME
   const message = decodeStun(tampered);
   assert.ok(!verifyIntegrity(message, 'serverpassword'));
   assert.ok(!verifyFingerprint(message));
