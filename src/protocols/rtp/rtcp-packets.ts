@@ -77,7 +77,7 @@ export interface RtcpRemb {
 /** One packet's fate in a transport-cc feedback: received with its arrival time, or not. */
 export interface TwccArrival {
   sequence: number;
-  /** Arrival time in microseconds on the receiver's clock; undefined when not received. */
+  /** Arrival in µs on the receiver's clock (reference time * 64 ms + deltas); undefined: lost. */
   arrivalUs?: number;
 }
 
@@ -89,7 +89,7 @@ export interface RtcpTransportCc {
   /** Reference time in multiples of 64 ms (24-bit signed). */
   referenceTime: number;
   feedbackCount: number;
-  /** Every packet from baseSequence on, with arrivalUs relative to referenceTime * 64 ms. */
+  /** Every packet from baseSequence on, in order. */
   packets: TwccArrival[];
 }
 

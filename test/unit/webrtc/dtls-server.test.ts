@@ -5,6 +5,7 @@ import { fuzzRuns } from '../../support/fuzz.js';
 import { generateCertificate } from '../../../src/protocols/webrtc/certificate.js';
 import { DtlsServer } from '../../../src/protocols/webrtc/dtls/index.js';
 import { decodeRecords, encodeRecord } from '../../../src/protocols/webrtc/dtls/record.js';
+import { encodeHandshake, fragmentMessage } from '../../../src/protocols/webrtc/dtls/handshake.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { clientHelloBody, cookieOf, defaultExtensions, handshakeRecord, hex, type HelloOptions } from './dtls-wire.js';
 
@@ -79,6 +80,22 @@ test('the server flight follows the cookie, in order, with message numbers after
   assert.deepEqual(records.map((r) => r.fragment[0]), [2, 11, 12, 13, 14]);
   assert.deepEqual(records.map((r) => r.fragment.readUInt16BE(4)), [1, 2, 3, 4, 5]);
   assert.ok(records.every((r) => r.seq >= 1), 'record numbers continue past the HelloVerifyRequest');
+});
+
+test('a hello fragmented over datagrams (as Chromium sends it) is answered from its first fragment, then reassembled', () => {
+  const h = harness();
+  const fragmentsOf = (body: Buffer, messageSeq: number, firstRecord: number): Buffer[] =>
+    fragmentMessage(encodeHandshake(1, messageSeq, body), 60).map((f, i) => encodeRecord(22, 0, firstRecord + i, f));
+  const big = new Map([...defaultExtensions(), [51, Buffer.alloc(300, 5)]]); // a key_share a DTLS 1.2 server ignores
+  const first = fragmentsOf(clientHelloBody({ extensions: big }), 0, 0);
+  h.server.handle(first[0]!);
+  assert.deepEqual(handshakeTypes(h.sent), [3]);
+  for (const d of first.slice(1)) h.server.handle(d);
+  assert.equal(h.sent.length, 1, 'the rest of an unverified hello is not answered');
+  const cookie = cookieOf(h.sent.pop()!);
+  const second = fragmentsOf(clientHelloBody({ extensions: big, cookie }), 1, first.length);
+  for (const d of [second[0]!, ...second.slice(1).reverse()]) h.server.handle(d);
+  assert.deepEqual(handshakeTypes(h.sent), [2, 11, 12, 13, 14]);
 });
 
 test('a replayed record is ignored; a retransmitted hello (new record number) brings the flight again', () => {

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ClientHello } from './hello.js';
+import type { HelloPrefix } from './hello.js';
 
 /**
  * HelloVerifyRequest cookies (RFC 6347 §4.2.1) computed, not stored: an HMAC over what the client
@@ -9,11 +9,11 @@ import type { ClientHello } from './hello.js';
 export class CookieJar {
   constructor(private readonly secret: Buffer = randomBytes(32)) {}
 
-  make(hello: ClientHello): Buffer {
+  make(hello: HelloPrefix): Buffer {
     return createHmac('sha256', this.secret).update(hello.random).update(hello.cipherSuiteBytes).digest().subarray(0, 20);
   }
 
-  valid(hello: ClientHello): boolean {
+  valid(hello: HelloPrefix): boolean {
     const expected = this.make(hello);
     return hello.cookie.length === expected.length && timingSafeEqual(hello.cookie, expected);
   }

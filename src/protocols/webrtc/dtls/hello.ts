@@ -39,13 +39,21 @@ export interface Negotiated {
   pointFormats: boolean;
 }
 
-export function decodeClientHello(body: Buffer): ClientHello {
-  const r = new ByteReader(body);
+/** What the cookie binds, from the start of a ClientHello: all the first fragment of a fragmented one needs to carry. */
+export type HelloPrefix = Pick<ClientHello, 'version' | 'random' | 'sessionId' | 'cookie' | 'cipherSuiteBytes'>;
+
+export function decodeHelloPrefix(r: ByteReader): HelloPrefix {
   const version = r.u16();
   const random = r.bytes(32);
   const sessionId = r.bytes(r.u8());
   const cookie = r.bytes(r.u8());
   const cipherSuiteBytes = r.bytes(r.u16());
+  return { version, random, sessionId, cookie, cipherSuiteBytes };
+}
+
+export function decodeClientHello(body: Buffer): ClientHello {
+  const r = new ByteReader(body);
+  const { version, random, sessionId, cookie, cipherSuiteBytes } = decodeHelloPrefix(r);
   if (cipherSuiteBytes.length % 2 !== 0) throw new DtlsError('odd cipher suite list');
   const cipherSuites = u16List(cipherSuiteBytes);
   r.skip(r.u8()); // compression methods: only null exists

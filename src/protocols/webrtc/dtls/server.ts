@@ -1,3 +1,4 @@
+import { ByteReader } from '../../../util/bytes.js';
 import { ProtocolError } from '../../../util/errors.js';
 import type { Logger } from '../../../util/logger.js';
 import type { DtlsCertificate } from '../certificate.js';
@@ -6,8 +7,8 @@ import { Alert, DtlsError, alertName, encodeAlert } from './alert.js';
 import type { GcmRecordCipher } from './cipher.js';
 import { CookieJar } from './cookie.js';
 import { Flight, RecordWriter, type FlightRecord } from './flight.js';
-import { HandshakeType, Reassembler, decodeFragments, encodeHandshake, fragmentMessage, type HandshakeMessage } from './handshake.js';
-import { decodeClientHello, encodeHelloVerifyRequest, negotiate } from './hello.js';
+import { HandshakeType, Reassembler, decodeFragments, encodeHandshake, fragmentMessage, type HandshakeFragment, type HandshakeMessage } from './handshake.js';
+import { decodeClientHello, decodeHelloPrefix, encodeHelloVerifyRequest, negotiate } from './hello.js';
 import { ContentType, DTLS_1_0, ReplayWindow, decodeRecords, encodeRecord, type DtlsRecord } from './record.js';
 import { ServerHandshake, type ExpectedFingerprint } from './server-handshake.js';
 
@@ -111,39 +112,46 @@ export class DtlsServer {
   }
 
   private onHandshake(payload: Buffer, record: DtlsRecord): void {
-    const fragments = decodeFragments(payload);
-    if (this.state === 'hello') {
-      if (record.epoch !== 0) return;
-      for (const f of fragments) if (f.type === HandshakeType.clientHello) this.onClientHello(f.body, f.offset === 0 && f.body.length === f.length, f.messageSeq, record);
-      return;
-    }
-    for (const f of fragments) {
+    for (const f of decodeFragments(payload)) {
+      if (this.state === 'hello') {
+        if (record.epoch === 0 && f.type === HandshakeType.clientHello && f.offset === 0) this.onHelloStart(f, record.seq);
+        if (this.state === 'hello') continue; // other fragments of an unverified hello are not kept
+      }
       const done = this.reassembler!.add(f);
       if (done === 'old') {
-        if (f.messageSeq === this.handshake!.peerFlightStart && f.offset === 0) this.flight.resend();
+        if (this.handshake && f.messageSeq === this.handshake.peerFlightStart && f.offset === 0) this.flight.resend();
         continue;
       }
-      for (const m of done) this.onMessage(m, record.epoch);
+      for (const m of done) {
+        if (this.handshake) this.onMessage(m, record.epoch);
+        else this.onClientHello(m);
+      }
     }
   }
 
-  /** Stateless until the cookie checks out: a spoofed hello gets one small reply and leaves nothing behind. */
-  private onClientHello(body: Buffer, whole: boolean, messageSeq: number, record: DtlsRecord): void {
-    if (!whole) return this.options.log.info('DTLS ClientHello fragmented before a cookie: dropped');
-    const hello = decodeClientHello(body);
+  /**
+   * Stateless until the cookie checks out: a spoofed hello gets one small reply and leaves nothing
+   * behind. The cookie binds only the hello's first bytes, so a hello fragmented over datagrams
+   * (Chromium's, with its post-quantum key shares, is) is checked from its first fragment.
+   */
+  private onHelloStart(f: HandshakeFragment, recordSeq: number): void {
+    const hello = decodeHelloPrefix(new ByteReader(f.body));
     if (!this.cookies.valid(hello)) {
       const hvr = encodeHandshake(HandshakeType.helloVerifyRequest, 0, encodeHelloVerifyRequest(this.cookies.make(hello)));
       // RFC 6347 §4.2.1: reuse the hello's record sequence number, so no counter is kept.
-      this.options.send(encodeRecord(ContentType.handshake, 0, record.seq, hvr, DTLS_1_0));
+      this.options.send(encodeRecord(ContentType.handshake, 0, recordSeq, hvr, DTLS_1_0));
       return;
     }
     // The peer has proved its address: from here a refusal is answered with an alert and ends the session.
     this.state = 'handshake';
-    this.writer.skipTo(record.seq); // our epoch 0 numbers continue past the HelloVerifyRequest's
+    this.writer.skipTo(recordSeq); // our epoch 0 numbers continue past the HelloVerifyRequest's
+    this.reassembler = new Reassembler(f.messageSeq);
+  }
+
+  private onClientHello(message: HandshakeMessage): void {
+    const hello = decodeClientHello(message.body);
     const negotiated = negotiate(hello);
-    const message: HandshakeMessage = { type: HandshakeType.clientHello, messageSeq, body, raw: encodeHandshake(HandshakeType.clientHello, messageSeq, body) };
     this.handshake = new ServerHandshake(hello, message, negotiated, this.options.certificate, this.options.expectedFingerprint);
-    this.reassembler = new Reassembler(messageSeq + 1);
     this.options.log.debug({ group: negotiated.group, srtp: negotiated.srtpProfile, ems: negotiated.extendedMasterSecret }, 'DTLS handshake started');
     this.flight.start(this.handshakeRecords(this.handshake.serverFlight(), 0), true);
   }
