@@ -25,6 +25,8 @@ test('Chromium plays an RTMP publish (H.264 baseline + AAC) over WHEP', async ()
     const first = await waitForFigures(page, (f) => (f.in_video?.framesDecoded ?? 0) > 10, 'video decoded');
     const later = await waitForFigures(page, (f) => (f.in_video?.framesDecoded ?? 0) > first.in_video!.framesDecoded + 25, 'video keeps decoding');
     assert.ok(later.in_video!.framesDecoded > first.in_video!.framesDecoded);
+    // The AAC of the source reaches the browser as Opus.
+    await waitForFigures(page, (f) => (f.in_audio?.audioEnergy ?? 0) > 0, 'audio heard');
     const clients = (await (await fetch(`http://127.0.0.1:${server.apiPort}/api/v1/clients/`)).json()) as { clients: Array<{ type: string; rtc?: unknown }> };
     const player = clients.clients.find((client) => client.type === 'rtc-play');
     assert.ok(player?.rtc, `the API lists the WebRTC player with its link figures: ${JSON.stringify(clients.clients)}`);

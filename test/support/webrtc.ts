@@ -7,7 +7,7 @@ export function launchWebRtcChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
   });
 }
 
@@ -15,7 +15,7 @@ export function launchWebRtcChromium(): Promise<Browser> {
  * A page that plays `endpoint` over WHEP (or publishes to it over WHIP with the fake devices)
  * once `start()` is called; `figures()` reads getStats for the inbound or outbound tracks.
  */
-export const WEBRTC_PAGE = `<!doctype html><video id="v" muted autoplay playsinline></video><script>
+export const WEBRTC_PAGE = `<!doctype html><video id="v" autoplay playsinline></video><script>
 window.start = async (endpoint, mode, headers = {}) => {
   const pc = new RTCPeerConnection();
   window.pc = pc;
@@ -39,7 +39,7 @@ window.figures = async () => {
   const out = { state: window.pc ? window.pc.connectionState : 'none' };
   if (!window.pc) return out;
   (await window.pc.getStats()).forEach((r) => {
-    if (r.type === 'inbound-rtp') out['in_' + r.kind] = { framesDecoded: r.framesDecoded ?? 0, audioEnergy: r.totalAudioEnergy ?? 0, packets: r.packetsReceived, nacks: r.nackCount ?? 0 };
+    if (r.type === 'inbound-rtp') out['in_' + r.kind] = { framesDecoded: r.framesDecoded ?? 0, audioEnergy: r.totalAudioEnergy ?? 0, samples: r.totalSamplesReceived ?? 0, packets: r.packetsReceived, nacks: r.nackCount ?? 0 };
     if (r.type === 'outbound-rtp') out['out_' + r.kind] = { packets: r.packetsSent, frames: r.framesEncoded ?? 0, codec: r.codecId };
   });
   return out;
