@@ -68,10 +68,6 @@ export class RtcTransport {
     });
   }
 
-  get connected_(): boolean {
-    return this.srtp !== undefined;
-  }
-
   /** A binding request with this session's credentials, from `from`. */
   stun(request: BindingRequest, from: PeerAddress): void {
     this.bytesReceived += request.message.raw.length;
