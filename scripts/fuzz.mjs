@@ -16,6 +16,11 @@ const TARGETS = {
   'http-paths': { file: 'test/unit/http/path-fuzz.test.ts' },
   rtsp: { file: 'test/unit/rtsp/rtsp.test.ts', pattern: 'fuzz' },
   'srt-km': { file: 'test/unit/srt/crypto.test.ts', pattern: 'property' },
+  stun: { file: 'test/unit/webrtc/stun.test.ts', pattern: 'fuzz' },
+  sdp: { file: 'test/unit/webrtc/sdp.test.ts', pattern: 'fuzz' },
+  rtcp: { file: 'test/unit/webrtc/rtcp.test.ts', pattern: 'fuzz|property' },
+  srtp: { file: 'test/unit/webrtc/srtp.test.ts', pattern: 'malformed' },
+  'rtp-extensions': { file: 'test/unit/webrtc/rtp-helpers.test.ts', pattern: 'fuzz' },
 };
 
 const { values, positionals } = parseArgs({

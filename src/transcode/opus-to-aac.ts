@@ -1,5 +1,6 @@
-import { audioSpecificConfig, readAdtsFrame } from '../codecs/adts.js';
+import { audioSpecificConfig } from '../codecs/adts.js';
 import { opusHead, opusPacketSamples } from '../codecs/opus.js';
+import { AdtsReader } from './adts-reader.js';
 import { oggPage } from './ogg.js';
 import { PipeTranscoder } from './pipe-transcoder.js';
 import type { AudioTranscoder, OpusToAacOptions } from './types.js';
@@ -58,34 +59,4 @@ function opusTags(): Buffer {
   tags.writeUInt32LE(vendor.length, 8);
   vendor.copy(tags, 12);
   return tags;
-}
-
-/** Splits ADTS from a byte stream into raw AAC frames, skipping bytes out of sync. */
-class AdtsReader {
-  private pending: Buffer = Buffer.alloc(0);
-
-  constructor(private readonly onFrame: (data: Buffer) => void) {}
-
-  push(chunk: Buffer): void {
-    const data = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    let at = 0;
-    while (data.length - at >= 7) {
-      const frame = readAdtsFrame(data, at);
-      if (frame) {
-        if (frame.blocks === 1) this.onFrame(Buffer.from(data.subarray(frame.dataOffset, frame.end)));
-        at = frame.end;
-        continue;
-      }
-      if (cutShort(data, at)) break;
-      at++; // out of sync
-    }
-    this.pending = Buffer.from(data.subarray(at));
-  }
-}
-
-/** A valid ADTS header whose frame has not fully arrived yet. */
-function cutShort(data: Buffer, at: number): boolean {
-  if (data[at] !== 0xff || (data[at + 1]! & 0xf6) !== 0xf0) return false;
-  const frameLength = ((data[at + 3]! & 0x03) << 11) | (data[at + 4]! << 3) | (data[at + 5]! >> 5);
-  return frameLength > 9 && at + frameLength > data.length;
 }

@@ -62,6 +62,33 @@ test('garbage datagrams are dropped: no reply, no close, and a hello still gets 
   assert.deepEqual(handshakeTypes(h.sent), [3]); // HelloVerifyRequest
 });
 
+test('before a verified hello nothing is remembered: a record numbered 2^48-1 or an alert does not lock the peer out', () => {
+  const h = harness();
+  h.server.handle(handshakeRecord(1, 0, clientHelloBody(), 2 ** 48 - 1));
+  h.server.handle(encodeRecord(21, 0, 2 ** 48 - 2, hex('0228')));
+  assert.equal(h.closed, undefined);
+  assert.equal(throughCookie(h).next, 2);
+  assert.deepEqual(handshakeTypes(h.sent.slice(1)), [2, 11, 12, 13, 14]);
+  const late = harness(); // a verified hello numbered at the top of the range still gets well-formed answers
+  late.server.handle(handshakeRecord(1, 0, clientHelloBody(), 2 ** 48 - 2));
+  late.server.handle(handshakeRecord(1, 1, clientHelloBody({ cookie: cookieOf(late.sent.pop()!) }), 2 ** 48 - 1));
+  late.server.close();
+  assert.deepEqual(handshakeTypes(late.sent), [2, 11, 12, 13, 14]);
+});
+
+test('a socket that throws on send does not make handle() throw', () => {
+  const server = new DtlsServer({
+    certificate,
+    send: () => {
+      throw new Error('socket closed');
+    },
+    onConnected: () => undefined,
+    onClose: () => undefined,
+    log: silentLogger(),
+  });
+  assert.doesNotThrow(() => server.handle(handshakeRecord(1, 0, clientHelloBody(), 0)));
+});
+
 test('a hello without the right cookie gets a HelloVerifyRequest that mirrors its record number', () => {
   const h = harness();
   h.server.handle(handshakeRecord(1, 0, clientHelloBody(), 41));

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { fuzzRuns } from '../../support/fuzz.js';
 import { deriveKey, deriveSessionKeys, type SessionKeys } from '../../../src/protocols/webrtc/srtp/kdf.js';
 import { SrtpAuthError, SrtpReplayError, SrtpSession, srtpSessions } from '../../../src/protocols/webrtc/srtp/session.js';
-import type { SrtpProfile } from '../../../src/protocols/webrtc/srtp/profile.js';
+import type { SrtpProfile } from '../../../src/protocols/webrtc/srtp-profile.js';
 import { ProtocolError } from '../../../src/util/errors.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -130,6 +130,12 @@ for (const profile of PROFILES) {
     const badRtcp = Buffer.from(sender.protectRtcp(hex('80c80006 11223344 00000000 00000000 00000000 00000000 00000000')));
     badRtcp[10]! ^= 0x80;
     assert.throws(() => receiver.unprotectRtcp(badRtcp), SrtpAuthError);
+    // Forged packets under new SSRCs leave no state behind.
+    for (let ssrc = 1; ssrc <= 100; ssrc++) {
+      const forged = Buffer.concat([rtp(1, ssrc), Buffer.alloc(16)]);
+      assert.throws(() => receiver.unprotectRtp(forged), SrtpAuthError);
+    }
+    assert.equal(receiver.ssrcCount, 1);
   });
 
   test(`${profile}: the rollover counter follows a sequence wrap, with reordering around it`, () => {

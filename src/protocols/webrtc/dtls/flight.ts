@@ -29,7 +29,8 @@ export class RecordWriter {
 
   /** Next epoch 0 record number: past what a stateless reply already used. */
   skipTo(seq: number): void {
-    this.seq[0] = Math.max(this.seq[0]!, seq);
+    // Capped: a peer numbering its records near 2^48 must not push ours past the 48-bit field.
+    this.seq[0] = Math.max(this.seq[0]!, Math.min(seq, 2 ** 32));
   }
 
   get encrypting(): boolean {

@@ -39,6 +39,7 @@ type State = 'hello' | 'handshake' | 'connected' | 'closed';
 export class DtlsServer {
   private state: State = 'hello';
   private readonly cookies: CookieJar;
+  private readonly send: (datagram: Buffer) => void;
   private readonly writer: RecordWriter;
   private readonly flight: Flight;
   private readonly replay = [new ReplayWindow(), new ReplayWindow()];
@@ -50,12 +51,17 @@ export class DtlsServer {
 
   constructor(private readonly options: DtlsServerOptions) {
     this.cookies = new CookieJar(options.cookieSecret);
-    this.writer = new RecordWriter((d) => options.send(d), options.mtu ?? 1200);
+    // A socket that fails to send (closed under us) must not make handle() throw.
+    const send = (d: Buffer): void => {
+      try {
+        options.send(d);
+      } catch (err) {
+        options.log.warn({ err }, 'DTLS datagram not sent');
+      }
+    };
+    this.send = send;
+    this.writer = new RecordWriter(send, options.mtu ?? 1200);
     this.flight = new Flight(this.writer, () => this.end('handshake timed out: peer stopped answering'));
-  }
-
-  get connected(): boolean {
-    return this.state === 'connected';
   }
 
   /** One datagram from the peer; never throws: bad records are dropped, bad handshakes end the session. */
@@ -97,12 +103,20 @@ export class DtlsServer {
     } else if (this.state === 'connected' && record.type !== ContentType.handshake) {
       return; // after the handshake, plaintext alerts could come from anyone
     }
-    this.replay[epoch]!.mark(seq);
-    switch (record.type) {
+    const before = this.state;
+    this.dispatch(record.type, payload, record);
+    // Before a verified hello nothing is remembered, not even record numbers: a spoofed record
+    // with a huge number cannot shut the window on the real peer.
+    if (before !== 'hello' || this.state !== 'hello') this.replay[epoch]!.mark(seq);
+  }
+
+  private dispatch(type: number, payload: Buffer, record: DtlsRecord): void {
+    switch (type) {
       case ContentType.handshake:
         return this.onHandshake(payload, record);
       case ContentType.alert:
-        return this.onAlert(payload);
+        // Before a verified hello there is no session an alert could end.
+        return this.state === 'hello' ? undefined : this.onAlert(payload);
       case ContentType.changeCipherSpec:
         if (payload.length !== 1 || payload[0] !== 1) throw new DtlsError('malformed ChangeCipherSpec');
         return;
@@ -139,7 +153,7 @@ export class DtlsServer {
     if (!this.cookies.valid(hello)) {
       const hvr = encodeHandshake(HandshakeType.helloVerifyRequest, 0, encodeHelloVerifyRequest(this.cookies.make(hello)));
       // RFC 6347 §4.2.1: reuse the hello's record sequence number, so no counter is kept.
-      this.options.send(encodeRecord(ContentType.handshake, 0, recordSeq, hvr, DTLS_1_0));
+      this.send(encodeRecord(ContentType.handshake, 0, recordSeq, hvr, DTLS_1_0));
       return;
     }
     // The peer has proved its address: from here a refusal is answered with an alert and ends the session.
@@ -157,8 +171,9 @@ export class DtlsServer {
   }
 
   private onMessage(m: HandshakeMessage, epoch: number): void {
+    // The timer keeps running until the handshake completes: should part of the client's flight be
+    // lost, our resent flight prompts the client to send its own again (RFC 6347 §4.2.4).
     if (this.state !== 'handshake') return;
-    this.flight.stop(); // the client answered: our flight arrived
     const step = this.handshake!.onMessage(m, epoch);
     if (step.kind === 'keys') {
       this.readCipher = step.read;
@@ -183,7 +198,7 @@ export class DtlsServer {
     if (payload.length !== 2) throw new DtlsError('malformed alert');
     const [level, description] = [payload[0]!, payload[1]!];
     if (description === Alert.closeNotify) {
-      if (this.state !== 'hello') this.sendAlert(Alert.closeNotify, false);
+      this.sendAlert(Alert.closeNotify, false);
       return this.end('peer sent close_notify');
     }
     if (level === 2) return this.end(`peer sent fatal alert ${alertName(description)}`);
@@ -194,11 +209,11 @@ export class DtlsServer {
     const known = err instanceof ProtocolError;
     const alert = err instanceof DtlsError ? err.alert : known ? Alert.decodeError : Alert.internalError;
     const message = err instanceof Error ? err.message : String(err);
-    if (known) this.options.log.info({ err: message, alert: alertName(alert) }, 'DTLS handshake refused');
-    else this.options.log.warn({ err }, 'DTLS internal failure');
-    if (this.state !== 'hello') this.sendAlert(alert, true);
-    // Garbage before a cookie exchange is answered by nothing: the hello stage keeps no session to end.
-    if (this.state === 'hello') return;
+    if (!known) this.options.log.warn({ err }, 'DTLS internal failure');
+    // Garbage before a verified hello gets no answer: the hello stage keeps no session to end.
+    if (this.state === 'hello') return this.options.log.info({ err: message }, 'DTLS hello dropped');
+    this.options.log.info({ err: message, alert: alertName(alert) }, 'DTLS handshake refused');
+    this.sendAlert(alert, true);
     this.end(`${alertName(alert)}: ${message}`);
   }
 

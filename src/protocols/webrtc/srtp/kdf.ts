@@ -1,5 +1,5 @@
 import { createCipheriv } from 'node:crypto';
-import type { SrtpProfile } from './profile.js';
+import type { SrtpProfile } from '../srtp-profile.js';
 
 /** Session keys of one direction (RFC 3711 4.3): what protects and authenticates packets. */
 export interface SessionKeys {

@@ -1,6 +1,6 @@
 import { ProtocolError } from '../../../util/errors.js';
 import { deriveSessionKeys, type SessionKeys } from './kdf.js';
-import type { SrtpProfile } from './profile.js';
+import type { SrtpKeyMaterial, SrtpProfile } from '../srtp-profile.js';
 import { ReplayWindow } from './replay.js';
 import { RolloverCounter } from './rollover.js';
 import { createTransform, type SrtpTransform } from './transform.js';
@@ -57,7 +57,7 @@ export class SrtpSession {
     const headerLength = rtpHeaderLength(packet);
     if (packet.length < headerLength + this.transform.rtpTrailer) throw new ProtocolError('SRTP packet shorter than its header and tag');
     const ssrc = packet.readUInt32BE(8);
-    const state = this.state(ssrc);
+    const state = this.ssrcs.get(ssrc) ?? this.newState();
     const sequence = packet.readUInt16BE(2);
     const index = state.rollover.estimate(sequence);
     if (!state.rtpReplay.accepts(index)) throw new SrtpReplayError(`SRTP replay of SSRC ${ssrc} sequence ${sequence}`);
@@ -65,6 +65,7 @@ export class SrtpSession {
     if (!plain) throw new SrtpAuthError(`SRTP authentication failed for SSRC ${ssrc} sequence ${sequence}`);
     state.rtpReplay.record(index);
     state.rollover.update(index);
+    this.ssrcs.set(ssrc, state); // only authenticated packets add an SSRC
     return plain;
   }
 
@@ -81,26 +82,33 @@ export class SrtpSession {
     const ssrc = packet.readUInt32BE(4);
     const word = packet.readUInt32BE(this.transform.rtcpIndexOffset(packet.length));
     const index = word & MAX_SRTCP_INDEX;
-    const state = this.state(ssrc);
+    const state = this.ssrcs.get(ssrc) ?? this.newState();
     if (!state.rtcpReplay.accepts(index)) throw new SrtpReplayError(`SRTCP replay of SSRC ${ssrc} index ${index}`);
     const plain = this.transform.unprotectRtcp(packet, ssrc, index, (word & 0x80000000) !== 0);
     if (!plain) throw new SrtpAuthError(`SRTCP authentication failed for SSRC ${ssrc}`);
     state.rtcpReplay.record(index);
+    this.ssrcs.set(ssrc, state);
     return plain;
   }
 
   private state(ssrc: number): SsrcState {
     let state = this.ssrcs.get(ssrc);
-    if (!state) {
-      state = {
-        rollover: new RolloverCounter(),
-        rtpReplay: new ReplayWindow(this.replayWindow),
-        rtcpReplay: new ReplayWindow(this.replayWindow),
-        rtcpIndex: 0,
-      };
-      this.ssrcs.set(ssrc, state);
-    }
+    if (!state) this.ssrcs.set(ssrc, (state = this.newState()));
     return state;
+  }
+
+  private newState(): SsrcState {
+    return {
+      rollover: new RolloverCounter(),
+      rtpReplay: new ReplayWindow(this.replayWindow),
+      rtcpReplay: new ReplayWindow(this.replayWindow),
+      rtcpIndex: 0,
+    };
+  }
+
+  /** SSRCs with state: those we protected for, and those whose packets authenticated. */
+  get ssrcCount(): number {
+    return this.ssrcs.size;
   }
 }
 
@@ -116,17 +124,8 @@ export function rtpHeaderLength(packet: Buffer): number {
   return length;
 }
 
-/** The DTLS-SRTP result as the DTLS layer hands it over. */
-export interface SrtpKeyMaterialLike {
-  profile: SrtpProfile;
-  localKey: Buffer;
-  localSalt: Buffer;
-  remoteKey: Buffer;
-  remoteSalt: Buffer;
-}
-
 /** Both directions for a DTLS-SRTP association: `outbound` protects, `inbound` unprotects. */
-export function srtpSessions(keys: SrtpKeyMaterialLike): { inbound: SrtpSession; outbound: SrtpSession } {
+export function srtpSessions(keys: SrtpKeyMaterial): { inbound: SrtpSession; outbound: SrtpSession } {
   return {
     inbound: new SrtpSession(keys.profile, { key: keys.remoteKey, salt: keys.remoteSalt }),
     outbound: new SrtpSession(keys.profile, { key: keys.localKey, salt: keys.localSalt }),

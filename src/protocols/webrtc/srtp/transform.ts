@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
 import type { SessionKeys } from './kdf.js';
-import type { SrtpProfile } from './profile.js';
+import type { SrtpProfile } from '../srtp-profile.js';
 
 /**
  * The per-packet cryptography of one profile, with state kept by the caller: `index` is the
