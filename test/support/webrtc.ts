@@ -23,6 +23,20 @@ window.start = async (endpoint, mode, headers = {}) => {
     pc.addTransceiver('video', { direction: 'recvonly' });
     pc.addTransceiver('audio', { direction: 'recvonly' });
     pc.ontrack = (e) => { const v = document.getElementById('v'); v.srcObject = e.streams[0] || new MediaStream([e.track]); };
+  } else if (mode === 'clock') {
+    // The wall clock drawn as 32 black or white blocks, read back by readClock() on the far side.
+    const canvas = document.createElement('canvas');
+    canvas.width = 320;
+    canvas.height = 240;
+    const g = canvas.getContext('2d');
+    setInterval(() => {
+      const now = Date.now() % 1e9;
+      for (let bit = 0; bit < 32; bit++) {
+        g.fillStyle = (now >>> bit) & 1 ? '#fff' : '#000';
+        g.fillRect((bit % 8) * 40, Math.floor(bit / 8) * 60, 40, 60);
+      }
+    }, 10);
+    pc.addTransceiver(canvas.captureStream(30).getVideoTracks()[0], { direction: 'sendonly' });
   } else {
     const media = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: true });
     for (const track of media.getTracks()) pc.addTransceiver(track, { direction: 'sendonly' });
@@ -34,6 +48,29 @@ window.start = async (endpoint, mode, headers = {}) => {
   window.location_ = res.headers.get('Location');
   if (res.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp: text });
   return { status: res.status, text, location: res.headers.get('Location') };
+};
+/** Delays (ms) between the clock drawn by a 'clock' publisher and its picture shown here, over ms milliseconds. */
+window.readClock = async (ms) => {
+  const v = document.getElementById('v');
+  const canvas = document.createElement('canvas');
+  canvas.width = 320;
+  canvas.height = 240;
+  const g = canvas.getContext('2d', { willReadFrequently: true });
+  const delays = [];
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    await new Promise((resolve) => v.requestVideoFrameCallback(resolve));
+    g.drawImage(v, 0, 0, 320, 240);
+    const pixels = g.getImageData(0, 0, 320, 240).data;
+    let value = 0;
+    for (let bit = 0; bit < 32; bit++) {
+      const at = ((Math.floor(bit / 8) * 60 + 30) * 320 + (bit % 8) * 40 + 20) * 4;
+      if (pixels[at] > 128) value += 2 ** bit;
+    }
+    const delay = (Date.now() % 1e9) - value;
+    if (delay >= 0 && delay < 10000) delays.push(delay);
+  }
+  return delays;
 };
 window.figures = async () => {
   const out = { state: window.pc ? window.pc.connectionState : 'none' };
@@ -58,7 +95,7 @@ export async function figures(page: Page): Promise<PageFigures> {
   return (await page.evaluate('window.figures()')) as PageFigures;
 }
 
-export async function startPeer(page: Page, endpoint: string, mode: 'play' | 'publish', headers: Record<string, string> = {}): Promise<{ status: number; text: string; location: string | null }> {
+export async function startPeer(page: Page, endpoint: string, mode: 'play' | 'publish' | 'clock', headers: Record<string, string> = {}): Promise<{ status: number; text: string; location: string | null }> {
   return (await page.evaluate(`window.start(${JSON.stringify(endpoint)}, ${JSON.stringify(mode)}, ${JSON.stringify(headers)})`)) as { status: number; text: string; location: string | null };
 }
 

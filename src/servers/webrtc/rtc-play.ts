@@ -53,6 +53,8 @@ export class RtcPlayer {
     private readonly tracks: PlayTracks,
     private readonly transport: RtcTransport,
     private readonly counters: RtcLinkCounters,
+    /** Asks the stream's publisher for a keyframe; false when it cannot be asked (not WebRTC). */
+    private readonly requestKeyframe: () => boolean,
     private readonly log: Logger,
   ) {
     if (tracks.video) this.sent.set(tracks.video.ssrc, { ssrc: tracks.video.ssrc, packets: 0, octets: 0, clock: () => tracks.video!.format.clock });
@@ -75,6 +77,8 @@ export class RtcPlayer {
       };
       this.reader = new Reader(this.id, sink, video.format);
       this.stream.addReader(this.reader);
+      // A WebRTC publisher sends keyframes only when asked: a new player should not wait for the next one.
+      this.requestKeyframe();
     }
     if (this.tracks.audio && audioSource) {
       try {
@@ -147,9 +151,13 @@ export class RtcPlayer {
     }
   }
 
+  /** Passed on to a WebRTC publisher; an RTMP (or other) source cannot be asked, the next keyframe comes with its GOP. */
   private keyframeRequest(kind: 'pli' | 'fir'): void {
-    // Logged for the first and every 10th: a source bridged from RTMP cannot be asked for a keyframe.
-    if (this.counters.pliReceived++ % 10 === 0) this.log.info({ kind, count: this.counters.pliReceived }, 'rtc player asked for a keyframe; it gets the next one the source sends');
+    const passed = this.requestKeyframe();
+    // Logged for the first and every 10th.
+    if (this.counters.pliReceived++ % 10 === 0) {
+      this.log.info({ kind, count: this.counters.pliReceived, passed_to_publisher: passed }, passed ? 'rtc player asked for a keyframe; asked the publisher' : 'rtc player asked for a keyframe; it gets the next one the source sends');
+    }
   }
 
   private sendAudio(packet: AudioPacket): void {

@@ -105,7 +105,7 @@ export class RtcPublisher {
         this.transport.sendRtcp(buildNack(OUR_SSRC, videoSsrc, lost));
       }
       const interval = this.options.pliIntervalS * 1000;
-      if ((this.wantKeyframe && now - this.pliAt >= 1000) || now - this.pliAt >= interval) {
+      if ((this.wantKeyframe && now - this.pliAt >= 500) || now - this.pliAt >= interval) {
         this.wantKeyframe = false;
         this.pliAt = now;
         this.counters.pliSent++;

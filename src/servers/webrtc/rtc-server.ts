@@ -11,6 +11,7 @@ import type { ServerContext } from '../context.js';
 import { candidateAddresses } from './candidates.js';
 import { OfferRefused, SrsRtcError } from './rtc-errors.js';
 import { RtcOutputs } from './rtc-output.js';
+import { RtcSources } from './rtc-sources.js';
 import { RtcSession } from './rtc-session.js';
 import { startSession } from './rtc-start.js';
 import type { OfferHandler, RtcAnswer, RtcOffer } from './signalling.js';
@@ -47,8 +48,7 @@ export class RtcServer implements OfferHandler {
   private readonly byUfrag = new Map<string, RtcSession>();
   private readonly byAddress = new Map<string, RtcSession>();
   private readonly outputs = new RtcOutputs();
-  /** Opus of WebRTC publishers, for the WebRTC players of the same stream (no transcoding). */
-  private readonly opusTaps = new Map<Stream, Set<(packet: AudioPacket) => void>>();
+  private readonly sources = new RtcSources();
   readonly stray = new StrayCounter();
   private timer: NodeJS.Timeout | undefined;
   readonly certificate: DtlsCertificate = generateCertificate();
@@ -103,7 +103,7 @@ export class RtcServer implements OfferHandler {
         candidates: (host) => this.candidates(host),
         send: (datagram, to) => this.socket?.send(datagram, to.port, to.address),
         audioFor: (stream, listener) => this.audioFor(stream, listener),
-        opusTap: (stream) => this.tap(stream),
+        sources: this.sources,
         ended: (ended) => this.forget(ended),
       });
       this.byUfrag.set(session.localUfrag, session);
@@ -127,25 +127,10 @@ export class RtcServer implements OfferHandler {
 
   /** Opus for a player: the publisher's own when it publishes over WebRTC, else the transcoding bridge. */
   private audioFor(stream: Stream, listener: (packet: AudioPacket) => void): () => void {
-    const taps = stream.publisher?.protocol === 'webrtc' ? this.opusTaps.get(stream) : undefined;
-    if (taps) {
-      taps.add(listener);
-      return () => taps.delete(listener);
-    }
+    const source = this.sources.of(stream);
+    if (source) return source.subscribe(listener);
     if (!this.bridges) throw new Error('no audio transcoder');
     return this.bridges.subscribe(stream, listener);
-  }
-
-  /** A WebRTC publisher's Opus, fanned out to the stream's WebRTC players; returns the closer. */
-  private tap(stream: Stream): { write(packet: AudioPacket): void; close(): void } {
-    const taps = new Set<(packet: AudioPacket) => void>();
-    this.opusTaps.set(stream, taps);
-    return {
-      write: (packet) => taps.forEach((listener) => listener(packet)),
-      close: () => {
-        if (this.opusTaps.get(stream) === taps) this.opusTaps.delete(stream);
-      },
-    };
   }
 
   private forget(session: RtcSession): void {

@@ -3,7 +3,6 @@ import type { Stream } from '../../hub/stream.js';
 import type { DtlsCertificate } from '../../protocols/webrtc/certificate.js';
 import type { LocalCandidate, NegotiatedMedia } from '../../protocols/webrtc/sdp/answer.js';
 import { OpusIngest } from '../../transcode/opus-ingest.js';
-import type { AudioPacket } from '../../transcode/types.js';
 import type { ConnectionSlot, ServerContext } from '../context.js';
 import { admitOffer, type Admitted } from './rtc-admission.js';
 import { OfferRefused, SrsRtcError } from './rtc-errors.js';
@@ -12,6 +11,7 @@ import type { RtcOutputs } from './rtc-output.js';
 import { RtcPlayer, type AudioSource, type PlayTracks } from './rtc-play.js';
 import { RtcPublisher, type PublishTracks } from './rtc-publish.js';
 import { RtcSession, type Publishing } from './rtc-session.js';
+import { RtcSource, type RtcSources } from './rtc-sources.js';
 import { RtcTransport, type PeerAddress } from './rtc-transport.js';
 import type { RtcOffer } from './signalling.js';
 
@@ -23,7 +23,8 @@ export interface StartDeps {
   candidates(host: string | undefined): LocalCandidate[];
   send(datagram: Buffer, to: PeerAddress): void;
   audioFor: AudioSource;
-  opusTap(stream: Stream): { write(packet: AudioPacket): void; close(): void };
+  /** WebRTC publishers by stream: their Opus and keyframe requests, for WebRTC players. */
+  sources: RtcSources;
   ended(session: RtcSession): void;
 }
 
@@ -89,7 +90,8 @@ export async function startSession(request: RtcOffer, deps: StartDeps): Promise<
       transportCc: rtc.twcc ? (video?.extensions.transportCc ?? audio?.extensions.transportCc) : undefined,
       remb: Boolean(video?.rtcpFb.includes('goog-remb')),
     };
-    const tap = deps.opusTap(stream);
+    const source = new RtcSource(() => role.publishing.media.requestKeyframe());
+    const closeSource = deps.sources.open(stream, source);
     const ingest = audio && rtc.rtc_to_rtmp ? new OpusIngest({ channels: tracks.audio!.channels, log, push: (frame) => RtcSession.ingest(stream, frame) }) : undefined;
     const role: { publishing: Publishing } = {
       publishing: {
@@ -97,7 +99,7 @@ export async function startSession(request: RtcOffer, deps: StartDeps): Promise<
         publisher,
         media: undefined as unknown as RtcPublisher,
         closeAudio: () => {
-          tap.close();
+          closeSource();
           void ingest?.close();
         },
       },
@@ -112,7 +114,7 @@ export async function startSession(request: RtcOffer, deps: StartDeps): Promise<
         pliIntervalS: rtc.pli_for_rtmp,
         onFrame: (frame) => RtcSession.ingest(stream, frame),
         onOpus: (packet) => {
-          tap.write(packet);
+          source.write(packet);
           ingest?.write(packet);
         },
       },
@@ -121,7 +123,12 @@ export async function startSession(request: RtcOffer, deps: StartDeps): Promise<
   } else {
     const play = (): { player: RtcPlayer; audio: AudioSource | undefined } => {
       const stream = ctx.hub.acquire(info.vhost, info.app, info.stream);
-      return { player: new RtcPlayer(info.id, stream, playTracks(admitted, stream, deps.outputs, media, log), session!.transport, counters, log), audio: deps.audioFor };
+      const keyframe = (): boolean => {
+        const source = deps.sources.of(stream);
+        source?.requestKeyframe();
+        return source !== undefined;
+      };
+      return { player: new RtcPlayer(info.id, stream, playTracks(admitted, stream, deps.outputs, media, log), session!.transport, counters, keyframe, log), audio: deps.audioFor };
     };
     session = new RtcSession(ctx, info, parts, deps.slot, counters, { play }, deps.ended);
     session.transport = transport();
