@@ -17,6 +17,8 @@ export interface PlayTracks {
   video?: { format: RtcVideoFormat; ssrc: number; rtxPayloadType?: number; rtxSsrc?: number };
   audio?: { payloadType: number; ssrc: number };
   cname: string;
+  /** Answer NACKs from the packet cache (vhost rtc `nack`). */
+  nack: boolean;
 }
 
 /** Opus for a stream's players: subscribes a listener, returns the unsubscribe. */
@@ -132,8 +134,8 @@ export class RtcPlayer {
 
   private nack(sequences: readonly number[]): void {
     const video = this.tracks.video;
-    if (!video) return;
     this.counters.nackReceived++;
+    if (!video || !this.tracks.nack) return;
     for (const sequence of sequences) {
       const packet = video.format.cached(sequence);
       if (!packet) continue;

@@ -25,6 +25,8 @@ export interface PublishTracks {
 export interface PublishOptions {
   /** Seconds between keyframe requests (SRS pli_for_rtmp). */
   pliIntervalS: number;
+  /** Ask for lost packets again (vhost rtc `nack`). */
+  nack: boolean;
   onFrame(frame: MediaFrame): void;
   /** The publisher's Opus packets on the hub clock (for the Opus to AAC bridge). */
   onOpus(packet: { timestamp: number; data: Buffer }): void;
@@ -100,7 +102,7 @@ export class RtcPublisher {
     const videoSsrc = this.mediaSsrc.video;
     if (this.video && videoSsrc !== undefined) {
       const lost = this.video.nacks.due(now);
-      if (lost.length > 0) {
+      if (lost.length > 0 && this.options.nack) {
         this.counters.nackSent++;
         this.transport.sendRtcp(buildNack(OUR_SSRC, videoSsrc, lost));
       }

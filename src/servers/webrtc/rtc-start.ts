@@ -112,6 +112,7 @@ export async function startSession(request: RtcOffer, deps: StartDeps): Promise<
       counters,
       {
         pliIntervalS: rtc.pli_for_rtmp,
+        nack: rtc.nack,
         onFrame: (frame) => RtcSession.ingest(stream, frame),
         onOpus: (packet) => {
           source.write(packet);
@@ -146,6 +147,7 @@ function playTracks(admitted: Admitted, stream: Stream, outputs: RtcOutputs, med
   const warn = (): void => log.warn({ stream: admitted.info.path }, 'the publisher sends B-frames: browsers cannot play them over WebRTC, they are dropped (keep_bframe off); publish H.264 baseline or without B-frames');
   return {
     cname: admitted.cname,
+    nack: rtc.nack,
     video: video && {
       format: outputs.videoOf(stream, video.codec.payloadType, ssrcs.video, options, warn),
       ssrc: ssrcs.video,
