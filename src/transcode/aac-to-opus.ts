@@ -24,6 +24,7 @@ export function aacToOpusArgs(channels: number): string[] {
 /**
  * AAC access units in, 20 ms Opus packets (48 kHz) out, through one supervised ffmpeg child.
  * Mono stays mono; more than two channels are mixed down to stereo (what WebRTC carries).
+ * Throws a ProtocolError for an AudioSpecificConfig that ADTS cannot carry (an explicit rate).
  */
 export function createAacToOpus(options: AacToOpusOptions): AudioTranscoder {
   const config = readAdtsConfig(options.audioSpecificConfig);

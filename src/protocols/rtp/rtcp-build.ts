@@ -78,6 +78,7 @@ export function buildBye(ssrcs: readonly number[], reason?: string): Buffer {
 
 /** Generic NACK (RFC 4585 6.2.1) for these lost sequence numbers, packed into PID+BLP items. */
 export function buildNack(senderSsrc: number, mediaSsrc: number, lost: readonly number[]): Buffer {
+  if (lost.length === 0) throw new RangeError('a NACK needs at least one lost sequence number');
   const first = lost[0] ?? 0;
   const ordered = [...new Set(lost.map((s) => s & 0xffff))].sort((a, b) => sequenceDelta(a, first) - sequenceDelta(b, first));
   const items: number[] = [];

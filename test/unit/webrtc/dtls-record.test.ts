@@ -5,8 +5,10 @@ import { fuzzRuns } from '../../support/fuzz.js';
 import { GcmRecordCipher } from '../../../src/protocols/webrtc/dtls/cipher.js';
 import { Reassembler, decodeFragments, encodeHandshake, fragmentMessage } from '../../../src/protocols/webrtc/dtls/handshake.js';
 import { prf } from '../../../src/protocols/webrtc/dtls/prf.js';
+import { decodeClientHello, negotiate } from '../../../src/protocols/webrtc/dtls/hello.js';
 import { ReplayWindow, decodeRecords, encodeRecord, isDtls } from '../../../src/protocols/webrtc/dtls/record.js';
 import { ProtocolError } from '../../../src/util/errors.js';
+import { clientHelloBody, defaultExtensions } from './dtls-wire.js';
 
 test('records: several per datagram, and RFC 7983 tells DTLS from STUN and RTP', () => {
   const datagram = Buffer.concat([encodeRecord(22, 0, 5, Buffer.from('ab')), encodeRecord(21, 1, 2 ** 40, Buffer.from('c'))]);
@@ -46,6 +48,61 @@ test('reassembly: fragments out of order, overlapping and repeated make the whol
   assert.deepEqual(done[0]!.body, body);
   assert.deepEqual(done[0]!.raw, message, 'hashed as if never fragmented');
   assert.equal(r.add(parts[1]!), 'old');
+});
+
+test('property: any split, order and duplication of fragments reassembles the message exactly once', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 1, maxLength: 600 }), fc.integer({ min: 1, max: 200 }), fc.array(fc.nat(), { maxLength: 20 }), (bytes, size, order) => {
+      const message = encodeHandshake(16, 3, Buffer.from(bytes));
+      const parts = fragmentMessage(message, size).flatMap((f) => decodeFragments(f));
+      const sequence = [...order.map((i) => parts[i % parts.length]!), ...parts.slice().reverse()];
+      const r = new Reassembler(3);
+      const delivered = sequence.flatMap((f) => {
+        const out = r.add(f);
+        return out === 'old' ? [] : out;
+      });
+      assert.equal(delivered.length, 1);
+      assert.deepEqual(delivered[0]!.raw, message);
+    }),
+    fuzzRuns(300),
+  );
+});
+
+test('property: ClientHello and fragment decoders refuse garbage only with ProtocolError', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+      for (const decode of [decodeClientHello, decodeFragments, decodeRecords]) {
+        try {
+          decode(Buffer.from(bytes));
+        } catch (err) {
+          assert.ok(err instanceof ProtocolError, String(err));
+        }
+      }
+      try {
+        negotiate(decodeClientHello(Buffer.from(bytes)));
+      } catch (err) {
+        assert.ok(err instanceof ProtocolError, String(err));
+      }
+    }),
+    fuzzRuns(1000),
+  );
+});
+
+test('property: negotiation over random extension bodies refuses only with ProtocolError', () => {
+  const types = [10, 11, 13, 14, 23, 0xff01];
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.constantFrom(...types), fc.uint8Array({ maxLength: 12 })), { maxLength: 6 }), (exts) => {
+      const extensions = new Map(defaultExtensions());
+      for (const [type, body] of exts) extensions.set(type, Buffer.from(body));
+      try {
+        const n = negotiate(decodeClientHello(clientHelloBody({ extensions })));
+        assert.ok(n.srtpProfile === 'AES_CM_128_HMAC_SHA1_80' || n.srtpProfile === 'AEAD_AES_128_GCM');
+      } catch (err) {
+        assert.ok(err instanceof ProtocolError, String(err));
+      }
+    }),
+    fuzzRuns(1000),
+  );
 });
 
 test('reassembly is bounded: huge messages refused, messages far ahead not buffered', () => {

@@ -51,6 +51,7 @@ test('generic NACK packs lost sequences into PID+BLP items and parses back, acro
   assert.deepEqual(parseRtcp(nack), [{ type: 'nack', senderSsrc: 0xaaaa, mediaSsrc: 0xbbbb, sequences: [100, 101, 103, 116, 117, 118] }]);
   const wrapped = [65533, 65535, 0, 2, 40];
   assert.deepEqual((parseRtcp(buildNack(1, 2, [2, 65535, 40, 0, 65533, 0]))[0] as { sequences: number[] }).sequences, wrapped);
+  assert.throws(() => buildNack(1, 2, []), RangeError);
 });
 
 test('PLI, FIR and REMB build and parse', () => {

@@ -71,8 +71,9 @@ test('fuzz: header extensions read or throw ProtocolError', () => {
   fc.assert(
     fc.property(fc.uint8Array({ minLength: 12, maxLength: 60 }), (bytes) => {
       const data = Buffer.from(bytes);
-      data[0] = 0x90 | (data[0]! & 0x0f);
-      data.writeUInt16BE(bytes[1]! & 1 ? 0xbede : 0x1000, 12 + (data[0]! & 0x0f) * 4 < data.length - 1 ? 12 + (data[0]! & 0x0f) * 4 : 0);
+      data[0] = 0x90 | (data[0]! & 0x03); // X bit, up to 3 CSRCs
+      const at = 12 + (data[0]! & 0x03) * 4;
+      if (at + 2 <= data.length) data.writeUInt16BE(bytes[1]! & 1 ? 0xbede : 0x1000, at); // a profile we read
       try {
         readRtpExtensions(data);
       } catch (error) {

@@ -13,6 +13,7 @@ const WHIP = fixture('chromium-156-whip-offer.sdp');
 const WHEP = fixture('chromium-156-whep-offer.sdp');
 const SENDRECV = fixture('chromium-156-sendrecv-offer.sdp');
 const HIGH = fixture('chrome-whip-offer-high-profile.sdp');
+const OBS = fixture('obs-whip-offer.sdp');
 
 const FINGERPRINT = { algorithm: 'sha-256', value: 'AB:'.repeat(31) + 'AB' };
 const base: AnswerOptions = {
@@ -136,6 +137,24 @@ test('WHEP answer: sendonly with our SSRCs, FID group, cname, msid, and a passiv
   );
 });
 
+test("OBS's WHIP offer (session-level ICE and fingerprint, no transport-cc, no RTX) is answered", () => {
+  const offer = parseOffer(OBS);
+  assert.deepEqual(offer.media.map((m) => [m.mid, m.iceUfrag, m.setup, m.fingerprint.value.slice(0, 5)]), [
+    ['0', 'Ncd/', 'actpass', 'A7:3E'],
+    ['1', 'Ncd/', 'actpass', 'A7:3E'],
+  ]);
+  const { sdp, media } = answerOffer(offer, base);
+  assert.deepEqual(
+    media.map((m) => [m.kind, m.codec.payloadType, m.rtxPayloadType, m.rtcpFb, m.extensions, m.remoteSsrc]),
+    [
+      ['audio', 111, undefined, [], {}, 1969412358],
+      ['video', 96, undefined, ['nack', 'nack pli', 'goog-remb'], {}, 1969412359],
+    ],
+  );
+  assert.ok(!sdp.includes('transport-cc'));
+  assert.ok(lines(sdp).includes('a=group:BUNDLE 0 1'));
+});
+
 test("srs.sdk.js's sendrecv play offer gets a sendonly answer", () => {
   const { media } = answerOffer(parseOffer(SENDRECV), play);
   assert.deepEqual(media.map((m) => m.direction), ['sendonly', 'sendonly']);
@@ -177,6 +196,11 @@ test('no common codec: a typed error naming what was offered; a codec-less secti
   assert.deepEqual(media.map((m) => m.kind), ['audio']);
   assert.ok(lines(sdp).includes('a=group:BUNDLE 0'));
   assert.ok(sectionOf(sdp, '1')[0]!.startsWith('m=video 0 UDP/TLS/RTP/SAVPF'));
+});
+
+test('an offer that wants to be the DTLS server is refused: Sluice is always passive', () => {
+  assert.throws(() => answerOffer(parseOffer(WHIP.replace(/a=setup:actpass/g, 'a=setup:passive')), base), SdpNegotiationError);
+  assert.equal(answerOffer(parseOffer(WHIP.replace(/a=setup:actpass/g, 'a=setup:active')), base).media.length, 2);
 });
 
 test('a data channel section is refused in the answer, media goes on', () => {

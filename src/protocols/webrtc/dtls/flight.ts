@@ -62,8 +62,8 @@ export class RecordWriter {
 
 const INITIAL_TIMEOUT_MS = 1000;
 const MAX_TIMEOUT_MS = 8000;
-/** About 30 s of silence in all: then the peer is gone. */
-const MAX_RETRANSMITS = 6;
+/** Resends at 1, 3, 7, 15 and 23 s, give up at 31 s: as long as ICE consent waits for a silent peer. */
+const MAX_RETRANSMITS = 5;
 
 /**
  * Keeps the last flight sent and sends it again when the peer seems to have lost it: on a doubling

@@ -89,6 +89,7 @@ export function answerOffer(offer: SdpOffer, options: AnswerOptions): Answer {
 function negotiate(media: SdpMedia, options: AnswerOptions): Outcome {
   if (media.kind !== 'audio' && media.kind !== 'video') return { media, refused: `${media.kind} is not supported` };
   if (media.port === 0) return { media, refused: `${media.kind} was rejected in the offer` };
+  if (media.setup === 'passive') throw new SdpNegotiationError('the offer asks to be the DTLS server (a=setup:passive); Sluice is always passive');
   const preference = media.kind === 'audio' ? AUDIO_CODECS : (options.videoCodecs ?? ['H264']);
   const chosen = chooseCodec(media, preference, options.h264ProfileLevelId);
   if (!chosen) {
