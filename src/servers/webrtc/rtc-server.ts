@@ -50,7 +50,7 @@ export class RtcServer implements OfferHandler {
   private readonly byAddress = new Map<string, RtcSession>();
   private readonly outputs = new RtcOutputs();
   private readonly sources = new RtcSources();
-  readonly stray = new StrayCounter();
+  private readonly stray = new StrayCounter();
   private timer: NodeJS.Timeout | undefined;
   readonly certificate: DtlsCertificate = generateCertificate();
 
