@@ -109,10 +109,19 @@ export class RtcServer implements OfferHandler {
   }
 
   end(sessionId: string, token: string): boolean {
+    const session = this.resource(sessionId, token);
+    session?.end('the client deleted its resource (WHIP/WHEP DELETE)');
+    return session !== undefined;
+  }
+
+  knows(sessionId: string, token: string): boolean {
+    return this.resource(sessionId, token) !== undefined;
+  }
+
+  /** The session a resource URL names, when its token matches. */
+  private resource(sessionId: string, token: string): RtcSession | undefined {
     const session = this.byUfrag.get(sessionId.split(':')[0] ?? '');
-    if (!session || session.token !== token) return false;
-    session.end('the client deleted its resource (WHIP/WHEP DELETE)');
-    return true;
+    return session && session.id === sessionId && session.token === token ? session : undefined;
   }
 
   private candidates(host: string | undefined): LocalCandidate[] {
