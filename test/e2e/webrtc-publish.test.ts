@@ -13,9 +13,10 @@ const RTC = {
   vhosts: { __defaultVhost__: { rtc: { enabled: true, rtmp_to_rtc: true, rtc_to_rtmp: true } } },
 };
 
-test('a Chromium WHIP publish plays over RTMP (H.264 + AAC) and over WHEP in a second page', async () => {
-  const server = await startTestServer(RTC);
+test('a Chromium WHIP publish plays over RTMP and HLS (H.264 + AAC) and over WHEP in a second page', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-whip-'));
+  const hls = { enabled: true, hls_path: dir, hls_fragment: 1, hls_window: 6 };
+  const server = await startTestServer({ ...RTC, vhosts: { __defaultVhost__: { ...RTC.vhosts.__defaultVhost__, hls } } });
   const { server: pages, url } = await servePage(WEBRTC_PAGE, {});
   const browser = await launchWebRtcChromium();
   try {
@@ -40,6 +41,8 @@ test('a Chromium WHIP publish plays over RTMP (H.264 + AAC) and over WHEP in a s
     const probe = await ffprobe(file);
     const codecs = probe.streams.map((stream) => stream.codec_name).sort();
     assert.deepEqual(codecs, ['aac', 'h264'], `RTMP player got ${JSON.stringify(probe.streams)}`);
+    const hlsProbe = await ffprobe(server.httpUrl('live/web.m3u8'));
+    assert.deepEqual(hlsProbe.streams.map((stream) => stream.codec_name).sort(), ['aac', 'h264'], `HLS has ${JSON.stringify(hlsProbe.streams)}`);
 
     // WHIP DELETE on the resource URL ends the publish.
     const ended = await fetch(`http://127.0.0.1:${server.httpPort}${answer.location}`, { method: 'DELETE' });
