@@ -128,7 +128,16 @@ function startPublishing(
     followTracks(stream, frame);
     stream.push(frame);
   };
-  const ingest = tracks.audio && rtc.rtc_to_rtmp ? new OpusIngest({ channels: tracks.audio.channels, log, push: publish }) : undefined;
+  // The AAC comes a moment after the video (the transcoder starts): a keyframe right after it lets
+  // HLS start a segment with both tracks at once instead of at the next keyframe.
+  let audioSeen = false;
+  const publishAudio = (frame: MediaFrame): void => {
+    publish(frame);
+    if (audioSeen || frame.sequenceHeader) return;
+    audioSeen = true;
+    publishing.requestKeyframe();
+  };
+  const ingest = tracks.audio && rtc.rtc_to_rtmp ? new OpusIngest({ channels: tracks.audio.channels, log, push: publishAudio }) : undefined;
   const publishing = new RtcPublisher(tracks, transport, counters, {
     pliIntervalS: rtc.pli_for_rtmp,
     nack: rtc.nack,
