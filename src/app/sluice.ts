@@ -22,6 +22,9 @@ import { SessionRegistry } from '../servers/sessions.js';
 import { SrtServer } from '../servers/srt/srt-server.js';
 import { demuxTs } from '../servers/srt/srt-ingest.js';
 import { RtspServer } from '../servers/rtsp/rtsp-server.js';
+import { RtcServer } from '../servers/webrtc/rtc-server.js';
+import { rtcRoute } from '../servers/webrtc/signalling.js';
+import { OpusBridges } from '../transcode/opus-bridge.js';
 import { startRecorders } from '../recorder/index.js';
 import { startRelays } from '../relay/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
@@ -44,6 +47,10 @@ export interface RunningSluice {
   readonly rtspPort: number | undefined;
   /** The RTSP server's UDP port for RTP (RTCP on the next one); undefined without UDP. */
   readonly rtspRtpPort: number | undefined;
+  /** The WebRTC server's UDP port, when `rtc_server` is enabled. */
+  readonly rtcPort: number | undefined;
+  /** WebRTC sessions: answered, connecting or connected. */
+  rtcSessions(): number;
   readonly hub: StreamHub;
   readonly metrics: SluiceMetrics;
   /** Reads every HTTPS listener's key and certificate again (for renewed certificates). */
@@ -147,11 +154,24 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       stoppers.push(() => rtsp.stop());
     }
 
+    // WebRTC: media on one UDP port; its signalling is served by the HTTP server and the API.
+    let rtc: RtcServer | undefined;
+    let rtcPort: number | undefined;
+    const rtcRoutes: HttpRoute[] = [];
+    if (config.rtc_server.enabled) {
+      const bridges = new OpusBridges({ log: logger });
+      stoppers.push(() => bridges.close());
+      rtc = new RtcServer(ctx, identity.serverId, bridges);
+      rtcPort = await rtc.start();
+      stoppers.push(() => rtc!.stop());
+      rtcRoutes.push(rtcRoute(rtc, logger));
+    }
+
     let http: { port?: number; tlsPort?: number | undefined } = {};
     if (config.http_server.enabled) {
       const flv = new FlvPlayService(ctx);
       const files = staticFiles(config.http_server.dir, { owned: hlsFiles(holder), logger });
-      const routes = [flv.route, hls.route, recorders.route, files];
+      const routes = [...rtcRoutes, flv.route, hls.route, recorders.route, files];
       http = await serve('http server', 'http_server', routes, [flv.upgradeRoute]);
       // Ends players (WebSocket ones too, which no HTTP server closes) before the listeners stop.
       stoppers.push(async () => flv.stop());
@@ -170,7 +190,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       stoppers.push(async () => own.stop());
       apiAuth = own.auth;
       const consolePages = consoleRoute(options.consoleDir ?? consoleDir(), logger);
-      api = await serve('http api', 'http_api', [metricsRoute(metrics), own.route, consolePages, srsApi]);
+      api = await serve('http api', 'http_api', [...rtcRoutes, metricsRoute(metrics), own.route, consolePages, srsApi]);
     }
     const exporter = config.exporter.enabled ? await serve('exporter', 'exporter', [metricsRoute(metrics)]) : undefined;
 
@@ -185,6 +205,8 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       srtSessions: () => srt?.sessionCount ?? 0,
       rtspPort: rtspPorts?.port,
       rtspRtpPort: rtspPorts?.rtpPort || undefined,
+      rtcPort,
+      rtcSessions: () => rtc?.sessionCount ?? 0,
       hub,
       metrics,
       apiAuth,

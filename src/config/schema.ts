@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { endpointSchema } from './endpoint.js';
+import { rtcServerSchema, rtcVhostSchema } from './rtc-schema.js';
 import { securitySchema, signedUrlsSchema, streamSecretSchema } from './rules-schema.js';
 
 /**
@@ -9,20 +11,7 @@ import { securitySchema, signedUrlsSchema, streamSecretSchema } from './rules-sc
 
 const DEFAULT_VHOST_NAME = '__defaultVhost__';
 
-/** `1935`, `"1935"`, `"127.0.0.1:1935"` or `"[::1]:1935"`. */
-export const endpointSchema = z
-  .union([z.number().int(), z.string()])
-  .transform((value, ctx) => {
-    const text = String(value).trim();
-    const match = /^(?:\[([^\]]+)\]:|([^:]+):)?(\d{1,5})$/.exec(text);
-    const port = match ? Number(match[3]) : NaN;
-    if (!match || port < 0 || port > 65535) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected a port or host:port, got "${text}"` });
-      return z.NEVER;
-    }
-    return { host: match[1] ?? match[2] ?? '0.0.0.0', port };
-  });
-export type Endpoint = z.output<typeof endpointSchema>;
+export { endpointSchema, type Endpoint } from './endpoint.js';
 
 const publishSchema = z
   .object({
@@ -323,6 +312,8 @@ export const vhostSchema = z
     play: playSchema,
     http_remux: httpRemuxSchema,
     hls: hlsSchema,
+    /** WebRTC for this vhost (SRS 7's `rtc` block). */
+    rtc: rtcVhostSchema,
     http_hooks: httpHooksSchema,
     http_notify: httpNotifySchema,
     dvr: dvrSchema,
@@ -468,6 +459,8 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** WebRTC server (SRS 7's `rtc_server` block): WHIP/WHEP and SRS's RTC API, media on one UDP port. */
+    rtc_server: rtcServerSchema,
     /** RTSP 1.0 server (a Sluice setting: SRS 7 has none). Publish with ANNOUNCE/RECORD, play with DESCRIBE/PLAY. */
     rtsp_server: z
       .object({

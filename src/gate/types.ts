@@ -3,7 +3,7 @@
  * it to the gate for each publish and play; callback dialects read what they need from it.
  */
 /** Pulls and virtual live are publishers Sluice itself runs: `rtmp-pull`, `flv-pull` (HTTP-FLV), `virtual-live` (a looped file). */
-export type Protocol = 'rtmp' | 'http-flv' | 'ws-flv' | 'hls' | 'srt' | 'rtsp' | 'rtmp-pull' | 'flv-pull' | 'virtual-live';
+export type Protocol = 'rtmp' | 'http-flv' | 'ws-flv' | 'hls' | 'srt' | 'rtsp' | 'webrtc' | 'rtmp-pull' | 'flv-pull' | 'virtual-live';
 
 export interface PlayOptions {
   /** RTMP play `start` argument (-2 live-or-recorded, -1 live, >= 0 seconds). */
