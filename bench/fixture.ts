@@ -17,14 +17,18 @@ const FFMPEG_ARGS = [
   '-t', '60', '-f', 'flv',
 ];
 
-/** Returns the path of the cached fixture, making it first if needed. */
-export function ensureFixture(): string {
-  const path = join(CACHE_DIR, FILE_NAME);
+/**
+ * Returns the path of the cached fixture, making it first if needed. `baseline`: H.264 Baseline
+ * profile (no B-frames), what WebRTC players decode as sent.
+ */
+export function ensureFixture(baseline = false): string {
+  const path = join(CACHE_DIR, baseline ? FILE_NAME.replace('.flv', '-baseline.flv') : FILE_NAME);
   if (existsSync(path)) return path;
   mkdirSync(CACHE_DIR, { recursive: true });
   const partial = `${path}.partial`;
   console.log(`making the test stream ${path} with ffmpeg...`);
-  const run = spawnSync('ffmpeg', [...FFMPEG_ARGS, partial], { stdio: 'inherit', timeout: 180_000 });
+  const profile = baseline ? ['-profile:v', 'baseline'] : [];
+  const run = spawnSync('ffmpeg', [...FFMPEG_ARGS, ...profile, partial], { stdio: 'inherit', timeout: 180_000 });
   if (run.status !== 0) {
     rmSync(partial, { force: true });
     throw new Error(`ffmpeg failed to make the test stream (status ${run.status}, ${run.error?.message ?? 'no error'})`);
