@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { generateCertificate } from '../src/protocols/webrtc/certificate.js';
 import { createLogger } from '../src/util/logger.js';
 import { intArg, serverList } from './args.js';
@@ -92,6 +93,7 @@ async function runCase(name: RtcServerName, o: RtcBenchOptions, flv: string, wor
     const used = process.cpuUsage(load);
     result.server = usage;
     result.machineCpuPercent = machine.stop();
+    result.loadAverage = loadavg()[0];
     result.loadCpuPercent = (100 * (used.user + used.system)) / 1e6 / o.seconds;
     result.summary = summarize(receivers, o.seconds);
     const status = server.exitStatus();

@@ -23,6 +23,7 @@ const CONSENT_MS = 2000;
 const FEEDBACK_MS = 100;
 /** Most receivers one process may run: each is a socket, a DTLS session and two SRTP contexts. */
 export const MAX_RECEIVERS = 500;
+const RECEIVE_BUFFER = 4 * 1024 * 1024;
 
 export type ReceiverState = 'signalling' | 'ice' | 'dtls' | 'media' | 'failed' | 'closed';
 
@@ -55,7 +56,9 @@ export class WhepReceiver {
 
   async start(): Promise<void> {
     try {
-      const socket = createSocket('udp4');
+      // 4 MiB (Linux's default rmem_max): a receiver descheduled for a second loses nothing, so
+      // losses counted are the server's, not this process's.
+      const socket = createSocket({ type: 'udp4', recvBufferSize: RECEIVE_BUFFER });
       this.socket = socket;
       socket.bind(0, '127.0.0.1');
       await once(socket, 'listening');

@@ -9,6 +9,8 @@ import type { ReceiverSummary } from './summary.js';
 export interface RtcCaseResult {
   name: RtcServerName;
   machineIdlePercentBefore: number;
+  /** The 1-minute load average when the window ended: the other work sharing the machine. */
+  loadAverage?: number;
   server?: Usage;
   machineCpuPercent?: number;
   /** The bench process (all receivers), percent of one core. */
@@ -23,7 +25,7 @@ const f1 = fixed(1);
 
 const HEADER = [
   'server', 'receivers ok / failed', 'CPU % of 1 core (sys)', 'RSS avg / peak MiB', 'packets received', 'lost (%)', 'NACKs sent',
-  'delay p50 / p99 ms', 'jitter ms', 'kbps per receiver', 'receivers CPU %', `machine CPU % (of ${cpus().length * 100}; idle before)`,
+  'delay p50 / p99 ms', 'jitter ms', 'kbps per receiver', 'receivers CPU %', `machine CPU % (of ${cpus().length * 100}; idle before)`, 'load avg',
 ];
 
 function row(r: RtcCaseResult): string[] {
@@ -43,6 +45,7 @@ function row(r: RtcCaseResult): string[] {
     f0(s.kbpsMedian),
     f1(r.loadCpuPercent),
     `${f0(r.machineCpuPercent)} (${f0(r.machineIdlePercentBefore)})`,
+    f1(r.loadAverage),
   ];
 }
 
