@@ -19,8 +19,9 @@ import { TrackStats } from './track-stats.js';
 /** Binding requests: every 50 ms until answered, then every 2 s as consent (servers close silent sessions after 30 s). */
 const CHECK_MS = 50;
 const CONSENT_MS = 2000;
-/** RR and NACK: a browser sends feedback as losses are seen; 100 ms is close enough for loopback. */
+/** NACKs go out as losses are seen (checked every 100 ms); a receiver report once a second, as browsers do. */
 const FEEDBACK_MS = 100;
+const REPORT_EVERY = 10;
 /** Most receivers one process may run: each is a socket, a DTLS session and two SRTP contexts. */
 export const MAX_RECEIVERS = 500;
 const RECEIVE_BUFFER = 4 * 1024 * 1024;
@@ -51,6 +52,7 @@ export class WhepReceiver {
   private checkTimer: NodeJS.Timeout | undefined;
   private resource: string | undefined;
   private readonly pending = new Set<string>();
+  private ticks = 0;
 
   constructor(private readonly options: ReceiverOptions) {}
 
@@ -184,12 +186,15 @@ export class WhepReceiver {
 
   private sendFeedback(): void {
     if (this.state !== 'media' || this.tracks.size === 0) return;
-    const packets = [buildReceiverReport(this.ssrc, [...this.tracks.values()].map((t) => t.reportBlock()))];
+    const nacks: Buffer[] = [];
     for (const t of this.tracks.values()) {
       const lost = t.takeNacks();
-      if (lost.length > 0) packets.push(buildNack(this.ssrc, t.ssrc, lost));
+      if (lost.length > 0) nacks.push(buildNack(this.ssrc, t.ssrc, lost));
     }
-    this.send(this.outbound!.protectRtcp(compound(...packets)));
+    if (++this.ticks % REPORT_EVERY !== 0 && nacks.length === 0) return;
+    // A compound packet starts with a report (RFC 3550 §6.1).
+    const report = buildReceiverReport(this.ssrc, [...this.tracks.values()].map((t) => t.reportBlock()));
+    this.send(this.outbound!.protectRtcp(compound(report, ...nacks)));
   }
 
   private fail(err: unknown): void {
