@@ -127,7 +127,7 @@ async function main(): Promise<void> {
   } finally {
     await cleanup();
   }
-  console.log(`\n${formatRtcReport(results)}\n`);
+  console.log(`\n${formatRtcReport(results, o.seconds)}\n`);
   console.log(`saved ${saveRtcResults(results, o)}`);
   if (results.some((r) => r.error)) process.exitCode = 1;
 }
