@@ -62,6 +62,7 @@ export class WhepReceiver {
       // losses counted are the server's, not this process's.
       const socket = createSocket({ type: 'udp4', recvBufferSize: RECEIVE_BUFFER });
       this.socket = socket;
+      socket.on('error', (err) => this.fail(err));
       socket.bind(0, '127.0.0.1');
       await once(socket, 'listening');
       const offer = recvonlyOffer({ ufrag: this.ufrag, pwd: this.pwd, fingerprint: this.options.certificate.fingerprint });
