@@ -1,4 +1,4 @@
-import { describeAudioConfig, describeVideoConfig } from '../codecs/describe.js';
+import { followTracks } from '../codecs/describe.js';
 import type { Gate, Protocol } from '../gate/types.js';
 import type { Publisher, Stream } from '../hub/stream.js';
 import type { MediaFrame } from '../media/frame.js';
@@ -133,10 +133,7 @@ export class Puller {
 
   private ingest(stream: Stream, frame: MediaFrame): void {
     this.watch();
-    if (frame.sequenceHeader && frame.kind === 'video') stream.videoTrack = describeVideoConfig(frame.body) ?? stream.videoTrack;
-    if (frame.kind === 'audio' && (frame.sequenceHeader || !stream.audioTrack)) {
-      stream.audioTrack = describeAudioConfig(frame.body) ?? stream.audioTrack;
-    }
+    followTracks(stream, frame);
     stream.push(frame);
   }
 

@@ -65,6 +65,11 @@ test('bad signalling and bad datagrams are refused with a reason while a WHEP pl
     // WHIP's bearer token reaches the gate as the stream's secret.
     const bearer = await whip('app=guarded&stream=x', offer.replace(/a=recvonly/g, 'a=sendonly'), { Authorization: 'Bearer letmein' });
     assert.equal(bearer.status, 201, await bearer.text());
+    // Trickle ICE: candidates PATCHed to the resource are acknowledged; a wrong token names nothing.
+    const resource = `${api}${bearer.headers.get('location')}`;
+    const trickle = { method: 'PATCH', headers: { 'Content-Type': 'application/trickle-ice-sdpfrag' }, body: 'a=candidate:1 1 udp 2130706431 127.0.0.1 9 typ host\r\n' };
+    assert.equal((await fetch(resource, trickle)).status, 204);
+    assert.equal((await fetch(resource.replace(/token=[^&]+/, 'token=wrong'), trickle)).status, 404);
 
     // STUN for no session, STUN with the right ufrag but a wrong password, DTLS and RTP garbage.
     const [local, remote] = decodeURIComponent(/session=([^&]+)/.exec(healthy.location!)![1]!).split(':') as [string, string];

@@ -1,4 +1,4 @@
-import { describeAudioConfig, describeVideoConfig } from '../../codecs/describe.js';
+import { followTracks } from '../../codecs/describe.js';
 import type { Publisher, Stream } from '../../hub/stream.js';
 import type { MediaFrame } from '../../media/frame.js';
 import type { TransportSpec } from '../../protocols/rtsp/transport.js';
@@ -101,8 +101,7 @@ export class RtspSession {
   private ingest(frame: MediaFrame): void {
     const stream = this.publishing?.stream;
     if (!stream || !this.recording) return;
-    if (frame.sequenceHeader && frame.kind === 'video') stream.videoTrack = describeVideoConfig(frame.body) ?? stream.videoTrack;
-    if (frame.kind === 'audio' && (frame.sequenceHeader || !stream.audioTrack)) stream.audioTrack = describeAudioConfig(frame.body) ?? stream.audioTrack;
+    followTracks(stream, frame);
     stream.push(frame);
   }
 

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { RemoteInfo, Socket } from 'node:dgram';
 import { CookieJar } from '../../protocols/srt/cookie.js';
 import { HandshakeType, decodeHandshake, type Handshake } from '../../protocols/srt/handshake.js';
 import { ControlType, decodePacket, type SrtPacket } from '../../protocols/srt/packet.js';
@@ -8,6 +8,7 @@ import { RejectReason } from '../../protocols/srt/reject.js';
 import { parseStreamId } from '../../protocols/srt/stream-id.js';
 import { ProtocolError } from '../../util/errors.js';
 import { ConnectionCounter, type ServerContext } from '../context.js';
+import { bindUdp } from '../listen.js';
 import { maxPendingConnections } from '../rtmp/rtmp-server.js';
 import { SrtAdmission, type LocalAddress } from './srt-admission.js';
 import { HandshakeRefused, inductionResponse, readConclusion, type ListenerTerms } from './srt-handshake.js';
@@ -54,16 +55,9 @@ export class SrtServer {
 
   async start(): Promise<number> {
     const { host, port } = this.ctx.config.current().srt_server.listen;
-    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    const socket = await bindUdp(host, port);
     socket.on('message', (datagram, peer) => this.receive(datagram, peer));
     socket.on('error', (error) => this.ctx.logger.warn({ err: error.message }, 'srt socket error'));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(port, host, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
     this.socket = socket;
     const bound = socket.address().port;
     this.local = { host: publicAddress(host), port: bound };

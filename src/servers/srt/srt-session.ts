@@ -1,4 +1,4 @@
-import { describeAudioConfig, describeVideoConfig } from '../../codecs/describe.js';
+import { followTracks } from '../../codecs/describe.js';
 import { Reader, type FrameSink } from '../../hub/reader.js';
 import type { Publisher, Stream } from '../../hub/stream.js';
 import type { MediaFrame } from '../../media/frame.js';
@@ -116,10 +116,7 @@ export class SrtSession {
   }
 
   private ingest(stream: Stream, frame: MediaFrame): void {
-    if (frame.sequenceHeader && frame.kind === 'video') stream.videoTrack = describeVideoConfig(frame.body) ?? stream.videoTrack;
-    if (frame.kind === 'audio' && (frame.sequenceHeader || !stream.audioTrack)) {
-      stream.audioTrack = describeAudioConfig(frame.body) ?? stream.audioTrack;
-    }
+    followTracks(stream, frame);
     stream.push(frame);
   }
 

@@ -16,7 +16,7 @@ export class NackList {
 
   missing(sequence: number, now: number): void {
     if (this.list.size >= MAX_MISSING) return;
-    this.list.set(sequence, { since: now, askedAt: 0, tries: 0 });
+    this.list.set(sequence, { since: now, askedAt: -Infinity, tries: 0 });
   }
 
   received(sequence: number): void {

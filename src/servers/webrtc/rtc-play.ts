@@ -5,7 +5,7 @@ import { buildSdes, buildSenderReport, compound } from '../../protocols/rtp/rtcp
 import type { RtcpPacket } from '../../protocols/rtp/rtcp-packets.js';
 import type { AudioPacket } from '../../transcode/types.js';
 import type { Logger } from '../../util/logger.js';
-import { ntpMiddle, ntpTime, roundTripMs } from './ntp.js';
+import { ntpTime, roundTripMs } from './ntp.js';
 import { forEachPacket, type RtcVideoFormat } from './rtc-output.js';
 import type { RtcLinkCounters } from './rtc-link.js';
 import type { RtcTransport } from './rtc-transport.js';
@@ -33,16 +33,15 @@ interface SentTrack {
 
 /**
  * A WebRTC player: a hub reader whose shared RTP (video) it protects and sends, Opus from the
- * stream's audio bridge, sender reports for lip sync, and the player's feedback: NACKs answered
- * from the stream's packet cache (over RTX when negotiated), PLI/FIR counted (an RTMP source
- * cannot be asked for a keyframe; players start at the GOP cache's keyframe).
+ * stream's audio source, sender reports for lip sync, and the player's feedback: NACKs answered
+ * from the stream's packet cache (over RTX when negotiated), PLI/FIR passed on to a WebRTC
+ * publisher (other sources cannot be asked; players start at the GOP cache's keyframe).
  */
 export class RtcPlayer {
   private reader: Reader | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly sent = new Map<number, SentTrack>();
   private reportedAt = 0;
-  private lastSrMiddle = new Map<number, number>();
   private rtxSequence = 0;
   private audio: { sequence: number; base: number; origin?: { ms: number; wallMs: number }; last?: { rtpTimestamp: number; wallMs: number } } = {
     sequence: Math.floor(Math.random() * 0x10000),
@@ -125,7 +124,6 @@ export class RtcPlayer {
       const rtpTimestamp = (clock.rtpTimestamp + Math.round((now - clock.wallMs) * rate)) >>> 0;
       const { seconds, fraction } = ntpTime(now);
       reports.push(buildSenderReport({ ssrc: track.ssrc, ntpSeconds: seconds, ntpFraction: fraction, rtpTimestamp, packets: track.packets, octets: track.octets }));
-      this.lastSrMiddle.set(track.ssrc, ntpMiddle(now));
     }
     if (reports.length === 0) return;
     const first = [...this.sent.values()][0]!;

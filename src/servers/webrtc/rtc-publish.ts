@@ -54,7 +54,8 @@ export class RtcPublisher {
   private reportAt = 0;
   private pliAt = 0;
   private wantKeyframe = true;
-  private mediaSsrc: { video?: number; audio?: number } = {};
+  /** The SSRCs media comes from: the offer's when it announced one, else the first packet's. */
+  private readonly mediaSsrc: { video?: number; audio?: number };
   private highest: { video?: number } = {};
   damage = 0;
 
@@ -70,6 +71,7 @@ export class RtcPublisher {
       this.video = { track, clock: this.clock.track(90000), reorder: new RtpReorder(256), nacks: new NackList() };
     }
     if (tracks.audio) this.audioClock = this.clock.track(48000);
+    this.mediaSsrc = { video: tracks.video?.ssrc };
   }
 
   rtp(data: Buffer): void {

@@ -1,4 +1,4 @@
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { RemoteInfo, Socket } from 'node:dgram';
 import type { Stream } from '../../hub/stream.js';
 import { generateCertificate, type DtlsCertificate } from '../../protocols/webrtc/certificate.js';
 import { readBindingRequest, verifyIntegrity, type BindingRequest } from '../../protocols/webrtc/stun/binding.js';
@@ -8,6 +8,7 @@ import type { LocalCandidate } from '../../protocols/webrtc/sdp/answer.js';
 import type { OpusBridges } from '../../transcode/opus-bridge.js';
 import { ProtocolError } from '../../util/errors.js';
 import type { ServerContext } from '../context.js';
+import { bindUdp } from '../listen.js';
 import { candidateAddresses } from './candidates.js';
 import { OfferRefused, SrsRtcError } from './rtc-errors.js';
 import { RtcOutputs } from './rtc-output.js';
@@ -49,7 +50,7 @@ export class RtcServer implements OfferHandler {
   private readonly byAddress = new Map<string, RtcSession>();
   private readonly outputs = new RtcOutputs();
   private readonly sources = new RtcSources();
-  readonly stray = new StrayCounter();
+  private readonly stray = new StrayCounter();
   private timer: NodeJS.Timeout | undefined;
   readonly certificate: DtlsCertificate = generateCertificate();
 
@@ -61,16 +62,9 @@ export class RtcServer implements OfferHandler {
 
   async start(): Promise<number> {
     const { host, port } = this.ctx.config.current().rtc_server.listen;
-    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    const socket = await bindUdp(host, port);
     socket.on('message', (datagram, peer) => this.receive(datagram, peer));
     socket.on('error', (error) => this.ctx.logger.warn({ err: error.message }, 'rtc socket error'));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(port, host, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
     this.socket = socket;
     this.port = socket.address().port;
     this.timer = setInterval(() => this.tick(), TICK_MS);
@@ -115,10 +109,19 @@ export class RtcServer implements OfferHandler {
   }
 
   end(sessionId: string, token: string): boolean {
+    const session = this.resource(sessionId, token);
+    session?.end('the client deleted its resource (WHIP/WHEP DELETE)');
+    return session !== undefined;
+  }
+
+  knows(sessionId: string, token: string): boolean {
+    return this.resource(sessionId, token) !== undefined;
+  }
+
+  /** The session a resource URL names, when its token matches. */
+  private resource(sessionId: string, token: string): RtcSession | undefined {
     const session = this.byUfrag.get(sessionId.split(':')[0] ?? '');
-    if (!session || session.token !== token) return false;
-    session.end('the client deleted its resource (WHIP/WHEP DELETE)');
-    return true;
+    return session && session.id === sessionId && session.token === token ? session : undefined;
   }
 
   private candidates(host: string | undefined): LocalCandidate[] {

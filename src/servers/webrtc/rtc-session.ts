@@ -1,6 +1,4 @@
-import { describeAudioConfig, describeVideoConfig } from '../../codecs/describe.js';
 import type { Publisher, Stream } from '../../hub/stream.js';
-import type { MediaFrame } from '../../media/frame.js';
 import { parseRtcp } from '../../protocols/rtp/rtcp-parse.js';
 import type { RtcpPacket } from '../../protocols/rtp/rtcp-packets.js';
 import { ProtocolError } from '../../util/errors.js';
@@ -37,11 +35,11 @@ export class RtcSession {
   readonly token: string;
   readonly answerSdp: string;
   readonly stunTimeoutMs: number;
-  transport!: RtcTransport;
 
   constructor(
     private readonly ctx: ServerContext,
     readonly info: SessionInfo,
+    readonly transport: RtcTransport,
     parts: { localUfrag: string; localPwd: string; remoteUfrag: string; token: string; answerSdp: string; stunTimeoutMs: number },
     private readonly slot: ConnectionSlot,
     private readonly counters: RtcLinkCounters,
@@ -97,13 +95,6 @@ export class RtcSession {
     if (this.connectedAt === undefined) return;
     if ('publishing' in this.role) this.role.publishing.media.tick(now);
     else this.player?.tick(now);
-  }
-
-  /** A publisher's frame for the hub: the stream's track info follows its sequence headers. */
-  static ingest(stream: Stream, frame: MediaFrame): void {
-    if (frame.sequenceHeader && frame.kind === 'video') stream.videoTrack = describeVideoConfig(frame.body) ?? stream.videoTrack;
-    if (frame.kind === 'audio' && (frame.sequenceHeader || !stream.audioTrack)) stream.audioTrack = describeAudioConfig(frame.body) ?? stream.audioTrack;
-    stream.push(frame);
   }
 
   end(reason: string): void {

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { followTracks } from '../../codecs/describe.js';
 import type { Stream } from '../../hub/stream.js';
+import type { MediaFrame } from '../../media/frame.js';
 import type { DtlsCertificate } from '../../protocols/webrtc/certificate.js';
 import type { LocalCandidate, NegotiatedMedia } from '../../protocols/webrtc/sdp/answer.js';
 import { OpusIngest } from '../../transcode/opus-ingest.js';
@@ -59,68 +61,22 @@ export async function startSession(request: RtcOffer, deps: StartDeps): Promise<
     stunTimeoutMs: rtc.stun_timeout * 1000,
   };
   const media = (kind: 'video' | 'audio'): NegotiatedMedia | undefined => answer.media.find((m) => m.kind === kind && m.direction !== 'inactive');
-  const transport = (): RtcTransport =>
-    new RtcTransport({
-      localUfrag: parts.localUfrag,
-      localPwd: parts.localPwd,
-      remoteUfrag: parts.remoteUfrag,
-      certificate: deps.certificate,
-      remoteFingerprint: remote.fingerprint,
-      send: deps.send,
-      log,
-      onConnected: () => session!.connected(),
-      onRtp: (packet) => session!.rtp(packet),
-      onRtcp: (packet) => session!.rtcp(packet),
-      onClose: (reason) => session!.end(reason),
-    });
-
+  const transport = new RtcTransport({
+    localUfrag: parts.localUfrag,
+    localPwd: parts.localPwd,
+    remoteUfrag: parts.remoteUfrag,
+    certificate: deps.certificate,
+    remoteFingerprint: remote.fingerprint,
+    send: deps.send,
+    log,
+    onConnected: () => session!.connected(),
+    onRtp: (packet) => session!.rtp(packet),
+    onRtcp: (packet) => session!.rtcp(packet),
+    onClose: (reason) => session!.end(reason),
+  });
   if (request.action === 'publish') {
-    const stream = ctx.hub.acquire(info.vhost, info.app, info.stream);
-    const publisher = { id: info.id, protocol: 'webrtc', session: info, close: (reason: string) => session?.end(reason) };
-    if (!stream.attachPublisher(publisher)) {
-      ctx.gate.unpublished(info);
-      ctx.gate.closed(info);
-      throw new OfferRefused(409, SrsRtcError.StreamBusy, `stream ${info.path} is already publishing`);
-    }
-    const video = media('video');
-    const audio = media('audio');
-    const tracks: PublishTracks = {
-      video: video && { payloadType: video.codec.payloadType, rtxPayloadType: video.rtxPayloadType, ssrc: video.remoteSsrc },
-      audio: audio && { payloadType: audio.codec.payloadType, channels: audio.codec.channels === 1 ? 1 : 2 },
-      transportCc: rtc.twcc ? (video?.extensions.transportCc ?? audio?.extensions.transportCc) : undefined,
-      remb: Boolean(video?.rtcpFb.includes('goog-remb')),
-    };
-    const source = new RtcSource(() => role.publishing.media.requestKeyframe());
-    const closeSource = deps.sources.open(stream, source);
-    const ingest = audio && rtc.rtc_to_rtmp ? new OpusIngest({ channels: tracks.audio!.channels, log, push: (frame) => RtcSession.ingest(stream, frame) }) : undefined;
-    const role: { publishing: Publishing } = {
-      publishing: {
-        stream,
-        publisher,
-        media: undefined as unknown as RtcPublisher,
-        closeAudio: () => {
-          closeSource();
-          void ingest?.close();
-        },
-      },
-    };
-    session = new RtcSession(ctx, info, parts, deps.slot, counters, role, deps.ended);
-    session.transport = transport();
-    role.publishing.media = new RtcPublisher(
-      tracks,
-      session.transport,
-      counters,
-      {
-        pliIntervalS: rtc.pli_for_rtmp,
-        nack: rtc.nack,
-        onFrame: (frame) => RtcSession.ingest(stream, frame),
-        onOpus: (packet) => {
-          source.write(packet);
-          ingest?.write(packet);
-        },
-      },
-      log,
-    );
+    const publishing = startPublishing(admitted, transport, counters, media, deps, (reason) => session?.end(reason), log);
+    session = new RtcSession(ctx, info, transport, parts, deps.slot, counters, { publishing }, deps.ended);
   } else {
     const play = (): { player: RtcPlayer; audio: AudioSource | undefined } => {
       const stream = ctx.hub.acquire(info.vhost, info.app, info.stream);
@@ -129,14 +85,79 @@ export async function startSession(request: RtcOffer, deps: StartDeps): Promise<
         source?.requestKeyframe();
         return source !== undefined;
       };
-      return { player: new RtcPlayer(info.id, stream, playTracks(admitted, stream, deps.outputs, media, log), session!.transport, counters, keyframe, log), audio: deps.audioFor };
+      return { player: new RtcPlayer(info.id, stream, playTracks(admitted, stream, deps.outputs, media, log), transport, counters, keyframe, log), audio: deps.audioFor };
     };
-    session = new RtcSession(ctx, info, parts, deps.slot, counters, { play }, deps.ended);
-    session.transport = transport();
+    session = new RtcSession(ctx, info, transport, parts, deps.slot, counters, { play }, deps.ended);
   }
   ctx.sessions.add(info, request.action === 'publish' ? 'rtc-publish' : 'rtc-play', undefined, () => counters.figures());
   log.info({ ip: info.ip, stream: info.path, action: request.action, param: info.param, session: session.id, media: answer.media.map((m) => `${m.kind}/${m.codec.name}/${m.codec.payloadType}`) }, 'rtc offer answered');
   return session;
+}
+
+/**
+ * Claims the stream for a publisher (a busy stream is refused before any answer) and wires its
+ * media: video to the hub, Opus to the stream's WebRTC players as it is and to the hub as AAC.
+ */
+function startPublishing(
+  admitted: Admitted,
+  transport: RtcTransport,
+  counters: RtcLinkCounters,
+  media: (kind: 'video' | 'audio') => NegotiatedMedia | undefined,
+  deps: StartDeps,
+  end: (reason: string) => void,
+  log: RtcSessionLog,
+): Publishing {
+  const { info, rtc } = admitted;
+  const { ctx } = deps;
+  const stream = ctx.hub.acquire(info.vhost, info.app, info.stream);
+  const publisher = { id: info.id, protocol: 'webrtc', session: info, close: end };
+  if (!stream.attachPublisher(publisher)) {
+    ctx.gate.unpublished(info);
+    ctx.gate.closed(info);
+    throw new OfferRefused(409, SrsRtcError.StreamBusy, `stream ${info.path} is already publishing`);
+  }
+  const video = media('video');
+  const audio = media('audio');
+  const tracks: PublishTracks = {
+    video: video && { payloadType: video.codec.payloadType, rtxPayloadType: video.rtxPayloadType, ssrc: video.remoteSsrc },
+    audio: audio && { payloadType: audio.codec.payloadType, channels: audio.codec.channels === 1 ? 1 : 2 },
+    transportCc: rtc.twcc ? (video?.extensions.transportCc ?? audio?.extensions.transportCc) : undefined,
+    remb: Boolean(video?.rtcpFb.includes('goog-remb')),
+  };
+  const publish = (frame: MediaFrame): void => {
+    followTracks(stream, frame);
+    stream.push(frame);
+  };
+  // The AAC comes a moment after the video (the transcoder starts): a keyframe right after it lets
+  // HLS start a segment with both tracks at once instead of at the next keyframe.
+  let audioSeen = false;
+  const publishAudio = (frame: MediaFrame): void => {
+    publish(frame);
+    if (audioSeen || frame.sequenceHeader) return;
+    audioSeen = true;
+    publishing.requestKeyframe();
+  };
+  const ingest = tracks.audio && rtc.rtc_to_rtmp ? new OpusIngest({ channels: tracks.audio.channels, log, push: publishAudio }) : undefined;
+  const publishing = new RtcPublisher(tracks, transport, counters, {
+    pliIntervalS: rtc.pli_for_rtmp,
+    nack: rtc.nack,
+    onFrame: publish,
+    onOpus: (packet) => {
+      source.write(packet);
+      ingest?.write(packet);
+    },
+  }, log);
+  const source = new RtcSource(() => publishing.requestKeyframe());
+  const closeSource = deps.sources.open(stream, source);
+  return {
+    stream,
+    publisher,
+    media: publishing,
+    closeAudio: () => {
+      closeSource();
+      void ingest?.close();
+    },
+  };
 }
 
 function playTracks(admitted: Admitted, stream: Stream, outputs: RtcOutputs, media: (kind: 'video' | 'audio') => NegotiatedMedia | undefined, log: RtcSessionLog): PlayTracks {

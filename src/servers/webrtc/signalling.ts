@@ -33,6 +33,8 @@ export interface OfferHandler {
   offer(request: RtcOffer): Promise<RtcAnswer>;
   /** Ends a session named by its resource URL; false when none matches. */
   end(sessionId: string, token: string): boolean;
+  /** True when the resource URL names a live session. */
+  knows(sessionId: string, token: string): boolean;
   /** SRS's server id for the JSON API's answer. */
   readonly serverId: string;
 }
@@ -85,6 +87,14 @@ const ROUTES: Record<string, 'whip' | 'whep' | 'publish' | 'play'> = {
 
 async function whip(handler: OfferHandler, kind: 'whip' | 'whep', request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
   const query = url.searchParams;
+  // Trickle ICE (RFC 9725 4.3.1): an ICE-lite server learns the client's addresses from its
+  // connectivity checks, so candidates PATCHed in are acknowledged and need nothing more.
+  if (request.method === 'PATCH') {
+    await readBody(request);
+    if (!handler.knows(query.get('session') ?? '', query.get('token') ?? '')) throw new OfferRefused(404, SrsRtcError.InvalidSession, 'no such session');
+    response.writeHead(204).end();
+    return;
+  }
   if (request.method === 'DELETE' || query.get('action') === 'delete') {
     const token = query.get('token') ?? '';
     if (!token) throw new OfferRefused(400, SrsRtcError.InvalidSession, 'token empty');
@@ -115,7 +125,7 @@ async function whip(handler: OfferHandler, kind: 'whip' | 'whep', request: Incom
     requestUrl: url.href,
   });
   const location = `/rtc/v1/${kind}/?action=delete&token=${answer.token}&app=${encodeURIComponent(app)}&stream=${encodeURIComponent(stream)}&session=${encodeURIComponent(answer.sessionId)}`;
-  response.writeHead(201, { 'Content-Type': 'application/sdp', Location: location, 'Content-Length': Buffer.byteLength(answer.sdp), Connection: 'close' });
+  response.writeHead(201, { 'Content-Type': 'application/sdp', Location: location, ETag: `"${answer.sessionId}"`, 'Content-Length': Buffer.byteLength(answer.sdp), Connection: 'close' });
   response.end(answer.sdp);
 }
 
