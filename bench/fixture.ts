@@ -8,7 +8,7 @@ import { MessageType } from '../src/protocols/rtmp/index.js';
 
 const CACHE_DIR = join('node_modules', '.cache', 'sluice-bench');
 
-export type FixtureName = '1mbps' | '3mbps';
+export type FixtureName = '1mbps' | '1mbps-baseline' | '3mbps';
 
 /** Per fixture: its file name, the video source, and the rates. */
 const FIXTURES: Record<FixtureName, { file: string; input: string[]; rates: string[] }> = {
@@ -16,6 +16,12 @@ const FIXTURES: Record<FixtureName, { file: string; input: string[]; rates: stri
     file: 'fanout-640x360-25fps-gop2s-900k-aac64k-60s.flv',
     input: ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25'],
     rates: ['-b:v', '900k', '-maxrate', '900k', '-bufsize', '900k', '-b:a', '64k'],
+  },
+  // H.264 Baseline (no B-frames): what WebRTC players decode as sent.
+  '1mbps-baseline': {
+    file: 'fanout-640x360-25fps-gop2s-900k-aac64k-60s-baseline.flv',
+    input: ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25'],
+    rates: ['-profile:v', 'baseline', '-b:v', '900k', '-maxrate', '900k', '-bufsize', '900k', '-b:a', '64k'],
   },
   // Light noise keeps the encoder at its rate: testsrc2 alone compresses far below 3 Mbps.
   '3mbps': {

@@ -1,87 +1,138 @@
-// One RTMP source (H.264 ~1 Mbps + AAC) to N WHEP viewers on loopback, each a headless receiver
-// (bench/webrtc-viewer.ts: STUN, DTLS by openssl, SRTP decrypted here). Prints the server's CPU
-// (its process tree: Sluice and the one ffmpeg that turns the stream's AAC into Opus), its memory,
-// and the packet delay: how late each video packet arrives against its RTP clock (p50/p99), and
-// how far apart the viewers get the same packet.
-//   node --import tsx bench/webrtc.ts [viewers] [seconds]
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+// `npm run bench:webrtc`: one RTMP source (H.264 baseline + AAC, ~1 Mbps) played by N headless
+// WHEP receivers, against Sluice and SRS 7 in turn. See docs/BENCHMARKS.md.
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { benchWorkDir, freePort, logTail, startChild, stopChild, waitForPort } from './children.js';
-import { TreeMonitor } from './proc.js';
-import { HeadlessViewer, clientIdentity } from './webrtc-viewer.js';
+import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { generateCertificate } from '../src/protocols/webrtc/certificate.js';
+import { createLogger } from '../src/util/logger.js';
+import { intArg, serverList } from './args.js';
+import { benchWorkDir, startChild, stopChild } from './children.js';
+import { ensureFixture } from './fixture.js';
+import { MachineMonitor, TreeMonitor, machineBusyPercent, type Usage } from './proc.js';
+import { MAX_RECEIVERS, WhepReceiver } from './webrtc/receiver.js';
+import { formatRtcReport, saveRtcResults, type RtcCaseResult } from './webrtc/report.js';
+import { RTC_SERVER_NAMES, checkPrerequisites, srsVersion, startRtcServer, type RtcServerName } from './webrtc/servers.js';
+import { summarize } from './webrtc/summary.js';
 
-const viewers = Number(process.argv[2] ?? 100);
-const seconds = Number(process.argv[3] ?? 20);
-const WARM_UP_MS = 3000;
+const USAGE = `Usage: npm run bench:webrtc -- [options]
+  --receivers N   WHEP receivers per server (default 100, at most ${MAX_RECEIVERS})
+  --seconds S     measurement window (default 30)
+  --warmup S      from the last receiver joining to the window (default 5)
+  --servers LIST  any of sluice,srs (default both)
+  --srs PATH      SRS 7 binary built with --rtc=on
+  --rounds N      run the list of servers N times, alternating (default 1)`;
 
-function quantile(sorted: number[], q: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+export interface RtcBenchOptions {
+  receivers: number;
+  seconds: number;
+  warmup: number;
+  servers: RtcServerName[];
+  srs: string | undefined;
+  rounds: number;
+}
+
+function parse(argv: string[]): RtcBenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      receivers: { type: 'string', default: '100' },
+      seconds: { type: 'string', default: '30' },
+      warmup: { type: 'string', default: '5' },
+      servers: { type: 'string', default: RTC_SERVER_NAMES.join(',') },
+      srs: { type: 'string' },
+      rounds: { type: 'string', default: '1' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  return {
+    receivers: intArg('receivers', values.receivers, 1, MAX_RECEIVERS, USAGE),
+    seconds: intArg('seconds', values.seconds, 1, 600, USAGE),
+    warmup: intArg('warmup', values.warmup, 0, 120, USAGE),
+    servers: serverList(values.servers, RTC_SERVER_NAMES, USAGE),
+    srs: values.srs,
+    rounds: intArg('rounds', values.rounds, 1, 10, USAGE),
+  };
+}
+
+async function runCase(name: RtcServerName, o: RtcBenchOptions, flv: string, workDir: string): Promise<RtcCaseResult> {
+  const dir = join(workDir, `${name}-${Date.now()}`);
+  mkdirSync(dir);
+  const result: RtcCaseResult = { name, machineIdlePercentBefore: 100 * 2 - (await machineBusyPercent(2000)) };
+  const server = await startRtcServer(name, dir, o.srs);
+  const publisher = startChild('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', flv,
+    '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${server.rtmpPort}/live/bench`], join(dir, 'ffmpeg.log'));
+  const log = createLogger('warn');
+  const certificate = generateCertificate();
+  const receivers: WhepReceiver[] = [];
+  try {
+    await sleep(3000); // the stream and its first keyframe are in
+    const url = `${server.whep}?app=live&stream=bench`;
+    // Joined ten at a time, as viewers arrive, not as one burst of handshakes.
+    for (let i = 0; i < o.receivers; i += 10) {
+      const batch = Array.from({ length: Math.min(10, o.receivers - i) }, () => new WhepReceiver({ url, certificate, log }));
+      receivers.push(...batch);
+      await Promise.all(batch.map((r) => r.start()));
+      await sleep(100);
+    }
+    await sleep(o.warmup * 1000);
+    for (const r of receivers) r.resetWindow();
+    const monitor = new TreeMonitor(server.pid);
+    const machine = new MachineMonitor();
+    const load = process.cpuUsage();
+    monitor.start();
+    machine.start();
+    await sleep(o.seconds * 1000);
+    const usage: Usage = monitor.stop();
+    const used = process.cpuUsage(load);
+    result.server = usage;
+    result.machineCpuPercent = machine.stop();
+    result.loadAverage = loadavg()[0];
+    result.loadCpuPercent = (100 * (used.user + used.system)) / 1e6 / o.seconds;
+    result.summary = summarize(receivers, o.seconds);
+    const status = server.exitStatus();
+    if (status !== undefined) result.error = `server exited (${status})`;
+  } catch (err) {
+    result.error = err instanceof Error ? err.message : String(err);
+  } finally {
+    await Promise.all(receivers.map((r) => r.stop()));
+    await stopChild(publisher);
+    await server.stop();
+  }
+  return result;
 }
 
 async function main(): Promise<void> {
-  const { dir, cleanup } = benchWorkDir('sluice-bench-webrtc-');
+  const o = parse(process.argv.slice(2));
+  checkPrerequisites(o.servers, o.srs);
+  const flv = ensureFixture('1mbps-baseline');
+  const { dir, cleanup } = benchWorkDir('sluice-rtc-bench-');
+  const results: RtcCaseResult[] = [];
   try {
-    const [rtmp, api, udp] = [await freePort(), await freePort(), await freePort()];
-    const conf = join(dir, 'sluice.conf');
-    writeFileSync(conf, [
-      `listen 127.0.0.1:${rtmp};`, 'max_connections 10000;', `http_api { enabled on; listen 127.0.0.1:${api}; }`, 'http_server { enabled off; }',
-      `rtc_server { enabled on; listen 127.0.0.1:${udp}; candidate 127.0.0.1; }`, 'vhost __defaultVhost__ { rtc { enabled on; rtmp_to_rtc on; } }', '',
-    ].join('\n'));
-    const server = startChild(process.execPath, ['--import', 'tsx', resolve('src/cli.ts'), '-c', conf], join(dir, 'server.log'));
-    await waitForPort(server, rtmp);
-    const source = startChild('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-b:v', '1000k', '-maxrate', '1000k', '-bufsize', '1000k', '-g', '50',
-      '-c:a', 'aac', '-b:a', '64k', '-f', 'flv', `rtmp://127.0.0.1:${rtmp}/live/bench`], join(dir, 'ffmpeg.log'));
-    await sleep(3000);
-    const identity = clientIdentity(dir);
-    const opened: HeadlessViewer[] = [];
-    const openedAt = performance.now();
-    for (let i = 0; i < viewers; i++) opened.push(await HeadlessViewer.open(`http://127.0.0.1:${api}/rtc/v1/whep/?app=live&stream=bench`, identity));
-    console.log(`${viewers} viewers connected in ${((performance.now() - openedAt) / 1000).toFixed(1)} s`);
-    await sleep(WARM_UP_MS);
-    const monitor = new TreeMonitor(server.pid!);
-    const from = performance.now();
-    monitor.start();
-    await sleep(seconds * 1000);
-    const usage = monitor.stop();
-    const to = performance.now();
-
-    const lateness: number[] = [];
-    const firstSeen = new Map<number, number>();
-    let received = 0;
-    let expected = 0;
-    for (const viewer of opened) {
-      const inWindow = viewer.arrivals.filter((a) => a.at >= from && a.at <= to);
-      if (inWindow.length === 0) continue;
-      const offset = Math.min(...inWindow.map((a) => a.at - a.rtp / 90));
-      for (const a of inWindow) {
-        lateness.push(a.at - a.rtp / 90 - offset);
-        firstSeen.set(a.sequence, Math.min(firstSeen.get(a.sequence) ?? Infinity, a.at));
+    if (o.servers.includes('srs')) console.log(`srs ${srsVersion(o.srs!)} (${o.srs})`);
+    console.log(`WHEP fan-out: ${o.receivers} receivers, ${o.seconds} s window, ${o.warmup} s warm-up, source ${flv}`);
+    for (let round = 0; round < o.rounds; round++) {
+      for (const name of o.servers) {
+        const r = await runCase(name, o, flv, dir);
+        console.log(`${name}: ${r.error ?? 'done'}`);
+        results.push(r);
       }
-      const sequences = new Set(inWindow.map((a) => a.sequence));
-      received += sequences.size;
-      expected += ((inWindow.at(-1)!.sequence - inWindow[0]!.sequence) & 0xffff) + 1;
     }
-    const spread: number[] = [];
-    for (const viewer of opened) for (const a of viewer.arrivals) if (a.at >= from && a.at <= to) spread.push(a.at - firstSeen.get(a.sequence)!);
-    lateness.sort((a, b) => a - b);
-    spread.sort((a, b) => a - b);
-    const audio = opened.reduce((sum, v) => sum + v.audioPackets, 0);
-    console.log(`sluice, 1 RTMP source (~1 Mbps H.264 + AAC) -> ${viewers} WHEP viewers, ${seconds} s window`);
-    console.log(`  server CPU ${usage.cpuPercent.toFixed(1)}% of a core (system ${usage.cpuSystemPercent.toFixed(1)}%), RSS peak ${usage.rssPeakMiB.toFixed(0)} MiB`);
-    console.log(`  video packet lateness against its RTP clock: p50 ${quantile(lateness, 0.5).toFixed(1)} ms, p99 ${quantile(lateness, 0.99).toFixed(1)} ms`);
-    console.log(`  same packet, first to last viewer: p50 ${quantile(spread, 0.5).toFixed(1)} ms, p99 ${quantile(spread, 0.99).toFixed(1)} ms`);
-    console.log(`  video packets received ${received} of ${expected} (${((100 * received) / Math.max(1, expected)).toFixed(2)}%), audio packets ${audio}, decrypted (1 in 50) ${opened.reduce((s, v) => s + v.decrypted, 0)}, undecryptable ${opened.reduce((s, v) => s + v.undecryptable, 0)}`);
-    for (const viewer of opened) await viewer.close();
-    await stopChild(source);
-    await stopChild(server);
-  } catch (error) {
-    console.error(`server log:\n${logTail(join(dir, 'server.log'), 30)}`);
-    throw error;
   } finally {
     await cleanup();
   }
+  console.log(`\n${formatRtcReport(results, o.seconds)}\n`);
+  console.log(`saved ${saveRtcResults(results, o)}`);
+  if (results.some((r) => r.error)) process.exitCode = 1;
 }
 
-await main();
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});

@@ -3,3 +3,4 @@ export type { ExpectedFingerprint } from './server-handshake.js';
 export { isDtls } from './record.js';
 export type { SrtpKeyMaterial, SrtpProfile } from '../srtp-profile.js';
 export { generateCertificate, fingerprintOf, type DtlsCertificate } from '../certificate.js';
+export { DtlsClient, type DtlsClientOptions } from './client.js';

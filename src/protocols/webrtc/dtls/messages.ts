@@ -1,5 +1,6 @@
 import { X509Certificate, constants, createECDH, createPublicKey, diffieHellman, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { ByteReader, ByteWriter } from '../../../util/bytes.js';
+import { fingerprintOf } from '../certificate.js';
 import { Alert, DtlsError } from './alert.js';
 import { ECDSA_SECP256R1_SHA256, NamedGroup, type Group } from './hello.js';
 
@@ -44,16 +45,16 @@ export function encodeCertificate(der: Buffer): Buffer {
   return new ByteWriter(der.length + 6).u24(der.length + 3).u24(der.length).bytes(der).finish();
 }
 
-/** The client's leaf certificate (the first of its chain); WebRTC trusts it only by fingerprint. */
-export function decodeClientCertificate(body: Buffer): X509Certificate {
+/** The peer's leaf certificate (the first of its chain); WebRTC trusts it only by fingerprint. */
+export function decodeClientCertificate(body: Buffer, who = 'client'): X509Certificate {
   const r = new ByteReader(body);
   const list = new ByteReader(r.bytes(r.u24()));
-  if (list.remaining === 0) throw new DtlsError('client sent no certificate', Alert.handshakeFailure);
+  if (list.remaining === 0) throw new DtlsError(`${who} sent no certificate`, Alert.handshakeFailure);
   const der = list.bytes(list.u24());
   try {
     return new X509Certificate(der);
   } catch (cause) {
-    throw new DtlsError('client certificate does not parse', Alert.badCertificate, { cause });
+    throw new DtlsError(`${who} certificate does not parse`, Alert.badCertificate, { cause });
   }
 }
 
@@ -82,16 +83,36 @@ export function encodeCertificateRequest(): Buffer {
 
 /** Checks the client's CertificateVerify: its signature over every handshake message before it. */
 export function verifyCertificateVerify(body: Buffer, transcript: Buffer, certificate: X509Certificate): void {
+  verifyDigitallySigned(body, transcript, certificate, 'CertificateVerify');
+}
+
+/** A `DigitallySigned` (scheme, signature) over `data` by the certificate's key: CertificateVerify, or a ServerKeyExchange's tail. */
+export function verifyDigitallySigned(body: Buffer, data: Buffer, certificate: X509Certificate, what: string): void {
   const r = new ByteReader(body);
   const scheme = r.u16();
   const signature = r.bytes(r.u16());
   const check = verifiers.get(scheme);
-  if (!check) throw new DtlsError(`CertificateVerify with unoffered scheme 0x${scheme.toString(16)}`, Alert.illegalParameter);
+  if (!check) throw new DtlsError(`${what} with unoffered scheme 0x${scheme.toString(16)}`, Alert.illegalParameter);
   let ok = false;
   try {
-    ok = check(transcript, certificate.publicKey, signature);
+    ok = check(data, certificate.publicKey, signature);
   } catch (cause) {
-    throw new DtlsError('CertificateVerify signature unusable', Alert.decryptError, { cause });
+    throw new DtlsError(`${what} signature unusable`, Alert.decryptError, { cause });
   }
-  if (!ok) throw new DtlsError('CertificateVerify signature does not verify', Alert.decryptError);
+  if (!ok) throw new DtlsError(`${what} signature does not verify`, Alert.decryptError);
+}
+
+/** WebRTC trusts the peer's self-signed certificate only when it matches the fingerprint signalled in SDP. */
+export function checkFingerprint(certificate: X509Certificate, expected: { algorithm: string; value: string }, who = 'client'): void {
+  // SDP names hashes 'sha-256'; node:crypto calls them 'sha256'.
+  const algorithm = expected.algorithm.toLowerCase().replace('-', '');
+  let actual: string;
+  try {
+    actual = fingerprintOf(certificate.raw, algorithm);
+  } catch (cause) {
+    throw new DtlsError(`fingerprint algorithm ${expected.algorithm} unsupported`, Alert.badCertificate, { cause });
+  }
+  if (actual !== expected.value.toUpperCase()) {
+    throw new DtlsError(`${who} certificate fingerprint ${actual} is not the signalled ${expected.value}`, Alert.badCertificate);
+  }
 }

@@ -1,11 +1,11 @@
 import { randomBytes, timingSafeEqual, type X509Certificate } from 'node:crypto';
-import { fingerprintOf, type DtlsCertificate } from '../certificate.js';
+import type { DtlsCertificate } from '../certificate.js';
 import { srtpKeyLengths, type SrtpKeyMaterial } from '../srtp-profile.js';
 import { Alert, DtlsError } from './alert.js';
 import { GcmRecordCipher } from './cipher.js';
 import { HandshakeType, encodeHandshake, type HandshakeMessage } from './handshake.js';
 import { encodeServerHello, type ClientHello, type Negotiated } from './hello.js';
-import { KeyShare, decodeClientCertificate, encodeCertificate, encodeCertificateRequest, encodeServerKeyExchange, verifyCertificateVerify } from './messages.js';
+import { KeyShare, checkFingerprint, decodeClientCertificate, encodeCertificate, encodeCertificateRequest, encodeServerKeyExchange, verifyCertificateVerify } from './messages.js';
 import { exportKeyingMaterial, gcmKeys, masterSecret, sha256, verifyData } from './prf.js';
 
 export interface ExpectedFingerprint {
@@ -89,19 +89,7 @@ export class ServerHandshake {
 
   private checkCertificate(body: Buffer): X509Certificate {
     const certificate = decodeClientCertificate(body);
-    const expected = this.expectedFingerprint;
-    if (!expected) return certificate;
-    // SDP names hashes 'sha-256'; node:crypto calls them 'sha256'.
-    const algorithm = expected.algorithm.toLowerCase().replace('-', '');
-    let actual: string;
-    try {
-      actual = fingerprintOf(certificate.raw, algorithm);
-    } catch (cause) {
-      throw new DtlsError(`fingerprint algorithm ${expected.algorithm} unsupported`, Alert.badCertificate, { cause });
-    }
-    if (actual !== expected.value.toUpperCase()) {
-      throw new DtlsError(`client certificate fingerprint ${actual} is not the signalled ${expected.value}`, Alert.badCertificate);
-    }
+    if (this.expectedFingerprint) checkFingerprint(certificate, this.expectedFingerprint);
     return certificate;
   }
 
