@@ -3,7 +3,7 @@ import { networkInterfaces } from 'node:os';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { CookieJar } from '../../protocols/srt/cookie.js';
 import { HandshakeType, decodeHandshake, type Handshake } from '../../protocols/srt/handshake.js';
-import { ControlType, decodePacket, type SrtPacket } from '../../protocols/srt/packet.js';
+import { ControlType, HEADER_SIZE, decodePacket } from '../../protocols/srt/packet.js';
 import { RejectReason } from '../../protocols/srt/reject.js';
 import { parseStreamId } from '../../protocols/srt/stream-id.js';
 import { ProtocolError } from '../../util/errors.js';
@@ -98,19 +98,16 @@ export class SrtServer {
     };
   }
 
+  /** Routes a datagram by the socket id in its header; only handshakes are decoded here. */
   private receive(datagram: Buffer, peer: RemoteInfo): void {
-    let packet: SrtPacket;
-    try {
-      packet = decodePacket(datagram);
-    } catch {
-      return; // not SRT: nothing to answer
-    }
-    const session = this.sessions.get(packet.destinationId);
+    if (datagram.length < HEADER_SIZE) return; // not SRT: nothing to answer
+    const destinationId = datagram.readUInt32BE(12);
+    const session = this.sessions.get(destinationId);
     if (session) {
       const { terms } = session.connection;
-      if (terms.peer.address !== peer.address || terms.peer.port !== peer.port) return;
+      if (terms.peer.port !== peer.port || terms.peer.address !== peer.address) return;
       try {
-        session.connection.receive(packet, datagram.length);
+        session.connection.receive(datagram);
       } catch (error) {
         if (!(error instanceof ProtocolError)) throw error;
         this.ctx.logger.warn({ client: session.info.id, ip: session.info.ip, err: error.message }, 'srt client error, closing');
@@ -118,8 +115,9 @@ export class SrtServer {
       }
       return;
     }
-    const toListener = packet.destinationId === 0 || packet.destinationId === this.listenerId;
-    if (toListener && packet.kind === 'control' && packet.type === ControlType.Handshake) this.handshake(packet.body, peer);
+    if (destinationId !== 0 && destinationId !== this.listenerId) return;
+    const packet = decodePacket(datagram);
+    if (packet.kind === 'control' && packet.type === ControlType.Handshake) this.handshake(packet.body, peer);
   }
 
   private handshake(body: Buffer, peer: RemoteInfo): void {

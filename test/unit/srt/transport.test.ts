@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeAck, decodeNak, encodeNak } from '../../../src/protocols/srt/control.js';
-import { ControlType, Position, decodePacket, type DataPacket } from '../../../src/protocols/srt/packet.js';
+import { ControlType, Position, decodePacket } from '../../../src/protocols/srt/packet.js';
 import { SrtReceiver } from '../../../src/protocols/srt/receiver.js';
 import { SrtSender } from '../../../src/protocols/srt/sender.js';
 
@@ -67,8 +67,9 @@ test('sender: the rate cap holds packets back until the pacer allows them', () =
   assert.equal(s.pendingBytes, 0);
 });
 
-function data(seq: number, timestamp: number, payload = Buffer.from([seq & 0xff])): DataPacket {
-  return { kind: 'data', seq, position: Position.Solo, inOrder: false, keyFlag: 0, retransmitted: false, messageNumber: seq, timestamp, destinationId: 1, payload };
+/** One data packet into the receiver, its payload a byte naming it. */
+function data(r: SrtReceiver, seq: number, timestamp: number, nowUs: number, retransmitted = false): void {
+  r.onData(seq, timestamp, retransmitted, Buffer.from([seq & 0xff]), nowUs);
 }
 
 function receiver(tooLateDrop = true) {
@@ -80,8 +81,8 @@ function receiver(tooLateDrop = true) {
 
 test('receiver: a gap is NAKed at once, ACKs name the first missing packet, delivery waits for the latency', () => {
   const { r, delivered, packets } = receiver();
-  r.onData(data(0, 0), 0);
-  r.onData(data(2, 40_000), 40_000);
+  data(r, 0, 0, 0);
+  data(r, 2, 40_000, 40_000);
   const nak = packets();
   assert.ok(nak[0]!.kind === 'control' && nak[0]!.type === ControlType.Nak);
   assert.deepEqual(decodeNak(nak[0]!.kind === 'control' ? nak[0]!.body : Buffer.alloc(0)), [{ first: 1, last: 1 }]);
@@ -92,7 +93,7 @@ test('receiver: a gap is NAKed at once, ACKs name the first missing packet, deli
   assert.deepEqual(delivered, [], 'nothing before its time');
   r.tick(100_000);
   assert.deepEqual(delivered, [0], 'packet 0 at its time, 2 waits for 1');
-  r.onData({ ...data(1, 20_000), retransmitted: true }, 100_500);
+  data(r, 1, 20_000, 100_500, true);
   r.tick(141_000);
   assert.deepEqual(delivered, [0, 1, 2]);
   assert.equal(r.stats.packetsRetransmitted, 1);
@@ -100,8 +101,8 @@ test('receiver: a gap is NAKed at once, ACKs name the first missing packet, deli
 
 test('receiver: a packet that never comes is skipped once the next one is due (too-late drop)', () => {
   const { r, delivered } = receiver();
-  r.onData(data(0, 0), 0);
-  r.onData(data(2, 20_000), 20_000);
+  data(r, 0, 0, 0);
+  data(r, 2, 20_000, 20_000);
   r.tick(110_000);
   assert.deepEqual(delivered, [0]);
   r.tick(121_000);
@@ -111,8 +112,8 @@ test('receiver: a packet that never comes is skipped once the next one is due (t
 
 test('receiver: losses are NAKed again until filled, and an ACKACK gives the RTT', () => {
   const { r, packets } = receiver(false);
-  r.onData(data(0, 0), 0);
-  r.onData(data(3, 0), 0);
+  data(r, 0, 0, 0);
+  data(r, 3, 0, 0);
   packets();
   r.tick(500_000);
   const repeated = packets().filter((p) => p.kind === 'control' && p.type === ControlType.Nak);
