@@ -122,3 +122,41 @@ test('receiver: losses are NAKed again until filled, and an ACKACK gives the RTT
   r.onAckAck(1, 520_000); // ACK number 1 went out at the 500 ms tick
   assert.ok(r.stats.rttUs < 100_000);
 });
+
+test('receiver: full ACKs at most every 10 ms as libsrt, a light ACK after 64 packets between them', () => {
+  const { r, packets } = receiver();
+  const acks = () => packets().filter((p) => p.kind === 'control' && p.type === ControlType.Ack).map((p) => (p.kind === 'control' ? { info: p.info, words: p.body.length / 4, seq: decodeAck(p.body).ackSeq } : undefined));
+  data(r, 0, 0, 0);
+  r.tick(5_000);
+  assert.deepEqual(acks(), [{ info: 1, words: 7, seq: 1 }]);
+  data(r, 1, 1_000, 6_000);
+  r.tick(10_000);
+  assert.deepEqual(acks(), [], 'the next full ACK waits for the 10 ms timer');
+  r.tick(15_000);
+  assert.deepEqual(acks(), [{ info: 2, words: 7, seq: 2 }]);
+  r.tick(150_000);
+  assert.deepEqual(acks(), [], 'nothing new, no ACK');
+  for (let seq = 2; seq < 66; seq++) data(r, seq, 150_000, 151_000);
+  assert.deepEqual(acks(), [{ info: 0, words: 1, seq: 66 }], 'a light ACK: the sequence number alone, no ACK number');
+});
+
+test('receiver: the receive ring delivers in order across the 31-bit sequence wrap', () => {
+  const out: Buffer[] = [];
+  const delivered: number[] = [];
+  const first = 0x7fffffff - 40;
+  const r = new SrtReceiver({ initialSeq: first, peerId: 9, latencyMs: 10, tooLateDrop: true, bufferPackets: 64 }, (d) => out.push(d), (p) => delivered.push(p.readUInt32BE(0)));
+  const feed = (i: number, nowUs: number) => {
+    const payload = Buffer.alloc(4);
+    payload.writeUInt32BE((first + i) & 0x7fffffff);
+    r.onData((first + i) & 0x7fffffff, i * 1000, false, payload, nowUs);
+  };
+  for (let i = 0; i < 200; i++) {
+    if (i !== 100) feed(i, i * 1000);
+    if (i === 105) feed(100, i * 1000); // the one that came late, within the latency
+    r.tick(i * 1000 + 500);
+  }
+  r.tick(1_000_000);
+  assert.deepEqual(delivered, Array.from({ length: 200 }, (_, i) => (first + i) & 0x7fffffff));
+  assert.equal(r.stats.packetsLost, 1);
+  assert.equal(r.stats.packetsDropped, 0);
+});
