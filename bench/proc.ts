@@ -84,6 +84,11 @@ export class TreeMonitor {
     this.rssSamples.push(kib / 1024);
   }
 
+  /** The latest RSS sample (one a second while started), MiB. */
+  get lastRssMiB(): number {
+    return this.rssSamples.at(-1) ?? 0;
+  }
+
   start(): void {
     this.startTicks = this.ticks();
     this.startTime = performance.now();

@@ -47,6 +47,7 @@ function round(datagrams: Buffer[], intervalUs: number): { cpuUs: number; sent: 
     },
     (payload) => ingest.push(payload),
     () => undefined,
+    () => undefined,
     () => nowMs,
   );
   const start = process.cpuUsage();

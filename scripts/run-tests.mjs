@@ -15,12 +15,21 @@ function findTests(dir) {
 }
 
 // The real clients the end-to-end tests drive: a missing one fails the run rather than skipping tests.
-const TOOLS = ['ffmpeg', 'ffprobe', 'rtmpdump', 'srt-live-transmit', 'openssl', '/usr/bin/chromium', '/usr/sbin/nginx', '/usr/lib/nginx/modules/ngx_rtmp_module.so'];
+const TOOLS = [
+  'ffmpeg', 'ffprobe', 'rtmpdump', 'srt-live-transmit', 'openssl', 'gst-launch-1.0', 'cvlc', 'setpriv',
+  '/usr/bin/chromium', '/usr/sbin/nginx', '/usr/lib/nginx/modules/ngx_rtmp_module.so',
+];
+// GStreamer elements the interop tests use (plugins base, good, bad, ugly, libav and rtsp).
+const GST_ELEMENTS = ['rtspclientsink', 'rtspsrc', 'srtsink', 'srtsrc', 'x264enc', 'avenc_aac', 'mpegtsmux', 'rtpmp4gdepay'];
 
 function missingTools() {
-  return TOOLS.filter((tool) =>
+  const missing = TOOLS.filter((tool) =>
     tool.startsWith('/') ? !existsSync(tool) : spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0,
   );
+  const elements = GST_ELEMENTS.filter((element) => spawnSync('gst-inspect-1.0', ['--exists', element]).status !== 0);
+  // VLC's SRT input (vlc-plugin-access-extra), wherever the architecture puts VLC's plugins.
+  const vlcSrt = spawnSync('sh', ['-c', 'ls /usr/lib/*/vlc/plugins/access/libaccess_srt_plugin.so']).status === 0;
+  return [...missing, ...elements.map((element) => `GStreamer element ${element}`), ...(vlcSrt ? [] : ['VLC SRT access'])];
 }
 
 const only = process.argv[2];

@@ -42,6 +42,10 @@ export class Api {
     return this.call<T>('POST', path, body);
   }
 
+  patch<T>(path: string, body: unknown): Promise<T> {
+    return this.call<T>('PATCH', path, body);
+  }
+
   delete<T>(path: string): Promise<T> {
     return this.call<T>('DELETE', path);
   }
@@ -57,10 +61,11 @@ export class Api {
     } catch (error) {
       throw new ApiFailure(0, `the server did not answer (${(error as Error).message})`);
     }
-    const answer = (await response.json().catch(() => undefined)) as { error?: { message?: string } } | undefined;
+    const answer = (await response.json().catch(() => undefined)) as { error?: { message?: string }; message?: string } | undefined;
     if (response.ok) return answer as T;
     if (response.status === 401) this.onUnauthorized();
-    throw new ApiFailure(response.status, answer?.error?.message ?? `HTTP ${response.status}`);
+    // The relay routes answer errors as `{"code","message"}`, the rest as `{"error":{"message"}}`.
+    throw new ApiFailure(response.status, answer?.error?.message ?? answer?.message ?? `HTTP ${response.status}`);
   }
 }
 

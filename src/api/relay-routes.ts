@@ -4,12 +4,14 @@ import type { HttpRoute } from '../servers/http/http-server.js';
 import type { PushStatus } from '../relay/pusher.js';
 import { RelayRequestError } from '../relay/errors.js';
 import type { PullService } from '../relay/pull-service.js';
+import type { IngestService } from '../relay/ingest/ingest-service.js';
 import { RestreamRequestError, type RestreamService } from '../relay/restream-service.js';
 import { SluiceError } from '../util/errors.js';
 import { openExchange, type ApiExchange } from './api-http.js';
 
 const PREFIX = '/api/sluice/v1/relays';
 const PULLS = '/api/sluice/v1/pulls';
+const INGESTS = '/api/sluice/v1/ingests';
 const MAX_BODY_BYTES = 16 * 1024;
 
 export interface RelayApiSources {
@@ -61,6 +63,20 @@ export function pullRoutes(api: () => SluiceConfig['http_api'], pulls: RelayApiS
       pulls.remove(id);
       return {};
     }
+    throw new MethodNotAllowed(x.method);
+  });
+}
+
+/**
+ * SRS ingests: GET ingests (each with its process's state), POST ingests/NAME/stop and
+ * ingests/NAME/start (until its settings change at a reload).
+ */
+export function ingestRoutes(api: () => SluiceConfig['http_api'], ingests: Pick<IngestService, 'list' | 'start' | 'stop'>): HttpRoute {
+  return route(api, INGESTS, async (x, id) => {
+    if (id === '' && x.method === 'GET') return ingests.list();
+    const [name, action] = id.split('/');
+    if (name && x.method === 'POST' && action === 'start') return ingests.start(name);
+    if (name && x.method === 'POST' && action === 'stop') return ingests.stop(name);
     throw new MethodNotAllowed(x.method);
   });
 }

@@ -34,6 +34,7 @@ export function clientObject(src: ObjectSources, client: LiveClient, now: number
     kbps: client.traffic.kbps(),
     // A Sluice addition after SRS's keys: the SRT link's health.
     ...(client.srtLink ? { srt: client.srtLink() } : {}),
+    ...(client.rtcLink ? { rtc: client.rtcLink() } : {}),
   };
 }
 

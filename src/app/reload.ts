@@ -42,6 +42,7 @@ const RESTART_ONLY: Array<[string, (c: SluiceConfig) => unknown]> = [
   ['http_server.dir', (c) => c.http_server.dir],
   ['http_api.enabled', (c) => c.http_api.enabled],
   ['http_api.listen', (c) => c.http_api.listen],
+  ['rtc_server', (c) => c.rtc_server],
   ['data_dir', (c) => c.data_dir],
   ['pid', (c) => c.pid],
 ];
@@ -56,6 +57,7 @@ export function keepRestartOnly(running: SluiceConfig, next: SluiceConfig): { co
     pid: running.pid,
     http_server: { ...next.http_server, enabled: running.http_server.enabled, listen: running.http_server.listen, dir: running.http_server.dir },
     http_api: { ...next.http_api, enabled: running.http_api.enabled, listen: running.http_api.listen },
+    rtc_server: running.rtc_server,
   };
   return { config, changed };
 }

@@ -6,7 +6,7 @@ import { apiRoutes } from '../api/api-routes.js';
 import { consoleDir, consoleRoute } from '../api/console-route.js';
 import { sluiceApi, type ApiAuthStats } from '../api/sluice/index.js';
 import { createGate, type ReloadableGate } from '../gate/index.js';
-import { pullRoutes, relayRoutes } from '../api/relay-routes.js';
+import { ingestRoutes, pullRoutes, relayRoutes } from '../api/relay-routes.js';
 import { loadIdentity, StreamIds } from '../gate/identity.js';
 import { StreamHub } from '../hub/stream-hub.js';
 import type { StreamOptions } from '../hub/stream.js';
@@ -22,8 +22,12 @@ import { SessionRegistry } from '../servers/sessions.js';
 import { SrtServer } from '../servers/srt/srt-server.js';
 import { demuxTs } from '../servers/srt/srt-ingest.js';
 import { RtspServer } from '../servers/rtsp/rtsp-server.js';
+import { RtcServer } from '../servers/webrtc/rtc-server.js';
+import { rtcRoute } from '../servers/webrtc/signalling.js';
+import { OpusBridges } from '../transcode/opus-bridge.js';
 import { startRecorders } from '../recorder/index.js';
 import { startRelays } from '../relay/index.js';
+import { IngestService } from '../relay/ingest/ingest-service.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { VERSION } from '../version.js';
 import { ConfigHolder, Reloader, type ReloadOutcome } from './reload.js';
@@ -44,6 +48,10 @@ export interface RunningSluice {
   readonly rtspPort: number | undefined;
   /** The RTSP server's UDP port for RTP (RTCP on the next one); undefined without UDP. */
   readonly rtspRtpPort: number | undefined;
+  /** The WebRTC server's UDP port, when `rtc_server` is enabled. */
+  readonly rtcPort: number | undefined;
+  /** WebRTC sessions: answered, connecting or connected. */
+  rtcSessions(): number;
   readonly hub: StreamHub;
   readonly metrics: SluiceMetrics;
   /** Reads every HTTPS listener's key and certificate again (for renewed certificates). */
@@ -98,10 +106,13 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     metrics.watch({ hub, connections: () => connections.count, apiAuthRefused: () => apiAuth?.refused ?? 0 });
     const tlsServers: HttpServer[] = [];
     const reloadCertificates = (): void => tlsServers.forEach((server) => server.reloadCertificate());
+    let ingests: IngestService | undefined;
     const reloader = new Reloader(holder, options.reload, (next) => {
       gate.reload(next);
       logger.level = next.log_level;
       reloadCertificates();
+      // Only the ingests whose settings changed restart.
+      void ingests?.apply(next);
     }, logger);
     // Starts one HTTP listener, and its HTTPS twin with the same routes when enabled.
     const serve = async (name: string, block: 'http_server' | 'http_api' | 'exporter', routes: HttpRoute[], upgrades: UpgradeRoute[] = []) => {
@@ -121,7 +132,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     const recorders = await startRecorders({ config: holder, hub, events: metered, logger });
     stoppers.push(() => recorders.close());
     // Forward and restream: pushes to other servers, stopped before the gate closes.
-    const relays = startRelays({ config: holder, hub, gate: metered, sessions, logger });
+    const relays = startRelays({ config: holder, hub, gate: metered, sessions, logger, meters: metrics.relays });
     stoppers.push(async () => relays.close());
     const ctx: ServerContext = { config: holder, hub, gate: metered, logger, connections, sessions, relays };
     // HLS: a segmenter per published stream of each vhost with hls enabled, served over HTTP.
@@ -131,6 +142,18 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     const rtmp = new RtmpServer(ctx);
     const [rtmpPort] = await rtmp.start(config.listen);
     stoppers.push(() => rtmp.stop());
+    // SRS ingests publish to the RTMP listener, so they start once it listens and stop before it closes.
+    const relay = config.relay;
+    ingests = new IngestService({
+      logger,
+      rtmpPort: rtmpPort ?? 0,
+      backoff: { initialMs: relay.retry_initial, maxMs: relay.retry_max, healthyMs: relay.retry_reset },
+      onChange: metrics.relays.observeIngest,
+    });
+    const ingestService = ingests;
+    stoppers.push(() => ingestService.close());
+    await ingests.apply(config);
+    metrics.relays.watch({ pushes: relays.pushes, pulls: () => relays.pulls.list(), ingests: () => ingestService.list(), targets: () => relays.restream.list() });
 
     let srtPort: number | undefined;
     let srt: SrtServer | undefined;
@@ -147,11 +170,24 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       stoppers.push(() => rtsp.stop());
     }
 
+    // WebRTC: media on one UDP port; its signalling is served by the HTTP server and the API.
+    let rtc: RtcServer | undefined;
+    let rtcPort: number | undefined;
+    const rtcRoutes: HttpRoute[] = [];
+    if (config.rtc_server.enabled) {
+      const bridges = new OpusBridges({ log: logger });
+      stoppers.push(() => bridges.close());
+      rtc = new RtcServer(ctx, identity.serverId, bridges);
+      rtcPort = await rtc.start();
+      stoppers.push(() => rtc!.stop());
+      rtcRoutes.push(rtcRoute(rtc, logger));
+    }
+
     let http: { port?: number; tlsPort?: number | undefined } = {};
     if (config.http_server.enabled) {
       const flv = new FlvPlayService(ctx);
       const files = staticFiles(config.http_server.dir, { owned: hlsFiles(holder), logger });
-      const routes = [flv.route, hls.route, recorders.route, files];
+      const routes = [...rtcRoutes, flv.route, hls.route, recorders.route, files];
       http = await serve('http server', 'http_server', routes, [flv.upgradeRoute]);
       // Ends players (WebSocket ones too, which no HTTP server closes) before the listeners stop.
       stoppers.push(async () => flv.stop());
@@ -166,11 +202,12 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       const server = { version: VERSION, startedAt, listeners };
       const relayApi = relayRoutes(() => holder.current().http_api, relays);
       const pullApi = pullRoutes(() => holder.current().http_api, relays.pulls);
-      const own = sluiceApi({ config: holder, hub, sessions, streamIds, deliveries: gate, records: recorders.records, server, reload: () => reloader.reload(), logger, mounted: [relayApi, pullApi] });
+      const ingestApi = ingestRoutes(() => holder.current().http_api, ingestService);
+      const own = sluiceApi({ config: holder, hub, sessions, streamIds, deliveries: gate, records: recorders.records, server, reload: () => reloader.reload(), logger, mounted: [relayApi, pullApi, ingestApi] });
       stoppers.push(async () => own.stop());
       apiAuth = own.auth;
       const consolePages = consoleRoute(options.consoleDir ?? consoleDir(), logger);
-      api = await serve('http api', 'http_api', [metricsRoute(metrics), own.route, consolePages, srsApi]);
+      api = await serve('http api', 'http_api', [...rtcRoutes, metricsRoute(metrics), own.route, consolePages, srsApi]);
     }
     const exporter = config.exporter.enabled ? await serve('exporter', 'exporter', [metricsRoute(metrics)]) : undefined;
 
@@ -185,6 +222,8 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       srtSessions: () => srt?.sessionCount ?? 0,
       rtspPort: rtspPorts?.port,
       rtspRtpPort: rtspPorts?.rtpPort || undefined,
+      rtcPort,
+      rtcSessions: () => rtc?.sessionCount ?? 0,
       hub,
       metrics,
       apiAuth,

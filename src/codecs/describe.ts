@@ -1,4 +1,4 @@
-import type { AudioTrackInfo, VideoTrackInfo } from '../media/frame.js';
+import type { AudioTrackInfo, MediaFrame, VideoTrackInfo } from '../media/frame.js';
 import { ProtocolError } from '../util/errors.js';
 import { parseAacConfig } from './aac.js';
 import { parseAv1Config } from './av1.js';
@@ -98,4 +98,16 @@ function undefinedOnProtocolError<T>(describe: () => T | undefined): T | undefin
     if (err instanceof ProtocolError) return undefined;
     throw err;
   }
+}
+
+/** What a published stream knows of its tracks (the hub's Stream). */
+export interface DescribedTracks {
+  videoTrack: VideoTrackInfo | undefined;
+  audioTrack: AudioTrackInfo | undefined;
+}
+
+/** Updates a stream's track info from a frame a publisher sends: sequence headers, or the first audio. */
+export function followTracks(tracks: DescribedTracks, frame: MediaFrame): void {
+  if (frame.sequenceHeader && frame.kind === 'video') tracks.videoTrack = describeVideoConfig(frame.body) ?? tracks.videoTrack;
+  if (frame.kind === 'audio' && (frame.sequenceHeader || !tracks.audioTrack)) tracks.audioTrack = describeAudioConfig(frame.body) ?? tracks.audioTrack;
 }

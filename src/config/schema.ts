@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { endpointSchema } from './endpoint.js';
+import { rtcServerSchema, rtcVhostSchema } from './rtc-schema.js';
+import { ingestSchema } from './ingest-schema.js';
 import { securitySchema, signedUrlsSchema, streamSecretSchema } from './rules-schema.js';
 
 /**
@@ -9,20 +12,7 @@ import { securitySchema, signedUrlsSchema, streamSecretSchema } from './rules-sc
 
 const DEFAULT_VHOST_NAME = '__defaultVhost__';
 
-/** `1935`, `"1935"`, `"127.0.0.1:1935"` or `"[::1]:1935"`. */
-export const endpointSchema = z
-  .union([z.number().int(), z.string()])
-  .transform((value, ctx) => {
-    const text = String(value).trim();
-    const match = /^(?:\[([^\]]+)\]:|([^:]+):)?(\d{1,5})$/.exec(text);
-    const port = match ? Number(match[3]) : NaN;
-    if (!match || port < 0 || port > 65535) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected a port or host:port, got "${text}"` });
-      return z.NEVER;
-    }
-    return { host: match[1] ?? match[2] ?? '0.0.0.0', port };
-  });
-export type Endpoint = z.output<typeof endpointSchema>;
+export { endpointSchema, type Endpoint } from './endpoint.js';
 
 const publishSchema = z
   .object({
@@ -199,6 +189,12 @@ const notifyFields = {
 };
 
 /** Protocols that may have a notify block of their own (Happytime configures one per protocol). */
+/** An SRT passphrase (libsrt: 10 to 79 characters), '' for none. */
+const srtPassphrase = z
+  .string()
+  .refine((value) => value === '' || (value.length >= 10 && value.length <= 79), 'an SRT passphrase has 10 to 79 characters')
+  .default('');
+
 export const NOTIFY_PROTOCOLS = ['rtmp', 'rtsp', 'srt', 'http_flv', 'hls'] as const;
 export type NotifyProtocol = (typeof NOTIFY_PROTOCOLS)[number];
 
@@ -323,12 +319,16 @@ export const vhostSchema = z
     play: playSchema,
     http_remux: httpRemuxSchema,
     hls: hlsSchema,
+    /** WebRTC for this vhost (SRS 7's `rtc` block). */
+    rtc: rtcVhostSchema,
     http_hooks: httpHooksSchema,
     http_notify: httpNotifySchema,
     dvr: dvrSchema,
     record: recordSchema,
     forward: forwardSchema,
     push: pushSchema,
+    /** SRS `ingest NAME { }`: supervised ffmpeg processes that publish into this server. */
+    ingests: z.record(z.string(), ingestSchema).default({}),
     security: securitySchema,
     /** Gate rules of this vhost; unset, the top-level block applies. */
     publish_secret: streamSecretSchema.optional(),
@@ -343,7 +343,7 @@ export const DEFAULT_VHOST = DEFAULT_VHOST_NAME;
 /** One pull (SRS ingest, nginx-rtmp pull), from the config or the API. */
 export const pullSchema = z
   .object({
-    /** `rtmp://`, `rtmps://`, `http://` or `https://` (FLV). */
+    /** `rtmp://`, `rtmps://`, or `http(s)://`: HLS when the path ends in `.m3u8`, FLV otherwise. */
     url: z.string().regex(/^(rtmps?|https?):\/\//i, 'an rtmp://, rtmps://, http:// or https:// URL'),
     vhost: z.string().default(DEFAULT_VHOST_NAME),
     app: z.string().min(1),
@@ -459,15 +459,16 @@ export const configSchema = z
         recvbuf: z.number().int().min(0).optional(),
         payloadsize: z.number().int().min(188).max(1456).default(1316),
         /** AES-CTR encryption: every caller must use this passphrase (libsrt: 10 to 79 characters); '' for none. */
-        passphrase: z
-          .string()
-          .refine((value) => value === '' || (value.length >= 10 && value.length <= 79), 'an SRT passphrase has 10 to 79 characters')
-          .default(''),
+        passphrase: srtPassphrase,
+        /** Streams (`app/stream`) with their own passphrase in place of the server's; '' serves one in clear. */
+        streams: z.record(z.string(), z.object({ passphrase: srtPassphrase }).strict()).default({}),
         /** Key length advertised to callers that set none (0: theirs, libsrt's default 16); a caller's own wins. */
         pbkeylen: z.union([z.literal(0), z.literal(16), z.literal(24), z.literal(32)]).default(0),
       })
       .strict()
       .default({}),
+    /** WebRTC server (SRS 7's `rtc_server` block): WHIP/WHEP and SRS's RTC API, media on one UDP port. */
+    rtc_server: rtcServerSchema,
     /** RTSP 1.0 server (a Sluice setting: SRS 7 has none). Publish with ANNOUNCE/RECORD, play with DESCRIBE/PLAY. */
     rtsp_server: z
       .object({
@@ -480,8 +481,8 @@ export const configSchema = z
         rtp_port: z.number().int().min(0).max(65534).default(8000),
         /** Seconds a session may stay silent (no request, no RTP/RTCP) before it is closed; sent as `Session: id;timeout=N`. */
         session_timeout: z.number().int().min(5).max(3600).default(60),
-        /** Answer a refused client that sent no credentials with 401 and a Basic challenge instead of 403. */
-        auth_challenge: z.boolean().default(false),
+        /** Answer a refused client that sent no credentials with 401 and a challenge instead of 403: on (or basic), digest, off. */
+        auth_challenge: z.union([z.boolean(), z.enum(['basic', 'digest'])]).default(false),
         /** Bytes of one request's headers, and of its body. */
         max_request_bytes: z.number().int().min(1024).max(1024 * 1024).default(64 * 1024),
       })

@@ -2,8 +2,8 @@
  * The gate's view of a client session. Every protocol server fills one of these in and passes
  * it to the gate for each publish and play; callback dialects read what they need from it.
  */
-/** Pulls and virtual live are publishers Sluice itself runs: `rtmp-pull`, `flv-pull` (HTTP-FLV), `virtual-live` (a looped file). */
-export type Protocol = 'rtmp' | 'http-flv' | 'ws-flv' | 'hls' | 'srt' | 'rtsp' | 'rtmp-pull' | 'flv-pull' | 'virtual-live';
+/** Pulls and virtual live are publishers Sluice itself runs: `rtmp-pull`, `flv-pull` (HTTP-FLV), `hls-pull`, `virtual-live` (a looped file). */
+export type Protocol = 'rtmp' | 'http-flv' | 'ws-flv' | 'hls' | 'srt' | 'rtsp' | 'webrtc' | 'rtmp-pull' | 'flv-pull' | 'hls-pull' | 'virtual-live';
 
 export interface PlayOptions {
   /** RTMP play `start` argument (-2 live-or-recorded, -1 live, >= 0 seconds). */

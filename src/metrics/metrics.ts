@@ -4,6 +4,7 @@ import type { DeliveryObserver } from '../gate/delivery-log.js';
 import type { HubTotals } from '../hub/stream-hub.js';
 import { VERSION } from '../version.js';
 import { MeteredGate, type GateMeters } from './metered-gate.js';
+import { RelayMetrics } from './relay-metrics.js';
 
 /** What the metrics read when scraped: cheap views of state the server keeps anyway. */
 export interface MetricSources {
@@ -33,9 +34,12 @@ export class SluiceMetrics {
   private gate: MeteredGate | undefined;
   private sources: MetricSources | undefined;
   private readonly meters: GateMeters;
+  /** Push, pull and ingest meters: pass to the relays and ingests. */
+  readonly relays: RelayMetrics;
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
+    this.relays = new RelayMetrics(this.registry);
     const now = options.now ?? Date.now;
     collectDefaultMetrics({ register: this.registry });
     new Gauge({ name: 'sluice_build_info', help: 'Version of the server, with the exporter label and tag', labelNames: ['version', 'label', 'tag'], registers })

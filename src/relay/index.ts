@@ -9,10 +9,12 @@ import type { PusherOptions, PushStatus } from './pusher.js';
 import type { SessionTracker } from '../servers/sessions.js';
 import type { PullerDeps } from './puller.js';
 import { PullService } from './pull-service.js';
+import { PullStore } from './pull-store.js';
 import { PushService } from './push-service.js';
 import type { AdmissionRelays } from '../servers/context.js';
 import { RestreamService } from './restream-service.js';
 import { RestreamStore } from './restream-store.js';
+import type { RelayMeters } from './meters.js';
 
 export { RelayError } from './errors.js';
 export type { PushState, PushStatus } from './pusher.js';
@@ -31,6 +33,7 @@ export interface RelaysOptions {
   gate: ForwardAsker & PullerDeps['gate'];
   sessions: SessionTracker;
   logger: Logger;
+  meters?: RelayMeters;
 }
 
 export interface Relays extends AdmissionRelays {
@@ -50,7 +53,7 @@ function readCa(path: string): Buffer {
 }
 
 /** Builds forwarding, pushes, restreaming and pulls, and attaches it to the hub's publish events. */
-export function startRelays({ config: source, hub, gate, sessions, logger }: RelaysOptions): Relays {
+export function startRelays({ config: source, hub, gate, sessions, logger, meters }: RelaysOptions): Relays {
   const config = source.current();
   const vhost = (name: string) => {
     const vhosts = source.current().vhosts;
@@ -59,6 +62,7 @@ export function startRelays({ config: source, hub, gate, sessions, logger }: Rel
   const relay = config.relay;
   const pushOptions: PusherOptions = {
     logger,
+    ...(meters ? { meters } : {}),
     stepTimeoutMs: relay.connect_timeout,
     backoff: { initialMs: relay.retry_initial, maxMs: relay.retry_max, healthyMs: relay.retry_reset },
     ...(relay.tls_ca !== '' ? { ca: readCa(relay.tls_ca) } : {}),
@@ -67,8 +71,8 @@ export function startRelays({ config: source, hub, gate, sessions, logger }: Rel
   const push = new PushService((name) => vhost(name).push, pushOptions);
   const restream = new RestreamService(new RestreamStore(config.data_dir), relay.restream, pushOptions);
   const pulls = new PullService(relay, { stepTimeoutMs: relay.connect_timeout, ...(pushOptions.ca ? { ca: pushOptions.ca } : {}) }, {
-    hub, gate, sessions, logger, backoff: pushOptions.backoff!, idleTimeoutMs: relay.connect_timeout,
-  });
+    hub, gate, sessions, logger, backoff: pushOptions.backoff!, idleTimeoutMs: relay.connect_timeout, ...(meters ? { meters } : {}),
+  }, new PullStore(config.data_dir));
   pulls.start();
   const removers = [
     hub.published.add((stream) => {

@@ -2,8 +2,10 @@ import { pullSchema, type PullConfig, type SluiceConfig } from '../config/schema
 import { Puller, type PullerDeps, type PullSpec, type PullStatus } from './puller.js';
 import { openFlvSource, openRtmpSource, type SourceOptions } from './pull-sources.js';
 import { RelayRequestError } from './errors.js';
+import { PullStore, type StoredPull } from './pull-store.js';
 import { redactUrl } from './rtmp-client/rtmp-url.js';
-import { confinedFile, FileSource } from './virtual-live.js';
+import { openHlsSource } from './hls-pull/hls-source.js';
+import { checkMedia, confinedFile, FileSource } from './virtual-live.js';
 
 /** A pull started for players (notify on_play 3xx): it runs while one of them still plays. */
 interface OnDemand {
@@ -18,11 +20,14 @@ interface OnDemand {
 export class PullService {
   private readonly pullers = new Map<string, Puller>();
   private readonly onDemand = new Map<string, OnDemand>();
+  /** The pulls added through the API, as kept in the store. */
+  private readonly added = new Map<string, StoredPull>();
 
   constructor(
     relay: SluiceConfig['relay'],
     private readonly source: SourceOptions,
     private readonly deps: PullerDeps,
+    private readonly store?: PullStore,
   ) {
     const pulls = relay.pull.map((pull) => this.pullSpec(pull));
     const files = relay.virtual_live.streams.map(({ file, vhost, app, stream }): PullSpec => ({
@@ -31,12 +36,18 @@ export class PullService {
       describe: file,
       async open() {
         // Checked at each open: a link swapped for one that leads out is refused too.
-        const fileSource = new FileSource(await confinedFile(relay.virtual_live.dir, file));
+        const path = await confinedFile(relay.virtual_live.dir, file);
+        await checkMedia(path);
+        const fileSource = new FileSource(path);
         queueMicrotask(() => fileSource.start());
         return fileSource;
       },
     }));
     for (const spec of [...pulls, ...files]) this.keep(new Puller(spec, deps));
+    for (const pull of store?.load() ?? []) {
+      this.added.set(pull.id, pull);
+      this.keep(new Puller(this.pullSpec(pull), deps, pull.id));
+    }
   }
 
   start(): void {
@@ -55,6 +66,8 @@ export class PullService {
       throw new RelayRequestError(`${issue.path.join('.') || 'pull'}: ${issue.message}`, 400);
     }
     const puller = this.keep(new Puller(this.pullSpec(result.data), this.deps));
+    this.added.set(puller.id, { ...result.data, id: puller.id });
+    this.save();
     this.deps.logger.info({ pull: puller.id, stream: `${result.data.app}/${result.data.stream}`, source: redactUrl(result.data.url) }, 'pull added');
     puller.start();
     return puller.status();
@@ -66,6 +79,7 @@ export class PullService {
     if (!puller) throw new RelayRequestError(`no pull ${id}`, 404);
     puller.stop();
     this.pullers.delete(id);
+    if (this.added.delete(id)) this.save();
     this.deps.logger.info({ pull: id }, 'pull removed');
   }
 
@@ -99,18 +113,30 @@ export class PullService {
     this.onDemand.clear();
   }
 
+  private save(): void {
+    this.store?.save([...this.added.values()]);
+  }
+
   private keep(puller: Puller): Puller {
     this.pullers.set(puller.id, puller);
     return puller;
   }
 
   private pullSpec({ url, vhost, app, stream }: PullConfig): PullSpec {
-    const rtmp = /^rtmps?:/i.test(url);
-    return {
-      vhost, app, stream,
-      protocol: rtmp ? 'rtmp-pull' : 'flv-pull',
-      describe: redactUrl(url),
-      open: () => (rtmp ? openRtmpSource(url, this.source) : openFlvSource(url, this.source)),
-    };
+    const protocol = pullProtocol(url);
+    const describe = redactUrl(url);
+    const warn = (message: string): void => this.deps.logger.warn({ protocol, stream: `${app}/${stream}`, source: describe }, message);
+    const open = {
+      'rtmp-pull': () => openRtmpSource(url, this.source),
+      'flv-pull': () => openFlvSource(url, this.source),
+      'hls-pull': () => openHlsSource(url, { ...this.source, warn }),
+    }[protocol];
+    return { vhost, app, stream, protocol, describe, open };
   }
+}
+
+/** RTMP(S) URLs are played over RTMP, HTTP(S) URLs whose path ends in `.m3u8` as HLS, other HTTP(S) ones as FLV. */
+export function pullProtocol(url: string): 'rtmp-pull' | 'flv-pull' | 'hls-pull' {
+  if (/^rtmps?:/i.test(url)) return 'rtmp-pull';
+  return /\.m3u8$/i.test(url.replace(/[?#].*$/, '')) ? 'hls-pull' : 'flv-pull';
 }

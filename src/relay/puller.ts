@@ -1,4 +1,4 @@
-import { describeAudioConfig, describeVideoConfig } from '../codecs/describe.js';
+import { followTracks } from '../codecs/describe.js';
 import type { Gate, Protocol } from '../gate/types.js';
 import type { Publisher, Stream } from '../hub/stream.js';
 import type { MediaFrame } from '../media/frame.js';
@@ -6,8 +6,9 @@ import { SessionInfo } from '../servers/session-info.js';
 import type { SessionTracker } from '../servers/sessions.js';
 import { randomId } from '../util/ids.js';
 import type { Logger } from '../util/logger.js';
-import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from '../util/backoff.js';
 import { RelayError } from './errors.js';
+import { NO_METERS, type RelayMeters } from './meters.js';
 import type { PullSource } from './pull-sources.js';
 
 export type PullState = 'connecting' | 'live' | 'retrying' | 'stopped';
@@ -17,9 +18,11 @@ export interface PullStatus {
   id: string;
   stream: string;
   source: string;
-  protocol: string;
+  protocol: PullSpec['protocol'];
   state: PullState;
   lastError: string;
+  /** Bytes received from the source over the pull's life. */
+  bytes: number;
 }
 
 /** Where a pull publishes, and what it reads. */
@@ -27,7 +30,7 @@ export interface PullSpec {
   vhost: string;
   app: string;
   stream: string;
-  protocol: Extract<Protocol, 'rtmp-pull' | 'flv-pull' | 'virtual-live'>;
+  protocol: Extract<Protocol, 'rtmp-pull' | 'flv-pull' | 'hls-pull' | 'virtual-live'>;
   /** The source as logs and the gate see it (keys cut). */
   describe: string;
   open(): Promise<PullSource>;
@@ -41,6 +44,7 @@ export interface PullerDeps {
   backoff?: BackoffOptions;
   /** A source that sends nothing for this long is dropped and opened again. */
   idleTimeoutMs: number;
+  meters?: RelayMeters;
 }
 
 // Frames a source may deliver while the gate decides; beyond this they are dropped.
@@ -52,7 +56,7 @@ const MAX_WAITING_FRAMES = 2000;
  * opened again with backoff; a refusal by the gate is retried the same way.
  */
 export class Puller {
-  readonly id = `pull-${randomId()}`;
+  readonly id: string;
   private state: PullState = 'connecting';
   private lastError = '';
   private source: PullSource | undefined;
@@ -62,15 +66,23 @@ export class Puller {
   private idle: NodeJS.Timeout | undefined;
   private readonly backoff: Backoff;
   private liveSince = 0;
+  private attempts = 0;
+  /** Bytes of the sources closed so far. */
+  private bytes = 0;
+  private readonly meters: RelayMeters;
 
   constructor(
     private readonly spec: PullSpec,
     private readonly deps: PullerDeps,
+    id = `pull-${randomId()}`,
   ) {
+    this.id = id;
     this.backoff = new Backoff(deps.backoff ?? DEFAULT_BACKOFF);
+    this.meters = deps.meters ?? NO_METERS;
   }
 
   start(): void {
+    this.meters.event(this.spec.protocol, 'start');
     void this.attempt();
   }
 
@@ -79,11 +91,14 @@ export class Puller {
     this.state = 'stopped';
     clearTimeout(this.timer);
     this.release();
+    this.meters.event(this.spec.protocol, 'stop');
+    this.meters.retired(this.spec.protocol, this.bytes);
   }
 
   status(): PullStatus {
     const { app, stream, describe, protocol } = this.spec;
-    return { id: this.id, stream: `${app}/${stream}`, source: describe, protocol, state: this.state, lastError: this.lastError };
+    const bytes = this.bytes + (this.source?.bytesReceived() ?? 0);
+    return { id: this.id, stream: `${app}/${stream}`, source: describe, protocol, state: this.state, lastError: this.lastError, bytes };
   }
 
   private get stopped(): boolean {
@@ -92,6 +107,7 @@ export class Puller {
 
   private async attempt(): Promise<void> {
     this.state = 'connecting';
+    if (this.attempts++ > 0) this.meters.event(this.spec.protocol, 'retry');
     const waiting: MediaFrame[] = [];
     let source: PullSource | undefined;
     try {
@@ -125,6 +141,7 @@ export class Puller {
     this.state = 'live';
     this.lastError = '';
     this.liveSince = Date.now();
+    this.meters.event(this.spec.protocol, 'live');
     this.deps.logger.info({ ...this.fields(), client: session.id }, 'publish start');
     source.onFrame = (frame) => this.ingest(stream, frame);
     for (const frame of waiting) this.ingest(stream, frame);
@@ -133,10 +150,7 @@ export class Puller {
 
   private ingest(stream: Stream, frame: MediaFrame): void {
     this.watch();
-    if (frame.sequenceHeader && frame.kind === 'video') stream.videoTrack = describeVideoConfig(frame.body) ?? stream.videoTrack;
-    if (frame.kind === 'audio' && (frame.sequenceHeader || !stream.audioTrack)) {
-      stream.audioTrack = describeAudioConfig(frame.body) ?? stream.audioTrack;
-    }
+    followTracks(stream, frame);
     stream.push(frame);
   }
 
@@ -157,6 +171,7 @@ export class Puller {
   private retry(error: Error, upForMs: number): void {
     this.lastError = error.message;
     this.state = 'retrying';
+    this.meters.event(this.spec.protocol, 'failure');
     const delayMs = this.backoff.next(upForMs);
     this.deps.logger.warn({ ...this.fields(), error: this.lastError, retryInMs: delayMs }, 'pull failed, retrying');
     this.timer = setTimeout(() => void this.attempt(), delayMs);
@@ -168,6 +183,7 @@ export class Puller {
     const source = this.source;
     this.source = undefined;
     if (source) {
+      this.bytes += source.bytesReceived();
       source.onEnd = () => {};
       source.close();
     }

@@ -3,8 +3,9 @@ import type { Stream } from '../hub/stream.js';
 import { rtmpOutput } from '../servers/rtmp/rtmp-media.js';
 import { randomId } from '../util/ids.js';
 import type { Logger } from '../util/logger.js';
-import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from '../util/backoff.js';
 import { RelayError } from './errors.js';
+import { NO_METERS, type RelayKind, type RelayMeters } from './meters.js';
 import { RtmpClient } from './rtmp-client/rtmp-client.js';
 import { redactUrl, type RtmpUrl } from './rtmp-client/rtmp-url.js';
 
@@ -26,6 +27,7 @@ export interface PushStatus {
   uptimeMs: number;
   /** Connections that went live so far. */
   connects: number;
+  kind: RelayKind;
 }
 
 export interface PusherOptions {
@@ -36,6 +38,9 @@ export interface PusherOptions {
   /** Extra trusted certificates for rtmps://. */
   ca?: string | Buffer;
   now?: () => number;
+  /** What kind of push this is, for metrics (restream unless said). */
+  kind?: RelayKind;
+  meters?: RelayMeters;
 }
 
 const DEFAULT_STEP_TIMEOUT_MS = 10_000;
@@ -59,6 +64,9 @@ export class Pusher {
   private connects = 0;
   private bytes = 0;
   private rate = { since: 0, bytes: 0, bitrate: 0 };
+  private readonly kind: RelayKind;
+  private readonly meters: RelayMeters;
+  private attempts = 0;
 
   constructor(
     private readonly stream: Stream,
@@ -69,9 +77,12 @@ export class Pusher {
   ) {
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
     this.now = options.now ?? Date.now;
+    this.kind = options.kind ?? 'restream';
+    this.meters = options.meters ?? NO_METERS;
   }
 
   start(): void {
+    this.meters.event(this.kind, 'start');
     void this.connect();
   }
 
@@ -81,6 +92,8 @@ export class Pusher {
     this.state = 'stopped';
     clearTimeout(this.timer);
     this.detach();
+    this.meters.event(this.kind, 'stop');
+    this.meters.retired(this.kind, this.bytes);
     this.options.logger.info({ ...this.logFields(), bytes: this.bytes, wasLive }, `push stopped: ${reason}`);
   }
 
@@ -101,11 +114,13 @@ export class Pusher {
       bitrate: live ? Math.round(this.rate.bitrate) : 0,
       uptimeMs: live ? this.now() - this.liveSince : 0,
       connects: this.connects,
+      kind: this.kind,
     };
   }
 
   private async connect(): Promise<void> {
     this.state = 'connecting';
+    if (this.attempts++ > 0) this.meters.event(this.kind, 'retry');
     let client: RtmpClient | undefined;
     try {
       const stepTimeoutMs = this.options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
@@ -142,6 +157,7 @@ export class Pusher {
     this.rate = { since: this.liveSince, bytes: 0, bitrate: 0 };
     this.connects++;
     this.stream.addReader(this.reader);
+    this.meters.event(this.kind, 'live');
     this.options.logger.info({ ...this.logFields(), connects: this.connects }, 'push live');
   }
 
@@ -155,6 +171,7 @@ export class Pusher {
   private retry(error: unknown, upForMs: number): void {
     this.lastError = error instanceof Error ? error.message : String(error);
     this.state = 'retrying';
+    this.meters.event(this.kind, 'failure');
     const delayMs = this.backoff.next(upForMs);
     this.options.logger.warn({ ...this.logFields(), error: this.lastError, retryInMs: delayMs }, 'push failed, retrying');
     this.timer = setTimeout(() => void this.connect(), delayMs);

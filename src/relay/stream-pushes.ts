@@ -10,14 +10,14 @@ export class StreamPushes {
   /** `kind` names the pushes in log lines (`forward`, `push`). */
   constructor(
     private readonly options: PusherOptions,
-    private readonly kind: string,
+    private readonly kind: 'forward' | 'push',
   ) {}
 
   /** Pushes `stream` to `url`; a URL that cannot be pushed to is refused with a log line. */
   start(stream: Stream, url: string, origin: string): void {
     let pusher: Pusher;
     try {
-      pusher = new Pusher(stream, parseRtmpUrl(url), url, origin, this.options);
+      pusher = new Pusher(stream, parseRtmpUrl(url), url, origin, { ...this.options, kind: this.kind });
     } catch (error) {
       if (!(error instanceof RelayError)) throw error;
       this.options.logger.warn({ stream: `${stream.app}/${stream.name}`, origin, target: redactUrl(url) }, `${this.kind} target refused: ${error.message}`);

@@ -44,6 +44,19 @@ export async function* readFlvFrames(path: string): AsyncGenerator<MediaFrame> {
   reader.end();
 }
 
+/** Reads up to the file's first audio or video frame: a file that is not media is refused before anything is published. */
+export async function checkMedia(path: string, read: (path: string) => AsyncGenerator<MediaFrame> = framesOf): Promise<void> {
+  const frames = read(path);
+  try {
+    for await (const frame of frames) if (frame.kind !== 'data') return;
+  } catch (error) {
+    throw new RelayError(`cannot play ${path}: ${(error as Error).message}`, { cause: error });
+  } finally {
+    await frames.return(undefined);
+  }
+  throw new RelayError(`cannot play ${path}: no audio or video in the file`);
+}
+
 /** The reader for a file, by its extension: `.mp4`/`.m4v`/`.mov` as MP4, anything else as FLV. */
 export function framesOf(path: string): AsyncGenerator<MediaFrame> {
   return /\.(mp4|m4v|mov)$/i.test(path) ? readMp4Frames(path) : readFlvFrames(path);

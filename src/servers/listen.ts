@@ -1,3 +1,4 @@
+import { createSocket, type Socket } from 'node:dgram';
 import type { Server } from 'node:net';
 import type { Endpoint } from '../config/schema.js';
 
@@ -15,4 +16,19 @@ export function listen(server: Server, endpoint: Endpoint): Promise<number> {
 
 export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** A UDP socket bound to `host:port` (port 0: any free one); closed again when binding fails. */
+export function bindUdp(host: string, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    socket.once('error', (error) => {
+      socket.close();
+      reject(error);
+    });
+    socket.bind(port, host, () => {
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+  });
 }

@@ -3,7 +3,7 @@ import { streamName, streamUrl } from '../gate/srs/payloads.js';
 import { Traffic } from './traffic.js';
 
 /** SRS's client type names (srs_client_type_string). WebSocket-FLV players are `flv-play` too, as in SRS. */
-export type ClientType = 'fmle-publish' | 'flash-publish' | 'rtmp-play' | 'flv-play' | 'hls-play' | 'srt-publish' | 'srt-play' | 'rtsp-publish' | 'rtsp-play' | 'pull-publish';
+export type ClientType = 'fmle-publish' | 'flash-publish' | 'rtmp-play' | 'flv-play' | 'hls-play' | 'srt-publish' | 'srt-play' | 'rtsp-publish' | 'rtsp-play' | 'rtc-publish' | 'rtc-play' | 'pull-publish';
 
 /** An SRT session's link as it is now: round trip, packets it lost (received) and resent (sent). */
 export interface SrtLinkFigures {
@@ -12,10 +12,21 @@ export interface SrtLinkFigures {
   pkt_retrans: number;
 }
 
+/** A WebRTC session's link: round trip, packets lost (received, or reported by the peer), NACKs and PLIs. */
+export interface RtcLinkFigures {
+  rtt_ms: number;
+  pkt_loss: number;
+  nack_received: number;
+  nack_sent: number;
+  pli_received: number;
+  pli_sent: number;
+  pkt_retrans: number;
+}
+
 /** What protocol servers tell the registry: a session was admitted to publish or play, and it ended. */
 export interface SessionTracker {
   /** `srtLink` reads an SRT session's link figures when the APIs list it. */
-  add(session: ClientSession, type: ClientType, srtLink?: () => SrtLinkFigures): void;
+  add(session: ClientSession, type: ClientType, srtLink?: () => SrtLinkFigures, rtcLink?: () => RtcLinkFigures): void;
   remove(session: ClientSession): void;
 }
 
@@ -27,6 +38,7 @@ export interface LiveClient {
   readonly streamUrl: string;
   readonly traffic: Traffic;
   readonly srtLink: (() => SrtLinkFigures) | undefined;
+  readonly rtcLink: (() => RtcLinkFigures) | undefined;
   /** The session's byte counters as last added to the totals. */
   counted: { sent: number; received: number };
 }
@@ -62,7 +74,7 @@ export class SessionRegistry implements SessionTracker {
     this.timer.unref();
   }
 
-  add(session: ClientSession, type: ClientType, srtLink?: () => SrtLinkFigures): void {
+  add(session: ClientSession, type: ClientType, srtLink?: () => SrtLinkFigures, rtcLink?: () => RtcLinkFigures): void {
     if (this.clients.has(session.id)) return;
     const url = streamUrl(session);
     let stream = this.streams.get(url);
@@ -87,6 +99,7 @@ export class SessionRegistry implements SessionTracker {
       streamUrl: url,
       traffic: new Traffic(),
       srtLink,
+      rtcLink,
       counted: { sent: session.bytesSent(), received: session.bytesReceived() },
     };
     // What a connection moved before it was admitted (handshake, commands) counts for it alone.

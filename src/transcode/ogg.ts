@@ -1,3 +1,4 @@
+import { crc32MsbFirst } from '../formats/mpegts/crc32.js';
 import { ProtocolError } from '../util/errors.js';
 
 /** One Ogg page (RFC 3533), a packet carried whole on it (packets here are far below 64 KB). */
@@ -14,23 +15,9 @@ const CAPTURE = Buffer.from('OggS');
 const HEADER = 27;
 const MAX_PACKET = 255 * 254; // one page's lacing table can hold 255 values; a final one < 255 ends it
 const MAX_PAGE = HEADER + 255 + 255 * 255;
-const CRC_TABLE = crcTable();
-
-/** CRC-32 of Ogg: polynomial 0x04C11DB7, MSB first, initial value 0, no final XOR. */
-function crcTable(): Uint32Array {
-  const table = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i << 24;
-    for (let bit = 0; bit < 8; bit++) c = c & 0x80000000 ? (c << 1) ^ 0x04c11db7 : c << 1;
-    table[i] = c >>> 0;
-  }
-  return table;
-}
-
+/** CRC-32 of Ogg: the MPEG-2 polynomial, MSB first, from an initial value of 0. */
 export function oggCrc(data: Uint8Array): number {
-  let crc = 0;
-  for (let i = 0; i < data.length; i++) crc = ((crc << 8) ^ CRC_TABLE[((crc >>> 24) ^ data[i]!) & 0xff]!) >>> 0;
-  return crc;
+  return crc32MsbFirst(data, 0);
 }
 
 /** Encodes a page that carries exactly one packet. */

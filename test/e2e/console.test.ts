@@ -192,6 +192,25 @@ test('recordings: start and stop a record task, its file listed with play and do
   noErrors('the recordings page');
 });
 
+test('relays: a restream target added in the console goes live, is disabled and enabled again', async () => {
+  await page.goto(consoleUrl('#/relays'));
+  await page.fill('#target-add input[name=name]', 'Loopback');
+  await page.fill('#target-add input[name=stream]', 'cam');
+  await page.fill('#target-add input[name=server]', `rtmp://127.0.0.1:${server.rtmpPort}/copy`);
+  await page.fill('#target-add input[name=key]', 'console-key');
+  await page.click('#target-add button');
+  const row = page.locator('tr', { hasText: 'Loopback' });
+  await row.locator('td', { hasText: /^live$/ }).waitFor({ timeout: 15_000 });
+  await server.waitForLog((line) => line.msg === 'publish start' && line.stream === 'copy/console-key');
+  assert.ok(!(await page.content()).includes('console-key'), 'the key is not shown');
+  await shoot('relays');
+  await row.locator('[data-toggle]').click();
+  await row.locator('td', { hasText: /^disabled$/ }).waitFor();
+  await row.locator('[data-toggle]').click();
+  await row.locator('td', { hasText: /^live$/ }).waitFor({ timeout: 15_000 });
+  noErrors('the relays page');
+});
+
 test('config: the effective config, credentials redacted, and a reload button the raw API allows', async () => {
   await page.goto(consoleUrl('#/config'));
   await page.waitForSelector('pre.config');

@@ -114,7 +114,7 @@ test('forward backend: on_forward has SRS 7 keys in order, and both URLs it answ
   }
 });
 
-test('forward, bad targets: a non-JSON answer, non-rtmp URLs, an unreachable port and a silent server are refused or retried; the rest keeps serving', async () => {
+test('forward, bad targets: a non-JSON answer, non-rtmp URLs, an unreachable port, a name that does not resolve and a silent server are refused or retried; the rest keeps serving', async () => {
   const target = await startTestServer();
   const silentSockets: Socket[] = [];
   const silent = createTcpServer((socket) => silentSockets.push(socket.on('error', () => {})));
@@ -126,7 +126,7 @@ test('forward, bad targets: a non-JSON answer, non-rtmp URLs, an unreachable por
   const source = await startTestServer({
     relay,
     vhosts: {
-      __defaultVhost__: { forward: { enabled: true, destination: [`127.0.0.1:${closedPort}`, `127.0.0.1:${silentPort}`] } },
+      __defaultVhost__: { forward: { enabled: true, destination: [`127.0.0.1:${closedPort}`, `127.0.0.1:${silentPort}`, 'no-such-host.invalid:1935'] } },
       mixed: { forward: { enabled: true, destination: `127.0.0.1:${closedPort}`, backend: mixed.url } },
       other: { forward: { enabled: true, backend: notJson.url } },
     },
@@ -138,6 +138,11 @@ test('forward, bad targets: a non-JSON answer, non-rtmp URLs, an unreachable por
     assert.match(String(unreachable.error), /ECONNREFUSED/);
     const noAnswer = await warnings((line) => line.msg === 'push failed, retrying' && String(line.target).includes(`:${silentPort}/`));
     assert.match(String(noAnswer.error), /no handshake answer within/);
+    const noName = await warnings((line) => line.msg === 'push failed, retrying' && String(line.target).includes('no-such-host.invalid'));
+    assert.match(String(noName.error), /ENOTFOUND|EAI_AGAIN/);
+    const metrics = await (await fetch(`http://127.0.0.1:${source.apiPort}/metrics`)).text();
+    assert.match(metrics, /sluice_relay_events_total\{kind="forward",event="failure"\} [1-9]/);
+    assert.match(metrics, /sluice_relay_events_total\{kind="forward",event="retry"\} [1-9]/);
     // Retried, not given up: more attempts follow.
     await waitFor(() => source.logs().filter((line) => line.msg === 'push failed, retrying' && String(line.target).includes(`:${closedPort}/`)).length >= 3, 'more attempts');
     const mixedPublisher = publishTestPattern(`rtmp://127.0.0.1:${source.rtmpPort}/live/cam?vhost=mixed`, 30);

@@ -37,16 +37,17 @@ const players: Record<string, (name: string, file: string) => RunningProcess> = 
   'HTTP-FLV': (name, file) => playToFile(server.httpUrl(`live/${name}.flv`), PLAY_SECONDS, `${file}.flv`),
   HLS: (name, file) => playToFile(server.httpUrl(`live/${name}.m3u8`), PLAY_SECONDS, `${file}.ts`),
   SRT: (name, file) => playToFile(srtUrl(`#!::r=live/${name},m=request`), PLAY_SECONDS, `${file}.ts`),
-  RTSP: (name, file) => playToFile(rtspUrl(`live/${name}`), PLAY_SECONDS, `${file}.ts`, ['-rtsp_transport', 'tcp', '-timeout', '15000000']),
+  'RTSP/TCP': (name, file) => playToFile(rtspUrl(`live/${name}`), PLAY_SECONDS, `${file}.ts`, ['-rtsp_transport', 'tcp', '-timeout', '15000000']),
+  'RTSP/UDP': (name, file) => playToFile(rtspUrl(`live/${name}`), PLAY_SECONDS, `${file}.ts`, ['-rtsp_transport', 'udp', '-timeout', '15000000']),
 };
 
-const extensions: Record<string, string> = { RTMP: 'flv', 'HTTP-FLV': 'flv', HLS: 'ts', SRT: 'ts', RTSP: 'ts' };
+const extensions: Record<string, string> = { RTMP: 'flv', 'HTTP-FLV': 'flv', HLS: 'ts', SRT: 'ts', 'RTSP/TCP': 'ts', 'RTSP/UDP': 'ts' };
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sluice-matrix-'));
   server = await startTestServer({
     srt_server: { enabled: true, listen: '127.0.0.1:0' },
-    rtsp_server: { enabled: true, listen: '127.0.0.1:0', udp: false },
+    rtsp_server: { enabled: true, listen: '127.0.0.1:0', rtp_port: 0 },
     vhosts: { __defaultVhost__: { hls: { enabled: true, hls_path: join(dir, 'hls'), hls_fragment: 1, hls_window: 10 } } },
   });
   for (const source of Object.values(sources)) publishers.push(source.publish());
@@ -71,7 +72,7 @@ after(async () => {
 
 /** Plays one combination to its end, killing a player that hangs, and checks what it got. */
 async function playAndCheck(source: string, player: string): Promise<void> {
-  const base = join(dir, `${source}-to-${player}`);
+  const base = join(dir, `${source}-to-${player.replace('/', '-')}`);
   const file = `${base}.${extensions[player]}`;
   const run = players[player]!(sources[source]!.name, base);
   const timer = setTimeout(() => void run.stop(), 60_000);
@@ -86,9 +87,9 @@ async function playAndCheck(source: string, player: string): Promise<void> {
   assert.ok(startGap(probe) < 0.1, `audio and video start ${startGap(probe).toFixed(3)} s apart: ${starts}`);
 }
 
-// One group per source: its five plays run together, the groups one after another.
+// One group per source: its six plays run together, the groups one after another.
 for (const source of Object.keys(sources)) {
-  test(`a stream published over ${source} plays over RTMP, HTTP-FLV, HLS, SRT and RTSP`, { concurrency: true }, async (t) => {
+  test(`a stream published over ${source} plays over RTMP, HTTP-FLV, HLS, SRT and RTSP (TCP and UDP)`, { concurrency: true }, async (t) => {
     await Promise.all(Object.keys(players).map((player) => t.test(`${source} → ${player}`, () => playAndCheck(source, player))));
     await healthy.assertServing();
   });

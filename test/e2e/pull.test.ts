@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ffprobe, publishTestPattern } from '../support/ffmpeg.js';
+import { decodeErrors, ffprobe, playToFile, publishTestPattern, timestampsGoingBack } from '../support/ffmpeg.js';
 import { startNginxRtmp } from '../support/nginx-rtmp.js';
 import { TestRtmpClient } from '../support/rtmp-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -84,11 +84,18 @@ test('pull from nginx-rtmp: its play answers are understood and the stream is pu
   }
 });
 
-test('pull: a source that is down, or a publish the gate refuses, is retried with a clear log line; nothing is published meanwhile', async () => {
+test('pull: a source that is down or whose name does not resolve, or a publish the gate refuses, is retried with a clear log line; nothing is published meanwhile', async () => {
   const origin = await startTestServer();
   const refuse = await onPublish('{"code":1}');
   const edge = await startTestServer({
-    relay: { ...relay, pull: [{ url: 'rtmp://127.0.0.1:9/live/nothing', app: 'live', stream: 'down' }] },
+    relay: {
+      ...relay,
+      pull: [
+        { url: 'rtmp://127.0.0.1:9/live/nothing', app: 'live', stream: 'down' },
+        { url: 'rtmp://no-such-host.invalid/live/nothing', app: 'live', stream: 'nodns' },
+        { url: 'http://no-such-host.invalid/live/nothing.m3u8', app: 'live', stream: 'nodnshls' },
+      ],
+    },
   });
   const refusing = await startTestServer({
     relay: { ...relay, pull: [{ url: origin.rtmpUrl('live/src'), app: 'live', stream: 'refused' }] },
@@ -96,8 +103,10 @@ test('pull: a source that is down, or a publish the gate refuses, is retried wit
   });
   const publisher = publishTestPattern(origin.rtmpUrl('live/src'), 60);
   try {
-    const down = await edge.waitForLog((line) => line.msg === 'pull failed, retrying');
-    assert.match(String(down.error), /ECONNREFUSED/);
+    const failed = (stream: string) => edge.waitForLog((line) => line.msg === 'pull failed, retrying' && line.stream === stream);
+    assert.match(String((await failed('live/down')).error), /ECONNREFUSED/);
+    assert.match(String((await failed('live/nodns')).error), /ENOTFOUND|EAI_AGAIN/);
+    assert.match(String((await failed('live/nodnshls')).error), /ENOTFOUND|EAI_AGAIN/);
     const refused = await refusing.waitForLog((line) => line.msg === 'pull failed, retrying' && /on_publish/.test(String(line.error)), 15_000);
     assert.equal(refused.stream, 'live/refused');
     assert.ok(!refusing.logs().some((line) => line.msg === 'publish start' && line.stream === 'live/refused'));
@@ -117,6 +126,8 @@ test('virtual live: an FLV or MP4 file plays in a loop at real-time pace and its
   // The same clip as MP4, moov after mdat (as ffmpeg writes it without faststart).
   await run('ffmpeg', ['-v', 'error', '-i', FIXTURE, '-c', 'copy', join(videos, 'clip.mp4')]);
   await writeFile(join(dir, 'secret.flv'), 'outside');
+  await writeFile(join(videos, 'notes.flv'), 'these are notes, not a video\n');
+  await writeFile(join(videos, 'notes.mp4'), 'these are notes, not a video\n');
   await symlink(join(dir, 'secret.flv'), join(videos, 'escape.flv'));
   const server = await startTestServer({
     relay: {
@@ -128,6 +139,8 @@ test('virtual live: an FLV or MP4 file plays in a loop at real-time pace and its
           { file: 'clip.mp4', app: 'live', stream: 'mp4loop' },
           { file: '../secret.flv', app: 'live', stream: 'dotdot' },
           { file: 'escape.flv', app: 'live', stream: 'link' },
+          { file: 'notes.flv', app: 'live', stream: 'notflv' },
+          { file: 'notes.mp4', app: 'live', stream: 'notmp4' },
         ],
       },
     },
@@ -150,14 +163,22 @@ test('virtual live: an FLV or MP4 file plays in a loop at real-time pace and its
       audio.slice(1).forEach((t, i) => assert.ok(t >= audio[i]!, `audio timestamp ${t} after ${audio[i]}`));
       player.close();
     }
-    // What players decode: H.264 and AAC from the MP4 as from the FLV.
-    const probe = await ffprobe(server.httpUrl('live/mp4loop.flv'));
+    // What ffmpeg plays of the MP4 across three passes: H.264 and AAC, no timestamp going back, no decode error.
+    const capture = join(dir, 'mp4loop.flv');
+    const player = playToFile(server.rtmpUrl('live/mp4loop'), 6.5, capture);
+    assert.equal(await player.exited, 0, player.stderr());
+    const probe = await ffprobe(capture);
     assert.deepEqual(probe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+    assert.equal(await timestampsGoingBack(capture), 0);
+    assert.equal(await decodeErrors(capture, 6), '');
 
     const refusals = server.logs().filter((line) => line.msg === 'pull failed, retrying' && line.protocol === 'virtual-live');
     assert.match(String(refusals.find((l) => l.stream === 'live/dotdot')?.error), /outside the virtual live directory/);
     assert.match(String(refusals.find((l) => l.stream === 'live/link')?.error), /leads outside the virtual live directory/);
-    assert.ok(!server.logs().some((line) => line.msg === 'publish start' && (line.stream === 'live/dotdot' || line.stream === 'live/link')));
+    assert.match(String(refusals.find((l) => l.stream === 'live/notflv')?.error), /cannot play .*notes\.flv: /);
+    assert.match(String(refusals.find((l) => l.stream === 'live/notmp4')?.error), /cannot play .*notes\.mp4: /);
+    const refused = ['live/dotdot', 'live/link', 'live/notflv', 'live/notmp4'];
+    assert.ok(!server.logs().some((line) => line.msg === 'publish start' && refused.includes(String(line.stream))));
   } finally {
     await server.close();
     await rm(dir, { recursive: true, force: true });

@@ -65,9 +65,18 @@ test('restream: config and API targets get the stream; disable, enable and remov
     assert.equal(added.status, 200);
     const second = added.json.data as TargetView;
     await platform.waitForLog(publishStart('copy/second'));
+    const metrics = async () => (await fetch(`http://127.0.0.1:${source.apiPort}/metrics`)).text();
+    let text = await metrics();
+    assert.match(text, /sluice_restream_target_live\{target="yt"\} 1/);
+    assert.match(text, /sluice_relay_events_total\{kind="restream",event="live"\} 2/);
+    assert.match(text, /sluice_relays\{kind="restream",state="live"\} 2/);
 
     assert.equal((await api(source, 'PATCH', '/yt', { enabled: false })).status, 200);
     await platform.waitForLog(publishStop('copy/secret-key-1'));
+    text = await metrics();
+    assert.match(text, /sluice_restream_target_live\{target="yt"\} 0/);
+    assert.match(text, /sluice_relay_events_total\{kind="restream",event="stop"\} 1/);
+    assert.match(text, /sluice_relay_bytes_total\{kind="restream"\} [1-9]/);
     assert.deepEqual((await targets(source)).find((t) => t.id === 'yt')!.pushes, []);
     assert.equal((await api(source, 'DELETE', `/${second.id}`)).status, 200);
     await platform.waitForLog(publishStop('copy/second'));

@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,8 @@ import { decodeErrors, ffprobe, playToFile, publishTestPattern, startGap, type R
 import { startHealthyStream, type HealthyStream } from '../support/healthy.js';
 import { TestRtspClient } from '../support/rtsp-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { Receiver } from '../unit/gate/support.js';
+import { waitFor, waitForAsync } from '../support/wait.js';
 
 let server: TestServer;
 let publisher: RunningProcess;
@@ -183,4 +186,118 @@ test('auth_challenge: a refused client without credentials gets 401 and a Basic 
   } finally {
     await challenging.close();
   }
+});
+
+test('rtsp://user:pass@ with auth_challenge digest: ffmpeg answers the Digest challenge and the callback checks the response', async () => {
+  const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
+  // The callback knows the camera's password and checks the Digest response the gate hands it in `param`.
+  const receiver = await Receiver.start((req, res) => {
+    const body = JSON.parse(req.body) as { action: string; param: string };
+    if (body.action !== 'on_play' && body.action !== 'on_publish') return res.end('0');
+    const args = new URLSearchParams(body.param);
+    const get = (key: string): string => args.get(key) ?? '';
+    const ha1 = md5(`${get('user')}:${get('digest_realm')}:secret`);
+    const expected = md5(`${ha1}:${get('digest_nonce')}:${md5(`${get('digest_method')}:${get('digest_uri')}`)}`);
+    res.end(get('user') === 'cam' && get('digest_response') === expected ? '0' : '{"code":1}');
+  });
+  const digest = await startTestServer({
+    rtsp_server: { enabled: true, listen: '127.0.0.1:0', udp: false, auth_challenge: 'digest' },
+    vhosts: { __defaultVhost__: { http_hooks: { enabled: true, on_play: receiver.url('/play'), on_publish: receiver.url('/publish') } } },
+  });
+  try {
+    const url = (credentials: string, path: string): string => `rtsp://${credentials}@127.0.0.1:${digest.rtspPort}/${path}`;
+    const publish = ffmpeg([
+      '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+      '-t', '6', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25', '-pix_fmt', 'yuv420p',
+      '-c:a', 'aac', '-f', 'rtsp', '-rtsp_transport', 'tcp', url('cam:secret', 'live/door'),
+    ]);
+    await digest.waitForLog((line) => line.msg === 'publish start' && line.stream === 'live/door');
+    const file = join(dir, 'digest.mkv');
+    const [play, wrong] = await Promise.all([
+      ffmpeg(['-rtsp_transport', 'tcp', '-i', url('cam:secret', 'live/door'), '-t', '2', '-c', 'copy', '-y', file]),
+      ffmpeg(['-rtsp_transport', 'tcp', '-i', url('cam:guess', 'live/door'), '-t', '1', '-f', 'null', '-']),
+    ]);
+    assert.equal(play.code, 0, play.stderr);
+    assert.deepEqual((await ffprobe(file)).streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.stderr, /403 Forbidden/);
+    // Digest, not Basic: no password ever reached the gate.
+    const params = receiver.requests.map((r) => (JSON.parse(r.body) as { param: string }).param);
+    assert.ok(params.some((param) => /digest_response=/.test(param)), params.join(' '));
+    assert.ok(params.every((param) => !/pass=/.test(param)), params.join(' '));
+    assert.equal((await publish).code, 0);
+  } finally {
+    await digest.close();
+    await receiver.close();
+  }
+});
+
+test('H.265, Opus and G.711 A-law published over RTSP play back over RTSP with the same codecs, clean', async () => {
+  const cases = [
+    { name: 'hevc', video: ['-c:v', 'libx265', '-preset', 'ultrafast', '-tune', 'zerolatency', '-x265-params', 'log-level=error:keyint=25'], audio: ['-c:a', 'aac'], codecs: ['aac', 'hevc'] },
+    { name: 'opus', video: ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25'], audio: ['-c:a', 'libopus', '-ar', '48000'], codecs: ['h264', 'opus'] },
+    { name: 'alaw', video: ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25'], audio: ['-c:a', 'pcm_alaw', '-ar', '8000', '-ac', '1'], codecs: ['h264', 'pcm_alaw'] },
+  ];
+  await Promise.all(
+    cases.map(async ({ name, video, audio, codecs }) => {
+      const publish = ffmpeg([
+        '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+        '-t', '6', ...video, '-pix_fmt', 'yuv420p', ...audio, '-f', 'rtsp', '-rtsp_transport', 'tcp', rtspUrl(`live/${name}`),
+      ]);
+      await server.waitForLog((line) => line.msg === 'publish start' && line.stream === `live/${name}`);
+      // DESCRIBE answers once the publisher's first frames have given the stream its tracks.
+      await waitForAsync(async () => {
+        const client = await TestRtspClient.open(server.rtspPort!);
+        const { status } = await client.request('DESCRIBE', rtspUrl(`live/${name}`));
+        client.close();
+        return status === 200;
+      }, `tracks of live/${name}`);
+      const file = join(dir, `${name}.mkv`);
+      const play = await ffmpeg(['-rtsp_transport', 'tcp', '-i', rtspUrl(`live/${name}`), '-t', '2.5', '-c', 'copy', '-y', file]);
+      assert.equal(play.code, 0, `${name}: ${play.stderr}`);
+      const probe = await ffprobe(file);
+      assert.deepEqual(probe.streams.map((s) => s.codec_name).sort(), codecs, name);
+      assert.ok(Number(probe.format.duration) >= 2, `${name}: ${probe.format.duration} s`);
+      assert.equal(await decodeErrors(file), '', name);
+      assert.equal((await publish).code, 0);
+    }),
+  );
+  await healthy.assertServing();
+});
+
+test('a player PAUSEs and PLAYs again, keeps its session with GET_PARAMETER and ends it with TEARDOWN; a silent session times out', async () => {
+  const client = await TestRtspClient.open(server.rtspPort!);
+  const url = rtspUrl('live/cam');
+  assert.equal((await client.request('DESCRIBE', url)).status, 200);
+  const setup = await client.request('SETUP', `${url}/trackID=0`, { Transport: 'RTP/AVP/TCP;unicast;interleaved=0-1' });
+  assert.equal(setup.status, 200);
+  const session = setup.headers.get('session')!.split(';')[0]!;
+  assert.equal((await client.request('PLAY', url, { Session: session })).status, 200);
+  await waitFor(() => client.interleaved > 20, 'media after PLAY');
+  assert.equal((await client.request('PAUSE', url, { Session: session })).status, 200);
+  assert.equal((await client.request('GET_PARAMETER', url, { Session: session })).status, 200);
+  const paused = client.interleaved;
+  assert.equal((await client.request('PLAY', url, { Session: session })).status, 200);
+  await waitFor(() => client.interleaved > paused + 20, 'media after PLAY again');
+  const teardowns = (): number => server.logs().filter((line) => line.msg === 'session end' && line.stream === 'live/cam' && line.reason === 'teardown').length;
+  const before = teardowns();
+  assert.equal((await client.request('TEARDOWN', url, { Session: session })).status, 200);
+  await waitFor(() => teardowns() > before, 'the session ended by TEARDOWN');
+  client.close();
+
+  const quick = await startTestServer({ rtsp_server: { enabled: true, listen: '127.0.0.1:0', udp: false, session_timeout: 5 } });
+  try {
+    const silent = await TestRtspClient.open(quick.rtspPort!);
+    const quiet = `rtsp://127.0.0.1:${quick.rtspPort}/live/quiet`;
+    const sdp = 'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:streamid=0\r\n';
+    assert.equal((await silent.request('ANNOUNCE', quiet, { 'Content-Type': 'application/sdp' }, sdp)).status, 200);
+    const quietSetup = await silent.request('SETUP', `${quiet}/streamid=0`, { Transport: 'RTP/AVP/TCP;unicast;interleaved=0-1;mode=record' });
+    assert.match(quietSetup.headers.get('session')!, /;timeout=5$/);
+    await silent.closed;
+    const end = await quick.waitForLog((line) => line.msg === 'session end' && line.stream === 'live/quiet');
+    assert.match(String(end.reason), /session timed out after 5000 ms of silence/);
+  } finally {
+    await quick.close();
+  }
+  await healthy.assertServing();
 });

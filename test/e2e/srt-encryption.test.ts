@@ -14,13 +14,22 @@ import { startTestServer, type TestServer } from '../support/server.js';
 import { TestSrtCaller } from '../support/srt-caller.js';
 
 const PASSPHRASE = 'sluice-srt-secret';
+const STREAM_PASSPHRASE = 'own-stream-secret';
 let server: TestServer;
 let clear: TestServer;
 let healthy: HealthyStream;
 let dir: string;
 
 before(async () => {
-  server = await startTestServer({ srt_server: { enabled: true, listen: '127.0.0.1:0', passphrase: PASSPHRASE, pbkeylen: 24 } });
+  server = await startTestServer({
+    srt_server: {
+      enabled: true,
+      listen: '127.0.0.1:0',
+      passphrase: PASSPHRASE,
+      pbkeylen: 24,
+      streams: { 'live/own': { passphrase: STREAM_PASSPHRASE }, 'live/open': { passphrase: '' } },
+    },
+  });
   clear = await startTestServer({ srt_server: { enabled: true, listen: '127.0.0.1:0' } });
   dir = await mkdtemp(join(tmpdir(), 'sluice-srt-enc-'));
   healthy = await startHealthyStream(server);
@@ -120,6 +129,44 @@ test('encryption on one side only is refused with SRT_REJ_UNSECURE, both ways, a
   ]);
   assert.notEqual(publisher.code, 0);
   assert.ok(rejections(clear, RejectReason.Unsecure).some((line) => /the caller encrypts/.test(String(line.reason))));
+  await healthy.assertServing();
+});
+
+test('a stream with its own passphrase: its callers need that one, others are refused with SRT_REJ_BADSECRET; a stream set clear needs none', async () => {
+  const own = publishTestPattern(srtUrl(server, '#!::r=live/own,m=publish', `&passphrase=${STREAM_PASSPHRASE}&pbkeylen=32`), 8, { container: 'mpegts' });
+  const open = publishTestPattern(srtUrl(server, '#!::r=live/open,m=publish'), 8, { container: 'mpegts' });
+  try {
+    for (const stream of ['live/own', 'live/open']) {
+      await server.waitForLog((line) => line.msg === 'publish start' && line.protocol === 'srt' && line.stream === stream, 15_000);
+    }
+    const ownFile = join(dir, 'own.ts');
+    const openFile = join(dir, 'open.ts');
+    const [ownPlay, openPlay, serverKey, healthyPlay] = await Promise.all([
+      runToEnd('srt-live-transmit', ['-t:4', '-q', srtUrl(server, 'live/own', `&passphrase=${STREAM_PASSPHRASE}`), 'file://con'], ownFile),
+      runToEnd('ffmpeg', ['-hide_banner', '-y', '-i', srtUrl(server, '#!::r=live/open,m=request'), '-t', '2', '-c', 'copy', '-f', 'mpegts', openFile]),
+      // The server's passphrase does not open a stream that has its own.
+      runToEnd('ffmpeg', ['-hide_banner', '-i', srtUrl(server, '#!::r=live/own,m=request', `&passphrase=${PASSPHRASE}`), '-t', '1', '-f', 'null', '-']),
+      // Other streams keep the server's passphrase.
+      runToEnd('ffmpeg', ['-hide_banner', '-i', srtUrl(server, '#!::r=live/healthy,m=request', `&passphrase=${PASSPHRASE}`), '-t', '1', '-f', 'null', '-']),
+    ]);
+    assert.equal(ownPlay.code, 0, ownPlay.stderr);
+    assert.equal(openPlay.code, 0, openPlay.stderr);
+    assert.notEqual(serverKey.code, 0);
+    assert.match(serverKey.stderr, /reject/i);
+    assert.equal(healthyPlay.code, 0, healthyPlay.stderr);
+    for (const file of [ownFile, openFile]) {
+      assert.deepEqual((await ffprobe(file)).streams.map((s) => s.codec_name).sort(), ['aac', 'h264'], file);
+      assert.equal(await decodeErrors(file, 1.5), '', file);
+    }
+    assert.ok(rejections(server, RejectReason.BadSecret).some((line) => /live\/own/.test(String(line.reason))));
+    // A clear caller of the encrypted stream is refused as unsecure.
+    const clearCaller = await TestSrtCaller.open(server.srtPort!);
+    const refused = await clearCaller.connect('#!::r=live/own,m=request');
+    clearCaller.close();
+    assert.equal(refused?.type, REJECTION_BASE + RejectReason.Unsecure);
+  } finally {
+    await Promise.all([own.stop(), open.stop()]);
+  }
   await healthy.assertServing();
 });
 

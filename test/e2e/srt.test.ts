@@ -6,6 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HandshakeType, REJECTION_BASE } from '../../src/protocols/srt/handshake.js';
+import { encodeShutdown } from '../../src/protocols/srt/control.js';
+import { Position, encodeData } from '../../src/protocols/srt/packet.js';
 import { RejectReason } from '../../src/protocols/srt/reject.js';
 import { decodeErrors, ffprobe, playToFile, publishTestPattern, runToEnd as run, type RunningProcess } from '../support/ffmpeg.js';
 import { startHealthyStream, type HealthyStream } from '../support/healthy.js';
@@ -138,6 +140,38 @@ test('garbage, truncated and flooded handshakes get no state and harm nobody', a
   const ffmpeg = await run('ffmpeg', ['-hide_banner', '-y', '-i', srtUrl('#!::r=live/cam,m=request'), '-t', '2', '-c', 'copy', '-f', 'mpegts', file]);
   assert.equal(ffmpeg.code, 0, ffmpeg.stderr);
   assert.ok(Number((await ffprobe(file)).format.duration) >= 1.5);
+});
+
+test('packets from an unknown peer, for no connection, or with absurd sequence numbers are dropped with a log line; the connection goes on', async () => {
+  const caller = await TestSrtCaller.open(server.srtPort!);
+  const answer = await caller.connect('#!::r=live/strays,m=publish');
+  assert.equal(answer?.type, HandshakeType.Conclusion);
+  const ours = answer.socketId;
+  const data = (seq: number, destinationId = ours): Buffer =>
+    encodeData({ seq, position: Position.Solo, inOrder: false, keyFlag: 0, retransmitted: false, messageNumber: 1, timestamp: 1000, destinationId, payload: Buffer.alloc(188, 0xff) });
+  // In sequence (the conclusion's initial sequence number is 1000), then numbers no sender of this connection could use.
+  caller.send(data(1000));
+  for (const seq of [1000 + 2 ** 30, 1000 - 2 ** 29, 1000 + 20_000]) caller.send(data(seq));
+  // Our connection's id from another socket, and ids we never gave.
+  const intruder = await TestSrtCaller.open(server.srtPort!);
+  for (let i = 0; i < 50; i++) intruder.send(data(1001 + i));
+  intruder.send(data(1001, 0x1234567));
+  const absurd = await server.waitForLog((line) => line.msg === 'srt packet dropped' && line.stream === 'live/strays');
+  assert.match(String(absurd.what), /outside the receive window/);
+  const stray = await server.waitForLog((line) => line.msg === 'srt packet from an unknown peer dropped' && line.stream === 'live/strays');
+  assert.equal(stray.count, 1, 'one line for a burst');
+  await server.waitForLog((line) => line.msg === 'srt packet for no connection dropped');
+  // The connection is still up: ended by its own caller, its end line counts what was dropped.
+  assert.ok(server.srtSessions() >= 1);
+  caller.send(encodeShutdown(0, ours));
+  const end = await server.waitForLog((line) => line.msg === 'session end' && line.stream === 'live/strays');
+  caller.close();
+  intruder.close();
+  assert.equal(end.reason, 'peer shut down');
+  assert.equal(end.pkt_rcv_out_of_window, 3);
+  assert.equal(end.pkt_stray, 50);
+  assert.equal(end.pkt_recv, 1);
+  await healthy.assertServing();
 });
 
 interface SrsLink { rtt_ms: number; pkt_loss: number; pkt_retrans: number }

@@ -105,6 +105,21 @@ export async function decodeErrors(file: string, seconds?: number): Promise<stri
   return stderr;
 }
 
+/** Packets whose decode time goes back, per stream, in a capture. */
+export async function timestampsGoingBack(file: string): Promise<number> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'packet=stream_index,dts_time', '-of', 'csv=p=0', file], { maxBuffer: 16 * 1024 * 1024 });
+  const last = new Map<string, number>();
+  let back = 0;
+  for (const line of stdout.trim().split('\n')) {
+    const [index, dts] = line.split(',');
+    const time = Number(dts);
+    if (Number.isNaN(time)) continue;
+    if (time < (last.get(index!) ?? -Infinity)) back++;
+    last.set(index!, time);
+  }
+  return back;
+}
+
 /** Runs a client (ffmpeg, srt-live-transmit...) to its end, killed after a minute; its stdout goes to `stdoutFile` when given. */
 export function runToEnd(command: string, args: string[], stdoutFile?: string): Promise<{ code: number | null; stderr: string }> {
   const out = stdoutFile ? openSync(stdoutFile, 'w') : 'ignore';

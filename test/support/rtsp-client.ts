@@ -12,6 +12,8 @@ export class TestRtspClient {
   private cseq = 0;
   private waiting: Array<(response: RtspResponse) => void> = [];
   readonly closed: Promise<void>;
+  /** Interleaved frames received (media and RTCP). */
+  interleaved = 0;
 
   private constructor(readonly socket: Socket) {
     socket.on('data', (chunk) => {
@@ -57,7 +59,8 @@ export class TestRtspClient {
       while (this.buffer[0] === 0x24 && this.buffer.length >= 4) {
         const length = this.buffer.readUInt16BE(2);
         if (this.buffer.length < 4 + length) return;
-        this.buffer = this.buffer.subarray(4 + length); // media: not looked at here
+        this.buffer = this.buffer.subarray(4 + length); // media: counted, not looked at
+        this.interleaved++;
       }
       const end = this.buffer.indexOf('\r\n\r\n');
       if (end < 0 || this.waiting.length === 0) return;

@@ -39,6 +39,23 @@ export const SrtLink = named(
   }),
 );
 
+export const RtcLink = named(
+  'RtcLink',
+  z.object({
+    /** Round-trip time from the peer's receiver reports, milliseconds (0 until one arrived). */
+    rttMs: z.number().min(0),
+    /** Packets lost: found missing from a publisher, or reported lost by a player. */
+    packetsLost: count,
+    /** Packets resent to a player that NACKed them. */
+    packetsRetransmitted: count,
+    nacksReceived: count,
+    nacksSent: count,
+    /** Keyframe requests (PLI/FIR) from a player, and sent to a publisher. */
+    plisReceived: count,
+    plisSent: count,
+  }),
+);
+
 export const Session = named(
   'Session',
   z.object({
@@ -61,6 +78,8 @@ export const Session = named(
     kbps: Kbps,
     /** SRT sessions only: the link's health. */
     srt: SrtLink.optional(),
+    /** WebRTC sessions only: the link's health and its feedback counts. */
+    rtc: RtcLink.optional(),
   }),
 );
 

@@ -1,8 +1,8 @@
 import type { z } from 'zod/v4';
 import type { StreamIds } from '../../gate/identity.js';
 import type { Stream as HubStream } from '../../hub/stream.js';
-import type { LiveClient, SrtLinkFigures, StreamStats } from '../../servers/sessions.js';
-import type { Session, SrtLink, Stream, StreamReader } from './schemas.js';
+import type { LiveClient, RtcLinkFigures, SrtLinkFigures, StreamStats } from '../../servers/sessions.js';
+import type { RtcLink, Session, SrtLink, Stream, StreamReader } from './schemas.js';
 
 /** Where the views are read from: the hub's streams and the ids the SRS API and callbacks use. */
 export interface ViewSources {
@@ -29,11 +29,24 @@ export function sessionView(src: ViewSources, client: LiveClient, now: number): 
     recvBytes: s.bytesReceived(),
     kbps: client.traffic.kbps(),
     ...(client.srtLink ? { srt: srtView(client.srtLink()) } : {}),
+    ...(client.rtcLink ? { rtc: rtcView(client.rtcLink()) } : {}),
   };
 }
 
 function srtView(link: SrtLinkFigures): z.output<typeof SrtLink> {
   return { rttMs: link.rtt_ms, packetsLost: link.pkt_loss, packetsRetransmitted: link.pkt_retrans };
+}
+
+function rtcView(link: RtcLinkFigures): z.output<typeof RtcLink> {
+  return {
+    rttMs: link.rtt_ms,
+    packetsLost: link.pkt_loss,
+    packetsRetransmitted: link.pkt_retrans,
+    nacksReceived: link.nack_received,
+    nacksSent: link.nack_sent,
+    plisReceived: link.pli_received,
+    plisSent: link.pli_sent,
+  };
 }
 
 export function streamView(src: ViewSources, stats: StreamStats, now: number): z.output<typeof Stream> {

@@ -16,6 +16,8 @@ export interface ReceiverStats {
   packetsLost: number;
   packetsRetransmitted: number;
   packetsDropped: number;
+  /** Packets numbered beyond the receive window either way: not from this connection's sender. */
+  packetsOutOfWindow: number;
   rttUs: number;
 }
 
@@ -61,7 +63,7 @@ export class SrtReceiver {
   private timestampEpoch = 0;
   private rttVarUs = 50_000;
   private window = { startUs: 0, packets: 0, bytes: 0, packetRate: 0, byteRate: 0 };
-  readonly stats: ReceiverStats = { packetsReceived: 0, packetsLost: 0, packetsRetransmitted: 0, packetsDropped: 0, rttUs: 100_000 };
+  readonly stats: ReceiverStats = { packetsReceived: 0, packetsLost: 0, packetsRetransmitted: 0, packetsDropped: 0, packetsOutOfWindow: 0, rttUs: 100_000 };
 
   constructor(
     private readonly options: ReceiverOptions,
@@ -76,17 +78,24 @@ export class SrtReceiver {
     this.mask = size - 1;
   }
 
-  /** A data packet's sequence number, timestamp (µs, as sent), retransmission flag and clear payload. */
-  onData(seq: number, timestamp: number, retransmitted: boolean, payload: Buffer, nowUs: number): void {
+  /**
+   * A data packet's sequence number, timestamp (µs, as sent), retransmission flag and clear
+   * payload; false when its sequence number is absurd (outside the window either way), dropped untouched.
+   */
+  onData(seq: number, timestamp: number, retransmitted: boolean, payload: Buffer, nowUs: number): boolean {
+    const offset = seqOffset(this.nextSeq, seq);
+    if (offset >= this.options.bufferPackets || offset < -this.options.bufferPackets) {
+      this.stats.packetsOutOfWindow++;
+      return false;
+    }
     this.stats.packetsReceived++;
     this.window.packets++;
     this.window.bytes += payload.length + PACKET_OVERHEAD;
     if (retransmitted) this.stats.packetsRetransmitted++;
     const time = this.localTime(timestamp);
     this.timeBase ??= nowUs - time;
-    const offset = seqOffset(this.nextSeq, seq);
     const slot = seq & this.mask;
-    if (offset < 0 || offset >= this.options.bufferPackets || this.payloads[slot] !== undefined) return;
+    if (offset < 0 || this.payloads[slot] !== undefined) return true;
     this.payloads[slot] = payload;
     this.times[slot] = time;
     this.held++;
@@ -100,6 +109,7 @@ export class SrtReceiver {
     }
     if (ahead >= 0) this.frontSeq = seqNext(seq);
     if (++this.sinceAck >= LIGHT_ACK_PACKETS) this.lightAck(nowUs);
+    return true;
   }
 
   /** The sender says these will never come: stop waiting for them. */

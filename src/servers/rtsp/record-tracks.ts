@@ -1,7 +1,8 @@
 import { opusHead } from '../../codecs/opus.js';
 import { VideoTrack } from '../../formats/mpegts/video-track.js';
 import type { MediaFrame } from '../../media/frame.js';
-import { AAC_HBR, AacDepacketizer, type AacHbrParams } from '../../protocols/rtp/aac.js';
+import { AAC_HBR, AacDepacketizer, type AacHbrParams, type AudioUnit } from '../../protocols/rtp/aac.js';
+import { LatmDepacketizer, parseLatmConfig } from '../../protocols/rtp/latm.js';
 import { h264Payload } from '../../protocols/rtp/h264.js';
 import { h265Payload } from '../../protocols/rtp/h265.js';
 import { NalDepacketizer } from '../../protocols/rtp/nal-units.js';
@@ -29,6 +30,8 @@ export function recordTrack(media: MediaDescription): RecordTrack | undefined {
       return nalTrack(media);
     case 'MPEG4-GENERIC':
       return media.fmtp.get('mode')?.toLowerCase() === 'aac-hbr' && media.fmtp.has('config') ? aacTrack(media) : undefined;
+    case 'MP4A-LATM':
+      return media.fmtp.get('cpresent') === '0' && media.fmtp.has('config') ? latmTrack(media) : undefined;
     case 'OPUS':
       return opusTrack(media);
     case 'PCMA':
@@ -72,12 +75,26 @@ function spropSets(media: MediaDescription, h264: boolean): Buffer[] {
 }
 
 function aacTrack(media: MediaDescription): RecordTrack {
-  const config = Buffer.from(media.fmtp.get('config')!, 'hex');
-  const depacketizer = new AacDepacketizer(aacParams(media));
+  return aacFrames(media.clockRate, Buffer.from(media.fmtp.get('config')!, 'hex'), new AacDepacketizer(aacParams(media)));
+}
+
+/** AAC in LATM (GStreamer's rtspclientsink, some cameras): the AudioSpecificConfig comes out of the StreamMuxConfig. */
+function latmTrack(media: MediaDescription): RecordTrack | undefined {
+  let config;
+  try {
+    config = parseLatmConfig(media.fmtp.get('config')!);
+  } catch (error) {
+    if (error instanceof ProtocolError) return undefined; // a layout Sluice does not take: the track is ignored
+    throw error;
+  }
+  return aacFrames(media.clockRate, config.asc, new LatmDepacketizer(config));
+}
+
+function aacFrames(clockRate: number, config: Buffer, depacketizer: { push(packet: RtpPacket, gap: boolean): AudioUnit[] }): RecordTrack {
   let headerSent = false;
   return {
     kind: 'audio',
-    clockRate: media.clockRate,
+    clockRate,
     frames(packet, gap, toMs) {
       const frames: MediaFrame[] = [];
       for (const unit of depacketizer.push(packet, gap)) {

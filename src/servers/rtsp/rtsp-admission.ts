@@ -1,6 +1,6 @@
 import type { SluiceConfig } from '../../config/schema.js';
-import type { Gate } from '../../gate/types.js';
-import { parseAuthorization } from '../../protocols/rtsp/auth.js';
+import type { Admission, Gate } from '../../gate/types.js';
+import { parseAuthorization, type Credentials } from '../../protocols/rtsp/auth.js';
 import type { RtspRequest } from '../../protocols/rtsp/message.js';
 import { parseRtspUrl, type RtspUrl } from '../../protocols/rtsp/url.js';
 import { AccessDenied } from '../../util/errors.js';
@@ -25,16 +25,23 @@ export function streamPath(requestUrl: string, skip = 0): StreamPath | undefined
 
 /**
  * The gate's view of an RTSP client. Credentials (Basic, in the URL or the Authorization header)
- * reach the gate as `user` and `pass` query arguments appended to `param`; a Digest header gives
- * the user name alone. The tcUrl is `rtsp://{host the client used}/{app}`.
+ * reach the gate as `user` and `pass` query arguments appended to `param`; a Digest header as
+ * `user` and `digest_realm`, `digest_nonce`, `digest_uri`, `digest_response` (and the optional
+ * fields sent), with `digest_method`, so a callback that knows the password checks the response.
+ * The tcUrl is `rtsp://{host the client used}/{app}`.
  */
 export function rtspSessionInfo(config: SluiceConfig, request: RtspRequest, path: StreamPath, ip: string, transport: SessionTransport): SessionInfo {
   const { url, app, stream } = path;
-  const credentials = parseAuthorization(request.headers.get('authorization')) ?? (url.user ? { user: url.user, password: url.password } : undefined);
+  const fromUrl: Credentials | undefined = url.user ? { scheme: 'basic', user: url.user, ...(url.password !== undefined && { password: url.password }) } : undefined;
+  const credentials = parseAuthorization(request.headers.get('authorization')) ?? fromUrl;
   const args = new URLSearchParams(url.query.slice(1));
   if (credentials) {
     args.append('user', credentials.user);
     if (credentials.password !== undefined) args.append('pass', credentials.password);
+    if (credentials.digest) {
+      for (const [key, value] of Object.entries(credentials.digest)) args.append(`digest_${key}`, value);
+      args.append('digest_method', request.method);
+    }
   }
   const query = args.toString();
   const param = query ? `?${query}` : '';
@@ -55,12 +62,12 @@ export function rtspSessionInfo(config: SluiceConfig, request: RtspRequest, path
   );
 }
 
-/** What the gate said: admitted, refused (AccessDenied), or it failed. */
-export async function askGate(gate: Gate, info: SessionInfo, action: 'publish' | 'play'): Promise<true | AccessDenied | Error> {
+/** What the gate said: the admission, refused (AccessDenied), or it failed. */
+export async function askGate(gate: Gate, info: SessionInfo, action: 'publish' | 'play'): Promise<Admission | AccessDenied | Error> {
   try {
     const admission = await (action === 'publish' ? gate.publish(info) : gate.play(info));
     if (admission.stream) info.stream = admission.stream;
-    return true;
+    return admission;
   } catch (error) {
     if (error instanceof AccessDenied) return error;
     return error instanceof Error ? error : new Error(String(error));

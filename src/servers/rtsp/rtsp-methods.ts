@@ -1,7 +1,8 @@
-import { basicChallenge } from '../../protocols/rtsp/auth.js';
+import { basicChallenge, digestChallenge } from '../../protocols/rtsp/auth.js';
 import type { RtspRequest } from '../../protocols/rtsp/message.js';
 import { buildSdp, parseSdp } from '../../protocols/rtsp/sdp.js';
 import { formatTransport, parseTransport } from '../../protocols/rtsp/transport.js';
+import type { Admission } from '../../gate/types.js';
 import { AccessDenied } from '../../util/errors.js';
 import { playTracks } from './play-tracks.js';
 import { askGate, hasCredentials, rtspSessionInfo, streamPath, type StreamPath } from './rtsp-admission.js';
@@ -50,14 +51,21 @@ export class RtspMethods {
     if (!path) return { status: 400 };
     const admitted = await this.admit(request, path, 'play');
     if ('status' in admitted) return admitted;
-    const { info } = admitted;
+    const { info, admission } = admitted;
+    // A notify on_play 3xx: the stream is pulled from there first, and DESCRIBE waits for its tracks.
+    let releasePull: (() => void) | undefined;
+    if (admission.pullFrom && !this.ctx.hub.find(info.vhost, info.app, info.stream)?.publisher) {
+      releasePull = this.ctx.relays?.pullFor(info.vhost, info.app, info.stream, admission.pullFrom);
+      if (releasePull) await this.waitForTracks(info);
+    }
     const stream = this.ctx.hub.find(info.vhost, info.app, info.stream);
     const tracks = stream?.publisher ? playTracks(stream.sequenceHeaders, stream.audioTrack) : [];
     if (tracks.length === 0) {
+      releasePull?.();
       this.refuse(info, 'play', stream?.publisher ? 'no track RTSP can carry' : 'stream not found');
       return { status: 404 };
     }
-    this.conn.session = new RtspSession(this.ctx, info, { play: tracks }, (reason) => this.conn.close(reason));
+    this.conn.session = new RtspSession(this.ctx, info, { play: tracks }, (reason) => this.conn.close(reason), releasePull);
     this.conn.deps.pending.release();
     const base = `rtsp://${path.url.host}/${info.app}/${info.stream}/`;
     const sdp = buildSdp(this.conn.socket.localAddress ?? '0.0.0.0', `${info.app}/${info.stream}`, tracks.map((track) => track.sdp));
@@ -73,7 +81,7 @@ export class RtspMethods {
     const admitted = await this.admit(request, path, 'publish');
     if ('status' in admitted) return admitted;
     const session = new RtspSession(this.ctx, admitted.info, { publish: media }, (reason) => this.conn.close(reason));
-    if (!session.claim()) {
+    if (!session.claim(admitted.admission.relayTo)) {
       this.refuse(admitted.info, 'publish', 'stream is already publishing');
       return { status: 400 };
     }
@@ -127,13 +135,15 @@ export class RtspMethods {
 
   private pause(): Answer {
     const session = this.conn.session;
+    // A publisher may pause its recording (GStreamer's rtspclientsink does before its TEARDOWN): the publish stays.
+    if (session?.recorder && session.isRecording) return { status: 200, headers: this.sessionHeader() };
     if (!session?.player) return { status: 455 };
     session.player.stop();
     return { status: 200, headers: this.sessionHeader() };
   }
 
-  /** Asks the gate; a refusal is 403, or 401 with a Basic challenge when so configured and no credentials came. */
-  private async admit(request: RtspRequest, path: StreamPath, action: 'publish' | 'play'): Promise<{ info: RtspSession['info'] } | Answer> {
+  /** Asks the gate; a refusal is 403, or 401 with a Basic or Digest challenge when so configured and no credentials came. */
+  private async admit(request: RtspRequest, path: StreamPath, action: 'publish' | 'play'): Promise<{ info: RtspSession['info']; admission: Admission } | Answer> {
     const conn = this.conn;
     const info = rtspSessionInfo(this.ctx.config.current(), request, path, conn.ip, {
       bytesSent: () => conn.socket.bytesWritten + (conn.session?.player?.udpBytes ?? 0),
@@ -141,17 +151,31 @@ export class RtspMethods {
       terminate: (reason) => conn.close(reason),
     });
     const verdict = await askGate(this.ctx.gate, info, action);
-    if (verdict === true) return { info };
+    if (!(verdict instanceof Error)) return { info, admission: verdict };
     this.ctx.gate.closed(info);
     if (!(verdict instanceof AccessDenied)) {
       this.ctx.logger.error({ client: info.id, err: verdict.message }, 'rtsp gate failed');
       return { status: 500 };
     }
     this.ctx.logger.warn({ client: info.id, ip: info.ip, stream: info.path, action, reason: verdict.reason }, `rtsp ${action} refused`);
-    if (this.ctx.config.current().rtsp_server.auth_challenge && !hasCredentials(request, path)) {
-      return { status: 401, headers: [['WWW-Authenticate', basicChallenge('Sluice')]] };
+    const challenge = this.ctx.config.current().rtsp_server.auth_challenge;
+    if (challenge && !hasCredentials(request, path)) {
+      return { status: 401, headers: [['WWW-Authenticate', challenge === 'digest' ? digestChallenge('Sluice') : basicChallenge('Sluice')]] };
     }
     return { status: 403 };
+  }
+
+  /** Waits (up to the relay connect timeout) for a pulled stream's tracks: both, or what came within a second of the first. */
+  private async waitForTracks(info: RtspSession['info']): Promise<void> {
+    const deadline = Date.now() + this.ctx.config.current().relay.connect_timeout;
+    let firstAt: number | undefined;
+    while (Date.now() < deadline && !this.conn.socket.destroyed) {
+      const stream = this.ctx.hub.find(info.vhost, info.app, info.stream);
+      const count = stream?.publisher ? playTracks(stream.sequenceHeaders, stream.audioTrack).length : 0;
+      if (count >= 2) return;
+      if (count > 0 && Date.now() - (firstAt ??= Date.now()) > 1000) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** Gives back an admission that cannot go on (nothing to play, stream taken). */

@@ -1,4 +1,4 @@
-import { describeAudioConfig, describeVideoConfig } from '../../codecs/describe.js';
+import { followTracks } from '../../codecs/describe.js';
 import type { Publisher, Stream } from '../../hub/stream.js';
 import type { MediaFrame } from '../../media/frame.js';
 import type { TransportSpec } from '../../protocols/rtsp/transport.js';
@@ -29,6 +29,8 @@ export class RtspSession {
     readonly info: SessionInfo,
     role: { play: readonly PlayTrack[] } | { publish: RtspRecorder['tracks'][number]['media'][] },
     private readonly close: (reason: string) => void,
+    /** Ends the pull a notify on_play 3xx started for this player. */
+    private readonly releasePull?: () => void,
   ) {
     if ('play' in role) this.player = new RtspPlayer(role.play);
     else this.recorder = new RtspRecorder(role.publish, (frame) => this.ingest(frame));
@@ -38,13 +40,14 @@ export class RtspSession {
     return this.player ? 'play' : 'publish';
   }
 
-  /** Claims the stream for this publisher; false when it already has one. */
-  claim(): boolean {
+  /** Claims the stream for this publisher, also pushed to `relayTo` (notify on_publish 3xx); false when it already has one. */
+  claim(relayTo?: string): boolean {
     const stream = this.ctx.hub.acquire(this.info.vhost, this.info.app, this.info.stream);
     const publisher: Publisher = { id: this.info.id, protocol: 'rtsp', session: this.info, close: (reason) => this.close(reason) };
     if (!stream.attachPublisher(publisher)) return false;
     this.publishing = { stream, publisher };
     this.ctx.sessions.add(this.info, 'rtsp-publish');
+    if (relayTo) this.ctx.relays?.relayTo(stream, relayTo);
     return true;
   }
 
@@ -85,6 +88,7 @@ export class RtspSession {
       this.player.stop();
       this.ctx.gate.stopped(this.info);
     }
+    this.releasePull?.();
     if (this.publishing) {
       this.publishing.stream.detachPublisher(this.publishing.publisher);
       this.ctx.gate.unpublished(this.info);
@@ -101,8 +105,7 @@ export class RtspSession {
   private ingest(frame: MediaFrame): void {
     const stream = this.publishing?.stream;
     if (!stream || !this.recording) return;
-    if (frame.sequenceHeader && frame.kind === 'video') stream.videoTrack = describeVideoConfig(frame.body) ?? stream.videoTrack;
-    if (frame.kind === 'audio' && (frame.sequenceHeader || !stream.audioTrack)) stream.audioTrack = describeAudioConfig(frame.body) ?? stream.audioTrack;
+    followTracks(stream, frame);
     stream.push(frame);
   }
 

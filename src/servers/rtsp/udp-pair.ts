@@ -1,4 +1,5 @@
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { RemoteInfo, Socket } from 'node:dgram';
+import { bindUdp } from '../listen.js';
 import type { Logger } from '../../util/logger.js';
 
 /** Where a client's datagrams go: its RTP or its RTCP, by the address and port it sends from. */
@@ -26,9 +27,9 @@ export class UdpPair {
   async start(host: string, port: number): Promise<void> {
     for (let attempt = 0; attempt < (port === 0 ? PAIR_ATTEMPTS : 1); attempt++) {
       const base = port === 0 ? 20000 + 2 * Math.floor(Math.random() * 20000) : port;
-      const rtp = await bind(host, base).catch(() => undefined);
+      const rtp = await bindUdp(host, base).catch(() => undefined);
       if (!rtp) continue;
-      const rtcp = await bind(host, base + 1).catch(() => undefined);
+      const rtcp = await bindUdp(host, base + 1).catch(() => undefined);
       if (!rtcp) {
         rtp.close();
         continue;
@@ -65,18 +66,4 @@ export class UdpPair {
     const address = peer.address.startsWith('::ffff:') ? peer.address.slice(7) : peer.address;
     this.routes.get(`${address}|${peer.port}`)?.(data, rtcp);
   }
-}
-
-function bind(host: string, port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
-    socket.once('error', (error) => {
-      socket.close();
-      reject(error);
-    });
-    socket.bind(port, host, () => {
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-  });
 }

@@ -3,6 +3,7 @@ import { DEFAULT_VHOST } from '../../config/schema.js';
 import type { Handshake } from '../../protocols/srt/handshake.js';
 import { RejectReason } from '../../protocols/srt/reject.js';
 import type { StreamIdRequest } from '../../protocols/srt/stream-id.js';
+import type { Admission } from '../../gate/types.js';
 import { AccessDenied } from '../../util/errors.js';
 import type { ConnectionCounter, ServerContext } from '../context.js';
 import { resolveVhost } from '../rtmp/stream-url.js';
@@ -95,7 +96,7 @@ export class SrtAdmission {
     let connection: SrtConnection | undefined;
     const info = this.sessionInfo(peer, conclusion.streamId, wanted, local, () => connection);
     const admitted = await this.ask(info, wanted.mode).finally(() => pending.release());
-    if (admitted !== true) {
+    if (!isAdmission(admitted)) {
       this.callers.delete(key);
       slot.release();
       if (admitted instanceof AccessDenied) {
@@ -104,9 +105,13 @@ export class SrtAdmission {
       }
       return this.reject(request, peer, RejectReason.InternalError, 'the gate failed');
     }
-    connection = this.connect(request, peer, conclusion, secured?.keys, () => this.callers.delete(key), (reason) => session.end(reason), (payload) => session.payload(payload));
+    connection = this.connect(request, peer, conclusion, secured?.keys, () => this.callers.delete(key), {
+      end: (reason) => session.end(reason),
+      payload: (payload) => session.payload(payload),
+      dropped: (what) => session.dropped(what),
+    });
     const session = new SrtSession(ctx, info, connection, slot, (ended) => this.deps.closed(ended));
-    if (wanted.mode === 'publish' && !session.publish(this.deps.ingest)) {
+    if (wanted.mode === 'publish' && !session.publish(this.deps.ingest, admitted.relayTo)) {
       ctx.gate.unpublished(info);
       ctx.gate.closed(info);
       this.callers.delete(key);
@@ -116,7 +121,7 @@ export class SrtAdmission {
     caller.answer = conclusionResponse(request, peer, connection.terms.socketId, this.deps.terms, secured);
     this.deps.opened(session);
     this.deps.send(caller.answer, peer);
-    if (wanted.mode === 'play') session.play(this.deps.outputs);
+    if (wanted.mode === 'play') session.play(this.deps.outputs, admitted.pullFrom);
   }
 
   /** The caller's keys, none for a clear connection, or the refusal of its key material. */
@@ -130,12 +135,12 @@ export class SrtAdmission {
     }
   }
 
-  /** The gate's answer: true, the refusal, or another failure (logged here). */
-  private async ask(info: SessionInfo, mode: StreamIdRequest['mode']): Promise<true | AccessDenied | Error> {
+  /** The gate's answer: the admission, the refusal, or another failure (logged here). */
+  private async ask(info: SessionInfo, mode: StreamIdRequest['mode']): Promise<Admission | AccessDenied | Error> {
     try {
       const admission = await (mode === 'publish' ? this.deps.ctx.gate.publish(info) : this.deps.ctx.gate.play(info));
       if (admission.stream) info.stream = admission.stream;
-      return true;
+      return admission;
     } catch (error) {
       if (error instanceof AccessDenied) return error;
       this.deps.ctx.logger.error({ client: info.id, err: error instanceof Error ? error.message : String(error) }, 'srt gate failed');
@@ -149,8 +154,7 @@ export class SrtAdmission {
     conclusion: Conclusion,
     keys: SrtKeys | undefined,
     forget: () => void,
-    end: (reason: string) => void,
-    payload: (chunk: Buffer) => void,
+    events: { end(reason: string): void; payload(chunk: Buffer): void; dropped(what: string): void },
   ): SrtConnection {
     const latency = negotiate(conclusion.caps, this.deps.terms);
     const { terms } = this.deps;
@@ -168,11 +172,12 @@ export class SrtAdmission {
         keys,
       },
       (datagram) => this.deps.send(datagram, peer),
-      payload,
+      events.payload,
       (reason) => {
         forget();
-        end(reason);
+        events.end(reason);
       },
+      events.dropped,
     );
   }
 
@@ -208,4 +213,8 @@ export class SrtAdmission {
 
 function callerKey(request: Handshake, peer: RemoteInfo): string {
   return `${peer.address}|${peer.port}|${request.socketId}`;
+}
+
+function isAdmission(answer: Admission | Error): answer is Admission {
+  return !(answer instanceof Error);
 }

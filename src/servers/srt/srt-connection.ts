@@ -53,6 +53,8 @@ export class SrtConnection {
     private readonly transmit: (datagram: Buffer) => void,
     onPayload: (payload: Buffer) => void,
     private readonly onEnd: (reason: string) => void,
+    /** Something the peer sent was dropped (told once per kind; the end line counts them all). */
+    private readonly onDropped: (what: string) => void = () => {},
     /** Milliseconds, as performance.now() (a benchmark replays packets on a clock of its own). */
     private readonly clock: () => number = () => performance.now(),
   ) {
@@ -115,7 +117,10 @@ export class SrtConnection {
     if ((first & 0x80000000) === 0) {
       const flags = datagram.readUInt32BE(4);
       const payload = this.decrypt((flags >>> 27) & 0x3, first, datagram.subarray(HEADER_SIZE));
-      return this.receiver.onData(first, datagram.readUInt32BE(8), (flags & 0x04000000) !== 0, payload, now);
+      if (!this.receiver.onData(first, datagram.readUInt32BE(8), (flags & 0x04000000) !== 0, payload, now) && this.receiver.stats.packetsOutOfWindow === 1) {
+        this.onDropped(`data packet numbered ${first}, outside the receive window`);
+      }
+      return;
     }
     const info = datagram.readUInt32BE(4);
     switch ((first >>> 16) & 0x7fff) {
@@ -204,6 +209,7 @@ export class SrtConnection {
       pkt_loss: receiver.stats.packetsLost,
       pkt_recv_retrans: receiver.stats.packetsRetransmitted,
       pkt_rcv_drop: receiver.stats.packetsDropped,
+      pkt_rcv_out_of_window: receiver.stats.packetsOutOfWindow,
       pkt_undecrypt: this.undecrypted,
       km_refresh: this.refreshes,
     };

@@ -86,22 +86,26 @@ export function inductionResponse(request: Handshake, peer: RemoteInfo, cookie: 
   );
 }
 
-/**
- * Reads an HSv5 conclusion; throws HandshakeRefused for what libsrt would reject (encryption on
- * one side only: SRT_REJ_UNSECURE, as libsrt's enforced encryption), ProtocolError for garbage.
- */
-export function readConclusion(request: Handshake, encrypting: boolean): Conclusion {
+/** Reads an HSv5 conclusion; throws HandshakeRefused for what libsrt would reject, ProtocolError for garbage. */
+export function readConclusion(request: Handshake): Conclusion {
   if (request.version !== 5) throw new HandshakeRefused(RejectReason.Version, `handshake version ${request.version}, not 5`);
   const hsreq = request.extensions.find((ext) => ext.type === ExtensionType.HsReq);
   if (!hsreq) throw new HandshakeRefused(RejectReason.Rogue, 'conclusion without HSREQ');
   const km = request.extensions.find((ext) => ext.type === ExtensionType.KmReq)?.content;
-  if (km && !encrypting) throw new HandshakeRefused(RejectReason.Unsecure, 'the caller encrypts and no passphrase is set');
-  if (!km && encrypting) throw new HandshakeRefused(RejectReason.Unsecure, 'the caller does not encrypt and a passphrase is set');
   const caps = decodeCapabilities(hsreq.content);
   if (caps.version < 0x010300) throw new HandshakeRefused(RejectReason.Version, `SRT version ${caps.version.toString(16)} before 1.3`);
   if (caps.flags & SrtFlag.Stream) throw new HandshakeRefused(RejectReason.MessageApi, 'file (stream) mode is not served, only live');
   const sid = request.extensions.find((ext) => ext.type === ExtensionType.Sid);
   return { streamId: sid ? decodeStreamId(sid.content) : '', caps, ...(km && { km }) };
+}
+
+/**
+ * Encryption on one side only is SRT_REJ_UNSECURE, as libsrt's enforced encryption; `encrypting`
+ * is whether the stream the caller asked for has a passphrase.
+ */
+export function checkEncryption(conclusion: Conclusion, encrypting: boolean): void {
+  if (conclusion.km && !encrypting) throw new HandshakeRefused(RejectReason.Unsecure, 'the caller encrypts and no passphrase is set');
+  if (!conclusion.km && encrypting) throw new HandshakeRefused(RejectReason.Unsecure, 'the caller does not encrypt and a passphrase is set');
 }
 
 /** Unwraps the caller's KMREQ with our passphrase: SRT_REJ_BADSECRET when it does not match. */

@@ -1,16 +1,17 @@
 import { randomInt } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { RemoteInfo, Socket } from 'node:dgram';
 import { CookieJar } from '../../protocols/srt/cookie.js';
 import { HandshakeType, decodeHandshake, type Handshake } from '../../protocols/srt/handshake.js';
-import { ControlType, HEADER_SIZE, decodePacket } from '../../protocols/srt/packet.js';
+import { ControlType, HEADER_SIZE } from '../../protocols/srt/packet.js';
 import { RejectReason } from '../../protocols/srt/reject.js';
 import { parseStreamId } from '../../protocols/srt/stream-id.js';
 import { ProtocolError } from '../../util/errors.js';
 import { ConnectionCounter, type ServerContext } from '../context.js';
+import { bindUdp } from '../listen.js';
 import { maxPendingConnections } from '../rtmp/rtmp-server.js';
 import { SrtAdmission, type LocalAddress } from './srt-admission.js';
-import { HandshakeRefused, inductionResponse, readConclusion, type ListenerTerms } from './srt-handshake.js';
+import { HandshakeRefused, checkEncryption, inductionResponse, readConclusion, type ListenerTerms } from './srt-handshake.js';
 import type { TsIngestFactory } from './srt-ingest.js';
 import type { SrtSession } from './srt-session.js';
 import { SrtTsOutputs } from './srt-ts-output.js';
@@ -34,6 +35,8 @@ export class SrtServer {
   private readonly admission: SrtAdmission;
   private timer: NodeJS.Timeout | undefined;
   private local: LocalAddress = { host: '127.0.0.1', port: 0 };
+  /** Packets for no connection of ours (a closed one's stragglers, or forged ids). */
+  private orphans = 0;
 
   constructor(
     private readonly ctx: ServerContext,
@@ -54,16 +57,9 @@ export class SrtServer {
 
   async start(): Promise<number> {
     const { host, port } = this.ctx.config.current().srt_server.listen;
-    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    const socket = await bindUdp(host, port);
     socket.on('message', (datagram, peer) => this.receive(datagram, peer));
     socket.on('error', (error) => this.ctx.logger.warn({ err: error.message }, 'srt socket error'));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(port, host, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
     this.socket = socket;
     const bound = socket.address().port;
     this.local = { host: publicAddress(host), port: bound };
@@ -105,7 +101,7 @@ export class SrtServer {
     const session = this.sessions.get(destinationId);
     if (session) {
       const { terms } = session.connection;
-      if (terms.peer.port !== peer.port || terms.peer.address !== peer.address) return;
+      if (terms.peer.port !== peer.port || terms.peer.address !== peer.address) return session.stray(`${peer.address}:${peer.port}`);
       try {
         session.connection.receive(datagram);
       } catch (error) {
@@ -115,9 +111,12 @@ export class SrtServer {
       }
       return;
     }
-    if (destinationId !== 0 && destinationId !== this.listenerId) return;
-    const packet = decodePacket(datagram);
-    if (packet.kind === 'control' && packet.type === ControlType.Handshake) this.handshake(packet.body, peer);
+    const toListener = destinationId === 0 || destinationId === this.listenerId;
+    if (toListener && datagram.readUInt32BE(0) >>> 16 === (0x8000 | ControlType.Handshake)) return this.handshake(datagram.subarray(HEADER_SIZE), peer);
+    // Logged the first time and every 1000th, so a flood of forged ids costs no more than a line now and then.
+    if (this.orphans++ % 1000 === 0) {
+      this.ctx.logger.info({ ip: peer.address, socket_id: destinationId, count: this.orphans }, 'srt packet for no connection dropped');
+    }
   }
 
   private handshake(body: Buffer, peer: RemoteInfo): void {
@@ -139,16 +138,21 @@ export class SrtServer {
     if (request.type !== HandshakeType.Conclusion || !this.cookies.check(peer.address, peer.port, request.cookie)) return;
     if (this.admission.repeat(request, peer)) return;
     let conclusion;
+    let wanted;
+    let passphrase;
     try {
-      conclusion = readConclusion(request, srt.passphrase !== '');
+      conclusion = readConclusion(request);
+      wanted = parseStreamId(conclusion.streamId || srt.default_streamid, srt.default_app);
+      if (!wanted) throw new HandshakeRefused(RejectReason.BadRequest, `stream id "${conclusion.streamId}" names no stream`);
+      // The stream's own passphrase, if it has one, else the server's.
+      passphrase = srt.streams[`${wanted.app}/${wanted.stream}`]?.passphrase ?? srt.passphrase;
+      checkEncryption(conclusion, passphrase !== '');
     } catch (error) {
       if (error instanceof HandshakeRefused) return this.admission.reject(request, peer, error.reason, error.message);
       if (error instanceof ProtocolError) return;
       throw error;
     }
-    const wanted = parseStreamId(conclusion.streamId || srt.default_streamid, srt.default_app);
-    if (!wanted) return this.admission.reject(request, peer, RejectReason.BadRequest, `stream id "${conclusion.streamId}" names no stream`);
-    this.admission.admit(request, peer, conclusion, wanted, this.local, srt.passphrase).catch((error: unknown) => {
+    this.admission.admit(request, peer, conclusion, wanted, this.local, passphrase).catch((error: unknown) => {
       this.ctx.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'srt admission failed');
     });
   }

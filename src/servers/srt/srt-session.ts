@@ -1,4 +1,4 @@
-import { describeAudioConfig, describeVideoConfig } from '../../codecs/describe.js';
+import { followTracks } from '../../codecs/describe.js';
 import { Reader, type FrameSink } from '../../hub/reader.js';
 import type { Publisher, Stream } from '../../hub/stream.js';
 import type { MediaFrame } from '../../media/frame.js';
@@ -37,8 +37,11 @@ class ConnectionSink implements FrameSink {
 export class SrtSession {
   private ended = false;
   private damage = 0;
+  /** Packets for this connection from another address or port. */
+  private strays = 0;
   private playing: { stream: Stream; reader: Reader } | undefined;
   private publishing: { stream: Stream; publisher: Publisher; ingest: TsIngest } | undefined;
+  private releasePull: (() => void) | undefined;
 
   constructor(
     private readonly ctx: ServerContext,
@@ -48,8 +51,10 @@ export class SrtSession {
     private readonly onEnd: (session: SrtSession) => void,
   ) {}
 
-  /** Attaches a player to its stream. */
-  play(outputs: SrtTsOutputs): void {
+  /** Attaches a player to its stream; `pullFrom` (notify on_play 3xx) pulls the stream there first unless it is live. */
+  play(outputs: SrtTsOutputs, pullFrom?: string): void {
+    const { vhost, app, stream: name } = this.info;
+    if (pullFrom && !this.ctx.hub.find(vhost, app, name)?.publisher) this.releasePull = this.ctx.relays?.pullFor(vhost, app, name, pullFrom);
     const stream = this.ctx.hub.acquire(this.info.vhost, this.info.app, this.info.stream);
     const sink = new ConnectionSink(this.connection, (reason) => this.connection.close(reason));
     const reader = new Reader(this.info.id, sink, outputs.of(stream));
@@ -59,8 +64,8 @@ export class SrtSession {
     this.log('play start');
   }
 
-  /** Attaches a publisher; false when the stream already has one. */
-  publish(makeIngest: TsIngestFactory): boolean {
+  /** Attaches a publisher, also pushed to `relayTo` (notify on_publish 3xx); false when the stream already has one. */
+  publish(makeIngest: TsIngestFactory, relayTo?: string): boolean {
     const stream = this.ctx.hub.acquire(this.info.vhost, this.info.app, this.info.stream);
     const publisher: Publisher = { id: this.info.id, protocol: 'srt', session: this.info, close: (reason) => this.connection.close(reason) };
     if (!stream.attachPublisher(publisher)) return false;
@@ -68,6 +73,7 @@ export class SrtSession {
     this.publishing = { stream, publisher, ingest };
     this.ctx.sessions.add(this.info, 'srt-publish', () => this.link());
     this.log('publish start');
+    if (relayTo) this.ctx.relays?.relayTo(stream, relayTo);
     return true;
   }
 
@@ -88,6 +94,7 @@ export class SrtSession {
       this.playing.stream.removeReader(this.playing.reader);
       this.ctx.gate.stopped(this.info);
     }
+    this.releasePull?.();
     if (this.publishing) {
       this.publishing.ingest.end();
       this.publishing.stream.detachPublisher(this.publishing.publisher);
@@ -104,6 +111,7 @@ export class SrtSession {
         received: this.info.bytesReceived(),
         duration_ms: Date.now() - this.info.startedAt,
         ...this.connection.statistics,
+        pkt_stray: this.strays,
         reason,
       },
       'session end',
@@ -116,11 +124,18 @@ export class SrtSession {
   }
 
   private ingest(stream: Stream, frame: MediaFrame): void {
-    if (frame.sequenceHeader && frame.kind === 'video') stream.videoTrack = describeVideoConfig(frame.body) ?? stream.videoTrack;
-    if (frame.kind === 'audio' && (frame.sequenceHeader || !stream.audioTrack)) {
-      stream.audioTrack = describeAudioConfig(frame.body) ?? stream.audioTrack;
-    }
+    followTracks(stream, frame);
     stream.push(frame);
+  }
+
+  /** Packets the peer's address sent that cannot be its own (absurd numbers): dropped. */
+  dropped(what: string): void {
+    this.ctx.logger.warn({ ...this.fields(), what }, 'srt packet dropped');
+  }
+
+  /** A packet for this connection from an address that is not its peer's: logged the first time and every 1000th. */
+  stray(from: string): void {
+    if (this.strays++ % 1000 === 0) this.ctx.logger.warn({ ...this.fields(), from, count: this.strays }, 'srt packet from an unknown peer dropped');
   }
 
   /** Damaged MPEG-TS from the publisher: logged for the first time and then every 100th. */

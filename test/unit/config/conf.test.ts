@@ -184,6 +184,10 @@ test('srt_server passphrase and pbkeylen: SRS 7 syntax; a passphrase outside lib
   assert.equal(config.srt_server.passphrase, 'sluice-srt-secret');
   assert.equal(config.srt_server.pbkeylen, 32);
   throwsAt('srt_server {\n  passphrase short;\n}', 'srs.conf:2 srt_server.passphrase', /10 to 79 characters/);
+  // Streams with their own passphrase (or '' for none) in place of the server's.
+  const streams = conf('srt_server {\n  passphrase sluice-srt-secret;\n  stream live/cam {\n    passphrase cam-only-secret;\n  }\n  stream live/open {\n    passphrase "";\n  }\n}').config.srt_server.streams;
+  assert.deepEqual(streams, { 'live/cam': { passphrase: 'cam-only-secret' }, 'live/open': { passphrase: '' } });
+  throwsAt('srt_server {\n  stream live/cam {\n    passphrase short;\n  }\n}', 'srs.conf:3 srt_server.stream.live/cam.passphrase', /10 to 79 characters/);
   throwsAt(`srt_server {\n  passphrase ${'x'.repeat(80)};\n}`, 'srs.conf:2 srt_server.passphrase', /10 to 79 characters/);
   throwsAt('srt_server {\n  pbkeylen 20;\n}', 'srs.conf:2 srt_server.pbkeylen', /./);
 });

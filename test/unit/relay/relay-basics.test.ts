@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { forwardAnswer } from '../../../src/gate/srs/forward.js';
 import type { HookAnswer } from '../../../src/gate/http/transport.js';
-import { Backoff } from '../../../src/relay/backoff.js';
+import { Backoff } from '../../../src/util/backoff.js';
 import { RelayError } from '../../../src/relay/errors.js';
 import { pushUrl } from '../../../src/relay/push-service.js';
 import { parseRtmpUrl, redactUrl } from '../../../src/relay/rtmp-client/rtmp-url.js';

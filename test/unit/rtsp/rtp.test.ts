@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AacDepacketizer, packetizeAac } from '../../../src/protocols/rtp/aac.js';
+import { LatmDepacketizer, parseLatmConfig } from '../../../src/protocols/rtp/latm.js';
 import { h264Payload } from '../../../src/protocols/rtp/h264.js';
 import { h265Payload } from '../../../src/protocols/rtp/h265.js';
 import { NalDepacketizer, packetizeNalus } from '../../../src/protocols/rtp/nal-units.js';
@@ -87,6 +88,27 @@ test('AAC-hbr: one AU per packet with its AU header; several AUs in a packet get
   const rebuilt = fragments.flatMap(({ payload, marker }, i) => depacketizer.push(packet(payload, 10 + i, 9000, marker), false));
   assert.deepEqual(rebuilt, [{ data: big, timestamp: 9000 }]);
   assert.throws(() => depacketizer.push(packet(Buffer.from([0x00, 0x20, 0xff, 0xf8, 0xff, 0xf8, 1]), 20, 1, true), false), ProtocolError);
+});
+
+test('MP4A-LATM: the StreamMuxConfig gives the AudioSpecificConfig; frames are rebuilt across packets; bad input is refused', () => {
+  // GStreamer's rtpmp4apay over FFmpeg's AAC encoder: AAC-LC 44.1 kHz mono with its SBR sync extension.
+  assert.deepEqual(parseLatmConfig('40002410adca00'), { asc: Buffer.from('120856e500', 'hex'), subFrames: 1 });
+  assert.deepEqual(parseLatmConfig('400024200000').asc, Buffer.from('1210', 'hex'));
+  for (const bad of ['zz', 'c0002410', '40102410', '40002410', '4000241040', '4001f41000']) assert.throws(() => parseLatmConfig(bad), ProtocolError, bad);
+  const config = parseLatmConfig('40002410adca00');
+  const depacketizer = new LatmDepacketizer(config);
+  const frame = Buffer.alloc(300, 7);
+  // PayloadLengthInfo: 255 + 45, then the frame, split over two packets (the marker ends it).
+  const element = Buffer.concat([Buffer.from([255, 45]), frame]);
+  assert.deepEqual(depacketizer.push(packet(element.subarray(0, 100), 1, 4000), false), []);
+  assert.deepEqual(depacketizer.push(packet(element.subarray(100), 2, 4000, true), false), [{ data: frame, timestamp: 4000 }]);
+  // A lost middle drops that element only; the next one comes through.
+  assert.deepEqual(depacketizer.push(packet(element.subarray(0, 100), 3, 5024), false), []);
+  assert.deepEqual(depacketizer.push(packet(element.subarray(200), 5, 5024, true), true), []);
+  assert.deepEqual(depacketizer.push(packet(Buffer.from([2, 1, 2]), 6, 6048, true), false), [{ data: Buffer.from([1, 2]), timestamp: 6048 }]);
+  // A length running past the element is refused.
+  assert.throws(() => depacketizer.push(packet(Buffer.from([9, 1]), 7, 7072, true), false), ProtocolError);
+  assert.throws(() => depacketizer.push(packet(Buffer.from([255, 255]), 8, 8096, true), false), ProtocolError);
 });
 
 test('the reorder buffer puts swapped packets back, drops duplicates and gives up on a lost one', () => {

@@ -70,9 +70,15 @@ test('Transport headers: interleaved and UDP unicast; multicast is skipped', () 
   assert.equal(formatTransport({ protocol: 'udp', clientPorts: [5000, 5001], record: false }, [8000, 8001]), 'RTP/AVP;unicast;client_port=5000-5001;server_port=8000-8001');
 });
 
-test('Authorization: Basic gives user and password, Digest the user alone', () => {
+test('Authorization: Basic gives user and password, Digest the user and the fields that check its response', () => {
   assert.deepEqual(parseAuthorization(`Basic ${Buffer.from('cam:se:cret').toString('base64')}`), { scheme: 'basic', user: 'cam', password: 'se:cret' });
-  assert.deepEqual(parseAuthorization('Digest username="cam", realm="x", nonce="1", uri="/", response="2"'), { scheme: 'digest', user: 'cam' });
+  assert.deepEqual(parseAuthorization('Digest username="cam", realm="x", nonce="1", uri="rtsp://h/a,b", response="2"'), {
+    scheme: 'digest',
+    user: 'cam',
+    digest: { realm: 'x', nonce: '1', uri: 'rtsp://h/a,b', response: '2' },
+  });
+  assert.deepEqual(parseAuthorization('Digest username="cam",qop=auth,nc=00000001,cnonce="c",response="r",opaque="o"')?.digest, { response: 'r', qop: 'auth', nc: '00000001', cnonce: 'c' });
+  assert.equal(parseAuthorization('Digest realm="x"'), undefined);
   assert.equal(parseAuthorization('Bearer abc'), undefined);
 });
 

@@ -10,7 +10,7 @@ import { Cipher, KeyFlag, decodeKm, encodeKm } from '../../../src/protocols/srt/
 import { ControlType, decodePacket, type DataPacket } from '../../../src/protocols/srt/packet.js';
 import { SrtSender } from '../../../src/protocols/srt/sender.js';
 import { ProtocolError } from '../../../src/util/errors.js';
-import { conclusionResponse, readConclusion, unlock, HandshakeRefused } from '../../../src/servers/srt/srt-handshake.js';
+import { conclusionResponse, readConclusion, unlock, HandshakeRefused, checkEncryption } from '../../../src/servers/srt/srt-handshake.js';
 import { RejectReason } from '../../../src/protocols/srt/reject.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -140,7 +140,7 @@ test('key refresh: the KMREQ control packet gives the odd key; even and odd pack
 
 test('handshake: a KMREQ is answered with HSRSP then the KMREQ echoed as KMRSP, as libsrt\'s listener does', async () => {
   const request = handshakeOf(capture.conclusion);
-  const conclusion = readConclusion(request, true);
+  const conclusion = readConclusion(request);
   assert.ok(conclusion.km);
   const secured = await unlock(conclusion.km, capture.passphrase);
   const peer = { address: '127.0.0.1', family: 'IPv4' as const, port: 5000, size: 0 };
@@ -155,9 +155,9 @@ test('handshake: a KMREQ is answered with HSRSP then the KMREQ echoed as KMRSP, 
 
   // Another passphrase: SRT_REJ_BADSECRET; encryption on one side only: SRT_REJ_UNSECURE.
   await assert.rejects(unlock(conclusion.km, 'not the passphrase'), (error) => error instanceof HandshakeRefused && error.reason === RejectReason.BadSecret);
-  assert.throws(() => readConclusion(request, false), (error) => error instanceof HandshakeRefused && error.reason === RejectReason.Unsecure);
+  assert.throws(() => checkEncryption(conclusion, false), (error) => error instanceof HandshakeRefused && error.reason === RejectReason.Unsecure);
   const clear = { ...request, extensions: request.extensions.filter((ext) => ext.type !== ExtensionType.KmReq) };
-  assert.throws(() => readConclusion(clear, true), (error) => error instanceof HandshakeRefused && error.reason === RejectReason.Unsecure);
+  assert.throws(() => checkEncryption(readConclusion(clear), true), (error) => error instanceof HandshakeRefused && error.reason === RejectReason.Unsecure);
   // A cipher other than AES-CTR (libsrt 1.5.2's AES-GCM) is a crypto conflict.
   const gcm = Buffer.from(conclusion.km);
   gcm[8] = Cipher.AesGcm;

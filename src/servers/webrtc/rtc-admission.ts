@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import { readAvcNalConfig } from '../../codecs/annexb.js';
+import { readVideoTagHeader } from '../../codecs/inspect.js';
+import type { RtcVhostConfig } from '../../config/rtc-schema.js';
+import { streamKey, type Stream } from '../../hub/stream.js';
+import { answerOffer, type Answer, type LocalCandidate } from '../../protocols/webrtc/sdp/answer.js';
+import { parseOffer } from '../../protocols/webrtc/sdp/parse.js';
+import { SdpError, SdpNegotiationError, type SdpOffer } from '../../protocols/webrtc/sdp/types.js';
+import type { DtlsCertificate } from '../../protocols/webrtc/certificate.js';
+import { AccessDenied } from '../../util/errors.js';
+import type { ServerContext } from '../context.js';
+import { resolveVhost } from '../rtmp/stream-url.js';
+import { SessionInfo } from '../session-info.js';
+import { OfferRefused, SrsRtcError, badOffer } from './rtc-errors.js';
+import type { StreamSsrcs } from './rtc-output.js';
+import type { RtcOffer } from './signalling.js';
+
+/** An offer that passed every check: what the session is built from. */
+export interface Admitted {
+  offer: SdpOffer;
+  answer: Answer;
+  info: SessionInfo;
+  rtc: RtcVhostConfig;
+  localUfrag: string;
+  localPwd: string;
+  ssrcs: StreamSsrcs;
+  cname: string;
+}
+
+export interface AdmissionDeps {
+  ctx: ServerContext;
+  certificate: DtlsCertificate;
+  candidates(host: string | undefined): LocalCandidate[];
+  ssrcsOf(streamKey: string): StreamSsrcs;
+  /** The session's byte counters and terminate, bound once the session exists. */
+  transport: { bytesSent(): number; bytesReceived(): number; terminate(reason: string): void };
+}
+
+/**
+ * Turns an offer into an answer, in SRS's order: parse the SDP, check the vhost has WebRTC on,
+ * negotiate codecs, then ask the gate; nothing is answered before the gate says yes. Every
+ * refusal is an OfferRefused with the reason the client sees.
+ */
+export async function admitOffer(request: RtcOffer, deps: AdmissionDeps): Promise<Admitted> {
+  const { ctx } = deps;
+  let offer: SdpOffer;
+  try {
+    offer = parseOffer(request.sdp);
+  } catch (error) {
+    if (error instanceof SdpError) throw badOffer(`bad SDP offer: ${error.message}`, error);
+    throw error;
+  }
+  const config = ctx.config.current();
+  const vhost = resolveVhost(config, [request.host?.replace(/:\d+$/u, '')]);
+  const rtc = (config.vhosts[vhost] ?? config.vhosts.__defaultVhost__!).rtc;
+  if (!rtc.enabled) throw new OfferRefused(403, SrsRtcError.Disabled, `WebRTC is disabled for vhost ${vhost} (rtc { enabled on; })`);
+  const stream = ctx.hub.find(vhost, request.app, request.stream);
+  if (request.action === 'play' && !rtc.rtmp_to_rtc && stream?.publisher?.protocol !== 'webrtc') {
+    throw new OfferRefused(403, SrsRtcError.Disabled, `rtmp_to_rtc is off for vhost ${vhost}: only WebRTC publishes play over WebRTC`);
+  }
+  const localUfrag = randomBytes(6).toString('hex').slice(0, 8);
+  const localPwd = randomBytes(16).toString('hex').slice(0, 32);
+  const ssrcs = deps.ssrcsOf(streamKey(vhost, request.app, request.stream));
+  const cname = randomBytes(8).toString('hex');
+  let answer: Answer;
+  try {
+    answer = answerOffer(offer, {
+      role: request.action,
+      iceUfrag: localUfrag,
+      icePwd: localPwd,
+      fingerprint: { algorithm: 'sha-256', value: deps.certificate.fingerprint },
+      candidates: deps.candidates(request.host),
+      h264ProfileLevelId: request.action === 'play' && stream ? profileLevelId(stream) : undefined,
+      send: request.action === 'play' ? { cname, streamId: `${request.app}/${request.stream}`, video: { ssrc: ssrcs.video, rtxSsrc: ssrcs.rtx }, audio: { ssrc: ssrcs.audio } } : undefined,
+    });
+  } catch (error) {
+    if (error instanceof SdpNegotiationError || error instanceof SdpError) throw new OfferRefused(400, SrsRtcError.SdpExchange, error.message, { cause: error });
+    throw error;
+  }
+  if (!answer.media.some((media) => media.kind === 'video' || media.kind === 'audio')) throw new OfferRefused(400, SrsRtcError.SdpExchange, 'the offer has no audio or video WebRTC can carry');
+  const info = new SessionInfo(
+    { protocol: 'webrtc', ip: request.ip, vhost, app: request.app, stream: request.stream, param: request.param, tcUrl: request.tcUrl, requestUrl: request.requestUrl },
+    deps.transport,
+  );
+  await ask(ctx, info, request.action);
+  return { offer, answer, info, rtc, localUfrag, localPwd, ssrcs, cname };
+}
+
+async function ask(ctx: ServerContext, info: SessionInfo, action: 'publish' | 'play'): Promise<void> {
+  try {
+    const admission = await (action === 'publish' ? ctx.gate.publish(info) : ctx.gate.play(info));
+    if (admission.stream) info.stream = admission.stream;
+  } catch (error) {
+    if (error instanceof AccessDenied) {
+      ctx.logger.warn({ client: info.id, ip: info.ip, stream: info.path, action, reason: error.reason }, `rtc ${action} refused`);
+      throw new OfferRefused(403, SrsRtcError.AccessDenied, error.reason, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** The profile-level-id of the stream's SPS, so the browser is offered what the source has. */
+function profileLevelId(stream: Stream): string | undefined {
+  const header = stream.sequenceHeaders.video;
+  if (!header) return undefined;
+  try {
+    const tag = readVideoTagHeader(header.body);
+    if (tag.codec !== 'H264') return undefined;
+    const sps = readAvcNalConfig(header.body.subarray(tag.payloadOffset)).parameterSets.find((nal) => (nal[0]! & 0x1f) === 7);
+    return sps?.subarray(1, 4).toString('hex');
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,127 @@
+import { classifyPacket } from '../../protocols/webrtc/stun/demux.js';
+import { bindingSuccess, type BindingRequest } from '../../protocols/webrtc/stun/binding.js';
+import { DtlsServer } from '../../protocols/webrtc/dtls/index.js';
+import type { DtlsCertificate } from '../../protocols/webrtc/certificate.js';
+import type { SrtpKeyMaterial } from '../../protocols/webrtc/srtp-profile.js';
+import { srtpSessions, SrtpReplayError, type SrtpSession } from '../../protocols/webrtc/srtp/session.js';
+import type { Fingerprint } from '../../protocols/webrtc/sdp/types.js';
+import { ProtocolError } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
+
+/** A UDP peer address. */
+export interface PeerAddress {
+  address: string;
+  port: number;
+}
+
+export interface TransportOptions {
+  localUfrag: string;
+  localPwd: string;
+  remoteUfrag: string;
+  certificate: DtlsCertificate;
+  remoteFingerprint: Fingerprint;
+  /** Writes one datagram on the shared socket. */
+  send(datagram: Buffer, to: PeerAddress): void;
+  log: Logger;
+  /** DTLS is done and SRTP keyed: media may flow. */
+  onConnected(): void;
+  onRtp(packet: Buffer): void;
+  onRtcp(packet: Buffer): void;
+  /** The DTLS association ended (peer's close_notify, fatal alert). */
+  onClose(reason: string): void;
+}
+
+/** Counters of what the transport dropped, for the session's log line. */
+export interface TransportDrops {
+  srtpAuth: number;
+  srtpReplay: number;
+  unknown: number;
+}
+
+/**
+ * One peer's ICE-lite, DTLS and SRTP on the server's shared UDP port. ICE: binding requests
+ * (already checked for the session's credentials by the server) are answered, and the address of
+ * the latest one that nominated (or the first) becomes where media goes. DTLS: the server role,
+ * keyed by the answer's fingerprint. SRTP: the DTLS exporter's keys, one session each way.
+ */
+export class RtcTransport {
+  peer: PeerAddress | undefined;
+  /** When the peer last proved consent (a binding request), ms since the epoch. */
+  consentAt = Date.now();
+  bytesSent = 0;
+  bytesReceived = 0;
+  readonly drops: TransportDrops = { srtpAuth: 0, srtpReplay: 0, unknown: 0 };
+  private readonly dtls: DtlsServer;
+  private srtp: { inbound: SrtpSession; outbound: SrtpSession } | undefined;
+  private closed = false;
+
+  constructor(private readonly options: TransportOptions) {
+    this.dtls = new DtlsServer({
+      certificate: options.certificate,
+      expectedFingerprint: options.remoteFingerprint,
+      send: (datagram) => this.write(datagram),
+      onConnected: (keys) => this.connected(keys),
+      onClose: (reason) => {
+        if (!this.closed) options.onClose(`dtls: ${reason}`);
+      },
+      log: options.log,
+    });
+  }
+
+  /** A binding request with this session's credentials, from `from`. */
+  stun(request: BindingRequest, from: PeerAddress): void {
+    this.bytesReceived += request.message.raw.length;
+    this.consentAt = Date.now();
+    if (!this.peer || request.useCandidate) this.peer = { address: from.address, port: from.port };
+    const family = from.address.includes(':') ? 'IPv6' : 'IPv4';
+    this.write(bindingSuccess(request.transactionId, { family, address: from.address, port: from.port }, this.options.localPwd), from);
+  }
+
+  /** Anything but STUN from the peer's address. */
+  receive(datagram: Buffer): void {
+    if (this.closed) return;
+    this.bytesReceived += datagram.length;
+    const kind = classifyPacket(datagram);
+    if (kind === 'dtls') return this.dtls.handle(datagram);
+    if ((kind !== 'rtp' && kind !== 'rtcp') || !this.srtp) {
+      this.drops.unknown++;
+      return;
+    }
+    let plain: Buffer;
+    try {
+      plain = kind === 'rtp' ? this.srtp.inbound.unprotectRtp(datagram) : this.srtp.inbound.unprotectRtcp(datagram);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      if (error instanceof SrtpReplayError) this.drops.srtpReplay++;
+      else this.drops.srtpAuth++;
+      return;
+    }
+    if (kind === 'rtp') this.options.onRtp(plain);
+    else this.options.onRtcp(plain);
+  }
+
+  sendRtp(packet: Buffer): void {
+    if (this.srtp && !this.closed) this.write(this.srtp.outbound.protectRtp(packet));
+  }
+
+  sendRtcp(packet: Buffer): void {
+    if (this.srtp && !this.closed) this.write(this.srtp.outbound.protectRtcp(packet));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.dtls.close();
+  }
+
+  private connected(keys: SrtpKeyMaterial): void {
+    this.srtp = srtpSessions(keys);
+    this.options.onConnected();
+  }
+
+  private write(datagram: Buffer, to = this.peer): void {
+    if (!to) return;
+    this.bytesSent += datagram.length;
+    this.options.send(datagram, to);
+  }
+}

@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { createLogger, type Logger } from '../../../src/util/logger.js';
+import { SupervisedProcess, type SupervisedStatus } from '../../../src/util/supervised-process.js';
+import { waitForAsync } from '../../support/wait.js';
+
+const fastBackoff = { initialMs: 20, maxMs: 40, healthyMs: 60_000 };
+
+function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: createLogger('info', sink), lines };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('a process that keeps failing is restarted with backoff, its stderr logged and kept as the last error', async () => {
+  const { logger, lines } = capturingLogger();
+  const changes: SupervisedStatus[] = [];
+  const proc = new SupervisedProcess({
+    name: 'failing', command: process.execPath, args: ['-e', 'console.error("boom here"); process.exit(3)'],
+    logger, backoff: fastBackoff, onChange: (status) => changes.push(status),
+  });
+  proc.start();
+  await waitForAsync(async () => proc.status().restarts >= 2, 'two restarts');
+  assert.match(proc.status().lastError ?? '', /exited with code 3: boom here/);
+  assert.ok(changes.some((status) => status.state === 'retrying'));
+  assert.ok(lines.some((line) => line.stderr === 'boom here' && line.process === 'failing'));
+  await proc.stop();
+  assert.equal(proc.status().state, 'stopped');
+  const restarts = proc.status().restarts;
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  assert.equal(proc.status().restarts, restarts, 'no restart after stop');
+});
+
+test('stop sends SIGTERM, then SIGKILL to a process that ignores it, and leaves no process behind', async () => {
+  const { logger, lines } = capturingLogger();
+  const proc = new SupervisedProcess({
+    name: 'stubborn', command: process.execPath,
+    args: ['-e', 'process.on("SIGTERM", () => console.error("ignoring")); console.error("ready"); setInterval(() => {}, 1000)'],
+    logger, backoff: fastBackoff, stopTimeoutMs: 300,
+  });
+  proc.start();
+  await waitForAsync(async () => lines.some((line) => line.stderr === 'ready'), 'the child to start');
+  const { pid, state } = proc.status();
+  assert.equal(state, 'running');
+  assert.ok(pid && alive(pid));
+  await proc.stop();
+  assert.ok(!alive(pid), 'the child is gone (reaped) once stop resolves');
+  assert.ok(lines.some((line) => line.stderr === 'ignoring'));
+  assert.ok(lines.some((line) => String(line.msg).includes('killing')));
+  assert.deepEqual(proc.status(), { state: 'stopped', restarts: 0, lastError: 'killed by SIGKILL: ignoring' });
+});
+
+test('a missing binary is a last error, retried, and stop ends the retries', async () => {
+  const { logger } = capturingLogger();
+  const proc = new SupervisedProcess({ name: 'missing', command: '/nonexistent/ffmpeg', args: [], logger, backoff: fastBackoff });
+  proc.start();
+  await waitForAsync(async () => proc.status().restarts >= 1, 'a retry');
+  assert.match(proc.status().lastError ?? '', /could not start \/nonexistent\/ffmpeg: .*ENOENT/);
+  await proc.stop();
+  assert.equal(proc.status().state, 'stopped');
+});
+
+test('stderr past the rate limit is counted, not logged', async () => {
+  const { logger, lines } = capturingLogger();
+  const proc = new SupervisedProcess({
+    name: 'chatty', command: process.execPath,
+    args: ['-e', 'for (let i = 0; i < 50; i++) console.error("line " + i)'],
+    logger, backoff: fastBackoff, stderrLinesPer10s: 5,
+  });
+  proc.start();
+  await waitForAsync(async () => proc.status().restarts >= 1, 'a restart');
+  await proc.stop();
+  assert.equal(lines.filter((line) => line.stderr).length, 5);
+  assert.ok(lines.some((line) => line.msg === 'process stderr lines suppressed' && line.lines === 45));
+});
