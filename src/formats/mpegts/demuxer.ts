@@ -1,7 +1,7 @@
 import type { MediaFrame } from '../../media/frame.js';
 import { ProtocolError } from '../../util/errors.js';
 import { AudioTrack } from './audio-track.js';
-import { PID_PAT, STREAM_TYPE_AAC, STREAM_TYPE_H264, STREAM_TYPE_HEVC, STREAM_TYPE_MPEG1_AUDIO, STREAM_TYPE_MPEG2_AUDIO } from './constants.js';
+import { PID_PAT, TS_PACKET_SIZE, STREAM_TYPE_AAC, STREAM_TYPE_H264, STREAM_TYPE_HEVC, STREAM_TYPE_MPEG1_AUDIO, STREAM_TYPE_MPEG2_AUDIO } from './constants.js';
 import { PacketSync } from './packet-sync.js';
 import { PesAssembler, pesDecodeTime, type Pes } from './pes-reader.js';
 import { readPat, readPmt, SectionAssembler, type Pmt, type PmtEntry } from './psi-reader.js';
@@ -46,7 +46,7 @@ export class TsDemuxer {
   private pmtCc: number | undefined;
 
   constructor(private readonly events: TsDemuxerEvents) {
-    this.sync = new PacketSync((packet) => this.packet(packet));
+    this.sync = new PacketSync((data, start) => this.packet(data, start));
     this.pat = new SectionAssembler((section) => this.onPat(section));
   }
 
@@ -64,25 +64,26 @@ export class TsDemuxer {
     this.events.onWarning?.(message);
   }
 
-  private packet(p: Buffer): void {
-    if (p[1]! & 0x80) return; // transport_error_indicator: a receiver marked it damaged
-    const pid = p.readUInt16BE(1) & 0x1fff;
-    const control = (p[3]! >> 4) & 0x03;
-    const cc = p[3]! & 0x0f;
+  /** The transport packet at `start` in `d`: read in place, only its payload gets a view. */
+  private packet(d: Buffer, start: number): void {
+    if (d[start + 1]! & 0x80) return; // transport_error_indicator: a receiver marked it damaged
+    const pid = d.readUInt16BE(start + 1) & 0x1fff;
+    const control = (d[start + 3]! >> 4) & 0x03;
+    const cc = d[start + 3]! & 0x0f;
     let at = 4;
     let discontinuity = false;
     if (control & 0x02) {
-      const length = p[4]!;
+      const length = d[start + 4]!;
       if (length > 183) {
         this.warn(`adaptation field of ${length} bytes on PID ${pid}`);
         return;
       }
-      discontinuity = length > 0 && (p[5]! & 0x80) !== 0;
+      discontinuity = length > 0 && (d[start + 5]! & 0x80) !== 0;
       at = 5 + length;
     }
-    if (!(control & 0x01) || at >= p.length) return; // no payload: the counter does not move
-    const payload = p.subarray(at);
-    const unitStart = (p[1]! & 0x40) !== 0;
+    if (!(control & 0x01) || at >= TS_PACKET_SIZE) return; // no payload: the counter does not move
+    const payload = d.subarray(start + at, start + TS_PACKET_SIZE);
+    const unitStart = (d[start + 1]! & 0x40) !== 0;
     if (pid === PID_PAT) {
       if (this.continuity(this.patCc, cc, discontinuity, pid) === 'duplicate') return;
       this.patCc = cc;

@@ -13,13 +13,16 @@ const MAX_UNSYNCED = 1024 * 1024;
  * by sync bytes in a row, drops the bytes between packets (M2TS timecodes, FEC), and resyncs
  * past garbage. Throws ProtocolError only when a megabyte passes without a packet.
  */
+const EMPTY = Buffer.alloc(0);
+
 export class PacketSync {
-  private pending: Buffer = Buffer.alloc(0);
+  private pending: Buffer = EMPTY;
   /** Offset of the sync byte in a stride (4 for M2TS), and the stride, once locked. */
   private stride: number | undefined;
   private unsynced = 0;
 
-  constructor(private readonly onPacket: (packet: Buffer) => void) {}
+  /** `onPacket` gets each packet as the 188 bytes at `at` in `data`: no view is made per packet. */
+  constructor(private readonly onPacket: (data: Buffer, at: number) => void) {}
 
   push(chunk: Buffer): void {
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
@@ -29,7 +32,7 @@ export class PacketSync {
   /** Delivers what is left that still looks like packets (a stream too short to lock on). */
   end(): void {
     this.drain(true);
-    this.pending = Buffer.alloc(0);
+    this.pending = EMPTY;
   }
 
   private drain(ending: boolean): void {
@@ -39,7 +42,7 @@ export class PacketSync {
       if (this.stride !== undefined && data[at] === SYNC_BYTE) {
         if (at + this.stride > data.length && !ending) break; // the packet's tail (FEC) is still to come
         this.unsynced = 0;
-        this.onPacket(data.subarray(at, at + TS_PACKET_SIZE));
+        this.onPacket(data, at);
         at += this.stride;
         continue;
       }
@@ -54,8 +57,9 @@ export class PacketSync {
       this.skipped(1);
       at++;
     }
-    this.pending = data.subarray(at);
-    if (!ending) this.pending = Buffer.from(this.pending); // keep no view into a large chunk
+    // Keep no view into a large chunk; a chunk of whole packets (SRT's 1316 bytes) leaves nothing.
+    if (at === data.length) this.pending = EMPTY;
+    else this.pending = ending ? data.subarray(at) : Buffer.from(data.subarray(at));
   }
 
   /** Where the next packet starts, 'wait' when more data is needed to tell, undefined if not at `at`. */

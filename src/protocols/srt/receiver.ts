@@ -1,5 +1,4 @@
 import { encodeAck, encodeNak, type LossRange } from './control.js';
-import type { DataPacket } from './packet.js';
 import { seqNext, seqOffset } from './sequence.js';
 
 export interface ReceiverOptions {
@@ -26,6 +25,9 @@ export interface ReceiverStats {
 const MIN_NAK_INTERVAL_US = 20_000;
 const TIMESTAMP_WRAP = 2 ** 32;
 const PACKET_OVERHEAD = 44;
+/** libsrt sends a full ACK every 10 ms (its SYN interval), and a light one every 64 packets between. */
+const ACK_INTERVAL_US = 10_000;
+const LIGHT_ACK_PACKETS = 64;
 
 /**
  * The receiving half of a live-mode connection: buffers packets by sequence number, NAKs gaps
@@ -37,10 +39,22 @@ export class SrtReceiver {
   private nextSeq: number;
   /** One past the highest sequence number received. */
   private frontSeq: number;
-  private readonly buffer = new Map<number, DataPacket>();
+  /**
+   * The receive buffer: a ring of slots indexed by sequence number (its size a power of two, so
+   * the index survives the 31-bit wrap), each a payload and its unwrapped timestamp. Preallocated,
+   * so a packet costs no object and no map entry.
+   */
+  private readonly payloads: (Buffer | undefined)[];
+  private readonly times: Float64Array;
+  private readonly mask: number;
+  /** Packets held in the ring. */
+  private held = 0;
   private readonly losses = new Set<number>();
   private lastNakUs = 0;
   private lastAckSeq = -1;
+  private nextAckUs = 0;
+  /** Packets received since the last ACK, full or light. */
+  private sinceAck = 0;
   private ackNumber = 0;
   private readonly acksSent = new Map<number, number>();
   /** Local time (µs) that corresponds to the peer's timestamp 0, learned from the first packet. */
@@ -58,33 +72,43 @@ export class SrtReceiver {
   ) {
     this.nextSeq = options.initialSeq;
     this.frontSeq = options.initialSeq;
+    const size = 2 ** Math.ceil(Math.log2(Math.max(2, options.bufferPackets)));
+    this.payloads = new Array<Buffer | undefined>(size).fill(undefined);
+    this.times = new Float64Array(size);
+    this.mask = size - 1;
   }
 
-  /** Takes a data packet; false when its sequence number is absurd (outside the window either way), dropped untouched. */
-  onData(packet: DataPacket, nowUs: number): boolean {
-    const offset = seqOffset(this.nextSeq, packet.seq);
+  /**
+   * A data packet's sequence number, timestamp (µs, as sent), retransmission flag and clear
+   * payload; false when its sequence number is absurd (outside the window either way), dropped untouched.
+   */
+  onData(seq: number, timestamp: number, retransmitted: boolean, payload: Buffer, nowUs: number): boolean {
+    const offset = seqOffset(this.nextSeq, seq);
     if (offset >= this.options.bufferPackets || offset < -this.options.bufferPackets) {
       this.stats.packetsOutOfWindow++;
       return false;
     }
     this.stats.packetsReceived++;
     this.window.packets++;
-    this.window.bytes += packet.payload.length + PACKET_OVERHEAD;
-    if (packet.retransmitted) this.stats.packetsRetransmitted++;
-    const time = this.localTime(packet.timestamp);
+    this.window.bytes += payload.length + PACKET_OVERHEAD;
+    if (retransmitted) this.stats.packetsRetransmitted++;
+    const time = this.localTime(timestamp);
     this.timeBase ??= nowUs - time;
-    if (offset < 0 || this.buffer.has(packet.seq)) return true;
-    this.buffer.set(packet.seq, { ...packet, timestamp: time });
-    this.losses.delete(packet.seq);
-    const ahead = seqOffset(this.frontSeq, packet.seq);
-    if (ahead < 0) return true;
+    const slot = seq & this.mask;
+    if (offset < 0 || this.payloads[slot] !== undefined) return true;
+    this.payloads[slot] = payload;
+    this.times[slot] = time;
+    this.held++;
+    if (this.losses.size > 0) this.losses.delete(seq);
+    const ahead = seqOffset(this.frontSeq, seq);
     if (ahead > 0) {
-      const gap: LossRange = { first: this.frontSeq, last: seqNext(packet.seq, -1) };
-      for (let seq = gap.first; seq !== packet.seq; seq = seqNext(seq)) this.losses.add(seq);
+      const gap: LossRange = { first: this.frontSeq, last: seqNext(seq, -1) };
+      for (let lost = gap.first; lost !== seq; lost = seqNext(lost)) this.losses.add(lost);
       this.stats.packetsLost += ahead;
       this.output(encodeNak([gap], nowUs, this.options.peerId));
     }
-    this.frontSeq = seqNext(packet.seq);
+    if (ahead >= 0) this.frontSeq = seqNext(seq);
+    if (++this.sinceAck >= LIGHT_ACK_PACKETS) this.lightAck(nowUs);
     return true;
   }
 
@@ -106,7 +130,7 @@ export class SrtReceiver {
     this.stats.rttUs = (7 * this.stats.rttUs + sample) / 8;
   }
 
-  /** Runs every 10 ms: delivers what is due, ACKs, repeats NAKs. */
+  /** Runs every few ms: delivers what is due, ACKs every 10 ms, repeats NAKs. */
   tick(nowUs: number): void {
     this.deliverDue(nowUs);
     this.measure(nowUs);
@@ -121,31 +145,33 @@ export class SrtReceiver {
   private deliverDue(nowUs: number): void {
     const base = this.timeBase;
     if (base === undefined) return;
-    const due = (packet: DataPacket): boolean => base + packet.timestamp + this.options.latencyMs * 1000 <= nowUs;
+    const latencyUs = this.options.latencyMs * 1000;
     while (seqOffset(this.nextSeq, this.frontSeq) > 0) {
-      const packet = this.buffer.get(this.nextSeq);
-      if (packet) {
-        if (!due(packet)) return;
-        this.buffer.delete(this.nextSeq);
+      const slot = this.nextSeq & this.mask;
+      const payload = this.payloads[slot];
+      if (payload) {
+        if (base + this.times[slot]! + latencyUs > nowUs) return;
+        this.payloads[slot] = undefined;
+        this.held--;
         this.nextSeq = seqNext(this.nextSeq);
-        this.deliver(packet.payload);
+        this.deliver(payload);
         continue;
       }
       // A gap: skip it only when a later packet is already due (too-late drop).
       const later = this.firstBuffered();
-      if (!this.options.tooLateDrop || !later || !due(later)) return;
-      for (let seq = this.nextSeq; seq !== later.seq; seq = seqNext(seq)) {
+      if (!this.options.tooLateDrop || later === undefined || base + this.times[later & this.mask]! + latencyUs > nowUs) return;
+      for (let seq = this.nextSeq; seq !== later; seq = seqNext(seq)) {
         this.losses.delete(seq);
         this.stats.packetsDropped++;
       }
-      this.nextSeq = later.seq;
+      this.nextSeq = later;
     }
   }
 
-  private firstBuffered(): DataPacket | undefined {
+  /** The sequence number of the first packet held after a gap. */
+  private firstBuffered(): number | undefined {
     for (let seq = this.nextSeq; seqOffset(seq, this.frontSeq) > 0; seq = seqNext(seq)) {
-      const packet = this.buffer.get(seq);
-      if (packet) return packet;
+      if (this.payloads[seq & this.mask]) return seq;
     }
     return undefined;
   }
@@ -153,13 +179,24 @@ export class SrtReceiver {
   /** The first sequence number not yet held in order: what the peer may forget up to. */
   private get ackSeq(): number {
     let seq = this.nextSeq;
-    while (seqOffset(seq, this.frontSeq) > 0 && this.buffer.has(seq)) seq = seqNext(seq);
+    while (seqOffset(seq, this.frontSeq) > 0 && this.payloads[seq & this.mask]) seq = seqNext(seq);
     return seq;
   }
 
+  /** Between full ACKs, a burst of 64 packets is acknowledged by sequence number alone (no ACKACK, no RTT). */
+  private lightAck(nowUs: number): void {
+    this.sinceAck = 0;
+    const ackSeq = this.ackSeq;
+    if (ackSeq !== this.lastAckSeq) this.output(encodeAck(0, { ackSeq }, nowUs, this.options.peerId));
+  }
+
+  /** The full ACK, on the 10 ms timer and only when there is news; the peer answers with an ACKACK. */
   private ack(nowUs: number): void {
+    if (nowUs < this.nextAckUs) return;
     const ackSeq = this.ackSeq;
     if (ackSeq === this.lastAckSeq) return;
+    this.nextAckUs = nowUs + ACK_INTERVAL_US;
+    this.sinceAck = 0;
     this.lastAckSeq = ackSeq;
     this.ackNumber = (this.ackNumber % 0x7fffffff) + 1;
     this.acksSent.set(this.ackNumber, nowUs);
@@ -172,7 +209,7 @@ export class SrtReceiver {
           ackSeq,
           rtt: Math.round(this.stats.rttUs),
           rttVariance: Math.round(this.rttVarUs),
-          availableBuffer: Math.max(2, this.options.bufferPackets - this.buffer.size),
+          availableBuffer: Math.max(2, this.options.bufferPackets - this.held),
           packetRate,
           linkCapacity: Math.max(packetRate, 1000),
           receiveRate: byteRate,

@@ -4,7 +4,7 @@ import { decodeAck, decodeDropRequest, decodeNak, encodeKeepalive, encodeShutdow
 import { WrongSecret, type SrtKeys } from '../../protocols/srt/crypto.js';
 import { ExtensionType } from '../../protocols/srt/extensions.js';
 import { KmState, decodeKm, encodeKmState } from '../../protocols/srt/km.js';
-import { ControlType, encodeControl, type DataPacket, type SrtPacket } from '../../protocols/srt/packet.js';
+import { ControlType, HEADER_SIZE, encodeControl } from '../../protocols/srt/packet.js';
 import { SrtReceiver } from '../../protocols/srt/receiver.js';
 import { SrtSender } from '../../protocols/srt/sender.js';
 
@@ -37,7 +37,7 @@ const NOTHING = Buffer.alloc(0);
 export class SrtConnection {
   readonly sender: SrtSender;
   readonly receiver: SrtReceiver;
-  private readonly startedAt = performance.now();
+  private readonly startedAt: number;
   private lastHeardUs = 0;
   private lastSentUs = 0;
   private closed = false;
@@ -55,7 +55,10 @@ export class SrtConnection {
     private readonly onEnd: (reason: string) => void,
     /** Something the peer sent was dropped (told once per kind; the end line counts them all). */
     private readonly onDropped: (what: string) => void = () => {},
+    /** Milliseconds, as performance.now() (a benchmark replays packets on a clock of its own). */
+    private readonly clock: () => number = () => performance.now(),
   ) {
+    this.startedAt = clock();
     const output = (datagram: Buffer): void => this.write(datagram);
     this.sender = new SrtSender(
       {
@@ -86,7 +89,7 @@ export class SrtConnection {
 
   /** µs since the connection started: the clock of every timestamp we send. */
   now(): number {
-    return Math.round((performance.now() - this.startedAt) * 1000);
+    return Math.round((this.clock() - this.startedAt) * 1000);
   }
 
   get isClosed(): boolean {
@@ -100,33 +103,41 @@ export class SrtConnection {
     this.sender.pump(this.now());
   }
 
-  /** A packet from the peer's address to our socket id. Malformed control bodies throw ProtocolError. */
-  receive(packet: SrtPacket, size: number): void {
+  /**
+   * A datagram from the peer's address to our socket id, at least a header long. Data packets,
+   * nearly all of the traffic, are read in place: no packet object, only the payload's view.
+   * Malformed control bodies throw ProtocolError.
+   */
+  receive(datagram: Buffer): void {
     if (this.closed) return;
     const now = this.now();
     this.lastHeardUs = now;
-    this.bytesReceived += size;
-    if (packet.kind === 'data') {
-      if (!this.receiver.onData(this.decrypt(packet), now) && this.receiver.stats.packetsOutOfWindow === 1) {
-        this.onDropped(`data packet numbered ${packet.seq}, outside the receive window`);
+    this.bytesReceived += datagram.length;
+    const first = datagram.readUInt32BE(0);
+    if ((first & 0x80000000) === 0) {
+      const flags = datagram.readUInt32BE(4);
+      const payload = this.decrypt((flags >>> 27) & 0x3, first, datagram.subarray(HEADER_SIZE));
+      if (!this.receiver.onData(first, datagram.readUInt32BE(8), (flags & 0x04000000) !== 0, payload, now) && this.receiver.stats.packetsOutOfWindow === 1) {
+        this.onDropped(`data packet numbered ${first}, outside the receive window`);
       }
       return;
     }
-    switch (packet.type) {
+    const info = datagram.readUInt32BE(4);
+    switch ((first >>> 16) & 0x7fff) {
       case ControlType.Ack:
-        return this.sender.onAck(packet.info, decodeAck(packet.body), now);
+        return this.sender.onAck(info, decodeAck(datagram.subarray(HEADER_SIZE)), now);
       case ControlType.Nak:
-        return this.sender.onNak(decodeNak(packet.body), now);
+        return this.sender.onNak(decodeNak(datagram.subarray(HEADER_SIZE)), now);
       case ControlType.AckAck:
-        return this.receiver.onAckAck(packet.info, now);
+        return this.receiver.onAckAck(info, now);
       case ControlType.DropReq:
-        return this.receiver.onDropRequest(decodeDropRequest(packet.body));
+        return this.receiver.onDropRequest(decodeDropRequest(datagram.subarray(HEADER_SIZE)));
       case ControlType.Shutdown:
         return this.close('peer shut down', false);
       case ControlType.Handshake:
         return; // a repeated conclusion is answered by the listener
       case ControlType.UserDefined:
-        if (packet.subtype === ExtensionType.KmReq) this.refreshKeys(packet.body);
+        if ((first & 0xffff) === ExtensionType.KmReq) this.refreshKeys(datagram.subarray(HEADER_SIZE));
         return;
       default:
         return; // keepalive (its arrival is what counts), congestion warnings, user messages
@@ -134,16 +145,16 @@ export class SrtConnection {
   }
 
   /**
-   * The packet with its payload in clear. One no key of ours opens still takes its place in
-   * the sequence (so it is ACKed, not NAKed forever), with an empty payload.
+   * The payload in clear. One no key of ours opens still takes its place in the sequence (so it
+   * is ACKed, not NAKed forever), as an empty payload.
    */
-  private decrypt(packet: DataPacket): DataPacket {
+  private decrypt(keyFlag: number, seq: number, payload: Buffer): Buffer {
     const { keys } = this.terms;
-    if (!keys && packet.keyFlag === 0) return packet;
-    const payload = keys?.decrypt(packet.keyFlag, packet.seq, packet.payload);
-    if (payload) return { ...packet, payload };
+    if (!keys && keyFlag === 0) return payload;
+    const clear = keys?.decrypt(keyFlag, seq, payload);
+    if (clear) return clear;
     this.undecrypted++;
-    return { ...packet, payload: NOTHING };
+    return NOTHING;
   }
 
   /**

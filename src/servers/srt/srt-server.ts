@@ -3,7 +3,7 @@ import { networkInterfaces } from 'node:os';
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { CookieJar } from '../../protocols/srt/cookie.js';
 import { HandshakeType, decodeHandshake, type Handshake } from '../../protocols/srt/handshake.js';
-import { ControlType, decodePacket, type SrtPacket } from '../../protocols/srt/packet.js';
+import { ControlType, HEADER_SIZE } from '../../protocols/srt/packet.js';
 import { RejectReason } from '../../protocols/srt/reject.js';
 import { parseStreamId } from '../../protocols/srt/stream-id.js';
 import { ProtocolError } from '../../util/errors.js';
@@ -94,19 +94,16 @@ export class SrtServer {
     };
   }
 
+  /** Routes a datagram by the socket id in its header; only handshakes are decoded here. */
   private receive(datagram: Buffer, peer: RemoteInfo): void {
-    let packet: SrtPacket;
-    try {
-      packet = decodePacket(datagram);
-    } catch {
-      return; // not SRT: nothing to answer
-    }
-    const session = this.sessions.get(packet.destinationId);
+    if (datagram.length < HEADER_SIZE) return; // not SRT: nothing to answer
+    const destinationId = datagram.readUInt32BE(12);
+    const session = this.sessions.get(destinationId);
     if (session) {
       const { terms } = session.connection;
-      if (terms.peer.address !== peer.address || terms.peer.port !== peer.port) return session.stray(`${peer.address}:${peer.port}`);
+      if (terms.peer.port !== peer.port || terms.peer.address !== peer.address) return session.stray(`${peer.address}:${peer.port}`);
       try {
-        session.connection.receive(packet, datagram.length);
+        session.connection.receive(datagram);
       } catch (error) {
         if (!(error instanceof ProtocolError)) throw error;
         this.ctx.logger.warn({ client: session.info.id, ip: session.info.ip, err: error.message }, 'srt client error, closing');
@@ -114,11 +111,11 @@ export class SrtServer {
       }
       return;
     }
-    const toListener = packet.destinationId === 0 || packet.destinationId === this.listenerId;
-    if (toListener && packet.kind === 'control' && packet.type === ControlType.Handshake) return this.handshake(packet.body, peer);
+    const toListener = destinationId === 0 || destinationId === this.listenerId;
+    if (toListener && datagram.readUInt32BE(0) >>> 16 === (0x8000 | ControlType.Handshake)) return this.handshake(datagram.subarray(HEADER_SIZE), peer);
     // Logged the first time and every 1000th, so a flood of forged ids costs no more than a line now and then.
     if (this.orphans++ % 1000 === 0) {
-      this.ctx.logger.info({ ip: peer.address, socket_id: packet.destinationId, count: this.orphans }, 'srt packet for no connection dropped');
+      this.ctx.logger.info({ ip: peer.address, socket_id: destinationId, count: this.orphans }, 'srt packet for no connection dropped');
     }
   }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeAck, decodeNak, encodeNak } from '../../../src/protocols/srt/control.js';
-import { ControlType, Position, decodePacket, type DataPacket } from '../../../src/protocols/srt/packet.js';
+import { ControlType, Position, decodePacket } from '../../../src/protocols/srt/packet.js';
 import { SrtReceiver } from '../../../src/protocols/srt/receiver.js';
 import { SrtSender } from '../../../src/protocols/srt/sender.js';
 
@@ -67,8 +67,9 @@ test('sender: the rate cap holds packets back until the pacer allows them', () =
   assert.equal(s.pendingBytes, 0);
 });
 
-function data(seq: number, timestamp: number, payload = Buffer.from([seq & 0xff])): DataPacket {
-  return { kind: 'data', seq, position: Position.Solo, inOrder: false, keyFlag: 0, retransmitted: false, messageNumber: seq, timestamp, destinationId: 1, payload };
+/** One data packet into the receiver, its payload a byte naming it. */
+function data(r: SrtReceiver, seq: number, timestamp: number, nowUs: number, retransmitted = false): void {
+  r.onData(seq, timestamp, retransmitted, Buffer.from([seq & 0xff]), nowUs);
 }
 
 function receiver(tooLateDrop = true) {
@@ -80,8 +81,8 @@ function receiver(tooLateDrop = true) {
 
 test('receiver: a gap is NAKed at once, ACKs name the first missing packet, delivery waits for the latency', () => {
   const { r, delivered, packets } = receiver();
-  r.onData(data(0, 0), 0);
-  r.onData(data(2, 40_000), 40_000);
+  data(r, 0, 0, 0);
+  data(r, 2, 40_000, 40_000);
   const nak = packets();
   assert.ok(nak[0]!.kind === 'control' && nak[0]!.type === ControlType.Nak);
   assert.deepEqual(decodeNak(nak[0]!.kind === 'control' ? nak[0]!.body : Buffer.alloc(0)), [{ first: 1, last: 1 }]);
@@ -92,7 +93,7 @@ test('receiver: a gap is NAKed at once, ACKs name the first missing packet, deli
   assert.deepEqual(delivered, [], 'nothing before its time');
   r.tick(100_000);
   assert.deepEqual(delivered, [0], 'packet 0 at its time, 2 waits for 1');
-  r.onData({ ...data(1, 20_000), retransmitted: true }, 100_500);
+  data(r, 1, 20_000, 100_500, true);
   r.tick(141_000);
   assert.deepEqual(delivered, [0, 1, 2]);
   assert.equal(r.stats.packetsRetransmitted, 1);
@@ -100,8 +101,8 @@ test('receiver: a gap is NAKed at once, ACKs name the first missing packet, deli
 
 test('receiver: a packet that never comes is skipped once the next one is due (too-late drop)', () => {
   const { r, delivered } = receiver();
-  r.onData(data(0, 0), 0);
-  r.onData(data(2, 20_000), 20_000);
+  data(r, 0, 0, 0);
+  data(r, 2, 20_000, 20_000);
   r.tick(110_000);
   assert.deepEqual(delivered, [0]);
   r.tick(121_000);
@@ -111,8 +112,8 @@ test('receiver: a packet that never comes is skipped once the next one is due (t
 
 test('receiver: losses are NAKed again until filled, and an ACKACK gives the RTT', () => {
   const { r, packets } = receiver(false);
-  r.onData(data(0, 0), 0);
-  r.onData(data(3, 0), 0);
+  data(r, 0, 0, 0);
+  data(r, 3, 0, 0);
   packets();
   r.tick(500_000);
   const repeated = packets().filter((p) => p.kind === 'control' && p.type === ControlType.Nak);
@@ -120,4 +121,42 @@ test('receiver: losses are NAKed again until filled, and an ACKACK gives the RTT
   assert.deepEqual(repeated[0]!.kind === 'control' && decodeNak(repeated[0]!.body), decodeNak(encodeNak([{ first: 1, last: 2 }], 0, 0).subarray(16)));
   r.onAckAck(1, 520_000); // ACK number 1 went out at the 500 ms tick
   assert.ok(r.stats.rttUs < 100_000);
+});
+
+test('receiver: full ACKs at most every 10 ms as libsrt, a light ACK after 64 packets between them', () => {
+  const { r, packets } = receiver();
+  const acks = () => packets().filter((p) => p.kind === 'control' && p.type === ControlType.Ack).map((p) => (p.kind === 'control' ? { info: p.info, words: p.body.length / 4, seq: decodeAck(p.body).ackSeq } : undefined));
+  data(r, 0, 0, 0);
+  r.tick(5_000);
+  assert.deepEqual(acks(), [{ info: 1, words: 7, seq: 1 }]);
+  data(r, 1, 1_000, 6_000);
+  r.tick(10_000);
+  assert.deepEqual(acks(), [], 'the next full ACK waits for the 10 ms timer');
+  r.tick(15_000);
+  assert.deepEqual(acks(), [{ info: 2, words: 7, seq: 2 }]);
+  r.tick(150_000);
+  assert.deepEqual(acks(), [], 'nothing new, no ACK');
+  for (let seq = 2; seq < 66; seq++) data(r, seq, 150_000, 151_000);
+  assert.deepEqual(acks(), [{ info: 0, words: 1, seq: 66 }], 'a light ACK: the sequence number alone, no ACK number');
+});
+
+test('receiver: the receive ring delivers in order across the 31-bit sequence wrap', () => {
+  const out: Buffer[] = [];
+  const delivered: number[] = [];
+  const first = 0x7fffffff - 40;
+  const r = new SrtReceiver({ initialSeq: first, peerId: 9, latencyMs: 10, tooLateDrop: true, bufferPackets: 64 }, (d) => out.push(d), (p) => delivered.push(p.readUInt32BE(0)));
+  const feed = (i: number, nowUs: number) => {
+    const payload = Buffer.alloc(4);
+    payload.writeUInt32BE((first + i) & 0x7fffffff);
+    r.onData((first + i) & 0x7fffffff, i * 1000, false, payload, nowUs);
+  };
+  for (let i = 0; i < 200; i++) {
+    if (i !== 100) feed(i, i * 1000);
+    if (i === 105) feed(100, i * 1000); // the one that came late, within the latency
+    r.tick(i * 1000 + 500);
+  }
+  r.tick(1_000_000);
+  assert.deepEqual(delivered, Array.from({ length: 200 }, (_, i) => (first + i) & 0x7fffffff));
+  assert.equal(r.stats.packetsLost, 1);
+  assert.equal(r.stats.packetsDropped, 0);
 });
