@@ -25,7 +25,7 @@ function setup(hls: Record<string, unknown> = {}) {
 }
 
 const segment = (duration: number, discontinuity = false): ClosedSegment => ({
-  data: [Buffer.from('segment')], duration, discontinuity, startedAt: new Date(), session,
+  data: Buffer.from('segment'), duration, discontinuity, startedAt: new Date(), session,
 });
 
 test('segments and the playlist are written, old segments deleted, on_hls reported in order', async () => {
@@ -130,7 +130,7 @@ test('a full disk: no partial segment or temp file is left, one error line, numb
     }));
     const config = configSchema.parse({ vhosts: { __defaultVhost__: { hls: { enabled: true, hls_path: disk.dir, hls_window: 60 } } } }).vhosts.__defaultVhost__!.hls;
     const output = new HlsOutput(name, config, { hlsSegment: () => {} }, logger);
-    const big = (): ClosedSegment => ({ data: [Buffer.alloc(16 * 1024, 1)], duration: 2, discontinuity: false, startedAt: new Date(), session });
+    const big = (): ClosedSegment => ({ data: Buffer.alloc(16 * 1024, 1), duration: 2, discontinuity: false, startedAt: new Date(), session });
 
     output.add(big());
     await output.idle();
