@@ -18,6 +18,8 @@ export interface HlsEvents {
 export interface ClosedSegment {
   /** The whole segment, in one buffer. */
   data: Buffer;
+  /** Called once `data` is written or dropped: its memory may then be reused. */
+  release?: () => void;
   /** Seconds of media. */
   duration: number;
   /** Does not continue the segment before (a new publish, a timestamp jump); moot for the first one. */
@@ -78,7 +80,8 @@ export class HlsOutput {
 
   /** Queues a closed segment for writing; drops it (with a log line) when the disk is behind. */
   add(segment: ClosedSegment): void {
-    if (this.queue.trySegment(() => this.write(segment))) return;
+    if (this.queue.trySegment(() => this.write(segment).finally(() => segment.release?.()))) return;
+    segment.release?.();
     // In the queue's order, so only the segment after the dropped one is marked.
     this.queue.push(async () => {
       this.gap = true;

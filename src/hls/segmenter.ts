@@ -32,6 +32,9 @@ const FORWARD_JUMP_MS = 10_000;
 const LATE_AUDIO_MS = 1000;
 // Room for the first segment; later ones start with room for the last one and a quarter more.
 const FIRST_SEGMENT_BYTES = 64 * 1024;
+// Segment buffers kept for reuse once written: a new one each time would mean a large
+// allocation per segment, which makes V8 run full collections for the external memory.
+const SPARE_BUFFERS = 2;
 
 /**
  * Cuts one publish of a stream into MPEG-TS segments once hls_fragment seconds have passed: at a
@@ -54,6 +57,7 @@ export class HlsSegmenter implements StreamReader {
   private discontinuity = true;
   private badFrames = 0;
   private segmentBytes = FIRST_SEGMENT_BYTES;
+  private readonly spare: TsBuffer[] = [];
   /** Tracks already reported as left out, so each is logged once per publish. */
   private readonly leftOut = new Set<string>();
 
@@ -147,7 +151,8 @@ export class HlsSegmenter implements StreamReader {
   }
 
   private open(frame: MediaFrame): void {
-    const data = new TsBuffer(this.segmentBytes);
+    const data = this.spare.pop() ?? new TsBuffer(this.segmentBytes);
+    data.clear();
     for (const table of this.writer.start()) data.append(table);
     this.current = { data, startDts: frame.timestamp, lastDts: frame.timestamp, startedAt: new Date() };
   }
@@ -173,8 +178,12 @@ export class HlsSegmenter implements StreamReader {
     const duration = (endDts - segment.startDts) / 1000;
     if (duration <= 0) return; // nothing playable: a lone frame at the very end
     this.segmentBytes = Math.ceil(segment.data.length * 1.25);
+    const buffer = segment.data;
     this.sink.add({
-      data: segment.data.bytes,
+      data: buffer.bytes,
+      release: () => {
+        if (this.spare.length < SPARE_BUFFERS) this.spare.push(buffer);
+      },
       duration,
       discontinuity: this.discontinuity,
       startedAt: segment.startedAt,

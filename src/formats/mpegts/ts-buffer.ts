@@ -38,6 +38,11 @@ export class TsBuffer {
     return at;
   }
 
+  /** Starts again from empty, keeping the room (for a buffer whose bytes are no longer read). */
+  clear(): void {
+    this.used = 0;
+  }
+
   append(bytes: Uint8Array): void {
     const at = this.reserve(bytes.length);
     this.buf.set(bytes, at);
