@@ -5,7 +5,7 @@ import type { ClientSession, HlsSegmentClosed } from '../gate/types.js';
 import type { Logger } from '../util/logger.js';
 import { renderTemplate, resolveInside } from '../util/path-template.js';
 import { MediaPlaylist, type PlaylistSegment } from './playlist.js';
-import { WriteQueue, writeAtomically, writeFileIn } from './write-queue.js';
+import { FileWriter, WriteQueue } from './write-queue.js';
 
 /** Where segment-closed events go (the gate turns them into on_hls and on_hls_notify). */
 export interface HlsEvents {
@@ -16,7 +16,10 @@ export interface HlsEvents {
 
 /** A finished segment as the segmenter hands it over. */
 export interface ClosedSegment {
-  data: Buffer[];
+  /** The whole segment, in one buffer. */
+  data: Buffer;
+  /** Called once `data` is written or dropped: its memory may then be reused. */
+  release?: () => void;
   /** Seconds of media. */
   duration: number;
   /** Does not continue the segment before (a new publish, a timestamp jump); moot for the first one. */
@@ -46,6 +49,7 @@ export class HlsOutput {
   readonly m3u8File: string;
   private readonly playlist: MediaPlaylist;
   private readonly queue: WriteQueue;
+  private readonly files = new FileWriter();
   private nextSeq = 0;
   /** The last segment was dropped or lost: the next one written does not continue it. */
   private gap = false;
@@ -76,7 +80,8 @@ export class HlsOutput {
 
   /** Queues a closed segment for writing; drops it (with a log line) when the disk is behind. */
   add(segment: ClosedSegment): void {
-    if (this.queue.trySegment(() => this.write(segment))) return;
+    if (this.queue.trySegment(() => this.write(segment).finally(() => segment.release?.()))) return;
+    segment.release?.();
     // In the queue's order, so only the segment after the dropped one is marked.
     this.queue.push(async () => {
       this.gap = true;
@@ -113,7 +118,7 @@ export class HlsOutput {
       discontinuity: seq > 0 && (segment.discontinuity || this.gap),
     };
     try {
-      await writeFileIn(entry.file, Buffer.concat(segment.data));
+      await this.files.write(entry.file, segment.data);
     } catch (error) {
       // A segment the disk refused is never listed: leave no partial file behind.
       this.gap = true;
@@ -128,7 +133,7 @@ export class HlsOutput {
     }
     const removed = this.playlist.add(entry);
     // The file is on disk before the playlist names it, and off the playlist before it is deleted.
-    await writeAtomically(this.m3u8File, this.playlist.render());
+    await this.files.writeAtomically(this.m3u8File, this.playlist.render());
     if (this.config.hls_cleanup) await Promise.all(removed.map((s) => removeFile(s.file)));
     this.events.hlsSegment({
       session: segment.session,

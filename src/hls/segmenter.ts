@@ -1,5 +1,6 @@
 import type { HlsConfig } from '../config/schema.js';
 import { TsFrameWriter } from '../formats/mpegts/frame-writer.js';
+import { TsBuffer } from '../formats/mpegts/ts-buffer.js';
 import type { ClientSession } from '../gate/types.js';
 import type { ReaderLimits, StreamReader } from '../hub/reader.js';
 import type { EncodedFrame, MediaFrame } from '../media/frame.js';
@@ -14,7 +15,8 @@ export interface SegmentSink {
 }
 
 interface OpenSegment {
-  data: Buffer[];
+  /** The segment's packets, written in place as frames come. */
+  data: TsBuffer;
   startDts: number;
   /** Timestamp of the latest frame written, for the duration and to notice jumps. */
   lastDts: number;
@@ -28,6 +30,11 @@ const BACKWARD_JUMP_MS = 1000;
 const FORWARD_JUMP_MS = 10_000;
 // How long past a cut a segment waits for audio older than the cut before it is handed over anyway.
 const LATE_AUDIO_MS = 1000;
+// Room for the first segment; later ones start with room for the last one and a quarter more.
+const FIRST_SEGMENT_BYTES = 64 * 1024;
+// Segment buffers kept for reuse once written: a new one each time would mean a large
+// allocation per segment, which makes V8 run full collections for the external memory.
+const SPARE_BUFFERS = 2;
 
 /**
  * Cuts one publish of a stream into MPEG-TS segments once hls_fragment seconds have passed: at a
@@ -49,6 +56,8 @@ export class HlsSegmenter implements StreamReader {
   /** The next segment does not continue the one before: a new publish, or a timestamp jump. */
   private discontinuity = true;
   private badFrames = 0;
+  private segmentBytes = FIRST_SEGMENT_BYTES;
+  private readonly spare: TsBuffer[] = [];
   /** Tracks already reported as left out, so each is logged once per publish. */
   private readonly leftOut = new Set<string>();
 
@@ -102,14 +111,9 @@ export class HlsSegmenter implements StreamReader {
       if (!this.startsSegment(frame, true)) return;
       this.open(frame);
     }
-    const bytes = this.writer.encode(frame);
-    if (!bytes) return;
-    if (this.closing && frame.kind === 'audio' && frame.timestamp < this.closing.endDts) {
-      this.closing.segment.data.push(bytes);
-    } else if (this.current) {
-      this.current.data.push(bytes);
-      this.current.lastDts = frame.timestamp;
-    }
+    const late = this.closing !== undefined && frame.kind === 'audio' && frame.timestamp < this.closing.endDts;
+    const segment = late ? this.closing!.segment : this.current!;
+    if (this.writer.encode(frame, segment.data) && !late) segment.lastDts = frame.timestamp;
   }
 
   /** hls_acodec an / hls_vcodec vn leave a whole track out. */
@@ -147,7 +151,10 @@ export class HlsSegmenter implements StreamReader {
   }
 
   private open(frame: MediaFrame): void {
-    this.current = { data: this.writer.start(), startDts: frame.timestamp, lastDts: frame.timestamp, startedAt: new Date() };
+    const data = this.spare.pop() ?? new TsBuffer(this.segmentBytes);
+    data.clear();
+    for (const table of this.writer.start()) data.append(table);
+    this.current = { data, startDts: frame.timestamp, lastDts: frame.timestamp, startedAt: new Date() };
   }
 
   /** Ends the current segment at `endDts`, holding it for late audio when there is an audio track. */
@@ -170,8 +177,13 @@ export class HlsSegmenter implements StreamReader {
   private finish(segment: OpenSegment, endDts: number): void {
     const duration = (endDts - segment.startDts) / 1000;
     if (duration <= 0) return; // nothing playable: a lone frame at the very end
+    this.segmentBytes = Math.ceil(segment.data.length * 1.25);
+    const buffer = segment.data;
     this.sink.add({
-      data: segment.data,
+      data: buffer.bytes,
+      release: () => {
+        if (this.spare.length < SPARE_BUFFERS) this.spare.push(buffer);
+      },
       duration,
       discontinuity: this.discontinuity,
       startedAt: segment.startedAt,

@@ -1,6 +1,8 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
+const MAX_REMEMBERED_DIRS = 16;
+
 /**
  * Runs file jobs one after another, off the media path. Segment writes are bounded: when
  * `maxSegments` are already waiting (a slow disk), the next one is refused and the caller drops
@@ -39,19 +41,42 @@ export class WriteQueue {
   }
 }
 
-export async function writeFileIn(path: string, data: Buffer | string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, data);
-}
+/**
+ * Writes files into directories it makes once: segments and playlists go to the same few
+ * directories, so asking for them on every write would cost a mkdir per file. A directory that
+ * disappears (removed by hand) is made again on the write that finds it gone.
+ */
+export class FileWriter {
+  private readonly made = new Set<string>();
 
-/** Writes a temporary file and renames it over `path`, so readers never see half a playlist. */
-export async function writeAtomically(path: string, data: string): Promise<void> {
-  const temp = `${path}.${process.pid}.tmp`;
-  try {
-    await writeFileIn(temp, data);
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true }).catch(() => {});
-    throw error;
+  async write(path: string, data: Buffer | string): Promise<void> {
+    const dir = dirname(path);
+    if (!this.made.has(dir)) await this.makeDir(dir);
+    try {
+      await writeFile(path, data);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await this.makeDir(dir);
+      await writeFile(path, data);
+    }
+  }
+
+  /** Writes a temporary file and renames it over `path`, so readers never see half a playlist. */
+  async writeAtomically(path: string, data: string): Promise<void> {
+    const temp = `${path}.${process.pid}.tmp`;
+    try {
+      await this.write(temp, data);
+      await rename(temp, path);
+    } catch (error) {
+      await rm(temp, { force: true }).catch(() => {});
+      throw error;
+    }
+  }
+
+  private async makeDir(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    // Dated segment paths (hls_ts_file with [2006]/[01]/[02]) make a new directory now and then.
+    if (this.made.size >= MAX_REMEMBERED_DIRS) this.made.clear();
+    this.made.add(dir);
   }
 }

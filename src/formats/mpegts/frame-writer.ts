@@ -4,6 +4,7 @@ import { PacketType, readAudioTagHeader, readVideoTagHeader } from '../../codecs
 import { readMpegAudioHeader } from '../../codecs/mp3.js';
 import type { MediaFrame } from '../../media/frame.js';
 import { TsMuxer, type ContinuityCounters, type TsAudioCodec, type TsTracks } from './muxer.js';
+import type { TsBuffer } from './ts-buffer.js';
 
 const TICKS_PER_MS = 90;
 
@@ -76,9 +77,10 @@ export class TsFrameWriter {
 
   /**
    * Encodes one coded frame into the current stream; undefined when its track is not carried
-   * (unknown codec, no configuration yet, or not in this segment's PMT).
+   * (unknown codec, no configuration yet, or not in this segment's PMT). With `out`, the packets
+   * are written at its end and the view returned is valid until it is written again.
    */
-  encode(frame: MediaFrame): Buffer | undefined {
+  encode(frame: MediaFrame, out?: TsBuffer): Buffer | undefined {
     const muxer = this.muxer;
     if (!muxer) return undefined;
     const dts = frame.timestamp * TICKS_PER_MS;
@@ -92,7 +94,7 @@ export class TsFrameWriter {
       // Only CodedFrames carries a composition time offset, in the 3 bytes before the data.
       const cts = header.packetType === PacketType.CodedFrames ? frame.body.readIntBE(header.payloadOffset - 3, 3) : 0;
       const data = frame.body.subarray(header.payloadOffset);
-      return muxer.video(annexBAccessUnit(config, data, frame.keyframe), dts, dts + cts * TICKS_PER_MS, frame.keyframe);
+      return muxer.video(annexBAccessUnit(config, data, frame.keyframe), dts, dts + cts * TICKS_PER_MS, frame.keyframe, out);
     }
     if (frame.kind === 'audio') {
       const config = this.audioConfig;
@@ -100,8 +102,8 @@ export class TsFrameWriter {
       const header = readAudioTagHeader(frame.body);
       if (header.packetType !== PacketType.CodedFrames) return undefined;
       const raw = frame.body.subarray(header.payloadOffset);
-      if (config.codec === 'AAC') return header.codec === 'AAC' ? muxer.audio([adtsHeader(config.adts, raw.length), raw], dts) : undefined;
-      return header.codec === 'MP3' && raw.length > 0 ? muxer.audio([raw], dts) : undefined;
+      if (config.codec === 'AAC') return header.codec === 'AAC' ? muxer.audio([adtsHeader(config.adts, raw.length), raw], dts, out) : undefined;
+      return header.codec === 'MP3' && raw.length > 0 ? muxer.audio([raw], dts, out) : undefined;
     }
     return undefined;
   }

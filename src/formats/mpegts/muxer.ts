@@ -11,10 +11,10 @@ import {
   STREAM_TYPE_MPEG1_AUDIO,
   STREAM_TYPE_MPEG2_AUDIO,
   TIMESTAMP_WRAP,
-  TS_PACKET_SIZE,
 } from './constants.js';
 import { packetizePes } from './pes.js';
 import { patPacket, pmtPacket, type PmtStream } from './psi.js';
+import { TsBuffer } from './ts-buffer.js';
 
 export type TsVideoCodec = 'H264' | 'HEVC';
 /** AAC (as ADTS), or MP3 frames as MPEG-1 or MPEG-2 (lower sample rates) audio. */
@@ -39,6 +39,8 @@ export type ContinuityCounters = Map<number, number>;
  * Writes one transport stream: PAT/PMT, then video and audio PES packets with continuity
  * counters per PID. The PCR rides on the video PID, or on the audio PID when there is no video.
  * Takes Annex B video and ADTS or MPEG audio as chunk lists; timestamps are 90 kHz ticks.
+ * Packets go at the end of `out` when given (a segment being written), else into a new buffer;
+ * either way the packets written are returned, as a view valid until `out` is written again.
  */
 export class TsMuxer {
   private readonly pcrPid: number;
@@ -65,16 +67,17 @@ export class TsMuxer {
     return [patPacket(this.advance(PID_PAT, 1)), pmtPacket(this.advance(PID_PMT, 1), this.pcrPid, streams, this.pmtVersion)];
   }
 
-  video(annexB: readonly Buffer[], dts: number, pts: number, keyframe: boolean): Buffer {
-    return this.pes(PID_VIDEO, STREAM_ID_VIDEO, annexB, dts, pts, keyframe);
+  video(annexB: readonly Buffer[], dts: number, pts: number, keyframe: boolean, out = new TsBuffer()): Buffer {
+    return this.pes(PID_VIDEO, STREAM_ID_VIDEO, annexB, dts, pts, keyframe, out);
   }
 
-  audio(frames: readonly Buffer[], pts: number): Buffer {
-    return this.pes(PID_AUDIO, STREAM_ID_AUDIO, frames, pts, pts, false);
+  audio(frames: readonly Buffer[], pts: number, out = new TsBuffer()): Buffer {
+    return this.pes(PID_AUDIO, STREAM_ID_AUDIO, frames, pts, pts, false, out);
   }
 
-  private pes(pid: number, streamId: number, payload: readonly Buffer[], dts: number, pts: number, keyframe: boolean): Buffer {
+  private pes(pid: number, streamId: number, payload: readonly Buffer[], dts: number, pts: number, keyframe: boolean, out: TsBuffer): Buffer {
     const wrappedDts = wrap(dts);
+    const start = out.length;
     const packets = packetizePes(
       {
         pid,
@@ -87,9 +90,10 @@ export class TsMuxer {
         unbounded: pid === PID_VIDEO,
       },
       payload,
+      out,
     );
-    this.advance(pid, packets.length / TS_PACKET_SIZE);
-    return packets;
+    this.advance(pid, packets);
+    return out.buffer.subarray(start, out.length);
   }
 
   /** Returns the PID's current counter and moves it on by `packets`. */

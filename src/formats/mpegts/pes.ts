@@ -1,4 +1,5 @@
 import { SYNC_BYTE, TIMESTAMP_WRAP, TS_PACKET_SIZE } from './constants.js';
+import type { TsBuffer } from './ts-buffer.js';
 
 /** How one PES packet is carried. Timestamps are 90 kHz ticks below 2^33. */
 export interface PesOptions {
@@ -22,11 +23,15 @@ const TS_PAYLOAD = TS_PACKET_SIZE - TS_HEADER;
 const PCR_FIELD = 8; // adaptation_field_length, flags, 6 bytes of PCR
 const FLAGS_FIELD = 2; // adaptation_field_length, flags
 
+/** Chunks this short are copied byte by byte: cheaper than a call (start codes, AUDs, ADTS headers). */
+const SHORT_COPY = 16;
+
 /**
- * Packs one PES packet (header + the payload chunks) into transport packets, in one allocation.
- * The last packet is padded with adaptation-field stuffing, as the standard requires.
+ * Packs one PES packet (header + the payload chunks) into transport packets at the end of `out`,
+ * written in place. The last packet is padded with adaptation-field stuffing, as the standard
+ * requires. Returns the number of packets.
  */
-export function packetizePes(options: PesOptions, payload: readonly Buffer[]): Buffer {
+export function packetizePes(options: PesOptions, payload: readonly Buffer[], out: TsBuffer): number {
   const withDts = options.dts !== options.pts;
   const headerLength = 9 + (withDts ? 10 : 5);
   let payloadLength = 0;
@@ -36,44 +41,44 @@ export function packetizePes(options: PesOptions, payload: readonly Buffer[]): B
   const firstAdaptation = options.pcr !== undefined ? PCR_FIELD : options.randomAccess ? FLAGS_FIELD : 0;
   const firstCapacity = TS_PAYLOAD - firstAdaptation;
   const count = pesLength <= firstCapacity ? 1 : 1 + Math.ceil((pesLength - firstCapacity) / TS_PAYLOAD);
-  const out = Buffer.allocUnsafe(count * TS_PACKET_SIZE);
+  const start = out.reserve(count * TS_PACKET_SIZE);
+  const buf = out.buffer;
 
-  let chunkIndex = 0;
-  let chunkOffset = 0;
+  // The payload goes whole to the end of the room first, then each packet moves its share
+  // forward (never past bytes not yet moved, as headers only ever take room before them):
+  // two native copies, with no call or view per packet and chunk.
+  let from = start + count * TS_PACKET_SIZE - payloadLength;
+  let at = from;
+  for (const chunk of payload) {
+    if (chunk.length <= SHORT_COPY) for (let k = 0; k < chunk.length; k++) buf[at + k] = chunk[k]!;
+    else buf.set(chunk, at);
+    at += chunk.length;
+  }
+
   let left = pesLength;
   for (let i = 0; i < count; i++) {
     const first = i === 0;
-    const at = i * TS_PACKET_SIZE;
+    const packet = start + i * TS_PACKET_SIZE;
     const size = Math.min(left, first ? firstCapacity : TS_PAYLOAD);
     const adaptation = TS_PAYLOAD - size;
-    out[at] = SYNC_BYTE;
-    out.writeUInt16BE((first ? 0x4000 : 0) | options.pid, at + 1);
-    out[at + 3] = (adaptation > 0 ? 0x30 : 0x10) | ((options.cc + i) & 0x0f);
-    if (adaptation > 0) writeAdaptation(out, at + TS_HEADER, adaptation, first ? options : undefined);
+    buf[packet] = SYNC_BYTE;
+    buf[packet + 1] = (first ? 0x40 : 0) | (options.pid >> 8);
+    buf[packet + 2] = options.pid & 0xff;
+    buf[packet + 3] = (adaptation > 0 ? 0x30 : 0x10) | ((options.cc + i) & 0x0f);
+    if (adaptation > 0) writeAdaptation(buf, packet + TS_HEADER, adaptation, first ? options : undefined);
 
-    let pos = at + TS_HEADER + adaptation;
+    let pos = packet + TS_HEADER + adaptation;
     let room = size;
     if (first) {
-      writePesHeader(out, pos, options, withDts, pesLength);
+      writePesHeader(buf, pos, options, withDts, pesLength);
       pos += headerLength;
       room -= headerLength;
     }
-    // Copy `room` bytes from the payload chunks, continuing where the last packet stopped.
-    while (room > 0) {
-      const chunk = payload[chunkIndex]!;
-      const n = Math.min(room, chunk.length - chunkOffset);
-      chunk.copy(out, pos, chunkOffset, chunkOffset + n);
-      pos += n;
-      room -= n;
-      chunkOffset += n;
-      if (chunkOffset === chunk.length) {
-        chunkIndex++;
-        chunkOffset = 0;
-      }
-    }
+    if (pos !== from) buf.copyWithin(pos, from, from + room);
+    from += room;
     left -= size;
   }
-  return out;
+  return count;
 }
 
 /** An adaptation field of `total` bytes: flags (PCR, random access) in the first packet, then stuffing. */

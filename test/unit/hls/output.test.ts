@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { configSchema, type SluiceConfigInput } from '../../../src/config/schema.js';
 import type { ClientSession, HlsSegmentClosed } from '../../../src/gate/types.js';
 import { HlsOutput, type ClosedSegment } from '../../../src/hls/hls-output.js';
-import { WriteQueue } from '../../../src/hls/write-queue.js';
+import { FileWriter, WriteQueue } from '../../../src/hls/write-queue.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { withSmallDisk } from '../../support/small-disk.js';
 
@@ -25,7 +25,7 @@ function setup(hls: Record<string, unknown> = {}) {
 }
 
 const segment = (duration: number, discontinuity = false): ClosedSegment => ({
-  data: [Buffer.from('segment')], duration, discontinuity, startedAt: new Date(), session,
+  data: Buffer.from('segment'), duration, discontinuity, startedAt: new Date(), session,
 });
 
 test('segments and the playlist are written, old segments deleted, on_hls reported in order', async () => {
@@ -130,7 +130,7 @@ test('a full disk: no partial segment or temp file is left, one error line, numb
     }));
     const config = configSchema.parse({ vhosts: { __defaultVhost__: { hls: { enabled: true, hls_path: disk.dir, hls_window: 60 } } } }).vhosts.__defaultVhost__!.hls;
     const output = new HlsOutput(name, config, { hlsSegment: () => {} }, logger);
-    const big = (): ClosedSegment => ({ data: [Buffer.alloc(16 * 1024, 1)], duration: 2, discontinuity: false, startedAt: new Date(), session });
+    const big = (): ClosedSegment => ({ data: Buffer.alloc(16 * 1024, 1), duration: 2, discontinuity: false, startedAt: new Date(), session });
 
     output.add(big());
     await output.idle();
@@ -149,4 +149,20 @@ test('a full disk: no partial segment or temp file is left, one error line, numb
     assert.match(output.render(), /livestream-0\.ts\n#EXT-X-DISCONTINUITY\n#EXTINF:2\.000, no desc\nlivestream-1\.ts\n/, 'the lost media is a discontinuity');
     assert.ok(lines.some((l) => l.msg === 'hls writes work again'));
   });
+});
+
+test('files are written into directories made once, and made again when removed by hand', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'sluice-files-'));
+  try {
+    const files = new FileWriter();
+    const file = join(root, 'live', 'a', 's-0.ts');
+    await files.write(file, Buffer.from('one'));
+    rmSync(join(root, 'live'), { recursive: true });
+    await files.write(file, Buffer.from('two'));
+    await files.writeAtomically(join(root, 'live', 'a', 's.m3u8'), '#EXTM3U\n');
+    assert.equal(readFileSync(file, 'utf8'), 'two');
+    assert.deepEqual(readdirSync(join(root, 'live', 'a')).sort(), ['s-0.ts', 's.m3u8']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { fuzzRuns } from '../../support/fuzz.js';
 import { TsFrameWriter } from '../../../src/formats/mpegts/frame-writer.js';
+import { TsBuffer } from '../../../src/formats/mpegts/ts-buffer.js';
 import type { MediaFrame } from '../../../src/media/frame.js';
 import { ProtocolError } from '../../../src/util/errors.js';
 import { readTs } from './ts-reader.js';
@@ -36,7 +37,8 @@ test('random frame sequences always produce valid packets carrying the same medi
       const sent: Array<{ frame: MediaFrame; media: Buffer; cts: number }> = [];
       for (const f of frames) {
         time += f.step;
-        const media = Buffer.alloc(f.size, f.size & 0xff);
+        // Bytes that differ along the frame, so a byte out of place shows.
+        const media = Buffer.from(Array.from({ length: f.size }, (_, i) => (i * 31 + f.size) & 0xff));
         media[0] = f.video ? (f.keyframe ? 0x65 : 0x41) : media[0]!;
         const body = f.video ? videoBody(f.keyframe, f.cts, media) : Buffer.concat([Buffer.from([0xaf, 0x01]), media]);
         const frame: MediaFrame = { kind: f.video ? 'video' : 'audio', timestamp: time, body, keyframe: f.video && f.keyframe, sequenceHeader: false };
@@ -59,6 +61,32 @@ test('random frame sequences always produce valid packets carrying the same medi
           if (pid === 0x100) assert.equal(p.pcr, p.dts);
         });
       }
+    }),
+    fuzzRuns(300),
+  );
+});
+
+test('frames written in place into one growing buffer are the same bytes as frames written one by one', () => {
+  const config = (writer: TsFrameWriter) => {
+    writer.configure({ kind: 'video', timestamp: 0, body: Buffer.concat([Buffer.from([0x17, 0, 0, 0, 0]), AVC_CONFIG]), keyframe: false, sequenceHeader: true });
+    writer.configure({ kind: 'audio', timestamp: 0, body: AAC_CONFIG, keyframe: false, sequenceHeader: true });
+  };
+  fc.assert(
+    fc.property(fc.array(fc.record({ video: fc.boolean(), keyframe: fc.boolean(), media: fc.uint8Array({ minLength: 1, maxLength: 2000 }) }), { minLength: 1, maxLength: 30 }), (frames) => {
+      const apart = new TsFrameWriter();
+      const inPlace = new TsFrameWriter();
+      config(apart);
+      config(inPlace);
+      const parts = apart.start();
+      const out = new TsBuffer(1); // grows many times on the way
+      for (const table of inPlace.start()) out.append(table);
+      frames.forEach((f, i) => {
+        const body = f.video ? videoBody(f.keyframe, 0, Buffer.from(f.media)) : Buffer.concat([Buffer.from([0xaf, 0x01]), f.media]);
+        const frame: MediaFrame = { kind: f.video ? 'video' : 'audio', timestamp: i * 20, body, keyframe: f.video && f.keyframe, sequenceHeader: false };
+        parts.push(apart.encode(frame)!);
+        inPlace.encode(frame, out);
+      });
+      assert.ok(out.bytes.equals(Buffer.concat(parts)));
     }),
     fuzzRuns(300),
   );
