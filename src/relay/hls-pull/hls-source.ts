@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type * as Undici from 'undici';
 import { TsDemuxer } from '../../formats/mpegts/demuxer.js';
 import type { MediaFrame } from '../../media/frame.js';
@@ -34,7 +35,8 @@ interface Paced {
  * lost segments. Resolves once the first playlist has loaded.
  */
 export async function openHlsSource(url: string, options: HlsSourceOptions): Promise<PullSource> {
-  const { Agent, request } = (await import('undici')) as typeof Undici;
+  // Required by name, as the callback transport does, so the bundled server loads the HTTP client only when used.
+  const { Agent, request } = createRequire(import.meta.url)('undici') as typeof Undici;
   const agent = new Agent({ connect: { timeout: options.stepTimeoutMs, ...(options.ca ? { ca: options.ca } : {}) } });
   const source = new HlsSource(url, options, { agent, request });
   try {
