@@ -40,6 +40,8 @@ export class WhepReceiver {
   error: string | undefined;
   readonly tracks = new Map<number, TrackStats>();
   undecryptable = 0;
+  /** The last SRTCP packet this receiver sent, kept so tests can replay it at the server. */
+  lastRtcp: Buffer | undefined;
   private readonly ufrag = randomBytes(4).toString('hex');
   private readonly pwd = randomBytes(16).toString('hex');
   private readonly ssrc = randomBytes(4).readUInt32BE(0);
@@ -195,7 +197,13 @@ export class WhepReceiver {
     if (++this.ticks % REPORT_EVERY !== 0 && nacks.length === 0) return;
     // A compound packet starts with a report (RFC 3550 §6.1).
     const report = buildReceiverReport(this.ssrc, [...this.tracks.values()].map((t) => t.reportBlock()));
-    this.send(this.outbound!.protectRtcp(compound(report, ...nacks)));
+    this.lastRtcp = this.outbound!.protectRtcp(compound(report, ...nacks));
+    this.send(this.lastRtcp);
+  }
+
+  /** Sends `datagram` again from this receiver's address, as an attacker replaying a capture would. */
+  replay(datagram: Buffer): void {
+    this.send(datagram);
   }
 
   private fail(err: unknown): void {

@@ -36,3 +36,29 @@ test('headless WHEP receivers get an RTMP publish as H.264 and Opus, and end the
     await server.close();
   }
 });
+
+test('replayed SRTCP packets are dropped and counted while the session keeps playing', async () => {
+  const server = await startTestServer(RTC);
+  const publisher = publishTestPattern(server.rtmpUrl('live/replay'), 40);
+  const certificate = generateCertificate();
+  const url = `http://127.0.0.1:${server.apiPort}/rtc/v1/whep/?app=live&stream=replay`;
+  const receiver = new WhepReceiver({ url, certificate, log: silentLogger() });
+  try {
+    await server.waitForLog((line) => line.msg === 'publish start', 15_000);
+    await receiver.start();
+    await waitFor(() => receiver.lastRtcp !== undefined, 'a receiver report sent', 30_000);
+    const captured = receiver.lastRtcp!;
+    for (let i = 0; i < 3; i++) receiver.replay(captured);
+    const packets = (): number => [...receiver.tracks.values()].reduce((sum, t) => sum + t.packets, 0);
+    const before = packets();
+    await waitFor(() => packets() > before + 50, 'media after the replays', 30_000);
+    assert.equal(receiver.state, 'media');
+    await receiver.stop();
+    const end = await server.waitForLog((line) => line.msg === 'session end' && /DELETE/.test(String(line.reason)), 10_000);
+    assert.ok(Number(end.srtpReplay) >= 3, JSON.stringify(end));
+  } finally {
+    await receiver.stop();
+    await publisher.stop();
+    await server.close();
+  }
+});
