@@ -21,6 +21,7 @@ const TARGETS = {
   rtcp: { file: 'test/unit/webrtc/rtcp.test.ts', pattern: 'fuzz|property' },
   srtp: { file: 'test/unit/webrtc/srtp.test.ts', pattern: 'malformed' },
   'rtp-extensions': { file: 'test/unit/webrtc/rtp-helpers.test.ts', pattern: 'fuzz' },
+  'hls-playlist': { file: 'test/unit/relay/hls-playlist.test.ts', pattern: 'any text' },
   'transcode-pipes': { file: 'test/unit/transcode/fuzz.test.ts' },
 };
 

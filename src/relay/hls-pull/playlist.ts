@@ -30,11 +30,15 @@ export function parsePlaylist(text: string, base: string): MediaPlaylist | Maste
   const lines = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
   if (lines[0] !== '#EXTM3U') throw new RelayError('not an HLS playlist (no #EXTM3U)');
   const resolve = (uri: string): string => {
+    let url: URL;
     try {
-      return new URL(uri, base).toString();
+      url = new URL(uri, base);
     } catch {
       throw new RelayError(`the playlist names a URI that is not one: ${uri.slice(0, 100)}`);
     }
+    // Segments and variants are fetched over HTTP only: a `file:` or `data:` URI is refused, not read.
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RelayError(`the playlist names a URI that is not HTTP: ${uri.slice(0, 100)}`);
+    return url.toString();
   };
   if (lines.some((line) => line.startsWith('#EXT-X-STREAM-INF:'))) {
     const variants: MasterPlaylist['variants'] = [];

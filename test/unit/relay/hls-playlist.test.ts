@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { parsePlaylist } from '../../../src/relay/hls-pull/playlist.js';
 import { pullProtocol } from '../../../src/relay/pull-service.js';
 import { RelayError } from '../../../src/relay/errors.js';
+import { fuzzRuns } from '../../support/fuzz.js';
 
 test('parsePlaylist: a master playlist lists its variants highest bandwidth first, with URIs resolved', () => {
   const master = parsePlaylist('#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=200000,CODECS="avc1.4d401f"\nlow/index.m3u8\n#EXT-X-STREAM-INF:AVERAGE-BANDWIDTH=1,BANDWIDTH=900000\nhttps://cdn.example/hi.m3u8\n', 'http://h/live/master.m3u8');
@@ -24,6 +25,7 @@ test('parsePlaylist: a media playlist numbers its segments from the media sequen
 test('parsePlaylist: text that is no playlist is a RelayError', () => {
   assert.throws(() => parsePlaylist('<html>not found</html>', 'http://h/x.m3u8'), RelayError);
   assert.throws(() => parsePlaylist('#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n', 'http://h/x.m3u8'), /without variants/);
+  assert.throws(() => parsePlaylist('#EXTM3U\n#EXTINF:2,\nfile:///etc/passwd\n', 'http://h/x.m3u8'), /not HTTP/);
 });
 
 test('pullProtocol: rtmp URLs over RTMP, .m3u8 paths as HLS, other HTTP URLs as FLV', () => {
@@ -34,7 +36,7 @@ test('pullProtocol: rtmp URLs over RTMP, .m3u8 paths as HLS, other HTTP URLs as 
 
 test('parsePlaylist: any text either parses, with absolute URLs and increasing sequence numbers, or is a RelayError', () => {
   const line = fc.oneof(
-    fc.constantFrom('#EXTM3U', '#EXT-X-STREAM-INF:BANDWIDTH=5', '#EXT-X-DISCONTINUITY', '#EXT-X-ENDLIST', '#EXTINF:x,', '#EXT-X-MEDIA-SEQUENCE:-3', '#EXT-X-TARGETDURATION:0', 'a.ts', '../b.m3u8', '//h2/c.ts', 'http://[::1/x'),
+    fc.constantFrom('#EXTM3U', '#EXT-X-STREAM-INF:BANDWIDTH=5', '#EXT-X-DISCONTINUITY', '#EXT-X-ENDLIST', '#EXTINF:x,', '#EXT-X-MEDIA-SEQUENCE:-3', '#EXT-X-TARGETDURATION:0', 'a.ts', '../b.m3u8', '//h2/c.ts', 'http://[::1/x', 'A:', 'file:///etc/passwd'),
     fc.string({ maxLength: 20 }),
   );
   fc.assert(
@@ -42,12 +44,12 @@ test('parsePlaylist: any text either parses, with absolute URLs and increasing s
       try {
         const playlist = parsePlaylist(lines.join('\n'), 'http://h/live/p.m3u8');
         const urls = playlist.kind === 'master' ? playlist.variants.map((v) => v.url) : playlist.segments.map((s) => s.url);
-        for (const url of urls) assert.ok(/^[a-z]+:\/\//.test(url), url);
+        for (const url of urls) assert.ok(/^https?:\/\/[^/]/.test(url), url);
         if (playlist.kind === 'media') playlist.segments.slice(1).forEach((s, i) => assert.equal(s.sequence, playlist.segments[i]!.sequence + 1));
       } catch (error) {
         if (!(error instanceof RelayError)) throw error;
       }
     }),
-    { numRuns: 500 },
+    fuzzRuns(500),
   );
 });
