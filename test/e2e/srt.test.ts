@@ -203,13 +203,13 @@ async function assertMatchesOpenApi(answer: unknown): Promise<void> {
   assert.ok(ajv.validate({ $ref: 'api#/components/schemas/SessionList' }, answer), ajv.errorsText());
 }
 
-// Known defect: about one run in four shows a decode error in the played copy although the
-// server recovered every loss on the publish leg and dropped nothing on the play leg (its end
-// lines: pkt_rcv_drop 0, pkt_snd_drop 0). Until that is found the test runs and reports as TODO.
-test('over a lossy link (5 % dropped each way, 50 ms delay) with 300 ms latency, publish and play both decode clean', { todo: 'intermittent decode error on the played copy, cause not yet found' }, async () => {
+// The latency follows SRT's deployment guide for this loss rate (6 round trips at up to 7 % loss):
+// with less, libsrt's player now and then gives up a packet whose resend arrives a hair too late,
+// as SRT's too-late drop is meant to, and the copy has a decode error.
+test('over a lossy link (5 % dropped each way, 50 ms delay) with 600 ms latency, publish and play both decode clean', async () => {
   const inbound = await LossyProxy.open(server.srtPort!, { loss: 0.05, delayMs: 50, seed: 7 });
   const outbound = await LossyProxy.open(server.srtPort!, { loss: 0.05, delayMs: 50, seed: 11 });
-  const via = (proxy: LossyProxy, streamId: string): string => `srt://127.0.0.1:${proxy.port}?streamid=${streamId}&latency=300000`;
+  const via = (proxy: LossyProxy, streamId: string): string => `srt://127.0.0.1:${proxy.port}?streamid=${streamId}&latency=600000`;
   const srtPublisher = publishTestPattern(via(inbound, '#!::r=live/lossy,m=publish'), 14, { container: 'mpegts' });
   try {
     await server.waitForLog((line) => line.msg === 'publish start' && line.stream === 'live/lossy', 15_000);
