@@ -64,6 +64,9 @@ export interface StartGate {
 const NO_FRAMES: readonly EncodedFrame[] = [];
 // How far past its first keyframe a reader waits for audio to catch up before it stops looking.
 const LATE_AUDIO_MS = 1000;
+// How much audio a reader of a stream with video holds back waiting for a keyframe before it
+// plays the audio alone (the video has stopped coming).
+const MAX_KEYFRAME_WAIT_MS = 10_000;
 
 /**
  * One player connection of a shared output format. It holds only a position in its format's
@@ -86,6 +89,12 @@ export class Reader {
    * together (RTP, MPEG-TS) send audio late, and audio older than the first picture is left out.
    */
   private audioFrom: number | undefined;
+  /**
+   * The stream has video (its header came with the start-up frames): audio waits for the first
+   * keyframe, so both tracks start together. Holds the first audio timestamp held back.
+   */
+  private videoExpected = false;
+  private audioHeldSince: number | undefined;
   private stalledSince: number | undefined;
   private closed = false;
 
@@ -109,11 +118,13 @@ export class Reader {
   join(position: number, startup: readonly EncodedFrame[]): void {
     this.cursor = position;
     this.startup = startup;
+    this.videoExpected = startup.some((frame) => frame.kind === 'video' && frame.sequenceHeader);
   }
 
   /** Starts the next frames from a keyframe again (after a pause or a new publisher). */
   resync(): void {
     this.waitingForKeyframe = true;
+    this.audioHeldSince = undefined;
   }
 
   close(reason: string): void {
@@ -180,6 +191,7 @@ export class Reader {
     if (this.waitingForKeyframe) {
       if (!frame.keyframe) return false;
       this.waitingForKeyframe = false;
+      this.audioHeldSince = undefined;
       this.audioFrom = frame.timestamp;
     } else if (this.audioFrom !== undefined && frame.timestamp >= this.audioFrom + LATE_AUDIO_MS) {
       this.audioFrom = undefined; // no audio is coming (an audio-less stream)
@@ -188,6 +200,11 @@ export class Reader {
   }
 
   private audioInTime(frame: EncodedFrame): boolean {
+    if (this.waitingForKeyframe && this.videoExpected && this.videoEnabled) {
+      this.audioHeldSince ??= frame.timestamp;
+      if (frame.timestamp - this.audioHeldSince < MAX_KEYFRAME_WAIT_MS) return false;
+      this.videoExpected = false;
+    }
     if (this.audioFrom === undefined) return true;
     if (frame.timestamp < this.audioFrom) return false;
     this.audioFrom = undefined;

@@ -151,20 +151,26 @@ export class Stream implements StreamKey {
     }
   }
 
-  /** Adds a reader, with what it needs to start decoding at once. */
-  addReader(reader: StreamReader | Reader): void {
+  /**
+   * Adds a reader, with what it needs to start decoding at once: metadata, codec headers and,
+   * unless `start` is 'live', the cached GOP. A 'live' reader gets the headers and waits at the
+   * live edge for the next keyframe: RTP receivers derive their clocks from arrival times, and
+   * a second of past media arriving in a few milliseconds throws their jitter buffers off.
+   */
+  addReader(reader: StreamReader | Reader, start: 'gop' | 'live' = 'gop'): void {
     this.readerSet.add(reader);
+    const startup = this.startupFrames(start === 'gop');
     if (reader instanceof Reader) {
       const feed = this.feedFor(reader);
       feed.readers.add(reader);
-      reader.join(feed.end, this.startupFrames());
+      reader.join(feed.end, startup);
       this.flusher.mark();
       return;
     }
     this.frameReaders.add(reader);
     const limits = this.readerLimits();
     const now = Date.now();
-    for (const frame of this.startupFrames()) reader.enqueue(frame, limits, now);
+    for (const frame of startup) reader.enqueue(frame, limits, now);
     this.markDirty(reader);
   }
 
@@ -211,12 +217,12 @@ export class Stream implements StreamKey {
     return feed;
   }
 
-  private startupFrames(): EncodedFrame[] {
+  private startupFrames(withGop: boolean): EncodedFrame[] {
     const frames: EncodedFrame[] = [];
     if (this.metadata) frames.push(this.metadata);
     if (this.videoHeader) frames.push(this.videoHeader);
     if (this.audioHeader) frames.push(this.audioHeader);
-    return frames.concat(this.gop);
+    return withGop ? frames.concat(this.gop) : frames;
   }
 
   private remember(frame: EncodedFrame): void {

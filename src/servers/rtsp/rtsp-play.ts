@@ -90,7 +90,8 @@ export class RtspPlayer {
       frameSink = new SocketSink(sink.socket, close);
     }
     this.reader = new Reader(id, frameSink, format);
-    this.stream.addReader(this.reader);
+    // From the live edge: RTP clients (GStreamer's rtpjitterbuffer) time packets by their arrival.
+    this.stream.addReader(this.reader, 'live');
     // Startup frames are packetized now, in order, before any later frame takes sequence numbers.
     this.stream.flush();
   }

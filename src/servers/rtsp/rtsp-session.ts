@@ -97,7 +97,7 @@ export class RtspSession {
     this.ctx.sessions.remove(this.info);
     const damage = this.recorder?.damage ? { damaged_packets: this.recorder.damage, last_damage: this.recorder.lastDamage } : {};
     this.ctx.logger.info(
-      { ...this.fields(), sent: this.info.bytesSent(), received: this.info.bytesReceived(), duration_ms: Date.now() - this.info.startedAt, ...damage, reason },
+      { ...this.fields(), transport: this.transport, sent: this.info.bytesSent(), received: this.info.bytesReceived(), duration_ms: Date.now() - this.info.startedAt, ...damage, reason },
       'session end',
     );
   }

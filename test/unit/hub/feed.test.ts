@@ -200,3 +200,32 @@ test('a player of a stream without audio joins the group a second after its firs
   feed.flush(limits, 0);
   assert.equal(late.sink.writes.at(-1), early.sink.writes.at(-1));
 });
+
+test('a live-edge player gets the headers but no GOP, and its audio waits for the first keyframe', () => {
+  const stream = new Stream('v', 'live', 's', { gopCache: true, gopCacheMaxFrames: 100, queueLengthSeconds: 10, mergedWriteMs: 0 }, {
+    published() {},
+    unpublished() {},
+    idle() {},
+    gopDropped() {},
+  });
+  const cached = new FakeSink();
+  const live = new FakeSink();
+  for (const [label, timestamp] of [['V0', 0], ['S0', 0], ['K1', 0], ['A1', 20], ['P1', 40]] as const) stream.push(frame(label, timestamp));
+  stream.addReader(new Reader('cached', cached, format));
+  stream.addReader(new Reader('live', live, format), 'live');
+  for (const [label, timestamp] of [['A2', 60], ['P2', 80], ['K3', 1000], ['A3', 1000], ['P3', 1040]] as const) stream.push(frame(label, timestamp));
+  stream.flush();
+  assert.equal(cached.text, 'V0|S0|K1|A1|P1|A2|P2|K3|A3|P3|');
+  assert.equal(live.text, 'V0|S0|K3|A3|P3|');
+});
+
+test('a player of a stream whose video stopped plays its audio alone after ten seconds without a keyframe', () => {
+  const feed = new Feed(format);
+  const sink = new FakeSink();
+  const reader = new Reader('p', sink, format);
+  feed.readers.add(reader);
+  reader.join(feed.end, [frame('V0'), frame('S0')]);
+  for (const t of [0, 5000, 9999, 10_000, 10_020]) feed.append(frame('A', t));
+  feed.flush(limits, 0);
+  assert.equal(sink.text, 'V0|S0|A|A|');
+});
