@@ -19,8 +19,10 @@ function fakeFfmpeg(name: string, script: string): string {
   return path;
 }
 
-function capturingLog(): { log: pino.Logger; lines: Array<{ msg: string; ffmpeg?: string; dropped?: number }> } {
-  const lines: Array<{ msg: string; ffmpeg?: string; dropped?: number }> = [];
+interface LogLine { msg: string; process?: string; stderr?: string; dropped?: number }
+
+function capturingLog(): { log: pino.Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line));
@@ -38,10 +40,10 @@ test('a crashing ffmpeg is restarted again and again; its stderr is logged a bou
   const { log, lines } = capturingLog();
   const transcoder = createOpusToAac({ log, channels: 2, ffmpegPath });
   await waitFor(() => transcoder.stats.restarts >= 2, 'two restarts');
-  const stderrLines = lines.filter((line) => line.ffmpeg !== undefined);
+  const stderrLines = lines.filter((line) => line.stderr !== undefined);
   assert.ok(stderrLines.length >= 10, 'the first lines are logged');
   assert.ok(stderrLines.length <= 20, `${stderrLines.length} of ${(transcoder.stats.restarts + 1) * 50} stderr lines logged`);
-  assert.ok(lines.some((line) => line.msg === 'ffmpeg transcoder exited, restarting'));
+  assert.ok(lines.some((line) => line.msg === 'process ended; restarting' && line.process === 'ffmpeg transcoder'));
   transcoder.write({ timestamp: 0, data: packet }); // never throws, whatever the child's state
   await transcoder.close();
 });
