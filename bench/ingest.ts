@@ -4,16 +4,16 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { intArg, serverList } from './args.js';
 import { benchWorkDir, logTail } from './children.js';
 import { FfmpegPublishers } from './ffmpeg-publishers.js';
 import { ensureFixture, ffmpegVersion, fixtureMediaMbps } from './fixture.js';
 import { INGEST_CASES, formatReport, saveResults, type IngestCase, type IngestRun } from './ingest-report.js';
-import { checkPrerequisites, srsVersion, startIngestServer, type RtspTransport } from './ingest-servers.js';
+import { checkPrerequisites, startIngestServer, type RtspTransport } from './ingest-servers.js';
+import { SERVER_LOG, versionOf } from './launch.js';
+import { measureCase } from './measure-case.js';
 import { MachineMonitor, TreeMonitor } from './proc.js';
-import { waitForQuiet } from './run-case.js';
-import { SERVER_LOG } from './servers.js';
+import { parseFlags, printResults, runBench } from './script.js';
 import { readStreamStats, receivedMbps } from './stream-stats.js';
 
 interface Options {
@@ -38,25 +38,16 @@ const USAGE = `Usage: npm run bench:ingest -- [options]
   --rtsp-transport tcp|udp  how ffmpeg sends RTP to Sluice's RTSP server (default tcp)`;
 
 function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      streams: { type: 'string', default: '10' },
-      seconds: { type: 'string', default: '30' },
-      warmup: { type: 'string', default: '8' },
-      runs: { type: 'string', default: '3' },
-      'quiet-wait': { type: 'string', default: '60' },
-      cases: { type: 'string' },
-      srs: { type: 'string' },
-      'rtsp-transport': { type: 'string', default: 'tcp' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
+  const values = parseFlags(argv, {
+    streams: { type: 'string', default: '10' },
+    seconds: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '8' },
+    runs: { type: 'string', default: '3' },
+    'quiet-wait': { type: 'string', default: '60' },
+    cases: { type: 'string' },
+    srs: { type: 'string' },
+    'rtsp-transport': { type: 'string', default: 'tcp' },
+  }, USAGE);
   const transport = values['rtsp-transport'];
   if (transport !== 'tcp' && transport !== 'udp') throw new Error(`--rtsp-transport: tcp or udp, got "${transport}"\n${USAGE}`);
   return {
@@ -124,7 +115,7 @@ async function main(): Promise<void> {
   const flvPath = ensureFixture('3mbps');
   const streamMbps = await fixtureMediaMbps(flvPath);
   const { dir: workDir, cleanup } = benchWorkDir('sluice-bench-ingest-');
-  const peers = [ffmpegVersion(), ...(options.srs ? [`srs: ${srsVersion(options.srs)} (${options.srs})`] : [])];
+  const peers = [ffmpegVersion(), ...(options.srs ? [`srs: ${versionOf(options.srs, ['-v'])} (${options.srs})`] : [])];
   const runs: IngestRun[] = [];
   const printed = new Set<string>(); // servers whose config was shown
   try {
@@ -134,31 +125,25 @@ async function main(): Promise<void> {
       for (const c of options.cases) {
         const dir = join(workDir, `${c}-${run}`);
         mkdirSync(dir);
-        const machineCpuBefore = await waitForQuiet(options.quietWait);
-        console.log(`${c} #${run}: starting (machine CPU before: ${machineCpuBefore.toFixed(0)} % of one core)`);
-        try {
-          const result = await measure(c, options, flvPath, streamMbps, dir);
-          const serverName = c.split('-')[0]!;
-          if (result.config && !printed.has(serverName)) console.log(result.config.replace(/^/gm, '    '));
-          printed.add(serverName);
-          runs.push({ case: c, run, machineCpuBefore, ...result });
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          const log = join(dir, c.startsWith('srs') ? 'srs.log' : SERVER_LOG); // SRS logs to its own file
-          console.log(`  FAILED: ${message}\n  server log ends:\n${logTail(log, 8)}`);
-          runs.push({ case: c, run, machineCpuBefore, error: message.split('\n')[0] ?? message });
-        }
+        const serverLog = join(dir, c.startsWith('srs') ? 'srs.log' : SERVER_LOG); // SRS logs to its own file
+        const result = await measureCase<IngestRun>(
+          { label: `${c} #${run}`, quietWait: options.quietWait, serverLog },
+          async ({ machineCpuBefore }) => {
+            const measured = await measure(c, options, flvPath, streamMbps, dir);
+            const serverName = c.split('-')[0]!;
+            if (measured.config && !printed.has(serverName)) console.log(measured.config.replace(/^/gm, '    '));
+            printed.add(serverName);
+            return { case: c, run, machineCpuBefore, ...measured };
+          },
+          ({ machineCpuBefore }, error) => ({ case: c, run, machineCpuBefore, error }),
+        );
+        runs.push(result);
       }
     }
   } finally {
     await cleanup();
   }
-  console.log(`\n${formatReport(runs)}\n`);
-  console.log(`saved ${saveResults(runs, options, peers)}`);
-  if (runs.some((r) => r.error)) process.exitCode = 1;
+  printResults(formatReport(runs), () => saveResults(runs, options, peers), runs.some((r) => r.error));
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exitCode = 1;
-});
+runBench(main);

@@ -171,3 +171,13 @@ export class PidsCpuMonitor {
 export function treeRssMiB(pid: number): number {
   return processTree(pid).reduce((sum, p) => sum + readRssKiB(p), 0) / 1024;
 }
+
+/** Machine CPU use (% of one core) under which the machine counts as idle. */
+const QUIET_CPU_PERCENT = 25;
+
+/** Waits up to `maxSeconds` for the machine to be nearly idle; returns its last CPU use. */
+export async function waitForQuiet(maxSeconds: number): Promise<number> {
+  let busy = await machineBusyPercent(2000);
+  for (let waited = 2; busy > QUIET_CPU_PERCENT && waited < maxSeconds; waited += 2) busy = await machineBusyPercent(2000);
+  return busy;
+}

@@ -6,19 +6,19 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { intArg } from './args.js';
 import { benchWorkDir, logTail, nextMessage, startChild, stopChild } from './children.js';
 import { ensureFixture, fixtureMediaMbps } from './fixture.js';
 import { peerVersions } from './gate-servers.js';
+import { SERVER_LOG } from './launch.js';
 import type { LoadConfig, LoadMessage, StartMessage } from './load/protocol.js';
+import { measureCase } from './measure-case.js';
 import { MachineMonitor, PidsCpuMonitor, TreeMonitor } from './proc.js';
 import { PHASES, formatReport, saveResults, type Phase, type PhaseRun } from './push-report.js';
 import { checkPrerequisites, startSluice, startTarget, type RunningProcess, type RunningSluice } from './push-servers.js';
 import { followDeadTarget, type DeadTargetResult } from './push-dead-target.js';
 import { pushMbps, readPushes } from './pushes.js';
-import { waitForQuiet } from './run-case.js';
-import { SERVER_LOG } from './servers.js';
+import { parseFlags, printResults, runBench } from './script.js';
 
 export interface PushOptions {
   targets: number;
@@ -47,26 +47,17 @@ const USAGE = `Usage: npm run bench:push -- [options]
 const LOAD_MAIN = resolve('bench', 'load', 'main.ts');
 
 function parseOptions(argv: string[]): PushOptions {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      targets: { type: 'string', default: '10' },
-      players: { type: 'string' },
-      seconds: { type: 'string', default: '30' },
-      warmup: { type: 'string', default: '8' },
-      runs: { type: 'string', default: '3' },
-      'quiet-wait': { type: 'string', default: '60' },
-      'dead-minutes': { type: 'string', default: '5' },
-      sample: { type: 'string', default: '10' },
-      kill: { type: 'string', default: '1' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
+  const values = parseFlags(argv, {
+    targets: { type: 'string', default: '10' },
+    players: { type: 'string' },
+    seconds: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '8' },
+    runs: { type: 'string', default: '3' },
+    'quiet-wait': { type: 'string', default: '60' },
+    'dead-minutes': { type: 'string', default: '5' },
+    sample: { type: 'string', default: '10' },
+    kill: { type: 'string', default: '1' },
+  }, USAGE);
   const targets = intArg('targets', values.targets, 1, 100, USAGE);
   return {
     targets,
@@ -166,30 +157,24 @@ async function main(): Promise<void> {
       for (const phase of PHASES) {
         const dir = join(workDir, `${phase}-${run}`);
         mkdirSync(dir);
-        const machineCpuBefore = await waitForQuiet(options.quietWait);
-        console.log(`${phase} #${run}: starting (machine CPU before: ${machineCpuBefore.toFixed(0)} % of one core)`);
         const followDead = run === options.runs && phase === 'targets' && options.deadMinutes > 0;
-        try {
-          const { dead: d, ...result } = await measure(phase, { options, flvPath, mediaMbps, followDead }, dir);
-          if (run === 1 && phase === 'targets') console.log(result.config.replace(/^/gm, '    '));
-          runs.push({ phase, run, machineCpuBefore, ...result });
-          dead = d ?? dead;
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          console.log(`  FAILED: ${message}\n  server log ends:\n${logTail(join(dir, SERVER_LOG), 8)}`);
-          runs.push({ phase, run, machineCpuBefore, error: message.split('\n')[0] ?? message });
-        }
+        const result = await measureCase<PhaseRun>(
+          { label: `${phase} #${run}`, quietWait: options.quietWait, serverLog: join(dir, SERVER_LOG) },
+          async ({ machineCpuBefore }) => {
+            const { dead: d, ...measured } = await measure(phase, { options, flvPath, mediaMbps, followDead }, dir);
+            if (run === 1 && phase === 'targets') console.log(measured.config.replace(/^/gm, '    '));
+            dead = d ?? dead;
+            return { phase, run, machineCpuBefore, ...measured };
+          },
+          ({ machineCpuBefore }, error) => ({ phase, run, machineCpuBefore, error }),
+        );
+        runs.push(result);
       }
     }
   } finally {
     await cleanup();
   }
-  console.log(`\n${formatReport(runs, options, dead)}\n`);
-  console.log(`saved ${saveResults(runs, dead, options)}`);
-  if (runs.some((r) => r.error)) process.exitCode = 1;
+  printResults(formatReport(runs, options, dead), () => saveResults(runs, dead, options), runs.some((r) => r.error));
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exitCode = 1;
-});
+runBench(main);

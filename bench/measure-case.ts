@@ -1,0 +1,29 @@
+// One case of a bench, run the same way by every bench that compares servers.
+import { logTail } from './children.js';
+import { waitForQuiet } from './proc.js';
+
+export interface CaseStart {
+  /** The machine's CPU use (% of one core) in the 2 s before the case started: others' work. */
+  machineCpuBefore: number;
+}
+
+/**
+ * Waits (up to `quietWait` seconds) for a quiet machine, says the case starts, and measures it;
+ * a failure is printed with the end of the server's log and becomes the result's error (its
+ * first line), so one failed case never stops the others.
+ */
+export async function measureCase<R>(
+  c: { label: string; quietWait: number; serverLog: string },
+  measure: (start: CaseStart) => Promise<R>,
+  failed: (start: CaseStart, error: string) => R,
+): Promise<R> {
+  const start = { machineCpuBefore: await waitForQuiet(c.quietWait) };
+  console.log(`${c.label}: starting (machine CPU before: ${start.machineCpuBefore.toFixed(0)} % of one core)`);
+  try {
+    return await measure(start);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    console.log(`  FAILED: ${message}\n  server log ends:\n${logTail(c.serverLog, 8)}`);
+    return failed(start, message.split('\n')[0] ?? message);
+  }
+}
