@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { createOpusToAac } from '../../src/transcode/index.js';
+import type { Logger } from '../../src/util/logger.js';
 import { processExists } from '../support/audio-fixtures.js';
+import { capturingLogger } from '../support/log-capture.js';
 import { waitFor } from '../support/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-supervision-'));
@@ -21,15 +21,9 @@ function fakeFfmpeg(name: string, script: string): string {
 
 interface LogLine { msg: string; process?: string; stderr?: string; dropped?: number }
 
-function capturingLog(): { log: pino.Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { log: pino({ level: 'info' }, sink), lines };
+function capturingLog(): { log: Logger; lines: LogLine[] } {
+  const { logger, lines } = capturingLogger();
+  return { log: logger, lines: lines as unknown as LogLine[] };
 }
 
 // A 20 ms CELT stereo Opus packet (TOC 0xfc) of about 1 KB: the content does not matter here.

@@ -1,31 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '../../../src/util/logger.js';
 import { SupervisedProcess, type SupervisedStatus } from '../../../src/util/supervised-process.js';
+import { processExists as alive } from '../../support/audio-fixtures.js';
+import { capturingLogger } from '../../support/log-capture.js';
 import { waitForAsync } from '../../support/wait.js';
 
 const fastBackoff = { initialMs: 20, maxMs: 40, healthyMs: 60_000 };
-
-function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: createLogger('info', sink), lines };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('a process that keeps failing is restarted with backoff, its stderr logged and kept as the last error', async () => {
   const { logger, lines } = capturingLogger();
