@@ -72,17 +72,16 @@ async function receiverCounts(receiver: ChildProcess): Promise<Record<string, nu
   return (await answer).counts;
 }
 
-/** One burst against one server: start it, run the load process, read the receiver's counts. */
-function burst(name: GateServerName, run: number, options: Options, receiver: ChildProcess, receiverUrl: string, flvPath: string, dir: string): Promise<GateRun> {
-  const label = `${GATE_SERVER_LABELS[name]} #${run}`;
-  return measureCase<GateRun>(
-    { label, quietWait: options.quietWait, serverLog: join(dir, SERVER_LOG) },
-    ({ machineCpuBefore }) => measureBurst(name, run, options, receiver, receiverUrl, flvPath, dir, machineCpuBefore),
-    ({ machineCpuBefore }, error) => ({ server: name, run, machineCpuBefore, error }),
-  );
+/** What every burst shares: the options, the callback receiver and the stream. */
+interface Bench {
+  options: Options;
+  receiver: ChildProcess;
+  receiverUrl: string;
+  flvPath: string;
 }
 
-async function measureBurst(name: GateServerName, run: number, options: Options, receiver: ChildProcess, receiverUrl: string, flvPath: string, dir: string, machineCpuBefore: number): Promise<GateRun> {
+/** One burst against one server in `dir`: start it, run the load process, read the receiver's counts. */
+async function burst({ options, receiver, receiverUrl, flvPath }: Bench, name: GateServerName, run: number, dir: string, machineCpuBefore: number): Promise<GateRun> {
   let server: RunningGateServer | undefined;
   let load: ChildProcess | undefined;
   try {
@@ -129,14 +128,19 @@ async function main(): Promise<void> {
     const port = await freePort();
     const receiver = startChild(process.execPath, ['--import', 'tsx', resolve('bench', 'gate-receiver.ts'), String(port)], join(workDir, 'receiver.log'), true);
     await nextMessage<ReceiverMessage, 'listening'>(receiver, 'listening', 15_000);
-    const receiverUrl = `http://127.0.0.1:${port}`;
+    const bench: Bench = { options, receiver, receiverUrl: `http://127.0.0.1:${port}`, flvPath };
+    const { receiverUrl } = bench;
     console.log(`gate burst: ${options.players} players within ${options.spreadMs} ms, ${options.runs} runs; receiver ${receiverUrl}`);
     for (const line of peers) console.log(line);
     for (let run = 1; run <= options.runs; run++) {
       for (const name of options.servers) {
         const dir = join(workDir, `${name}-${run}`);
         mkdirSync(dir);
-        const result = await burst(name, run, options, receiver, receiverUrl, flvPath, dir);
+        const result = await measureCase<GateRun>(
+          { label: `${GATE_SERVER_LABELS[name]} #${run}`, quietWait: options.quietWait, serverLog: join(dir, SERVER_LOG) },
+          ({ machineCpuBefore }) => burst(bench, name, run, dir, machineCpuBefore),
+          ({ machineCpuBefore }, error) => ({ server: name, run, machineCpuBefore, error }),
+        );
         runs.push(result);
       }
     }
