@@ -14,7 +14,7 @@ import { SERVER_LOG } from './launch.js';
 import { Publisher } from './load/publisher.js';
 import { MeasureWindow } from './load/window.js';
 import { measureCase } from './measure-case.js';
-import { MachineMonitor, TreeMonitor } from './proc.js';
+import { ServerWindow } from './proc.js';
 import { parseFlags, printResults, runBench } from './script.js';
 
 interface Options {
@@ -65,20 +65,14 @@ async function measure(name: HlsServerName, options: Options, tags: readonly Flv
     if (silent.length) throw new Error(`no HLS segment after the warm-up for ${silent.length} streams (${silent.slice(0, 3).join(', ')})`);
 
     watcher.mark();
-    const serverMonitor = new TreeMonitor(server.pid);
-    const machineMonitor = new MachineMonitor();
-    serverMonitor.start();
-    machineMonitor.start();
-    const cpuBefore = process.cpuUsage();
+    const meter = new ServerWindow(server.pid);
+    meter.start();
     const start = performance.now();
     for (let s = 1; s <= options.seconds; s++) {
       await sleep(Math.max(0, start + s * 1000 - performance.now()));
       watcher.poll();
     }
-    const cpu = process.cpuUsage(cpuBefore);
-    const usage = serverMonitor.stop();
-    const machineCpuPercent = machineMonitor.stop();
-    const seconds = (performance.now() - start) / 1000;
+    const { server: usage, machineCpuPercent, benchCpuPercent } = meter.stop();
 
     const exit = server.exitStatus();
     if (exit !== undefined) throw new Error(`the server exited during the run (${exit})`);
@@ -94,7 +88,7 @@ async function measure(name: HlsServerName, options: Options, tags: readonly Flv
       cpuPercentPerStream: usage.cpuPercent / streams.length,
       rssAvgMiB: usage.rssAvgMiB,
       rssPeakMiB: usage.rssPeakMiB,
-      publishersCpuPercent: (100 * (cpu.user + cpu.system)) / 1e6 / seconds,
+      publishersCpuPercent: benchCpuPercent,
       machineCpuPercent,
       streams: result,
     };

@@ -12,7 +12,7 @@ import { INGEST_CASES, formatReport, saveResults, type IngestCase, type IngestRu
 import { checkPrerequisites, startIngestServer, type RtspTransport } from './ingest-servers.js';
 import { SERVER_LOG, versionOf } from './launch.js';
 import { measureCase } from './measure-case.js';
-import { MachineMonitor, TreeMonitor } from './proc.js';
+import { ServerWindow } from './proc.js';
 import { parseFlags, printResults, runBench } from './script.js';
 import { readStreamStats, receivedMbps } from './stream-stats.js';
 
@@ -73,17 +73,12 @@ async function measure(c: IngestCase, options: Options, flvPath: string, streamM
     const gone = publishers.exited();
     if (gone.length) throw new Error(`${gone.length} publishers ended during the warm-up; ${gone[0]}: ${logTail(publishers.logFile(gone[0]!), 3)}`);
     const before = await readStreamStats(server.ports.api);
-    const serverMonitor = new TreeMonitor(server.pid);
-    const machineMonitor = new MachineMonitor();
-    serverMonitor.start();
-    machineMonitor.start();
+    const meter = new ServerWindow(server.pid);
+    meter.start();
     publishers.startMonitor();
-    const start = performance.now();
     await sleep(options.seconds * 1000);
     const publishersCpuPercent = publishers.stopMonitor();
-    const usage = serverMonitor.stop();
-    const machineCpuPercent = machineMonitor.stop();
-    const seconds = (performance.now() - start) / 1000;
+    const { server: usage, machineCpuPercent, seconds } = meter.stop();
     const after = await readStreamStats(server.ports.api);
 
     const exit = server.exitStatus();

@@ -9,7 +9,7 @@ import { logTail, nextMessage, startChild, stopChild } from './children.js';
 import type { LoadConfig, LoadMessage, LoadSummary, StartMessage } from './load/protocol.js';
 import { SERVER_LOG } from './launch.js';
 import { measureCase } from './measure-case.js';
-import { MachineMonitor, TreeMonitor, type Usage } from './proc.js';
+import { ServerWindow, TreeMonitor, type Usage } from './proc.js';
 import { startServer, type ServerCase } from './servers.js';
 
 const LOAD_MAIN = resolve('bench', 'load', 'main.ts');
@@ -53,17 +53,18 @@ async function measure(c: ServerCase, options: BenchOptions, flvPath: string, di
     const failed = ready.failures.length ? ` (failures: ${ready.failures.join('; ')})` : '';
     console.log(`  ${ready.connected} players playing${failed}; measuring for ${options.seconds} s`);
 
-    const serverMonitor = new TreeMonitor(server.pid);
+    const meter = new ServerWindow(server.pid);
     const loadMonitor = new TreeMonitor(load.pid ?? 0);
-    const machineMonitor = new MachineMonitor();
-    serverMonitor.start();
+    meter.start();
     loadMonitor.start();
-    machineMonitor.start();
     const result = nextMessage<LoadMessage, 'result'>(load, 'result', (options.seconds + 30) * 1000);
     load.send({ type: 'start' } satisfies StartMessage);
     const poller = server.apiPort ? new ApiPoller(`http://127.0.0.1:${server.apiPort}/api/v1/clients/?count=${options.players + 10}`) : undefined;
     poller?.start();
-    const stopMonitors = () => ({ server: serverMonitor.stop(), load: loadMonitor.stop(), machineCpuPercent: machineMonitor.stop() });
+    const stopMonitors = () => {
+      const { server: serverUsage, machineCpuPercent } = meter.stop();
+      return { server: serverUsage, load: loadMonitor.stop(), machineCpuPercent };
+    };
     const { summary } = await result.catch((err: unknown) => {
       stopMonitors();
       throw err;
