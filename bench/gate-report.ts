@@ -1,7 +1,7 @@
 // The results of `npm run bench:gate` as Markdown tables (stdout and docs) and JSON (bench/results/).
 import { GATE_SERVER_LABELS, type GateServerName } from './gate-servers.js';
 import type { BurstSummary } from './load/protocol.js';
-import { fixed, markdown, median, ratio, saveResults as save } from './table.js';
+import { f0, markdown, median, ratio, saveResults as save } from './table.js';
 
 export interface GateRun {
   server: GateServerName;
@@ -22,7 +22,6 @@ export function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
-const f0 = fixed(0);
 
 function p(run: GateRun, q: number): number {
   return run.summary ? quantile(run.summary.firstMediaMs, q) : NaN;

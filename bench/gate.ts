@@ -3,7 +3,6 @@
 // against nginx-rtmp (notify) and SRS 7 (http_hooks). See docs/BENCHMARKS.md, "Gate under a burst".
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { intArg, serverList } from './args.js';
@@ -13,7 +12,7 @@ import { formatReport, saveResults, type GateRun } from './gate-report.js';
 import { GATE_SERVER_LABELS, GATE_SERVER_NAMES, checkPrerequisites, peerVersions, startGateServer, type GateServerName, type RunningGateServer } from './gate-servers.js';
 import { SERVER_LOG } from './launch.js';
 import type { BurstConfig, BurstMessage, BurstSummary } from './load/protocol.js';
-import { measureCase } from './measure-case.js';
+import { inRounds, measureCase } from './measure-case.js';
 import { TreeMonitor } from './proc.js';
 import { parseFlags, printResults, runBench } from './script.js';
 
@@ -132,18 +131,13 @@ async function main(): Promise<void> {
     const { receiverUrl } = bench;
     console.log(`gate burst: ${options.players} players within ${options.spreadMs} ms, ${options.runs} runs; receiver ${receiverUrl}`);
     for (const line of peers) console.log(line);
-    for (let run = 1; run <= options.runs; run++) {
-      for (const name of options.servers) {
-        const dir = join(workDir, `${name}-${run}`);
-        mkdirSync(dir);
-        const result = await measureCase<GateRun>(
-          { label: `${GATE_SERVER_LABELS[name]} #${run}`, quietWait: options.quietWait, serverLog: join(dir, SERVER_LOG) },
-          ({ machineCpuBefore }) => burst(bench, name, run, dir, machineCpuBefore),
-          ({ machineCpuBefore }, error) => ({ server: name, run, machineCpuBefore, error }),
-        );
-        runs.push(result);
-      }
-    }
+    const results = await inRounds(workDir, options.runs, options.servers, (name, run, dir) =>
+      measureCase<GateRun>(
+        { label: `${GATE_SERVER_LABELS[name]} #${run}`, quietWait: options.quietWait, serverLog: join(dir, SERVER_LOG) },
+        ({ machineCpuBefore }) => burst(bench, name, run, dir, machineCpuBefore),
+        ({ machineCpuBefore }, error) => ({ server: name, run, machineCpuBefore, error }),
+      ));
+    runs.push(...results);
   } finally {
     await cleanup();
   }

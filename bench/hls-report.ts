@@ -2,7 +2,7 @@
 import { cpus } from 'node:os';
 import type { HlsServerName } from './hls-servers.js';
 import type { StreamSegments } from './hls-playlists.js';
-import { fixed, markdown, ratio, saveResults as save } from './table.js';
+import { f0, f1, f2, markdown, ratio, saveResults as save } from './table.js';
 
 export interface HlsResult {
   server: HlsServerName;
@@ -22,9 +22,6 @@ export interface HlsResult {
   error?: string;
 }
 
-const f0 = fixed(0);
-const f1 = fixed(1);
-const f2 = fixed(2);
 
 const HEADER = [
   'server', 'CPU % (1 core)', 'CPU % per stream', 'RSS avg / peak MiB', 'segments per stream min / max',

@@ -1,6 +1,6 @@
 // `npm run bench:ingest` results as Markdown tables (stdout and docs) and JSON (bench/results/).
 import { cpus } from 'node:os';
-import { fixed, markdown, median, ratio, saveResults as save, spread } from './table.js';
+import { f0, f1, f2, markdown, median, ratio, saveResults as save, spread } from './table.js';
 
 export type IngestCase = 'sluice-rtmp' | 'sluice-srt' | 'sluice-rtsp' | 'srs-rtmp' | 'srs-srt';
 export const INGEST_CASES: readonly IngestCase[] = ['sluice-rtmp', 'sluice-srt', 'sluice-rtsp', 'srs-rtmp', 'srs-srt'];
@@ -34,9 +34,6 @@ export interface IngestRun {
   error?: string;
 }
 
-const f1 = fixed(1);
-const f2 = fixed(2);
-const f0 = fixed(0);
 const perMbps = (r: IngestRun) => (r.cpuPercent ?? NaN) / (r.mediaMbps ?? NaN);
 
 function runRow(r: IngestRun): string[] {

@@ -1,7 +1,6 @@
 // `npm run bench:ingest`: N streams published at once by ffmpeg over RTMP, SRT and RTSP, no
 // players; the server's CPU per ingested Mbps, Sluice against SRS 7 (RTMP and SRT).
 // See docs/BENCHMARKS.md, "Ingest: CPU per Mbps".
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { intArg, serverList } from './args.js';
@@ -11,7 +10,7 @@ import { ensureFixture, ffmpegVersion, fixtureMediaMbps } from './fixture.js';
 import { INGEST_CASES, formatReport, saveResults, type IngestCase, type IngestRun } from './ingest-report.js';
 import { checkPrerequisites, startIngestServer, type RtspTransport } from './ingest-servers.js';
 import { SERVER_LOG, versionOf } from './launch.js';
-import { measureCase } from './measure-case.js';
+import { inRounds, measureCase } from './measure-case.js';
 import { ServerWindow } from './proc.js';
 import { parseFlags, printResults, runBench } from './script.js';
 import { readStreamStats, receivedMbps } from './stream-stats.js';
@@ -116,25 +115,21 @@ async function main(): Promise<void> {
   try {
     console.log(`ingest: ${options.streams} streams of ${streamMbps.toFixed(2)} Mbit/s media (${flvPath}), ${options.seconds} s window, ${options.warmup} s warm-up, ${options.runs} runs; RTSP over ${options.rtspTransport}`);
     for (const line of peers) console.log(line);
-    for (let run = 1; run <= options.runs; run++) {
-      for (const c of options.cases) {
-        const dir = join(workDir, `${c}-${run}`);
-        mkdirSync(dir);
-        const serverLog = join(dir, c.startsWith('srs') ? 'srs.log' : SERVER_LOG); // SRS logs to its own file
-        const result = await measureCase<IngestRun>(
-          { label: `${c} #${run}`, quietWait: options.quietWait, serverLog },
-          async ({ machineCpuBefore }) => {
-            const measured = await measure(c, options, flvPath, streamMbps, dir);
-            const serverName = c.split('-')[0]!;
-            if (measured.config && !printed.has(serverName)) console.log(measured.config.replace(/^/gm, '    '));
-            printed.add(serverName);
-            return { case: c, run, machineCpuBefore, ...measured };
-          },
-          ({ machineCpuBefore }, error) => ({ case: c, run, machineCpuBefore, error }),
-        );
-        runs.push(result);
-      }
-    }
+    const results = await inRounds(workDir, options.runs, options.cases, (c, run, dir) => {
+      const serverLog = join(dir, c.startsWith('srs') ? 'srs.log' : SERVER_LOG); // SRS logs to its own file
+      return measureCase<IngestRun>(
+        { label: `${c} #${run}`, quietWait: options.quietWait, serverLog },
+        async ({ machineCpuBefore }) => {
+          const measured = await measure(c, options, flvPath, streamMbps, dir);
+          const serverName = c.split('-')[0]!;
+          if (measured.config && !printed.has(serverName)) console.log(measured.config.replace(/^/gm, '    '));
+          printed.add(serverName);
+          return { case: c, run, machineCpuBefore, ...measured };
+        },
+        ({ machineCpuBefore }, error) => ({ case: c, run, machineCpuBefore, error }),
+      );
+    });
+    runs.push(...results);
   } finally {
     await cleanup();
   }

@@ -1,4 +1,6 @@
 // One case of a bench, run the same way by every bench that compares servers.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { logTail } from './children.js';
 import { waitForQuiet } from './proc.js';
 
@@ -26,4 +28,17 @@ export async function measureCase<R>(
     console.log(`  FAILED: ${message}\n  server log ends:\n${logTail(c.serverLog, 8)}`);
     return failed(start, message.split('\n')[0] ?? message);
   }
+}
+
+/** Every case once per run, one run after the other, each in its own directory `<workDir>/<case>-<run>`. */
+export async function inRounds<C extends string, R>(workDir: string, runs: number, cases: readonly C[], each: (c: C, run: number, dir: string) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let run = 1; run <= runs; run++) {
+    for (const c of cases) {
+      const dir = join(workDir, `${c}-${run}`);
+      mkdirSync(dir);
+      results.push(await each(c, run, dir));
+    }
+  }
+  return results;
 }

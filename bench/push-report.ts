@@ -1,7 +1,7 @@
 // `npm run bench:push` results as Markdown tables (stdout and docs) and JSON (bench/results/).
 import { cpus } from 'node:os';
 import type { DeadTargetResult } from './push-dead-target.js';
-import { fixed, markdown, median, ratio, saveResults as save, spread } from './table.js';
+import { f0, f1, f2, markdown, median, ratio, saveResults as save, spread } from './table.js';
 
 export type Phase = 'source' | 'players' | 'targets';
 export const PHASES: readonly Phase[] = ['source', 'players', 'targets'];
@@ -26,9 +26,6 @@ export interface PhaseRun {
   error?: string;
 }
 
-const f1 = fixed(1);
-const f2 = fixed(2);
-const f0 = fixed(0);
 
 function runRow(r: PhaseRun, n: { targets: number; players: number }): string[] {
   const label = `${r.phase === 'source' ? 'source only' : r.phase === 'players' ? `${n.players} players` : `${n.targets} targets`} #${r.run}`;

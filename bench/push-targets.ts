@@ -3,7 +3,6 @@
 // killed and Sluice's memory followed for minutes. See docs/BENCHMARKS.md, "Push targets".
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { intArg } from './args.js';
@@ -12,7 +11,7 @@ import { ensureFixture, fixtureMediaMbps } from './fixture.js';
 import { peerVersions } from './gate-servers.js';
 import { SERVER_LOG } from './launch.js';
 import type { LoadConfig, LoadMessage, StartMessage } from './load/protocol.js';
-import { measureCase } from './measure-case.js';
+import { inRounds, measureCase } from './measure-case.js';
 import { PidsCpuMonitor, ServerWindow } from './proc.js';
 import { PHASES, formatReport, saveResults, type Phase, type PhaseRun } from './push-report.js';
 import { checkPrerequisites, startSluice, startTarget, type RunningProcess, type RunningSluice } from './push-servers.js';
@@ -150,24 +149,20 @@ async function main(): Promise<void> {
   try {
     for (const line of peerVersions(['nginx-notify'], undefined)) console.log(`targets: ${line}`);
     console.log(`push targets: a ${mediaMbps.toFixed(2)} Mbit/s source (${flvPath}) to ${options.targets} targets, against ${options.players} players; ${options.seconds} s windows, ${options.runs} runs`);
-    for (let run = 1; run <= options.runs; run++) {
-      for (const phase of PHASES) {
-        const dir = join(workDir, `${phase}-${run}`);
-        mkdirSync(dir);
-        const followDead = run === options.runs && phase === 'targets' && options.deadMinutes > 0;
-        const result = await measureCase<PhaseRun>(
-          { label: `${phase} #${run}`, quietWait: options.quietWait, serverLog: join(dir, SERVER_LOG) },
-          async ({ machineCpuBefore }) => {
-            const { dead: d, ...measured } = await measure(phase, { options, flvPath, mediaMbps, followDead }, dir);
-            if (run === 1 && phase === 'targets') console.log(measured.config.replace(/^/gm, '    '));
-            dead = d ?? dead;
-            return { phase, run, machineCpuBefore, ...measured };
-          },
-          ({ machineCpuBefore }, error) => ({ phase, run, machineCpuBefore, error }),
-        );
-        runs.push(result);
-      }
-    }
+    const results = await inRounds(workDir, options.runs, PHASES, (phase, run, dir) => {
+      const followDead = run === options.runs && phase === 'targets' && options.deadMinutes > 0;
+      return measureCase<PhaseRun>(
+        { label: `${phase} #${run}`, quietWait: options.quietWait, serverLog: join(dir, SERVER_LOG) },
+        async ({ machineCpuBefore }) => {
+          const { dead: d, ...measured } = await measure(phase, { options, flvPath, mediaMbps, followDead }, dir);
+          if (run === 1 && phase === 'targets') console.log(measured.config.replace(/^/gm, '    '));
+          dead = d ?? dead;
+          return { phase, run, machineCpuBefore, ...measured };
+        },
+        ({ machineCpuBefore }, error) => ({ phase, run, machineCpuBefore, error }),
+      );
+    });
+    runs.push(...results);
   } finally {
     await cleanup();
   }

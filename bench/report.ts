@@ -2,10 +2,8 @@
 import { cpus } from 'node:os';
 import type { BenchOptions } from './args.js';
 import type { CaseResult } from './run-case.js';
-import { fixed, markdown, ratio, saveResults as save } from './table.js';
+import { f0, f1, markdown, ratio, saveResults as save } from './table.js';
 
-const f0 = fixed(0);
-const f1 = fixed(1);
 
 const HEADER = [
   'server', 'players ok / failed / lost', 'CPU % of 1 core (sys)', 'RSS avg / peak MiB', 'latency p50 / p99 ms',

@@ -23,6 +23,9 @@ export function spread(values: readonly number[], digits: number): string {
 }
 
 export const fixed = (digits: number) => (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits));
+export const f0 = fixed(0);
+export const f1 = fixed(1);
+export const f2 = fixed(2);
 
 /** a / b as "1.23x"; '-' where either is missing or not a number, or b is 0. */
 export const ratio = (a: number | undefined, b: number | undefined) =>

@@ -1,7 +1,7 @@
 // `npm run bench:webrtc` results as a Markdown table and as JSON (bench/results/).
 import { cpus } from 'node:os';
 import type { Usage } from '../proc.js';
-import { fixed, markdown, ratio, saveResults } from '../table.js';
+import { f0, f1, markdown, ratio, saveResults } from '../table.js';
 import type { RtcServerName } from './servers.js';
 import type { ReceiverSummary } from './summary.js';
 
@@ -18,8 +18,6 @@ export interface RtcCaseResult {
   error?: string;
 }
 
-const f0 = fixed(0);
-const f1 = fixed(1);
 
 /**
  * Server CPU time per RTP packet the receivers got: on a machine too busy to give a server all the
