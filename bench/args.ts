@@ -1,5 +1,5 @@
 // Command-line flags of `npm run bench`.
-import { parseArgs } from 'node:util';
+import { parseFlags } from './script.js';
 
 export type ServerName = 'sluice' | 'nginx' | 'nms';
 const SERVER_NAMES: readonly ServerName[] = ['sluice', 'nginx', 'nms'];
@@ -49,27 +49,18 @@ export function serverList<T extends string>(text: string, known: readonly T[], 
 }
 
 export function parseBenchArgs(argv: string[]): BenchOptions {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      players: { type: 'string', default: '1000' },
-      seconds: { type: 'string', default: '30' },
-      warmup: { type: 'string', default: '5' },
-      batch: { type: 'string', default: '50' },
-      'quiet-wait': { type: 'string', default: '60' },
-      mw: { type: 'string', default: '0,20,100,350' },
-      servers: { type: 'string', default: SERVER_NAMES.join(',') },
-      baseline: { type: 'string' },
-      rounds: { type: 'string', default: '1' },
-      'api-poll': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
+  const values = parseFlags(argv, {
+    players: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '5' },
+    batch: { type: 'string', default: '50' },
+    'quiet-wait': { type: 'string', default: '60' },
+    mw: { type: 'string', default: '0,20,100,350' },
+    servers: { type: 'string', default: SERVER_NAMES.join(',') },
+    baseline: { type: 'string' },
+    rounds: { type: 'string', default: '1' },
+    'api-poll': { type: 'boolean', default: false },
+  }, USAGE);
   const servers = serverList(values.servers, SERVER_NAMES, USAGE);
   const options: BenchOptions = {
     players: intArg('players', values.players, 0, 5000, USAGE),

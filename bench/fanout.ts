@@ -6,6 +6,7 @@ import { benchWorkDir } from './children.js';
 import { ensureFixture } from './fixture.js';
 import { formatReport, saveResults } from './report.js';
 import { runCase, type CaseResult } from './run-case.js';
+import { printResults, runBench } from './script.js';
 import type { ServerCase } from './servers.js';
 
 function cases(options: BenchOptions): ServerCase[] {
@@ -33,12 +34,7 @@ async function main(): Promise<void> {
   } finally {
     await cleanup();
   }
-  console.log(`\n${formatReport(results)}\n`);
-  console.log(`saved ${saveResults(results, options)}`);
-  if (results.some((r) => r.error)) process.exitCode = 1;
+  printResults(formatReport(results), () => saveResults(results, options), results.some((r) => r.error));
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exitCode = 1;
-});
+runBench(main);

@@ -1,9 +1,7 @@
 // The results of `npm run bench:gate` as Markdown tables (stdout and docs) and JSON (bench/results/).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, release } from 'node:os';
-import { join } from 'node:path';
 import { GATE_SERVER_LABELS, type GateServerName } from './gate-servers.js';
 import type { BurstSummary } from './load/protocol.js';
+import { f0, markdown, median, ratio, saveResults as save } from './table.js';
 
 export interface GateRun {
   server: GateServerName;
@@ -24,19 +22,6 @@ export function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
-function median(values: number[]): number {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '-');
-const ratio = (a: number, b: number) => (b > 0 && Number.isFinite(a) ? `${(a / b).toFixed(2)}x` : '-');
-
-function markdown(rows: string[][]): string {
-  return rows.map((cells, i) => `| ${cells.join(' | ')} |` + (i === 0 ? `\n|${cells.map(() => '---').join('|')}|` : '')).join('\n');
-}
 
 function p(run: GateRun, q: number): number {
   return run.summary ? quantile(run.summary.firstMediaMs, q) : NaN;
@@ -95,10 +80,5 @@ export function formatReport(runs: GateRun[]): string {
 
 /** Writes bench/results/gate-<time>.json and returns its path. */
 export function saveResults(runs: GateRun[], options: object, peers: string[]): string {
-  const dir = join('bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `gate-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, kernel: release(), node: process.version };
-  writeFileSync(path, JSON.stringify({ date: new Date().toISOString(), machine, peers, options, runs }, null, 2));
-  return path;
+  return save('gate', { peers, options, runs });
 }

@@ -3,19 +3,18 @@
 // against nginx-rtmp (notify) and SRS 7 (http_hooks). See docs/BENCHMARKS.md, "Gate under a burst".
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { intArg, serverList } from './args.js';
 import { benchWorkDir, freePort, logTail, nextMessage, startChild, stopChild } from './children.js';
 import { ensureFixture } from './fixture.js';
 import { formatReport, saveResults, type GateRun } from './gate-report.js';
 import { GATE_SERVER_LABELS, GATE_SERVER_NAMES, checkPrerequisites, peerVersions, startGateServer, type GateServerName, type RunningGateServer } from './gate-servers.js';
+import { SERVER_LOG } from './launch.js';
 import type { BurstConfig, BurstMessage, BurstSummary } from './load/protocol.js';
+import { inRounds, measureCase } from './measure-case.js';
 import { TreeMonitor } from './proc.js';
-import { waitForQuiet } from './run-case.js';
-import { SERVER_LOG } from './servers.js';
+import { parseFlags, printResults, runBench } from './script.js';
 
 interface Options {
   players: number;
@@ -43,25 +42,16 @@ const BURST_LOAD = resolve('bench', 'load', 'burst.ts');
 type ReceiverMessage = { type: 'listening' } | { type: 'counts'; counts: Record<string, number> } | { type: 'error'; message: string };
 
 function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      players: { type: 'string', default: '500' },
-      spread: { type: 'string', default: '1000' },
-      runs: { type: 'string', default: '3' },
-      'quiet-wait': { type: 'string', default: '60' },
-      warmup: { type: 'string', default: '0' },
-      servers: { type: 'string' },
-      srs: { type: 'string' },
-      baseline: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
+  const values = parseFlags(argv, {
+    players: { type: 'string', default: '500' },
+    spread: { type: 'string', default: '1000' },
+    runs: { type: 'string', default: '3' },
+    'quiet-wait': { type: 'string', default: '60' },
+    warmup: { type: 'string', default: '0' },
+    servers: { type: 'string' },
+    srs: { type: 'string' },
+    baseline: { type: 'string' },
+  }, USAGE);
   const all = GATE_SERVER_NAMES.filter((n) => (n !== 'srs-hooks' || values.srs) && (n !== 'baseline-hooks' || values.baseline));
   return {
     players: intArg('players', values.players, 1, 5000, USAGE),
@@ -81,10 +71,16 @@ async function receiverCounts(receiver: ChildProcess): Promise<Record<string, nu
   return (await answer).counts;
 }
 
-/** One burst against one server: start it, run the load process, read the receiver's counts. */
-async function burst(name: GateServerName, run: number, options: Options, receiver: ChildProcess, receiverUrl: string, flvPath: string, dir: string): Promise<GateRun> {
-  const machineCpuBefore = await waitForQuiet(options.quietWait);
-  console.log(`${GATE_SERVER_LABELS[name]} #${run}: starting (machine CPU before: ${machineCpuBefore.toFixed(0)} % of one core)`);
+/** What every burst shares: the options, the callback receiver and the stream. */
+interface Bench {
+  options: Options;
+  receiver: ChildProcess;
+  receiverUrl: string;
+  flvPath: string;
+}
+
+/** One burst against one server in `dir`: start it, run the load process, read the receiver's counts. */
+async function burst({ options, receiver, receiverUrl, flvPath }: Bench, name: GateServerName, run: number, dir: string, machineCpuBefore: number): Promise<GateRun> {
   let server: RunningGateServer | undefined;
   let load: ChildProcess | undefined;
   try {
@@ -113,10 +109,6 @@ async function burst(name: GateServerName, run: number, options: Options, receiv
     const exit = server.exitStatus();
     if (exit !== undefined) throw new Error(`the server exited during the run (${exit})`);
     return { server: name, run, machineCpuBefore, summary, serverCpuMs, calls: await receiverCounts(receiver) };
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    console.log(`  FAILED: ${message}\n  server log ends:\n${logTail(join(dir, SERVER_LOG), 8)}`);
-    return { server: name, run, machineCpuBefore, error: message.split('\n')[0] ?? message };
   } finally {
     if (load) await stopChild(load);
     await server?.stop();
@@ -135,26 +127,21 @@ async function main(): Promise<void> {
     const port = await freePort();
     const receiver = startChild(process.execPath, ['--import', 'tsx', resolve('bench', 'gate-receiver.ts'), String(port)], join(workDir, 'receiver.log'), true);
     await nextMessage<ReceiverMessage, 'listening'>(receiver, 'listening', 15_000);
-    const receiverUrl = `http://127.0.0.1:${port}`;
+    const bench: Bench = { options, receiver, receiverUrl: `http://127.0.0.1:${port}`, flvPath };
+    const { receiverUrl } = bench;
     console.log(`gate burst: ${options.players} players within ${options.spreadMs} ms, ${options.runs} runs; receiver ${receiverUrl}`);
     for (const line of peers) console.log(line);
-    for (let run = 1; run <= options.runs; run++) {
-      for (const name of options.servers) {
-        const dir = join(workDir, `${name}-${run}`);
-        mkdirSync(dir);
-        const result = await burst(name, run, options, receiver, receiverUrl, flvPath, dir);
-        runs.push(result);
-      }
-    }
+    const results = await inRounds(workDir, options.runs, options.servers, (name, run, dir) =>
+      measureCase<GateRun>(
+        { label: `${GATE_SERVER_LABELS[name]} #${run}`, quietWait: options.quietWait, serverLog: join(dir, SERVER_LOG) },
+        ({ machineCpuBefore }) => burst(bench, name, run, dir, machineCpuBefore),
+        ({ machineCpuBefore }, error) => ({ server: name, run, machineCpuBefore, error }),
+      ));
+    runs.push(...results);
   } finally {
     await cleanup();
   }
-  console.log(`\n${formatReport(runs)}\n`);
-  console.log(`saved ${saveResults(runs, options, peers)}`);
-  if (runs.some((r) => r.error)) process.exitCode = 1;
+  printResults(formatReport(runs), () => saveResults(runs, options, peers), runs.some((r) => r.error));
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exitCode = 1;
-});
+runBench(main);

@@ -4,7 +4,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { configSchema } from '../src/config/schema.js';
 import { flvTagToFrame, readFlvFile } from '../src/formats/flv/index.js';
 import type { ClientSession } from '../src/gate/types.js';
@@ -14,24 +13,18 @@ import { EncodedFrame, type MediaFrame } from '../src/media/frame.js';
 import { silentLogger } from '../src/util/logger.js';
 import { intArg } from './args.js';
 import { ensureFixture } from './fixture.js';
+import { parseFlags } from './script.js';
 
 const USAGE = `Usage: npm run bench:hls-mux -- [options]
   --streams N   streams muxed side by side (default 10)
   --passes P    times each stream runs through the 60 s fixture (default 3)
   --runs R      repetitions; the median is reported (default 5)`;
 
-const { values } = parseArgs({
-  options: {
-    streams: { type: 'string', default: '10' },
-    passes: { type: 'string', default: '3' },
-    runs: { type: 'string', default: '5' },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const values = parseFlags(process.argv.slice(2), {
+  streams: { type: 'string', default: '10' },
+  passes: { type: 'string', default: '3' },
+  runs: { type: 'string', default: '5' },
+}, USAGE);
 const streams = intArg('streams', values.streams, 1, 500, USAGE);
 const passes = intArg('passes', values.passes, 1, 100, USAGE);
 const runs = intArg('runs', values.runs, 1, 50, USAGE);

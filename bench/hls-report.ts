@@ -1,9 +1,8 @@
 // `npm run bench:hls` results as a Markdown table (stdout and docs) and as JSON (bench/results/).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, release } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import type { HlsServerName } from './hls-servers.js';
 import type { StreamSegments } from './hls-playlists.js';
+import { f0, f1, f2, markdown, ratio, saveResults as save } from './table.js';
 
 export interface HlsResult {
   server: HlsServerName;
@@ -23,10 +22,6 @@ export interface HlsResult {
   error?: string;
 }
 
-const fixed = (digits: number) => (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits));
-const f0 = fixed(0);
-const f1 = fixed(1);
-const f2 = fixed(2);
 
 const HEADER = [
   'server', 'CPU % (1 core)', 'CPU % per stream', 'RSS avg / peak MiB', 'segments per stream min / max',
@@ -52,12 +47,6 @@ function row(r: HlsResult, seconds: number): string[] {
   ];
 }
 
-function markdown(rows: string[][]): string {
-  return rows.map((cells, i) => `| ${cells.join(' | ')} |` + (i === 0 ? `\n|${cells.map(() => '---').join('|')}|` : '')).join('\n');
-}
-
-const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? `${(a / b).toFixed(2)}x` : '-');
-
 export function formatReport(results: HlsResult[], seconds: number): string {
   const table = markdown([HEADER, ...results.map((r) => row(r, seconds))]);
   const sluice = results.find((r) => r.server === 'sluice' && !r.error);
@@ -72,10 +61,5 @@ export function formatReport(results: HlsResult[], seconds: number): string {
 
 /** Writes bench/results/hls-<time>.json and returns its path. */
 export function saveResults(results: HlsResult[], options: object): string {
-  const dir = join('bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `hls-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, kernel: release(), node: process.version };
-  writeFileSync(path, JSON.stringify({ date: new Date().toISOString(), machine, options, results }, null, 2));
-  return path;
+  return save('hls', { options, results });
 }

@@ -3,18 +3,19 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { readFlvFile, type FlvTag } from '../src/formats/flv/index.js';
 import { intArg, serverList } from './args.js';
-import { benchWorkDir, logTail } from './children.js';
+import { benchWorkDir } from './children.js';
 import { ensureFixture } from './fixture.js';
 import { PlaylistWatcher } from './hls-playlists.js';
 import { formatReport, saveResults, type HlsResult } from './hls-report.js';
 import { HLS_SERVER_LABELS, HLS_SERVER_NAMES, checkPrerequisites, startHlsServer, type HlsServerName } from './hls-servers.js';
+import { SERVER_LOG } from './launch.js';
 import { Publisher } from './load/publisher.js';
 import { MeasureWindow } from './load/window.js';
-import { MachineMonitor, TreeMonitor, machineBusyPercent } from './proc.js';
-import { SERVER_LOG } from './servers.js';
+import { measureCase } from './measure-case.js';
+import { ServerWindow } from './proc.js';
+import { parseFlags, printResults, runBench } from './script.js';
 
 interface Options {
   streams: number;
@@ -29,26 +30,16 @@ const USAGE = `Usage: npm run bench:hls -- [options]
   --warmup S      seconds between the last publish and the window (default 6)
   --servers LIST  any of sluice,nginx (default both)`;
 
-/** Machine CPU use (% of one core) under which the machine counts as idle, and how long to wait for it. */
-const QUIET_CPU_PERCENT = 25;
+/** How long to wait for the machine to be idle before each server, seconds. */
 const QUIET_WAIT_SECONDS = 60;
 
 function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      streams: { type: 'string', default: '10' },
-      seconds: { type: 'string', default: '20' },
-      warmup: { type: 'string', default: '6' },
-      servers: { type: 'string', default: HLS_SERVER_NAMES.join(',') },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
+  const values = parseFlags(argv, {
+    streams: { type: 'string', default: '10' },
+    seconds: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '6' },
+    servers: { type: 'string', default: HLS_SERVER_NAMES.join(',') },
+  }, USAGE);
   const servers = serverList(values.servers, HLS_SERVER_NAMES, USAGE);
   return {
     streams: intArg('streams', values.streams, 1, 500, USAGE),
@@ -74,20 +65,14 @@ async function measure(name: HlsServerName, options: Options, tags: readonly Flv
     if (silent.length) throw new Error(`no HLS segment after the warm-up for ${silent.length} streams (${silent.slice(0, 3).join(', ')})`);
 
     watcher.mark();
-    const serverMonitor = new TreeMonitor(server.pid);
-    const machineMonitor = new MachineMonitor();
-    serverMonitor.start();
-    machineMonitor.start();
-    const cpuBefore = process.cpuUsage();
+    const meter = new ServerWindow(server.pid);
+    meter.start();
     const start = performance.now();
     for (let s = 1; s <= options.seconds; s++) {
       await sleep(Math.max(0, start + s * 1000 - performance.now()));
       watcher.poll();
     }
-    const cpu = process.cpuUsage(cpuBefore);
-    const usage = serverMonitor.stop();
-    const machineCpuPercent = machineMonitor.stop();
-    const seconds = (performance.now() - start) / 1000;
+    const { server: usage, machineCpuPercent, benchCpuPercent } = meter.stop();
 
     const exit = server.exitStatus();
     if (exit !== undefined) throw new Error(`the server exited during the run (${exit})`);
@@ -103,7 +88,7 @@ async function measure(name: HlsServerName, options: Options, tags: readonly Flv
       cpuPercentPerStream: usage.cpuPercent / streams.length,
       rssAvgMiB: usage.rssAvgMiB,
       rssPeakMiB: usage.rssPeakMiB,
-      publishersCpuPercent: (100 * (cpu.user + cpu.system)) / 1e6 / seconds,
+      publishersCpuPercent: benchCpuPercent,
       machineCpuPercent,
       streams: result,
     };
@@ -111,13 +96,6 @@ async function measure(name: HlsServerName, options: Options, tags: readonly Flv
     for (const p of publishers) p.stop();
     await server.stop();
   }
-}
-
-/** Waits up to QUIET_WAIT_SECONDS for the machine to be nearly idle; returns its last CPU use. */
-async function waitForQuiet(): Promise<number> {
-  let busy = await machineBusyPercent(2000);
-  for (let waited = 2; busy > QUIET_CPU_PERCENT && waited < QUIET_WAIT_SECONDS; waited += 2) busy = await machineBusyPercent(2000);
-  return busy;
 }
 
 async function main(): Promise<void> {
@@ -132,25 +110,18 @@ async function main(): Promise<void> {
     for (const name of options.servers) {
       const dir = join(workDir, name);
       mkdirSync(dir);
-      const machineCpuBefore = await waitForQuiet();
-      console.log(`${HLS_SERVER_LABELS[name]}: starting (machine CPU before: ${machineCpuBefore.toFixed(0)} % of one core)`);
-      try {
-        results.push({ ...(await measure(name, options, tags, dir)), machineCpuBefore });
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        console.log(`${HLS_SERVER_LABELS[name]}: FAILED: ${message}\n  server log ends:\n${logTail(join(dir, SERVER_LOG), 8)}`);
-        results.push({ server: name, label: HLS_SERVER_LABELS[name], machineCpuBefore, error: message });
-      }
+      const label = HLS_SERVER_LABELS[name];
+      const result = await measureCase<HlsResult>(
+        { label, quietWait: QUIET_WAIT_SECONDS, serverLog: join(dir, SERVER_LOG) },
+        async ({ machineCpuBefore }) => ({ ...(await measure(name, options, tags, dir)), machineCpuBefore }),
+        ({ machineCpuBefore }, error) => ({ server: name, label, machineCpuBefore, error }),
+      );
+      results.push(result);
     }
   } finally {
     await cleanup();
   }
-  console.log(`\n${formatReport(results, options.seconds)}\n`);
-  console.log(`saved ${saveResults(results, options)}`);
-  if (results.some((r) => r.error)) process.exitCode = 1;
+  printResults(formatReport(results, options.seconds), () => saveResults(results, options), results.some((r) => r.error));
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exitCode = 1;
-});
+runBench(main);

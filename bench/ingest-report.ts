@@ -1,8 +1,6 @@
 // `npm run bench:ingest` results as Markdown tables (stdout and docs) and JSON (bench/results/).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, release } from 'node:os';
-import { join } from 'node:path';
-import { fixed, markdown, median, ratio, spread } from './table.js';
+import { cpus } from 'node:os';
+import { f0, f1, f2, markdown, median, ratio, saveResults as save, spread } from './table.js';
 
 export type IngestCase = 'sluice-rtmp' | 'sluice-srt' | 'sluice-rtsp' | 'srs-rtmp' | 'srs-srt';
 export const INGEST_CASES: readonly IngestCase[] = ['sluice-rtmp', 'sluice-srt', 'sluice-rtsp', 'srs-rtmp', 'srs-srt'];
@@ -36,9 +34,6 @@ export interface IngestRun {
   error?: string;
 }
 
-const f1 = fixed(1);
-const f2 = fixed(2);
-const f0 = fixed(0);
 const perMbps = (r: IngestRun) => (r.cpuPercent ?? NaN) / (r.mediaMbps ?? NaN);
 
 function runRow(r: IngestRun): string[] {
@@ -90,10 +85,5 @@ export function formatReport(runs: IngestRun[]): string {
 
 /** Writes bench/results/ingest-<time>.json and returns its path. */
 export function saveResults(runs: IngestRun[], options: object, peers: string[]): string {
-  const dir = join('bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `ingest-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, kernel: release(), node: process.version };
-  writeFileSync(path, JSON.stringify({ date: new Date().toISOString(), machine, peers, options, runs }, null, 2));
-  return path;
+  return save('ingest', { peers, options, runs });
 }

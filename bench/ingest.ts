@@ -1,19 +1,18 @@
 // `npm run bench:ingest`: N streams published at once by ffmpeg over RTMP, SRT and RTSP, no
 // players; the server's CPU per ingested Mbps, Sluice against SRS 7 (RTMP and SRT).
 // See docs/BENCHMARKS.md, "Ingest: CPU per Mbps".
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { intArg, serverList } from './args.js';
 import { benchWorkDir, logTail } from './children.js';
 import { FfmpegPublishers } from './ffmpeg-publishers.js';
 import { ensureFixture, ffmpegVersion, fixtureMediaMbps } from './fixture.js';
 import { INGEST_CASES, formatReport, saveResults, type IngestCase, type IngestRun } from './ingest-report.js';
-import { checkPrerequisites, srsVersion, startIngestServer, type RtspTransport } from './ingest-servers.js';
-import { MachineMonitor, TreeMonitor } from './proc.js';
-import { waitForQuiet } from './run-case.js';
-import { SERVER_LOG } from './servers.js';
+import { checkPrerequisites, startIngestServer, type RtspTransport } from './ingest-servers.js';
+import { SERVER_LOG, versionOf } from './launch.js';
+import { inRounds, measureCase } from './measure-case.js';
+import { ServerWindow } from './proc.js';
+import { parseFlags, printResults, runBench } from './script.js';
 import { readStreamStats, receivedMbps } from './stream-stats.js';
 
 interface Options {
@@ -38,25 +37,16 @@ const USAGE = `Usage: npm run bench:ingest -- [options]
   --rtsp-transport tcp|udp  how ffmpeg sends RTP to Sluice's RTSP server (default tcp)`;
 
 function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      streams: { type: 'string', default: '10' },
-      seconds: { type: 'string', default: '30' },
-      warmup: { type: 'string', default: '8' },
-      runs: { type: 'string', default: '3' },
-      'quiet-wait': { type: 'string', default: '60' },
-      cases: { type: 'string' },
-      srs: { type: 'string' },
-      'rtsp-transport': { type: 'string', default: 'tcp' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
+  const values = parseFlags(argv, {
+    streams: { type: 'string', default: '10' },
+    seconds: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '8' },
+    runs: { type: 'string', default: '3' },
+    'quiet-wait': { type: 'string', default: '60' },
+    cases: { type: 'string' },
+    srs: { type: 'string' },
+    'rtsp-transport': { type: 'string', default: 'tcp' },
+  }, USAGE);
   const transport = values['rtsp-transport'];
   if (transport !== 'tcp' && transport !== 'udp') throw new Error(`--rtsp-transport: tcp or udp, got "${transport}"\n${USAGE}`);
   return {
@@ -82,17 +72,12 @@ async function measure(c: IngestCase, options: Options, flvPath: string, streamM
     const gone = publishers.exited();
     if (gone.length) throw new Error(`${gone.length} publishers ended during the warm-up; ${gone[0]}: ${logTail(publishers.logFile(gone[0]!), 3)}`);
     const before = await readStreamStats(server.ports.api);
-    const serverMonitor = new TreeMonitor(server.pid);
-    const machineMonitor = new MachineMonitor();
-    serverMonitor.start();
-    machineMonitor.start();
+    const meter = new ServerWindow(server.pid);
+    meter.start();
     publishers.startMonitor();
-    const start = performance.now();
     await sleep(options.seconds * 1000);
     const publishersCpuPercent = publishers.stopMonitor();
-    const usage = serverMonitor.stop();
-    const machineCpuPercent = machineMonitor.stop();
-    const seconds = (performance.now() - start) / 1000;
+    const { server: usage, machineCpuPercent, seconds } = meter.stop();
     const after = await readStreamStats(server.ports.api);
 
     const exit = server.exitStatus();
@@ -124,41 +109,31 @@ async function main(): Promise<void> {
   const flvPath = ensureFixture('3mbps');
   const streamMbps = await fixtureMediaMbps(flvPath);
   const { dir: workDir, cleanup } = benchWorkDir('sluice-bench-ingest-');
-  const peers = [ffmpegVersion(), ...(options.srs ? [`srs: ${srsVersion(options.srs)} (${options.srs})`] : [])];
+  const peers = [ffmpegVersion(), ...(options.srs ? [`srs: ${versionOf(options.srs, ['-v'])} (${options.srs})`] : [])];
   const runs: IngestRun[] = [];
   const printed = new Set<string>(); // servers whose config was shown
   try {
     console.log(`ingest: ${options.streams} streams of ${streamMbps.toFixed(2)} Mbit/s media (${flvPath}), ${options.seconds} s window, ${options.warmup} s warm-up, ${options.runs} runs; RTSP over ${options.rtspTransport}`);
     for (const line of peers) console.log(line);
-    for (let run = 1; run <= options.runs; run++) {
-      for (const c of options.cases) {
-        const dir = join(workDir, `${c}-${run}`);
-        mkdirSync(dir);
-        const machineCpuBefore = await waitForQuiet(options.quietWait);
-        console.log(`${c} #${run}: starting (machine CPU before: ${machineCpuBefore.toFixed(0)} % of one core)`);
-        try {
-          const result = await measure(c, options, flvPath, streamMbps, dir);
+    const results = await inRounds(workDir, options.runs, options.cases, (c, run, dir) => {
+      const serverLog = join(dir, c.startsWith('srs') ? 'srs.log' : SERVER_LOG); // SRS logs to its own file
+      return measureCase<IngestRun>(
+        { label: `${c} #${run}`, quietWait: options.quietWait, serverLog },
+        async ({ machineCpuBefore }) => {
+          const measured = await measure(c, options, flvPath, streamMbps, dir);
           const serverName = c.split('-')[0]!;
-          if (result.config && !printed.has(serverName)) console.log(result.config.replace(/^/gm, '    '));
+          if (measured.config && !printed.has(serverName)) console.log(measured.config.replace(/^/gm, '    '));
           printed.add(serverName);
-          runs.push({ case: c, run, machineCpuBefore, ...result });
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          const log = join(dir, c.startsWith('srs') ? 'srs.log' : SERVER_LOG); // SRS logs to its own file
-          console.log(`  FAILED: ${message}\n  server log ends:\n${logTail(log, 8)}`);
-          runs.push({ case: c, run, machineCpuBefore, error: message.split('\n')[0] ?? message });
-        }
-      }
-    }
+          return { case: c, run, machineCpuBefore, ...measured };
+        },
+        ({ machineCpuBefore }, error) => ({ case: c, run, machineCpuBefore, error }),
+      );
+    });
+    runs.push(...results);
   } finally {
     await cleanup();
   }
-  console.log(`\n${formatReport(runs)}\n`);
-  console.log(`saved ${saveResults(runs, options, peers)}`);
-  if (runs.some((r) => r.error)) process.exitCode = 1;
+  printResults(formatReport(runs), () => saveResults(runs, options, peers), runs.some((r) => r.error));
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exitCode = 1;
-});
+runBench(main);

@@ -171,3 +171,53 @@ export class PidsCpuMonitor {
 export function treeRssMiB(pid: number): number {
   return processTree(pid).reduce((sum, p) => sum + readRssKiB(p), 0) / 1024;
 }
+
+/** Machine CPU use (% of one core) under which the machine counts as idle. */
+const QUIET_CPU_PERCENT = 25;
+
+/** Waits up to `maxSeconds` for the machine to be nearly idle; returns its last CPU use. */
+export async function waitForQuiet(maxSeconds: number): Promise<number> {
+  let busy = await machineBusyPercent(2000);
+  for (let waited = 2; busy > QUIET_CPU_PERCENT && waited < maxSeconds; waited += 2) busy = await machineBusyPercent(2000);
+  return busy;
+}
+
+/** What a measurement window saw of the server under test. */
+export interface WindowUsage {
+  server: Usage;
+  /** Everything the machine did in the window (all processes, kernel, steal), in % of one core. */
+  machineCpuPercent: number;
+  /** This bench process (its publishers, players or receivers), in % of one core. */
+  benchCpuPercent: number;
+  seconds: number;
+}
+
+/** The server's process tree, the whole machine and the bench process itself, over one window. */
+export class ServerWindow {
+  private readonly server: TreeMonitor;
+  private readonly machine = new MachineMonitor();
+  private benchCpu = process.cpuUsage();
+  private startTime = 0;
+
+  constructor(serverPid: number) {
+    this.server = new TreeMonitor(serverPid);
+  }
+
+  start(): void {
+    this.server.start();
+    this.machine.start();
+    this.benchCpu = process.cpuUsage();
+    this.startTime = performance.now();
+  }
+
+  stop(): WindowUsage {
+    const bench = process.cpuUsage(this.benchCpu);
+    const seconds = (performance.now() - this.startTime) / 1000;
+    return {
+      server: this.server.stop(),
+      machineCpuPercent: this.machine.stop(),
+      benchCpuPercent: (100 * (bench.user + bench.system)) / 1e6 / seconds,
+      seconds,
+    };
+  }
+}

@@ -1,9 +1,7 @@
 // `npm run bench:push` results as Markdown tables (stdout and docs) and JSON (bench/results/).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, release } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import type { DeadTargetResult } from './push-dead-target.js';
-import { fixed, markdown, median, ratio, spread } from './table.js';
+import { f0, f1, f2, markdown, median, ratio, saveResults as save, spread } from './table.js';
 
 export type Phase = 'source' | 'players' | 'targets';
 export const PHASES: readonly Phase[] = ['source', 'players', 'targets'];
@@ -28,9 +26,6 @@ export interface PhaseRun {
   error?: string;
 }
 
-const f1 = fixed(1);
-const f2 = fixed(2);
-const f0 = fixed(0);
 
 function runRow(r: PhaseRun, n: { targets: number; players: number }): string[] {
   const label = `${r.phase === 'source' ? 'source only' : r.phase === 'players' ? `${n.players} players` : `${n.targets} targets`} #${r.run}`;
@@ -99,10 +94,5 @@ export function formatReport(runs: PhaseRun[], n: { targets: number; players: nu
 
 /** Writes bench/results/push-<time>.json and returns its path. */
 export function saveResults(runs: PhaseRun[], dead: DeadTargetResult | undefined, options: object): string {
-  const dir = join('bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `push-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, kernel: release(), node: process.version };
-  writeFileSync(path, JSON.stringify({ date: new Date().toISOString(), machine, options, runs, dead }, null, 2));
-  return path;
+  return save('push', { options, runs, dead });
 }

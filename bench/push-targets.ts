@@ -3,22 +3,21 @@
 // killed and Sluice's memory followed for minutes. See docs/BENCHMARKS.md, "Push targets".
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { intArg } from './args.js';
 import { benchWorkDir, logTail, nextMessage, startChild, stopChild } from './children.js';
 import { ensureFixture, fixtureMediaMbps } from './fixture.js';
 import { peerVersions } from './gate-servers.js';
+import { SERVER_LOG } from './launch.js';
 import type { LoadConfig, LoadMessage, StartMessage } from './load/protocol.js';
-import { MachineMonitor, PidsCpuMonitor, TreeMonitor } from './proc.js';
+import { inRounds, measureCase } from './measure-case.js';
+import { PidsCpuMonitor, ServerWindow } from './proc.js';
 import { PHASES, formatReport, saveResults, type Phase, type PhaseRun } from './push-report.js';
 import { checkPrerequisites, startSluice, startTarget, type RunningProcess, type RunningSluice } from './push-servers.js';
 import { followDeadTarget, type DeadTargetResult } from './push-dead-target.js';
 import { pushMbps, readPushes } from './pushes.js';
-import { waitForQuiet } from './run-case.js';
-import { SERVER_LOG } from './servers.js';
+import { parseFlags, printResults, runBench } from './script.js';
 
 export interface PushOptions {
   targets: number;
@@ -47,26 +46,17 @@ const USAGE = `Usage: npm run bench:push -- [options]
 const LOAD_MAIN = resolve('bench', 'load', 'main.ts');
 
 function parseOptions(argv: string[]): PushOptions {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      targets: { type: 'string', default: '10' },
-      players: { type: 'string' },
-      seconds: { type: 'string', default: '30' },
-      warmup: { type: 'string', default: '8' },
-      runs: { type: 'string', default: '3' },
-      'quiet-wait': { type: 'string', default: '60' },
-      'dead-minutes': { type: 'string', default: '5' },
-      sample: { type: 'string', default: '10' },
-      kill: { type: 'string', default: '1' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
+  const values = parseFlags(argv, {
+    targets: { type: 'string', default: '10' },
+    players: { type: 'string' },
+    seconds: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '8' },
+    runs: { type: 'string', default: '3' },
+    'quiet-wait': { type: 'string', default: '60' },
+    'dead-minutes': { type: 'string', default: '5' },
+    sample: { type: 'string', default: '10' },
+    kill: { type: 'string', default: '1' },
+  }, USAGE);
   const targets = intArg('targets', values.targets, 1, 100, USAGE);
   return {
     targets,
@@ -114,18 +104,15 @@ async function measure(phase: Phase, ctx: PhaseContext, dir: string): Promise<Me
     const deadSeconds = ctx.followDead ? options.deadMinutes * 60 + options.sampleSeconds : 0;
     load = await startLoad(sluice, phase === 'players' ? options.players : 0, options.seconds + deadSeconds + 5, options, ctx.flvPath, dir);
     const before = phase === 'targets' ? await readPushes(sluice.apiPort) : [];
-    const server = new TreeMonitor(sluice.pid);
+    const meter = new ServerWindow(sluice.pid);
     const loadCpu = new PidsCpuMonitor([load.pid ?? 0]);
     const targetsCpu = new PidsCpuMonitor(targets.map((t) => t.pid));
-    const machine = new MachineMonitor();
-    for (const m of [server, loadCpu, targetsCpu, machine]) m.start();
+    for (const m of [meter, loadCpu, targetsCpu]) m.start();
     const result = phase === 'players' ? nextMessage<LoadMessage, 'result'>(load, 'result', (options.seconds + 30) * 1000) : undefined;
     load.send({ type: 'start' } satisfies StartMessage);
-    const start = performance.now();
     await sleep(options.seconds * 1000);
-    const usage = server.stop();
-    const [loadCpuPercent, targetsCpuPercent, machineCpuPercent] = [loadCpu.stop(), targetsCpu.stop(), machine.stop()];
-    const seconds = (performance.now() - start) / 1000;
+    const { server: usage, machineCpuPercent, seconds } = meter.stop();
+    const [loadCpuPercent, targetsCpuPercent] = [loadCpu.stop(), targetsCpu.stop()];
     let check: string;
     if (result) {
       const s = (await result).summary;
@@ -162,34 +149,24 @@ async function main(): Promise<void> {
   try {
     for (const line of peerVersions(['nginx-notify'], undefined)) console.log(`targets: ${line}`);
     console.log(`push targets: a ${mediaMbps.toFixed(2)} Mbit/s source (${flvPath}) to ${options.targets} targets, against ${options.players} players; ${options.seconds} s windows, ${options.runs} runs`);
-    for (let run = 1; run <= options.runs; run++) {
-      for (const phase of PHASES) {
-        const dir = join(workDir, `${phase}-${run}`);
-        mkdirSync(dir);
-        const machineCpuBefore = await waitForQuiet(options.quietWait);
-        console.log(`${phase} #${run}: starting (machine CPU before: ${machineCpuBefore.toFixed(0)} % of one core)`);
-        const followDead = run === options.runs && phase === 'targets' && options.deadMinutes > 0;
-        try {
-          const { dead: d, ...result } = await measure(phase, { options, flvPath, mediaMbps, followDead }, dir);
-          if (run === 1 && phase === 'targets') console.log(result.config.replace(/^/gm, '    '));
-          runs.push({ phase, run, machineCpuBefore, ...result });
+    const results = await inRounds(workDir, options.runs, PHASES, (phase, run, dir) => {
+      const followDead = run === options.runs && phase === 'targets' && options.deadMinutes > 0;
+      return measureCase<PhaseRun>(
+        { label: `${phase} #${run}`, quietWait: options.quietWait, serverLog: join(dir, SERVER_LOG) },
+        async ({ machineCpuBefore }) => {
+          const { dead: d, ...measured } = await measure(phase, { options, flvPath, mediaMbps, followDead }, dir);
+          if (run === 1 && phase === 'targets') console.log(measured.config.replace(/^/gm, '    '));
           dead = d ?? dead;
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          console.log(`  FAILED: ${message}\n  server log ends:\n${logTail(join(dir, SERVER_LOG), 8)}`);
-          runs.push({ phase, run, machineCpuBefore, error: message.split('\n')[0] ?? message });
-        }
-      }
-    }
+          return { phase, run, machineCpuBefore, ...measured };
+        },
+        ({ machineCpuBefore }, error) => ({ phase, run, machineCpuBefore, error }),
+      );
+    });
+    runs.push(...results);
   } finally {
     await cleanup();
   }
-  console.log(`\n${formatReport(runs, options, dead)}\n`);
-  console.log(`saved ${saveResults(runs, dead, options)}`);
-  if (runs.some((r) => r.error)) process.exitCode = 1;
+  printResults(formatReport(runs, options, dead), () => saveResults(runs, dead, options), runs.some((r) => r.error));
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exitCode = 1;
-});
+runBench(main);

@@ -1,13 +1,9 @@
 // The results as a Markdown table (stdout and docs) and as JSON (bench/results/).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, release } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import type { BenchOptions } from './args.js';
 import type { CaseResult } from './run-case.js';
+import { f0, f1, markdown, ratio, saveResults as save } from './table.js';
 
-const fixed = (digits: number) => (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits));
-const f0 = fixed(0);
-const f1 = fixed(1);
 
 const HEADER = [
   'server', 'players ok / failed / lost', 'CPU % of 1 core (sys)', 'RSS avg / peak MiB', 'latency p50 / p99 ms',
@@ -32,12 +28,6 @@ function row(r: CaseResult): string[] {
     f0(r.machineCpuPercent),
   ];
 }
-
-function markdown(rows: string[][]): string {
-  return rows.map((cells, i) => `| ${cells.join(' | ')} |` + (i === 0 ? `\n|${cells.map(() => '---').join('|')}|` : '')).join('\n');
-}
-
-const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : '-');
 
 /** Sluice's CPU, average RSS and p99 latency divided by each peer's. */
 function ratios(results: CaseResult[]): string[][] {
@@ -85,11 +75,5 @@ export function formatReport(results: CaseResult[]): string {
 
 /** Writes bench/results/fanout-<time>.json and returns its path. */
 export function saveResults(results: CaseResult[], options: BenchOptions): string {
-  const dir = join('bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const path = join(dir, `fanout-${stamp}.json`);
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, kernel: release(), node: process.version };
-  writeFileSync(path, JSON.stringify({ date: new Date().toISOString(), machine, options, results }, null, 2));
-  return path;
+  return save('fanout', { options, results });
 }

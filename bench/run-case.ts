@@ -7,12 +7,12 @@ import { ApiPoller, type ApiPollSummary } from './api-poller.js';
 import type { BenchOptions } from './args.js';
 import { logTail, nextMessage, startChild, stopChild } from './children.js';
 import type { LoadConfig, LoadMessage, LoadSummary, StartMessage } from './load/protocol.js';
-import { MachineMonitor, TreeMonitor, machineBusyPercent, type Usage } from './proc.js';
-import { SERVER_LOG, startServer, type ServerCase } from './servers.js';
+import { SERVER_LOG } from './launch.js';
+import { measureCase } from './measure-case.js';
+import { ServerWindow, TreeMonitor, type Usage } from './proc.js';
+import { startServer, type ServerCase } from './servers.js';
 
 const LOAD_MAIN = resolve('bench', 'load', 'main.ts');
-/** Machine CPU use (% of one core) under which the machine counts as idle. */
-const QUIET_CPU_PERCENT = 25;
 
 interface Measurement {
   server: Usage;
@@ -53,17 +53,18 @@ async function measure(c: ServerCase, options: BenchOptions, flvPath: string, di
     const failed = ready.failures.length ? ` (failures: ${ready.failures.join('; ')})` : '';
     console.log(`  ${ready.connected} players playing${failed}; measuring for ${options.seconds} s`);
 
-    const serverMonitor = new TreeMonitor(server.pid);
+    const meter = new ServerWindow(server.pid);
     const loadMonitor = new TreeMonitor(load.pid ?? 0);
-    const machineMonitor = new MachineMonitor();
-    serverMonitor.start();
+    meter.start();
     loadMonitor.start();
-    machineMonitor.start();
     const result = nextMessage<LoadMessage, 'result'>(load, 'result', (options.seconds + 30) * 1000);
     load.send({ type: 'start' } satisfies StartMessage);
     const poller = server.apiPort ? new ApiPoller(`http://127.0.0.1:${server.apiPort}/api/v1/clients/?count=${options.players + 10}`) : undefined;
     poller?.start();
-    const stopMonitors = () => ({ server: serverMonitor.stop(), load: loadMonitor.stop(), machineCpuPercent: machineMonitor.stop() });
+    const stopMonitors = () => {
+      const { server: serverUsage, machineCpuPercent } = meter.stop();
+      return { server: serverUsage, load: loadMonitor.stop(), machineCpuPercent };
+    };
     const { summary } = await result.catch((err: unknown) => {
       stopMonitors();
       throw err;
@@ -81,24 +82,13 @@ async function measure(c: ServerCase, options: BenchOptions, flvPath: string, di
   }
 }
 
-/** Waits up to `maxSeconds` for the machine to be nearly idle; returns its last CPU use. */
-export async function waitForQuiet(maxSeconds: number): Promise<number> {
-  let busy = await machineBusyPercent(2000);
-  for (let waited = 2; busy > QUIET_CPU_PERCENT && waited < maxSeconds; waited += 2) busy = await machineBusyPercent(2000);
-  return busy;
-}
-
 /** Runs one case in its own directory under `workDir`; a failure becomes the row's error. */
 export async function runCase(c: ServerCase, options: BenchOptions, flvPath: string, workDir: string): Promise<CaseResult> {
   // One directory per run: with --rounds the same case runs more than once.
   const dir = mkdtempSync(join(workDir, `${c.label.replace(/[^a-z0-9]+/gi, '-')}-`));
-  const machineCpuBefore = await waitForQuiet(options.quietWait);
-  console.log(`${c.label}: starting (machine CPU before: ${machineCpuBefore.toFixed(0)} % of one core)`);
-  try {
-    return { ...c, ...(await measure(c, options, flvPath, dir)), machineCpuBefore };
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    console.log(`${c.label}: FAILED: ${message}\n  server log ends:\n${logTail(join(dir, SERVER_LOG), 8)}`);
-    return { ...c, machineCpuBefore, error: message.split('\n')[0] ?? message };
-  }
+  return measureCase<CaseResult>(
+    { label: c.label, quietWait: options.quietWait, serverLog: join(dir, SERVER_LOG) },
+    async (start) => ({ ...c, ...(await measure(c, options, flvPath, dir)), ...start }),
+    (start, error) => ({ ...c, ...start, error }),
+  );
 }

@@ -1,10 +1,10 @@
-// The servers under test: each is started on a free loopback port with its own files in `dir`.
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+// The servers of `npm run bench`: each is started on a free loopback port with its own files in `dir`.
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ServerName } from './args.js';
-import { freePort, startChild, stopChild, waitForPort } from './children.js';
+import { freePort } from './children.js';
+import { SLUICE_CLI, launch, nginxCommand, requireSluice } from './launch.js';
 
 export interface ServerCase {
   /** Row label, e.g. "sluice mw=100". */
@@ -28,14 +28,8 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** The server's stdout and stderr, in its directory. */
-export const SERVER_LOG = 'server.log';
-
-const SLUICE_CLI = resolve('dist', 'cli.js');
-const NGINX_RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
-
 function sluiceCommand(dir: string, port: number, mw: number, cli = SLUICE_CLI, apiPort?: number): [string, string[]] {
-  if (!existsSync(cli)) throw new Error(`${cli} not found: run \`npm run build\` first`);
+  requireSluice(cli);
   const conf = join(dir, 'sluice.conf');
   writeFileSync(
     conf,
@@ -48,33 +42,7 @@ function sluiceCommand(dir: string, port: number, mw: number, cli = SLUICE_CLI, 
       '',
     ].join('\n'),
   );
-  // Started as `npx sluice` starts it: the executable, with the V8 flags of its first line.
   return [cli, ['-c', conf]];
-}
-
-/**
- * nginx with the RTMP module as one worker, no master, under `dir`; `application` is the body of
- * `application live { ... }`, `server` more directives of the `server` block.
- */
-export function nginxCommand(dir: string, port: number, application = 'live on;', server = ''): [string, string[]] {
-  if (!existsSync(NGINX_RTMP_MODULE)) throw new Error(`${NGINX_RTMP_MODULE} not found: install nginx and libnginx-mod-rtmp`);
-  mkdirSync(join(dir, 'logs'));
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    [
-      `load_module ${NGINX_RTMP_MODULE};`,
-      'daemon off;',
-      'master_process off;',
-      'worker_processes 1;',
-      'worker_rlimit_nofile 16384;',
-      'error_log logs/error.log warn;',
-      'pid logs/nginx.pid;',
-      'events { worker_connections 8192; }',
-      `rtmp { server { listen 127.0.0.1:${port}; ${server}application live { ${application} } } }`,
-      '',
-    ].join('\n'),
-  );
-  return ['nginx', ['-p', dir, '-c', 'nginx.conf', '-e', 'logs/error.log']];
 }
 
 function nmsCommand(dir: string, port: number): [string, string[]] {
@@ -101,18 +69,5 @@ export async function startServer(c: ServerCase, dir: string): Promise<RunningSe
     c.kind === 'sluice' ? sluiceCommand(dir, port, c.mwLatencyMs ?? 0, c.cli, apiPort)
     : c.kind === 'nginx' ? nginxCommand(dir, port)
     : nmsCommand(dir, port);
-  const child: ChildProcess = startChild(command, args, join(dir, SERVER_LOG));
-  try {
-    await waitForPort(child, port);
-  } catch (err) {
-    await stopChild(child);
-    throw new Error(`${c.label} did not start: ${(err as Error).message}`, { cause: err });
-  }
-  return {
-    port,
-    apiPort,
-    pid: child.pid ?? 0,
-    exitStatus: () => (child.exitCode ?? child.signalCode ?? undefined)?.toString(),
-    stop: () => stopChild(child),
-  };
+  return { port, apiPort, ...(await launch({ label: c.label, command, args, dir, ports: [port] })) };
 }

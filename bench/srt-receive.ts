@@ -13,6 +13,7 @@ import { ControlType, Position, decodePacket, encodeData } from '../src/protocol
 import { SrtConnection } from '../src/servers/srt/srt-connection.js';
 import { demuxTs } from '../src/servers/srt/srt-ingest.js';
 import { ensureFixture, fixtureMediaMbps } from './fixture.js';
+import { runBench } from './script.js';
 
 const PAYLOAD = 1316;
 const TICK_US = 5000;
@@ -89,7 +90,4 @@ async function main(): Promise<void> {
   console.log(`datagrams sent per 10k packets: ${((sent / datagrams.length) * 10_000).toFixed(0)}; frames out: ${frames}`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exitCode = 1;
-});
+runBench(main);

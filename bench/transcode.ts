@@ -3,21 +3,15 @@
 // RTMP/HLS). Prints the child's CPU in % of one core over the window, Node's own CPU for the
 // framing, and the median delay from an input frame to the output that begins at its timestamp.
 //   node --import tsx bench/transcode.ts [seconds]
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger } from '../src/util/logger.js';
 import { createAacToOpus, createOpusToAac, type AudioTranscoder } from '../src/transcode/index.js';
 import { aacTone, opusTone } from '../test/support/audio-fixtures.js';
+import { PidsCpuMonitor } from './proc.js';
 
-const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 const seconds = Number(process.argv[2] ?? 20);
 const WARM_UP_MS = 2000;
-
-function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
 
 interface Figures {
   childCpuPercent: number;
@@ -36,7 +30,7 @@ async function measure(transcoder: AudioTranscoder, frames: Buffer[], frameMs: n
   });
   const start = Date.now();
   let index = 0;
-  let window: { ticks: number; cpu: NodeJS.CpuUsage; at: number } | undefined;
+  let window: { child: PidsCpuMonitor; cpu: NodeJS.CpuUsage; at: number } | undefined;
   // Real time: each frame is written when the clock reaches it, as a live publisher sends it.
   while (Date.now() - start < WARM_UP_MS + seconds * 1000) {
     const timestamp = Math.round(index * frameMs);
@@ -46,7 +40,10 @@ async function measure(transcoder: AudioTranscoder, frames: Buffer[], frameMs: n
       index++;
       continue;
     }
-    if (!window && Date.now() - start >= WARM_UP_MS) window = { ticks: cpuTicks(transcoder.stats.pid!), cpu: process.cpuUsage(), at: Date.now() };
+    if (!window && Date.now() - start >= WARM_UP_MS) {
+      window = { child: new PidsCpuMonitor([transcoder.stats.pid!]), cpu: process.cpuUsage(), at: Date.now() };
+      window.child.start();
+    }
     await sleep(Math.max(1, timestamp - (Date.now() - start)));
   }
   const pid = transcoder.stats.pid!;
@@ -57,7 +54,7 @@ async function measure(transcoder: AudioTranscoder, frames: Buffer[], frameMs: n
   const rss = Number(/Rss:\s+(\d+)/.exec(rollup)?.[1] ?? 0);
   const pss = Number(/Pss:\s+(\d+)/.exec(rollup)?.[1] ?? 0);
   const figures = {
-    childCpuPercent: (100 * (cpuTicks(pid) - window!.ticks)) / TICKS / elapsed,
+    childCpuPercent: window!.child.stop(),
     nodeCpuPercent: (100 * (node.user + node.system)) / 1e6 / elapsed,
     medianDelayMs: delays.sort((a, b) => a - b)[delays.length >> 1] ?? NaN,
     rssKiB: rss,

@@ -1,7 +1,6 @@
 // `npm run bench:webrtc`: one RTMP source (H.264 baseline + AAC, ~1 Mbps) played by N headless
 // WHEP receivers, against Sluice and SRS 7 in turn. See docs/BENCHMARKS.md.
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -10,10 +9,12 @@ import { createLogger } from '../src/util/logger.js';
 import { intArg, serverList } from './args.js';
 import { benchWorkDir, startChild, stopChild } from './children.js';
 import { ensureFixture } from './fixture.js';
-import { MachineMonitor, TreeMonitor, machineBusyPercent, type Usage } from './proc.js';
+import { versionOf } from './launch.js';
+import { ServerWindow, machineBusyPercent } from './proc.js';
+import { parseFlags, printResults, runBench } from './script.js';
 import { MAX_RECEIVERS, WhepReceiver } from './webrtc/receiver.js';
 import { formatRtcReport, saveRtcResults, type RtcCaseResult } from './webrtc/report.js';
-import { RTC_SERVER_NAMES, checkPrerequisites, srsVersion, startRtcServer, type RtcServerName } from './webrtc/servers.js';
+import { RTC_SERVER_NAMES, checkPrerequisites, startRtcServer, type RtcServerName } from './webrtc/servers.js';
 import { summarize } from './webrtc/summary.js';
 
 const USAGE = `Usage: npm run bench:webrtc -- [options]
@@ -34,23 +35,14 @@ export interface RtcBenchOptions {
 }
 
 function parse(argv: string[]): RtcBenchOptions {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      receivers: { type: 'string', default: '100' },
-      seconds: { type: 'string', default: '30' },
-      warmup: { type: 'string', default: '5' },
-      servers: { type: 'string', default: RTC_SERVER_NAMES.join(',') },
-      srs: { type: 'string' },
-      rounds: { type: 'string', default: '1' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
+  const values = parseFlags(argv, {
+    receivers: { type: 'string', default: '100' },
+    seconds: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '5' },
+    servers: { type: 'string', default: RTC_SERVER_NAMES.join(',') },
+    srs: { type: 'string' },
+    rounds: { type: 'string', default: '1' },
+  }, USAGE);
   return {
     receivers: intArg('receivers', values.receivers, 1, MAX_RECEIVERS, USAGE),
     seconds: intArg('seconds', values.seconds, 1, 600, USAGE),
@@ -83,18 +75,14 @@ async function runCase(name: RtcServerName, o: RtcBenchOptions, flv: string, wor
     }
     await sleep(o.warmup * 1000);
     for (const r of receivers) r.resetWindow();
-    const monitor = new TreeMonitor(server.pid);
-    const machine = new MachineMonitor();
-    const load = process.cpuUsage();
-    monitor.start();
-    machine.start();
+    const meter = new ServerWindow(server.pid);
+    meter.start();
     await sleep(o.seconds * 1000);
-    const usage: Usage = monitor.stop();
-    const used = process.cpuUsage(load);
-    result.server = usage;
-    result.machineCpuPercent = machine.stop();
+    const usage = meter.stop();
+    result.server = usage.server;
+    result.machineCpuPercent = usage.machineCpuPercent;
     result.loadAverage = loadavg()[0];
-    result.loadCpuPercent = (100 * (used.user + used.system)) / 1e6 / o.seconds;
+    result.loadCpuPercent = usage.benchCpuPercent;
     result.summary = summarize(receivers, o.seconds);
     const status = server.exitStatus();
     if (status !== undefined) result.error = `server exited (${status})`;
@@ -115,7 +103,7 @@ async function main(): Promise<void> {
   const { dir, cleanup } = benchWorkDir('sluice-rtc-bench-');
   const results: RtcCaseResult[] = [];
   try {
-    if (o.servers.includes('srs')) console.log(`srs ${srsVersion(o.srs!)} (${o.srs})`);
+    if (o.servers.includes('srs')) console.log(`srs ${versionOf(o.srs!, ['-v'])} (${o.srs})`);
     console.log(`WHEP fan-out: ${o.receivers} receivers, ${o.seconds} s window, ${o.warmup} s warm-up, source ${flv}`);
     for (let round = 0; round < o.rounds; round++) {
       for (const name of o.servers) {
@@ -127,12 +115,7 @@ async function main(): Promise<void> {
   } finally {
     await cleanup();
   }
-  console.log(`\n${formatRtcReport(results, o.seconds)}\n`);
-  console.log(`saved ${saveRtcResults(results, o)}`);
-  if (results.some((r) => r.error)) process.exitCode = 1;
+  printResults(formatRtcReport(results, o.seconds), () => saveRtcResults(results, o), results.some((r) => r.error));
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exitCode = 1;
-});
+runBench(main);

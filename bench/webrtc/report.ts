@@ -1,8 +1,7 @@
 // `npm run bench:webrtc` results as a Markdown table and as JSON (bench/results/).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, release } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import type { Usage } from '../proc.js';
+import { f0, f1, markdown, ratio, saveResults } from '../table.js';
 import type { RtcServerName } from './servers.js';
 import type { ReceiverSummary } from './summary.js';
 
@@ -19,9 +18,6 @@ export interface RtcCaseResult {
   error?: string;
 }
 
-const fixed = (digits: number) => (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits));
-const f0 = fixed(0);
-const f1 = fixed(1);
 
 /**
  * Server CPU time per RTP packet the receivers got: on a machine too busy to give a server all the
@@ -59,9 +55,6 @@ function row(r: RtcCaseResult, seconds: number): string[] {
   ];
 }
 
-const markdown = (rows: string[][]) =>
-  rows.map((cells, i) => `| ${cells.join(' | ')} |` + (i === 0 ? `\n|${cells.map(() => '---').join('|')}|` : '')).join('\n');
-const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(2)}x` : '-');
 
 export function formatRtcReport(results: RtcCaseResult[], seconds: number): string {
   const tables = [markdown([HEADER, ...results.map((r) => row(r, seconds))])];
@@ -79,10 +72,5 @@ export function formatRtcReport(results: RtcCaseResult[], seconds: number): stri
 }
 
 export function saveRtcResults(results: RtcCaseResult[], options: object): string {
-  const dir = join('bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `webrtc-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, kernel: release(), node: process.version };
-  writeFileSync(path, JSON.stringify({ date: new Date().toISOString(), machine, options, results }, null, 2));
-  return path;
+  return saveResults('webrtc', { options, results });
 }

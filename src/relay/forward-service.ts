@@ -1,8 +1,7 @@
 import { DEFAULT_VHOST, type ForwardConfig } from '../config/schema.js';
 import type { ClientSession } from '../gate/types.js';
 import type { Stream } from '../hub/stream.js';
-import type { Logger } from '../util/logger.js';
-import type { PusherOptions, PushStatus } from './pusher.js';
+import type { PusherOptions } from './pusher.js';
 import { StreamPushes } from './stream-pushes.js';
 
 /** How the forwarder asks an on_forward backend (the gate does the HTTP). */
@@ -15,17 +14,13 @@ export interface ForwardAsker {
  * `destination` (same app and stream), or, when a `backend` is set, to every URL it names; the
  * pushes stop when the publisher leaves.
  */
-export class ForwardService {
-  private readonly pushes: StreamPushes;
-  private readonly logger: Logger;
-
+export class ForwardService extends StreamPushes {
   constructor(
     private readonly configFor: (vhost: string) => ForwardConfig,
     private readonly asker: ForwardAsker,
     options: PusherOptions,
   ) {
-    this.pushes = new StreamPushes(options, 'forward');
-    this.logger = options.logger;
+    super(options, 'forward');
   }
 
   async published(stream: Stream): Promise<void> {
@@ -40,25 +35,13 @@ export class ForwardService {
         targets = urls.map((url) => ({ url, origin: 'forward backend' }));
       } catch (error) {
         // The gate logged the call; the publish goes on, not forwarded (SRS would refuse it).
-        this.logger.warn({ stream: `${stream.app}/${stream.name}`, error: (error as Error).message }, 'on_forward failed, this publish is not forwarded');
+        this.options.logger.warn({ stream: `${stream.app}/${stream.name}`, error: (error as Error).message }, 'on_forward failed, this publish is not forwarded');
         return;
       }
       // The publisher may have left while the backend answered.
       if (stream.publisher?.session !== session) return;
     }
-    for (const { url, origin } of targets) this.pushes.start(stream, url, origin);
-  }
-
-  unpublished(stream: Stream): void {
-    this.pushes.stop(stream);
-  }
-
-  list(): PushStatus[] {
-    return this.pushes.list();
-  }
-
-  close(): void {
-    this.pushes.close();
+    for (const { url, origin } of targets) this.startPush(stream, url, origin);
   }
 }
 

@@ -1,40 +1,26 @@
 import type { Stream } from '../hub/stream.js';
-import type { PusherOptions, PushStatus } from './pusher.js';
+import type { PusherOptions } from './pusher.js';
 import { StreamPushes } from './stream-pushes.js';
 
 /**
  * nginx-rtmp's pushes: the vhost's `push` URLs, started at every publish, and the relays a
  * notify `on_publish` asked for with a 3xx to an `rtmp://` URL. All stop when the publisher leaves.
  */
-export class PushService {
-  private readonly pushes: StreamPushes;
-
+export class PushService extends StreamPushes {
   constructor(
     private readonly configFor: (vhost: string) => string[],
     options: PusherOptions,
   ) {
-    this.pushes = new StreamPushes(options, 'push');
+    super(options, 'push');
   }
 
   published(stream: Stream): void {
-    for (const url of this.configFor(stream.vhost)) this.pushes.start(stream, pushUrl(url, stream.name), 'push');
+    for (const url of this.configFor(stream.vhost)) this.startPush(stream, pushUrl(url, stream.name), 'push');
   }
 
   /** Pushes the live stream to `url` as well (notify on_publish 3xx), until its publisher leaves. */
   relayTo(stream: Stream, url: string): void {
-    if (stream.publisher) this.pushes.start(stream, pushUrl(url, stream.name), 'on_publish relay');
-  }
-
-  unpublished(stream: Stream): void {
-    this.pushes.stop(stream);
-  }
-
-  list(): PushStatus[] {
-    return this.pushes.list();
-  }
-
-  close(): void {
-    this.pushes.close();
+    if (stream.publisher) this.startPush(stream, pushUrl(url, stream.name), 'on_publish relay');
   }
 }
 

@@ -3,18 +3,21 @@ import { RelayError } from './errors.js';
 import { Pusher, type PusherOptions, type PushStatus } from './pusher.js';
 import { parseRtmpUrl, redactUrl } from './rtmp-client/rtmp-url.js';
 
-/** The pushes of each published stream: started one by one, all stopped when its publisher leaves. */
-export class StreamPushes {
+/**
+ * What push and forward share: the pushes of each published stream, started one by one by the
+ * subclass at publish, all stopped when its publisher leaves, listed for the API.
+ */
+export abstract class StreamPushes {
   private readonly pushes = new Map<Stream, Pusher[]>();
 
   /** `kind` names the pushes in log lines (`forward`, `push`). */
-  constructor(
-    private readonly options: PusherOptions,
+  protected constructor(
+    protected readonly options: PusherOptions,
     private readonly kind: 'forward' | 'push',
   ) {}
 
   /** Pushes `stream` to `url`; a URL that cannot be pushed to is refused with a log line. */
-  start(stream: Stream, url: string, origin: string): void {
+  protected startPush(stream: Stream, url: string, origin: string): void {
     let pusher: Pusher;
     try {
       pusher = new Pusher(stream, parseRtmpUrl(url), url, origin, { ...this.options, kind: this.kind });
@@ -28,7 +31,7 @@ export class StreamPushes {
   }
 
   /** Stops every push of `stream` (its publisher left). */
-  stop(stream: Stream): void {
+  unpublished(stream: Stream): void {
     for (const pusher of this.pushes.get(stream) ?? []) pusher.stop('the publisher left');
     this.pushes.delete(stream);
   }
@@ -38,6 +41,6 @@ export class StreamPushes {
   }
 
   close(): void {
-    for (const stream of [...this.pushes.keys()]) this.stop(stream);
+    for (const stream of [...this.pushes.keys()]) this.unpublished(stream);
   }
 }

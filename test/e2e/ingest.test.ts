@@ -6,21 +6,13 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { configSchema, type SluiceConfigInput } from '../../src/config/schema.js';
+import { processExists as alive } from '../support/audio-fixtures.js';
 import { ffprobe, playToFile } from '../support/ffmpeg.js';
 import { startTestServer } from '../support/server.js';
 import { waitForAsync } from '../support/wait.js';
 
 const run = promisify(execFile);
 type Status = { name: string; state: string; pid?: number; restarts: number; lastError?: string; transcode: boolean; output: string };
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('SRS ingest: ffmpeg copies or transcodes into the server as a supervised child, listed and stopped/started through the API, restarted only when changed at a reload, and gone at shutdown', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-ingest-'));

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { createOpusToAac } from '../../src/transcode/index.js';
+import type { Logger } from '../../src/util/logger.js';
 import { processExists } from '../support/audio-fixtures.js';
+import { capturingLogger } from '../support/log-capture.js';
 import { waitFor } from '../support/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-supervision-'));
@@ -19,15 +19,11 @@ function fakeFfmpeg(name: string, script: string): string {
   return path;
 }
 
-function capturingLog(): { log: pino.Logger; lines: Array<{ msg: string; ffmpeg?: string; dropped?: number }> } {
-  const lines: Array<{ msg: string; ffmpeg?: string; dropped?: number }> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { log: pino({ level: 'info' }, sink), lines };
+interface LogLine { msg: string; process?: string; stderr?: string; dropped?: number }
+
+function capturingLog(): { log: Logger; lines: LogLine[] } {
+  const { logger, lines } = capturingLogger();
+  return { log: logger, lines: lines as unknown as LogLine[] };
 }
 
 // A 20 ms CELT stereo Opus packet (TOC 0xfc) of about 1 KB: the content does not matter here.
@@ -38,10 +34,10 @@ test('a crashing ffmpeg is restarted again and again; its stderr is logged a bou
   const { log, lines } = capturingLog();
   const transcoder = createOpusToAac({ log, channels: 2, ffmpegPath });
   await waitFor(() => transcoder.stats.restarts >= 2, 'two restarts');
-  const stderrLines = lines.filter((line) => line.ffmpeg !== undefined);
+  const stderrLines = lines.filter((line) => line.stderr !== undefined);
   assert.ok(stderrLines.length >= 10, 'the first lines are logged');
   assert.ok(stderrLines.length <= 20, `${stderrLines.length} of ${(transcoder.stats.restarts + 1) * 50} stderr lines logged`);
-  assert.ok(lines.some((line) => line.msg === 'ffmpeg transcoder exited, restarting'));
+  assert.ok(lines.some((line) => line.msg === 'process ended; restarting' && line.process === 'ffmpeg transcoder'));
   transcoder.write({ timestamp: 0, data: packet }); // never throws, whatever the child's state
   await transcoder.close();
 });

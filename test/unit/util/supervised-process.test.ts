@@ -1,31 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '../../../src/util/logger.js';
 import { SupervisedProcess, type SupervisedStatus } from '../../../src/util/supervised-process.js';
+import { processExists as alive } from '../../support/audio-fixtures.js';
+import { capturingLogger } from '../../support/log-capture.js';
 import { waitForAsync } from '../../support/wait.js';
 
 const fastBackoff = { initialMs: 20, maxMs: 40, healthyMs: 60_000 };
-
-function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: createLogger('info', sink), lines };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('a process that keeps failing is restarted with backoff, its stderr logged and kept as the last error', async () => {
   const { logger, lines } = capturingLogger();
@@ -87,4 +67,47 @@ test('stderr past the rate limit is counted, not logged', async () => {
   await proc.stop();
   assert.equal(lines.filter((line) => line.stderr).length, 5);
   assert.ok(lines.some((line) => line.msg === 'process stderr lines suppressed' && line.lines === 45));
+});
+
+test('with pipes, stdin opens with the bytes onStart gives at every start, stdout is read, and stop ends stdin', async () => {
+  const { logger, lines } = capturingLogger();
+  const output: string[] = [];
+  let starts = 0;
+  // Echoes stdin upper-cased; the first run exits after its opening bytes, the next runs until stdin ends.
+  const script = 'process.stdin.on("data", (d) => { process.stdout.write(d.toString().toUpperCase()); if (d.includes("first")) process.exit(1); });'
+    + ' process.stdin.on("end", () => { console.error("input ended"); process.exit(0); })';
+  const proc = new SupervisedProcess({
+    name: 'piped', command: process.execPath, args: ['-e', script], logger, backoff: fastBackoff,
+    pipes: { maxPendingBytes: 1024, onStart: () => Buffer.from(starts++ === 0 ? 'first;' : 'again;'), onStdout: (chunk) => output.push(chunk.toString()) },
+  });
+  assert.equal(proc.write(Buffer.from('early')), false, 'nothing is written before the child runs');
+  proc.start();
+  await waitForAsync(async () => output.join('').includes('AGAIN;'), 'the restarted child to echo its opening bytes');
+  assert.equal(proc.status().restarts, 1);
+  assert.equal(proc.write(Buffer.from('hello;')), true);
+  await waitForAsync(async () => output.join('').includes('HELLO;'), 'the echo of a write');
+  assert.equal(output.join(''), 'FIRST;AGAIN;HELLO;');
+  await proc.stop();
+  assert.ok(lines.some((line) => line.stderr === 'input ended'), 'the child saw the end of its stdin');
+  assert.ok(!lines.some((line) => String(line.msg).includes('killing')));
+  assert.equal(proc.status().lastError, 'exited with code 0: input ended');
+});
+
+test('with pipes, a child that does not read has its input dropped past the bound, and is killed at stop', async () => {
+  const { logger } = capturingLogger();
+  const proc = new SupervisedProcess({
+    name: 'deaf', command: process.execPath, args: ['-e', 'console.error("ready"); setInterval(() => {}, 1000)'],
+    logger, backoff: fastBackoff, stopTimeoutMs: 300,
+    pipes: { maxPendingBytes: 64 * 1024, onStdout: () => {} },
+  });
+  proc.start();
+  const pid = proc.status().pid;
+  assert.ok(pid);
+  const chunk = Buffer.alloc(16 * 1024);
+  let written = 0;
+  for (let i = 0; i < 100; i++) if (proc.write(chunk)) written++;
+  assert.ok(written < 100, `${written} of 100 writes taken`);
+  await proc.stop();
+  assert.ok(!alive(pid));
+  assert.equal(proc.write(chunk), false);
 });

@@ -66,6 +66,33 @@ test('DtlsClient and DtlsServer agree on SRTP keys, each side local where the ot
   assert.equal(p.serverClosed, 'peer sent close_notify');
 });
 
+test('close_notify from either side ends both sessions, and is answered in kind', async () => {
+  for (const closer of ['client', 'server'] as const) {
+    const p = pair();
+    const sent: Array<{ from: string; bytes: Buffer }> = [];
+    const [client, server] = [p.client, p.server];
+    p.client.start();
+    await waitFor(() => p.clientKeys !== undefined && p.serverKeys !== undefined, 'both connected');
+    // Watch the last datagrams: each side's close_notify is one encrypted alert record (type 21).
+    const watch = (side: DtlsClient | DtlsServer, from: string): void => {
+      const handle = side.handle.bind(side);
+      side.handle = (d: Buffer) => {
+        sent.push({ from, bytes: d });
+        handle(d);
+      };
+    };
+    watch(server, 'client');
+    watch(client, 'server');
+    (closer === 'client' ? client : server).close();
+    await waitFor(() => p.clientClosed !== undefined && p.serverClosed !== undefined, 'both closed');
+    const answerer = closer === 'client' ? 'server' : 'client';
+    assert.equal(closer === 'client' ? p.serverClosed : p.clientClosed, 'peer sent close_notify');
+    assert.equal(closer === 'client' ? p.clientClosed : p.serverClosed, 'closed');
+    await waitFor(() => sent.some((d) => d.from === answerer), `the ${answerer}'s close_notify`);
+    assert.ok(sent.every((d) => d.bytes[0] === 21), 'only alert records');
+  }
+});
+
 test('a lost client flight is resent and the handshake still completes', async () => {
   // Client datagram 2 is its first Certificate..Finished flight (0 and 1 are the two hellos).
   const p = pair({ lose: (from, n) => from === 'client' && n === 2 });

@@ -1,15 +1,15 @@
-import { randomBytes, sign, timingSafeEqual, type X509Certificate } from 'node:crypto';
+import { randomBytes, sign, type X509Certificate } from 'node:crypto';
 import { ByteWriter } from '../../../util/bytes.js';
 import type { DtlsCertificate } from '../certificate.js';
-import { srtpKeyLengths, type SrtpKeyMaterial } from '../srtp-profile.js';
+import type { SrtpKeyMaterial } from '../srtp-profile.js';
 import { Alert, DtlsError } from './alert.js';
-import { GcmRecordCipher } from './cipher.js';
+import type { GcmRecordCipher } from './cipher.js';
 import { decodeServerHello, decodeServerKeyExchange, encodeClientHello, type ServerChoice } from './client-hello.js';
-import { HandshakeType, encodeHandshake, type HandshakeMessage } from './handshake.js';
+import { HandshakeType, type HandshakeMessage } from './handshake.js';
+import { HandshakeRole } from './handshake-role.js';
 import { ECDSA_SECP256R1_SHA256 } from './hello.js';
 import { KeyShare, checkFingerprint, decodeClientCertificate, encodeCertificate, verifyDigitallySigned } from './messages.js';
-import { exportKeyingMaterial, gcmKeys, masterSecret, sha256, verifyData } from './prf.js';
-import type { ExpectedFingerprint } from './server-handshake.js';
+import type { ExpectedFingerprint } from './session.js';
 
 /** What a server message led to; the client turns it into records. */
 export type ClientStep =
@@ -23,22 +23,21 @@ export type ClientStep =
  * its signature over the key exchange, answers with our certificate, key share and proof, and
  * derives record and SRTP keys. The mirror of ServerHandshake.
  */
-export class ClientHandshake {
-  private readonly transcript: Buffer[] = [];
+export class ClientHandshake extends HandshakeRole {
   readonly random = randomBytes(32);
-  private nextSeq = 0;
   private expecting: number = HandshakeType.serverHello;
   private server: ServerChoice | undefined;
   private serverCertificate: X509Certificate | undefined;
   private share: KeyShare | undefined;
   private certificateRequested = false;
   private preMaster: Buffer | undefined;
-  private master: Buffer | undefined;
 
   constructor(
     private readonly certificate: DtlsCertificate,
     private readonly expectedFingerprint: ExpectedFingerprint | undefined,
-  ) {}
+  ) {
+    super('client', 0);
+  }
 
   /** The ClientHello, first without a cookie, again with the one the server asked for. */
   hello(cookie: Buffer): Buffer {
@@ -92,45 +91,23 @@ export class ClientHandshake {
     if (this.certificateRequested) messages.push(this.message(HandshakeType.certificate, encodeCertificate(this.certificate.der)));
     const point = this.share!.publicKey;
     messages.push(this.message(HandshakeType.clientKeyExchange, new ByteWriter(1 + point.length).u8(point.length).bytes(point).finish()));
-    const server = this.server!;
-    const sessionHash = server.extendedMasterSecret ? sha256(this.transcript) : undefined;
-    this.master = masterSecret(this.preMaster!, this.random, server.random, sessionHash);
+    this.deriveMaster(this.preMaster!, this.server!.extendedMasterSecret);
     if (this.certificateRequested) {
       const signature = sign('sha256', Buffer.concat(this.transcript), { key: this.certificate.privateKey, dsaEncoding: 'der' });
       const body = new ByteWriter(8 + signature.length).u16(ECDSA_SECP256R1_SHA256).u16(signature.length).bytes(signature).finish();
       messages.push(this.message(HandshakeType.certificateVerify, body));
     }
-    messages.push(this.message(HandshakeType.finished, verifyData(this.master, 'client', sha256(this.transcript))));
-    const k = gcmKeys(this.master, this.random, server.random, 16);
-    return { kind: 'flight', messages, read: new GcmRecordCipher(k.serverKey, k.serverSalt), write: new GcmRecordCipher(k.clientKey, k.clientSalt) };
+    messages.push(this.message(HandshakeType.finished, this.finished()));
+    return { kind: 'flight', messages, ...this.recordCiphers() };
   }
 
   private finish(m: HandshakeMessage): ClientStep {
-    const expected = verifyData(this.master!, 'server', sha256(this.transcript));
-    if (m.body.length !== expected.length || !timingSafeEqual(m.body, expected)) {
-      throw new DtlsError('server Finished does not match the handshake', Alert.decryptError);
-    }
+    this.checkPeerFinished(m.body);
     this.expecting = -1;
-    return { kind: 'finished', keys: this.srtpKeys() };
+    return { kind: 'finished', keys: this.srtpKeys(this.server!.srtpProfile) };
   }
 
-  /** RFC 5764 §4.2: client key, server key, client salt, server salt; the client's are its local ones. */
-  private srtpKeys(): SrtpKeyMaterial {
-    const profile = this.server!.srtpProfile;
-    const { keyLength: k, saltLength: s } = srtpKeyLengths(profile);
-    const m = exportKeyingMaterial(this.master!, 'EXTRACTOR-dtls_srtp', this.random, this.server!.random, 2 * (k + s));
-    return {
-      profile,
-      localKey: m.subarray(0, k),
-      remoteKey: m.subarray(k, 2 * k),
-      localSalt: m.subarray(2 * k, 2 * k + s),
-      remoteSalt: m.subarray(2 * k + s, 2 * (k + s)),
-    };
-  }
-
-  private message(type: number, body: Buffer): Buffer {
-    const raw = encodeHandshake(type, this.nextSeq++, body);
-    this.transcript.push(raw);
-    return raw;
+  protected randoms(): { client: Buffer; server: Buffer } {
+    return { client: this.random, server: this.server!.random };
   }
 }

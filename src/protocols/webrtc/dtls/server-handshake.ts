@@ -1,17 +1,13 @@
-import { randomBytes, timingSafeEqual, type X509Certificate } from 'node:crypto';
+import { randomBytes, type X509Certificate } from 'node:crypto';
 import type { DtlsCertificate } from '../certificate.js';
-import { srtpKeyLengths, type SrtpKeyMaterial } from '../srtp-profile.js';
+import type { SrtpKeyMaterial } from '../srtp-profile.js';
 import { Alert, DtlsError } from './alert.js';
-import { GcmRecordCipher } from './cipher.js';
-import { HandshakeType, encodeHandshake, type HandshakeMessage } from './handshake.js';
+import type { GcmRecordCipher } from './cipher.js';
+import { HandshakeType, type HandshakeMessage } from './handshake.js';
+import { HandshakeRole } from './handshake-role.js';
 import { encodeServerHello, type ClientHello, type Negotiated } from './hello.js';
 import { KeyShare, checkFingerprint, decodeClientCertificate, encodeCertificate, encodeCertificateRequest, encodeServerKeyExchange, verifyCertificateVerify } from './messages.js';
-import { exportKeyingMaterial, gcmKeys, masterSecret, sha256, verifyData } from './prf.js';
-
-export interface ExpectedFingerprint {
-  algorithm: string;
-  value: string;
-}
+import type { ExpectedFingerprint } from './session.js';
 
 /** What a client message led to; the server turns it into records. */
 export type Step =
@@ -26,14 +22,11 @@ const CLIENT_FLIGHT = [HandshakeType.certificate, HandshakeType.clientKeyExchang
  * cookie to the client's Finished: builds the server's flight, checks the client's certificate,
  * its proof of the key, and the handshake hash, and derives record and SRTP keys.
  */
-export class ServerHandshake {
-  private readonly transcript: Buffer[] = [];
+export class ServerHandshake extends HandshakeRole {
   private readonly serverRandom = randomBytes(32);
   private readonly share: KeyShare;
-  private nextSeq: number;
   private expecting = 0;
   private clientCertificate: X509Certificate | undefined;
-  private master: Buffer | undefined;
   /** message_seq of the first message of the client's latest flight: a repeat of it asks for a resend. */
   peerFlightStart: number;
 
@@ -44,10 +37,10 @@ export class ServerHandshake {
     private readonly certificate: DtlsCertificate,
     private readonly expectedFingerprint: ExpectedFingerprint | undefined,
   ) {
+    // Our message_seq mirrors the client's: after a HelloVerifyRequest (seq 0) ServerHello is 1.
+    super('server', helloMessage.messageSeq);
     this.transcript.push(helloMessage.raw);
     this.peerFlightStart = helloMessage.messageSeq;
-    // Our message_seq mirrors the client's: after a HelloVerifyRequest (seq 0) ServerHello is 1.
-    this.nextSeq = helloMessage.messageSeq;
     this.share = KeyShare.generate(negotiated.group);
   }
 
@@ -94,41 +87,18 @@ export class ServerHandshake {
   }
 
   private deriveKeys(clientKeyExchange: Buffer): Step {
-    const preMaster = this.share.preMasterSecret(clientKeyExchange);
-    const sessionHash = this.negotiated.extendedMasterSecret ? sha256(this.transcript) : undefined;
-    this.master = masterSecret(preMaster, this.hello.random, this.serverRandom, sessionHash);
-    const k = gcmKeys(this.master, this.hello.random, this.serverRandom, 16);
-    return { kind: 'keys', read: new GcmRecordCipher(k.clientKey, k.clientSalt), write: new GcmRecordCipher(k.serverKey, k.serverSalt) };
+    this.deriveMaster(this.share.preMasterSecret(clientKeyExchange), this.negotiated.extendedMasterSecret);
+    return { kind: 'keys', ...this.recordCiphers() };
   }
 
   private finish(m: HandshakeMessage): Step {
-    const master = this.master!;
-    const expected = verifyData(master, 'client', sha256(this.transcript));
-    if (m.body.length !== expected.length || !timingSafeEqual(m.body, expected)) {
-      throw new DtlsError('client Finished does not match the handshake', Alert.decryptError);
-    }
+    this.checkPeerFinished(m.body);
     this.transcript.push(m.raw);
-    const serverFinished = this.message(HandshakeType.finished, verifyData(master, 'server', sha256(this.transcript)));
-    return { kind: 'finished', serverFinished, keys: this.srtpKeys(master) };
+    const serverFinished = this.message(HandshakeType.finished, this.finished());
+    return { kind: 'finished', serverFinished, keys: this.srtpKeys(this.negotiated.srtpProfile) };
   }
 
-  /** RFC 5764 §4.2: client key, server key, client salt, server salt; the server's are its local ones. */
-  private srtpKeys(master: Buffer): SrtpKeyMaterial {
-    const profile = this.negotiated.srtpProfile;
-    const { keyLength: k, saltLength: s } = srtpKeyLengths(profile);
-    const m = exportKeyingMaterial(master, 'EXTRACTOR-dtls_srtp', this.hello.random, this.serverRandom, 2 * (k + s));
-    return {
-      profile,
-      remoteKey: m.subarray(0, k),
-      localKey: m.subarray(k, 2 * k),
-      remoteSalt: m.subarray(2 * k, 2 * k + s),
-      localSalt: m.subarray(2 * k + s, 2 * (k + s)),
-    };
-  }
-
-  private message(type: number, body: Buffer): Buffer {
-    const raw = encodeHandshake(type, this.nextSeq++, body);
-    this.transcript.push(raw);
-    return raw;
+  protected randoms(): { client: Buffer; server: Buffer } {
+    return { client: this.hello.random, server: this.serverRandom };
   }
 }
