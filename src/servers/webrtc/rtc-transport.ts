@@ -46,7 +46,15 @@ export interface TransportDrops {
  */
 export class RtcTransport {
   peer: PeerAddress | undefined;
-  /** When the peer last proved consent (a binding request), ms since the epoch. */
+  /**
+   * When the peer last showed it is there and still wants the session, ms since the epoch: a
+   * binding request, or an SRTP/SRTCP packet that authenticated (and was no replay) from the
+   * address media goes to. RFC 7675's consent is what a *sender* must hold to keep sending; an
+   * ICE-lite server sends no checks and only learns that its peer is alive. A packet that passed
+   * SRTP's HMAC (keys from the DTLS handshake bound to the offer's fingerprint) proves that as
+   * well as a check keyed by the ICE password does, and a busy server whose full receive buffer
+   * dropped the checks of a viewer still sending receiver reports must not cut that viewer off.
+   */
   consentAt = Date.now();
   bytesSent = 0;
   bytesReceived = 0;
@@ -77,8 +85,8 @@ export class RtcTransport {
     this.write(bindingSuccess(request.transactionId, { family, address: from.address, port: from.port }, this.options.localPwd), from);
   }
 
-  /** Anything but STUN from the peer's address. */
-  receive(datagram: Buffer): void {
+  /** Anything but STUN from one of the peer's addresses (`from`). */
+  receive(datagram: Buffer, from: PeerAddress): void {
     if (this.closed) return;
     this.bytesReceived += datagram.length;
     const kind = classifyPacket(datagram);
@@ -96,6 +104,7 @@ export class RtcTransport {
       else this.drops.srtpAuth++;
       return;
     }
+    if (this.peer && from.address === this.peer.address && from.port === this.peer.port) this.consentAt = Date.now();
     if (kind === 'rtp') this.options.onRtp(plain);
     else this.options.onRtcp(plain);
   }
