@@ -101,7 +101,7 @@ export class RtcServer implements OfferHandler {
         outputs: this.outputs,
         slot,
         candidates: (host) => this.candidates(host),
-        send: (datagram, to) => this.socket?.send(datagram, to.port, to.address),
+        send: (datagram, to, done) => (this.socket ? this.socket.send(datagram, to.port, to.address, done) : done()),
         audioFor: (stream, listener) => this.audioFor(stream, listener),
         sources: this.sources,
         ended: (ended) => this.forget(ended),

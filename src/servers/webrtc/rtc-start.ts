@@ -23,7 +23,7 @@ export interface StartDeps {
   outputs: RtcOutputs;
   slot: ConnectionSlot;
   candidates(host: string | undefined): LocalCandidate[];
-  send(datagram: Buffer, to: PeerAddress): void;
+  send(datagram: Buffer, to: PeerAddress, done: () => void): void;
   audioFor: AudioSource;
   /** WebRTC publishers by stream: their Opus and keyframe requests, for WebRTC players. */
   sources: RtcSources;

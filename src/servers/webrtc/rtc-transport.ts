@@ -20,8 +20,8 @@ export interface TransportOptions {
   remoteUfrag: string;
   certificate: DtlsCertificate;
   remoteFingerprint: Fingerprint;
-  /** Writes one datagram on the shared socket. */
-  send(datagram: Buffer, to: PeerAddress): void;
+  /** Writes one datagram on the shared socket; `done` once the socket has sent it (or failed to). */
+  send(datagram: Buffer, to: PeerAddress, done: () => void): void;
   log: Logger;
   /** DTLS is done and SRTP keyed: media may flow. */
   onConnected(): void;
@@ -58,6 +58,12 @@ export class RtcTransport {
   consentAt = Date.now();
   bytesSent = 0;
   bytesReceived = 0;
+  /**
+   * Bytes handed to the socket and not sent yet: they wait in the socket's queue while the
+   * kernel's send buffer is full. Where a player's send path backs up, so its reader can skip
+   * to the next keyframe and drop a player that stays stuck, as every other player is.
+   */
+  pendingBytes = 0;
   readonly drops: TransportDrops = { srtpAuth: 0, srtpReplay: 0, unknown: 0 };
   private readonly dtls: DtlsServer;
   private srtp: { inbound: SrtpSession; outbound: SrtpSession } | undefined;
@@ -131,6 +137,9 @@ export class RtcTransport {
   private write(datagram: Buffer, to = this.peer): void {
     if (!to) return;
     this.bytesSent += datagram.length;
-    this.options.send(datagram, to);
+    this.pendingBytes += datagram.length;
+    this.options.send(datagram, to, () => {
+      this.pendingBytes -= datagram.length;
+    });
   }
 }

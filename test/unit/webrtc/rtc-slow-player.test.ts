@@ -1,0 +1,112 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { setImmediate as tick } from 'node:timers/promises';
+import type { ClientSession } from '../../../src/gate/types.js';
+import { Stream } from '../../../src/hub/stream.js';
+import type { MediaFrame } from '../../../src/media/frame.js';
+import { generateCertificate } from '../../../src/protocols/webrtc/certificate.js';
+import { DtlsClient } from '../../../src/protocols/webrtc/dtls/index.js';
+import { readBindingRequest } from '../../../src/protocols/webrtc/stun/binding.js';
+import { classifyPacket } from '../../../src/protocols/webrtc/stun/demux.js';
+import { STUN_BINDING, decodeStun, encodeStun } from '../../../src/protocols/webrtc/stun/message.js';
+import { RtcLinkCounters } from '../../../src/servers/webrtc/rtc-link.js';
+import { RtcVideoFormat } from '../../../src/servers/webrtc/rtc-output.js';
+import { RtcPlayer } from '../../../src/servers/webrtc/rtc-play.js';
+import { RtcTransport, type PeerAddress } from '../../../src/servers/webrtc/rtc-transport.js';
+import { silentLogger } from '../../../src/util/logger.js';
+import { waitFor } from '../../support/wait.js';
+
+const SPS = Buffer.from('6742c01edb02800bfe5c04400000030040000007a3c58b9a', 'hex');
+const PPS = Buffer.from('68ce3c80', 'hex');
+
+function sequenceHeader(): MediaFrame {
+  const record = Buffer.concat([Buffer.from([1, SPS[1]!, SPS[2]!, SPS[3]!, 0xff, 0xe1, 0, SPS.length]), SPS, Buffer.from([1, 0, PPS.length]), PPS]);
+  return { kind: 'video', timestamp: 0, body: Buffer.concat([Buffer.from([0x17, 0, 0, 0, 0]), record]), keyframe: true, sequenceHeader: true };
+}
+
+/** A 60 KB picture: an I slice for a keyframe, else a P slice. */
+function picture(timestamp: number, keyframe: boolean): MediaFrame {
+  const nal = Buffer.concat([Buffer.from(keyframe ? [0x65, 0b1011_0000] : [0x41, 0b1100_0000]), Buffer.alloc(60_000, 7)]);
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(nal.length);
+  return { kind: 'video', timestamp, body: Buffer.concat([Buffer.from([keyframe ? 0x17 : 0x27, 1, 0, 0, 0]), length, nal]), keyframe, sequenceHeader: false };
+}
+
+interface Viewer {
+  packets: number;
+  closed?: string;
+  /** Completions the socket has not given yet (a full send buffer). */
+  held: Array<() => void>;
+}
+
+/** A WHEP player on a real transport (DTLS with an in-memory client); `stuck`: the socket never finishes sending its media. */
+async function viewer(id: string, stream: Stream, format: RtcVideoFormat, stuck: boolean): Promise<Viewer> {
+  const serverCert = generateCertificate();
+  const clientCert = generateCertificate();
+  const peer: PeerAddress = { address: '127.0.0.1', port: 40000 };
+  const out: Viewer = { packets: 0, held: [] };
+  let connected = false;
+  let client: DtlsClient | undefined;
+  const transport = new RtcTransport({
+    localUfrag: 'srv', localPwd: 'pwd', remoteUfrag: id, certificate: serverCert,
+    remoteFingerprint: { algorithm: 'sha-256', value: clientCert.fingerprint },
+    send: (datagram, _to, done) => {
+      if (classifyPacket(datagram) === 'dtls') setImmediate(() => client!.handle(datagram));
+      if (!connected || classifyPacket(datagram) !== 'rtp') return done();
+      out.packets++;
+      if (stuck) out.held.push(done);
+      else setImmediate(done);
+    },
+    log: silentLogger(),
+    onConnected: () => (connected = true),
+    onRtp: () => undefined,
+    onRtcp: () => undefined,
+    onClose: () => undefined,
+  });
+  const check = encodeStun({ method: STUN_BINDING, class: 'request', transactionId: randomBytes(12), username: `srv:${id}`, useCandidate: true });
+  transport.stun(readBindingRequest(decodeStun(check)), peer);
+  client = new DtlsClient({
+    certificate: clientCert,
+    send: (datagram) => setImmediate(() => transport.receive(datagram, peer)),
+    expectedFingerprint: { algorithm: 'sha-256', value: serverCert.fingerprint },
+    onConnected: () => undefined,
+    onClose: () => undefined,
+    log: silentLogger(),
+  });
+  client.start();
+  await waitFor(() => connected, `${id} connected`);
+  const player = new RtcPlayer(id, stream, { video: { format, ssrc: 0x1234 }, cname: id, nack: false }, transport, new RtcLinkCounters(), () => false, silentLogger());
+  player.start(undefined, (reason) => (out.closed = reason));
+  return out;
+}
+
+// Every other player's rule, for WHEP too: a player whose socket stops sending is skipped to the
+// next keyframe, then disconnected; the player beside it gets every packet.
+test('a WHEP player whose UDP send queue backs up skips to the next keyframe, then is disconnected; the other plays on', async () => {
+  const events = { published: () => undefined, unpublished: () => undefined, idle: () => undefined, gopDropped: () => undefined };
+  const stream = new Stream('__defaultVhost__', 'live', 'slow', { gopCache: true, gopCacheMaxFrames: 1000, queueLengthSeconds: 0.05, mergedWriteMs: 0 }, events);
+  stream.attachPublisher({ id: 'pub', protocol: 'rtmp', session: {} as ClientSession, close: () => undefined });
+  const format = new RtcVideoFormat(102, 0x1234, { keepBframes: false, keepSei: true }, () => undefined);
+  const healthy = await viewer('healthy', stream, format, false);
+  const stuck = await viewer('stuck', stream, format, true);
+  stream.push(sequenceHeader());
+  let timestamp = 0;
+  for (let frame = 0; frame < 500 && stuck.closed === undefined; frame++) {
+    stream.push(picture(timestamp, frame % 25 === 0));
+    timestamp += 40;
+    await tick();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.match(stuck.closed ?? '', /too slow/);
+  const reader = [...stream.readers].find((r) => r.id === 'stuck')!;
+  assert.ok(reader.stats!.tooSlow);
+  assert.ok(reader.stats!.framesDropped > 0, 'frames were skipped before the disconnect');
+  // Frames pushed after the disconnect still reach the healthy player, and all of them did before.
+  const before = healthy.packets;
+  stream.push(picture(timestamp, true));
+  await waitFor(() => healthy.packets > before, 'media after the disconnect');
+  assert.equal(healthy.closed, undefined);
+  assert.equal([...stream.readers].find((r) => r.id === 'healthy')!.stats!.framesDropped, 0);
+  assert.ok(healthy.packets > stuck.packets);
+});
