@@ -14,6 +14,7 @@ import { OfferRefused, SrsRtcError } from './rtc-errors.js';
 import { RtcOutputs } from './rtc-output.js';
 import { RtcSources } from './rtc-sources.js';
 import { RtcSession } from './rtc-session.js';
+import { SendPacer } from './send-pacer.js';
 import { startSession } from './rtc-start.js';
 import type { OfferHandler, RtcAnswer, RtcOffer } from './signalling.js';
 import type { AudioPacket } from '../../transcode/types.js';
@@ -52,6 +53,7 @@ export class RtcServer implements OfferHandler {
   private readonly outputs = new RtcOutputs();
   private readonly sources = new RtcSources();
   private readonly stray = new StrayCounter();
+  private readonly pacer = new SendPacer((error) => this.ctx.logger.error({ err: error }, 'rtc send failed'));
   private timer: NodeJS.Timeout | undefined;
   readonly certificate: DtlsCertificate = generateCertificate();
 
@@ -102,6 +104,7 @@ export class RtcServer implements OfferHandler {
         slot,
         candidates: (host) => this.candidates(host),
         send: (datagram, to, done) => (this.socket ? this.socket.send(datagram, to.port, to.address, done) : done()),
+        pace: (job) => this.pacer.add(job),
         audioFor: (stream, listener) => this.audioFor(stream, listener),
         sources: this.sources,
         ended: (ended) => this.forget(ended),

@@ -22,6 +22,8 @@ export interface TransportOptions {
   remoteFingerprint: Fingerprint;
   /** Writes one datagram on the shared socket; `done` once the socket has sent it (or failed to). */
   send(datagram: Buffer, to: PeerAddress, done: () => void): void;
+  /** Runs media sends a slice at a time, between reads of the socket (SendPacer). */
+  pace(job: () => void): void;
   log: Logger;
   /** DTLS is done and SRTP keyed: media may flow. */
   onConnected(): void;
@@ -59,8 +61,8 @@ export class RtcTransport {
   bytesSent = 0;
   bytesReceived = 0;
   /**
-   * Bytes handed to the socket and not sent yet: they wait in the socket's queue while the
-   * kernel's send buffer is full. Where a player's send path backs up, so its reader can skip
+   * Media bytes not sent yet: waiting for their turn in the pacer, or in the socket's queue while
+   * the kernel's send buffer is full. Where a player's send path backs up, so its reader can skip
    * to the next keyframe and drop a player that stays stuck, as every other player is.
    */
   pendingBytes = 0;
@@ -116,11 +118,11 @@ export class RtcTransport {
   }
 
   sendRtp(packet: Buffer): void {
-    if (this.srtp && !this.closed) this.write(this.srtp.outbound.protectRtp(packet));
+    this.paced(packet, false);
   }
 
   sendRtcp(packet: Buffer): void {
-    if (this.srtp && !this.closed) this.write(this.srtp.outbound.protectRtcp(packet));
+    this.paced(packet, true);
   }
 
   close(): void {
@@ -132,6 +134,17 @@ export class RtcTransport {
   private connected(keys: SrtpKeyMaterial): void {
     this.srtp = srtpSessions(keys);
     this.options.onConnected();
+  }
+
+  /** Protected when its turn comes (SRTP's order is the queue's), then written. */
+  private paced(packet: Buffer, rtcp: boolean): void {
+    if (!this.srtp || this.closed) return;
+    this.pendingBytes += packet.length;
+    this.options.pace(() => {
+      this.pendingBytes -= packet.length;
+      if (!this.srtp || this.closed) return;
+      this.write(rtcp ? this.srtp.outbound.protectRtcp(packet) : this.srtp.outbound.protectRtp(packet));
+    });
   }
 
   private write(datagram: Buffer, to = this.peer): void {

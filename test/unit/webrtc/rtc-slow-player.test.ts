@@ -14,6 +14,7 @@ import { RtcLinkCounters } from '../../../src/servers/webrtc/rtc-link.js';
 import { RtcVideoFormat } from '../../../src/servers/webrtc/rtc-output.js';
 import { RtcPlayer } from '../../../src/servers/webrtc/rtc-play.js';
 import { RtcTransport, type PeerAddress } from '../../../src/servers/webrtc/rtc-transport.js';
+import { SendPacer } from '../../../src/servers/webrtc/send-pacer.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -41,7 +42,7 @@ interface Viewer {
 }
 
 /** A WHEP player on a real transport (DTLS with an in-memory client); `stuck`: the socket never finishes sending its media. */
-async function viewer(id: string, stream: Stream, format: RtcVideoFormat, stuck: boolean): Promise<Viewer> {
+async function viewer(id: string, stream: Stream, format: RtcVideoFormat, pacer: SendPacer, stuck: boolean): Promise<Viewer> {
   const serverCert = generateCertificate();
   const clientCert = generateCertificate();
   const peer: PeerAddress = { address: '127.0.0.1', port: 40000 };
@@ -58,6 +59,7 @@ async function viewer(id: string, stream: Stream, format: RtcVideoFormat, stuck:
       if (stuck) out.held.push(done);
       else setImmediate(done);
     },
+    pace: (job) => pacer.add(job),
     log: silentLogger(),
     onConnected: () => (connected = true),
     onRtp: () => undefined,
@@ -88,8 +90,9 @@ test('a WHEP player whose UDP send queue backs up skips to the next keyframe, th
   const stream = new Stream('__defaultVhost__', 'live', 'slow', { gopCache: true, gopCacheMaxFrames: 1000, queueLengthSeconds: 0.05, mergedWriteMs: 0 }, events);
   stream.attachPublisher({ id: 'pub', protocol: 'rtmp', session: {} as ClientSession, close: () => undefined });
   const format = new RtcVideoFormat(102, 0x1234, { keepBframes: false, keepSei: true }, () => undefined);
-  const healthy = await viewer('healthy', stream, format, false);
-  const stuck = await viewer('stuck', stream, format, true);
+  const pacer = new SendPacer((error) => assert.fail(String(error)));
+  const healthy = await viewer('healthy', stream, format, pacer, false);
+  const stuck = await viewer('stuck', stream, format, pacer, true);
   stream.push(sequenceHeader());
   let timestamp = 0;
   for (let frame = 0; frame < 500 && stuck.closed === undefined; frame++) {
