@@ -1,22 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { setImmediate as tick } from 'node:timers/promises';
 import type { ClientSession } from '../../../src/gate/types.js';
 import { Stream } from '../../../src/hub/stream.js';
 import type { MediaFrame } from '../../../src/media/frame.js';
-import { generateCertificate } from '../../../src/protocols/webrtc/certificate.js';
-import { DtlsClient } from '../../../src/protocols/webrtc/dtls/index.js';
-import { readBindingRequest } from '../../../src/protocols/webrtc/stun/binding.js';
 import { classifyPacket } from '../../../src/protocols/webrtc/stun/demux.js';
-import { STUN_BINDING, decodeStun, encodeStun } from '../../../src/protocols/webrtc/stun/message.js';
 import { RtcLinkCounters } from '../../../src/servers/webrtc/rtc-link.js';
 import { RtcVideoFormat } from '../../../src/servers/webrtc/rtc-output.js';
 import { RtcPlayer } from '../../../src/servers/webrtc/rtc-play.js';
-import { RtcTransport, type PeerAddress } from '../../../src/servers/webrtc/rtc-transport.js';
 import { SendPacer } from '../../../src/servers/webrtc/send-pacer.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { waitFor } from '../../support/wait.js';
+import { connectedPeer } from './rtc-peer.js';
 
 const SPS = Buffer.from('6742c01edb02800bfe5c04400000030040000007a3c58b9a', 'hex');
 const PPS = Buffer.from('68ce3c80', 'hex');
@@ -43,41 +38,17 @@ interface Viewer {
 
 /** A WHEP player on a real transport (DTLS with an in-memory client); `stuck`: the socket never finishes sending its media. */
 async function viewer(id: string, stream: Stream, format: RtcVideoFormat, pacer: SendPacer, stuck: boolean): Promise<Viewer> {
-  const serverCert = generateCertificate();
-  const clientCert = generateCertificate();
-  const peer: PeerAddress = { address: '127.0.0.1', port: 40000 };
   const out: Viewer = { packets: 0, held: [] };
-  let connected = false;
-  let client: DtlsClient | undefined;
-  const transport = new RtcTransport({
-    localUfrag: 'srv', localPwd: 'pwd', remoteUfrag: id, certificate: serverCert,
-    remoteFingerprint: { algorithm: 'sha-256', value: clientCert.fingerprint },
-    send: (datagram, _to, done) => {
-      if (classifyPacket(datagram) === 'dtls') setImmediate(() => client!.handle(datagram));
-      if (!connected || classifyPacket(datagram) !== 'rtp') return done();
+  const { transport } = await connectedPeer({
+    id,
+    pace: (job) => pacer.add(job),
+    media: (datagram, done) => {
+      if (classifyPacket(datagram) !== 'rtp') return done();
       out.packets++;
       if (stuck) out.held.push(done);
       else setImmediate(done);
     },
-    pace: (job) => pacer.add(job),
-    log: silentLogger(),
-    onConnected: () => (connected = true),
-    onRtp: () => undefined,
-    onRtcp: () => undefined,
-    onClose: () => undefined,
   });
-  const check = encodeStun({ method: STUN_BINDING, class: 'request', transactionId: randomBytes(12), username: `srv:${id}`, useCandidate: true });
-  transport.stun(readBindingRequest(decodeStun(check)), peer);
-  client = new DtlsClient({
-    certificate: clientCert,
-    send: (datagram) => setImmediate(() => transport.receive(datagram, peer)),
-    expectedFingerprint: { algorithm: 'sha-256', value: serverCert.fingerprint },
-    onConnected: () => undefined,
-    onClose: () => undefined,
-    log: silentLogger(),
-  });
-  client.start();
-  await waitFor(() => connected, `${id} connected`);
   const player = new RtcPlayer(id, stream, { video: { format, ssrc: 0x1234 }, cname: id, nack: false }, transport, new RtcLinkCounters(), () => false, silentLogger());
   player.start(undefined, (reason) => (out.closed = reason));
   return out;
