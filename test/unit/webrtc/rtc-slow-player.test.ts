@@ -11,22 +11,12 @@ import { RtcPlayer } from '../../../src/servers/webrtc/rtc-play.js';
 import { SendPacer } from '../../../src/servers/webrtc/send-pacer.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { waitFor } from '../../support/wait.js';
+import { picture, sequenceHeader } from './h264-fixture.js';
 import { connectedPeer } from './rtc-peer.js';
 
-const SPS = Buffer.from('6742c01edb02800bfe5c04400000030040000007a3c58b9a', 'hex');
-const PPS = Buffer.from('68ce3c80', 'hex');
-
-function sequenceHeader(): MediaFrame {
-  const record = Buffer.concat([Buffer.from([1, SPS[1]!, SPS[2]!, SPS[3]!, 0xff, 0xe1, 0, SPS.length]), SPS, Buffer.from([1, 0, PPS.length]), PPS]);
-  return { kind: 'video', timestamp: 0, body: Buffer.concat([Buffer.from([0x17, 0, 0, 0, 0]), record]), keyframe: true, sequenceHeader: true };
-}
-
 /** A 60 KB picture: an I slice for a keyframe, else a P slice. */
-function picture(timestamp: number, keyframe: boolean): MediaFrame {
-  const nal = Buffer.concat([Buffer.from(keyframe ? [0x65, 0b1011_0000] : [0x41, 0b1100_0000]), Buffer.alloc(60_000, 7)]);
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(nal.length);
-  return { kind: 'video', timestamp, body: Buffer.concat([Buffer.from([keyframe ? 0x17 : 0x27, 1, 0, 0, 0]), length, nal]), keyframe, sequenceHeader: false };
+function bigPicture(timestamp: number, keyframe: boolean): MediaFrame {
+  return picture(timestamp, keyframe, [Buffer.concat([Buffer.from(keyframe ? [0x65, 0b1011_0000] : [0x41, 0b1100_0000]), Buffer.alloc(60_000, 7)])]);
 }
 
 interface Viewer {
@@ -67,7 +57,7 @@ test('a WHEP player whose UDP send queue backs up skips to the next keyframe, th
   stream.push(sequenceHeader());
   let timestamp = 0;
   for (let frame = 0; frame < 500 && stuck.closed === undefined; frame++) {
-    stream.push(picture(timestamp, frame % 25 === 0));
+    stream.push(bigPicture(timestamp, frame % 25 === 0));
     timestamp += 40;
     await tick();
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -78,7 +68,7 @@ test('a WHEP player whose UDP send queue backs up skips to the next keyframe, th
   assert.ok(reader.stats!.framesDropped > 0, 'frames were skipped before the disconnect');
   // Frames pushed after the disconnect still reach the healthy player, and all of them did before.
   const before = healthy.packets;
-  stream.push(picture(timestamp, true));
+  stream.push(bigPicture(timestamp, true));
   await waitFor(() => healthy.packets > before, 'media after the disconnect');
   assert.equal(healthy.closed, undefined);
   assert.equal([...stream.readers].find((r) => r.id === 'healthy')!.stats!.framesDropped, 0);
