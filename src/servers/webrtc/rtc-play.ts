@@ -67,7 +67,7 @@ export class RtcPlayer {
     if (video) {
       const track = this.sent.get(video.ssrc)!;
       const transport = this.transport;
-      // Its send path is the socket's queue: a player stuck there is slow like any other (hub reader rule).
+      // Its send path is the pacer and the socket's queue: a player stuck there is slow like any other (hub reader rule).
       const sink: FrameSink = {
         get pendingBytes() {
           return transport.pendingBytes;
