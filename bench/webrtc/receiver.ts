@@ -33,6 +33,10 @@ export interface ReceiverOptions {
   url: string;
   certificate: DtlsCertificate;
   log: Logger;
+  /** Consent checks every 2 s once connected (default); false sends none after nomination, as if all were lost. */
+  consentChecks?: boolean;
+  /** Receiver reports and NACKs (default); false: silent once connected. */
+  feedback?: boolean;
 }
 
 export class WhepReceiver {
@@ -42,7 +46,8 @@ export class WhepReceiver {
   undecryptable = 0;
   /** The last SRTCP packet this receiver sent, kept so tests can replay it at the server. */
   lastRtcp: Buffer | undefined;
-  private readonly ufrag = randomBytes(4).toString('hex');
+  /** Its ICE ufrag: the server names the session `<server ufrag>:<this>`. */
+  readonly ufrag = randomBytes(4).toString('hex');
   private readonly pwd = randomBytes(16).toString('hex');
   private readonly ssrc = randomBytes(4).readUInt32BE(0);
   private socket: Socket | undefined;
@@ -150,7 +155,7 @@ export class WhepReceiver {
     // Nominated: checks slow to consent pace, DTLS starts (we are the active side).
     this.state = 'dtls';
     clearInterval(this.checkTimer);
-    this.checkTimer = setInterval(() => this.sendCheck(), CONSENT_MS);
+    if (this.options.consentChecks !== false) this.checkTimer = setInterval(() => this.sendCheck(), CONSENT_MS);
     this.dtls = new DtlsClient({
       certificate: this.options.certificate,
       send: (d) => this.send(d),
@@ -158,7 +163,7 @@ export class WhepReceiver {
       onConnected: (keys) => {
         ({ inbound: this.inbound, outbound: this.outbound } = srtpSessions(keys));
         this.state = 'media';
-        this.timers.push(setInterval(() => this.sendFeedback(), FEEDBACK_MS));
+        if (this.options.feedback !== false) this.timers.push(setInterval(() => this.sendFeedback(), FEEDBACK_MS));
       },
       onClose: (reason) => {
         if (this.state !== 'closed') this.fail(new Error(`DTLS closed: ${reason}`));

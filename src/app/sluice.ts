@@ -23,6 +23,7 @@ import { SrtServer } from '../servers/srt/srt-server.js';
 import { demuxTs } from '../servers/srt/srt-ingest.js';
 import { RtspServer } from '../servers/rtsp/rtsp-server.js';
 import { RtcServer } from '../servers/webrtc/rtc-server.js';
+import { rtcReaches } from '../servers/webrtc/rtc-reach.js';
 import { rtcRoute } from '../servers/webrtc/signalling.js';
 import { OpusBridges } from '../transcode/opus-bridge.js';
 import { startRecorders } from '../recorder/index.js';
@@ -83,7 +84,10 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
   // Everything that starts later (sessions, streams, recordings) reads the configuration here.
   const holder = new ConfigHolder(config);
   const hub = new StreamHub(
-    (vhost) => streamOptions(holder.current(), vhost),
+    (vhost) => ({
+      ...streamOptions(holder.current(), vhost),
+      reaches: (publisher, audience) => rtcReaches(holder.current(), vhost, publisher.protocol, audience),
+    }),
     (error) => logger.error({ err: error }, 'stream listener failed'),
     logger,
   );

@@ -11,6 +11,11 @@ export const rtcServerSchema = z
     /** UDP port (or host:port) every WebRTC session shares. */
     listen: endpointSchema.default(8000),
     /**
+     * Bytes of UDP receive buffer asked for the media socket (Sluice's own; SRS asks 10 MB too):
+     * datagrams wait there while the event loop is busy. Linux grants at most `net.core.rmem_max`.
+     */
+    recv_buffer_size: z.number().int().min(65536).max(1 << 30).default(10 * 1024 * 1024),
+    /**
      * The address put in the SDP candidates: an IP or host name, `$NAME` for an environment
      * variable, or `*` for every address of the machine's interfaces.
      */

@@ -14,6 +14,8 @@ export interface FrameSink {
 /** How one output format turns a frame into bytes; `key` names the encoding shared by readers. */
 export interface OutputFormat {
   readonly key: string;
+  /** The audience of its readers (hub/audience.ts); absent: the usual one. */
+  readonly audience?: string;
   encode(frame: MediaFrame): Buffer;
 }
 
@@ -42,6 +44,8 @@ export interface StreamReader {
   readonly id: string;
   /** Set by readers that are not viewers (HLS segmenter, recorder): they are no stream's clients. */
   readonly internal?: boolean;
+  /** Its audience (hub/audience.ts): a publish may be kept from it; absent: the usual one. */
+  readonly audience?: string;
   /** Frames skipped for a slow reader (players; absent for internal readers). */
   readonly stats?: ReaderStats;
   /** Takes a frame; returns true when the reader has something to flush. */

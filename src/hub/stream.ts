@@ -13,6 +13,13 @@ export interface StreamOptions {
   queueLengthSeconds: number;
   /** Merged-write window in ms (0: write as soon as the publisher's data is processed). */
   mergedWriteMs: number;
+  /**
+   * Whether a publish reaches the readers of an audience (hub/audience.ts), asked once per
+   * publish and audience. Readers it does not reach see the stream as unpublished, and without
+   * the usual audience nobody is told the stream is published (no HLS, recording, forward).
+   * Absent: every publish reaches every reader.
+   */
+  reaches?(publisher: Publisher, audience: string | undefined): boolean;
 }
 
 /** The one side of a stream that produces frames (an RTMP publisher, later RTSP/SRT/...). */
@@ -74,6 +81,10 @@ export class Stream implements StreamKey {
   /** Players, by output format: one shared feed each. */
   private readonly feeds = new Map<string, Feed>();
   private readonly flusher: FlushScheduler;
+  /** Whether the current publish reaches each audience, as `options.reaches` answered. */
+  private readonly reach = new Map<string | undefined, boolean>();
+  /** Whether `published` was told of the current publisher (so `unpublished` is too). */
+  private announced = false;
 
   private timestampOffset = 0;
   private lastTimestamp = -1;
@@ -114,7 +125,9 @@ export class Stream implements StreamKey {
     this.publisher = publisher;
     this.publishedAt = Date.now();
     this.rebaseOnNextFrame = this.lastTimestamp >= 0;
-    this.events.published(this);
+    this.reach.clear();
+    this.announced = this.reaches(undefined);
+    if (this.announced) this.events.published(this);
     return true;
   }
 
@@ -129,7 +142,9 @@ export class Stream implements StreamKey {
     this.flush();
     for (const feed of this.feeds.values()) feed.forgetConfig();
     for (const reader of this.readerSet) reader.resync();
-    this.events.unpublished(this);
+    this.reach.clear();
+    if (this.announced) this.events.unpublished(this);
+    this.announced = false;
     this.releaseIfIdle();
   }
 
@@ -141,13 +156,13 @@ export class Stream implements StreamKey {
     this.measureRate(frame.body.length);
     this.remember(frame);
     // Players: one append per format, whatever their number; they are written at the flush.
-    for (const feed of this.feeds.values()) feed.append(frame);
+    for (const feed of this.feeds.values()) if (this.reaches(feed.format.audience)) feed.append(frame);
     if (this.feeds.size > 0) this.flusher.mark();
     if (this.frameReaders.size === 0) return;
     const limits = this.readerLimits();
     const now = Date.now();
     for (const reader of this.frameReaders) {
-      if (reader.enqueue(frame, limits, now)) this.markDirty(reader);
+      if (this.reaches(reader.audience) && reader.enqueue(frame, limits, now)) this.markDirty(reader);
     }
   }
 
@@ -159,7 +174,8 @@ export class Stream implements StreamKey {
    */
   addReader(reader: StreamReader | Reader, start: 'gop' | 'live' = 'gop'): void {
     this.readerSet.add(reader);
-    const startup = this.startupFrames(start === 'gop');
+    const audience = reader instanceof Reader ? reader.format.audience : reader.audience;
+    const startup = this.reaches(audience) ? this.startupFrames(start === 'gop') : [];
     if (reader instanceof Reader) {
       const feed = this.feedFor(reader);
       feed.readers.add(reader);
@@ -215,6 +231,18 @@ export class Stream implements StreamKey {
       this.feeds.set(reader.format.key, feed);
     }
     return feed;
+  }
+
+  /** Whether the current publish reaches readers of `audience` (every reader while unpublished). */
+  private reaches(audience: string | undefined): boolean {
+    const { publisher } = this;
+    if (!publisher || !this.options.reaches) return true;
+    let reached = this.reach.get(audience);
+    if (reached === undefined) {
+      reached = this.options.reaches(publisher, audience);
+      this.reach.set(audience, reached);
+    }
+    return reached;
   }
 
   private startupFrames(withGop: boolean): EncodedFrame[] {

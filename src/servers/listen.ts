@@ -32,3 +32,18 @@ export function bindUdp(host: string, port: number): Promise<Socket> {
     });
   });
 }
+
+/**
+ * Asks the kernel for a receive buffer of `bytes` on a bound UDP socket and returns the bytes of
+ * payload it granted. Linux caps the request at `net.core.rmem_max` and reports twice what it
+ * grants (the other half is its bookkeeping), so the figure is halved there.
+ */
+export function sizeReceiveBuffer(socket: Socket, bytes: number): number {
+  try {
+    socket.setRecvBufferSize(bytes);
+  } catch {
+    // Refused outright (over an OS limit on some systems): what the socket has is what it keeps.
+  }
+  const reported = socket.getRecvBufferSize();
+  return process.platform === 'linux' ? reported / 2 : reported;
+}

@@ -1,5 +1,6 @@
 import type { EncodedFrame } from '../media/frame.js';
 import type { Stream } from '../hub/stream.js';
+import { Audience } from '../hub/audience.js';
 import type { StreamReader } from '../hub/reader.js';
 import { Listeners } from '../util/listeners.js';
 import type { Logger } from '../util/logger.js';
@@ -86,6 +87,8 @@ class Subscribers {
 class OpusBridge implements StreamReader {
   readonly id: string;
   readonly internal = true;
+  /** It feeds WebRTC players: it hears what they may (rtmp_to_rtc). */
+  readonly audience = Audience.webrtc;
   readonly subscribers: Subscribers;
   private transcoder: AudioTranscoder | undefined;
   private config: Buffer | undefined;

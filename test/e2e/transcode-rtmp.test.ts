@@ -37,7 +37,8 @@ function aacTimestamps(): StreamReader & { timestamps: number[]; live: boolean }
 }
 
 test('an RTMP publisher\'s AAC comes out of the bridge as Opus on the stream\'s clock, while a second stream plays untouched', async () => {
-  const server = await startTestServer();
+  // The bridge feeds WebRTC players: an RTMP publish reaches it through SRS's rtmp_to_rtc.
+  const server = await startTestServer({ vhosts: { __defaultVhost__: { rtc: { enabled: true, rtmp_to_rtc: true } } } });
   const bridges = new OpusBridges({ log: silentLogger() });
   const bridged = publishTestPattern(server.rtmpUrl('live/bridged'), 6);
   const healthy = publishTestPattern(server.rtmpUrl('live/healthy'), 6);
@@ -75,7 +76,8 @@ test('an RTMP publisher\'s AAC comes out of the bridge as Opus on the stream\'s 
 });
 
 test('Opus from a WebRTC publisher, turned into AAC hub frames, plays over RTMP as AAC that decodes cleanly', async () => {
-  const server = await startTestServer();
+  // A WebRTC publish reaches RTMP players only through SRS's bridge.
+  const server = await startTestServer({ vhosts: { __defaultVhost__: { rtc: { enabled: true, rtc_to_rtmp: true } } } });
   const stream = server.hub.acquire('__defaultVhost__', 'live', 'from-webrtc');
   const session = { id: 'w1', protocol: 'webrtc', ip: '127.0.0.1', vhost: '__defaultVhost__', app: 'live', stream: 'from-webrtc', param: '' } as unknown as ClientSession;
   const publisher: Publisher = { id: 'w1', protocol: 'webrtc', session, close() {} };

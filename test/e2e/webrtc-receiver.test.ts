@@ -62,3 +62,37 @@ test('replayed SRTCP packets are dropped and counted while the session keeps pla
     await server.close();
   }
 });
+
+// A busy server's full receive buffer drops datagrams, a viewer's consent checks among them: the
+// SRTCP it still sends (authenticated, from its address) keeps its session. One that sends
+// nothing at all is closed, and a healthy viewer plays on alongside.
+test('a viewer whose consent checks are lost but whose receiver reports arrive keeps playing; a silent one is closed', async () => {
+  const server = await startTestServer({ ...RTC, vhosts: { __defaultVhost__: { rtc: { enabled: true, rtmp_to_rtc: true, stun_timeout: 3 } } } });
+  const publisher = publishTestPattern(server.rtmpUrl('live/consent'), 60);
+  const certificate = generateCertificate();
+  const url = `http://127.0.0.1:${server.apiPort}/rtc/v1/whep/?app=live&stream=consent`;
+  const healthy = new WhepReceiver({ url, certificate, log: silentLogger() });
+  const reportsOnly = new WhepReceiver({ url, certificate, log: silentLogger(), consentChecks: false });
+  const silent = new WhepReceiver({ url, certificate, log: silentLogger(), consentChecks: false, feedback: false });
+  const receivers = [healthy, reportsOnly, silent];
+  const packets = (r: WhepReceiver): number => [...r.tracks.values()].reduce((sum, t) => sum + t.packets, 0);
+  const ended = (r: WhepReceiver) => (line: Record<string, unknown>): boolean => line.msg === 'session end' && String(line.session).endsWith(`:${r.ufrag}`);
+  try {
+    await server.waitForLog((line) => line.msg === 'publish start', 15_000);
+    await Promise.all(receivers.map((r) => r.start()));
+    await waitFor(() => receivers.every((r) => packets(r) > 50), 'media at every receiver', 30_000);
+    // The silent one stopped its checks when the other did: once it is gone, so is their consent timer.
+    const end = await server.waitForLog(ended(silent), 30_000);
+    assert.match(String(end.reason), /consent expired/);
+    assert.equal(server.logs().find(ended(reportsOnly)), undefined, 'the viewer sending receiver reports was closed');
+    const before = { reportsOnly: packets(reportsOnly), healthy: packets(healthy) };
+    await waitFor(() => packets(reportsOnly) > before.reportsOnly + 100 && packets(healthy) > before.healthy + 100, 'media after the silent viewer was closed', 30_000);
+    assert.equal(reportsOnly.state, 'media', reportsOnly.error);
+    assert.equal(healthy.state, 'media', healthy.error);
+    assert.equal(server.logs().find(ended(reportsOnly)), undefined);
+  } finally {
+    await Promise.all(receivers.map((r) => r.stop()));
+    await publisher.stop();
+    await server.close();
+  }
+});

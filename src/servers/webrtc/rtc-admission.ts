@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readAvcNalConfig } from '../../codecs/annexb.js';
 import { readVideoTagHeader } from '../../codecs/inspect.js';
 import type { RtcVhostConfig } from '../../config/rtc-schema.js';
+import { Audience } from '../../hub/audience.js';
 import { streamKey, type Stream } from '../../hub/stream.js';
 import { answerOffer, type Answer, type LocalCandidate } from '../../protocols/webrtc/sdp/answer.js';
 import { parseOffer } from '../../protocols/webrtc/sdp/parse.js';
@@ -13,6 +14,7 @@ import { resolveVhost } from '../rtmp/stream-url.js';
 import { SessionInfo } from '../session-info.js';
 import { OfferRefused, SrsRtcError, badOffer } from './rtc-errors.js';
 import type { StreamSsrcs } from './rtc-output.js';
+import { rtcReaches } from './rtc-reach.js';
 import type { RtcOffer } from './signalling.js';
 
 /** An offer that passed every check: what the session is built from. */
@@ -55,8 +57,11 @@ export async function admitOffer(request: RtcOffer, deps: AdmissionDeps): Promis
   const rtc = (config.vhosts[vhost] ?? config.vhosts.__defaultVhost__!).rtc;
   if (!rtc.enabled) throw new OfferRefused(403, SrsRtcError.Disabled, `WebRTC is disabled for vhost ${vhost} (rtc { enabled on; })`);
   const stream = ctx.hub.find(vhost, request.app, request.stream);
-  if (request.action === 'play' && !rtc.rtmp_to_rtc && stream?.publisher?.protocol !== 'webrtc') {
-    throw new OfferRefused(403, SrsRtcError.Disabled, `rtmp_to_rtc is off for vhost ${vhost}: only WebRTC publishes play over WebRTC`);
+  // As SRS: a play of a stream another protocol publishes now is refused; one of a stream not
+  // published yet waits, and gets only a WebRTC publisher's media (hub reach, rtc-reach.ts).
+  const publisher = stream?.publisher;
+  if (request.action === 'play' && publisher && !rtcReaches(config, vhost, publisher.protocol, Audience.webrtc)) {
+    throw new OfferRefused(403, SrsRtcError.Disabled, `Disabled rtmp_to_rtc of ${vhost}: the stream is published over ${publisher.protocol}, which plays over WebRTC only with rtc { rtmp_to_rtc on; }`);
   }
   const localUfrag = randomBytes(6).toString('hex').slice(0, 8);
   const localPwd = randomBytes(16).toString('hex').slice(0, 32);

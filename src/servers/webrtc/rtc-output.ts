@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { Audience } from '../../hub/audience.js';
 import type { OutputFormat } from '../../hub/reader.js';
 import type { Stream } from '../../hub/stream.js';
 import type { MediaFrame } from '../../media/frame.js';
@@ -35,6 +36,7 @@ export interface TrackClock {
  */
 export class RtcVideoFormat implements OutputFormat {
   readonly key: string;
+  readonly audience = Audience.webrtc;
   private readonly frames: H264Frames;
   private readonly cache: Array<Buffer | undefined> = new Array(CACHE_PACKETS);
   private sequence = randomInt(0, 0x10000);

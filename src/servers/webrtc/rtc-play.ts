@@ -66,8 +66,12 @@ export class RtcPlayer {
     const video = this.tracks.video;
     if (video) {
       const track = this.sent.get(video.ssrc)!;
+      const transport = this.transport;
+      // Its send path is the pacer and the socket's queue: a player stuck there is slow like any other (hub reader rule).
       const sink: FrameSink = {
-        pendingBytes: 0,
+        get pendingBytes() {
+          return transport.pendingBytes;
+        },
         write: (batch) =>
           forEachPacket(batch, (packet) => {
             track.packets++;

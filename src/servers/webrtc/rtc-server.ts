@@ -8,12 +8,13 @@ import type { LocalCandidate } from '../../protocols/webrtc/sdp/answer.js';
 import type { OpusBridges } from '../../transcode/opus-bridge.js';
 import { ProtocolError } from '../../util/errors.js';
 import type { ServerContext } from '../context.js';
-import { bindUdp } from '../listen.js';
+import { bindUdp, sizeReceiveBuffer } from '../listen.js';
 import { candidateAddresses } from './candidates.js';
 import { OfferRefused, SrsRtcError } from './rtc-errors.js';
 import { RtcOutputs } from './rtc-output.js';
 import { RtcSources } from './rtc-sources.js';
 import { RtcSession } from './rtc-session.js';
+import { SendPacer } from './send-pacer.js';
 import { startSession } from './rtc-start.js';
 import type { OfferHandler, RtcAnswer, RtcOffer } from './signalling.js';
 import type { AudioPacket } from '../../transcode/types.js';
@@ -40,8 +41,9 @@ class StrayCounter {
  * The WebRTC server: ICE-lite on one UDP port shared by every session. A datagram from a known
  * address goes to its session; a STUN binding request is matched to a session by the USERNAME's
  * ufrag and checked against that session's password before its address is bound to it. Anything
- * else is dropped, counted and logged now and then. Sessions whose peer stops its consent checks
- * are closed after the vhost's `stun_timeout`.
+ * else is dropped, counted and logged now and then. Sessions whose peer goes silent (no consent
+ * check, no authenticated SRTP/SRTCP: see RtcTransport.consentAt) are closed after the vhost's
+ * `stun_timeout`.
  */
 export class RtcServer implements OfferHandler {
   private socket: Socket | undefined;
@@ -51,6 +53,7 @@ export class RtcServer implements OfferHandler {
   private readonly outputs = new RtcOutputs();
   private readonly sources = new RtcSources();
   private readonly stray = new StrayCounter();
+  private readonly pacer = new SendPacer((error) => this.ctx.logger.error({ err: error }, 'rtc send failed'));
   private timer: NodeJS.Timeout | undefined;
   readonly certificate: DtlsCertificate = generateCertificate();
 
@@ -61,14 +64,19 @@ export class RtcServer implements OfferHandler {
   ) {}
 
   async start(): Promise<number> {
-    const { host, port } = this.ctx.config.current().rtc_server.listen;
+    const { listen, recv_buffer_size: asked } = this.ctx.config.current().rtc_server;
+    const { host, port } = listen;
     const socket = await bindUdp(host, port);
+    // While the event loop is late, datagrams wait in this buffer; once it is full the kernel drops
+    // them, consent checks among them.
+    const granted = sizeReceiveBuffer(socket, asked);
+    if (granted < asked) this.ctx.logger.warn({ asked, granted }, 'rtc socket receive buffer smaller than asked: raise net.core.rmem_max (sysctl) to the size asked');
     socket.on('message', (datagram, peer) => this.receive(datagram, peer));
     socket.on('error', (error) => this.ctx.logger.warn({ err: error.message }, 'rtc socket error'));
     this.socket = socket;
     this.port = socket.address().port;
     this.timer = setInterval(() => this.tick(), TICK_MS);
-    this.ctx.logger.info({ address: `${host}:${this.port}`, fingerprint: this.certificate.fingerprint }, 'rtc listening');
+    this.ctx.logger.info({ address: `${host}:${this.port}`, fingerprint: this.certificate.fingerprint, recv_buffer: granted }, 'rtc listening');
     return this.port;
   }
 
@@ -95,7 +103,8 @@ export class RtcServer implements OfferHandler {
         outputs: this.outputs,
         slot,
         candidates: (host) => this.candidates(host),
-        send: (datagram, to) => this.socket?.send(datagram, to.port, to.address),
+        send: (datagram, to, done) => (this.socket ? this.socket.send(datagram, to.port, to.address, done) : done()),
+        pace: (job) => this.pacer.add(job),
         audioFor: (stream, listener) => this.audioFor(stream, listener),
         sources: this.sources,
         ended: (ended) => this.forget(ended),
@@ -145,7 +154,7 @@ export class RtcServer implements OfferHandler {
     const key = `${peer.address}|${peer.port}`;
     if (isStun(datagram)) return this.stun(datagram, peer, key);
     const session = this.byAddress.get(key);
-    if (session) return session.transport.receive(datagram);
+    if (session) return session.transport.receive(datagram, peer);
     if (this.stray.shouldLog('unknown-address')) this.ctx.logger.info({ peer: `${peer.address}:${peer.port}`, bytes: datagram.length, count: this.stray.count('unknown-address') }, 'rtc datagram from an address no session owns, dropped');
   }
 
@@ -176,7 +185,7 @@ export class RtcServer implements OfferHandler {
     for (const session of [...this.byUfrag.values()]) {
       const timeout = session.stunTimeoutMs;
       if (now - session.transport.consentAt > timeout) {
-        session.end(`consent expired: no STUN binding request for ${timeout / 1000} s`);
+        session.end(`consent expired: no STUN binding request nor authenticated packet for ${timeout / 1000} s`);
         continue;
       }
       session.tick(now);

@@ -23,7 +23,8 @@ export interface StartDeps {
   outputs: RtcOutputs;
   slot: ConnectionSlot;
   candidates(host: string | undefined): LocalCandidate[];
-  send(datagram: Buffer, to: PeerAddress): void;
+  send(datagram: Buffer, to: PeerAddress, done: () => void): void;
+  pace(job: () => void): void;
   audioFor: AudioSource;
   /** WebRTC publishers by stream: their Opus and keyframe requests, for WebRTC players. */
   sources: RtcSources;
@@ -68,6 +69,7 @@ export async function startSession(request: RtcOffer, deps: StartDeps): Promise<
     certificate: deps.certificate,
     remoteFingerprint: remote.fingerprint,
     send: deps.send,
+    pace: deps.pace,
     log,
     onConnected: () => session!.connected(),
     onRtp: (packet) => session!.rtp(packet),

@@ -20,8 +20,10 @@ export interface TransportOptions {
   remoteUfrag: string;
   certificate: DtlsCertificate;
   remoteFingerprint: Fingerprint;
-  /** Writes one datagram on the shared socket. */
-  send(datagram: Buffer, to: PeerAddress): void;
+  /** Writes one datagram on the shared socket; `done` once the socket has sent it (or failed to). */
+  send(datagram: Buffer, to: PeerAddress, done: () => void): void;
+  /** Runs media sends a slice at a time, between reads of the socket (SendPacer). */
+  pace(job: () => void): void;
   log: Logger;
   /** DTLS is done and SRTP keyed: media may flow. */
   onConnected(): void;
@@ -46,10 +48,24 @@ export interface TransportDrops {
  */
 export class RtcTransport {
   peer: PeerAddress | undefined;
-  /** When the peer last proved consent (a binding request), ms since the epoch. */
+  /**
+   * When the peer last showed it is there and still wants the session, ms since the epoch: a
+   * binding request, or an SRTP/SRTCP packet that authenticated (and was no replay) from the
+   * address media goes to. RFC 7675's consent is what a *sender* must hold to keep sending; an
+   * ICE-lite server sends no checks and only learns that its peer is alive. A packet that passed
+   * SRTP's HMAC (keys from the DTLS handshake bound to the offer's fingerprint) proves that as
+   * well as a check keyed by the ICE password does, and a busy server whose full receive buffer
+   * dropped the checks of a viewer still sending receiver reports must not cut that viewer off.
+   */
   consentAt = Date.now();
   bytesSent = 0;
   bytesReceived = 0;
+  /**
+   * Media bytes not sent yet: waiting for their turn in the pacer, or in the socket's queue while
+   * the kernel's send buffer is full. Where a player's send path backs up, so its reader can skip
+   * to the next keyframe and drop a player that stays stuck, as every other player is.
+   */
+  pendingBytes = 0;
   readonly drops: TransportDrops = { srtpAuth: 0, srtpReplay: 0, unknown: 0 };
   private readonly dtls: DtlsServer;
   private srtp: { inbound: SrtpSession; outbound: SrtpSession } | undefined;
@@ -77,8 +93,8 @@ export class RtcTransport {
     this.write(bindingSuccess(request.transactionId, { family, address: from.address, port: from.port }, this.options.localPwd), from);
   }
 
-  /** Anything but STUN from the peer's address. */
-  receive(datagram: Buffer): void {
+  /** Anything but STUN from one of the peer's addresses (`from`). */
+  receive(datagram: Buffer, from: PeerAddress): void {
     if (this.closed) return;
     this.bytesReceived += datagram.length;
     const kind = classifyPacket(datagram);
@@ -96,16 +112,17 @@ export class RtcTransport {
       else this.drops.srtpAuth++;
       return;
     }
+    if (this.peer && from.address === this.peer.address && from.port === this.peer.port) this.consentAt = Date.now();
     if (kind === 'rtp') this.options.onRtp(plain);
     else this.options.onRtcp(plain);
   }
 
   sendRtp(packet: Buffer): void {
-    if (this.srtp && !this.closed) this.write(this.srtp.outbound.protectRtp(packet));
+    this.paced(packet, false);
   }
 
   sendRtcp(packet: Buffer): void {
-    if (this.srtp && !this.closed) this.write(this.srtp.outbound.protectRtcp(packet));
+    this.paced(packet, true);
   }
 
   close(): void {
@@ -119,9 +136,23 @@ export class RtcTransport {
     this.options.onConnected();
   }
 
+  /** Protected when its turn comes (SRTP's order is the queue's), then written. */
+  private paced(packet: Buffer, rtcp: boolean): void {
+    if (!this.srtp || this.closed) return;
+    this.pendingBytes += packet.length;
+    this.options.pace(() => {
+      this.pendingBytes -= packet.length;
+      if (!this.srtp || this.closed) return;
+      this.write(rtcp ? this.srtp.outbound.protectRtcp(packet) : this.srtp.outbound.protectRtp(packet));
+    });
+  }
+
   private write(datagram: Buffer, to = this.peer): void {
     if (!to) return;
     this.bytesSent += datagram.length;
-    this.options.send(datagram, to);
+    this.pendingBytes += datagram.length;
+    this.options.send(datagram, to, () => {
+      this.pendingBytes -= datagram.length;
+    });
   }
 }

@@ -25,6 +25,13 @@ test('SRS 7 rtc_server and vhost rtc directives load as written in conf/full.con
   assert.equal(rtc.pli_for_rtmp, 6);
 });
 
+test("Sluice's recv_buffer_size: 10 MiB as SRS asks unless set, in .conf as in YAML", () => {
+  assert.equal(parseConfigText(SRS_CONF, 'conf', 'srs.conf').config.rtc_server.recv_buffer_size, 10 * 1024 * 1024);
+  const { config } = parseConfigText('rtc_server { enabled on; recv_buffer_size 4194304; }', 'conf', 'srs.conf');
+  assert.equal(config.rtc_server.recv_buffer_size, 4194304);
+  assert.throws(() => parseConfigText('rtc_server { recv_buffer_size 1000; }', 'conf', 'srs.conf'), /recv_buffer_size/);
+});
+
 test('the YAML spelling is the same settings', () => {
   const yaml = 'rtc_server:\n  enabled: true\n  candidate: 10.0.0.5\nvhosts:\n  __defaultVhost__:\n    rtc:\n      enabled: true\n      stun_timeout: 10\n';
   const { config } = parseConfigText(yaml, 'yaml', 'sluice.yaml');

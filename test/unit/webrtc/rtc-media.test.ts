@@ -1,30 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MediaFrame } from '../../../src/media/frame.js';
 import { decodeRtp } from '../../../src/protocols/rtp/packet.js';
 import { isBSlice, H264Frames } from '../../../src/servers/webrtc/h264-frames.js';
 import { NackList } from '../../../src/servers/webrtc/nack-list.js';
 import { ntpMiddle, roundTripMs } from '../../../src/servers/webrtc/ntp.js';
 import { RtcVideoFormat, forEachPacket } from '../../../src/servers/webrtc/rtc-output.js';
-
-const SPS = Buffer.from('6742c01edb02800bfe5c04400000030040000007a3c58b9a', 'hex');
-const PPS = Buffer.from('68ce3c80', 'hex');
-
-/** An FLV AVC sequence header (AVCDecoderConfigurationRecord) for SPS/PPS. */
-function sequenceHeader(): MediaFrame {
-  const record = Buffer.concat([Buffer.from([1, SPS[1]!, SPS[2]!, SPS[3]!, 0xff, 0xe1, 0, SPS.length]), SPS, Buffer.from([1, 0, PPS.length]), PPS]);
-  return { kind: 'video', timestamp: 0, body: Buffer.concat([Buffer.from([0x17, 0, 0, 0, 0]), record]), keyframe: true, sequenceHeader: true };
-}
-
-function picture(timestamp: number, keyframe: boolean, nalus: Buffer[], cts = 0): MediaFrame {
-  const avcc = Buffer.concat(nalus.flatMap((nal) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(nal.length);
-    return [length, nal];
-  }));
-  const header = Buffer.from([keyframe ? 0x17 : 0x27, 1, (cts >> 16) & 0xff, (cts >> 8) & 0xff, cts & 0xff]);
-  return { kind: 'video', timestamp, body: Buffer.concat([header, avcc]), keyframe, sequenceHeader: false };
-}
+import { PPS, SPS, picture, sequenceHeader } from './h264-fixture.js';
 
 // first_mb_in_slice 0 (ue "1"), slice_type as ue: 0 P -> "1", 1 B -> "010", 2 I -> "011".
 const I_SLICE = Buffer.from([0x65, 0b1011_0000, 0x11]);
