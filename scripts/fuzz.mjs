@@ -22,6 +22,7 @@ const TARGETS = {
   srtp: { file: 'test/unit/webrtc/srtp.test.ts', pattern: 'malformed' },
   'rtp-extensions': { file: 'test/unit/webrtc/rtp-helpers.test.ts', pattern: 'fuzz' },
   'hls-playlist': { file: 'test/unit/relay/hls-playlist.test.ts', pattern: 'any text' },
+  'ice-tcp-framing': { file: 'test/unit/webrtc/ice-tcp-framing.test.ts', pattern: 'however' },
   'transcode-pipes': { file: 'test/unit/transcode/fuzz.test.ts' },
 };
 

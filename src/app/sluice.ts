@@ -51,6 +51,8 @@ export interface RunningSluice {
   readonly rtspRtpPort: number | undefined;
   /** The WebRTC server's UDP port, when `rtc_server` is enabled. */
   readonly rtcPort: number | undefined;
+  /** The WebRTC server's ICE-TCP port, when `rtc_server.tcp` is enabled. */
+  readonly rtcTcpPort: number | undefined;
   /** WebRTC sessions: answered, connecting or connected. */
   rtcSessions(): number;
   readonly hub: StreamHub;
@@ -227,6 +229,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       rtspPort: rtspPorts?.port,
       rtspRtpPort: rtspPorts?.rtpPort || undefined,
       rtcPort,
+      rtcTcpPort: rtc?.tcpListenPort,
       rtcSessions: () => rtc?.sessionCount ?? 0,
       hub,
       metrics,

@@ -36,6 +36,8 @@ export const rtcServerSchema = z
     black_hole: z.object({ enabled: z.boolean().default(false), addr: z.string().default('') }).strict().default({}),
   })
   .strict()
+  // As SRS: TCP candidates need the TCP listener.
+  .refine((rtc) => rtc.protocol !== 'tcp' || rtc.tcp.enabled, { message: 'protocol tcp needs tcp { enabled on; }', path: ['protocol'] })
   .default({});
 export type RtcServerConfig = z.output<typeof rtcServerSchema>;
 

@@ -75,7 +75,10 @@ window.readClock = async (ms) => {
 window.figures = async () => {
   const out = { state: window.pc ? window.pc.connectionState : 'none' };
   if (!window.pc) return out;
-  (await window.pc.getStats()).forEach((r) => {
+  const stats = await window.pc.getStats();
+  stats.forEach((r) => {
+    // The protocol of the candidate pair carrying the media: udp, or tcp for ICE-TCP.
+    if (r.type === 'transport' && r.selectedCandidatePairId) out.protocol = stats.get(stats.get(r.selectedCandidatePairId)?.remoteCandidateId)?.protocol;
     if (r.type === 'inbound-rtp') out['in_' + r.kind] = { framesDecoded: r.framesDecoded ?? 0, audioEnergy: r.totalAudioEnergy ?? 0, samples: r.totalSamplesReceived ?? 0, packets: r.packetsReceived, nacks: r.nackCount ?? 0 };
     if (r.type === 'outbound-rtp') out['out_' + r.kind] = { packets: r.packetsSent, frames: r.framesEncoded ?? 0, codec: r.codecId };
   });
@@ -85,6 +88,7 @@ window.figures = async () => {
 
 export interface PageFigures {
   state: string;
+  protocol?: string;
   in_video?: { framesDecoded: number; packets: number; nacks: number };
   in_audio?: { audioEnergy: number; packets: number };
   out_video?: { packets: number; frames: number };

@@ -1,4 +1,4 @@
-import type { RemoteInfo, Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import type { Stream } from '../../hub/stream.js';
 import { generateCertificate, type DtlsCertificate } from '../../protocols/webrtc/certificate.js';
 import { readBindingRequest, verifyIntegrity, type BindingRequest } from '../../protocols/webrtc/stun/binding.js';
@@ -15,6 +15,8 @@ import { RtcOutputs } from './rtc-output.js';
 import { RtcSources } from './rtc-sources.js';
 import { RtcSession } from './rtc-session.js';
 import { SendPacer } from './send-pacer.js';
+import { RtcTcpListener, type TcpLink } from './rtc-tcp.js';
+import type { PeerAddress } from './rtc-transport.js';
 import { startSession } from './rtc-start.js';
 import type { OfferHandler, RtcAnswer, RtcOffer } from './signalling.js';
 import type { AudioPacket } from '../../transcode/types.js';
@@ -50,6 +52,10 @@ export class RtcServer implements OfferHandler {
   private port = 0;
   private readonly byUfrag = new Map<string, RtcSession>();
   private readonly byAddress = new Map<string, RtcSession>();
+  /** ICE-TCP connections that matched a session, closed with it. */
+  private readonly links = new Map<TcpLink, RtcSession>();
+  private tcp: RtcTcpListener | undefined;
+  private tcpPort = 0;
   private readonly outputs = new RtcOutputs();
   private readonly sources = new RtcSources();
   private readonly stray = new StrayCounter();
@@ -77,6 +83,12 @@ export class RtcServer implements OfferHandler {
     this.port = socket.address().port;
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.ctx.logger.info({ address: `${host}:${this.port}`, fingerprint: this.certificate.fingerprint, recv_buffer: granted }, 'rtc listening');
+    const { tcp } = this.ctx.config.current().rtc_server;
+    if (tcp.enabled) {
+      this.tcp = new RtcTcpListener({ packet: (packet, from) => this.receive(packet, from), closed: (from) => this.lost(from) }, this.ctx.logger);
+      this.tcpPort = await this.tcp.start(tcp.listen);
+      this.ctx.logger.info({ address: `${tcp.listen.host}:${this.tcpPort}` }, 'rtc listening over tcp');
+    }
     return this.port;
   }
 
@@ -84,9 +96,15 @@ export class RtcServer implements OfferHandler {
     return this.byUfrag.size;
   }
 
+  /** The ICE-TCP port, when `rtc_server.tcp` is enabled. */
+  get tcpListenPort(): number | undefined {
+    return this.tcp ? this.tcpPort : undefined;
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.timer);
     for (const session of [...this.byUfrag.values()]) session.end('server shutting down');
+    await this.tcp?.stop();
     const socket = this.socket;
     this.socket = undefined;
     if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
@@ -103,7 +121,11 @@ export class RtcServer implements OfferHandler {
         outputs: this.outputs,
         slot,
         candidates: (host) => this.candidates(host),
-        send: (datagram, to, done) => (this.socket ? this.socket.send(datagram, to.port, to.address, done) : done()),
+        send: (datagram, to, done) => {
+          if (to.link) to.link.send(datagram, done);
+          else if (this.socket) this.socket.send(datagram, to.port, to.address, done);
+          else done();
+        },
         pace: (job) => this.pacer.add(job),
         audioFor: (stream, listener) => this.audioFor(stream, listener),
         sources: this.sources,
@@ -133,8 +155,13 @@ export class RtcServer implements OfferHandler {
     return session && session.id === sessionId && session.token === token ? session : undefined;
   }
 
+  /** Host candidates as `protocol` says: UDP, TCP (passive, RFC 6544) or both, UDP first. */
   private candidates(host: string | undefined): LocalCandidate[] {
-    return candidateAddresses(this.ctx.config.current().rtc_server, host).map((address) => ({ address, port: this.port, protocol: 'udp' }));
+    const config = this.ctx.config.current().rtc_server;
+    const addresses = candidateAddresses(config, host);
+    const udp: LocalCandidate[] = config.protocol === 'tcp' ? [] : addresses.map((address) => ({ address, port: this.port, protocol: 'udp' }));
+    const tcp: LocalCandidate[] = config.protocol === 'udp' || !this.tcp ? [] : addresses.map((address) => ({ address, port: this.tcpPort, protocol: 'tcp' }));
+    return [...udp, ...tcp];
   }
 
   /** Opus for a player: the publisher's own when it publishes over WebRTC, else the transcoding bridge. */
@@ -148,17 +175,31 @@ export class RtcServer implements OfferHandler {
   private forget(session: RtcSession): void {
     if (this.byUfrag.get(session.localUfrag) === session) this.byUfrag.delete(session.localUfrag);
     for (const [address, owner] of this.byAddress) if (owner === session) this.byAddress.delete(address);
+    for (const [link, owner] of this.links) {
+      if (owner !== session) continue;
+      this.links.delete(link);
+      link.close();
+    }
   }
 
-  private receive(datagram: Buffer, peer: RemoteInfo): void {
-    const key = `${peer.address}|${peer.port}`;
+  /** An ICE-TCP connection closed: a session that sent its media over it has lost its peer. */
+  private lost(from: PeerAddress): void {
+    const session = from.link && this.links.get(from.link);
+    if (!session || !from.link) return;
+    this.links.delete(from.link);
+    this.byAddress.delete(peerKey(from));
+    if (session.transport.peer?.link === from.link) session.end('ice-tcp connection closed');
+  }
+
+  private receive(datagram: Buffer, peer: PeerAddress): void {
+    const key = peerKey(peer);
     if (isStun(datagram)) return this.stun(datagram, peer, key);
     const session = this.byAddress.get(key);
     if (session) return session.transport.receive(datagram, peer);
     if (this.stray.shouldLog('unknown-address')) this.ctx.logger.info({ peer: `${peer.address}:${peer.port}`, bytes: datagram.length, count: this.stray.count('unknown-address') }, 'rtc datagram from an address no session owns, dropped');
   }
 
-  private stun(datagram: Buffer, peer: RemoteInfo, key: string): void {
+  private stun(datagram: Buffer, peer: PeerAddress, key: string): void {
     let request: BindingRequest;
     try {
       request = readBindingRequest(decodeStun(datagram));
@@ -177,7 +218,11 @@ export class RtcServer implements OfferHandler {
       return;
     }
     this.byAddress.set(key, session);
-    session.transport.stun(request, { address: peer.address, port: peer.port });
+    if (peer.link) {
+      peer.link.bound = true;
+      this.links.set(peer.link, session);
+    }
+    session.transport.stun(request, peer);
   }
 
   private tick(): void {
@@ -191,4 +236,9 @@ export class RtcServer implements OfferHandler {
       session.tick(now);
     }
   }
+}
+
+/** Where a peer's packets come from: its UDP address, or its ICE-TCP connection's. */
+function peerKey(peer: PeerAddress): string {
+  return peer.link ? `tcp|${peer.address}|${peer.port}` : `${peer.address}|${peer.port}`;
 }

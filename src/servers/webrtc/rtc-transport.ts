@@ -7,11 +7,13 @@ import { srtpSessions, SrtpReplayError, type SrtpSession } from '../../protocols
 import type { Fingerprint } from '../../protocols/webrtc/sdp/types.js';
 import { ProtocolError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
+import type { TcpLink } from './rtc-tcp.js';
 
-/** A UDP peer address. */
+/** A peer's address: on the UDP port, or over an ICE-TCP connection (`link`). */
 export interface PeerAddress {
   address: string;
   port: number;
+  link?: TcpLink;
 }
 
 export interface TransportOptions {
@@ -88,7 +90,7 @@ export class RtcTransport {
   stun(request: BindingRequest, from: PeerAddress): void {
     this.bytesReceived += request.message.raw.length;
     this.consentAt = Date.now();
-    if (!this.peer || request.useCandidate) this.peer = { address: from.address, port: from.port };
+    if (!this.peer || request.useCandidate) this.peer = { address: from.address, port: from.port, link: from.link };
     const family = from.address.includes(':') ? 'IPv6' : 'IPv4';
     this.write(bindingSuccess(request.transactionId, { family, address: from.address, port: from.port }, this.options.localPwd), from);
   }
@@ -112,7 +114,7 @@ export class RtcTransport {
       else this.drops.srtpAuth++;
       return;
     }
-    if (this.peer && from.address === this.peer.address && from.port === this.peer.port) this.consentAt = Date.now();
+    if (this.peer && from.address === this.peer.address && from.port === this.peer.port && from.link === this.peer.link) this.consentAt = Date.now();
     if (kind === 'rtp') this.options.onRtp(plain);
     else this.options.onRtcp(plain);
   }

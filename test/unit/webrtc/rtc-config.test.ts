@@ -56,3 +56,10 @@ test("SRS's streamurl splits into tcUrl, app, stream and param", () => {
   assert.deepEqual(parseStreamUrl('webrtc://127.0.0.1:1985/a/b/c'), { host: '127.0.0.1:1985', app: 'a/b', stream: 'c', param: '', tcUrl: 'webrtc://127.0.0.1:1985/a/b' });
   assert.throws(() => parseStreamUrl('webrtc://host-only'), /names no app and stream/);
 });
+
+test('ICE-TCP as SRS spells it: tcp { enabled; listen; } and protocol udp|tcp|all; protocol tcp needs the listener', () => {
+  const { config } = parseConfigText('rtc_server { enabled on; listen 8000; tcp { enabled on; listen 8443; } protocol all; }', 'conf', 'srs.conf');
+  assert.deepEqual(config.rtc_server.tcp, { enabled: true, listen: { host: '0.0.0.0', port: 8443 } });
+  assert.equal(config.rtc_server.protocol, 'all');
+  assert.throws(() => parseConfigText('rtc_server { enabled on; protocol tcp; }', 'conf', 'srs.conf'), /protocol tcp needs tcp/);
+});
