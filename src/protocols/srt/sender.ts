@@ -9,6 +9,8 @@ export const LIVE_PAYLOAD_SIZE = 1316;
 const DROP_MARGIN_US = 1_000_000;
 /** At most this many bytes leave in one burst, whatever the rate allows. */
 const MAX_BURST_BYTES = 64 * 1024;
+/** The least time a packet waits for its ACK before it counts as lost (the peer ACKs every 10 ms). */
+const MIN_RETRANSMIT_TIMEOUT_US = 20_000;
 
 export interface SenderOptions {
   /** The first sequence number (the caller's, in HSv5). */
@@ -37,6 +39,10 @@ interface Sent {
   messageNumber: number;
   timestamp: number;
   payload: Buffer;
+  /** When it last left, µs. */
+  sentUs: number;
+  /** It has been sent more than once: its ACK says nothing of the round trip. */
+  resent: boolean;
 }
 
 export interface SenderStats {
@@ -63,6 +69,9 @@ export class SrtSender {
   private readonly resend = new Set<number>();
   private tokens = MAX_BURST_BYTES;
   private lastRefillUs = 0;
+  /** Round trip as this side sees it (a packet's first send to the ACK that covers it), smoothed, µs; 0 before the first. */
+  private srttUs = 0;
+  private rttVarUs = 0;
   readonly stats: SenderStats = { packetsSent: 0, packetsRetransmitted: 0, packetsDropped: 0, rttUs: 0 };
 
   constructor(
@@ -82,7 +91,7 @@ export class SrtSender {
     for (let offset = 0; offset < bytes.length; offset += LIVE_PAYLOAD_SIZE) {
       const clear = bytes.subarray(offset, offset + LIVE_PAYLOAD_SIZE);
       const payload = this.options.cipher ? this.options.cipher.encrypt(this.nextSeq, clear) : clear;
-      this.queued.push({ seq: this.nextSeq, messageNumber: this.messageNumber, timestamp: nowUs, payload });
+      this.queued.push({ seq: this.nextSeq, messageNumber: this.messageNumber, timestamp: nowUs, payload, sentUs: 0, resent: false });
       this.queuedBytes += payload.length;
       this.nextSeq = seqNext(this.nextSeq);
       this.messageNumber = messageNext(this.messageNumber);
@@ -103,27 +112,40 @@ export class SrtSender {
       this.resend.delete(seq);
       const packet = this.find(seq);
       if (!packet) continue;
-      this.transmit(packet, true);
+      packet.resent = true;
+      this.transmit(packet, true, nowUs);
       this.stats.packetsRetransmitted++;
     }
     while (this.tokens > 0 && this.queued.length > 0) {
       const packet = this.queued.shift()!;
       this.queuedBytes -= packet.payload.length;
-      this.transmit(packet, false);
+      this.transmit(packet, false, nowUs);
       this.unacked.push(packet);
       this.stats.packetsSent++;
       if (this.unacked.length > this.options.maxUnacked) this.unacked.shift();
     }
   }
 
-  /** A full or light ACK: forgets what the peer has, and answers a full one with an ACKACK. */
+  /**
+   * A full or light ACK: forgets what the peer has, and answers a full one with an ACKACK.
+   *
+   * An ACK that still asks for a packet sent longer ago than a round trip and its variance means
+   * that packet, or the NAK asking for it, or its resend, was lost: it is sent again now. The
+   * peer's NAKs alone are not enough at the start of a connection, when a player takes the GOP
+   * as one burst: libsrt then waits 150 ms between periodic NAKs (its RTT estimate is still the
+   * initial 100 ms ± 50), so a packet whose first resend is lost misses a 300 ms latency.
+   */
   onAck(ackNumber: number, ack: AckInfo, nowUs: number): void {
     const count = this.unacked.findIndex((packet) => seqOffset(ack.ackSeq, packet.seq) >= 0);
+    const newest = count > 0 ? this.unacked[count - 1] : count === -1 ? this.unacked.at(-1) : undefined;
+    if (newest && !newest.resent) this.sampleRtt(nowUs - newest.sentUs);
     this.unacked = count === -1 ? [] : this.unacked.slice(count);
     if (ack.rtt !== undefined) {
       this.stats.rttUs = ack.rtt;
       this.output(encodeAckAck(ackNumber, nowUs, this.options.peerId));
     }
+    const head = this.unacked[0];
+    if (head?.seq === ack.ackSeq && this.srttUs > 0 && nowUs - head.sentUs > this.retransmitTimeoutUs()) this.resend.add(head.seq);
   }
 
   /** A NAK: resends what is still held, and tells the peer to stop waiting for the rest. */
@@ -145,7 +167,23 @@ export class SrtSender {
     return packet?.seq === seq ? packet : undefined;
   }
 
-  private transmit(packet: Sent, retransmitted: boolean): void {
+  /** RFC 6298's smoothing of round-trip samples. */
+  private sampleRtt(sampleUs: number): void {
+    if (this.srttUs === 0) {
+      this.srttUs = sampleUs;
+      this.rttVarUs = sampleUs / 2;
+      return;
+    }
+    this.rttVarUs = 0.75 * this.rttVarUs + 0.25 * Math.abs(this.srttUs - sampleUs);
+    this.srttUs = 0.875 * this.srttUs + 0.125 * sampleUs;
+  }
+
+  private retransmitTimeoutUs(): number {
+    return this.srttUs + Math.max(MIN_RETRANSMIT_TIMEOUT_US, 4 * this.rttVarUs);
+  }
+
+  private transmit(packet: Sent, retransmitted: boolean, nowUs: number): void {
+    packet.sentUs = nowUs;
     this.tokens -= packet.payload.length + 44; // SRT, UDP and IP headers count against the rate
     this.output(
       encodeData({

@@ -44,6 +44,30 @@ test('sender: a NAK is answered with the lost packet flagged as retransmitted; a
   assert.ok(answer[0]!.kind === 'control' && answer[0]!.type === ControlType.DropReq);
 });
 
+test('sender: a packet ACKs still ask for a round trip after it left is sent again without waiting for a NAK', () => {
+  const { s, packets } = sender();
+  s.send(Buffer.alloc(1316), 0);
+  s.pump(0);
+  s.onAck(1, { ackSeq: 11, rtt: 100_000 }, 20_000); // 10 took 20 ms to be acknowledged
+  s.send(Buffer.alloc(1316 * 2), 30_000);
+  s.pump(30_000);
+  packets();
+  // 11 is missing (the ACK asks for it) but in flight: 10 ms after it left is too soon.
+  s.onAck(0, { ackSeq: 11 }, 40_000);
+  s.pump(40_000);
+  assert.equal(packets().length, 0);
+  // 65 ms after it left (more than the measured 20 ms and four times its variance, 10 ms), the ACK still asks for it: resent, once.
+  s.onAck(0, { ackSeq: 11 }, 95_000);
+  s.pump(95_000);
+  const resent = packets();
+  assert.equal(resent.length, 1);
+  assert.ok(resent[0]!.kind === 'data' && resent[0]!.seq === 11 && resent[0]!.retransmitted);
+  s.onAck(0, { ackSeq: 11 }, 99_000);
+  s.pump(99_000);
+  assert.equal(packets().length, 0);
+  assert.equal(s.stats.packetsRetransmitted, 1);
+});
+
 test('sender: packets too late for the peer latency are dropped, never sent, and the peer is told', () => {
   const { s, packets } = sender({ maxBandwidth: 1 });
   s.send(Buffer.alloc(1316), 0);
