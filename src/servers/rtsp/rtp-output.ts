@@ -85,10 +85,13 @@ class RtpFormat implements OutputFormat {
       const elapsed = packetized.presentationMs - origin.ms;
       const timestamp = (state.base + Math.round((elapsed * state.track.clockRate) / 1000)) >>> 0;
       const parts: Buffer[] = [];
-      if (state.reportedAt === undefined || Math.abs(packetized.presentationMs - state.reportedAt) >= REPORT_EVERY_MS) {
-        state.reportedAt = packetized.presentationMs;
-        const report = encodeSenderReport({ ssrc: state.ssrc, ntpMs: origin.ntpMs + elapsed, rtpTimestamp: timestamp, packets: state.packets, octets: state.octets });
-        parts.push(interleavedHeader(state.channel + 1, report.length), report);
+      // Players start at a keyframe: every track's report goes just before it, so a player that
+      // joins there maps its tracks to the NTP timeline from its first packet (ffmpeg re-bases its
+      // timestamps when a track's first report comes late, and its decode times then step back).
+      if (frame.kind === 'video' && frame.keyframe) {
+        for (const track of this.states) parts.push(...this.report(track, packetized.presentationMs, origin.ntpMs, elapsed));
+      } else if (state.reportedAt === undefined || Math.abs(packetized.presentationMs - state.reportedAt) >= REPORT_EVERY_MS) {
+        parts.push(...this.report(state, packetized.presentationMs, origin.ntpMs, elapsed));
       }
       for (const { payload, marker } of packetized.payloads) {
         const packet = encodeRtp({ payloadType: state.track.sdp.payloadType, marker, sequence: state.sequence, timestamp, ssrc: state.ssrc, payload });
@@ -104,4 +107,12 @@ class RtpFormat implements OutputFormat {
       throw error;
     }
   };
+
+  /** A sender report of a track, `elapsed` ms of media after the origin, as an interleaved frame. */
+  private report(state: TrackState, presentationMs: number, originNtpMs: number, elapsed: number): Buffer[] {
+    state.reportedAt = presentationMs;
+    const rtpTimestamp = (state.base + Math.round((elapsed * state.track.clockRate) / 1000)) >>> 0;
+    const report = encodeSenderReport({ ssrc: state.ssrc, ntpMs: originNtpMs + elapsed, rtpTimestamp, packets: state.packets, octets: state.octets });
+    return [interleavedHeader(state.channel + 1, report.length), report];
+  }
 }
