@@ -21,6 +21,11 @@ export interface Publisher {
   readonly protocol: string;
   /** The publishing client as the gate saw it (for recorders' and HLS callbacks). */
   readonly session: ClientSession;
+  /**
+   * A copy of a stream published on another worker: it was gated there, and HLS, recorders and
+   * forwards run there, so the hub tells no listeners of it.
+   */
+  readonly mirror?: boolean;
   close(reason: string): void;
 }
 
@@ -33,6 +38,10 @@ export interface StreamEvents {
   gopDropped(stream: Stream, cached: { frames: number; bytes: number }): void;
   /** A reader left (its counters are added to the hub's totals). */
   readerRemoved?(stats: ReaderStats | undefined): void;
+  /** Asked before a publisher that is no mirror takes the stream; false refuses it as a busy stream. */
+  mayPublish?(stream: Stream, publisher: Publisher): boolean;
+  /** The stream's first viewer (a reader that is not internal) arrived, or its last one left. */
+  watched?(stream: Stream, watched: boolean): void;
 }
 
 export interface StreamKey {
@@ -74,6 +83,8 @@ export class Stream implements StreamKey {
   /** Players, by output format: one shared feed each. */
   private readonly feeds = new Map<string, Feed>();
   private readonly flusher: FlushScheduler;
+  /** Readers that are not internal: players. */
+  private viewers = 0;
 
   private timestampOffset = 0;
   private lastTimestamp = -1;
@@ -111,10 +122,11 @@ export class Stream implements StreamKey {
   /** Claims the stream for a publisher; false when another one already holds it. */
   attachPublisher(publisher: Publisher): boolean {
     if (this.publisher) return false;
+    if (!publisher.mirror && this.events.mayPublish?.(this, publisher) === false) return false;
     this.publisher = publisher;
     this.publishedAt = Date.now();
     this.rebaseOnNextFrame = this.lastTimestamp >= 0;
-    this.events.published(this);
+    if (!publisher.mirror) this.events.published(this);
     return true;
   }
 
@@ -129,7 +141,7 @@ export class Stream implements StreamKey {
     this.flush();
     for (const feed of this.feeds.values()) feed.forgetConfig();
     for (const reader of this.readerSet) reader.resync();
-    this.events.unpublished(this);
+    if (!publisher.mirror) this.events.unpublished(this);
     this.releaseIfIdle();
   }
 
@@ -154,6 +166,7 @@ export class Stream implements StreamKey {
   /** Adds a reader, with what it needs to start decoding at once. */
   addReader(reader: StreamReader | Reader): void {
     this.readerSet.add(reader);
+    if (!reader.internal && ++this.viewers === 1) this.events.watched?.(this, true);
     if (reader instanceof Reader) {
       const feed = this.feedFor(reader);
       feed.readers.add(reader);
@@ -170,6 +183,7 @@ export class Stream implements StreamKey {
 
   removeReader(reader: StreamReader | Reader): void {
     if (!this.readerSet.delete(reader)) return;
+    if (!reader.internal && --this.viewers === 0) this.events.watched?.(this, false);
     if (reader instanceof Reader) {
       const feed = this.feeds.get(reader.format.key);
       feed?.readers.delete(reader);

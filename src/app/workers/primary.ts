@@ -1,0 +1,124 @@
+import cluster, { type Worker } from 'node:cluster';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LoadedConfig } from '../../config/load.js';
+import type { SluiceConfig } from '../../config/schema.js';
+import { createGate } from '../../gate/index.js';
+import { loadIdentity, StreamIds } from '../../gate/identity.js';
+import { Backoff } from '../../util/backoff.js';
+import type { Logger } from '../../util/logger.js';
+import { ConfigHolder, Reloader } from '../reload.js';
+import { Directory, type StreamName } from './directory.js';
+import { GateHost } from './gate-host.js';
+import { IpcChannel } from './ipc.js';
+import { ReloadReport, WORKER_ENV, type WorkerEnv } from './worker-env.js';
+
+// A worker that does not stop within this is killed.
+const STOP_LIMIT_MS = 8000;
+
+interface Slot {
+  worker: Worker | undefined;
+  channel: IpcChannel | undefined;
+  startedAt: number;
+  backoff: Backoff;
+  /** Called when the worker has started every listener. */
+  ready: () => void;
+}
+
+export interface RunningPrimary {
+  reload(): Promise<void>;
+  /** Stops every worker gracefully, then delivers the gate's last callbacks. */
+  close(): Promise<void>;
+}
+
+/**
+ * The primary of `workers N`: it serves no media. It forks the workers (which open the listeners,
+ * shared through cluster), restarts one that dies, and holds what must be one for the server:
+ * the gate with its outbox, the stream directory, and the way from one worker's API to the others.
+ */
+export async function startPrimary(options: { config: SluiceConfig; count: number; logger: Logger; reload: () => Promise<LoadedConfig> }): Promise<RunningPrimary> {
+  const { config, count, logger } = options;
+  const identity = loadIdentity(config.data_dir);
+  const streamIds = new StreamIds(10_000, identity.serviceId);
+  const gate = createGate({ config, logger, identity, streamIds });
+  const holder = new ConfigHolder(config);
+  const reloader = new Reloader(holder, options.reload, (next) => gate.reload(next), logger);
+  const linkDir = mkdtempSync(join(tmpdir(), 'sluice-links-'));
+  const slots = new Map<number, Slot>();
+  const directory = new Directory((publisher, order, body) => slots.get(publisher)?.channel?.note(order, body));
+  const host = new GateHost(gate, directory);
+  let stopping = false;
+  cluster.setupPrimary({ serialization: 'advanced' });
+
+  const others = (index: number): IpcChannel[] =>
+    [...slots.entries()].flatMap(([i, slot]) => (i !== index && slot.channel ? [slot.channel] : []));
+
+  const reloadAll = async (): Promise<ReloadReport> => {
+    const outcome = await reloader.reload();
+    for (const slot of slots.values()) slot.channel?.note('reload');
+    return { id: outcome.id, error: outcome.error?.message, restartOnly: outcome.restartOnly };
+  };
+
+  const fork = (index: number): void => {
+    const slot = slots.get(index)!;
+    const env: WorkerEnv = { index, linkDir, serverId: identity.serverId, serviceId: identity.serviceId };
+    const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(env) });
+    const channel = new IpcChannel(worker);
+    slot.worker = worker;
+    slot.channel = channel;
+    slot.startedAt = Date.now();
+    host.serve(index, channel);
+    channel.handle('dir.watch', (body: StreamName & { watching: boolean }) => directory.watch(body, index, body.watching));
+    channel.handle('api.gather', (view: string) => Promise.all(others(index).map((peer) => peer.request('api.view', view))));
+    channel.handle('api.kick', async (id: string) => (await Promise.all(others(index).map((peer) => peer.request<boolean>('api.kick', id)))).some(Boolean));
+    channel.handle('reload', reloadAll);
+    channel.handle('bye', () => true);
+    channel.handle('ready', () => {
+      logger.info({ worker: index, pid: worker.process.pid }, 'worker ready');
+      slot.ready();
+    });
+    worker.on('exit', (code, signal) => {
+      channel.disconnected();
+      slot.worker = slot.channel = undefined;
+      directory.forget(index);
+      host.workerGone(index);
+      if (stopping) return;
+      const delayMs = slot.backoff.next(Date.now() - slot.startedAt);
+      logger.warn({ worker: index, pid: worker.process.pid, code, signal, restartInMs: delayMs }, 'worker died, restarting');
+      setTimeout(() => !stopping && fork(index), delayMs);
+    });
+  };
+
+  const started: Promise<void>[] = [];
+  for (let index = 1; index <= count; index++) {
+    const backoff = new Backoff({ initialMs: 200, maxMs: 10_000, healthyMs: 30_000 });
+    started.push(new Promise((ready) => slots.set(index, { worker: undefined, channel: undefined, startedAt: 0, backoff, ready })));
+    fork(index);
+  }
+  // A worker that fails at start is restarted; the primary is up once each has started once.
+  await Promise.all(started);
+  logger.info({ workers: count, pid: process.pid }, 'workers started');
+
+  return {
+    reload: async () => void (await reloadAll()),
+    async close() {
+      stopping = true;
+      await Promise.all([...slots.values()].map(({ worker }) => stopWorker(worker)));
+      await gate.close();
+      rmSync(linkDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function stopWorker(worker: Worker | undefined): Promise<void> {
+  if (!worker || worker.isDead()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => worker.process.kill('SIGKILL'), STOP_LIMIT_MS);
+    worker.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    worker.process.kill('SIGTERM');
+  });
+}
