@@ -32,6 +32,7 @@ import { createLogger, type Logger } from '../util/logger.js';
 import { VERSION } from '../version.js';
 import { ConfigHolder, Reloader, type ReloadOutcome } from './reload.js';
 import { GateProxy } from './workers/gate-proxy.js';
+import { rtcForwardRoute, serveRtcPrivately } from './workers/rtc-forward.js';
 import { clusterMetrics, clusterPeers, joinCluster, reloadEverywhere, type WorkerLink } from './workers/worker.js';
 
 export interface RunningSluice {
@@ -193,6 +194,13 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       rtcPort = await rtc.start();
       stoppers.push(() => rtc!.stop());
       rtcRoutes.push(rtcRoute(rtc, logger));
+      if (worker) {
+        const privately = await serveRtcPrivately(rtcRoutes, logger);
+        stoppers.push(() => privately.stop());
+        worker.channel.note('rtc.serving', privately.port);
+      }
+    } else if (config.rtc_server.enabled && worker) {
+      rtcRoutes.push(rtcForwardRoute(() => worker.channel.request('rtc.port')));
     }
 
     let http: { port?: number; tlsPort?: number | undefined } = {};

@@ -72,6 +72,13 @@ export class StreamHub {
     return this.streams.size;
   }
 
+  /** Streams that are not a copy of another worker's (what the server's totals add up). */
+  get ownSize(): number {
+    let count = 0;
+    for (const stream of this.streams.values()) if (!stream.publisher?.mirror) count++;
+    return count;
+  }
+
   /**
    * Totals since start: frames received, frames skipped for slow readers, readers disconnected
    * for not reading. Read from the streams' own counters (for metrics), never counted per frame here.

@@ -148,7 +148,8 @@ export class Stream implements StreamKey {
   push(input: MediaFrame): void {
     const frame = new EncodedFrame({ ...input, timestamp: this.monotonic(input.timestamp) });
     this.bytesIn += frame.body.length;
-    this.framesIn++;
+    // Frames relayed from another worker were counted there.
+    if (!this.publisher?.mirror) this.framesIn++;
     if (frame.kind === 'video' && !frame.sequenceHeader) this.videoFramesIn++;
     this.measureRate(frame.body.length);
     this.remember(frame);

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ffprobe, playToFile, publishTestPattern, rtmpdump, type RunningProcess } from '../support/ffmpeg.js';
+import { servePage } from '../support/browser.js';
 import { TestRtmpClient } from '../support/rtmp-client.js';
+import { WEBRTC_PAGE, launchWebRtcChromium, startPeer, waitForFigures } from '../support/webrtc.js';
 import { freePort, waitFor, waitForAsync } from '../support/wait.js';
 import { Receiver } from '../unit/gate/support.js';
 
@@ -31,6 +33,7 @@ interface Client {
   publish: boolean;
   worker: number;
   send_bytes: number;
+  ip: string;
 }
 interface Hook {
   action: string;
@@ -74,7 +77,9 @@ before(async () => {
     `data_dir ${join(dir, 'data')};`,
     `http_api { enabled on; listen 127.0.0.1:${ports.api}; }`,
     `http_server { enabled on; listen 127.0.0.1:${ports.http}; dir ${dir}; }`,
+    'rtc_server { enabled on; listen 127.0.0.1:0; candidate 127.0.0.1; }',
     'vhost __defaultVhost__ {',
+    '  rtc { enabled on; rtmp_to_rtc on; rtc_to_rtmp on; }',
     '  http_remux { enabled on; mount [vhost]/[app]/[stream].flv; }',
     `  http_hooks { enabled on; ${['on_publish', 'on_unpublish', 'on_play', 'on_stop'].map(hook).join(' ')} }`,
     '}',
@@ -170,6 +175,30 @@ test('a worker killed is restarted; players on the other worker keep playing', a
   for (const { run } of fresh) await run.exited;
   for (const { file } of fresh) assert.ok(statSync(file).size > 10_000, `${file} holds media`);
   for (const { run } of players) run.child.kill('SIGINT');
+});
+
+test('WebRTC signalling on any worker reaches worker 1, which plays a stream published elsewhere', async () => {
+  const publisher = publishTestPattern(`rtmp://127.0.0.1:${ports.rtmp}/live/rtc`, 60, { gop: 25 });
+  publishers.push(publisher);
+  await waitForAsync(async () => (await clients('rtc')).some((c) => c.publish), 'the publisher in the API', 20_000);
+  const { server: pages, url } = await servePage(WEBRTC_PAGE, {});
+  const browser = await launchWebRtcChromium();
+  try {
+    // Two offers: round-robin lands one on each worker's API listener.
+    for (let i = 0; i < 2; i++) {
+      const page = await browser.newPage();
+      await page.goto(url);
+      const answer = await startPeer(page, `http://127.0.0.1:${ports.api}/rtc/v1/whep/?app=live&stream=rtc`, 'play');
+      assert.equal(answer.status, 201, answer.text);
+      await waitForFigures(page, (f) => (f.in_video?.framesDecoded ?? 0) > 10, 'video decoded');
+    }
+    const players = (await clients('rtc')).filter((c) => c.type === 'rtc-play');
+    assert.deepEqual(players.map((c) => c.worker), [1, 1]);
+    assert.ok(players.every((c) => c.ip === '127.0.0.1'));
+  } finally {
+    await browser.close();
+    pages.close();
+  }
 });
 
 test('SIGTERM stops the primary and every worker', async () => {

@@ -49,6 +49,8 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
   const directory = new Directory((publisher, order, body) => slots.get(publisher)?.channel?.note(order, body));
   const host = new GateHost(gate, directory);
   let stopping = false;
+  // Worker 1's private port for WebRTC signalling, which the other workers forward to.
+  let rtcPort: number | undefined;
   cluster.setupPrimary({ serialization: 'advanced' });
 
   const others = (index: number): IpcChannel[] =>
@@ -74,6 +76,8 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
     channel.handle('api.kick', async (id: string) => (await Promise.all(others(index).map((peer) => peer.request<boolean>('api.kick', id)))).some(Boolean));
     channel.handle('reload', reloadAll);
     channel.handle('bye', () => true);
+    channel.handle('rtc.serving', (port: number) => (rtcPort = port));
+    channel.handle('rtc.port', () => rtcPort);
     channel.handle('ready', () => {
       logger.info({ worker: index, pid: worker.process.pid }, 'worker ready');
       slot.ready();
@@ -82,6 +86,7 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
       channel.disconnected();
       slot.worker = slot.channel = undefined;
       directory.forget(index);
+      if (index === 1) rtcPort = undefined;
       host.workerGone(index);
       if (stopping) return;
       const delayMs = slot.backoff.next(Date.now() - slot.startedAt);
