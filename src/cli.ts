@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import cluster from 'node:cluster';
 import { startSluice } from './app/sluice.js';
-import { startPrimary } from './app/workers/primary.js';
+import { startPrimary, WorkerStartError } from './app/workers/primary.js';
 import { workerEnv } from './app/workers/worker-env.js';
 import { workerLink } from './app/workers/worker.js';
 import { loadConfig } from './config/load.js';
@@ -142,6 +142,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof ConfigError) console.error(`sluice: configuration error: ${error.message}`);
+    else if (error instanceof WorkerStartError) console.error(`sluice: ${error.message}`);
     else if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) console.error(`sluice: ${error.message}\n\n${HELP}`);
     else console.error('sluice: fatal:', error);
     process.exit(error instanceof ConfigError ? 2 : 1);

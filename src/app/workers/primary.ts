@@ -7,6 +7,7 @@ import type { SluiceConfig } from '../../config/schema.js';
 import { createGate } from '../../gate/index.js';
 import { loadIdentity, StreamIds } from '../../gate/identity.js';
 import { Backoff } from '../../util/backoff.js';
+import { SluiceError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { ConfigHolder, Reloader } from '../reload.js';
 import { Directory, type StreamName } from './directory.js';
@@ -24,6 +25,9 @@ interface Slot {
   backoff: Backoff;
   /** Called when the worker has started every listener. */
   ready: () => void;
+  /** Called when it died before it was ever ready: the server does not start. */
+  failed: (error: Error) => void;
+  everReady: boolean;
 }
 
 export interface RunningPrimary {
@@ -80,6 +84,7 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
     channel.handle('rtc.port', () => rtcPort);
     channel.handle('ready', () => {
       logger.info({ worker: index, pid: worker.process.pid }, 'worker ready');
+      slot.everReady = true;
       slot.ready();
     });
     worker.on('exit', (code, signal) => {
@@ -89,6 +94,7 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
       if (index === 1) rtcPort = undefined;
       host.workerGone(index);
       if (stopping) return;
+      if (!slot.everReady) return slot.failed(new WorkerStartError(`worker ${index} exited before it started (code ${code}, signal ${signal})`));
       const delayMs = slot.backoff.next(Date.now() - slot.startedAt);
       logger.warn({ worker: index, pid: worker.process.pid, code, signal, restartInMs: delayMs }, 'worker died, restarting');
       setTimeout(() => !stopping && fork(index), delayMs);
@@ -98,23 +104,32 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
   const started: Promise<void>[] = [];
   for (let index = 1; index <= count; index++) {
     const backoff = new Backoff({ initialMs: 200, maxMs: 10_000, healthyMs: 30_000 });
-    started.push(new Promise((ready) => slots.set(index, { worker: undefined, channel: undefined, startedAt: 0, backoff, ready })));
+    started.push(new Promise((ready, failed) => slots.set(index, { worker: undefined, channel: undefined, startedAt: 0, backoff, ready, failed, everReady: false })));
     fork(index);
   }
-  // A worker that fails at start is restarted; the primary is up once each has started once.
-  await Promise.all(started);
+  const close = async (): Promise<void> => {
+    stopping = true;
+    await Promise.all([...slots.values()].map(({ worker }) => stopWorker(worker)));
+    await gate.close();
+    rmSync(linkDir, { recursive: true, force: true });
+  };
+  // The server is up once every worker has started once; one that cannot (a port in use) stops it.
+  try {
+    await Promise.all(started);
+  } catch (error) {
+    await close();
+    throw error;
+  }
   logger.info({ workers: count, pid: process.pid }, 'workers started');
 
   return {
     reload: async () => void (await reloadAll()),
-    async close() {
-      stopping = true;
-      await Promise.all([...slots.values()].map(({ worker }) => stopWorker(worker)));
-      await gate.close();
-      rmSync(linkDir, { recursive: true, force: true });
-    },
+    close,
   };
 }
+
+/** A worker could not start; its own log line says why. */
+export class WorkerStartError extends SluiceError {}
 
 function stopWorker(worker: Worker | undefined): Promise<void> {
   if (!worker || worker.isDead()) return Promise.resolve();
