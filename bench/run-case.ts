@@ -7,7 +7,7 @@ import { ApiPoller, type ApiPollSummary } from './api-poller.js';
 import type { BenchOptions } from './args.js';
 import { logTail, nextMessage, startChild, stopChild } from './children.js';
 import type { LoadConfig, LoadMessage, LoadSummary, StartMessage } from './load/protocol.js';
-import { MachineMonitor, TreeMonitor, machineBusyPercent, type Usage } from './proc.js';
+import { childrenOf, MachineMonitor, ProcessesMonitor, TreeMonitor, machineBusyPercent, type Usage } from './proc.js';
 import { SERVER_LOG, startServer, type ServerCase } from './servers.js';
 
 const LOAD_MAIN = resolve('bench', 'load', 'main.ts');
@@ -22,6 +22,8 @@ interface Measurement {
   summary: LoadSummary;
   /** The API's answers while polled (cases with `apiPoll`). */
   api?: ApiPollSummary;
+  /** With `workers N`: the primary's CPU alone, then each worker's (% of one core). */
+  processes?: Array<{ pid: number; cpuPercent: number }>;
 }
 
 export interface CaseResult extends ServerCase, Partial<Measurement> {
@@ -56,6 +58,8 @@ async function measure(c: ServerCase, options: BenchOptions, flvPath: string, di
     const serverMonitor = new TreeMonitor(server.pid);
     const loadMonitor = new TreeMonitor(load.pid ?? 0);
     const machineMonitor = new MachineMonitor();
+    const processes = (c.workers ?? 1) > 1 ? new ProcessesMonitor([server.pid, ...childrenOf(server.pid)]) : undefined;
+    processes?.start();
     serverMonitor.start();
     loadMonitor.start();
     machineMonitor.start();
@@ -63,7 +67,7 @@ async function measure(c: ServerCase, options: BenchOptions, flvPath: string, di
     load.send({ type: 'start' } satisfies StartMessage);
     const poller = server.apiPort ? new ApiPoller(`http://127.0.0.1:${server.apiPort}/api/v1/clients/?count=${options.players + 10}`) : undefined;
     poller?.start();
-    const stopMonitors = () => ({ server: serverMonitor.stop(), load: loadMonitor.stop(), machineCpuPercent: machineMonitor.stop() });
+    const stopMonitors = () => ({ server: serverMonitor.stop(), load: loadMonitor.stop(), machineCpuPercent: machineMonitor.stop(), processes: processes?.stop() });
     const { summary } = await result.catch((err: unknown) => {
       stopMonitors();
       throw err;

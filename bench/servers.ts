@@ -15,6 +15,8 @@ export interface ServerCase {
   cli?: string;
   /** Sluice with its HTTP API on, polled once a second in the window (`--api-poll`). */
   apiPoll?: boolean;
+  /** Sluice's `workers N` (default 1: one process). */
+  workers?: number;
 }
 
 export interface RunningServer {
@@ -34,7 +36,7 @@ export const SERVER_LOG = 'server.log';
 const SLUICE_CLI = resolve('dist', 'cli.js');
 const NGINX_RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
 
-function sluiceCommand(dir: string, port: number, mw: number, cli = SLUICE_CLI, apiPort?: number): [string, string[]] {
+function sluiceCommand(dir: string, port: number, mw: number, cli = SLUICE_CLI, apiPort?: number, workers = 1): [string, string[]] {
   if (!existsSync(cli)) throw new Error(`${cli} not found: run \`npm run build\` first`);
   const conf = join(dir, 'sluice.conf');
   writeFileSync(
@@ -42,6 +44,7 @@ function sluiceCommand(dir: string, port: number, mw: number, cli = SLUICE_CLI, 
     [
       `listen 127.0.0.1:${port};`,
       'max_connections 10000;', // the default, 1000, would turn away the 1000th player
+      ...(workers > 1 ? [`workers ${workers};`] : []),
       apiPort ? `http_api { enabled on; listen 127.0.0.1:${apiPort}; }` : 'http_api { enabled off; }',
       'http_server { enabled off; }',
       `vhost __defaultVhost__ { play { mw_latency ${mw}; } }`,
@@ -98,7 +101,7 @@ export async function startServer(c: ServerCase, dir: string): Promise<RunningSe
   const port = await freePort();
   const apiPort = c.apiPoll ? await freePort() : undefined;
   const [command, args] =
-    c.kind === 'sluice' ? sluiceCommand(dir, port, c.mwLatencyMs ?? 0, c.cli, apiPort)
+    c.kind === 'sluice' ? sluiceCommand(dir, port, c.mwLatencyMs ?? 0, c.cli, apiPort, c.workers)
     : c.kind === 'nginx' ? nginxCommand(dir, port)
     : nmsCommand(dir, port);
   const child: ChildProcess = startChild(command, args, join(dir, SERVER_LOG));
