@@ -128,6 +128,12 @@ test('players on both workers get the stream; one on_publish, one on_play each; 
   }
 
   assert.equal(hooks().filter((h) => h.action === 'on_publish' && h.stream === 'cam').length, 1);
+  // /metrics sums every worker: eight players, one publisher, one stream.
+  const metrics = await (await fetch(`http://127.0.0.1:${ports.api}/metrics`)).text();
+  assert.match(metrics, /^sluice_sessions\{protocol="rtmp",kind="play"\} 8$/m);
+  assert.match(metrics, /^sluice_sessions\{protocol="rtmp",kind="publish"\} 1$/m);
+  assert.match(metrics, /^sluice_streams 1$/m);
+
   // A second publisher is refused whichever worker it lands on (as in one process: after its on_publish).
   for (let i = 0; i < 2; i++) {
     const second = await TestRtmpClient.open(ports.rtmp, 'live');
@@ -174,7 +180,13 @@ test('a worker killed is restarted; players on the other worker keep playing', a
   const fresh = Array.from({ length: 4 }, (_, i) => ({ file: join(dir, `fresh-${i}.flv`), run: playToFile(url, 3, join(dir, `fresh-${i}.flv`)) }));
   for (const { run } of fresh) await run.exited;
   for (const { file } of fresh) assert.ok(statSync(file).size > 10_000, `${file} holds media`);
-  for (const { run } of players) run.child.kill('SIGINT');
+  // Kicks reach the worker that holds the client, whichever worker takes the DELETE.
+  for (const id of (await clients('kill')).filter((c) => !c.publish).map((c) => c.id)) {
+    const kicked = await api<{ code: number }>(`/api/v1/clients/${id}`, 'DELETE');
+    assert.equal(kicked.code, 0);
+  }
+  await waitForAsync(async () => (await clients('kill')).every((c) => c.publish), 'every kicked player gone');
+  for (const { run } of players) await run.exited;
 });
 
 test('WebRTC signalling on any worker reaches worker 1, which plays a stream published elsewhere', async () => {
