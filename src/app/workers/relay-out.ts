@@ -6,13 +6,14 @@ import { encodeControl, frameHeader } from './link-codec.js';
 /**
  * One stream relayed to one other worker: an internal reader of the stream, so the frame is
  * handed across once per worker whatever the number of players there. Each frame is a header
- * and the frame's own body buffer, written corked. A link that falls behind skips to the next
- * keyframe, like a slow player; codec configuration always passes.
+ * and the frame's own body buffer, written corked as it comes: the other worker's players have
+ * their own merged-write window, and waiting for this one too would add it to their latency.
+ * A link that falls behind skips to the next keyframe, like a slow player; codec configuration
+ * always passes.
  */
 export class RelayOut implements StreamReader {
   readonly internal = true;
   readonly id: string;
-  private pending: Buffer[] = [];
   private waitingForKeyframe = false;
   framesDropped = 0;
 
@@ -30,23 +31,18 @@ export class RelayOut implements StreamReader {
       this.framesDropped++;
       return false;
     }
-    this.pending.push(frameHeader(this.index, frame), frame.body);
-    return true;
+    this.send([frameHeader(this.index, frame), frame.body]);
+    return false;
   }
 
-  flush(): void {
-    if (this.pending.length === 0) return;
-    const out = this.pending;
-    this.pending = [];
-    this.send(out);
-  }
+  /** Frames are written as they come. */
+  flush(): void {}
 
   /** The receiving worker's players resync on their own. */
   resync(): void {}
 
   /** The stream's publisher came or went on this worker. */
   control(type: 'publish' | 'unpublish' | 'end'): void {
-    this.flush();
     this.send([encodeControl(type, this.index)]);
   }
 
