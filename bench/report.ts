@@ -80,11 +80,13 @@ function apiRows(results: CaseResult[]): string[][] {
  */
 function workerRows(results: CaseResult[]): string[][] {
   const rows = [['workers case', 'primary CPU %', 'workers CPU %', 'max off mean', 'total CPU %', 'total / workers=1']];
-  for (const r of results.filter((x) => x.processes && x.server)) {
+  results.forEach((r, at) => {
+    if (!r.processes || !r.server) return;
     const [primary, ...workers] = r.processes!;
     const mean = workers.reduce((sum, w) => sum + w.cpuPercent, 0) / workers.length;
     const off = Math.max(...workers.map((w) => Math.abs(w.cpuPercent - mean))) / mean;
-    const single = results.find((x) => x.kind === 'sluice' && (x.workers ?? 1) === 1 && !x.apiPoll && !x.cli && x.mwLatencyMs === r.mwLatencyMs && x.server);
+    // The one-process case of the same round: the one run last before this one.
+    const single = results.slice(0, at).reverse().find((x) => x.kind === 'sluice' && (x.workers ?? 1) === 1 && !x.apiPoll && !x.cli && x.mwLatencyMs === r.mwLatencyMs && x.server);
     rows.push([
       r.label,
       f1(primary?.cpuPercent),
@@ -93,7 +95,7 @@ function workerRows(results: CaseResult[]): string[][] {
       f1(r.server!.cpuPercent),
       single ? ratio(r.server!.cpuPercent, single.server!.cpuPercent) : '-',
     ]);
-  }
+  });
   return rows;
 }
 
