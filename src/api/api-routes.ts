@@ -123,7 +123,7 @@ export function apiRoutes(options: ApiOptions): HttpRoute {
       else if (!(await peers?.kick(id))) return x.code(ERROR_RTMP_CLIENT_NOT_FOUND);
       return answer(x, {});
     }
-    const all = (await everywhere('clients')).flat();
+    const all = (await everywhere('clients')).flat().sort(byId);
     const found = id ? all.find((c) => c.id === id) : undefined;
     if (id && !found) return x.code(ERROR_RTMP_CLIENT_NOT_FOUND);
     if (x.method !== 'GET') return x.httpError(405, 'Method Not Allowed');
