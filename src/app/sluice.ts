@@ -32,7 +32,7 @@ import { createLogger, type Logger } from '../util/logger.js';
 import { VERSION } from '../version.js';
 import { ConfigHolder, Reloader, type ReloadOutcome } from './reload.js';
 import { GateProxy } from './workers/gate-proxy.js';
-import { rtcForwardRoute, serveRtcPrivately } from './workers/rtc-forward.js';
+import { forwardRoute, servePrivately } from './workers/private-http.js';
 import { clusterMetrics, clusterPeers, joinCluster, reloadEverywhere, type WorkerLink } from './workers/worker.js';
 
 export interface RunningSluice {
@@ -194,20 +194,23 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       rtcPort = await rtc.start();
       stoppers.push(() => rtc!.stop());
       rtcRoutes.push(rtcRoute(rtc, logger));
-      if (worker) {
-        const privately = await serveRtcPrivately(rtcRoutes, logger);
-        stoppers.push(() => privately.stop());
-        worker.channel.note('rtc.serving', privately.port);
-      }
-    } else if (config.rtc_server.enabled && worker) {
-      rtcRoutes.push(rtcForwardRoute(() => worker.channel.request('rtc.port')));
+    }
+    // Workers: what only one worker can answer is served on its private port and passed there.
+    const hlsForward: HttpRoute[] = [];
+    if (worker) {
+      const privately = await servePrivately([...rtcRoutes, hls.route], logger);
+      stoppers.push(() => privately.stop());
+      worker.channel.note('private.port', privately.port);
+      worker.channel.handle('hls.has', (path: string) => hls.serves(path));
+      if (config.rtc_server.enabled && !rtc) rtcRoutes.push(forwardRoute((url) => (url.pathname.startsWith('/rtc/v1/') ? worker.channel.request('rtc.port') : undefined)));
+      hlsForward.push(forwardRoute((url) => (url.pathname.endsWith('.m3u8') ? worker.channel.request('hls.port', url.pathname.replace(/^\/+/u, '')) : undefined)));
     }
 
     let http: { port?: number; tlsPort?: number | undefined } = {};
     if (config.http_server.enabled) {
       const flv = new FlvPlayService(ctx);
       const files = staticFiles(config.http_server.dir, { owned: hlsFiles(holder), logger });
-      const routes = [...rtcRoutes, flv.route, hls.route, recorders.route, files];
+      const routes = [...rtcRoutes, flv.route, hls.route, ...hlsForward, recorders.route, files];
       http = await serve('http server', 'http_server', routes, [flv.upgradeRoute]);
       // Ends players (WebSocket ones too, which no HTTP server closes) before the listeners stop.
       stoppers.push(async () => flv.stop());

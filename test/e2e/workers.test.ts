@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +81,7 @@ before(async () => {
     'rtc_server { enabled on; listen 127.0.0.1:0; candidate 127.0.0.1; }',
     'vhost __defaultVhost__ {',
     '  rtc { enabled on; rtmp_to_rtc on; rtc_to_rtmp on; }',
+    `  hls { enabled on; hls_path ${join(dir, 'hls')}; hls_fragment 1; hls_window 4; }`,
     '  http_remux { enabled on; mount [vhost]/[app]/[stream].flv; }',
     `  http_hooks { enabled on; ${['on_publish', 'on_unpublish', 'on_play', 'on_stop'].map(hook).join(' ')} }`,
     '}',
@@ -211,6 +213,31 @@ test('WebRTC signalling on any worker reaches worker 1, which plays a stream pub
     await browser.close();
     pages.close();
   }
+});
+
+test('HLS plays from whichever worker takes the request', async () => {
+  const publisher = publishTestPattern(`rtmp://127.0.0.1:${ports.rtmp}/live/hls`, 60);
+  publishers.push(publisher);
+  const playlist = `http://127.0.0.1:${ports.http}/live/hls.m3u8`;
+  // A new connection each time, so round-robin gives both workers some.
+  const get = (url: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+    httpGet(url, { agent: false }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+  await waitForAsync(async () => (await get(playlist)).status === 200, 'the playlist', 20_000);
+  for (let i = 0; i < 6; i++) {
+    const answer = await get(playlist);
+    assert.equal(answer.status, 200);
+    assert.match(answer.body, /^#EXTM3U/);
+  }
+  const file = join(dir, 'hls.ts');
+  const player = playToFile(playlist, 3, file, []);
+  assert.equal(await player.exited, 0, player.stderr());
+  const probe = await ffprobe(file);
+  assert.deepEqual(probe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
 });
 
 test('SIGTERM stops the primary and every worker', async () => {

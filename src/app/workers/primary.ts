@@ -53,8 +53,8 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
   const directory = new Directory((publisher, order, body) => slots.get(publisher)?.channel?.note(order, body));
   const host = new GateHost(gate, directory);
   let stopping = false;
-  // Worker 1's private port for WebRTC signalling, which the other workers forward to.
-  let rtcPort: number | undefined;
+  // Each worker's private port: WebRTC signalling (worker 1) and HLS playlists are passed there.
+  const privatePorts = new Map<number, number>();
   cluster.setupPrimary({ serialization: 'advanced' });
 
   const others = (index: number): IpcChannel[] =>
@@ -80,8 +80,15 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
     channel.handle('api.kick', async (id: string) => (await Promise.all(others(index).map((peer) => peer.request<boolean>('api.kick', id)))).some(Boolean));
     channel.handle('reload', reloadAll);
     channel.handle('bye', () => true);
-    channel.handle('rtc.serving', (port: number) => (rtcPort = port));
-    channel.handle('rtc.port', () => rtcPort);
+    channel.handle('private.port', (port: number) => privatePorts.set(index, port));
+    channel.handle('rtc.port', () => privatePorts.get(1));
+    channel.handle('hls.port', async (path: string) => {
+      for (const [peer, slot] of slots) {
+        if (peer === index || !slot.channel) continue;
+        if (await slot.channel.request<boolean>('hls.has', path).catch(() => false)) return privatePorts.get(peer);
+      }
+      return undefined;
+    });
     channel.handle('ready', () => {
       logger.info({ worker: index, pid: worker.process.pid }, 'worker ready');
       slot.everReady = true;
@@ -91,7 +98,7 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
       channel.disconnected();
       slot.worker = slot.channel = undefined;
       directory.forget(index);
-      if (index === 1) rtcPort = undefined;
+      privatePorts.delete(index);
       host.workerGone(index);
       if (stopping) return;
       if (!slot.everReady) return slot.failed(new WorkerStartError(`worker ${index} exited before it started (code ${code}, signal ${signal})`));

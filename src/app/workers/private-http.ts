@@ -8,20 +8,21 @@ import type { Logger } from '../../util/logger.js';
 const CLIENT_IP = 'x-sluice-client-ip';
 
 /**
- * WebRTC signalling must reach the worker that owns the UDP port (worker 1). It serves its
- * signalling routes on a private loopback port too; the other workers pass such requests there.
+ * What only one worker can answer (WebRTC signalling: worker 1, which owns the UDP port; an HLS
+ * playlist: the worker that holds the stream's publisher) is also served on a private loopback
+ * port of each worker; the others pass such requests there.
  */
-export async function serveRtcPrivately(routes: HttpRoute[], logger: Logger): Promise<{ port: number; stop(): Promise<void> }> {
+export async function servePrivately(routes: HttpRoute[], logger: Logger): Promise<{ port: number; stop(): Promise<void> }> {
   const server: Server = createServer((request, response) => {
     const forwarded = request.headers[CLIENT_IP];
     // One connection per forwarded request (agent: false), so the socket speaks for one client.
     if (typeof forwarded === 'string') Object.defineProperty(request.socket, 'remoteAddress', { value: forwarded });
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
     void (async () => {
       for (const route of routes) if (await route(request, response, url)) return;
       response.writeHead(404).end();
     })().catch((error: unknown) => {
-      logger.warn({ err: error }, 'forwarded rtc request failed');
+      logger.warn({ err: error }, 'forwarded request failed');
       if (!response.headersSent) response.writeHead(500);
       response.end();
     });
@@ -33,15 +34,14 @@ export async function serveRtcPrivately(routes: HttpRoute[], logger: Logger): Pr
   };
 }
 
-/** In the other workers: `/rtc/v1/...` goes to worker 1's private port, answered as it answers. */
-export function rtcForwardRoute(port: () => Promise<number | undefined>): HttpRoute {
+/**
+ * Passes the requests `owner` names a port for to that worker's private port, answered as it
+ * answers; those it names none for go on to the next route.
+ */
+export function forwardRoute(owner: (url: URL) => Promise<number | undefined> | undefined): HttpRoute {
   return async (request, response, url) => {
-    if (!url.pathname.startsWith('/rtc/v1/')) return false;
-    const target = await port();
-    if (target === undefined) {
-      response.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' }).end('WebRTC is starting\n');
-      return true;
-    }
+    const target = await owner(url);
+    if (target === undefined) return false;
     const headers = { ...request.headers, [CLIENT_IP]: clientIp(request.socket.remoteAddress) };
     await new Promise<void>((resolve) => {
       const upstream = httpRequest({ host: '127.0.0.1', port: target, method: request.method, path: url.pathname + url.search, headers, agent: false });
