@@ -18,6 +18,8 @@ export interface BenchOptions {
   rounds: number;
   /** Also run each Sluice case with its HTTP API polled once a second, as "sluice mw=N api". */
   apiPoll: boolean;
+  /** Sluice's `workers` values: each Sluice case runs once per value. */
+  workers: number[];
 }
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -30,7 +32,9 @@ const USAGE = `Usage: npm run bench -- [options]
   --servers LIST  any of sluice,nginx,nms (default all three)
   --baseline DIR  also run the Sluice built in DIR (its dist/cli.js) after each Sluice case
   --rounds N      run the whole list of cases N times, alternating (default 1)
-  --api-poll      also run each Sluice case with GET /api/v1/clients/?count=N polled every second`;
+  --api-poll      also run each Sluice case with GET /api/v1/clients/?count=N polled every second
+  --workers LIST  Sluice's \`workers N\` values (default 1): each Sluice case runs with each; with
+                  more than one, the CPU of the primary and of each worker is reported too`;
 
 /** A whole-number flag within `min..max`; a bad one stops the bench with the usage text. */
 export function intArg(name: string, text: string, min: number, max: number, usage: string): number {
@@ -60,6 +64,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     baseline: { type: 'string' },
     rounds: { type: 'string', default: '1' },
     'api-poll': { type: 'boolean', default: false },
+    workers: { type: 'string', default: '1' },
   }, USAGE);
   const servers = serverList(values.servers, SERVER_NAMES, USAGE);
   const options: BenchOptions = {
@@ -73,6 +78,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     baseline: values.baseline,
     rounds: intArg('rounds', values.rounds, 1, 20, USAGE),
     apiPoll: values['api-poll'],
+    workers: values.workers.split(',').map((v) => intArg('workers', v.trim(), 1, 64, USAGE)),
   };
   if (options.players < 1 || options.seconds < 1 || options.batch < 1) throw new Error(`--players, --seconds and --batch must be at least 1`);
   return options;

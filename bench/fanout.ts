@@ -14,7 +14,7 @@ function cases(options: BenchOptions): ServerCase[] {
   const round = options.servers.flatMap((kind): ServerCase[] => {
     if (kind !== 'sluice') return [{ kind, label: kind === 'nginx' ? 'nginx-rtmp' : 'node-media-server' }];
     return options.mw.flatMap((mw): ServerCase[] => [
-      { kind, label: `sluice mw=${mw}`, mwLatencyMs: mw },
+      ...options.workers.map((workers): ServerCase => ({ kind, label: workers > 1 ? `sluice mw=${mw} workers=${workers}` : `sluice mw=${mw}`, mwLatencyMs: mw, workers })),
       ...(options.apiPoll ? [{ kind, label: `sluice mw=${mw} api`, mwLatencyMs: mw, apiPoll: true }] : []),
       ...(baseline ? [{ kind, label: `baseline mw=${mw}`, mwLatencyMs: mw, cli: resolve(baseline, 'dist', 'cli.js') }] : []),
     ]);

@@ -60,6 +60,34 @@ export interface Usage {
   rssAvgMiB: number;
 }
 
+/** CPU of each given process on its own (not its children), % of one core, between start() and stop(). */
+export class ProcessesMonitor {
+  private startTicks = new Map<number, number>();
+  private startTime = 0;
+
+  constructor(readonly pids: number[]) {}
+
+  private ticks(pid: number): number {
+    const stat = readStat(pid);
+    return stat ? stat.user + stat.system : 0;
+  }
+
+  start(): void {
+    this.startTicks = new Map(this.pids.map((pid) => [pid, this.ticks(pid)]));
+    this.startTime = performance.now();
+  }
+
+  stop(): Array<{ pid: number; cpuPercent: number }> {
+    const seconds = (performance.now() - this.startTime) / 1000;
+    return this.pids.map((pid) => ({ pid, cpuPercent: (100 * (this.ticks(pid) - (this.startTicks.get(pid) ?? 0))) / TICKS_PER_SECOND / seconds }));
+  }
+}
+
+/** The direct children of a process (a Sluice primary's workers). */
+export function childrenOf(pid: number): number[] {
+  return processTree(pid).filter((child) => child !== pid && readStat(child)?.ppid === pid);
+}
+
 /** Samples a process tree once a second between start() and stop(). */
 export class TreeMonitor {
   private rssSamples: number[] = [];

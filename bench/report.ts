@@ -64,10 +64,37 @@ function apiRows(results: CaseResult[]): string[][] {
   return rows;
 }
 
+/**
+ * `workers N` cases: the primary's and each worker's CPU, how far the busiest worker is from the
+ * workers' mean, and the whole server's CPU against the one-process case at the same mw.
+ */
+function workerRows(results: CaseResult[]): string[][] {
+  const rows = [['workers case', 'primary CPU %', 'workers CPU %', 'max off mean', 'total CPU %', 'total / workers=1']];
+  results.forEach((r, at) => {
+    if (!r.processes || !r.server) return;
+    const [primary, ...workers] = r.processes!;
+    const mean = workers.reduce((sum, w) => sum + w.cpuPercent, 0) / workers.length;
+    const off = Math.max(...workers.map((w) => Math.abs(w.cpuPercent - mean))) / mean;
+    // The one-process case of the same round: the one run last before this one.
+    const single = results.slice(0, at).reverse().find((x) => x.kind === 'sluice' && (x.workers ?? 1) === 1 && !x.apiPoll && !x.cli && x.mwLatencyMs === r.mwLatencyMs && x.server);
+    rows.push([
+      r.label,
+      f1(primary?.cpuPercent),
+      workers.map((w) => f1(w.cpuPercent)).join(' / '),
+      `${(100 * off).toFixed(1)} %`,
+      f1(r.server!.cpuPercent),
+      single ? ratio(r.server!.cpuPercent, single.server!.cpuPercent) : '-',
+    ]);
+  });
+  return rows;
+}
+
 export function formatReport(results: CaseResult[]): string {
   const tables = [markdown([HEADER, ...results.map(row)])];
   const ratioRows = ratios(results.filter((r) => !r.apiPoll));
   if (ratioRows.length > 1) tables.push(markdown(ratioRows));
+  const workers = workerRows(results);
+  if (workers.length > 1) tables.push(markdown(workers));
   const api = apiRows(results);
   if (api.length > 1) tables.push(markdown(api));
   return tables.join('\n\n');

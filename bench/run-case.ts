@@ -9,7 +9,7 @@ import { logTail, nextMessage, startChild, stopChild } from './children.js';
 import type { LoadConfig, LoadMessage, LoadSummary, StartMessage } from './load/protocol.js';
 import { SERVER_LOG } from './launch.js';
 import { measureCase } from './measure-case.js';
-import { ServerWindow, TreeMonitor, type Usage } from './proc.js';
+import { childrenOf, ProcessesMonitor, ServerWindow, TreeMonitor, type Usage } from './proc.js';
 import { startServer, type ServerCase } from './servers.js';
 
 const LOAD_MAIN = resolve('bench', 'load', 'main.ts');
@@ -22,6 +22,8 @@ interface Measurement {
   summary: LoadSummary;
   /** The API's answers while polled (cases with `apiPoll`). */
   api?: ApiPollSummary;
+  /** With `workers N`: the primary's CPU alone, then each worker's (% of one core). */
+  processes?: Array<{ pid: number; cpuPercent: number }>;
 }
 
 export interface CaseResult extends ServerCase, Partial<Measurement> {
@@ -55,6 +57,9 @@ async function measure(c: ServerCase, options: BenchOptions, flvPath: string, di
 
     const meter = new ServerWindow(server.pid);
     const loadMonitor = new TreeMonitor(load.pid ?? 0);
+    // With workers N: the primary's and each worker's CPU, apart.
+    const processes = (c.workers ?? 1) > 1 ? new ProcessesMonitor([server.pid, ...childrenOf(server.pid)]) : undefined;
+    processes?.start();
     meter.start();
     loadMonitor.start();
     const result = nextMessage<LoadMessage, 'result'>(load, 'result', (options.seconds + 30) * 1000);
@@ -63,7 +68,7 @@ async function measure(c: ServerCase, options: BenchOptions, flvPath: string, di
     poller?.start();
     const stopMonitors = () => {
       const { server: serverUsage, machineCpuPercent } = meter.stop();
-      return { server: serverUsage, load: loadMonitor.stop(), machineCpuPercent };
+      return { server: serverUsage, load: loadMonitor.stop(), machineCpuPercent, processes: processes?.stop() };
     };
     const { summary } = await result.catch((err: unknown) => {
       stopMonitors();

@@ -15,6 +15,8 @@ export interface ServerCase {
   cli?: string;
   /** Sluice with its HTTP API on, polled once a second in the window (`--api-poll`). */
   apiPoll?: boolean;
+  /** Sluice's `workers N` (default 1: one process). */
+  workers?: number;
 }
 
 export interface RunningServer {
@@ -28,7 +30,7 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-function sluiceCommand(dir: string, port: number, mw: number, cli = SLUICE_CLI, apiPort?: number): [string, string[]] {
+function sluiceCommand(dir: string, port: number, mw: number, cli = SLUICE_CLI, apiPort?: number, workers = 1): [string, string[]] {
   requireSluice(cli);
   const conf = join(dir, 'sluice.conf');
   writeFileSync(
@@ -36,6 +38,7 @@ function sluiceCommand(dir: string, port: number, mw: number, cli = SLUICE_CLI, 
     [
       `listen 127.0.0.1:${port};`,
       'max_connections 10000;', // the default, 1000, would turn away the 1000th player
+      ...(workers > 1 ? [`workers ${workers};`] : []),
       apiPort ? `http_api { enabled on; listen 127.0.0.1:${apiPort}; }` : 'http_api { enabled off; }',
       'http_server { enabled off; }',
       `vhost __defaultVhost__ { play { mw_latency ${mw}; } }`,
@@ -66,7 +69,7 @@ export async function startServer(c: ServerCase, dir: string): Promise<RunningSe
   const port = await freePort();
   const apiPort = c.apiPoll ? await freePort() : undefined;
   const [command, args] =
-    c.kind === 'sluice' ? sluiceCommand(dir, port, c.mwLatencyMs ?? 0, c.cli, apiPort)
+    c.kind === 'sluice' ? sluiceCommand(dir, port, c.mwLatencyMs ?? 0, c.cli, apiPort, c.workers)
     : c.kind === 'nginx' ? nginxCommand(dir, port)
     : nmsCommand(dir, port);
   return { port, apiPort, ...(await launch({ label: c.label, command, args, dir, ports: [port] })) };

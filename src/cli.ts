@@ -3,8 +3,13 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import cluster from 'node:cluster';
 import { startSluice } from './app/sluice.js';
+import { startPrimary, WorkerStartError } from './app/workers/primary.js';
+import { workerEnv } from './app/workers/worker-env.js';
+import { workerLink } from './app/workers/worker.js';
 import { loadConfig } from './config/load.js';
+import { workerCount } from './config/schema.js';
 import { ConfigError } from './util/errors.js';
 import { createLogger } from './util/logger.js';
 import { VERSION } from './version.js';
@@ -50,9 +55,12 @@ async function main(argv: string[]): Promise<number> {
 
   const { config } = loaded;
   const logger = createLogger(config.log_level);
-  logger.info({ version: VERSION, config: loaded.source }, 'sluice starting');
   const reread = () => loadConfig({ file: values.config, env: process.env });
-  const server = await startSluice({ config, logger, reload: reread });
+  const worker = cluster.isWorker ? workerEnv(process.env) : undefined;
+  if (worker) return runWorker(worker, config, logger, reread);
+  logger.info({ version: VERSION, config: loaded.source }, 'sluice starting');
+  const count = workerCount(config);
+  const server = count > 1 ? await startPrimary({ config, count, logger, reload: reread }) : await startSluice({ config, logger, reload: reread });
   // SIGHUP: read the same file and environment again; the reloader logs how it went.
   const onHangup = (): void => void server.reload();
   process.on('SIGHUP', onHangup);
@@ -75,6 +83,24 @@ async function main(argv: string[]): Promise<number> {
   await server.close();
   if (config.pid) await rm(config.pid, { force: true });
   logger.info('stopped');
+  return 0;
+}
+
+/**
+ * A worker of `workers N`: serves until the primary stops it (SIGTERM) or is gone. SIGINT is the
+ * primary's to handle (a terminal's Ctrl-C reaches every process of the group).
+ */
+async function runWorker(env: NonNullable<ReturnType<typeof workerEnv>>, config: Parameters<typeof startSluice>[0]['config'], logger: ReturnType<typeof createLogger>, reload: () => ReturnType<typeof loadConfig>): Promise<number> {
+  const log = logger.child({ worker: env.index });
+  const server = await startSluice({ config, logger: log, reload, worker: workerLink(env) });
+  process.on('SIGINT', () => {});
+  process.on('SIGHUP', () => {});
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('disconnect', () => resolve());
+  });
+  setTimeout(() => process.exit(1), SHUTDOWN_LIMIT_MS).unref();
+  await server.close();
   return 0;
 }
 
@@ -116,6 +142,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof ConfigError) console.error(`sluice: configuration error: ${error.message}`);
+    else if (error instanceof WorkerStartError) console.error(`sluice: ${error.message}`);
     else if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) console.error(`sluice: ${error.message}\n\n${HELP}`);
     else console.error('sluice: fatal:', error);
     process.exit(error instanceof ConfigError ? 2 : 1);

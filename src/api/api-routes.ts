@@ -25,16 +25,50 @@ export interface ApiOptions {
   streamIds: StreamIds;
   vhostIds: StreamIds;
   raw: RawApiOptions;
+  /** The other workers, when there are several: streams, clients, summaries and kicks cover them all. */
+  peers?: ApiPeers;
 }
 
-type Handler = (x: ApiExchange, id: string) => void;
+/** What one worker holds: SRS stream and client objects, and its traffic totals. */
+export interface LocalViews {
+  streams(): Record<string, unknown>[];
+  clients(): Record<string, unknown>[];
+  traffic(): { sent: number; received: number; clients: number };
+}
+
+/** The sibling workers, asked through the primary. */
+export interface ApiPeers {
+  /** This worker's number, added to its client objects as `worker`. */
+  readonly worker: number;
+  /** The same view of every other worker. */
+  gather<K extends keyof LocalViews>(view: K): Promise<Array<ReturnType<LocalViews[K]>>>;
+  /** Ends the client on whichever other worker holds it; false when none does. */
+  kick(id: string): Promise<boolean>;
+}
+
+/** The views of this process, for its API and for its siblings' (the primary asks). */
+export function localViews(options: Pick<ApiOptions, 'config' | 'hub' | 'sessions' | 'streamIds' | 'vhostIds' | 'peers'>): LocalViews {
+  const { sessions, hub } = options;
+  const sources: ObjectSources = { config: options.config, findStream: (vhost, app, name) => hub.find(vhost, app, name), streamIds: options.streamIds, vhostIds: options.vhostIds };
+  const worker = options.peers ? { worker: options.peers.worker } : {};
+  return {
+    streams: () => sessions.listStreams().map((s) => streamObject(sources, s, Date.now())),
+    clients: () => sessions.listClients().map((c) => ({ ...clientObject(sources, c, Date.now()), ...worker })),
+    traffic: () => ({ sent: sessions.total.sent, received: sessions.total.received, clients: sessions.size }),
+  };
+}
+
+type Handler = (x: ApiExchange, id: string) => void | Promise<void>;
 
 /**
  * SRS's HTTP API (srs_app_http_api.cpp), same paths, keys, key order and error codes. Collections
  * (`/api/v1/streams/`) also answer without the trailing slash, where SRS redirects to it.
  */
 export function apiRoutes(options: ApiOptions): HttpRoute {
-  const { config, hub, sessions, identity } = options;
+  const { config, hub, sessions, identity, peers } = options;
+  const local = localViews(options);
+  const everywhere = async <K extends keyof LocalViews>(view: K): Promise<Array<ReturnType<LocalViews[K]>>> =>
+    [local[view]() as ReturnType<LocalViews[K]>, ...(peers ? await peers.gather(view) : [])];
   const system = new SystemStats();
   const sources: ObjectSources = {
     config,
@@ -50,8 +84,10 @@ export function apiRoutes(options: ApiOptions): HttpRoute {
       const [major, minor, revision] = VERSION.split('.').map(Number);
       answer(x, { data: { major, minor, revision, version: VERSION } });
     },
-    '/api/v1/summaries': (x) =>
-      answer(x, { data: system.summaries({ sent: sessions.total.sent, received: sessions.total.received, clients: sessions.size }) }),
+    '/api/v1/summaries': async (x) => {
+      const traffic = (await everywhere('traffic')).reduce((sum, t) => ({ sent: sum.sent + t.sent, received: sum.received + t.received, clients: sum.clients + t.clients }));
+      answer(x, { data: system.summaries(traffic) });
+    },
     '/api/v1/rusages': (x) => answer(x, { data: system.rusages() }),
     '/api/v1/meminfos': (x) => answer(x, { data: system.meminfo() }),
     '/api/v1/authors': (x) => answer(x, { data: { license: 'MIT', contributors: 'The Sluice authors' } }),
@@ -72,9 +108,8 @@ export function apiRoutes(options: ApiOptions): HttpRoute {
     answer(x, { vhosts: sorted });
   };
 
-  const streams: Handler = (x, id) => {
-    const now = Date.now();
-    const all = sessions.listStreams().map((s) => streamObject(sources, s, now)).sort(byId);
+  const streams: Handler = async (x, id) => {
+    const all = mergeStreams(await everywhere('streams')).sort(byId);
     const found = id ? all.find((s) => s.id === id) : undefined;
     if (id && !found) return x.code(ERROR_RTMP_STREAM_NOT_FOUND);
     if (x.method !== 'GET') return x.httpError(405, 'Method Not Allowed');
@@ -82,20 +117,18 @@ export function apiRoutes(options: ApiOptions): HttpRoute {
     answer(x, { streams: page(x.url, all) });
   };
 
-  const clients: Handler = (x, id) => {
-    const found = id ? sessions.client(id) : undefined;
-    if (id && !found) return x.code(ERROR_RTMP_CLIENT_NOT_FOUND);
-    const now = Date.now();
-    if (x.method === 'GET') {
-      if (found) return answer(x, { client: clientObject(sources, found, now) });
-      return answer(x, { clients: page(x.url, sessions.listClients()).map((c) => clientObject(sources, c, now)) });
-    }
-    if (x.method === 'DELETE') {
-      if (!found) return x.code(ERROR_RTMP_CLIENT_NOT_FOUND);
-      sessions.kick(id);
+  const clients: Handler = async (x, id) => {
+    if (x.method === 'DELETE' && id) {
+      if (sessions.client(id)) sessions.kick(id);
+      else if (!(await peers?.kick(id))) return x.code(ERROR_RTMP_CLIENT_NOT_FOUND);
       return answer(x, {});
     }
-    x.httpError(405, 'Method Not Allowed');
+    const all = (await everywhere('clients')).flat().sort(byId);
+    const found = id ? all.find((c) => c.id === id) : undefined;
+    if (id && !found) return x.code(ERROR_RTMP_CLIENT_NOT_FOUND);
+    if (x.method !== 'GET') return x.httpError(405, 'Method Not Allowed');
+    if (found) return answer(x, { client: found });
+    answer(x, { clients: page(x.url, all) });
   };
 
   const collections: Array<[string, Handler]> = [
@@ -107,10 +140,10 @@ export function apiRoutes(options: ApiOptions): HttpRoute {
   const dispatch = (x: ApiExchange): void => {
     const path = x.path;
     const handler = exact[path];
-    if (handler) return handler(x, '');
+    if (handler) return run(x, handler, '');
     for (const [prefix, collection] of collections) {
-      if (path === prefix.slice(0, -1)) return collection(x, '');
-      if (path.startsWith(prefix)) return collection(x, decodeURIComponent(path.slice(prefix.length)));
+      if (path === prefix.slice(0, -1)) return run(x, collection, '');
+      if (path.startsWith(prefix)) return run(x, collection, decodeURIComponent(path.slice(prefix.length)));
     }
     // As SRS's mux: anything else under /api/v1/ lists the v1 API, under /api/ the API, else the root.
     if (path.startsWith('/api/v1/') || path === '/api/v1') return answer(x, { urls: V1_URLS, tests: V1_TESTS });
@@ -123,6 +156,35 @@ export function apiRoutes(options: ApiOptions): HttpRoute {
     if (exchange) dispatch(exchange);
     return true;
   };
+}
+
+/**
+ * One object per stream from every worker's: the counts and rates add up, and the publisher is
+ * the worker's whose stream has one (the others hold a relayed copy).
+ */
+export function mergeStreams(perWorker: Array<Record<string, unknown>[]>): Record<string, unknown>[] {
+  const merged = new Map<unknown, Record<string, unknown>>();
+  for (const stream of perWorker.flat()) {
+    const seen = merged.get(stream.id);
+    if (!seen) {
+      merged.set(stream.id, { ...stream });
+      continue;
+    }
+    for (const key of ['clients', 'send_bytes', 'recv_bytes'] as const) seen[key] = Number(seen[key]) + Number(stream[key]);
+    const [a, b] = [seen.kbps, stream.kbps] as Array<{ recv_30s: number; send_30s: number }>;
+    seen.kbps = { recv_30s: a!.recv_30s + b!.recv_30s, send_30s: a!.send_30s + b!.send_30s };
+    seen.frames = Math.max(Number(seen.frames), Number(stream.frames));
+    if ('cid' in (stream.publish as object)) seen.publish = stream.publish;
+    seen.video ??= stream.video;
+    seen.audio ??= stream.audio;
+  }
+  return [...merged.values()];
+}
+
+/** Runs a handler; one that waits for other workers and fails answers 503. */
+function run(x: ApiExchange, handler: Handler, id: string): void {
+  const done = handler(x, id);
+  if (done) done.catch(() => x.httpError(503, 'Service Unavailable'));
 }
 
 /** SRS's paging: `start` from 0, `count` at least 10 (srs_max(10, count)). */

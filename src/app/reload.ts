@@ -45,6 +45,7 @@ const RESTART_ONLY: Array<[string, (c: SluiceConfig) => unknown]> = [
   ['rtc_server', (c) => c.rtc_server],
   ['data_dir', (c) => c.data_dir],
   ['pid', (c) => c.pid],
+  ['workers', (c) => c.workers],
 ];
 
 /** `next` with the restart-only settings of `running`, and the names of those that differed. */
@@ -55,6 +56,7 @@ export function keepRestartOnly(running: SluiceConfig, next: SluiceConfig): { co
     listen: running.listen,
     data_dir: running.data_dir,
     pid: running.pid,
+    workers: running.workers,
     http_server: { ...next.http_server, enabled: running.http_server.enabled, listen: running.http_server.listen, dir: running.http_server.dir },
     http_api: { ...next.http_api, enabled: running.http_api.enabled, listen: running.http_api.listen },
     rtc_server: running.rtc_server,

@@ -2,7 +2,7 @@ import { resolve, sep } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import type { SluiceConfig } from '../config/schema.js';
 import type { ConfigSource } from '../config/source.js';
-import { apiRoutes } from '../api/api-routes.js';
+import { apiRoutes, localViews } from '../api/api-routes.js';
 import { consoleDir, consoleRoute } from '../api/console-route.js';
 import { sluiceApi, type ApiAuthStats } from '../api/sluice/index.js';
 import { createGate, type ReloadableGate } from '../gate/index.js';
@@ -32,6 +32,9 @@ import { IngestService } from '../relay/ingest/ingest-service.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { VERSION } from '../version.js';
 import { ConfigHolder, Reloader, type ReloadOutcome } from './reload.js';
+import { GateProxy } from './workers/gate-proxy.js';
+import { forwardRoute, servePrivately } from './workers/private-http.js';
+import { clusterMetrics, clusterPeers, joinCluster, reloadEverywhere, type WorkerLink } from './workers/worker.js';
 
 export interface RunningSluice {
   /** Bound ports (the configured ones, or the ones the OS chose for port 0). */
@@ -73,6 +76,8 @@ export interface StartOptions {
   reload?: () => Promise<LoadedConfig>;
   /** Where the web console's built files are (dist/console of this package by default). */
   consoleDir?: string;
+  /** Set in a worker of `workers N`: the gate, directory and API reach the server through the primary. */
+  worker?: WorkerLink;
 }
 
 /**
@@ -81,7 +86,9 @@ export interface StartOptions {
  * files, and those before the gate delivers their last callbacks.
  */
 export async function startSluice(options: StartOptions): Promise<RunningSluice> {
-  const { config, logger = createLogger(options.config.log_level) } = options;
+  const { config, logger = createLogger(options.config.log_level), worker } = options;
+  // What must run once per server (UDP servers, ingests, configured pulls) runs in worker 1.
+  const once = !worker || worker.env.index === 1;
   const startedAt = Date.now();
   // Everything that starts later (sessions, streams, recordings) reads the configuration here.
   const holder = new ConfigHolder(config);
@@ -100,10 +107,16 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
   try {
     const metrics = new SluiceMetrics({ label: config.exporter.label, tag: config.exporter.tag });
     // The API names servers and streams with the same ids as the callbacks.
-    const identity = loadIdentity(config.data_dir);
-    const streamIds = new StreamIds();
-    const gate: ReloadableGate = createGate({ config, logger, identity, streamIds, observer: metrics.observeDelivery });
+    const identity = worker ? { serverId: worker.env.serverId, serviceId: worker.env.serviceId } : loadIdentity(config.data_dir);
+    // Workers derive stream ids from the server's service id, so every worker names a stream alike.
+    const streamIds = new StreamIds(10_000, worker?.env.serviceId);
+    const proxy = worker && new GateProxy(worker.channel);
+    const gate: ReloadableGate = proxy ?? createGate({ config, logger, identity, streamIds, observer: metrics.observeDelivery });
+    if (proxy) hub.mayPublish = (_stream, publisher) => proxy.mayPublish(publisher.session);
     stoppers.push(() => gate.close());
+    const vhostIds = new StreamIds(10_000, worker?.env.serviceId);
+    // In a worker, `/metrics` sums every worker's registry.
+    const metricsText = worker ? clusterMetrics(worker, metrics) : metrics;
     const sessions = new SessionRegistry();
     stoppers.push(async () => sessions.stop());
     const connections = new ConnectionCounter(() => holder.current().max_connections);
@@ -118,7 +131,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       logger.level = next.log_level;
       reloadCertificates();
       // Only the ingests whose settings changed restart.
-      void ingests?.apply(next);
+      if (once) void ingests?.apply(next);
     }, logger);
     // Starts one HTTP listener, and its HTTPS twin with the same routes when enabled.
     const serve = async (name: string, block: 'http_server' | 'http_api' | 'exporter', routes: HttpRoute[], upgrades: UpgradeRoute[] = []) => {
@@ -138,7 +151,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     const recorders = await startRecorders({ config: holder, hub, events: metered, logger });
     stoppers.push(() => recorders.close());
     // Forward and restream: pushes to other servers, stopped before the gate closes.
-    const relays = startRelays({ config: holder, hub, gate: metered, sessions, logger, meters: metrics.relays });
+    const relays = startRelays({ config: holder, hub, gate: metered, sessions, logger, meters: metrics.relays, startPulls: once });
     stoppers.push(async () => relays.close());
     const ctx: ServerContext = { config: holder, hub, gate: metered, logger, connections, sessions, relays };
     // HLS: a segmenter per published stream of each vhost with hls enabled, served over HTTP.
@@ -158,19 +171,19 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     });
     const ingestService = ingests;
     stoppers.push(() => ingestService.close());
-    await ingests.apply(config);
+    if (once) await ingests.apply(config);
     metrics.relays.watch({ pushes: relays.pushes, pulls: () => relays.pulls.list(), ingests: () => ingestService.list(), targets: () => relays.restream.list() });
 
     let srtPort: number | undefined;
     let srt: SrtServer | undefined;
-    if (config.srt_server.enabled) {
+    if (config.srt_server.enabled && once) {
       srt = new SrtServer(ctx, demuxTs);
       srtPort = await srt.start();
       stoppers.push(() => srt!.stop());
     }
 
     let rtspPorts: { port: number; rtpPort: number } | undefined;
-    if (config.rtsp_server.enabled) {
+    if (config.rtsp_server.enabled && once) {
       const rtsp = new RtspServer(ctx);
       rtspPorts = await rtsp.start();
       stoppers.push(() => rtsp.stop());
@@ -180,7 +193,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     let rtc: RtcServer | undefined;
     let rtcPort: number | undefined;
     const rtcRoutes: HttpRoute[] = [];
-    if (config.rtc_server.enabled) {
+    if (config.rtc_server.enabled && once) {
       const bridges = new OpusBridges({ log: logger });
       stoppers.push(() => bridges.close());
       rtc = new RtcServer(ctx, identity.serverId, bridges);
@@ -188,12 +201,22 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       stoppers.push(() => rtc!.stop());
       rtcRoutes.push(rtcRoute(rtc, logger));
     }
+    // Workers: what only one worker can answer is served on its private port and passed there.
+    const hlsForward: HttpRoute[] = [];
+    if (worker) {
+      const privately = await servePrivately([...rtcRoutes, hls.route], logger);
+      stoppers.push(() => privately.stop());
+      worker.channel.note('private.port', privately.port);
+      worker.channel.handle('hls.has', (path: string) => hls.serves(path));
+      if (config.rtc_server.enabled && !rtc) rtcRoutes.push(forwardRoute((url) => (url.pathname.startsWith('/rtc/v1/') ? worker.channel.request('rtc.port') : undefined)));
+      hlsForward.push(forwardRoute((url) => (url.pathname.endsWith('.m3u8') ? worker.channel.request('hls.port', url.pathname.replace(/^\/+/u, '')) : undefined)));
+    }
 
     let http: { port?: number; tlsPort?: number | undefined } = {};
     if (config.http_server.enabled) {
       const flv = new FlvPlayService(ctx);
       const files = staticFiles(config.http_server.dir, { owned: hlsFiles(holder), logger });
-      const routes = [...rtcRoutes, flv.route, hls.route, recorders.route, files];
+      const routes = [...rtcRoutes, flv.route, hls.route, ...hlsForward, recorders.route, files];
       http = await serve('http server', 'http_server', routes, [flv.upgradeRoute]);
       // Ends players (WebSocket ones too, which no HTTP server closes) before the listeners stop.
       stoppers.push(async () => flv.stop());
@@ -202,8 +225,8 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     let api: { port?: number; tlsPort?: number | undefined } = {};
     let apiAuth: ApiAuthStats | undefined;
     if (config.http_api.enabled) {
-      const raw = { config: holder, reload: () => reloader.reload(), latest: () => reloader.latest };
-      const srsApi = apiRoutes({ config: holder, hub, sessions, identity, streamIds, vhostIds: new StreamIds(), raw });
+      const raw = { config: holder, reload: () => (worker ? reloadEverywhere(worker) : reloader.reload()), latest: () => reloader.latest };
+      const srsApi = apiRoutes({ config: holder, hub, sessions, identity, streamIds, vhostIds, raw, ...(worker ? { peers: clusterPeers(worker) } : {}) });
       const listeners = { rtmp: rtmpPort ?? null, http: http.port ?? null, https: http.tlsPort ?? null, srt: srtPort ?? null };
       const server = { version: VERSION, startedAt, listeners };
       const relayApi = relayRoutes(() => holder.current().http_api, relays);
@@ -213,9 +236,15 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       stoppers.push(async () => own.stop());
       apiAuth = own.auth;
       const consolePages = consoleRoute(options.consoleDir ?? consoleDir(), logger);
-      api = await serve('http api', 'http_api', [...rtcRoutes, metricsRoute(metrics), own.route, consolePages, srsApi]);
+      api = await serve('http api', 'http_api', [...rtcRoutes, metricsRoute(metricsText), own.route, consolePages, srsApi]);
     }
-    const exporter = config.exporter.enabled ? await serve('exporter', 'exporter', [metricsRoute(metrics)]) : undefined;
+    const exporter = config.exporter.enabled ? await serve('exporter', 'exporter', [metricsRoute(metricsText)]) : undefined;
+    if (worker) {
+      const views = localViews({ config: holder, hub, sessions, streamIds, vhostIds, peers: clusterPeers(worker) });
+      const leave = await joinCluster(worker, { hub, sessions, metrics, views, reload: () => reloader.reload(), logger });
+      // Leaves after the listeners closed and the sessions ended, so their last gate calls go first.
+      stoppers.unshift(leave);
+    }
 
     return {
       rtmpPort: rtmpPort ?? 0,

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { endpointSchema } from './endpoint.js';
 import { rtcServerSchema, rtcVhostSchema } from './rtc-schema.js';
@@ -361,6 +362,11 @@ export const configSchema = z
       .default(1935),
     max_connections: z.number().int().min(1).default(1000),
     /**
+     * Server processes: a primary that serves no media and this many workers that share the
+     * ports (docs/WORKERS.md). 0: one per core; 1: a single process, no primary.
+     */
+    workers: z.number().int().min(0).max(256).default(1),
+    /**
      * RTMP connections not yet admitted to publish or play (handshaking, connected, or waiting
      * for the gate); more are refused. Default: half of max_connections.
      */
@@ -541,3 +547,8 @@ export const configSchema = z
 
 export type SluiceConfig = z.output<typeof configSchema>;
 export type SluiceConfigInput = z.input<typeof configSchema>;
+
+/** The worker processes `workers` asks for: 0 is one per core. */
+export function workerCount(config: Pick<SluiceConfig, 'workers'>): number {
+  return config.workers === 0 ? availableParallelism() : config.workers;
+}

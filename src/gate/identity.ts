@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomId } from '../util/ids.js';
@@ -42,17 +42,33 @@ export function webhookId(): string {
 export class StreamIds {
   private readonly ids = new Map<string, string>();
 
-  constructor(private readonly capacity = 10_000) {}
+  /**
+   * With a `seed`, the id is derived from it and the key, so processes that share the seed (the
+   * workers of one server) give a stream the same id.
+   */
+  constructor(
+    private readonly capacity = 10_000,
+    private readonly seed?: string,
+  ) {}
 
   of(key: string): string {
     let id = this.ids.get(key);
     if (id !== undefined) {
       this.ids.delete(key);
     } else {
-      id = `vid-${randomId(7)}`;
+      id = this.seed === undefined ? `vid-${randomId(7)}` : derivedId(this.seed, key);
       if (this.ids.size >= this.capacity) this.ids.delete(this.ids.keys().next().value!);
     }
     this.ids.set(key, id);
     return id;
   }
+}
+
+const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
+
+function derivedId(seed: string, key: string): string {
+  const digest = createHash('sha256').update(`${seed}\0${key}`).digest();
+  let id = 'vid-';
+  for (let i = 0; i < 7; i++) id += ALPHABET[digest[i]! % ALPHABET.length];
+  return id;
 }

@@ -63,6 +63,11 @@ export class HlsService {
     this.unsubscribe = [hub.published.add((s) => this.published(s)), hub.unpublished.add((s) => this.unpublished(s))];
   }
 
+  /** True when this service writes the playlist at `path` (a URL path without its leading `/`). */
+  serves(path: string): boolean {
+    return this.byUrl.has(path);
+  }
+
   /** The HTTP route: playlists and segments; anything else passes on. */
   readonly route = (request: IncomingMessage, response: ServerResponse, url: URL): Promise<boolean> =>
     this.http.handle(request, response, url);

@@ -1,6 +1,6 @@
 import { Listeners } from '../util/listeners.js';
 import type { Logger } from '../util/logger.js';
-import { Stream, streamKey, type StreamEvents, type StreamOptions } from './stream.js';
+import { Stream, streamKey, type Publisher, type StreamEvents, type StreamOptions } from './stream.js';
 
 export interface HubTotals {
   framesIn: number;
@@ -18,6 +18,10 @@ export class StreamHub {
   private readonly retired = { framesIn: 0, framesDropped: 0, slowDisconnects: 0 };
   readonly published: Listeners<Stream>;
   readonly unpublished: Listeners<Stream>;
+  /** A stream's first viewer arrived (true) or its last one left (false). */
+  readonly watched: Listeners<{ stream: Stream; watched: boolean }>;
+  /** Asked before a publisher takes a stream (one publisher per stream across workers); absent: any may. */
+  mayPublish: ((stream: Stream, publisher: Publisher) => boolean) | undefined;
   private readonly events: StreamEvents;
 
   constructor(
@@ -27,10 +31,13 @@ export class StreamHub {
   ) {
     this.published = new Listeners(onListenerError);
     this.unpublished = new Listeners(onListenerError);
+    this.watched = new Listeners(onListenerError);
     this.events = {
       published: (stream) => this.published.emit(stream),
       unpublished: (stream) => this.unpublished.emit(stream),
       idle: (stream) => this.remove(stream),
+      mayPublish: (stream, publisher) => this.mayPublish?.(stream, publisher) ?? true,
+      watched: (stream, watched) => this.watched.emit({ stream, watched }),
       readerRemoved: (stats) => {
         this.retired.framesDropped += stats?.framesDropped ?? 0;
         if (stats?.tooSlow) this.retired.slowDisconnects++;
@@ -63,6 +70,13 @@ export class StreamHub {
 
   get size(): number {
     return this.streams.size;
+  }
+
+  /** Streams that are not a copy of another worker's (what the server's totals add up). */
+  get ownSize(): number {
+    let count = 0;
+    for (const stream of this.streams.values()) if (!stream.publisher?.mirror) count++;
+    return count;
   }
 
   /**

@@ -28,6 +28,11 @@ export interface Publisher {
   readonly protocol: string;
   /** The publishing client as the gate saw it (for recorders' and HLS callbacks). */
   readonly session: ClientSession;
+  /**
+   * A copy of a stream published on another worker: it was gated there, and HLS, recorders and
+   * forwards run there, so the hub tells no listeners of it.
+   */
+  readonly mirror?: boolean;
   close(reason: string): void;
 }
 
@@ -40,6 +45,10 @@ export interface StreamEvents {
   gopDropped(stream: Stream, cached: { frames: number; bytes: number }): void;
   /** A reader left (its counters are added to the hub's totals). */
   readerRemoved?(stats: ReaderStats | undefined): void;
+  /** Asked before a publisher that is no mirror takes the stream; false refuses it as a busy stream. */
+  mayPublish?(stream: Stream, publisher: Publisher): boolean;
+  /** The stream's first viewer (a reader that is not internal) arrived, or its last one left. */
+  watched?(stream: Stream, watched: boolean): void;
 }
 
 export interface StreamKey {
@@ -85,6 +94,8 @@ export class Stream implements StreamKey {
   private readonly reach = new Map<string | undefined, boolean>();
   /** Whether `published` was told of the current publisher (so `unpublished` is too). */
   private announced = false;
+  /** Readers that are not internal: players. */
+  private viewers = 0;
 
   private timestampOffset = 0;
   private lastTimestamp = -1;
@@ -122,11 +133,13 @@ export class Stream implements StreamKey {
   /** Claims the stream for a publisher; false when another one already holds it. */
   attachPublisher(publisher: Publisher): boolean {
     if (this.publisher) return false;
+    if (!publisher.mirror && this.events.mayPublish?.(this, publisher) === false) return false;
     this.publisher = publisher;
     this.publishedAt = Date.now();
     this.rebaseOnNextFrame = this.lastTimestamp >= 0;
     this.reach.clear();
-    this.announced = this.reaches(undefined);
+    // A mirror of another worker's publish was announced there.
+    this.announced = !publisher.mirror && this.reaches(undefined);
     if (this.announced) this.events.published(this);
     return true;
   }
@@ -151,7 +164,8 @@ export class Stream implements StreamKey {
   push(input: MediaFrame): void {
     const frame = new EncodedFrame({ ...input, timestamp: this.monotonic(input.timestamp) });
     this.bytesIn += frame.body.length;
-    this.framesIn++;
+    // Frames relayed from another worker were counted there.
+    if (!this.publisher?.mirror) this.framesIn++;
     if (frame.kind === 'video' && !frame.sequenceHeader) this.videoFramesIn++;
     this.measureRate(frame.body.length);
     this.remember(frame);
@@ -174,6 +188,7 @@ export class Stream implements StreamKey {
    */
   addReader(reader: StreamReader | Reader, start: 'gop' | 'live' = 'gop'): void {
     this.readerSet.add(reader);
+    if (!reader.internal && ++this.viewers === 1) this.events.watched?.(this, true);
     const audience = reader instanceof Reader ? reader.format.audience : reader.audience;
     const startup = this.reaches(audience) ? this.startupFrames(start === 'gop') : [];
     if (reader instanceof Reader) {
@@ -192,6 +207,7 @@ export class Stream implements StreamKey {
 
   removeReader(reader: StreamReader | Reader): void {
     if (!this.readerSet.delete(reader)) return;
+    if (!reader.internal && --this.viewers === 0) this.events.watched?.(this, false);
     if (reader instanceof Reader) {
       const feed = this.feeds.get(reader.format.key);
       feed?.readers.delete(reader);

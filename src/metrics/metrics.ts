@@ -8,7 +8,7 @@ import { RelayMetrics } from './relay-metrics.js';
 
 /** What the metrics read when scraped: cheap views of state the server keeps anyway. */
 export interface MetricSources {
-  hub: { readonly size: number; totals(): HubTotals };
+  hub: { readonly ownSize: number; totals(): HubTotals };
   /** Open client connections (all protocols, admitted or not). */
   connections(): number;
   /** Requests of Sluice's own API refused for a wrong or missing token. */
@@ -69,7 +69,7 @@ export class SluiceMetrics {
       for (const { protocol, kind, count } of this.gate?.sessions() ?? []) g.set({ protocol, kind }, count);
     });
     this.gauge('sluice_connections', 'Client connections open now', [], (g) => g.set(this.sources?.connections() ?? 0));
-    this.gauge('sluice_streams', 'Streams with a publisher or players now', [], (g) => g.set(this.sources?.hub.size ?? 0));
+    this.gauge('sluice_streams', 'Streams with a publisher or players now', [], (g) => g.set(this.sources?.hub.ownSize ?? 0));
     this.gauge('sluice_outbox_depth', 'Informational callbacks waiting in the outbox', [], (g) => g.set(this.gate?.outboxStats().depth ?? 0));
     this.gauge('sluice_outbox_oldest_age_seconds', 'Age of the oldest callback waiting in the outbox (0 when none)', [], (g) => {
       const oldest = this.gate?.outboxStats().oldestCreatedAt;

@@ -34,6 +34,8 @@ export interface RelaysOptions {
   sessions: SessionTracker;
   logger: Logger;
   meters?: RelayMeters;
+  /** Starts the configured and saved pulls (false in all workers of `workers N` but the first). */
+  startPulls?: boolean;
 }
 
 export interface Relays extends AdmissionRelays {
@@ -53,7 +55,7 @@ function readCa(path: string): Buffer {
 }
 
 /** Builds forwarding, pushes, restreaming and pulls, and attaches it to the hub's publish events. */
-export function startRelays({ config: source, hub, gate, sessions, logger, meters }: RelaysOptions): Relays {
+export function startRelays({ config: source, hub, gate, sessions, logger, meters, startPulls = true }: RelaysOptions): Relays {
   const config = source.current();
   const vhost = (name: string) => {
     const vhosts = source.current().vhosts;
@@ -73,7 +75,7 @@ export function startRelays({ config: source, hub, gate, sessions, logger, meter
   const pulls = new PullService(relay, { stepTimeoutMs: relay.connect_timeout, ...(pushOptions.ca ? { ca: pushOptions.ca } : {}) }, {
     hub, gate, sessions, logger, backoff: pushOptions.backoff!, idleTimeoutMs: relay.connect_timeout, ...(meters ? { meters } : {}),
   }, new PullStore(config.data_dir));
-  pulls.start();
+  if (startPulls) pulls.start();
   const removers = [
     hub.published.add((stream) => {
       forward.published(stream).catch((error: unknown) => logger.error({ err: error }, 'forward could not start'));

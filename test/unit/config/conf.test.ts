@@ -191,3 +191,13 @@ test('srt_server passphrase and pbkeylen: SRS 7 syntax; a passphrase outside lib
   throwsAt(`srt_server {\n  passphrase ${'x'.repeat(80)};\n}`, 'srs.conf:2 srt_server.passphrase', /10 to 79 characters/);
   throwsAt('srt_server {\n  pbkeylen 20;\n}', 'srs.conf:2 srt_server.pbkeylen', /./);
 });
+
+test('workers: a number of processes, 0 for one per core, 1 by default', async () => {
+  const { workerCount } = await import('../../../src/config/schema.js');
+  assert.equal(conf('').config.workers, 1);
+  assert.equal(conf('workers 4;').config.workers, 4);
+  assert.equal(parseConfigText('workers: 2', 'yaml', 'sluice.yaml').config.workers, 2);
+  assert.equal(workerCount(conf('workers 3;').config), 3);
+  assert.ok(workerCount(conf('workers 0;').config) >= 1);
+  throwsAt('workers -1;', 'srs.conf:1 workers', /greater than or equal to 0/);
+});

@@ -1,0 +1,151 @@
+import cluster, { type Worker } from 'node:cluster';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LoadedConfig } from '../../config/load.js';
+import type { SluiceConfig } from '../../config/schema.js';
+import { createGate } from '../../gate/index.js';
+import { loadIdentity, StreamIds } from '../../gate/identity.js';
+import { Backoff } from '../../util/backoff.js';
+import { SluiceError } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
+import { ConfigHolder, Reloader } from '../reload.js';
+import { Directory, type StreamName } from './directory.js';
+import { GateHost } from './gate-host.js';
+import { IpcChannel } from './ipc.js';
+import { ReloadReport, WORKER_ENV, type WorkerEnv } from './worker-env.js';
+
+// A worker that does not stop within this is killed.
+const STOP_LIMIT_MS = 8000;
+
+interface Slot {
+  worker: Worker | undefined;
+  channel: IpcChannel | undefined;
+  startedAt: number;
+  backoff: Backoff;
+  /** Called when the worker has started every listener. */
+  ready: () => void;
+  /** Called when it died before it was ever ready: the server does not start. */
+  failed: (error: Error) => void;
+  everReady: boolean;
+}
+
+export interface RunningPrimary {
+  reload(): Promise<void>;
+  /** Stops every worker gracefully, then delivers the gate's last callbacks. */
+  close(): Promise<void>;
+}
+
+/**
+ * The primary of `workers N`: it serves no media. It forks the workers (which open the listeners,
+ * shared through cluster), restarts one that dies, and holds what must be one for the server:
+ * the gate with its outbox, the stream directory, and the way from one worker's API to the others.
+ */
+export async function startPrimary(options: { config: SluiceConfig; count: number; logger: Logger; reload: () => Promise<LoadedConfig> }): Promise<RunningPrimary> {
+  const { config, count, logger } = options;
+  const identity = loadIdentity(config.data_dir);
+  const streamIds = new StreamIds(10_000, identity.serviceId);
+  const gate = createGate({ config, logger, identity, streamIds });
+  const holder = new ConfigHolder(config);
+  const reloader = new Reloader(holder, options.reload, (next) => gate.reload(next), logger);
+  const linkDir = mkdtempSync(join(tmpdir(), 'sluice-links-'));
+  const slots = new Map<number, Slot>();
+  const directory = new Directory((publisher, order, body) => slots.get(publisher)?.channel?.note(order, body));
+  const host = new GateHost(gate, directory);
+  let stopping = false;
+  // Each worker's private port: WebRTC signalling (worker 1) and HLS playlists are passed there.
+  const privatePorts = new Map<number, number>();
+  cluster.setupPrimary({ serialization: 'advanced' });
+
+  const others = (index: number): IpcChannel[] =>
+    [...slots.entries()].flatMap(([i, slot]) => (i !== index && slot.channel ? [slot.channel] : []));
+
+  const reloadAll = async (): Promise<ReloadReport> => {
+    const outcome = await reloader.reload();
+    for (const slot of slots.values()) slot.channel?.note('reload');
+    return { id: outcome.id, error: outcome.error?.message, restartOnly: outcome.restartOnly };
+  };
+
+  const fork = (index: number): void => {
+    const slot = slots.get(index)!;
+    const env: WorkerEnv = { index, linkDir, serverId: identity.serverId, serviceId: identity.serviceId };
+    const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(env) });
+    const channel = new IpcChannel(worker);
+    slot.worker = worker;
+    slot.channel = channel;
+    slot.startedAt = Date.now();
+    host.serve(index, channel);
+    channel.handle('dir.watch', (body: StreamName & { watching: boolean }) => directory.watch(body, index, body.watching));
+    channel.handle('api.gather', (view: string) => Promise.all(others(index).map((peer) => peer.request('api.view', view))));
+    channel.handle('api.kick', async (id: string) => (await Promise.all(others(index).map((peer) => peer.request<boolean>('api.kick', id)))).some(Boolean));
+    channel.handle('reload', reloadAll);
+    channel.handle('bye', () => true);
+    channel.handle('private.port', (port: number) => privatePorts.set(index, port));
+    channel.handle('rtc.port', () => privatePorts.get(1));
+    channel.handle('hls.port', async (path: string) => {
+      for (const [peer, slot] of slots) {
+        if (peer === index || !slot.channel) continue;
+        if (await slot.channel.request<boolean>('hls.has', path).catch(() => false)) return privatePorts.get(peer);
+      }
+      return undefined;
+    });
+    channel.handle('ready', () => {
+      logger.info({ worker: index, pid: worker.process.pid }, 'worker ready');
+      slot.everReady = true;
+      slot.ready();
+    });
+    worker.on('exit', (code, signal) => {
+      channel.disconnected();
+      slot.worker = slot.channel = undefined;
+      directory.forget(index);
+      privatePorts.delete(index);
+      host.workerGone(index);
+      if (stopping) return;
+      if (!slot.everReady) return slot.failed(new WorkerStartError(`worker ${index} exited before it started (code ${code}, signal ${signal})`));
+      const delayMs = slot.backoff.next(Date.now() - slot.startedAt);
+      logger.warn({ worker: index, pid: worker.process.pid, code, signal, restartInMs: delayMs }, 'worker died, restarting');
+      setTimeout(() => !stopping && fork(index), delayMs);
+    });
+  };
+
+  const started: Promise<void>[] = [];
+  for (let index = 1; index <= count; index++) {
+    const backoff = new Backoff({ initialMs: 200, maxMs: 10_000, healthyMs: 30_000 });
+    started.push(new Promise((ready, failed) => slots.set(index, { worker: undefined, channel: undefined, startedAt: 0, backoff, ready, failed, everReady: false })));
+    fork(index);
+  }
+  const close = async (): Promise<void> => {
+    stopping = true;
+    await Promise.all([...slots.values()].map(({ worker }) => stopWorker(worker)));
+    await gate.close();
+    rmSync(linkDir, { recursive: true, force: true });
+  };
+  // The server is up once every worker has started once; one that cannot (a port in use) stops it.
+  try {
+    await Promise.all(started);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  logger.info({ workers: count, pid: process.pid }, 'workers started');
+
+  return {
+    reload: async () => void (await reloadAll()),
+    close,
+  };
+}
+
+/** A worker could not start; its own log line says why. */
+export class WorkerStartError extends SluiceError {}
+
+function stopWorker(worker: Worker | undefined): Promise<void> {
+  if (!worker || worker.isDead()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => worker.process.kill('SIGKILL'), STOP_LIMIT_MS);
+    worker.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    worker.process.kill('SIGTERM');
+  });
+}

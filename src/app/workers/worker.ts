@@ -1,0 +1,83 @@
+import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import type { ApiPeers, LocalViews } from '../../api/api-routes.js';
+import type { StreamHub } from '../../hub/stream-hub.js';
+import type { MetricsText } from '../../metrics/metrics-route.js';
+import type { SluiceMetrics } from '../../metrics/metrics.js';
+import type { SessionRegistry } from '../../servers/sessions.js';
+import type { Logger } from '../../util/logger.js';
+import type { ReloadOutcome } from '../reload.js';
+import { IpcChannel } from './ipc.js';
+import type { ReloadReport, WorkerEnv } from './worker-env.js';
+import { WorkerRelay } from './worker-relay.js';
+
+/** A worker's place in the cluster: its number and settings, and its channel to the primary. */
+export interface WorkerLink {
+  readonly env: WorkerEnv;
+  readonly channel: IpcChannel;
+}
+
+export function workerLink(env: WorkerEnv): WorkerLink {
+  return { env, channel: new IpcChannel(process as unknown as ConstructorParameters<typeof IpcChannel>[0]) };
+}
+
+/** The API's way to the other workers: through the primary, which asks each one. */
+export function clusterPeers(link: WorkerLink): ApiPeers {
+  return {
+    worker: link.env.index,
+    gather: (view) => link.channel.request('api.gather', view),
+    kick: (id) => link.channel.request('api.kick', id),
+  };
+}
+
+/** `/metrics` for the whole server: every worker's registry, summed by prom-client's aggregator. */
+export function clusterMetrics(link: WorkerLink, metrics: SluiceMetrics): MetricsText {
+  return {
+    async render() {
+      const local = await metrics.registry.getMetricsAsJSON();
+      const others = await link.channel.request<Array<MetricObjectWithValues<MetricValue<string>>[]>>('api.gather', 'metrics');
+      const registry = AggregatorRegistry.aggregate([local, ...others] as never);
+      return { text: await registry.metrics(), contentType: registry.contentType };
+    },
+  };
+}
+
+/** A reload asked through this worker's raw API reaches the primary, which reloads every worker. */
+export async function reloadEverywhere(link: WorkerLink): Promise<ReloadOutcome> {
+  const report = await link.channel.request<ReloadReport>('reload');
+  return { id: report.id, restartOnly: report.restartOnly, ...(report.error ? { error: new Error(report.error) } : {}) };
+}
+
+export interface ClusterParts {
+  hub: StreamHub;
+  sessions: SessionRegistry;
+  metrics: SluiceMetrics;
+  views: LocalViews;
+  /** Reloads this worker's configuration (the primary asks every worker). */
+  reload(): Promise<unknown>;
+  logger: Logger;
+}
+
+/**
+ * Joins the cluster once the worker's servers are up: answers the siblings' API questions and
+ * the primary's reloads, relays streams across workers, and tells the primary it is ready.
+ * Returns what leaves the cluster again.
+ */
+export async function joinCluster(link: WorkerLink, parts: ClusterParts): Promise<() => Promise<void>> {
+  const { channel, env } = link;
+  channel.handle('api.view', (view: keyof LocalViews | 'metrics') =>
+    view === 'metrics' ? parts.metrics.registry.getMetricsAsJSON() : parts.views[view]());
+  channel.handle('api.kick', (id: string) => {
+    if (!parts.sessions.client(id)) return false;
+    parts.sessions.kick(id);
+    return true;
+  });
+  channel.handle('reload', () => parts.reload());
+  const relay = new WorkerRelay(env.index, env.linkDir, parts.hub, channel, parts.logger);
+  await relay.start();
+  await channel.request('ready');
+  return async () => {
+    await relay.stop();
+    // Whatever the gate was told so far reaches the primary before this worker exits.
+    await channel.request('bye').catch(() => undefined);
+  };
+}

@@ -1,0 +1,250 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ffprobe, playToFile, publishTestPattern, rtmpdump, type RunningProcess } from '../support/ffmpeg.js';
+import { servePage } from '../support/browser.js';
+import { TestRtmpClient } from '../support/rtmp-client.js';
+import { WEBRTC_PAGE, launchWebRtcChromium, startPeer, waitForFigures } from '../support/webrtc.js';
+import { freePort, waitFor, waitForAsync } from '../support/wait.js';
+import { Receiver } from '../unit/gate/support.js';
+
+/**
+ * `workers 2` end to end: the built CLI, real ffmpeg and rtmpdump clients, a real callback
+ * receiver. Connections land on both workers; the stream published on one plays on the other.
+ */
+
+const CLI = join(import.meta.dirname, '../../dist/cli.js');
+let dir: string;
+let receiver: Receiver;
+let sluice: ChildProcess;
+let output = '';
+let exited: Promise<number | null>;
+const ports = { rtmp: 0, api: 0, http: 0 };
+const publishers: RunningProcess[] = [];
+
+interface Client {
+  id: string;
+  name: string;
+  type: string;
+  publish: boolean;
+  worker: number;
+  send_bytes: number;
+  ip: string;
+}
+interface Hook {
+  action: string;
+  client_id: string;
+  stream: string;
+}
+
+const api = async <T>(path: string, method = 'GET'): Promise<T> => {
+  const response = await fetch(`http://127.0.0.1:${ports.api}${path}`, { method });
+  return (await response.json()) as T;
+};
+const clients = async (stream: string): Promise<Client[]> => (await api<{ clients: Client[] }>('/api/v1/clients?count=1000')).clients.filter((c) => c.name === stream);
+const hooks = (): Hook[] => receiver.requests.map((r) => JSON.parse(r.body) as Hook);
+/** The pid each worker logged when it was last ready. */
+const workerPids = (): Map<number, number> => {
+  const pids = new Map<number, number>();
+  for (const line of output.split('\n')) {
+    const match = /"worker":(\d+),"pid":(\d+),"msg":"worker ready"/.exec(line);
+    if (match) pids.set(Number(match[1]), Number(match[2]));
+  }
+  return pids;
+};
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sluice-workers-'));
+  receiver = await Receiver.start();
+  Object.assign(ports, { rtmp: await freePort(), api: await freePort(), http: await freePort() });
+  const hook = (event: string) => `${event} ${receiver.url(`/api/v1/${event}`)};`;
+  const conf = join(dir, 'sluice.conf');
+  await writeFile(conf, [
+    `listen 127.0.0.1:${ports.rtmp};`,
+    'workers 2;',
+    `data_dir ${join(dir, 'data')};`,
+    `http_api { enabled on; listen 127.0.0.1:${ports.api}; }`,
+    `http_server { enabled on; listen 127.0.0.1:${ports.http}; dir ${dir}; }`,
+    'rtc_server { enabled on; listen 127.0.0.1:0; candidate 127.0.0.1; }',
+    'vhost __defaultVhost__ {',
+    '  rtc { enabled on; rtmp_to_rtc on; rtc_to_rtmp on; }',
+    `  hls { enabled on; hls_path ${join(dir, 'hls')}; hls_fragment 1; hls_window 4; }`,
+    '  http_remux { enabled on; mount [vhost]/[app]/[stream].flv; }',
+    `  http_hooks { enabled on; ${['on_publish', 'on_unpublish', 'on_play', 'on_stop'].map(hook).join(' ')} }`,
+    '}',
+  ].join('\n'));
+  sluice = spawn(CLI, ['-c', conf], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  sluice.stdout!.on('data', (data: Buffer) => (output += data.toString()));
+  sluice.stderr!.on('data', (data: Buffer) => (output += data.toString()));
+  exited = new Promise((resolve) => sluice.on('close', resolve));
+  await waitFor(() => output.includes('"msg":"workers started"'), 'both workers ready', 20_000);
+});
+
+after(async () => {
+  for (const publisher of publishers) await publisher.stop();
+  if (sluice.exitCode === null) sluice.kill('SIGKILL');
+  for (const pid of workerPids().values()) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  await receiver.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('players on both workers get the stream; one on_publish, one on_play each; one stream in the API', async () => {
+  const publisher = publishTestPattern(`rtmp://127.0.0.1:${ports.rtmp}/live/cam`, 60);
+  publishers.push(publisher);
+  await waitForAsync(async () => (await clients('cam')).some((c) => c.publish), 'the publisher in the API', 20_000);
+  const players: Array<{ file: string; run: RunningProcess }> = [];
+  for (let i = 0; i < 8; i++) {
+    const file = join(dir, `play-${i}.flv`);
+    const url = `rtmp://127.0.0.1:${ports.rtmp}/live/cam`;
+    players.push({ file, run: i % 2 === 0 ? rtmpdump(url, 5, file) : playToFile(url, 4, file) });
+  }
+  const seen = await waitForAsync(async () => {
+    const all = await clients('cam');
+    return all.filter((c) => !c.publish).length === 8 && all;
+  }, 'eight players in the API', 20_000);
+  const workers = new Set(seen.filter((c) => !c.publish).map((c) => c.worker));
+  assert.deepEqual([...workers].sort(), [1, 2], 'players landed on both workers');
+  assert.equal(new Set(seen.map((c) => c.id)).size, 9, 'client ids unique across workers');
+
+  // Whichever worker answers, one stream with the publisher and every player.
+  const answers = await Promise.all(Array.from({ length: 4 }, () => api<{ pid: string; streams: Array<{ name: string; clients: number; publish: { active: boolean } }> }>('/api/v1/streams')));
+  assert.ok(new Set(answers.map((a) => a.pid)).size > 1, 'both workers answered');
+  for (const answer of answers) {
+    const cams = answer.streams.filter((s) => s.name === 'cam');
+    assert.equal(cams.length, 1);
+    assert.equal(cams[0]!.clients, 9);
+    assert.equal(cams[0]!.publish.active, true);
+  }
+
+  assert.equal(hooks().filter((h) => h.action === 'on_publish' && h.stream === 'cam').length, 1);
+  // /metrics sums every worker: eight players, one publisher, one stream.
+  const metrics = await (await fetch(`http://127.0.0.1:${ports.api}/metrics`)).text();
+  assert.match(metrics, /^sluice_sessions\{protocol="rtmp",kind="play"\} 8$/m);
+  assert.match(metrics, /^sluice_sessions\{protocol="rtmp",kind="publish"\} 1$/m);
+  assert.match(metrics, /^sluice_streams 1$/m);
+
+  // A second publisher is refused whichever worker it lands on (as in one process: after its on_publish).
+  for (let i = 0; i < 2; i++) {
+    const second = await TestRtmpClient.open(ports.rtmp, 'live');
+    assert.equal(await second.publish('cam'), 'NetStream.Publish.BadName');
+    second.close();
+  }
+
+  for (const { run } of players) await run.exited;
+  for (const { file } of players) {
+    const probe = await ffprobe(file);
+    assert.deepEqual(probe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264'], file);
+    assert.ok(Number(probe.format.duration) > 2, `${file} holds media`);
+  }
+  const plays = hooks().filter((h) => h.action === 'on_play' && h.stream === 'cam');
+  assert.equal(plays.length, 8);
+  assert.equal(new Set(plays.map((h) => h.client_id)).size, 8);
+  await waitFor(() => hooks().filter((h) => h.action === 'on_stop' && h.stream === 'cam').length === 8, 'an on_stop per player');
+});
+
+test('a worker killed is restarted; players on the other worker keep playing', async () => {
+  const publisher = publishTestPattern(`rtmp://127.0.0.1:${ports.rtmp}/live/kill`, 60);
+  publishers.push(publisher);
+  const home = await waitForAsync(async () => (await clients('kill')).find((c) => c.publish)?.worker, 'the publisher in the API', 20_000);
+  const other = home === 1 ? 2 : 1;
+  const url = `rtmp://127.0.0.1:${ports.rtmp}/live/kill`;
+  const players = Array.from({ length: 4 }, (_, i) => ({ file: join(dir, `kill-${i}.flv`), run: rtmpdump(url, 30, join(dir, `kill-${i}.flv`)) }));
+  const seen = await waitForAsync(async () => {
+    const all = (await clients('kill')).filter((c) => !c.publish);
+    return all.length === 4 && new Set(all.map((c) => c.worker)).size === 2 && all;
+  }, 'players on both workers', 20_000);
+  const victim = workerPids().get(other)!;
+  process.kill(victim, 'SIGKILL');
+  await waitFor(() => (workerPids().get(other) ?? victim) !== victim, 'the killed worker restarted', 20_000);
+  assert.match(output, /worker died, restarting/);
+
+  // The publisher's worker kept serving its players: they are still there, and still receiving.
+  const survivors = seen.filter((c) => c.worker === home).map((c) => c.id);
+  const bytes = async (): Promise<number> => (await clients('kill')).filter((c) => survivors.includes(c.id)).reduce((sum, c) => sum + c.send_bytes, 0);
+  const before = await bytes();
+  await waitForAsync(async () => (await bytes()) > before + 10_000, 'bytes still flowing to the surviving players');
+  assert.equal((await clients('kill')).filter((c) => survivors.includes(c.id)).length, survivors.length);
+
+  // The restarted worker serves the stream again through the relay.
+  const fresh = Array.from({ length: 4 }, (_, i) => ({ file: join(dir, `fresh-${i}.flv`), run: playToFile(url, 3, join(dir, `fresh-${i}.flv`)) }));
+  for (const { run } of fresh) await run.exited;
+  for (const { file } of fresh) assert.ok(statSync(file).size > 10_000, `${file} holds media`);
+  // Kicks reach the worker that holds the client, whichever worker takes the DELETE.
+  for (const id of (await clients('kill')).filter((c) => !c.publish).map((c) => c.id)) {
+    const kicked = await api<{ code: number }>(`/api/v1/clients/${id}`, 'DELETE');
+    assert.equal(kicked.code, 0);
+  }
+  await waitForAsync(async () => (await clients('kill')).every((c) => c.publish), 'every kicked player gone');
+  for (const { run } of players) await run.exited;
+});
+
+test('WebRTC signalling on any worker reaches worker 1, which plays a stream published elsewhere', async () => {
+  const publisher = publishTestPattern(`rtmp://127.0.0.1:${ports.rtmp}/live/rtc`, 60, { gop: 25 });
+  publishers.push(publisher);
+  await waitForAsync(async () => (await clients('rtc')).some((c) => c.publish), 'the publisher in the API', 20_000);
+  const { server: pages, url } = await servePage(WEBRTC_PAGE, {});
+  const browser = await launchWebRtcChromium();
+  try {
+    // Two offers: round-robin lands one on each worker's API listener.
+    for (let i = 0; i < 2; i++) {
+      const page = await browser.newPage();
+      await page.goto(url);
+      const answer = await startPeer(page, `http://127.0.0.1:${ports.api}/rtc/v1/whep/?app=live&stream=rtc`, 'play');
+      assert.equal(answer.status, 201, answer.text);
+      await waitForFigures(page, (f) => (f.in_video?.framesDecoded ?? 0) > 10, 'video decoded');
+    }
+    const players = (await clients('rtc')).filter((c) => c.type === 'rtc-play');
+    assert.deepEqual(players.map((c) => c.worker), [1, 1]);
+    assert.ok(players.every((c) => c.ip === '127.0.0.1'));
+  } finally {
+    await browser.close();
+    pages.close();
+  }
+});
+
+test('HLS plays from whichever worker takes the request', async () => {
+  const publisher = publishTestPattern(`rtmp://127.0.0.1:${ports.rtmp}/live/hls`, 60);
+  publishers.push(publisher);
+  const playlist = `http://127.0.0.1:${ports.http}/live/hls.m3u8`;
+  // A new connection each time, so round-robin gives both workers some.
+  const get = (url: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+    httpGet(url, { agent: false }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+  await waitForAsync(async () => (await get(playlist)).status === 200, 'the playlist', 20_000);
+  for (let i = 0; i < 6; i++) {
+    const answer = await get(playlist);
+    assert.equal(answer.status, 200);
+    assert.match(answer.body, /^#EXTM3U/);
+  }
+  const file = join(dir, 'hls.ts');
+  const player = playToFile(playlist, 3, file, []);
+  assert.equal(await player.exited, 0, player.stderr());
+  const probe = await ffprobe(file);
+  assert.deepEqual(probe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+});
+
+test('SIGTERM stops the primary and every worker', async () => {
+  const pids = [...workerPids().values()];
+  assert.equal(pids.length, 2);
+  sluice.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  await waitFor(() => pids.every((pid) => !alive(pid)), 'no worker left');
+  assert.match(output, /"msg":"stopped"/);
+});
