@@ -15,6 +15,8 @@ export interface ServerCase {
   cli?: string;
   /** Sluice with its HTTP API on, polled once a second in the window (`--api-poll`). */
   apiPoll?: boolean;
+  /** Sluice with its HTTP API on, read by the bench itself (the soak's memory samples). */
+  httpApi?: boolean;
 }
 
 export interface RunningServer {
@@ -34,7 +36,8 @@ export const SERVER_LOG = 'server.log';
 const SLUICE_CLI = resolve('dist', 'cli.js');
 const NGINX_RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
 
-function sluiceCommand(dir: string, port: number, mw: number, cli = SLUICE_CLI, apiPort?: number): [string, string[]] {
+/** Sluice's command; `mw` undefined leaves mw_latency at Sluice's default. */
+function sluiceCommand(dir: string, port: number, mw: number | undefined, cli = SLUICE_CLI, apiPort?: number): [string, string[]] {
   if (!existsSync(cli)) throw new Error(`${cli} not found: run \`npm run build\` first`);
   const conf = join(dir, 'sluice.conf');
   writeFileSync(
@@ -44,7 +47,7 @@ function sluiceCommand(dir: string, port: number, mw: number, cli = SLUICE_CLI, 
       'max_connections 10000;', // the default, 1000, would turn away the 1000th player
       apiPort ? `http_api { enabled on; listen 127.0.0.1:${apiPort}; }` : 'http_api { enabled off; }',
       'http_server { enabled off; }',
-      `vhost __defaultVhost__ { play { mw_latency ${mw}; } }`,
+      mw === undefined ? '' : `vhost __defaultVhost__ { play { mw_latency ${mw}; } }`,
       '',
     ].join('\n'),
   );
@@ -96,9 +99,9 @@ function nmsCommand(dir: string, port: number): [string, string[]] {
 /** Starts the server in `dir` (a fresh directory) and waits until it accepts connections. */
 export async function startServer(c: ServerCase, dir: string): Promise<RunningServer> {
   const port = await freePort();
-  const apiPort = c.apiPoll ? await freePort() : undefined;
+  const apiPort = c.apiPoll || c.httpApi ? await freePort() : undefined;
   const [command, args] =
-    c.kind === 'sluice' ? sluiceCommand(dir, port, c.mwLatencyMs ?? 0, c.cli, apiPort)
+    c.kind === 'sluice' ? sluiceCommand(dir, port, c.mwLatencyMs, c.cli, apiPort)
     : c.kind === 'nginx' ? nginxCommand(dir, port)
     : nmsCommand(dir, port);
   const child: ChildProcess = startChild(command, args, join(dir, SERVER_LOG));
