@@ -17,6 +17,8 @@ export interface ServerCase {
   apiPoll?: boolean;
   /** Sluice with its HTTP API on, read by the bench itself (the soak's memory samples). */
   httpApi?: boolean;
+  /** NODE_OPTIONS for a server that runs on Node (Sluice, node-media-server). */
+  nodeOptions?: string;
 }
 
 export interface RunningServer {
@@ -104,7 +106,8 @@ export async function startServer(c: ServerCase, dir: string): Promise<RunningSe
     c.kind === 'sluice' ? sluiceCommand(dir, port, c.mwLatencyMs, c.cli, apiPort)
     : c.kind === 'nginx' ? nginxCommand(dir, port)
     : nmsCommand(dir, port);
-  const child: ChildProcess = startChild(command, args, join(dir, SERVER_LOG));
+  const env = c.nodeOptions && c.kind !== 'nginx' ? { NODE_OPTIONS: c.nodeOptions } : undefined;
+  const child: ChildProcess = startChild(command, args, join(dir, SERVER_LOG), false, env);
   try {
     await waitForPort(child, port);
   } catch (err) {

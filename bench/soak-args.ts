@@ -13,6 +13,8 @@ export interface SoakOptions {
   warmup: number;
   batch: number;
   quietWait: number;
+  /** Heap snapshots of a Node server after the first minute and at the end. */
+  heapSnapshots: boolean;
 }
 
 const USAGE = `Usage: npm run bench:soak -- [options]
@@ -23,7 +25,9 @@ const USAGE = `Usage: npm run bench:soak -- [options]
   --mw N          Sluice's mw_latency in ms (default: Sluice's own default)
   --warmup S      seconds between the last player joining and the run (default 5)
   --batch N       players connecting at once (default 50)
-  --quiet-wait S  first wait up to S seconds for the machine to be idle (default 60)`;
+  --quiet-wait S  first wait up to S seconds for the machine to be idle (default 60)
+  --heap-snapshots  heap snapshots of Sluice (or node-media-server) after the first minute and at
+                  the end, in bench/results/soak-<time>-heap/ (writing one pauses the server)`;
 
 export function parseSoakArgs(argv: string[]): SoakOptions {
   const { values } = parseArgs({
@@ -38,6 +42,7 @@ export function parseSoakArgs(argv: string[]): SoakOptions {
       warmup: { type: 'string', default: '5' },
       batch: { type: 'string', default: '50' },
       'quiet-wait': { type: 'string', default: '60' },
+      'heap-snapshots': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -56,7 +61,9 @@ export function parseSoakArgs(argv: string[]): SoakOptions {
     warmup: intArg('warmup', values.warmup, 0, 120, USAGE),
     batch: intArg('batch', values.batch, 1, 1000, USAGE),
     quietWait: intArg('quiet-wait', values['quiet-wait'], 0, 600, USAGE),
+    heapSnapshots: values['heap-snapshots'],
   };
   if (options.mw !== undefined && options.server !== 'sluice') throw new Error(`--mw applies to Sluice only\n${USAGE}`);
+  if (options.heapSnapshots && options.server === 'nginx') throw new Error(`--heap-snapshots: nginx-rtmp does not run on Node\n${USAGE}`);
   return options;
 }

@@ -4,18 +4,15 @@ import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { STALL_MS, type SoakMinute, type SoakPlayer } from './load/protocol.js';
 import type { Usage } from './proc.js';
+import type { MemorySample } from './soak-memory.js';
 import type { SoakOptions } from './soak-args.js';
 import { fixed, markdown, median } from './table.js';
 
 /** The goal: RSS at the end at most this much above RSS after the first minute. */
 const MAX_RSS_GROWTH_PERCENT = 5;
 
-export interface SoakSampleRow {
+export interface SoakSampleRow extends MemorySample {
   seconds: number;
-  /** VmRSS of the server's process tree, from /proc. */
-  rssMiB: number;
-  /** Sluice's V8 heap in use, from its API. */
-  heapUsedMiB?: number;
   playersConnected: number;
   playersStalledNow: number;
   bytesReceived: number;
@@ -29,6 +26,7 @@ export interface SoakMinuteRow extends SoakMinute {
   machineCpuPercent: number;
   rssMiB: number;
   heapUsedMiB?: number;
+  externalMiB?: number;
   playersConnected: number;
 }
 
@@ -40,6 +38,8 @@ export interface SoakVerdict {
   rssEndMiB: number;
   rssPeakMiB: number;
   rssGrowthPercent: number;
+  /** RSS growth from minute 5 to the end: the steady state, once the heap has grown to its working size. */
+  rssGrowthAfter5MinPercent: number;
   heapAt1MinMiB?: number;
   heapEndMiB?: number;
   playersAtEnd: number;
@@ -51,6 +51,8 @@ export interface SoakRun {
   date: string;
   label: string;
   options: SoakOptions;
+  /** Where the server's heap snapshots go (`--heap-snapshots`): one after the first minute, one at the end. */
+  heapSnapshotDir?: string;
   /** The machine's CPU use (% of one core) in the 2 s before the server started. */
   machineCpuBefore?: number;
   connected?: number;
@@ -71,7 +73,8 @@ export function soakVerdict(run: SoakRun): SoakVerdict {
   const last = run.samples.at(-1);
   const rssAt1MinMiB = first?.rssMiB ?? NaN;
   const rssEndMiB = last?.rssMiB ?? NaN;
-  const rssGrowthPercent = (100 * (rssEndMiB - rssAt1MinMiB)) / rssAt1MinMiB;
+  const growth = (from: number | undefined) => (100 * (rssEndMiB - (from ?? NaN))) / (from ?? NaN);
+  const rssGrowthPercent = growth(rssAt1MinMiB);
   const dropped = run.players.filter((p) => p.lost).length;
   const stalled = run.players.filter((p) => !p.lost && p.longestGapMs > STALL_MS).length;
   const playersAtEnd = run.players.length - dropped;
@@ -89,6 +92,7 @@ export function soakVerdict(run: SoakRun): SoakVerdict {
     rssEndMiB,
     rssPeakMiB: Math.max(...run.samples.map((s) => s.rssMiB), ...run.minutes.map((m) => m.server.rssPeakMiB)),
     rssGrowthPercent,
+    rssGrowthAfter5MinPercent: growth(run.samples.find((s) => s.seconds >= 300)?.rssMiB),
     heapAt1MinMiB: first?.heapUsedMiB,
     heapEndMiB: last?.heapUsedMiB,
     playersAtEnd,
@@ -98,7 +102,7 @@ export function soakVerdict(run: SoakRun): SoakVerdict {
 }
 
 const MINUTE_HEADER = [
-  'minute', 'server CPU % of 1 core (sys)', 'RSS MiB', 'heap MiB', 'latency p50 / p99 / max ms', 'players connected',
+  'minute', 'server CPU % of 1 core (sys)', 'RSS MiB', 'heap / external MiB', 'latency p50 / p99 / max ms', 'players connected',
   'load CPU % / loop delay p99 ms', `machine CPU % (of ${cpus().length * 100})`,
 ];
 
@@ -107,7 +111,7 @@ function minuteRow(m: SoakMinuteRow): string[] {
     `${m.minute}`,
     `${f1(m.server.cpuPercent)} (${f1(m.server.cpuSystemPercent)})`,
     f1(m.rssMiB),
-    f1(m.heapUsedMiB),
+    `${f1(m.heapUsedMiB)} / ${f1(m.externalMiB)}`,
     `${f1(m.latencyP50Ms)} / ${f1(m.latencyP99Ms)} / ${f0(m.latencyMaxMs)}`,
     `${m.playersConnected}`,
     `${f1(m.load.cpuPercent)} / ${f1(m.loopDelayP99Ms)}`,
@@ -145,7 +149,7 @@ export function formatSoak(run: SoakRun): string {
   const lost = run.players.filter((p) => p.lost).map((p) => f0(p.lostAfterSeconds));
   return [
     `${run.label}, ${run.options.players} players, ${run.minutes.length} of ${run.options.minutes} min`,
-    `RSS at 1 min ${f1(v.rssAt1MinMiB)} MiB, at the end ${f1(v.rssEndMiB)} MiB: ${f1(v.rssGrowthPercent)} % (peak ${f1(v.rssPeakMiB)} MiB)${heap}`,
+    `RSS at 1 min ${f1(v.rssAt1MinMiB)} MiB, at the end ${f1(v.rssEndMiB)} MiB: ${f1(v.rssGrowthPercent)} % (from minute 5: ${f1(v.rssGrowthAfter5MinPercent)} %; peak ${f1(v.rssPeakMiB)} MiB)${heap}`,
     `players at the end ${v.playersAtEnd} of ${run.connected ?? 0} connected; dropped ${v.dropped}${lost.length ? ` (after ${lost.slice(0, 10).join(', ')} s)` : ''}; stalled ${v.stalled}`,
     '',
     markdown([MINUTE_HEADER, ...shownMinutes(run.minutes).map(minuteRow)]),
@@ -156,12 +160,15 @@ export function formatSoak(run: SoakRun): string {
   ].join('\n');
 }
 
-/** Writes bench/results/soak-<time>.json and returns its path. */
+/** bench/results/soak-<the run's start><suffix>. */
+export function soakResultPath(date: string, suffix: string): string {
+  return join('bench', 'results', `soak-${date.replace(/[:.]/g, '-')}${suffix}`);
+}
+
+/** Writes bench/results/soak-<start time>.json and returns its path. */
 export function saveSoak(run: SoakRun): string {
-  const dir = join('bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const path = join(dir, `soak-${stamp}.json`);
+  mkdirSync(join('bench', 'results'), { recursive: true });
+  const path = soakResultPath(run.date, '.json');
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: totalmem() / 2 ** 30, kernel: release(), node: process.version };
   writeFileSync(path, JSON.stringify({ machine, ...run }, null, 2));
   return path;

@@ -6,20 +6,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { benchWorkDir, logTail, nextMessage } from './children.js';
 import { ensureFixture } from './fixture.js';
 import type { SoakMessage, SoakSampleRequest, StartMessage } from './load/protocol.js';
-import { MachineMonitor, TreeMonitor, treeRssMiB } from './proc.js';
+import { MachineMonitor, TreeMonitor } from './proc.js';
+import { heapSnapshotOptions, readMemory, takeHeapSnapshot } from './soak-memory.js';
 import { startLoad, waitForQuiet } from './run-case.js';
 import { parseSoakArgs, type SoakOptions } from './soak-args.js';
-import { formatSoak, saveSoak, soakVerdict, type SoakMinuteRow, type SoakRun, type SoakSampleRow } from './soak-report.js';
+import { formatSoak, saveSoak, soakResultPath, soakVerdict, type SoakMinuteRow, type SoakRun, type SoakSampleRow } from './soak-report.js';
 import { SERVER_LOG, startServer, type RunningServer, type ServerCase } from './servers.js';
 
 const SOAK_MAIN = resolve('bench', 'load', 'soak.ts');
 const REPLY_TIMEOUT_MS = 15_000;
 
-function serverCase(options: SoakOptions): ServerCase {
+function serverCase(options: SoakOptions, heapSnapshotDir: string | undefined): ServerCase {
+  const nodeOptions = heapSnapshotDir ? heapSnapshotOptions(heapSnapshotDir) : undefined;
   if (options.server === 'nginx') return { kind: 'nginx', label: 'nginx-rtmp' };
-  if (options.server === 'nms') return { kind: 'nms', label: 'node-media-server' };
+  if (options.server === 'nms') return { kind: 'nms', label: 'node-media-server', nodeOptions };
   const mw = options.mw === undefined ? 'default' : String(options.mw);
-  return { kind: 'sluice', label: `sluice mw=${mw}`, mwLatencyMs: options.mw, httpApi: true };
+  return { kind: 'sluice', label: `sluice mw=${mw}`, mwLatencyMs: options.mw, httpApi: true, nodeOptions };
 }
 
 /** Seconds into the run at which to sample: every `sample` seconds and at every whole minute. */
@@ -28,19 +30,6 @@ function sampleTimes(minutes: number, sample: number): number[] {
   for (let t = sample; t < minutes * 60; t += sample) times.add(t);
   for (let m = 1; m <= minutes; m++) times.add(m * 60);
   return [...times].sort((a, b) => a - b);
-}
-
-/** Sluice's own view of its memory, from its API (process.memoryUsage); undefined if it did not answer. */
-async function sluiceMemory(apiPort: number): Promise<{ rssMiB: number; heapUsedMiB: number } | undefined> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${apiPort}/api/sluice/v1/figures`, { signal: AbortSignal.timeout(5000) });
-    const body = (await res.json()) as { memory?: { rssBytes?: number; heapUsedBytes?: number } };
-    const { rssBytes, heapUsedBytes } = body.memory ?? {};
-    if (!res.ok || rssBytes === undefined || heapUsedBytes === undefined) return undefined;
-    return { rssMiB: rssBytes / 2 ** 20, heapUsedMiB: heapUsedBytes / 2 ** 20 };
-  } catch {
-    return undefined;
-  }
 }
 
 /** Asks the load process for a sample and waits for it. */
@@ -63,21 +52,20 @@ async function soak(run: SoakRun, server: RunningServer, load: ChildProcess): Pr
     await sleep(Math.max(0, t0 + t * 1000 - performance.now()));
     const closeMinute = t % 60 === 0;
     const players = await askLoad(load, closeMinute);
-    const memory = server.apiPort ? await sluiceMemory(server.apiPort) : undefined;
     const row: SoakSampleRow = {
       seconds: t,
-      rssMiB: treeRssMiB(server.pid),
-      heapUsedMiB: memory?.heapUsedMiB,
+      ...(await readMemory(server)),
       playersConnected: players.playersConnected,
       playersStalledNow: players.playersStalledNow,
       bytesReceived: players.bytesReceived,
     };
     run.samples.push(row);
+    if (t === 60 && run.heapSnapshotDir) await takeHeapSnapshot(server.pid, run.heapSnapshotDir);
     if (closeMinute && players.minute) {
       const usage = { server: minute.server.stop(), load: minute.load.stop(), machineCpuPercent: minute.machine.stop() };
       minute = monitors();
       startMinute();
-      const done: SoakMinuteRow = { minute: t / 60, ...usage, ...players.minute, rssMiB: row.rssMiB, heapUsedMiB: row.heapUsedMiB, playersConnected: row.playersConnected };
+      const done: SoakMinuteRow = { minute: t / 60, ...usage, ...players.minute, rssMiB: row.rssMiB, heapUsedMiB: row.heapUsedMiB, externalMiB: row.externalMiB, playersConnected: row.playersConnected };
       run.minutes.push(done);
     }
     const heap = row.heapUsedMiB === undefined ? '' : `, heap ${row.heapUsedMiB.toFixed(1)} MiB`;
@@ -90,14 +78,18 @@ async function soak(run: SoakRun, server: RunningServer, load: ChildProcess): Pr
   const { publishedBytes, publishedFrames, players } = await result;
   run.published = { bytes: publishedBytes, frames: publishedFrames };
   run.players = players;
+  // The last snapshot after the players' result: writing it pauses the server.
+  if (run.heapSnapshotDir) await takeHeapSnapshot(server.pid, run.heapSnapshotDir);
 }
 
 async function main(): Promise<void> {
   const options = parseSoakArgs(process.argv.slice(2));
   const flvPath = ensureFixture();
   const { dir, cleanup } = benchWorkDir('sluice-soak-');
-  const c = serverCase(options);
-  const run: SoakRun = { date: new Date().toISOString(), label: c.label, options, samples: [], minutes: [], players: [] };
+  const date = new Date().toISOString();
+  const heapSnapshotDir = options.heapSnapshots ? resolve(soakResultPath(date, '-heap')) : undefined;
+  const c = serverCase(options, heapSnapshotDir);
+  const run: SoakRun = { date, label: c.label, options, heapSnapshotDir, samples: [], minutes: [], players: [] };
   try {
     run.machineCpuBefore = await waitForQuiet(options.quietWait);
     console.log(`soak: ${c.label}, ${options.players} players for ${options.minutes} min (machine CPU before: ${run.machineCpuBefore.toFixed(0)} % of one core)`);
