@@ -48,30 +48,36 @@ async function soak(run: SoakRun, server: RunningServer, load: ChildProcess): Pr
   startMinute();
   load.send({ type: 'start' } satisfies StartMessage);
   const t0 = performance.now();
-  for (const t of sampleTimes(options.minutes, options.sample)) {
-    await sleep(Math.max(0, t0 + t * 1000 - performance.now()));
-    const closeMinute = t % 60 === 0;
-    const players = await askLoad(load, closeMinute);
-    const row: SoakSampleRow = {
-      seconds: t,
-      ...(await readMemory(server)),
-      playersConnected: players.playersConnected,
-      playersStalledNow: players.playersStalledNow,
-      bytesReceived: players.bytesReceived,
-    };
-    run.samples.push(row);
-    if (t === 60 && run.heapSnapshotDir) await takeHeapSnapshot(server.pid, run.heapSnapshotDir);
-    if (closeMinute && players.minute) {
-      const usage = { server: minute.server.stop(), load: minute.load.stop(), machineCpuPercent: minute.machine.stop() };
-      minute = monitors();
-      startMinute();
-      const done: SoakMinuteRow = { minute: t / 60, ...usage, ...players.minute, rssMiB: row.rssMiB, heapUsedMiB: row.heapUsedMiB, externalMiB: row.externalMiB, playersConnected: row.playersConnected };
-      run.minutes.push(done);
+  try {
+    for (const t of sampleTimes(options.minutes, options.sample)) {
+      await sleep(Math.max(0, t0 + t * 1000 - performance.now()));
+      const closeMinute = t % 60 === 0;
+      const players = await askLoad(load, closeMinute);
+      const row: SoakSampleRow = {
+        seconds: t,
+        ...(await readMemory(server)),
+        playersConnected: players.playersConnected,
+        playersStalledNow: players.playersStalledNow,
+        bytesReceived: players.bytesReceived,
+      };
+      run.samples.push(row);
+      if (t === 60 && run.heapSnapshotDir) await takeHeapSnapshot(server.pid, run.heapSnapshotDir);
+      if (closeMinute && players.minute) {
+        const usage = { server: minute.server.stop(), load: minute.load.stop(), machineCpuPercent: minute.machine.stop() };
+        minute = monitors();
+        startMinute();
+        const done: SoakMinuteRow = { minute: t / 60, ...usage, ...players.minute, rssMiB: row.rssMiB, heapUsedMiB: row.heapUsedMiB, externalMiB: row.externalMiB, playersConnected: row.playersConnected };
+        run.minutes.push(done);
+      }
+      const heap = row.heapUsedMiB === undefined ? '' : `, heap ${row.heapUsedMiB.toFixed(1)} MiB`;
+      console.log(`  ${t} s: RSS ${row.rssMiB.toFixed(1)} MiB${heap}, ${row.playersConnected} players connected, ${row.playersStalledNow} stalled`);
+      const exit = server.exitStatus();
+      if (exit !== undefined) throw new Error(`the server exited during the run (${exit})`);
     }
-    const heap = row.heapUsedMiB === undefined ? '' : `, heap ${row.heapUsedMiB.toFixed(1)} MiB`;
-    console.log(`  ${t} s: RSS ${row.rssMiB.toFixed(1)} MiB${heap}, ${row.playersConnected} players connected, ${row.playersStalledNow} stalled`);
-    const exit = server.exitStatus();
-    if (exit !== undefined) throw new Error(`the server exited during the run (${exit})`);
+  } finally {
+    // A monitor's timer would keep the bench alive after the run.
+    minute.server.stop();
+    minute.load.stop();
   }
   const result = nextMessage<SoakMessage, 'soak-result'>(load, 'soak-result', REPLY_TIMEOUT_MS);
   load.send({ type: 'finish' });
