@@ -1,6 +1,6 @@
 // Child processes of the bench driver (started with a log file, always stopped, never leaked)
 // and the loopback ports they listen on.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { connect, createServer } from 'node:net';
@@ -10,11 +10,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const live = new Set<ChildProcess>();
 
-/** Starts a process whose stdout and stderr go to `logFile`; `ipc` opens a Node IPC channel. */
-export function startChild(command: string, args: string[], logFile: string, ipc = false): ChildProcess {
+/**
+ * Starts a process whose stdout and stderr go to `logFile`; `ipc` opens a Node IPC channel; `env`
+ * adds to the bench's environment.
+ */
+export function startChild(command: string, args: string[], logFile: string, ipc = false, env?: Record<string, string>): ChildProcess {
   const fd = openSync(logFile, 'a');
   try {
-    const child = spawn(command, args, { stdio: ipc ? ['ignore', fd, fd, 'ipc'] : ['ignore', fd, fd] });
+    const stdio: StdioOptions = ipc ? ['ignore', fd, fd, 'ipc'] : ['ignore', fd, fd];
+    const child = spawn(command, args, { stdio, env: env ? { ...process.env, ...env } : process.env });
     live.add(child);
     child.once('exit', () => live.delete(child));
     child.once('error', () => live.delete(child));

@@ -93,11 +93,13 @@ export interface LaunchOptions {
   ports: number[];
   /** Its configuration file, read back for the report. */
   configFile?: string;
+  /** Environment added to the bench's own (NODE_OPTIONS, say). */
+  env?: Record<string, string>;
 }
 
 /** Starts a server and waits until all its ports accept; one that does not is stopped, and the error says so. */
 export async function launch(o: LaunchOptions): Promise<Launched> {
-  const child = startChild(o.command, o.args, join(o.dir, SERVER_LOG));
+  const child = startChild(o.command, o.args, join(o.dir, SERVER_LOG), false, o.env);
   try {
     for (const port of o.ports) await waitForPort(child, port);
   } catch (err) {

@@ -195,6 +195,22 @@ export class PidsCpuMonitor {
   }
 }
 
+/** Resident memory of a process tree now, in MiB: anonymous (heap, buffers) and file-backed (code). */
+export function treeRssPartsMiB(pid: number): { anon: number; file: number } {
+  const parts = { anon: 0, file: 0 };
+  for (const p of processTree(pid)) {
+    let status = '';
+    try {
+      status = readFileSync(`/proc/${p}/status`, 'utf8');
+    } catch {
+      continue; // gone
+    }
+    parts.anon += Number(/RssAnon:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+    parts.file += Number(/RssFile:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+  }
+  return parts;
+}
+
 /** VmRSS of a process and its descendants now, in MiB. */
 export function treeRssMiB(pid: number): number {
   return processTree(pid).reduce((sum, p) => sum + readRssKiB(p), 0) / 1024;

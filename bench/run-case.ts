@@ -10,7 +10,7 @@ import type { LoadConfig, LoadMessage, LoadSummary, StartMessage } from './load/
 import { SERVER_LOG } from './launch.js';
 import { measureCase } from './measure-case.js';
 import { childrenOf, ProcessesMonitor, ServerWindow, TreeMonitor, type Usage } from './proc.js';
-import { startServer, type ServerCase } from './servers.js';
+import { startServer, type RunningServer, type ServerCase } from './servers.js';
 
 const LOAD_MAIN = resolve('bench', 'load', 'main.ts');
 
@@ -32,28 +32,51 @@ export interface CaseResult extends ServerCase, Partial<Measurement> {
   error?: string;
 }
 
+/** A load process started and playing. */
+export interface StartedLoad {
+  load: ChildProcess;
+  ready: Extract<LoadMessage, { type: 'ready' }>;
+}
+
+/**
+ * Starts the load process `main` (a TypeScript file under bench/load) against `server` and waits
+ * until its players play; `onStart` gets the child at once, so the caller can always stop it.
+ */
+export async function startLoad(
+  main: string,
+  server: RunningServer,
+  options: Pick<BenchOptions, 'players' | 'batch' | 'warmup' | 'seconds'>,
+  flvPath: string,
+  logFile: string,
+  onStart: (load: ChildProcess) => void,
+): Promise<StartedLoad> {
+  const config: LoadConfig = {
+    port: server.port,
+    app: 'live',
+    stream: `bench-${randomUUID().slice(0, 8)}`, // never collides with someone else's run
+    players: options.players,
+    batch: options.batch,
+    flvPath,
+    warmupSeconds: options.warmup,
+    seconds: options.seconds,
+  };
+  const load = startChild(process.execPath, ['--import', 'tsx', main, JSON.stringify(config)], logFile, true);
+  onStart(load);
+  const connectBudgetMs = (Math.ceil(options.players / options.batch) * 20 + options.warmup + 30) * 1000;
+  const ready = await nextMessage<LoadMessage, 'ready'>(load, 'ready', connectBudgetMs).catch((err: Error) => {
+    throw new Error(`${err.message}\n${logTail(logFile)}`, { cause: err });
+  });
+  const failed = ready.failures.length ? ` (failures: ${ready.failures.join('; ')})` : '';
+  console.log(`  ${ready.connected} players playing${failed}`);
+  return { load, ready };
+}
+
 async function measure(c: ServerCase, options: BenchOptions, flvPath: string, dir: string): Promise<Measurement> {
   const server = await startServer(c, dir);
   let load: ChildProcess | undefined;
   try {
-    const config: LoadConfig = {
-      port: server.port,
-      app: 'live',
-      stream: `bench-${randomUUID().slice(0, 8)}`, // never collides with someone else's run
-      players: options.players,
-      batch: options.batch,
-      flvPath,
-      warmupSeconds: options.warmup,
-      seconds: options.seconds,
-    };
-    const logFile = join(dir, 'load.log');
-    load = startChild(process.execPath, ['--import', 'tsx', LOAD_MAIN, JSON.stringify(config)], logFile, true);
-    const connectBudgetMs = (Math.ceil(options.players / options.batch) * 20 + options.warmup + 30) * 1000;
-    const ready = await nextMessage<LoadMessage, 'ready'>(load, 'ready', connectBudgetMs).catch((err: Error) => {
-      throw new Error(`${err.message}\n${logTail(logFile)}`, { cause: err });
-    });
-    const failed = ready.failures.length ? ` (failures: ${ready.failures.join('; ')})` : '';
-    console.log(`  ${ready.connected} players playing${failed}; measuring for ${options.seconds} s`);
+    ({ load } = await startLoad(LOAD_MAIN, server, options, flvPath, join(dir, 'load.log'), (child) => (load = child)));
+    console.log(`  measuring for ${options.seconds} s`);
 
     const meter = new ServerWindow(server.pid);
     const loadMonitor = new TreeMonitor(load.pid ?? 0);

@@ -17,6 +17,10 @@ export interface ServerCase {
   apiPoll?: boolean;
   /** Sluice's `workers N` (default 1: one process). */
   workers?: number;
+  /** Sluice with its HTTP API on, read by the bench itself (the soak's memory samples). */
+  httpApi?: boolean;
+  /** NODE_OPTIONS for a server that runs on Node (Sluice, node-media-server). */
+  nodeOptions?: string;
 }
 
 export interface RunningServer {
@@ -30,7 +34,8 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-function sluiceCommand(dir: string, port: number, mw: number, cli = SLUICE_CLI, apiPort?: number, workers = 1): [string, string[]] {
+/** Sluice's command; `mw` undefined leaves mw_latency at Sluice's default. */
+function sluiceCommand(dir: string, port: number, mw: number | undefined, cli = SLUICE_CLI, apiPort?: number, workers = 1): [string, string[]] {
   requireSluice(cli);
   const conf = join(dir, 'sluice.conf');
   writeFileSync(
@@ -41,7 +46,7 @@ function sluiceCommand(dir: string, port: number, mw: number, cli = SLUICE_CLI, 
       ...(workers > 1 ? [`workers ${workers};`] : []),
       apiPort ? `http_api { enabled on; listen 127.0.0.1:${apiPort}; }` : 'http_api { enabled off; }',
       'http_server { enabled off; }',
-      `vhost __defaultVhost__ { play { mw_latency ${mw}; } }`,
+      mw === undefined ? '' : `vhost __defaultVhost__ { play { mw_latency ${mw}; } }`,
       '',
     ].join('\n'),
   );
@@ -67,10 +72,11 @@ function nmsCommand(dir: string, port: number): [string, string[]] {
 /** Starts the server in `dir` (a fresh directory) and waits until it accepts connections. */
 export async function startServer(c: ServerCase, dir: string): Promise<RunningServer> {
   const port = await freePort();
-  const apiPort = c.apiPoll ? await freePort() : undefined;
+  const apiPort = c.apiPoll || c.httpApi ? await freePort() : undefined;
   const [command, args] =
-    c.kind === 'sluice' ? sluiceCommand(dir, port, c.mwLatencyMs ?? 0, c.cli, apiPort, c.workers)
+    c.kind === 'sluice' ? sluiceCommand(dir, port, c.mwLatencyMs, c.cli, apiPort, c.workers)
     : c.kind === 'nginx' ? nginxCommand(dir, port)
     : nmsCommand(dir, port);
-  return { port, apiPort, ...(await launch({ label: c.label, command, args, dir, ports: [port] })) };
+  const env = c.nodeOptions && c.kind !== 'nginx' ? { NODE_OPTIONS: c.nodeOptions } : undefined;
+  return { port, apiPort, ...(await launch({ label: c.label, command, args, dir, ports: [port], env })) };
 }

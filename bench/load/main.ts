@@ -3,29 +3,18 @@
 import { once } from 'node:events';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readFlvFile } from '../../src/formats/flv/index.js';
-import { Player } from './player.js';
+import { connectAudience, errorText, send, stopAudience, type Audience } from './connect.js';
+import type { Player } from './player.js';
 import type { LoadConfig, LoadMessage, LoadSummary } from './protocol.js';
-import { Publisher } from './publisher.js';
+import type { Publisher } from './publisher.js';
 import { MeasureWindow } from './window.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as LoadConfig;
-
-function send(msg: LoadMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (process.send) process.send(msg, undefined, {}, () => resolve());
-    else resolve();
-  });
-}
 
 // Never outlive the driver, nor a generous bound on the whole run.
 process.on('disconnect', () => process.exit(0));
 const lifetimeMs = (Math.ceil(config.players / config.batch) * 20 + config.warmupSeconds + config.seconds + 60) * 1000;
 setTimeout(() => process.exit(3), lifetimeMs).unref();
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 function median(sorted: number[]): number {
   if (sorted.length === 0) return NaN;
@@ -70,29 +59,12 @@ function summarize({ publisher, players, failures, connectSeconds, window, loopD
 }
 
 async function run(): Promise<void> {
-  const { port, app, stream } = config;
   const window = new MeasureWindow();
-  const publisher = new Publisher(port, await readFlvFile(config.flvPath), window);
-  const started: Player[] = [];
-  const all: Player[] = [];
+  const audience: Partial<Audience> = {};
   try {
-    await publisher.start(app, stream);
-    const connectStart = performance.now();
-    const failures = new Map<string, number>();
-    for (let first = 0; first < config.players; first += config.batch) {
-      const count = Math.min(config.batch, config.players - first);
-      const batch = Array.from({ length: count }, () => new Player(port, window, publisher.sentAt));
-      all.push(...batch);
-      const results = await Promise.allSettled(batch.map((p) => p.start(app, stream)));
-      results.forEach((r, i) => {
-        if (r.status === 'fulfilled') started.push(batch[i]!);
-        else failures.set(errorText(r.reason), (failures.get(errorText(r.reason)) ?? 0) + 1);
-      });
-      if (publisher.isClosed) throw new Error('the server closed the publisher');
-    }
-    const connectSeconds = (performance.now() - connectStart) / 1000;
+    const { publisher, players, failures, connectSeconds } = await connectAudience(config, window, audience);
     await sleep(config.warmupSeconds * 1000);
-    await send({ type: 'ready', connected: started.length, failures: [...failures.keys()] });
+    await send({ type: 'ready', connected: players.length, failures: [...failures.keys()] } satisfies LoadMessage);
 
     await once(process, 'message');
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -100,14 +72,13 @@ async function run(): Promise<void> {
     window.open(performance.now(), config.seconds, Math.min(5, config.seconds / 3));
     await sleep(config.seconds * 1000);
     loopDelay.disable();
-    const summary = summarize({ publisher, players: started, failures, connectSeconds, window, loopDelay });
-    await send({ type: 'result', summary });
+    const summary = summarize({ publisher, players, failures, connectSeconds, window, loopDelay });
+    await send({ type: 'result', summary } satisfies LoadMessage);
   } finally {
-    publisher.stop();
-    for (const player of all) player.stop();
+    stopAudience(audience);
   }
 }
 
 run()
-  .catch((err: unknown) => send({ type: 'error', message: errorText(err) }))
+  .catch((err: unknown) => send({ type: 'error', message: errorText(err) } satisfies LoadMessage))
   .finally(() => process.disconnect?.());

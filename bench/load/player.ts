@@ -12,8 +12,16 @@ export class Player {
   framesMatched = 0;
   /** Video frames that arrived within the window with a timestamp the publisher never sent. */
   framesUnmatched = 0;
+  /** Video messages that arrived within the window. */
+  framesInWindow = 0;
   /** Set when the connection ended before the bench closed it. */
   lost = false;
+  /** When (performance.now) the connection ended, if lost. */
+  lostAt = NaN;
+  /** When the last audio or video message arrived. */
+  lastMediaAt = -Infinity;
+  /** The longest time within the window between two media messages (or the window's start and one). */
+  private longestGap = 0;
   private readonly client: RtmpClient;
   private gotMedia: (() => void) | undefined;
   private stopping = false;
@@ -26,7 +34,9 @@ export class Player {
     this.client = new RtmpClient(port);
     this.client.onMedia = (type, timestamp, length, now) => this.onMedia(type, timestamp, length, now);
     this.client.onClose = () => {
-      if (!this.stopping) this.lost = true;
+      if (this.stopping) return;
+      this.lost = true;
+      this.lostAt = performance.now();
     };
   }
 
@@ -48,14 +58,23 @@ export class Player {
     if (type !== MessageType.Audio && type !== MessageType.Video) return;
     this.gotMedia?.();
     this.gotMedia = undefined;
+    const last = this.lastMediaAt;
+    this.lastMediaAt = now;
     if (!this.window.contains(now)) return;
+    this.longestGap = Math.max(this.longestGap, now - Math.max(last, this.window.start));
     this.bytesInWindow += length;
     if (type !== MessageType.Video) return;
+    this.framesInWindow++;
     const sentAt = this.sentAt.get(timestamp);
     if (sentAt === undefined) this.framesUnmatched++;
     if (sentAt === undefined || !this.window.expects(sentAt)) return;
     this.framesMatched++;
     this.window.latency.add(now - sentAt);
+  }
+
+  /** The longest stretch in the window so far without media, counting the one still open at `now`. */
+  longestGapMs(now: number): number {
+    return Math.max(this.longestGap, now - Math.max(this.lastMediaAt, this.window.start));
   }
 
   stop(): void {

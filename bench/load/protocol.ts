@@ -71,3 +71,58 @@ export interface BurstSummary {
 
 /** Burst load process to driver. */
 export type BurstMessage = { type: 'result'; summary: BurstSummary } | { type: 'error'; message: string };
+
+/** A soak player without media for longer than this is stalled. */
+export const STALL_MS = 5000;
+
+/** Soak driver to load process: report now; `closeMinute` also ends the current minute's latency. */
+export interface SoakSampleRequest {
+  type: 'sample';
+  closeMinute: boolean;
+}
+
+/** Latency and the load process's own event-loop delay over one minute (or what was left of it). */
+export interface SoakMinute {
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  latencyMaxMs: number;
+  latencySamples: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+}
+
+export interface SoakSample {
+  type: 'sample';
+  /** Players still connected, and those whose media stopped more than 5 s ago. */
+  playersConnected: number;
+  playersStalledNow: number;
+  /** Audio + video payload bytes all players received since the window opened. */
+  bytesReceived: number;
+  minute?: SoakMinute;
+}
+
+/** One player at the end of a soak run. */
+export interface SoakPlayer {
+  bytes: number;
+  frames: number;
+  /** The longest stretch without media in the window, ms. */
+  longestGapMs: number;
+  lost: boolean;
+  /** Seconds into the window when the connection ended, if lost. */
+  lostAfterSeconds?: number;
+}
+
+export interface SoakResult {
+  type: 'soak-result';
+  publishedBytes: number;
+  /** Video frames the publisher sent in the window. */
+  publishedFrames: number;
+  players: SoakPlayer[];
+}
+
+/** Soak driver to load process: close the window and send the per-player result. */
+export interface SoakFinish {
+  type: 'finish';
+}
+
+export type SoakMessage = LoadMessage | SoakSample | SoakResult;

@@ -13,6 +13,13 @@ export class LatencyHistogram {
     if (ms > this.max) this.max = ms;
   }
 
+  /** Forgets every sample: the next quantiles cover only what is added from now. */
+  reset(): void {
+    this.bins.fill(0);
+    this.count = 0;
+    this.max = 0;
+  }
+
   /** The latency at quantile q (0..1), in ms; NaN when empty. */
   quantile(q: number): number {
     if (this.count === 0) return NaN;

@@ -260,6 +260,7 @@ test('figures: live totals and the recent history', async () => {
   assert.ok(live.sessions.byProtocol.rtmp >= 2 && live.sessions.byProtocol['http-flv'] >= 1);
   assert.ok(live.sessions.publishers >= 1 && live.streams >= 1);
   assert.ok(live.memory.rssBytes > 0);
+  assert.ok(live.memory.heapUsedBytes <= live.memory.heapTotalBytes && live.memory.externalBytes > 0);
   const history = await get('/figures/history');
   assert.equal(history.intervalMs, 5000);
   assert.ok(Array.isArray(history.samples));

@@ -53,7 +53,7 @@ export class FigureHistory {
       streams: this.streamCount(),
       kbps: { in: kbps.recv_30s, out: kbps.send_30s },
       cpuPercent: Math.round(cpuPercent * 10) / 10,
-      memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
+      memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, heapTotalBytes: memory.heapTotal, externalBytes: memory.external },
       eventLoopLagMs: Math.round(lag * 10) / 10,
     };
   }

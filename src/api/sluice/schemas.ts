@@ -197,7 +197,8 @@ export const Figures = named(
     streams: count,
     kbps: z.object({ in: z.number(), out: z.number() }),
     cpuPercent: z.number(),
-    memory: z.object({ rssBytes: count, heapUsedBytes: count }),
+    /** process.memoryUsage(): `external` is memory outside the JS heap that JS objects hold (Buffers). */
+    memory: z.object({ rssBytes: count, heapUsedBytes: count, heapTotalBytes: count, externalBytes: count }),
     eventLoopLagMs: z.number(),
   }),
 );
