@@ -166,6 +166,22 @@ test('a publisher that takes over a stream kept by a waiting player is held to n
   player.close();
 });
 
+test("the server's own pause (a long garbage collection, a heap snapshot) is not taken for the publisher's silence", async () => {
+  // The event loop blocked from a timer for longer than normal_timeout, as a heap snapshot blocks
+  // it: when it returns, timers run before the socket's waiting bytes are read.
+  await new Promise<void>((resolve) => {
+    setTimeout(() => {
+      const until = Date.now() + 2500;
+      while (Date.now() < until);
+      resolve();
+    }, 0);
+  });
+  const before = watcher.mediaBytes;
+  await watcher.waitUntil(() => watcher.mediaBytes > before + 20_000, 10_000, 'media after the pause');
+  const healthyStopped = server.logs().filter((line) => line.stream === 'live/healthy' && (line.msg === 'publish stop' || /^publisher sent nothing/.test(String(line.reason))));
+  assert.deepEqual(healthyStopped, []);
+});
+
 test('the healthy publisher and player never noticed, and nothing was logged as a server error', async () => {
   const before = watcher.mediaBytes;
   await watcher.waitUntil(() => watcher.mediaBytes > before + 20_000, 10_000, 'more media');

@@ -67,7 +67,7 @@ export class RtmpSession {
     );
     socket.on('close', () => this.end('connection closed'));
     socket.on('error', (error) => this.end(`socket error: ${error.message}`));
-    socket.on('timeout', () => this.end(`publisher sent nothing for ${this.silenceLimitMs} ms`));
+    socket.on('timeout', () => this.silenceTimedOut());
   }
 
   get id(): string {
@@ -303,6 +303,18 @@ export class RtmpSession {
   /** Seconds a client has for the handshake and connect, and then again to publish or play. */
   private get identifyTimeoutMs(): number {
     return this.ctx.config.current().handshake_timeout * 1000;
+  }
+
+  /**
+   * The idle timer fired. After a pause of this process (a long garbage collection, a heap
+   * snapshot) timers run before the socket's waiting bytes are read, so the verdict waits for the
+   * next read of the socket: bytes read by then mean the silence was ours, not the publisher's.
+   */
+  private silenceTimedOut(): void {
+    const bytesBefore = this.socket.bytesRead;
+    setImmediate(() => {
+      if (this.socket.bytesRead === bytesBefore) this.end(`publisher sent nothing for ${this.silenceLimitMs} ms`);
+    });
   }
 
   /** Closes a publisher that goes silent for `ms` (the socket's idle timer). */
