@@ -283,8 +283,11 @@ export class Stream implements StreamKey {
   private cacheInGop(frame: EncodedFrame): void {
     const bytes = frame.body.length;
     if (frame.kind === 'video' && frame.keyframe) {
-      this.gop = [frame];
-      this.gopBytes = bytes;
+      // Audio that came before the keyframe but is not older than it (an MPEG-TS publisher's video
+      // is whole only when its next frame starts) belongs to the new GOP.
+      const ahead = this.gop.filter((cached) => cached.kind === 'audio' && cached.timestamp >= frame.timestamp);
+      this.gop = [frame, ...ahead];
+      this.gopBytes = ahead.reduce((sum, cached) => sum + cached.body.length, bytes);
       return;
     }
     if (this.gop.length === 0) return;

@@ -80,3 +80,17 @@ test('audio older than the cached keyframe (sent late by the publisher) is not r
   assert.deepEqual(cached(stream), [1000, 13, 200]);
   assert.equal(probe.frames.length, 5, 'a reader already playing gets every frame');
 });
+
+test('audio that arrived before a keyframe but is not older than it starts the new GOP with it', () => {
+  const { stream } = streamWith({});
+  const probe = recorder();
+  stream.addReader(probe);
+  const audio = (timestamp: number, bytes: number): MediaFrame => ({ kind: 'audio', timestamp, body: Buffer.alloc(bytes), keyframe: false, sequenceHeader: false });
+  stream.push(video(true, 100, 0));
+  stream.push(audio(960, 11));
+  stream.push(audio(1000, 12));
+  stream.push(audio(1020, 13));
+  stream.push(video(true, 200, 1000));
+  stream.push(video(false, 50, 1040));
+  assert.deepEqual(cached(stream), [200, 12, 13, 50]);
+});
