@@ -1,6 +1,6 @@
 // Command-line flags of `npm run bench:soak`.
-import { parseArgs } from 'node:util';
 import { intArg, serverList, type ServerName } from './args.js';
+import { parseFlags } from './script.js';
 
 export interface SoakOptions {
   server: ServerName;
@@ -30,26 +30,17 @@ const USAGE = `Usage: npm run bench:soak -- [options]
                   the end, in bench/results/soak-<time>-heap/ (writing one pauses the server)`;
 
 export function parseSoakArgs(argv: string[]): SoakOptions {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      minutes: { type: 'string', default: '30' },
-      players: { type: 'string', default: '1000' },
-      sample: { type: 'string', default: '10' },
-      servers: { type: 'string', default: 'sluice' },
-      mw: { type: 'string' },
-      warmup: { type: 'string', default: '5' },
-      batch: { type: 'string', default: '50' },
-      'quiet-wait': { type: 'string', default: '60' },
-      'heap-snapshots': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
+  const values = parseFlags(argv, {
+    minutes: { type: 'string', default: '30' },
+    players: { type: 'string', default: '1000' },
+    sample: { type: 'string', default: '10' },
+    servers: { type: 'string', default: 'sluice' },
+    mw: { type: 'string' },
+    warmup: { type: 'string', default: '5' },
+    batch: { type: 'string', default: '50' },
+    'quiet-wait': { type: 'string', default: '60' },
+    'heap-snapshots': { type: 'boolean', default: false },
+  }, USAGE);
   const servers = serverList(values.servers, ['sluice', 'nginx', 'nms'] as const, USAGE);
   if (servers.length !== 1) throw new Error(`--servers: the soak runs one server at a time\n${USAGE}`);
   const options: SoakOptions = {

@@ -10,6 +10,7 @@ import { MachineMonitor, TreeMonitor, waitForQuiet } from './proc.js';
 import { heapSnapshotOptions, readMemory, takeHeapSnapshot } from './soak-memory.js';
 import { startLoad } from './run-case.js';
 import { parseSoakArgs, type SoakOptions } from './soak-args.js';
+import { printResults, runBench } from './script.js';
 import { formatSoak, saveSoak, soakResultPath, soakVerdict, type SoakMinuteRow, type SoakRun, type SoakSampleRow } from './soak-report.js';
 import { SERVER_LOG } from './launch.js';
 import { startServer, type RunningServer, type ServerCase } from './servers.js';
@@ -113,12 +114,7 @@ async function main(): Promise<void> {
     await cleanup();
   }
   run.verdict = soakVerdict(run);
-  console.log(`\n${formatSoak(run)}\n`);
-  console.log(`saved ${saveSoak(run)}`);
-  if (!run.verdict.pass) process.exitCode = 1;
+  printResults(formatSoak(run), () => saveSoak(run), !run.verdict.pass);
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exitCode = 1;
-});
+runBench(main);
