@@ -184,11 +184,12 @@ export class RtcServer implements OfferHandler {
 
   /** An ICE-TCP connection closed: a session that sent its media over it has lost its peer. */
   private lost(from: PeerAddress): void {
-    const session = from.link && this.links.get(from.link);
-    if (!session || !from.link) return;
-    this.links.delete(from.link);
+    const { link } = from;
+    const session = link && this.links.get(link);
+    if (!link || !session) return;
+    this.links.delete(link);
     this.byAddress.delete(peerKey(from));
-    if (session.transport.peer?.link === from.link) session.end('ice-tcp connection closed');
+    if (session.transport.peer?.link === link) session.end('ice-tcp connection closed');
   }
 
   private receive(datagram: Buffer, peer: PeerAddress): void {
