@@ -55,16 +55,25 @@ function ivf(fourcc: 'VP90' | 'AV01', frames: Buffer[]): Buffer {
   return Buffer.concat([header, ...parts]);
 }
 
-for (const codec of ['VP9', 'AV1'] as const) {
-  test(`a Chromium ${codec} WHIP publish plays over WHEP in ${codec} and over HTTP-FLV as Enhanced RTMP that ffmpeg decodes`, async () => {
+// VP9: the player comes after the publisher and gets its codec; AV1: it comes first, asking for it (SRS 7's codec=).
+for (const [codec, early] of [['VP9', false], ['AV1', true]] as const) {
+  test(`a Chromium ${codec} WHIP publish plays over WHEP in ${codec} (${early ? 'a player that came first asking for it' : 'a player that came after'}) and over HTTP-FLV as Enhanced RTMP that ffmpeg decodes`, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sluice-codec-'));
     const server = await startTestServer(RTC);
     const { server: pages, url } = await servePage(WEBRTC_PAGE, {});
     const browser = await launchWebRtcChromium();
     try {
+      const stream = codec.toLowerCase();
+      const viewer = await browser.newPage();
+      await viewer.goto(url);
+      const play = (): ReturnType<typeof startPeer> => startPeer(viewer, `http://127.0.0.1:${server.apiPort}/rtc/v1/whep/?app=live&stream=${stream}${early ? `&codec=${stream}` : ''}`, 'play');
+      if (early) {
+        const played = await play();
+        assert.equal(played.status, 201, played.text);
+        assert.match(played.text, new RegExp(`a=rtpmap:\\d+ ${codec}/90000`));
+      }
       const publisher = await browser.newPage();
       await publisher.goto(url);
-      const stream = codec.toLowerCase();
       const answer = await startPeer(publisher, `http://127.0.0.1:${server.httpPort}/rtc/v1/whip/?app=live&stream=${stream}`, 'publish', {}, codec);
       assert.equal(answer.status, 201, answer.text);
       assert.match(answer.text, new RegExp(`a=rtpmap:\\d+ ${codec}/90000`));
@@ -73,10 +82,10 @@ for (const codec of ['VP9', 'AV1'] as const) {
       await server.waitForLog((line) => line.msg === 'rtc publish start', 15_000);
 
       // A player offering every codec it has is answered with the stream's.
-      const viewer = await browser.newPage();
-      await viewer.goto(url);
-      const played = await startPeer(viewer, `http://127.0.0.1:${server.apiPort}/rtc/v1/whep/?app=live&stream=${stream}`, 'play');
-      assert.equal(played.status, 201, played.text);
+      if (!early) {
+        const played = await play();
+        assert.equal(played.status, 201, played.text);
+      }
       const first = await waitForFigures(viewer, (f) => (f.in_video?.framesDecoded ?? 0) > 10, `WHEP viewer decodes ${codec}`, 30_000);
       assert.equal(first.in_video?.codec, `video/${codec}`);
       await waitForFigures(viewer, (f) => (f.in_video?.framesDecoded ?? 0) > first.in_video!.framesDecoded + 20, 'WHEP viewer keeps decoding');
