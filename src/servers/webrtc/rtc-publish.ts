@@ -42,9 +42,9 @@ const OUR_SSRC = 1;
  * A WebRTC publisher: SRTP-decrypted RTP in, hub frames out. Video is put back in order
  * (waiting for retransmissions the NACKs ask for) and depacketized into whole frames: H.264 and
  * H.265 as AVCC / HVCC with a sequence header built from the parameter sets, VP9 and AV1 as
- * Enhanced RTMP frames with their configuration records; Opus goes to the bridge. Keyframes are asked for at the
- * start, after loss, and every `pli_for_rtmp` seconds; transport-cc feedback (or REMB) keeps the
- * browser's bitrate up.
+ * Enhanced RTMP frames with their configuration records; Opus goes to the bridge. Keyframes are
+ * asked for at the start, after loss, and every `pli_for_rtmp` seconds; transport-cc feedback
+ * (or REMB) keeps the browser's bitrate up.
  */
 export class RtcPublisher {
   private readonly clock = new MediaClock();

@@ -17,8 +17,16 @@ export interface RtcVideoTrack extends RecordTrack {
 export function rtcVideoTrack(codec: RtcVideoCodec, payloadType: number): RtcVideoTrack {
   if (codec === 'VP9') return new ExVideoTrack('vp09', new Vp9Frames());
   if (codec === 'AV1') return new ExVideoTrack('av01', new Av1Frames());
+  // H.264 and H.265 as an RTSP record takes them (RFC 6184 / 7798), parameter sets in band.
   const track = recordTrack({ type: 'video', payloadType, encoding: codec, clockRate: 90000, fmtp: new Map(), control: '' })!;
-  return { kind: 'video', clockRate: 90000, frames: (packet, gap, toMs) => track.frames(packet, gap, toMs), get malformed() { return track.malformed ?? 0; } };
+  return {
+    kind: 'video',
+    clockRate: 90000,
+    frames: (packet, gap, toMs) => track.frames(packet, gap, toMs),
+    get malformed() {
+      return track.malformed ?? 0;
+    },
+  };
 }
 
 /** A codec's whole frames out of RTP, with the configuration record a keyframe gives. */
