@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ObuType, av1ConfigRecord, leb128, parseAv1Config, parseAv1SequenceHeader, readObu, sizedObu, splitObus, unsizedObu } from '../../../src/codecs/av1.js';
 import { parseVp9Config, readVp9Keyframe, vp9ConfigRecord } from '../../../src/codecs/vp9.js';
 import { ProtocolError } from '../../../src/util/errors.js';
+import { fuzzRuns } from '../../support/fuzz.js';
 import { av1Units, vp9Frames } from '../webrtc/codec-fixtures.js';
 
 test('a VP9 keyframe header gives profile, bit depth, chroma and size; inter frames give nothing', () => {
@@ -47,4 +49,20 @@ test('the AV1 sequence header is read to its colour config, and the av1C built f
   const ffmpeg = readFileSync(join(import.meta.dirname, '../../fixtures/av1-320x240.av1c'));
   const sequence = splitObus(ffmpeg.subarray(4)).find((obu) => obu.type === ObuType.SequenceHeader)!;
   assert.deepEqual([...av1ConfigRecord(sequence).subarray(0, 3)], [...ffmpeg.subarray(0, 3)]);
+});
+
+test('random bytes: the VP9 and AV1 header parsers fail only with ProtocolError', () => {
+  const parsers = [readVp9Keyframe, parseAv1SequenceHeader, (b: Buffer) => splitObus(b), (b: Buffer) => av1ConfigRecord({ type: ObuType.SequenceHeader, header: Buffer.from([0x0a]), payload: b })];
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 48 }), (bytes) => {
+      for (const parse of parsers) {
+        try {
+          parse(Buffer.from(bytes));
+        } catch (error) {
+          if (!(error instanceof ProtocolError)) throw error;
+        }
+      }
+    }),
+    fuzzRuns(2000),
+  );
 });
