@@ -71,6 +71,7 @@ export function packetizeAv1(obus: readonly Obu[], keyframe: boolean, maxPayload
       const room = maxPayload - used;
       const fits = room - leb128(room).length;
       if (fits <= 0) {
+        if (parts.length === 0) throw new ProtocolError(`AV1 payload size ${maxPayload} too small`);
         flush(false);
         continue;
       }

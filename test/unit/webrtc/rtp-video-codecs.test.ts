@@ -88,6 +88,7 @@ test('AV1 temporal units round-trip through RTP with OBUs split over packets; N 
     assert.equal(out[0]!.newSequence, keyframe);
   });
   assert.equal(depacketizer.malformed, 0);
+  assert.throws(() => packetizeAv1(av1Units()[0]!, true, 2), ProtocolError, 'no room for an element');
 });
 
 test('AV1: temporal delimiters stay out of RTP, OBUs with size fields are taken, broken units are dropped and counted', () => {
