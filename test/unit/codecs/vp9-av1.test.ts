@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ObuType, av1ConfigRecord, leb128, parseAv1Config, parseAv1SequenceHeader, readObu, sizedObu, splitObus, unsizedObu } from '../../../src/codecs/av1.js';
+import { followTracks, type DescribedTracks } from '../../../src/codecs/describe.js';
 import { parseVp9Config, readVp9Keyframe, vp9ConfigRecord } from '../../../src/codecs/vp9.js';
 import { ProtocolError } from '../../../src/util/errors.js';
 import { fuzzRuns } from '../../support/fuzz.js';
@@ -65,4 +66,17 @@ test('random bytes: the VP9 and AV1 header parsers fail only with ProtocolError'
     }),
     fuzzRuns(2000),
   );
+});
+
+test('a VP9 stream\'s picture size comes from its first keyframe (the vpcC has none)', () => {
+  const tracks: DescribedTracks = { videoTrack: undefined, audioTrack: undefined };
+  const ex = (first: number, payload: Buffer): Buffer => Buffer.concat([Buffer.from([first, ...Buffer.from('vp09')]), payload]);
+  const [key, inter] = vp9Frames();
+  followTracks(tracks, { kind: 'video', timestamp: 0, body: ex(0x90, vp9ConfigRecord(readVp9Keyframe(key!)!)), keyframe: false, sequenceHeader: true });
+  assert.equal(tracks.videoTrack?.width, undefined);
+  followTracks(tracks, { kind: 'video', timestamp: 0, body: ex(0xa1, inter!), keyframe: false, sequenceHeader: false });
+  followTracks(tracks, { kind: 'video', timestamp: 0, body: ex(0x91, Buffer.from([0x00])), keyframe: true, sequenceHeader: false });
+  assert.equal(tracks.videoTrack?.width, undefined, 'a damaged keyframe changes nothing');
+  followTracks(tracks, { kind: 'video', timestamp: 0, body: ex(0x91, key!), keyframe: true, sequenceHeader: false });
+  assert.deepEqual(tracks.videoTrack, { codec: 'VP9', profile: 'Profile 0', level: '1', width: 64, height: 48 });
 });
