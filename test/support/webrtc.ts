@@ -41,7 +41,7 @@ window.start = async (endpoint, mode, headers = {}, codec) => {
         g.fillRect((bit % 8) * 40, Math.floor(bit / 8) * 60, 40, 60);
       }
     }, 10);
-    pc.addTransceiver(canvas.captureStream(30).getVideoTracks()[0], { direction: 'sendonly' });
+    prefer(pc.addTransceiver(canvas.captureStream(30).getVideoTracks()[0], { direction: 'sendonly' }), RTCRtpSender);
   } else {
     const media = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: true });
     for (const track of media.getTracks()) prefer(pc.addTransceiver(track, { direction: 'sendonly' }), RTCRtpSender);
