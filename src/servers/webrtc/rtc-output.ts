@@ -30,9 +30,10 @@ export interface TrackClock {
 }
 
 /**
- * A stream's video (H.264, H.265, VP9 or AV1) as RTP for WebRTC players, packetized once per payload type and shared by
- * every player of that payload type (the hub's shared-format feed carries the packets, each
- * behind a 2-byte length). The last packets stay cached for retransmission on NACK.
+ * A stream's video (H.264, H.265, VP9 or AV1) as RTP for WebRTC players, packetized once per
+ * codec and payload type and shared by every player of them (the hub's shared-format feed
+ * carries the packets, each behind a 2-byte length). The last packets stay cached for
+ * retransmission on NACK.
  */
 export class RtcVideoFormat implements OutputFormat {
   readonly key: string;
