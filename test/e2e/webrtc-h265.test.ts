@@ -42,6 +42,19 @@ function accessUnits(annexB: Buffer): Buffer[][] {
   return units.filter((unit) => unit.length > 0);
 }
 
+/** The H.265 RTP a WHEP receiver got: more than `pictures` pictures, from VPS/SPS/PPS on, that ffmpeg decodes clean. */
+async function assertDecodes(received: Buffer[], dir: string, pictures: number): Promise<void> {
+  const depacketizer = new NalDepacketizer(h265Payload);
+  const played = received.map(decodeRtp).filter((packet) => packet.payloadType === PT).flatMap((packet) => depacketizer.push(packet, false));
+  assert.ok(played.length > pictures, `${played.length} pictures played over WHEP`);
+  assert.deepEqual(played[0]!.nalus.slice(0, 3).map((nal) => (nal[0]! >> 1) & 0x3f), [32, 33, 34], 'the player starts with VPS, SPS, PPS');
+  const file = join(dir, 'played.265');
+  await writeFile(file, Buffer.concat(played.flatMap((unit) => unit.nalus.flatMap((nal) => [START_CODE, nal]))));
+  const decoded = await runToEnd('ffmpeg', ['-v', 'error', '-f', 'hevc', '-i', file, '-f', 'null', '-']);
+  assert.equal(decoded.code, 0, decoded.stderr);
+  assert.equal(decoded.stderr.trim(), '', 'the pictures decode clean');
+}
+
 test('H.265 published over WHIP plays over WHEP (decoded clean by ffmpeg) and over HLS', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-h265-'));
   const hls = { enabled: true, hls_path: dir, hls_fragment: 1, hls_window: 6 };
@@ -75,21 +88,38 @@ test('H.265 published over WHIP plays over WHEP (decoded clean by ffmpeg) and ov
     }
     assert.equal(player.state, 'media', player.error);
 
-    const depacketizer = new NalDepacketizer(h265Payload);
-    const played = received.map(decodeRtp).filter((packet) => packet.payloadType === PT).flatMap((packet) => depacketizer.push(packet, false));
-    assert.ok(played.length > 60, `${played.length} pictures played over WHEP`);
-    assert.deepEqual(played[0]!.nalus.slice(0, 3).map((nal) => (nal[0]! >> 1) & 0x3f), [32, 33, 34], 'the player starts with VPS, SPS, PPS');
-    const file = join(dir, 'played.265');
-    await writeFile(file, Buffer.concat(played.flatMap((unit) => unit.nalus.flatMap((nal) => [START_CODE, nal]))));
-    const decoded = await runToEnd('ffmpeg', ['-v', 'error', '-f', 'hevc', '-i', file, '-f', 'null', '-']);
-    assert.equal(decoded.code, 0, decoded.stderr);
-    assert.equal(decoded.stderr.trim(), '', 'the pictures decode clean');
+    await assertDecodes(received, dir, 60);
 
     const probe = await ffprobe(server.httpUrl('live/hevc.m3u8'));
     assert.deepEqual(probe.streams.map((stream) => [stream.codec_name, stream.width, stream.height]), [['hevc', 320, 240]]);
   } finally {
     await player.stop();
     await publisher.stop();
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('an H.265 RTSP publish (ffmpeg, libx265) plays over WHEP in H.265 to a player that offers it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-h265-'));
+  const server = await startTestServer({
+    rtsp_server: { enabled: true, listen: '127.0.0.1:0', rtp_port: 0 },
+    rtc_server: { enabled: true, listen: '127.0.0.1:0', candidate: '127.0.0.1' },
+    vhosts: { __defaultVhost__: { rtc: { enabled: true, rtmp_to_rtc: true } } },
+  });
+  const publishing = runToEnd('ffmpeg', ['-v', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-t', '8', '-c:v', 'libx265', '-preset', 'ultrafast',
+    '-x265-params', 'log-level=error:bframes=0:keyint=25', '-f', 'rtsp', '-rtsp_transport', 'tcp', `rtsp://127.0.0.1:${server.rtspPort}/live/cam`]);
+  const received: Buffer[] = [];
+  const player = new WhepReceiver({ url: `http://127.0.0.1:${server.apiPort}/rtc/v1/whep/?app=live&stream=cam`, certificate: generateCertificate(), log: silentLogger(), offer: h265Offer('recvonly', 0), onRtp: (packet) => received.push(packet) });
+  try {
+    await server.waitForLog((line) => line.msg === 'publish start' && line.protocol === 'rtsp', 15_000);
+    await player.start();
+    await waitFor(() => received.length > 150 || player.state === 'failed', 'H.265 over WHEP', 20_000);
+    assert.equal(player.state, 'media', player.error);
+    await assertDecodes(received, dir, 25);
+  } finally {
+    await player.stop();
+    await publishing;
     await server.close();
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,8 +1,8 @@
 /** The video codecs Sluice's WebRTC carries, by their SDP encoding names. */
 export type RtcVideoCodec = 'H264' | 'H265' | 'VP9' | 'AV1';
 
-/** What a WHIP publish takes when it asks for nothing: H.264 first, then the others by preference. */
-export const PUBLISH_VIDEO_CODECS: readonly RtcVideoCodec[] = ['H264', 'VP9', 'AV1', 'H265'];
+/** What a request that asks for nothing may get: H.264 first, then the others by preference. */
+export const VIDEO_CODECS: readonly RtcVideoCodec[] = ['H264', 'VP9', 'AV1', 'H265'];
 
 /** The hub's codec name (Enhanced RTMP's) for each. */
 const HUB_NAMES: Record<RtcVideoCodec, string> = { H264: 'H264', H265: 'HEVC', VP9: 'VP9', AV1: 'AV1' };
@@ -34,14 +34,15 @@ export interface VideoChoice {
 /**
  * As SRS 7: a publish takes the codec asked (`?codec=`), else H.264, and here also VP9, AV1 or
  * H.265 when the offer has no H.264. A play gets the codec of the stream published now; before
- * one is, the one asked, else H.264. A string is the reason the request is refused.
+ * its codec is known, the one asked, else what the offer has in that same order (the client
+ * decides, as SRS says). A string is the reason the request is refused.
  */
 export function chooseVideo(action: 'publish' | 'play', asked: RtcVideoCodec | undefined, streamCodec: RtcVideoCodec | undefined): VideoChoice | string {
   const askedFor = asked && { codec: asked, because: `the request asks for ${asked}` };
-  if (action === 'publish') return askedFor ? { preference: [asked], required: askedFor } : { preference: [...PUBLISH_VIDEO_CODECS] };
+  if (action === 'publish') return askedFor ? { preference: [asked], required: askedFor } : { preference: [...VIDEO_CODECS] };
   if (streamCodec && asked && asked !== streamCodec) return `the stream's video is ${streamCodec}, the request asks for ${asked}`;
   if (streamCodec) return { preference: [streamCodec], required: { codec: streamCodec, because: `the stream's video is ${streamCodec}` } };
-  return askedFor ? { preference: [asked], required: askedFor } : { preference: ['H264'] };
+  return askedFor ? { preference: [asked], required: askedFor } : { preference: [...VIDEO_CODECS] };
 }
 
 /** The SDP encoding name of a negotiated codec as one of ours ('AV1X' is Chrome's old name of AV1). */

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { answerOffer, type AnswerOptions } from '../../../src/protocols/webrtc/sdp/answer.js';
 import { chooseCodec } from '../../../src/protocols/webrtc/sdp/codecs.js';
 import { parseOffer } from '../../../src/protocols/webrtc/sdp/parse.js';
-import { PUBLISH_VIDEO_CODECS, chooseVideo, queryCodec, rtcCodecOf, rtcCodecOfSdp } from '../../../src/servers/webrtc/rtc-codecs.js';
+import { VIDEO_CODECS, chooseVideo, queryCodec, rtcCodecOf, rtcCodecOfSdp } from '../../../src/servers/webrtc/rtc-codecs.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../../fixtures/webrtc/${name}`, import.meta.url), 'utf8');
 const WHIP = fixture('chromium-156-whip-offer.sdp');
@@ -48,27 +48,27 @@ test("the codec of Chromium's offer each preference takes: main profiles of VP9 
   assert.equal(chooseCodec(video, ['VP9'])?.fmtp['profile-id'], '0');
   assert.equal(chooseCodec(video, ['VP9'])?.payloadType, 98);
   assert.equal(chooseCodec(video, ['AV1'])?.payloadType, 45);
-  assert.equal(chooseCodec(video, [...PUBLISH_VIDEO_CODECS])?.name, 'H264');
+  assert.equal(chooseCodec(video, [...VIDEO_CODECS])?.name, 'H264');
   assert.equal(chooseCodec(video, ['H265']), undefined);
 });
 
 test('a publish offer without H.264 is answered VP9 (profile 0, its RTX), then AV1, then H.265', () => {
-  const vp9 = videoOf(videoOnly(WHIP, ['VP8', 'VP9', 'AV1']), [...PUBLISH_VIDEO_CODECS])!;
+  const vp9 = videoOf(videoOnly(WHIP, ['VP8', 'VP9', 'AV1']), [...VIDEO_CODECS])!;
   assert.deepEqual([vp9.codec.name, vp9.codec.payloadType, vp9.codec.fmtp, vp9.rtxPayloadType], ['VP9', 98, { 'profile-id': '0' }, 99]);
   assert.deepEqual(vp9.rtcpFb, ['goog-remb', 'transport-cc', 'ccm fir', 'nack', 'nack pli']);
-  const answer = answerOffer(parseOffer(videoOnly(WHIP, ['VP8', 'VP9', 'AV1'])), { ...options, videoCodecs: [...PUBLISH_VIDEO_CODECS] }).sdp;
+  const answer = answerOffer(parseOffer(videoOnly(WHIP, ['VP8', 'VP9', 'AV1'])), { ...options, videoCodecs: [...VIDEO_CODECS] }).sdp;
   assert.match(answer, /a=rtpmap:98 VP9\/90000\r\n/);
   assert.match(answer, /a=fmtp:98 profile-id=0\r\n/);
-  assert.equal(videoOf(videoOnly(WHIP, ['AV1', 'VP8']), [...PUBLISH_VIDEO_CODECS])?.codec.name, 'AV1');
+  assert.equal(videoOf(videoOnly(WHIP, ['AV1', 'VP8']), [...VIDEO_CODECS])?.codec.name, 'AV1');
   const h265 = videoOnly(WHIP, ['VP8'], [
     { pt: 49, lines: ['a=rtpmap:49 H265/90000', 'a=rtcp-fb:49 nack pli', 'a=fmtp:49 level-id=93;profile-id=2;tier-flag=0;tx-mode=SRST'] },
     { pt: 51, lines: ['a=rtpmap:51 H265/90000', 'a=rtcp-fb:51 nack pli', 'a=fmtp:51 level-id=93;profile-id=1;tier-flag=0;tx-mode=SRST'] },
   ]);
-  const main = videoOf(h265, [...PUBLISH_VIDEO_CODECS])!;
+  const main = videoOf(h265, [...VIDEO_CODECS])!;
   assert.deepEqual([main.codec.name, main.codec.payloadType, main.codec.fmtp['profile-id']], ['H265', 51, '1'], 'H.265 Main over Main 10');
   assert.match(answerOffer(parseOffer(h265), { ...options, videoCodecs: ['H265'] }).sdp, /a=fmtp:51 level-id=93;profile-id=1;tier-flag=0;tx-mode=SRST\r\n/);
   // VP8 only: no video codec in common, the section is refused (audio is still answered).
-  assert.equal(videoOf(videoOnly(WHIP, ['VP8']), [...PUBLISH_VIDEO_CODECS]), undefined);
+  assert.equal(videoOf(videoOnly(WHIP, ['VP8']), [...VIDEO_CODECS]), undefined);
 });
 
 test("Chrome M90-M97's AV1X is AV1", () => {
@@ -87,5 +87,5 @@ test('which codec a request gets: SRS 7 codec= values, the stream codec for a pl
   assert.deepEqual(chooseVideo('play', 'VP9', 'VP9'), { preference: ['VP9'], required: { codec: 'VP9', because: "the stream's video is VP9" } });
   assert.equal(chooseVideo('play', 'H265', 'VP9'), "the stream's video is VP9, the request asks for H265");
   assert.deepEqual(chooseVideo('play', 'AV1', undefined), { preference: ['AV1'], required: { codec: 'AV1', because: 'the request asks for AV1' } });
-  assert.deepEqual(chooseVideo('play', undefined, undefined), { preference: ['H264'] });
+  assert.deepEqual(chooseVideo('play', undefined, undefined), { preference: ['H264', 'VP9', 'AV1', 'H265'] });
 });
