@@ -44,6 +44,13 @@ export interface ApiPeers {
   gather<K extends keyof LocalViews>(view: K): Promise<Array<ReturnType<LocalViews[K]>>>;
   /** Ends the client on whichever other worker holds it; false when none does. */
   kick(id: string): Promise<boolean>;
+  /**
+   * Runs `op` on every other worker, or only on worker `only`, and resolves with their answers. A
+   * worker that cannot answer (one restarting) is left out of a question to all.
+   */
+  ask<T>(op: string, arg?: unknown, only?: number): Promise<T[]>;
+  /** What this worker answers when a sibling asks `op`. */
+  serve(op: string, handler: (arg: any) => unknown): void;
 }
 
 /** The views of this process, for its API and for its siblings' (the primary asks). */

@@ -60,6 +60,13 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
   const others = (index: number): IpcChannel[] =>
     [...slots.entries()].flatMap(([i, slot]) => (i !== index && slot.channel ? [slot.channel] : []));
 
+  // A question for one worker: its error is the asker's (a bad request), its absence too.
+  const askOne = async (index: number, op: string, arg: unknown): Promise<unknown[]> => {
+    const channel = slots.get(index)?.channel;
+    if (!channel) throw new WorkerGoneError(`worker ${index} is restarting`);
+    return [await channel.request('api.op', { op, arg })];
+  };
+
   const reloadAll = async (): Promise<ReloadReport> => {
     const outcome = await reloader.reload();
     for (const slot of slots.values()) slot.channel?.note('reload');
@@ -77,6 +84,10 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
     host.serve(index, channel);
     channel.handle('dir.watch', (body: StreamName & { watching: boolean }) => directory.watch(body, index, body.watching));
     channel.handle('api.gather', (view: string) => Promise.all(others(index).map((peer) => peer.request('api.view', view))));
+    channel.handle('api.ask', ({ op, arg, only }: { op: string; arg: unknown; only?: number }) => {
+      if (only !== undefined) return askOne(only, op, arg);
+      return Promise.all(others(index).map((peer) => peer.request('api.op', { op, arg }).then((answer) => [answer], () => []))).then((answers) => answers.flat());
+    });
     channel.handle('api.kick', async (id: string) => (await Promise.all(others(index).map((peer) => peer.request<boolean>('api.kick', id)))).some(Boolean));
     channel.handle('reload', reloadAll);
     channel.handle('bye', () => true);
@@ -137,6 +148,9 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
 
 /** A worker could not start; its own log line says why. */
 export class WorkerStartError extends SluiceError {}
+
+/** A question for a worker that is not running now. */
+export class WorkerGoneError extends SluiceError {}
 
 function stopWorker(worker: Worker | undefined): Promise<void> {
   if (!worker || worker.isDead()) return Promise.resolve();

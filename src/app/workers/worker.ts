@@ -6,7 +6,7 @@ import type { SluiceMetrics } from '../../metrics/metrics.js';
 import type { SessionRegistry } from '../../servers/sessions.js';
 import type { Logger } from '../../util/logger.js';
 import type { ReloadOutcome } from '../reload.js';
-import { IpcChannel } from './ipc.js';
+import { IpcChannel, IpcError } from './ipc.js';
 import type { ReloadReport, WorkerEnv } from './worker-env.js';
 import { WorkerRelay } from './worker-relay.js';
 
@@ -22,10 +22,18 @@ export function workerLink(env: WorkerEnv): WorkerLink {
 
 /** The API's way to the other workers: through the primary, which asks each one. */
 export function clusterPeers(link: WorkerLink): ApiPeers {
+  const ops = new Map<string, (arg: unknown) => unknown>();
+  link.channel.handle('api.op', ({ op, arg }: { op: string; arg: unknown }) => {
+    const handler = ops.get(op);
+    if (!handler) throw new IpcError(`no api operation ${op}`);
+    return handler(arg);
+  });
   return {
     worker: link.env.index,
     gather: (view) => link.channel.request('api.gather', view),
     kick: (id) => link.channel.request('api.kick', id),
+    ask: (op, arg, only) => link.channel.request('api.ask', { op, arg, only }),
+    serve: (op, handler) => void ops.set(op, handler),
   };
 }
 
