@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { get as httpGet } from 'node:http';
+import { Agent, get as httpGet, request as httpRequest } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +57,25 @@ const workerPids = (): Map<number, number> => {
   }
   return pids;
 };
+/** Requests on one kept-alive connection that landed on `worker`: its answers are that worker's. */
+const onWorker = async (worker: number): Promise<{ call: <T>(path: string, method?: string, body?: unknown) => Promise<{ status: number; body: T }>; close(): void }> => {
+  for (;;) {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const call = <T>(path: string, method = 'GET', body?: unknown) => new Promise<{ status: number; body: T }>((resolve, reject) => {
+      const text = body === undefined ? undefined : JSON.stringify(body);
+      const request = httpRequest(`http://127.0.0.1:${ports.api}${path}`, { method, agent, headers: text ? { 'Content-Type': 'application/json' } : {} }, (response) => {
+        let answer = '';
+        response.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: (answer ? JSON.parse(answer) : undefined) as T }));
+      });
+      request.on('error', reject);
+      request.end(text);
+    });
+    const { body } = await call<{ pid: string }>('/api/v1/versions');
+    if (Number(body.pid) === workerPids().get(worker)) return { call, close: () => agent.destroy() };
+    agent.destroy();
+  }
+};
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -94,6 +113,7 @@ before(async () => {
 });
 
 after(async () => {
+  if (process.env.DUMP_LOG) await writeFile(process.env.DUMP_LOG, output);
   for (const publisher of publishers) await publisher.stop();
   if (sluice.exitCode === null) sluice.kill('SIGKILL');
   for (const pid of workerPids().values()) if (alive(pid)) process.kill(pid, 'SIGKILL');
@@ -238,6 +258,85 @@ test('HLS plays from whichever worker takes the request', async () => {
   assert.equal(await player.exited, 0, player.stderr());
   const probe = await ffprobe(file);
   assert.deepEqual(probe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+});
+
+test("Sluice's own API answers for the whole server from either worker", async () => {
+  const publisher = publishTestPattern(`rtmp://127.0.0.1:${ports.rtmp}/live/own`, 60);
+  publishers.push(publisher);
+  const home = await waitForAsync(async () => (await clients('own')).find((c) => c.publish)?.worker, 'the publisher in the API', 20_000);
+  const away = home === 1 ? 2 : 1;
+  const url = `rtmp://127.0.0.1:${ports.rtmp}/live/own`;
+  const players = Array.from({ length: 4 }, (_, i) => rtmpdump(url, 30, join(dir, `own-${i}.flv`)));
+  await waitForAsync(async () => {
+    const all = (await clients('own')).filter((c) => !c.publish);
+    return all.length === 4 && new Set(all.map((c) => c.worker)).size === 2;
+  }, 'players on both workers', 20_000);
+  const [atHome, atAway] = [await onWorker(home), await onWorker(away)];
+  const own = '/api/sluice/v1';
+  try {
+    type Stream = { id: string; name: string; publishing: boolean; publisher: { id: string } | null; readers: Array<{ internal: boolean }> };
+    for (const at of [atHome, atAway]) {
+      const { body } = await at.call<{ streams: Stream[] }>(`${own}/streams`);
+      const streams = body.streams.filter((s) => s.name === 'own');
+      assert.equal(streams.length, 1, 'one stream, whichever worker answers');
+      assert.ok(streams[0]!.publishing && streams[0]!.publisher);
+      assert.equal(streams[0]!.readers.filter((r) => !r.internal).length, 4);
+      const sessions = await at.call<{ sessions: Array<{ id: string }> }>(`${own}/sessions?stream=${streams[0]!.id}`);
+      assert.equal(sessions.body.sessions.length, 5);
+      const one = await at.call<{ id: string }>(`${own}/sessions/${streams[0]!.publisher!.id}`);
+      assert.equal(one.status, 200);
+      const figures = await at.call<{ sessions: { publishers: number; players: number } }>(`${own}/figures`);
+      assert.ok(figures.body.sessions.players >= 4 && figures.body.sessions.publishers >= 1);
+      const deliveries = await at.call<{ deliveries: Array<{ event: string }> }>(`${own}/callbacks/deliveries?event=on_publish`);
+      assert.ok(deliveries.body.deliveries.length > 0, 'the primary keeps the delivery log');
+    }
+
+    // A record task started on the worker without the publisher records where the publisher is.
+    type Task = { id: string; state: string; file: string };
+    const started = await atAway.call<Task>(`${own}/records/tasks`, 'POST', { vhost: '__defaultVhost__', app: 'live', stream: 'own' });
+    assert.equal(started.status, 201);
+    assert.equal(started.body.state, 'recording');
+    const listed = await atHome.call<{ tasks: Task[] }>(`${own}/records/tasks`);
+    assert.deepEqual(listed.body.tasks.filter((t) => t.id === started.body.id).map((t) => t.state), ['recording']);
+    await waitFor(() => (statSync(started.body.file, { throwIfNoEntry: false })?.size ?? 0) > 10_000, 'the task records');
+    const stopped = await atHome.call<Task>(`${own}/records/tasks/${started.body.id}`, 'DELETE');
+    assert.equal(stopped.body.state, 'done');
+    const after = await atAway.call<{ tasks: Task[] }>(`${own}/records/tasks`);
+    assert.deepEqual(after.body.tasks.filter((t) => t.id === started.body.id).map((t) => t.state), ['done']);
+
+    // A restream target added on one worker pushes the stream published on the other.
+    type Target = { id: string; enabled: boolean; pushes: unknown[] };
+    type Relays = { code: number; data: { targets: Target[] } };
+    const target = await atAway.call<{ data: Target }>(`${own}/relays`, 'POST', { app: 'live', stream: 'own', server: `rtmp://127.0.0.1:${ports.rtmp}/copy`, key: 'own' });
+    assert.equal(target.status, 200);
+    const copied = async (): Promise<boolean> => (await api<{ streams: Array<{ app: string; name: string; publish: { active: boolean } }> }>('/api/v1/streams')).streams.some((s) => s.app === 'copy' && s.name === 'own' && s.publish.active);
+    await waitForAsync(copied, 'the restream push publishes copy/own', 20_000);
+    const relays = await atAway.call<Relays>(`${own}/relays`);
+    assert.equal(relays.body.data.targets.find((t) => t.id === target.body.data.id)?.pushes.length, 1, 'the push of the other worker is listed');
+    const disabled = await atAway.call<{ data: Target }>(`${own}/relays/${target.body.data.id}`, 'PATCH', { enabled: false });
+    assert.equal(disabled.body.data.enabled, false);
+    await waitForAsync(async () => !(await copied()), 'the push stopped where it ran', 20_000);
+    assert.equal((await atHome.call(`${own}/relays/${target.body.data.id}`, 'DELETE')).status, 200);
+    assert.equal((await atAway.call(`${own}/relays/${target.body.data.id}`)).status, 404);
+
+    // Pulls run in worker 1, whichever worker takes the request.
+    const [one, two] = home === 1 ? [atHome, atAway] : [atAway, atHome];
+    const pull = await two.call<{ data: { id: string } }>(`${own}/pulls`, 'POST', { url, app: 'pulled', stream: 'own' });
+    assert.equal(pull.status, 200);
+    const pulls = await one.call<{ data: Array<{ id: string }> }>(`${own}/pulls`);
+    assert.ok(pulls.body.data.some((p) => p.id === pull.body.data.id));
+    assert.equal((await two.call(`${own}/pulls/${pull.body.data.id}`, 'DELETE')).status, 200);
+    assert.equal((await two.call(`${own}/pulls/${pull.body.data.id}`, 'DELETE')).status, 404);
+
+    // A kick reaches the worker that holds the session.
+    const theirs = (await clients('own')).filter((c) => !c.publish && c.worker === home).map((c) => c.id);
+    for (const id of theirs) assert.equal((await atAway.call(`${own}/sessions/${id}`, 'DELETE')).status, 200);
+    await waitForAsync(async () => (await clients('own')).every((c) => !theirs.includes(c.id)), 'the kicked players gone');
+  } finally {
+    atHome.close();
+    atAway.close();
+  }
+  for (const player of players) await player.exited;
 });
 
 test('SIGTERM stops the primary and every worker', async () => {

@@ -17,22 +17,22 @@ type Local = Pick<RecordService, 'start' | 'stop' | 'list' | 'forget' | 'onBegin
  * then forget their waiting copy; a stop reaches every worker.
  */
 export function recordTasks(local: Local, peers?: ApiPeers): RecordTasks {
-  const find = (tasks: RecordTask[], id: string): RecordTask => tasks.find((task) => task.id === id)!;
+  const started = (id: string): RecordTask => local.list().find((task) => task.id === id)!;
   if (!peers) {
     return {
-      start: async (vhost, app, stream) => find(local.list(), local.start(vhost, app, stream)),
+      start: async (vhost, app, stream) => started(local.start(vhost, app, stream)),
       stop: (id) => local.stop(id),
       list: async () => local.list(),
     };
   }
-  peers.serve('records.start', ({ vhost, app, stream, id }: RecordTask) => find(local.list(), local.start(vhost, app, stream, id)));
+  peers.serve('records.start', ({ vhost, app, stream, id }: RecordTask) => started(local.start(vhost, app, stream, id)));
   peers.serve('records.stop', (id: string) => local.stop(id));
   peers.serve('records.forget', (id: string) => local.forget(id));
   peers.serve('records.list', () => local.list());
   local.onBegin = (id) => void peers.ask('records.forget', id);
   return {
     async start(vhost, app, stream) {
-      const mine = find(local.list(), local.start(vhost, app, stream));
+      const mine = started(local.start(vhost, app, stream));
       return mergeTasks([[mine], await peers.ask<RecordTask>('records.start', mine)])[0]!;
     },
     async stop(id) {
