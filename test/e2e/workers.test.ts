@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { Agent, get as httpGet, request as httpRequest } from 'node:http';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -337,6 +337,27 @@ test("Sluice's own API answers for the whole server from either worker", async (
     atAway.close();
   }
   for (const player of players) await player.exited;
+});
+
+test('max_connections counts the connections of every worker', async () => {
+  for (const publisher of publishers.splice(0)) await publisher.stop();
+  const open = async (): Promise<number> => Number(/^sluice_connections (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${ports.api}/metrics`)).text())?.[1]);
+  await waitForAsync(async () => (await open()) === 0, 'no client connection left', 20_000);
+  await writeFile(join(dir, 'sluice.conf'), `${await readFile(join(dir, 'sluice.conf'), 'utf8')}\nmax_connections 2;\n`);
+  const reloads = (): number => output.split('\n').filter((line) => line.includes('"msg":"configuration reloaded"')).length;
+  const before = reloads();
+  sluice.kill('SIGHUP');
+  await waitFor(() => reloads() >= before + 3, 'the primary and both workers reloaded');
+
+  const clients = [await TestRtmpClient.open(ports.rtmp, 'live'), await TestRtmpClient.open(ports.rtmp, 'live')];
+  // Whichever worker takes them, a third and a fourth are refused.
+  for (let i = 0; i < 2; i++) {
+    const refused = await TestRtmpClient.open(ports.rtmp, 'live');
+    const refusal = refused.commands.find((c) => c.name === '_error');
+    assert.match(String((refusal?.args[0] as { description?: string }).description), /max_connections 2/);
+    await refused.closedByServer();
+  }
+  for (const client of clients) client.close();
 });
 
 test('SIGTERM stops the primary and every worker', async () => {

@@ -10,6 +10,7 @@ import { Backoff } from '../../util/backoff.js';
 import { SluiceError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { ConfigHolder, Reloader } from '../reload.js';
+import { ConnectionTotals } from './connection-totals.js';
 import { Directory, type StreamName } from './directory.js';
 import { GateHost } from './gate-host.js';
 import { IpcChannel } from './ipc.js';
@@ -52,6 +53,10 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
   const slots = new Map<number, Slot>();
   const directory = new Directory((publisher, order, body) => slots.get(publisher)?.channel?.note(order, body));
   const host = new GateHost(gate, directory);
+  const connections = new ConnectionTotals(
+    (worker, elsewhere) => slots.get(worker)?.channel?.note('conn.elsewhere', elsewhere),
+    () => [...slots.entries()].flatMap(([index, slot]) => (slot.channel ? [index] : [])),
+  );
   let stopping = false;
   // Each worker's private port: WebRTC signalling (worker 1) and HLS playlists are passed there.
   const privatePorts = new Map<number, number>();
@@ -82,6 +87,7 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
     slot.channel = channel;
     slot.startedAt = Date.now();
     host.serve(index, channel);
+    channel.handle('conn.count', (count: number) => connections.report(index, count));
     channel.handle('dir.watch', (body: StreamName & { watching: boolean }) => directory.watch(body, index, body.watching));
     channel.handle('api.gather', (view: string) => Promise.all(others(index).map((peer) => peer.request('api.view', view))));
     channel.handle('api.ask', ({ op, arg, only }: { op: string; arg: unknown; only?: number }) => {
@@ -104,11 +110,13 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
       logger.info({ worker: index, pid: worker.process.pid }, 'worker ready');
       slot.everReady = true;
       slot.ready();
+      connections.joined();
     });
     worker.on('exit', (code, signal) => {
       channel.disconnected();
       slot.worker = slot.channel = undefined;
       directory.forget(index);
+      connections.forget(index);
       privatePorts.delete(index);
       host.workerGone(index);
       if (stopping) return;

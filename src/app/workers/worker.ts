@@ -3,6 +3,7 @@ import type { ApiPeers, LocalViews } from '../../api/api-routes.js';
 import type { StreamHub } from '../../hub/stream-hub.js';
 import type { MetricsText } from '../../metrics/metrics-route.js';
 import type { SluiceMetrics } from '../../metrics/metrics.js';
+import type { ConnectionCounter } from '../../servers/context.js';
 import type { SessionRegistry } from '../../servers/sessions.js';
 import type { Logger } from '../../util/logger.js';
 import type { ReloadOutcome } from '../reload.js';
@@ -57,6 +58,7 @@ export async function reloadEverywhere(link: WorkerLink): Promise<ReloadOutcome>
 
 export interface ClusterParts {
   hub: StreamHub;
+  connections: ConnectionCounter;
   sessions: SessionRegistry;
   metrics: SluiceMetrics;
   views: LocalViews;
@@ -80,6 +82,10 @@ export async function joinCluster(link: WorkerLink, parts: ClusterParts): Promis
     return true;
   });
   channel.handle('reload', () => parts.reload());
+  // max_connections counts the whole server: the primary adds up every worker's count.
+  channel.handle('conn.elsewhere', (count: number) => void (parts.connections.elsewhere = count));
+  parts.connections.onChange = (count) => channel.note('conn.count', count);
+  channel.note('conn.count', parts.connections.count);
   const relay = new WorkerRelay(env.index, env.linkDir, parts.hub, channel, parts.logger);
   await relay.start();
   await channel.request('ready');
