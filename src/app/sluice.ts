@@ -30,6 +30,7 @@ import { OpusBridges } from '../transcode/opus-bridge.js';
 import { startRecorders } from '../recorder/index.js';
 import { startRelays } from '../relay/index.js';
 import { IngestService } from '../relay/ingest/ingest-service.js';
+import { ClientIds, workerIdPrefix } from '../util/ids.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { VERSION } from '../version.js';
 import { ConfigHolder, Reloader, type ReloadOutcome } from './reload.js';
@@ -118,7 +119,8 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     const vhostIds = new StreamIds(10_000, worker?.env.serviceId);
     // In a worker, `/metrics` sums every worker's registry.
     const metricsText = worker ? clusterMetrics(worker, metrics) : metrics;
-    const sessions = new SessionRegistry();
+    // Under workers, client ids start with the worker's number: no two workers give the same one.
+    const sessions = new SessionRegistry(worker && new ClientIds(workerIdPrefix(worker.env.index, worker.env.count)));
     stoppers.push(async () => sessions.stop());
     const connections = new ConnectionCounter(() => holder.current().max_connections);
     // Every protocol, HLS and the recorders reach the gate through its meters.

@@ -138,6 +138,7 @@ test('players on both workers get the stream; one on_publish, one on_play each; 
   const workers = new Set(seen.filter((c) => !c.publish).map((c) => c.worker));
   assert.deepEqual([...workers].sort(), [1, 2], 'players landed on both workers');
   assert.equal(new Set(seen.map((c) => c.id)).size, 9, 'client ids unique across workers');
+  for (const client of seen) assert.equal(client.id[0], String(client.worker), 'a client id starts with its worker');
 
   // Whichever worker answers, one stream with the publisher and every player.
   const answers = await Promise.all(Array.from({ length: 4 }, () => api<{ pid: string; streams: Array<{ name: string; clients: number; publish: { active: boolean } }> }>('/api/v1/streams')));

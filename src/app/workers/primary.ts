@@ -80,7 +80,7 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
 
   const fork = (index: number): void => {
     const slot = slots.get(index)!;
-    const env: WorkerEnv = { index, linkDir, serverId: identity.serverId, serviceId: identity.serviceId };
+    const env: WorkerEnv = { index, count, linkDir, serverId: identity.serverId, serviceId: identity.serviceId };
     const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(env) });
     const channel = new IpcChannel(worker);
     slot.worker = worker;
