@@ -150,6 +150,14 @@ test('players on both workers get the stream; one on_publish, one on_play each; 
     assert.equal(cams[0]!.publish.active, true);
   }
 
+  // The vhost's figures and the resource usage are the server's too.
+  const usages = await Promise.all(Array.from({ length: 4 }, async () => {
+    const vhosts = await api<{ vhosts: Array<{ name: string; clients: number; streams: number }> }>('/api/v1/vhosts');
+    assert.deepEqual(vhosts.vhosts.map((v) => [v.name, v.clients, v.streams]), [['__defaultVhost__', 9, 1]]);
+    const [rusages, summaries] = [await api<{ data: { ru_maxrss: number } }>('/api/v1/rusages'), await api<{ data: { self: { mem_kbyte: number } } }>('/api/v1/summaries')];
+    return [rusages.data.ru_maxrss, summaries.data.self.mem_kbyte];
+  }));
+  for (const [server, self] of usages) assert.ok(server! > self!, 'the primary and every worker add up');
   assert.equal(hooks().filter((h) => h.action === 'on_publish' && h.stream === 'cam').length, 1);
   // /metrics sums every worker: eight players, one publisher, one stream.
   const metrics = await (await fetch(`http://127.0.0.1:${ports.api}/metrics`)).text();

@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processRusage } from '../../api/system-stats.js';
 import type { LoadedConfig } from '../../config/load.js';
 import type { SluiceConfig } from '../../config/schema.js';
 import { createGate } from '../../gate/index.js';
@@ -89,7 +90,11 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
     host.serve(index, channel);
     channel.handle('conn.count', (count: number) => connections.report(index, count));
     channel.handle('dir.watch', (body: StreamName & { watching: boolean }) => directory.watch(body, index, body.watching));
-    channel.handle('api.gather', (view: string) => Promise.all(others(index).map((peer) => peer.request('api.view', view))));
+    channel.handle('api.gather', async (view: string) => {
+      const answers = await Promise.all(others(index).map((peer) => peer.request('api.view', view)));
+      // The server's resource usage includes the primary's own.
+      return view === 'rusage' ? [...answers, processRusage()] : answers;
+    });
     channel.handle('api.ask', ({ op, arg, only }: { op: string; arg: unknown; only?: number }) => {
       if (only !== undefined) return askOne(only, op, arg);
       return Promise.all(others(index).map((peer) => peer.request('api.op', { op, arg }).then((answer) => [answer], () => []))).then((answers) => answers.flat());
