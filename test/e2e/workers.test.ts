@@ -164,6 +164,9 @@ test('players on both workers get the stream; one on_publish, one on_play each; 
   assert.match(metrics, /^sluice_sessions\{protocol="rtmp",kind="play"\} 8$/m);
   assert.match(metrics, /^sluice_sessions\{protocol="rtmp",kind="publish"\} 1$/m);
   assert.match(metrics, /^sluice_streams 1$/m);
+  // The primary's callback figures are in it, and the server is one build.
+  assert.match(metrics, /^sluice_callback_duration_seconds_count\{event="on_publish",outcome="allowed"\} 1$/m);
+  assert.match(metrics, /^sluice_build_info\{[^}]*\} 1$/m);
 
   // A second publisher is refused whichever worker it lands on (as in one process: after its on_publish).
   for (let i = 0; i < 2; i++) {

@@ -6,6 +6,7 @@ import { processRusage } from '../../api/system-stats.js';
 import type { LoadedConfig } from '../../config/load.js';
 import type { SluiceConfig } from '../../config/schema.js';
 import { createGate } from '../../gate/index.js';
+import { SluiceMetrics } from '../../metrics/metrics.js';
 import { loadIdentity, StreamIds } from '../../gate/identity.js';
 import { Backoff } from '../../util/backoff.js';
 import { SluiceError } from '../../util/errors.js';
@@ -47,7 +48,10 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
   const { config, count, logger } = options;
   const identity = loadIdentity(config.data_dir);
   const streamIds = new StreamIds(10_000, identity.serviceId);
-  const gate = createGate({ config, logger, identity, streamIds });
+  // The callbacks' figures (latencies by outcome, the outbox) are the primary's part of /metrics.
+  const metrics = new SluiceMetrics({ label: config.exporter.label, tag: config.exporter.tag });
+  const gate = createGate({ config, logger, identity, streamIds, observer: metrics.observeDelivery });
+  metrics.watchOutbox(gate);
   const holder = new ConfigHolder(config);
   const reloader = new Reloader(holder, options.reload, (next) => gate.reload(next), logger);
   const linkDir = mkdtempSync(join(tmpdir(), 'sluice-links-'));
@@ -92,8 +96,9 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
     channel.handle('dir.watch', (body: StreamName & { watching: boolean }) => directory.watch(body, index, body.watching));
     channel.handle('api.gather', async (view: string) => {
       const answers = await Promise.all(others(index).map((peer) => peer.request('api.view', view)));
-      // The server's resource usage includes the primary's own.
-      return view === 'rusage' ? [...answers, processRusage()] : answers;
+      // The server's resource usage and metrics include the primary's own.
+      if (view === 'rusage') return [...answers, processRusage()];
+      return view === 'metrics' ? [...answers, await metrics.registry.getMetricsAsJSON()] : answers;
     });
     channel.handle('api.ask', ({ op, arg, only }: { op: string; arg: unknown; only?: number }) => {
       if (only !== undefined) return askOne(only, op, arg);
