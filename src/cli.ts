@@ -50,7 +50,8 @@ async function main(argv: string[]): Promise<number> {
   if (values.version) return print(`sluice ${VERSION}`);
 
   const loaded = await loadConfig({ file: values.config, env: process.env });
-  for (const warning of loaded.warnings) console.error(`warning: ${warning}`);
+  // Workers read the same file: the primary has said what is wrong with it.
+  if (!cluster.isWorker) for (const warning of loaded.warnings) console.error(`warning: ${warning}`);
   if (values.test) return print(`configuration ${loaded.source} is valid`);
 
   const { config } = loaded;
