@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ffprobe, playToFile, publishTestPattern, rtmpdump, type RunningProcess } from '../support/ffmpeg.js';
-import { servePage } from '../support/browser.js';
+import { launchChromium, servePage } from '../support/browser.js';
 import { TestRtmpClient } from '../support/rtmp-client.js';
 import { WEBRTC_PAGE, launchWebRtcChromium, startPeer, waitForFigures } from '../support/webrtc.js';
 import { freePort, waitFor, waitForAsync } from '../support/wait.js';
@@ -113,7 +113,6 @@ before(async () => {
 });
 
 after(async () => {
-  if (process.env.DUMP_LOG) await writeFile(process.env.DUMP_LOG, output);
   for (const publisher of publishers) await publisher.stop();
   if (sluice.exitCode === null) sluice.kill('SIGKILL');
   for (const pid of workerPids().values()) if (alive(pid)) process.kill(pid, 'SIGKILL');
@@ -339,6 +338,18 @@ test("Sluice's own API answers for the whole server from either worker", async (
     assert.ok(pulls.body.data.some((p) => p.id === pull.body.data.id));
     assert.equal((await two.call(`${own}/pulls/${pull.body.data.id}`, 'DELETE')).status, 200);
     assert.equal((await two.call(`${own}/pulls/${pull.body.data.id}`, 'DELETE')).status, 404);
+
+    // The console, built on this API, shows the one stream with the viewers of both workers.
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${ports.api}/console/`);
+      await page.click('#login button[type=submit]');
+      await page.click('a:has-text("/live/own")');
+      await page.waitForFunction(() => document.querySelectorAll('[data-kick]').length === 4, undefined, { timeout: 20_000 });
+    } finally {
+      await browser.close();
+    }
 
     // A kick reaches the worker that holds the session.
     const theirs = (await clients('own')).filter((c) => !c.publish && c.worker === home).map((c) => c.id);
