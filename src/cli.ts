@@ -96,8 +96,9 @@ async function runWorker(env: NonNullable<ReturnType<typeof workerEnv>>, config:
   const server = await startSluice({ config, logger: log, reload, worker: workerLink(env) });
   process.on('SIGINT', () => {});
   process.on('SIGHUP', () => {});
+  // A second SIGTERM (the primary's, after a whole process group was signalled) must not cut the stop short.
   await new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => resolve());
+    process.on('SIGTERM', () => resolve());
     process.once('disconnect', () => resolve());
   });
   setTimeout(() => process.exit(1), SHUTDOWN_LIMIT_MS).unref();

@@ -70,6 +70,12 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
   const others = (index: number): IpcChannel[] =>
     [...slots.entries()].flatMap(([i, slot]) => (i !== index && slot.channel ? [slot.channel] : []));
 
+  // A question for every other worker: one that cannot answer (starting, or dying) is left out.
+  const askOthers = async (index: number, type: string, body: unknown): Promise<unknown[]> => {
+    const answers = await Promise.all(others(index).map((peer) => peer.request(type, body).then((answer) => [answer], () => [])));
+    return answers.flat();
+  };
+
   // A question for one worker: its error is the asker's (a bad request), its absence too.
   const askOne = async (index: number, op: string, arg: unknown): Promise<unknown[]> => {
     const channel = slots.get(index)?.channel;
@@ -95,16 +101,14 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
     channel.handle('conn.count', (count: number) => connections.report(index, count));
     channel.handle('dir.watch', (body: StreamName & { watching: boolean }) => directory.watch(body, index, body.watching));
     channel.handle('api.gather', async (view: string) => {
-      const answers = await Promise.all(others(index).map((peer) => peer.request('api.view', view)));
+      const answers = await askOthers(index, 'api.view', view);
       // The server's resource usage and metrics include the primary's own.
       if (view === 'rusage') return [...answers, processRusage()];
       return view === 'metrics' ? [...answers, await metrics.registry.getMetricsAsJSON()] : answers;
     });
-    channel.handle('api.ask', ({ op, arg, only }: { op: string; arg: unknown; only?: number }) => {
-      if (only !== undefined) return askOne(only, op, arg);
-      return Promise.all(others(index).map((peer) => peer.request('api.op', { op, arg }).then((answer) => [answer], () => []))).then((answers) => answers.flat());
-    });
-    channel.handle('api.kick', async (id: string) => (await Promise.all(others(index).map((peer) => peer.request<boolean>('api.kick', id)))).some(Boolean));
+    channel.handle('api.ask', ({ op, arg, only }: { op: string; arg: unknown; only?: number }) =>
+      only === undefined ? askOthers(index, 'api.op', { op, arg }) : askOne(only, op, arg));
+    channel.handle('api.kick', async (id: string) => (await askOthers(index, 'api.kick', id)).some(Boolean));
     channel.handle('reload', reloadAll);
     channel.handle('bye', () => true);
     channel.handle('private.port', (port: number) => privatePorts.set(index, port));
