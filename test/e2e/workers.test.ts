@@ -105,7 +105,8 @@ before(async () => {
     `  http_hooks { enabled on; ${['on_publish', 'on_unpublish', 'on_play', 'on_stop'].map(hook).join(' ')} }`,
     '}',
   ].join('\n'));
-  sluice = spawn(CLI, ['-c', conf], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so the last test can signal the whole group as a terminal or a container runtime does.
+  sluice = spawn(CLI, ['-c', conf], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   sluice.stdout!.on('data', (data: Buffer) => (output += data.toString()));
   sluice.stderr!.on('data', (data: Buffer) => (output += data.toString()));
   exited = new Promise((resolve) => sluice.on('close', resolve));
@@ -383,11 +384,24 @@ test('max_connections counts the connections of every worker', async () => {
   for (const client of clients) client.close();
 });
 
-test('SIGTERM stops the primary and every worker', async () => {
+test('SIGTERM to the whole process group stops the primary and every worker gracefully', async () => {
   const pids = [...workerPids().values()];
   assert.equal(pids.length, 2);
-  sluice.kill('SIGTERM');
-  assert.equal(await exited, 0);
+  // A publisher on each worker: each worker must end its sessions itself, not be cut short.
+  const held: TestRtmpClient[] = [];
+  await waitForAsync(async () => {
+    const client = await TestRtmpClient.open(ports.rtmp, 'live');
+    assert.equal(await client.publish(`last-${held.length}`), 'NetStream.Publish.Start');
+    held.push(client);
+    const on = new Set((await api<{ clients: Client[] }>('/api/v1/clients?count=1000')).clients.filter((c) => c.name.startsWith('last-')).map((c) => c.worker));
+    return on.size === 2;
+  }, 'a publisher on each worker');
+  const ids = (await api<{ clients: Client[] }>('/api/v1/clients?count=1000')).clients.filter((c) => c.name.startsWith('last-')).map((c) => c.id);
+  process.kill(-sluice.pid!, 'SIGTERM');
+  assert.equal(await exited, 0, output.slice(-3000));
   await waitFor(() => pids.every((pid) => !alive(pid)), 'no worker left');
   assert.match(output, /"msg":"stopped"/);
+  const ended = output.split('\n').filter((line) => line.includes('"msg":"session end"'));
+  for (const id of ids) assert.ok(ended.some((line) => line.includes(`"client":"${id}"`)), `${id} ended by its worker\n${output.slice(-4000)}`);
+  for (const client of held) client.close();
 });
