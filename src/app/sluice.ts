@@ -239,7 +239,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       const ingestApi = ingestRoutes(() => holder.current().http_api, ingestSources(ingestService, peers));
       // Under workers the delivery log is the primary's.
       const deliveries = proxy ? { listDeliveries: proxy.deliveries.bind(proxy), replayDelivery: proxy.replayDelivery.bind(proxy) } : gate;
-      const own = sluiceApi({ config: holder, hub, sessions, streamIds, deliveries, records: recorders.records, server, reload: () => reloader.reload(), logger, mounted: [relayApi, pullApi, ingestApi], peers });
+      const own = sluiceApi({ config: holder, hub, sessions, streamIds, deliveries, records: recorders.records, server, reload: raw.reload, logger, mounted: [relayApi, pullApi, ingestApi], peers });
       stoppers.push(async () => own.stop());
       apiAuth = own.auth;
       const consolePages = consoleRoute(options.consoleDir ?? consoleDir(), logger);

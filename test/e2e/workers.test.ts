@@ -370,7 +370,9 @@ test('max_connections counts the connections of every worker', async () => {
   await writeFile(join(dir, 'sluice.conf'), `${await readFile(join(dir, 'sluice.conf'), 'utf8')}\nmax_connections 2;\n`);
   const reloads = (): number => output.split('\n').filter((line) => line.includes('"msg":"configuration reloaded"')).length;
   const before = reloads();
-  sluice.kill('SIGHUP');
+  // Sluice's API reloads the whole server, whichever worker takes the request.
+  const reloaded = await (await fetch(`http://127.0.0.1:${ports.api}/api/sluice/v1/config/reload`, { method: 'POST' })).json() as { applied: boolean };
+  assert.equal(reloaded.applied, true);
   await waitFor(() => reloads() >= before + 3, 'the primary and both workers reloaded');
 
   const clients = [await TestRtmpClient.open(ports.rtmp, 'live'), await TestRtmpClient.open(ports.rtmp, 'live')];
