@@ -4,6 +4,7 @@ import type { PullService } from '../relay/pull-service.js';
 import type { PullStatus } from '../relay/puller.js';
 import type { PushStatus } from '../relay/pusher.js';
 import type { RestreamService, RestreamView } from '../relay/restream-service.js';
+import { randomId } from '../util/ids.js';
 import type { ApiPeers } from './api-routes.js';
 
 /** Restream targets and pushes, as the relay routes see them: the whole server's. */
@@ -46,15 +47,18 @@ export function relaySources(local: LocalRelays, peers?: ApiPeers): RelaySources
     if (change.op === 'enable') return local.restream.setEnabled(change.id, change.enabled, persist);
     return local.restream.remove(change.id, persist);
   };
-  // A worker that is restarting reads the saved list when it starts.
-  const everywhere = async <T>(change: Change): Promise<T> => {
-    const result = apply(change, true) as T;
-    await peers?.ask('relays.apply', change);
-    return result;
-  };
   const gather = async (): Promise<ReturnType<typeof here>> => {
     const all = [here(), ...(peers ? await peers.ask<ReturnType<typeof here>>('relays.here') : [])];
     return { targets: mergeTargets(all.map((w) => w.targets)), pushes: all.flatMap((w) => w.pushes), pulls: all.flatMap((w) => w.pulls) };
+  };
+  const target = async (id: string): Promise<RestreamView> => {
+    local.restream.get(id);
+    return (await gather()).targets.find((t) => t.id === id)!;
+  };
+  // Made here (refused here if bad), then in the others; a worker that is restarting reads the saved list.
+  const everywhere = async (change: Change): Promise<void> => {
+    apply(change, true);
+    await peers?.ask('relays.apply', change);
   };
   if (peers) {
     peers.serve('relays.here', here);
@@ -62,17 +66,17 @@ export function relaySources(local: LocalRelays, peers?: ApiPeers): RelaySources
   }
   return {
     overview: gather,
-    target: async (id) => {
-      local.restream.get(id);
-      return (await gather()).targets.find((target) => target.id === id)!;
-    },
+    target,
     add: async (input) => {
-      const added = apply({ op: 'add', input }, true) as RestreamView;
-      // The id is given to the others, so the target is the same one everywhere (the key is the input's, not the view's).
-      await peers?.ask('relays.apply', { op: 'add', input: { ...(input as object), id: added.id } } satisfies Change);
-      return added;
+      // The id goes with the input, so the target is the same one everywhere (and the key is the input's, not the view's).
+      const named = typeof input === 'object' && input !== null && !Array.isArray(input) && !('id' in input) ? { ...input, id: randomId() } : input;
+      await everywhere({ op: 'add', input: named });
+      return target((named as { id: string }).id);
     },
-    setEnabled: (id, enabled) => everywhere({ op: 'enable', id, enabled }),
+    setEnabled: async (id, enabled) => {
+      await everywhere({ op: 'enable', id, enabled });
+      return target(id);
+    },
     remove: (id) => everywhere({ op: 'remove', id }),
   };
 }
