@@ -4,6 +4,7 @@ import type { ServerIdentity, StreamIds } from '../gate/identity.js';
 import type { StreamHub } from '../hub/stream-hub.js';
 import type { SessionRegistry } from '../servers/sessions.js';
 import type { HttpRoute } from '../servers/http/http-server.js';
+import { SluiceError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { openExchange, type ApiExchange } from './api-http.js';
 import { rawApi, type RawApiOptions } from './raw-api.js';
@@ -38,6 +39,9 @@ export interface LocalViews {
   /** This process's getrusage (under workers the primary adds its own). */
   rusage(): Record<string, number | boolean>;
 }
+
+/** Another worker could not answer (it is restarting, or its answer failed); the request may be tried again. */
+export class PeerUnavailable extends SluiceError {}
 
 /** The sibling workers, asked through the primary. */
 export interface ApiPeers {

@@ -5,6 +5,7 @@ import { RelayRequestError } from '../relay/errors.js';
 import { RestreamRequestError } from '../relay/restream-service.js';
 import { SluiceError } from '../util/errors.js';
 import { openExchange, type ApiExchange } from './api-http.js';
+import { PeerUnavailable } from './api-routes.js';
 import type { IngestSources, PullSources, RelaySources } from './relay-cluster.js';
 
 const PREFIX = '/api/sluice/v1/relays';
@@ -83,6 +84,7 @@ function route(api: () => SluiceConfig['http_api'], prefix: string, handle: (x: 
     } catch (error) {
       if (error instanceof MethodNotAllowed) x.httpError(405, 'Method Not Allowed');
       else if (error instanceof RelayRequestError) answerError(response, error.status, error.message);
+      else if (error instanceof PeerUnavailable) answerError(response, 503, error.message);
       else throw error;
     }
     return true;

@@ -4,7 +4,7 @@ import type { RecordService } from '../../recorder/record-service.js';
 import type { HttpRoute } from '../../servers/http/http-server.js';
 import type { SessionRegistry } from '../../servers/sessions.js';
 import type { Logger } from '../../util/logger.js';
-import type { ApiPeers } from '../api-routes.js';
+import { PeerUnavailable, type ApiPeers } from '../api-routes.js';
 import { ApiAuth, type ApiAuthStats } from './auth.js';
 import { FigureHistory } from './figures.js';
 import type { Handler } from './handler.js';
@@ -88,7 +88,8 @@ export function sluiceApi(options: SluiceApiOptions): SluiceApi {
       if (path !== '/openapi.json') await auth.check(request);
       for (const mounted of options.mounted ?? []) if (await mounted(request, response, url)) return true;
       await (await load())(request, response, path, url);
-    } catch (error) {
+    } catch (caught) {
+      const error = caught instanceof PeerUnavailable ? new ApiError(503, 'unavailable', caught.message) : caught;
       if (!(error instanceof ApiError)) throw error;
       if (error.status === 401) options.logger.info({ ip: request.socket.remoteAddress, url: url.pathname }, `sluice api: ${error.message}`);
       const headers: Record<string, string> = {};

@@ -1,5 +1,5 @@
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
-import type { ApiPeers, LocalViews } from '../../api/api-routes.js';
+import { PeerUnavailable, type ApiPeers, type LocalViews } from '../../api/api-routes.js';
 import type { StreamHub } from '../../hub/stream-hub.js';
 import type { MetricsText } from '../../metrics/metrics-route.js';
 import type { SluiceMetrics } from '../../metrics/metrics.js';
@@ -33,7 +33,10 @@ export function clusterPeers(link: WorkerLink): ApiPeers {
     worker: link.env.index,
     gather: (view) => link.channel.request('api.gather', view),
     kick: (id) => link.channel.request('api.kick', id),
-    ask: (op, arg, only) => link.channel.request('api.ask', { op, arg, only }),
+    ask: (op, arg, only) =>
+      link.channel.request<any[]>('api.ask', { op, arg, only }).catch((error: Error) => {
+        throw new PeerUnavailable(only === undefined ? error.message : `worker ${only}: ${error.message}`, { cause: error });
+      }),
     serve: (op, handler) => void ops.set(op, handler),
   };
 }
