@@ -91,7 +91,8 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
   const { config, logger = createLogger(options.config.log_level), worker } = options;
   // What must run once per server (UDP servers, ingests, configured pulls) runs in worker 1.
   const once = !worker || worker.env.index === 1;
-  const startedAt = Date.now();
+  // Under workers, the server started when the primary did (a restarted worker is the same server).
+  const startedAt = worker?.env.startedAt ?? Date.now();
   // Everything that starts later (sessions, streams, recordings) reads the configuration here.
   const holder = new ConfigHolder(config);
   const hub = new StreamHub(

@@ -302,19 +302,21 @@ test("Sluice's own API answers for the whole server from either worker", async (
       const deliveries = await at.call<{ deliveries: Array<{ event: string }> }>(`${own}/callbacks/deliveries?event=on_publish`);
       assert.ok(deliveries.body.deliveries.length > 0, 'the primary keeps the delivery log');
     }
+    const started = await Promise.all([atHome, atAway].map(async (at) => (await at.call<{ startedAt: number }>(`${own}/server`)).body.startedAt));
+    assert.equal(started[0], started[1], 'one server, started once');
 
     // A record task started on the worker without the publisher records where the publisher is.
     type Task = { id: string; state: string; file: string };
-    const started = await atAway.call<Task>(`${own}/records/tasks`, 'POST', { vhost: '__defaultVhost__', app: 'live', stream: 'own' });
-    assert.equal(started.status, 201);
-    assert.equal(started.body.state, 'recording');
+    const task = await atAway.call<Task>(`${own}/records/tasks`, 'POST', { vhost: '__defaultVhost__', app: 'live', stream: 'own' });
+    assert.equal(task.status, 201);
+    assert.equal(task.body.state, 'recording');
     const listed = await atHome.call<{ tasks: Task[] }>(`${own}/records/tasks`);
-    assert.deepEqual(listed.body.tasks.filter((t) => t.id === started.body.id).map((t) => t.state), ['recording']);
-    await waitFor(() => (statSync(started.body.file, { throwIfNoEntry: false })?.size ?? 0) > 10_000, 'the task records');
-    const stopped = await atHome.call<Task>(`${own}/records/tasks/${started.body.id}`, 'DELETE');
+    assert.deepEqual(listed.body.tasks.filter((t) => t.id === task.body.id).map((t) => t.state), ['recording']);
+    await waitFor(() => (statSync(task.body.file, { throwIfNoEntry: false })?.size ?? 0) > 10_000, 'the task records');
+    const stopped = await atHome.call<Task>(`${own}/records/tasks/${task.body.id}`, 'DELETE');
     assert.equal(stopped.body.state, 'done');
     const after = await atAway.call<{ tasks: Task[] }>(`${own}/records/tasks`);
-    assert.deepEqual(after.body.tasks.filter((t) => t.id === started.body.id).map((t) => t.state), ['done']);
+    assert.deepEqual(after.body.tasks.filter((t) => t.id === task.body.id).map((t) => t.state), ['done']);
 
     // A restream target added on one worker pushes the stream published on the other.
     type Target = { id: string; enabled: boolean; pushes: unknown[] };

@@ -46,6 +46,7 @@ export interface RunningPrimary {
  */
 export async function startPrimary(options: { config: SluiceConfig; count: number; logger: Logger; reload: () => Promise<LoadedConfig> }): Promise<RunningPrimary> {
   const { config, count, logger } = options;
+  const startedAt = Date.now();
   const identity = loadIdentity(config.data_dir);
   const streamIds = new StreamIds(10_000, identity.serviceId);
   // The callbacks' figures (latencies by outcome, the outbox) are the primary's part of /metrics.
@@ -91,7 +92,7 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
 
   const fork = (index: number): void => {
     const slot = slots.get(index)!;
-    const env: WorkerEnv = { index, count, linkDir, serverId: identity.serverId, serviceId: identity.serviceId };
+    const env: WorkerEnv = { index, count, startedAt, linkDir, serverId: identity.serverId, serviceId: identity.serviceId };
     const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(env) });
     const channel = new IpcChannel(worker);
     slot.worker = worker;

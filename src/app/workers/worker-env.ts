@@ -6,6 +6,8 @@ export interface WorkerEnv {
   index: number;
   /** How many workers the server runs. */
   count: number;
+  /** When the primary started, ms since the epoch. */
+  startedAt: number;
   /** Where the workers' link sockets are. */
   linkDir: string;
   /** The server's ids, the same in every worker (API heads, stream ids). */

@@ -26,6 +26,6 @@ test('a question to a worker that is restarting rejects with PeerUnavailable', a
   primary.handle('api.ask', () => {
     throw new Error('worker 1 is restarting');
   });
-  const peers = clusterPeers({ env: { index: 2, count: 2, linkDir: '', serverId: 's', serviceId: 'v' }, channel: new IpcChannel(port(b, a)) });
+  const peers = clusterPeers({ env: { index: 2, count: 2, startedAt: 0, linkDir: '', serverId: 's', serviceId: 'v' }, channel: new IpcChannel(port(b, a)) });
   await assert.rejects(peers.ask('pulls.add', {}, 1), (error: unknown) => error instanceof PeerUnavailable && /worker 1/.test(error.message));
 });
