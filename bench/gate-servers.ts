@@ -43,6 +43,7 @@ function sluiceConf(dir: string, port: number, receiver: string | undefined): st
   return [
     `listen 127.0.0.1:${port};`,
     'max_connections 10000;',
+    'workers 1;', // one process, as SRS
     `data_dir ${join(dir, 'data')};`,
     'http_api { enabled off; }',
     'http_server { enabled off; }',

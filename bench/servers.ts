@@ -15,7 +15,7 @@ export interface ServerCase {
   cli?: string;
   /** Sluice with its HTTP API on, polled once a second in the window (`--api-poll`). */
   apiPoll?: boolean;
-  /** Sluice's `workers N` (default 1: one process). */
+  /** Sluice's `workers N` (1 when not given: one process). */
   workers?: number;
   /** Sluice with its HTTP API on, read by the bench itself (the soak's memory samples). */
   httpApi?: boolean;
@@ -43,7 +43,7 @@ function sluiceCommand(dir: string, port: number, mw: number | undefined, cli = 
     [
       `listen 127.0.0.1:${port};`,
       'max_connections 10000;', // the default, 1000, would turn away the 1000th player
-      ...(workers > 1 ? [`workers ${workers};`] : []),
+      `workers ${workers};`,
       apiPort ? `http_api { enabled on; listen 127.0.0.1:${apiPort}; }` : 'http_api { enabled off; }',
       'http_server { enabled off; }',
       mw === undefined ? '' : `vhost __defaultVhost__ { play { mw_latency ${mw}; } }`,

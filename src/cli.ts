@@ -50,7 +50,8 @@ async function main(argv: string[]): Promise<number> {
   if (values.version) return print(`sluice ${VERSION}`);
 
   const loaded = await loadConfig({ file: values.config, env: process.env });
-  for (const warning of loaded.warnings) console.error(`warning: ${warning}`);
+  // Workers read the same file: the primary has said what is wrong with it.
+  if (!cluster.isWorker) for (const warning of loaded.warnings) console.error(`warning: ${warning}`);
   if (values.test) return print(`configuration ${loaded.source} is valid`);
 
   const { config } = loaded;
@@ -95,8 +96,9 @@ async function runWorker(env: NonNullable<ReturnType<typeof workerEnv>>, config:
   const server = await startSluice({ config, logger: log, reload, worker: workerLink(env) });
   process.on('SIGINT', () => {});
   process.on('SIGHUP', () => {});
+  // A second SIGTERM (the primary's, after a whole process group was signalled) must not cut the stop short.
   await new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => resolve());
+    process.on('SIGTERM', () => resolve());
     process.once('disconnect', () => resolve());
   });
   setTimeout(() => process.exit(1), SHUTDOWN_LIMIT_MS).unref();

@@ -4,12 +4,13 @@ import type { ServerIdentity, StreamIds } from '../gate/identity.js';
 import type { StreamHub } from '../hub/stream-hub.js';
 import type { SessionRegistry } from '../servers/sessions.js';
 import type { HttpRoute } from '../servers/http/http-server.js';
+import { SluiceError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { openExchange, type ApiExchange } from './api-http.js';
 import { rawApi, type RawApiOptions } from './raw-api.js';
 import { FEATURES, ROOT_URLS, V1_TESTS, V1_URLS } from './api-texts.js';
 import { clientObject, streamObject, vhostObject, type ObjectSources } from './srs-objects.js';
-import { SystemStats } from './system-stats.js';
+import { addRusages, processRusage, SystemStats } from './system-stats.js';
 
 // srs_kernel_error.hpp
 const ERROR_RTMP_VHOST_NOT_FOUND = 2014;
@@ -34,7 +35,13 @@ export interface LocalViews {
   streams(): Record<string, unknown>[];
   clients(): Record<string, unknown>[];
   traffic(): { sent: number; received: number; clients: number };
+  vhosts(): Record<string, unknown>[];
+  /** This process's getrusage (under workers the primary adds its own). */
+  rusage(): Record<string, number | boolean>;
 }
+
+/** Another worker could not answer (it is restarting, or its answer failed); the request may be tried again. */
+export class PeerUnavailable extends SluiceError {}
 
 /** The sibling workers, asked through the primary. */
 export interface ApiPeers {
@@ -44,6 +51,13 @@ export interface ApiPeers {
   gather<K extends keyof LocalViews>(view: K): Promise<Array<ReturnType<LocalViews[K]>>>;
   /** Ends the client on whichever other worker holds it; false when none does. */
   kick(id: string): Promise<boolean>;
+  /**
+   * Runs `op` on every other worker, or only on worker `only`, and resolves with their answers. A
+   * worker that cannot answer (one restarting) is left out of a question to all.
+   */
+  ask<T>(op: string, arg?: unknown, only?: number): Promise<T[]>;
+  /** What this worker answers when a sibling asks `op`. */
+  serve(op: string, handler: (arg: any) => unknown): void;
 }
 
 /** The views of this process, for its API and for its siblings' (the primary asks). */
@@ -55,6 +69,9 @@ export function localViews(options: Pick<ApiOptions, 'config' | 'hub' | 'session
     streams: () => sessions.listStreams().map((s) => streamObject(sources, s, Date.now())),
     clients: () => sessions.listClients().map((c) => ({ ...clientObject(sources, c, Date.now()), ...worker })),
     traffic: () => ({ sent: sessions.total.sent, received: sessions.total.received, clients: sessions.size }),
+    // A stream relayed here from another worker is counted by the worker that publishes it.
+    vhosts: () => sessions.listVhosts().map((v) => vhostObject(sources, v, hub.list().filter((s) => s.vhost === v.name && s.publisher && !s.publisher.mirror).length)),
+    rusage: processRusage,
   };
 }
 
@@ -65,17 +82,11 @@ type Handler = (x: ApiExchange, id: string) => void | Promise<void>;
  * (`/api/v1/streams/`) also answer without the trailing slash, where SRS redirects to it.
  */
 export function apiRoutes(options: ApiOptions): HttpRoute {
-  const { config, hub, sessions, identity, peers } = options;
+  const { config, sessions, identity, peers } = options;
   const local = localViews(options);
   const everywhere = async <K extends keyof LocalViews>(view: K): Promise<Array<ReturnType<LocalViews[K]>>> =>
     [local[view]() as ReturnType<LocalViews[K]>, ...(peers ? await peers.gather(view) : [])];
   const system = new SystemStats();
-  const sources: ObjectSources = {
-    config,
-    findStream: (vhost, app, name) => hub.find(vhost, app, name),
-    streamIds: options.streamIds,
-    vhostIds: options.vhostIds,
-  };
   const head = () => ({ code: 0, server: identity.serverId, service: identity.serviceId, pid: String(process.pid) });
   const answer = (x: ApiExchange, body: Record<string, unknown>): void => x.json({ ...head(), ...body });
 
@@ -88,7 +99,7 @@ export function apiRoutes(options: ApiOptions): HttpRoute {
       const traffic = (await everywhere('traffic')).reduce((sum, t) => ({ sent: sum.sent + t.sent, received: sum.received + t.received, clients: sum.clients + t.clients }));
       answer(x, { data: system.summaries(traffic) });
     },
-    '/api/v1/rusages': (x) => answer(x, { data: system.rusages() }),
+    '/api/v1/rusages': async (x) => answer(x, { data: addRusages(await everywhere('rusage')) }),
     '/api/v1/meminfos': (x) => answer(x, { data: system.meminfo() }),
     '/api/v1/authors': (x) => answer(x, { data: { license: 'MIT', contributors: 'The Sluice authors' } }),
     '/api/v1/features': (x) => answer(x, { data: FEATURES }),
@@ -97,15 +108,13 @@ export function apiRoutes(options: ApiOptions): HttpRoute {
     '/api/v1/raw': rawApi(options.raw),
   };
 
-  const vhosts: Handler = (x, id) => {
-    const list = sessions.listVhosts();
-    const published = (name: string): number => hub.list().filter((s) => s.vhost === name && s.publisher).length;
-    const found = id ? list.find((v) => options.vhostIds.of(v.name) === id) : undefined;
+  const vhosts: Handler = async (x, id) => {
+    const all = mergeVhosts(await everywhere('vhosts')).sort(byId);
+    const found = id ? all.find((v) => v.id === id) : undefined;
     if (id && !found) return x.code(ERROR_RTMP_VHOST_NOT_FOUND);
     if (x.method !== 'GET') return x.httpError(405, 'Method Not Allowed');
-    if (found) return answer(x, { vhost: vhostObject(sources, found, published(found.name)) });
-    const sorted = list.map((v) => vhostObject(sources, v, published(v.name))).sort(byId);
-    answer(x, { vhosts: sorted });
+    if (found) return answer(x, { vhost: found });
+    answer(x, { vhosts: all });
   };
 
   const streams: Handler = async (x, id) => {
@@ -177,6 +186,22 @@ export function mergeStreams(perWorker: Array<Record<string, unknown>[]>): Recor
     if ('cid' in (stream.publish as object)) seen.publish = stream.publish;
     seen.video ??= stream.video;
     seen.audio ??= stream.audio;
+  }
+  return [...merged.values()];
+}
+
+/** One object per vhost from every worker's: clients, streams, bytes and rates add up. */
+function mergeVhosts(perWorker: Array<Record<string, unknown>[]>): Record<string, unknown>[] {
+  const merged = new Map<unknown, Record<string, unknown>>();
+  for (const vhost of perWorker.flat()) {
+    const seen = merged.get(vhost.id);
+    if (!seen) {
+      merged.set(vhost.id, { ...vhost });
+      continue;
+    }
+    for (const key of ['clients', 'streams', 'send_bytes', 'recv_bytes'] as const) seen[key] = Number(seen[key]) + Number(vhost[key]);
+    const [a, b] = [seen.kbps, vhost.kbps] as Array<{ recv_30s: number; send_30s: number }>;
+    seen.kbps = { recv_30s: a!.recv_30s + b!.recv_30s, send_30s: a!.send_30s + b!.send_30s };
   }
   return [...merged.values()];
 }

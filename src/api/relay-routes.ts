@@ -1,25 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SluiceConfig } from '../config/schema.js';
 import type { HttpRoute } from '../servers/http/http-server.js';
-import type { PushStatus } from '../relay/pusher.js';
 import { RelayRequestError } from '../relay/errors.js';
-import type { PullService } from '../relay/pull-service.js';
-import type { IngestService } from '../relay/ingest/ingest-service.js';
-import { RestreamRequestError, type RestreamService } from '../relay/restream-service.js';
+import { RestreamRequestError } from '../relay/restream-service.js';
 import { SluiceError } from '../util/errors.js';
 import { openExchange, type ApiExchange } from './api-http.js';
+import { PeerUnavailable } from './api-routes.js';
+import type { IngestSources, PullSources, RelaySources } from './relay-cluster.js';
 
 const PREFIX = '/api/sluice/v1/relays';
 const PULLS = '/api/sluice/v1/pulls';
 const INGESTS = '/api/sluice/v1/ingests';
 const MAX_BODY_BYTES = 16 * 1024;
-
-export interface RelayApiSources {
-  restream: RestreamService;
-  /** Every push under way (forward, push and restream). */
-  pushes(): PushStatus[];
-  pulls: Pick<PullService, 'list' | 'add' | 'remove'>;
-}
 
 /**
  * Restream targets and pushes:
@@ -27,21 +19,20 @@ export interface RelayApiSources {
  * (PATCH takes `{"enabled": bool}`). Answers `{"code":0,"data":...}`; a bad request gets its
  * HTTP status and `{"code":STATUS,"message":...}`.
  */
-export function relayRoutes(api: () => SluiceConfig['http_api'], sources: RelayApiSources): HttpRoute {
-  const { restream } = sources;
+export function relayRoutes(api: () => SluiceConfig['http_api'], relays: RelaySources): HttpRoute {
   const handle = async (x: ApiExchange, id: string): Promise<unknown> => {
     if (id === '') {
-      if (x.method === 'GET') return { targets: restream.list(), pushes: sources.pushes(), pulls: sources.pulls.list() };
-      if (x.method === 'POST') return restream.add(await readJson(x.request));
+      if (x.method === 'GET') return relays.overview();
+      if (x.method === 'POST') return relays.add(await readJson(x.request));
     } else {
-      if (x.method === 'GET') return restream.get(id);
+      if (x.method === 'GET') return relays.target(id);
       if (x.method === 'PATCH' || x.method === 'PUT') {
         const body = (await readJson(x.request)) as { enabled?: unknown };
         if (typeof body?.enabled !== 'boolean') throw new RestreamRequestError('expected {"enabled": true|false}', 400);
-        return restream.setEnabled(id, body.enabled);
+        return relays.setEnabled(id, body.enabled);
       }
       if (x.method === 'DELETE') {
-        restream.remove(id);
+        await relays.remove(id);
         return {};
       }
     }
@@ -55,12 +46,12 @@ export function relayRoutes(api: () => SluiceConfig['http_api'], sources: RelayA
  * Pulls at run time: GET pulls (every pull), POST pulls with `{"url","app","stream","vhost"}`
  * (starts one), DELETE pulls/ID (stops it).
  */
-export function pullRoutes(api: () => SluiceConfig['http_api'], pulls: RelayApiSources['pulls']): HttpRoute {
+export function pullRoutes(api: () => SluiceConfig['http_api'], pulls: PullSources): HttpRoute {
   return route(api, PULLS, async (x, id) => {
     if (id === '' && x.method === 'GET') return pulls.list();
     if (id === '' && x.method === 'POST') return pulls.add(await readJson(x.request));
     if (id !== '' && x.method === 'DELETE') {
-      pulls.remove(id);
+      await pulls.remove(id);
       return {};
     }
     throw new MethodNotAllowed(x.method);
@@ -71,7 +62,7 @@ export function pullRoutes(api: () => SluiceConfig['http_api'], pulls: RelayApiS
  * SRS ingests: GET ingests (each with its process's state), POST ingests/NAME/stop and
  * ingests/NAME/start (until its settings change at a reload).
  */
-export function ingestRoutes(api: () => SluiceConfig['http_api'], ingests: Pick<IngestService, 'list' | 'start' | 'stop'>): HttpRoute {
+export function ingestRoutes(api: () => SluiceConfig['http_api'], ingests: IngestSources): HttpRoute {
   return route(api, INGESTS, async (x, id) => {
     if (id === '' && x.method === 'GET') return ingests.list();
     const [name, action] = id.split('/');
@@ -93,6 +84,7 @@ function route(api: () => SluiceConfig['http_api'], prefix: string, handle: (x: 
     } catch (error) {
       if (error instanceof MethodNotAllowed) x.httpError(405, 'Method Not Allowed');
       else if (error instanceof RelayRequestError) answerError(response, error.status, error.message);
+      else if (error instanceof PeerUnavailable) answerError(response, 503, error.message);
       else throw error;
     }
     return true;

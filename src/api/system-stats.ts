@@ -81,30 +81,6 @@ export class SystemStats {
     };
   }
 
-  rusages(): Record<string, unknown> {
-    const u = process.resourceUsage();
-    return {
-      ok: true,
-      sample_time: Date.now(),
-      ru_utime: Math.floor(u.userCPUTime / 1e6),
-      ru_stime: Math.floor(u.systemCPUTime / 1e6),
-      ru_maxrss: u.maxRSS,
-      ru_ixrss: u.sharedMemorySize,
-      ru_idrss: u.unsharedDataSize,
-      ru_isrss: u.unsharedStackSize,
-      ru_minflt: u.minorPageFault,
-      ru_majflt: u.majorPageFault,
-      ru_nswap: u.swappedOut,
-      ru_inblock: u.fsRead,
-      ru_oublock: u.fsWrite,
-      ru_msgsnd: u.ipcSent,
-      ru_msgrcv: u.ipcReceived,
-      ru_nsignals: u.signalsCount,
-      ru_nvcsw: u.voluntaryContextSwitches,
-      ru_nivcsw: u.involuntaryContextSwitches,
-    };
-  }
-
   /** /proc/meminfo in kB, with SRS's derived figures (srs_update_meminfo). */
   meminfo() {
     const fields = new Map<string, number>();
@@ -215,4 +191,38 @@ function readProc(path: string): string {
 
 function round2(value: number): number {
   return Math.round(value * 100) / 100;
+}
+
+/** This process's getrusage, as SRS's /api/v1/rusages shows its own. */
+export function processRusage(): Record<string, number | boolean> {
+  const u = process.resourceUsage();
+  return {
+    ok: true,
+    sample_time: Date.now(),
+    ru_utime: Math.floor(u.userCPUTime / 1e6),
+    ru_stime: Math.floor(u.systemCPUTime / 1e6),
+    ru_maxrss: u.maxRSS,
+    ru_ixrss: u.sharedMemorySize,
+    ru_idrss: u.unsharedDataSize,
+    ru_isrss: u.unsharedStackSize,
+    ru_minflt: u.minorPageFault,
+    ru_majflt: u.majorPageFault,
+    ru_nswap: u.swappedOut,
+    ru_inblock: u.fsRead,
+    ru_oublock: u.fsWrite,
+    ru_msgsnd: u.ipcSent,
+    ru_msgrcv: u.ipcReceived,
+    ru_nsignals: u.signalsCount,
+    ru_nvcsw: u.voluntaryContextSwitches,
+    ru_nivcsw: u.involuntaryContextSwitches,
+  };
+}
+
+/** Several processes' rusages as one (workers): every figure added up, ru_maxrss as the sum of each one's peak. */
+export function addRusages(list: Array<Record<string, number | boolean>>): Record<string, number | boolean> {
+  const sum: Record<string, number | boolean> = { ok: true, sample_time: Math.max(...list.map((r) => Number(r.sample_time))) };
+  for (const rusage of list) {
+    for (const [key, value] of Object.entries(rusage)) if (key.startsWith('ru_')) sum[key] = Number(sum[key] ?? 0) + Number(value);
+  }
+  return sum;
 }

@@ -7,6 +7,7 @@ import { consoleDir, consoleRoute } from '../api/console-route.js';
 import { sluiceApi, type ApiAuthStats } from '../api/sluice/index.js';
 import { createGate, type ReloadableGate } from '../gate/index.js';
 import { ingestRoutes, pullRoutes, relayRoutes } from '../api/relay-routes.js';
+import { ingestSources, pullSources, relaySources } from '../api/relay-cluster.js';
 import { loadIdentity, StreamIds } from '../gate/identity.js';
 import { StreamHub } from '../hub/stream-hub.js';
 import type { StreamOptions } from '../hub/stream.js';
@@ -29,6 +30,7 @@ import { OpusBridges } from '../transcode/opus-bridge.js';
 import { startRecorders } from '../recorder/index.js';
 import { startRelays } from '../relay/index.js';
 import { IngestService } from '../relay/ingest/ingest-service.js';
+import { ClientIds, workerIdPrefix } from '../util/ids.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { VERSION } from '../version.js';
 import { ConfigHolder, Reloader, type ReloadOutcome } from './reload.js';
@@ -89,7 +91,8 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
   const { config, logger = createLogger(options.config.log_level), worker } = options;
   // What must run once per server (UDP servers, ingests, configured pulls) runs in worker 1.
   const once = !worker || worker.env.index === 1;
-  const startedAt = Date.now();
+  // Under workers, the server started when the primary did (a restarted worker is the same server).
+  const startedAt = worker?.env.startedAt ?? Date.now();
   // Everything that starts later (sessions, streams, recordings) reads the configuration here.
   const holder = new ConfigHolder(config);
   const hub = new StreamHub(
@@ -117,7 +120,8 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     const vhostIds = new StreamIds(10_000, worker?.env.serviceId);
     // In a worker, `/metrics` sums every worker's registry.
     const metricsText = worker ? clusterMetrics(worker, metrics) : metrics;
-    const sessions = new SessionRegistry();
+    // Under workers, client ids start with the worker's number: no two workers give the same one.
+    const sessions = new SessionRegistry(worker && new ClientIds(workerIdPrefix(worker.env.index, worker.env.count)));
     stoppers.push(async () => sessions.stop());
     const connections = new ConnectionCounter(() => holder.current().max_connections);
     // Every protocol, HLS and the recorders reach the gate through its meters.
@@ -224,24 +228,28 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
 
     let api: { port?: number; tlsPort?: number | undefined } = {};
     let apiAuth: ApiAuthStats | undefined;
+    // One way to the other workers for every API, so each operation is served once.
+    const peers = worker && clusterPeers(worker);
     if (config.http_api.enabled) {
       const raw = { config: holder, reload: () => (worker ? reloadEverywhere(worker) : reloader.reload()), latest: () => reloader.latest };
-      const srsApi = apiRoutes({ config: holder, hub, sessions, identity, streamIds, vhostIds, raw, ...(worker ? { peers: clusterPeers(worker) } : {}) });
+      const srsApi = apiRoutes({ config: holder, hub, sessions, identity, streamIds, vhostIds, raw, ...(peers ? { peers } : {}) });
       const listeners = { rtmp: rtmpPort ?? null, http: http.port ?? null, https: http.tlsPort ?? null, srt: srtPort ?? null };
       const server = { version: VERSION, startedAt, listeners };
-      const relayApi = relayRoutes(() => holder.current().http_api, relays);
-      const pullApi = pullRoutes(() => holder.current().http_api, relays.pulls);
-      const ingestApi = ingestRoutes(() => holder.current().http_api, ingestService);
-      const own = sluiceApi({ config: holder, hub, sessions, streamIds, deliveries: gate, records: recorders.records, server, reload: () => reloader.reload(), logger, mounted: [relayApi, pullApi, ingestApi] });
+      const relayApi = relayRoutes(() => holder.current().http_api, relaySources(relays, peers));
+      const pullApi = pullRoutes(() => holder.current().http_api, pullSources(relays.pulls, peers));
+      const ingestApi = ingestRoutes(() => holder.current().http_api, ingestSources(ingestService, peers));
+      // Under workers the delivery log is the primary's.
+      const deliveries = proxy ? { listDeliveries: proxy.deliveries.bind(proxy), replayDelivery: proxy.replayDelivery.bind(proxy) } : gate;
+      const own = sluiceApi({ config: holder, hub, sessions, streamIds, deliveries, records: recorders.records, server, reload: raw.reload, logger, mounted: [relayApi, pullApi, ingestApi], peers });
       stoppers.push(async () => own.stop());
       apiAuth = own.auth;
       const consolePages = consoleRoute(options.consoleDir ?? consoleDir(), logger);
       api = await serve('http api', 'http_api', [...rtcRoutes, metricsRoute(metricsText), own.route, consolePages, srsApi]);
     }
     const exporter = config.exporter.enabled ? await serve('exporter', 'exporter', [metricsRoute(metricsText)]) : undefined;
-    if (worker) {
-      const views = localViews({ config: holder, hub, sessions, streamIds, vhostIds, peers: clusterPeers(worker) });
-      const leave = await joinCluster(worker, { hub, sessions, metrics, views, reload: () => reloader.reload(), logger });
+    if (worker && peers) {
+      const views = localViews({ config: holder, hub, sessions, streamIds, vhostIds, peers });
+      const leave = await joinCluster(worker, { hub, connections, sessions, metrics, views, reload: () => reloader.reload(), logger });
       // Leaves after the listeners closed and the sessions ended, so their last gate calls go first.
       stoppers.unshift(leave);
     }

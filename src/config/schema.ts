@@ -363,9 +363,10 @@ export const configSchema = z
     max_connections: z.number().int().min(1).default(1000),
     /**
      * Server processes: a primary that serves no media and this many workers that share the
-     * ports (docs/WORKERS.md). 0: one per core; 1: a single process, no primary.
+     * ports (docs/WORKERS.md). 0 (default): one per core, a single process on a one-core
+     * machine; 1: a single process, no primary.
      */
-    workers: z.number().int().min(0).max(256).default(1),
+    workers: z.number().int().min(0).max(256).default(0),
     /**
      * RTMP connections not yet admitted to publish or play (handshaking, connected, or waiting
      * for the gate); more are refused. Default: half of max_connections.

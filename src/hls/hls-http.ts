@@ -72,6 +72,7 @@ export class HlsHttp {
     const counter: ViewerCounter = { sent: 0 };
     const session = new SessionInfo(
       {
+        id: this.viewers.newId(),
         protocol: 'hls',
         ip: clientIp(request.socket.remoteAddress),
         vhost: output.name.vhost,

@@ -1,6 +1,7 @@
 import type { ClientSession } from '../gate/types.js';
 import type { SessionTracker } from '../servers/sessions.js';
 import type { Logger } from '../util/logger.js';
+import { ClientIds } from '../util/ids.js';
 
 /** The part of the gate that HLS viewer sessions report to. */
 export interface ViewerGate {
@@ -27,6 +28,7 @@ interface Viewer {
 export class HlsViewers {
   private readonly viewers = new Map<string, Viewer>();
   private readonly timer: NodeJS.Timeout;
+  private readonly ids = new ClientIds();
 
   constructor(
     private readonly gate: ViewerGate,
@@ -41,6 +43,11 @@ export class HlsViewers {
 
   get size(): number {
     return this.viewers.size;
+  }
+
+  /** A new viewer's session id: the registry's (unique across workers); without one, unique here. */
+  newId(): string {
+    return this.tracker?.newId() ?? this.ids.next();
   }
 
   /** Starts tracking an admitted viewer under its session id. */

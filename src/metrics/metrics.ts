@@ -32,6 +32,7 @@ export class SluiceMetrics {
   /** Feeds the callback latency histogram; pass to createGate. */
   readonly observeDelivery: DeliveryObserver;
   private gate: MeteredGate | undefined;
+  private outbox: Pick<ManagedGate, 'outboxStats'> | undefined;
   private sources: MetricSources | undefined;
   private readonly meters: GateMeters;
   /** Push, pull and ingest meters: pass to the relays and ingests. */
@@ -42,7 +43,8 @@ export class SluiceMetrics {
     this.relays = new RelayMetrics(this.registry);
     const now = options.now ?? Date.now;
     collectDefaultMetrics({ register: this.registry });
-    new Gauge({ name: 'sluice_build_info', help: 'Version of the server, with the exporter label and tag', labelNames: ['version', 'label', 'tag'], registers })
+    // Under workers every process reports it: the server's is one, not their sum.
+    new Gauge({ name: 'sluice_build_info', help: 'Version of the server, with the exporter label and tag', labelNames: ['version', 'label', 'tag'], registers, aggregator: 'first' })
       .set({ version: VERSION, label: options.label ?? '', tag: options.tag ?? '' }, 1);
 
     const decisions = new Counter({ name: 'sluice_gate_decisions_total', help: 'Gate decisions by action (connect, publish, play), outcome (allowed, refused, error) and refusing rule', labelNames: ['action', 'outcome', 'rule'], registers });
@@ -70,9 +72,9 @@ export class SluiceMetrics {
     });
     this.gauge('sluice_connections', 'Client connections open now', [], (g) => g.set(this.sources?.connections() ?? 0));
     this.gauge('sluice_streams', 'Streams with a publisher or players now', [], (g) => g.set(this.sources?.hub.ownSize ?? 0));
-    this.gauge('sluice_outbox_depth', 'Informational callbacks waiting in the outbox', [], (g) => g.set(this.gate?.outboxStats().depth ?? 0));
+    this.gauge('sluice_outbox_depth', 'Informational callbacks waiting in the outbox', [], (g) => g.set(this.outbox?.outboxStats().depth ?? 0));
     this.gauge('sluice_outbox_oldest_age_seconds', 'Age of the oldest callback waiting in the outbox (0 when none)', [], (g) => {
-      const oldest = this.gate?.outboxStats().oldestCreatedAt;
+      const oldest = this.outbox?.outboxStats().oldestCreatedAt;
       g.set(oldest === undefined ? 0 : Math.max(0, (now() - oldest) / 1000));
     });
     this.total('sluice_bytes_received_total', 'Bytes received from publishing and playing sessions, by protocol', ['protocol'], (c) => {
@@ -90,7 +92,13 @@ export class SluiceMetrics {
   /** Wraps the server's gate so its decisions and sessions are counted; use the result everywhere. */
   meter(gate: ManagedGate): MeteredGate {
     this.gate = new MeteredGate(gate, this.meters);
+    this.outbox = gate;
     return this.gate;
+  }
+
+  /** Under workers, the primary's gate: its outbox is read here, its decisions are counted by the workers. */
+  watchOutbox(gate: Pick<ManagedGate, 'outboxStats'>): void {
+    this.outbox = gate;
   }
 
   /** Where scrape-time values are read from, once the hub and servers exist. */

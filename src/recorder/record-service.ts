@@ -40,6 +40,8 @@ export const artifactUrl = (id: string): string => `/record/${id}.mp4`;
 export class RecordService {
   private readonly tasks = new Map<string, RecordTask>();
   private readonly recordings = new AttachedRecordings<string>();
+  /** Told when a task starts recording (under workers, the others forget their waiting copy). */
+  onBegin: ((taskId: string) => void) | undefined;
 
   constructor(
     private readonly configFor: (vhost: string) => RecordConfig,
@@ -49,13 +51,19 @@ export class RecordService {
     private readonly roots: string[],
   ) {}
 
-  start(vhost: string, app: string, stream: string): string {
-    const id = randomUUID();
+  /** `id`: the task's id in every worker, when a task is started in each (workers). */
+  start(vhost: string, app: string, stream: string, id: string = randomUUID()): string {
     const file = resolveInside(this.root(vhost), `${id}.mp4`);
     this.tasks.set(id, { id, vhost, app, stream, state: 'waiting', file, url: artifactUrl(id) });
     const live = this.streams.find(vhost, app, stream);
-    if (live?.publisher) this.begin(this.tasks.get(id)!, live);
+    // A mirror of another worker's publish is recorded there.
+    if (live?.publisher && !live.publisher.mirror) this.begin(this.tasks.get(id)!, live);
     return id;
+  }
+
+  /** Drops a task still waiting for its publisher (another worker records it). */
+  forget(taskId: string): void {
+    if (this.tasks.get(taskId)?.state === 'waiting') this.tasks.delete(taskId);
   }
 
   /** Ends a task; resolves when its artifact is closed. */
@@ -108,6 +116,7 @@ export class RecordService {
     );
     this.deps.events.recordingStarted({ session, uuid: task.id });
     this.recordings.attach(task.id, stream, recording);
+    this.onBegin?.(task.id);
   }
 
   private root(vhost: string): string {

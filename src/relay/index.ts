@@ -34,7 +34,10 @@ export interface RelaysOptions {
   sessions: SessionTracker;
   logger: Logger;
   meters?: RelayMeters;
-  /** Starts the configured and saved pulls (false in all workers of `workers N` but the first). */
+  /**
+   * Holds and starts the configured and saved pulls (false in all workers of `workers N` but the
+   * first: theirs are only the pulls a notify on_play asks for).
+   */
   startPulls?: boolean;
 }
 
@@ -72,9 +75,10 @@ export function startRelays({ config: source, hub, gate, sessions, logger, meter
   const forward = new ForwardService((name) => vhost(name).forward, gate, pushOptions);
   const push = new PushService((name) => vhost(name).push, pushOptions);
   const restream = new RestreamService(new RestreamStore(config.data_dir), relay.restream, pushOptions);
-  const pulls = new PullService(relay, { stepTimeoutMs: relay.connect_timeout, ...(pushOptions.ca ? { ca: pushOptions.ca } : {}) }, {
+  const held = startPulls ? relay : { ...relay, pull: [], virtual_live: { ...relay.virtual_live, streams: [] } };
+  const pulls = new PullService(held, { stepTimeoutMs: relay.connect_timeout, ...(pushOptions.ca ? { ca: pushOptions.ca } : {}) }, {
     hub, gate, sessions, logger, backoff: pushOptions.backoff!, idleTimeoutMs: relay.connect_timeout, ...(meters ? { meters } : {}),
-  }, new PullStore(config.data_dir));
+  }, startPulls ? new PullStore(config.data_dir) : undefined);
   if (startPulls) pulls.start();
   const removers = [
     hub.published.add((stream) => {

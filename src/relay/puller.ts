@@ -204,7 +204,7 @@ export class Puller {
   private newSession(source: PullSource): SessionInfo {
     const { vhost, app, stream, protocol, describe } = this.spec;
     return new SessionInfo(
-      { protocol, ip: '127.0.0.1', vhost, app, stream, tcUrl: `rtmp://${vhost}/${app}`, requestUrl: describe },
+      { id: this.deps.sessions.newId(), protocol, ip: '127.0.0.1', vhost, app, stream, tcUrl: `rtmp://${vhost}/${app}`, requestUrl: describe },
       { bytesSent: () => 0, bytesReceived: () => source.bytesReceived(), terminate: (reason) => this.lost(new RelayError(reason)) },
     );
   }

@@ -63,21 +63,22 @@ export class RestreamService {
     return this.view(this.find(id));
   }
 
-  add(input: unknown): RestreamView {
+  /** `persist` false: another worker took the request and saves the list (workers share the data directory). */
+  add(input: unknown, persist = true): RestreamView {
     const target = this.validate(input);
     if (this.targets.has(target.id)) throw new RestreamRequestError(`a target with id ${target.id} exists`, 400);
     this.targets.set(target.id, target);
-    this.save();
+    if (persist) this.save();
     this.options.logger.info({ target: target.id, app: target.app, stream: target.stream, url: redactUrl(targetUrl(target)) }, 'restream target added');
     if (target.enabled) for (const stream of this.live) if (matches(target, stream)) this.startPush(target, stream);
     return this.view(target);
   }
 
-  setEnabled(id: string, enabled: boolean): RestreamView {
+  setEnabled(id: string, enabled: boolean, persist = true): RestreamView {
     const target = this.find(id);
     if (target.enabled !== enabled) {
       target.enabled = enabled;
-      this.save();
+      if (persist) this.save();
       this.options.logger.info({ target: id, enabled }, `restream target ${enabled ? 'enabled' : 'disabled'}`);
       if (enabled) {
         for (const stream of this.live) if (matches(target, stream)) this.startPush(target, stream);
@@ -88,11 +89,11 @@ export class RestreamService {
     return this.view(target);
   }
 
-  remove(id: string): void {
+  remove(id: string, persist = true): void {
     this.find(id);
     this.stopPushes(id, 'target removed');
     this.targets.delete(id);
-    this.save();
+    if (persist) this.save();
     this.options.logger.info({ target: id }, 'restream target removed');
   }
 

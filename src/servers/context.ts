@@ -35,6 +35,10 @@ export interface ConnectionSlot {
 
 export class ConnectionCounter {
   private open = 0;
+  /** Under workers: the connections the other workers hold, as the primary last told. */
+  elsewhere = 0;
+  /** Told this counter's count at each change (a worker reports it to the primary). */
+  onChange: ((count: number) => void) | undefined;
 
   /** `max` is asked at each acquire, so a reloaded limit applies to the next connection. */
   constructor(private readonly max: () => number) {}
@@ -44,14 +48,16 @@ export class ConnectionCounter {
    * path that ends it; undefined when the server is full.
    */
   acquire(): ConnectionSlot | undefined {
-    if (this.open >= this.max()) return undefined;
+    if (this.open + this.elsewhere >= this.max()) return undefined;
     this.open++;
+    this.onChange?.(this.open);
     let held = true;
     return {
       release: () => {
         if (!held) return;
         held = false;
         this.open--;
+        this.onChange?.(this.open);
       },
     };
   }

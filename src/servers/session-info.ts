@@ -1,7 +1,8 @@
 import type { ClientSession, PlayOptions, Protocol } from '../gate/types.js';
-import { randomId } from '../util/ids.js';
 
 export interface SessionFields {
+  /** From the server's SessionTracker, so ids are unique across workers. */
+  id: string;
   protocol: Protocol;
   ip: string;
   vhost: string;
@@ -25,7 +26,7 @@ export interface SessionTransport {
 
 /** The ClientSession every protocol server hands to the gate. */
 export class SessionInfo implements ClientSession {
-  readonly id = randomId();
+  readonly id: string;
   readonly startedAt = Date.now();
   readonly protocol: Protocol;
   readonly ip: string;
@@ -45,6 +46,7 @@ export class SessionInfo implements ClientSession {
     fields: SessionFields,
     private readonly transport: SessionTransport,
   ) {
+    this.id = fields.id;
     this.protocol = fields.protocol;
     this.ip = fields.ip;
     this.vhost = fields.vhost;

@@ -1,6 +1,7 @@
 import type { ClientSession } from '../gate/types.js';
 import { streamName, streamUrl } from '../gate/srs/payloads.js';
 import { Traffic } from './traffic.js';
+import { ClientIds } from '../util/ids.js';
 
 /** SRS's client type names (srs_client_type_string). WebSocket-FLV players are `flv-play` too, as in SRS. */
 export type ClientType = 'fmle-publish' | 'flash-publish' | 'rtmp-play' | 'flv-play' | 'hls-play' | 'srt-publish' | 'srt-play' | 'rtsp-publish' | 'rtsp-play' | 'rtc-publish' | 'rtc-play' | 'pull-publish';
@@ -25,6 +26,8 @@ export interface RtcLinkFigures {
 
 /** What protocol servers tell the registry: a session was admitted to publish or play, and it ended. */
 export interface SessionTracker {
+  /** The id of a session that starts: unique in the server (under workers, it names the worker). */
+  newId(): string;
   /** `srtLink` reads an SRT session's link figures when the APIs list it. */
   add(session: ClientSession, type: ClientType, srtLink?: () => SrtLinkFigures, rtcLink?: () => RtcLinkFigures): void;
   remove(session: ClientSession): void;
@@ -69,9 +72,16 @@ export class SessionRegistry implements SessionTracker {
   readonly total = new Traffic();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly clock: () => number = Date.now) {
+  constructor(
+    private readonly ids = new ClientIds(),
+    private readonly clock: () => number = Date.now,
+  ) {
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
+  }
+
+  newId(): string {
+    return this.ids.next();
   }
 
   add(session: ClientSession, type: ClientType, srtLink?: () => SrtLinkFigures, rtcLink?: () => RtcLinkFigures): void {

@@ -72,8 +72,8 @@ test('-c starts the server from an SRS config; SIGTERM stops it cleanly and remo
   child.stderr.on('data', (data: Buffer) => (output += data.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   try {
-    const deadline = Date.now() + 10_000;
-    while (!output.includes('http api listening') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // The pid file is written once the server is up (under the default `workers`, every worker).
+    await waitFor(() => readFileOrUndefined(pid), 'the pid file', 20_000);
     assert.match(output, /"msg":"rtmp listening"/, 'machine-readable log lines when not on a terminal');
     assert.equal((await readFile(pid, 'utf8')).trim(), String(child.pid));
     const client = await TestRtmpClient.open(rtmp, 'live');

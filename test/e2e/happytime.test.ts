@@ -146,7 +146,8 @@ test('the server starts from the Happytime XML fixture and lists its notify bloc
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   try {
     const deadline = Date.now() + 15_000;
-    while (!output.includes('http api listening') && child.exitCode === null && Date.now() < deadline) {
+    // SRT is served by one process (worker 1 under the default `workers`), the API by each.
+    while (!(output.includes('http api listening') && output.includes('srt listening')) && child.exitCode === null && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     assert.match(output, /srt listening/, output);

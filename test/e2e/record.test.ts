@@ -50,6 +50,8 @@ test('after kill -9 the MP4 and FLV written so far play; the next start repairs 
   const conf = join(dir, 'sluice.yaml');
   await writeFile(conf, [
     `listen: "127.0.0.1:${rtmpPort}"`,
+    // One process: the kill must cut short the process that writes the files.
+    'workers: 1',
     `http_server: { listen: "127.0.0.1:${httpPort}", dir: "${join(dir, 'html')}" }`,
     'http_api: { enabled: false }',
     `data_dir: "${join(dir, 'data')}"`,

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { get as httpGet } from 'node:http';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Agent, get as httpGet, request as httpRequest } from 'node:http';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ffprobe, playToFile, publishTestPattern, rtmpdump, type RunningProcess } from '../support/ffmpeg.js';
-import { servePage } from '../support/browser.js';
+import { launchChromium, servePage } from '../support/browser.js';
 import { TestRtmpClient } from '../support/rtmp-client.js';
 import { WEBRTC_PAGE, launchWebRtcChromium, startPeer, waitForFigures } from '../support/webrtc.js';
 import { freePort, waitFor, waitForAsync } from '../support/wait.js';
@@ -57,6 +57,25 @@ const workerPids = (): Map<number, number> => {
   }
   return pids;
 };
+/** Requests on one kept-alive connection that landed on `worker`: its answers are that worker's. */
+const onWorker = async (worker: number): Promise<{ call: <T>(path: string, method?: string, body?: unknown) => Promise<{ status: number; body: T }>; close(): void }> => {
+  for (;;) {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const call = <T>(path: string, method = 'GET', body?: unknown) => new Promise<{ status: number; body: T }>((resolve, reject) => {
+      const text = body === undefined ? undefined : JSON.stringify(body);
+      const request = httpRequest(`http://127.0.0.1:${ports.api}${path}`, { method, agent, headers: text ? { 'Content-Type': 'application/json' } : {} }, (response) => {
+        let answer = '';
+        response.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: (answer ? JSON.parse(answer) : undefined) as T }));
+      });
+      request.on('error', reject);
+      request.end(text);
+    });
+    const { body } = await call<{ pid: string }>('/api/v1/versions');
+    if (Number(body.pid) === workerPids().get(worker)) return { call, close: () => agent.destroy() };
+    agent.destroy();
+  }
+};
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -86,7 +105,8 @@ before(async () => {
     `  http_hooks { enabled on; ${['on_publish', 'on_unpublish', 'on_play', 'on_stop'].map(hook).join(' ')} }`,
     '}',
   ].join('\n'));
-  sluice = spawn(CLI, ['-c', conf], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so the last test can signal the whole group as a terminal or a container runtime does.
+  sluice = spawn(CLI, ['-c', conf], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   sluice.stdout!.on('data', (data: Buffer) => (output += data.toString()));
   sluice.stderr!.on('data', (data: Buffer) => (output += data.toString()));
   exited = new Promise((resolve) => sluice.on('close', resolve));
@@ -118,6 +138,7 @@ test('players on both workers get the stream; one on_publish, one on_play each; 
   const workers = new Set(seen.filter((c) => !c.publish).map((c) => c.worker));
   assert.deepEqual([...workers].sort(), [1, 2], 'players landed on both workers');
   assert.equal(new Set(seen.map((c) => c.id)).size, 9, 'client ids unique across workers');
+  for (const client of seen) assert.equal(client.id[0], String(client.worker), 'a client id starts with its worker');
 
   // Whichever worker answers, one stream with the publisher and every player.
   const answers = await Promise.all(Array.from({ length: 4 }, () => api<{ pid: string; streams: Array<{ name: string; clients: number; publish: { active: boolean } }> }>('/api/v1/streams')));
@@ -129,12 +150,23 @@ test('players on both workers get the stream; one on_publish, one on_play each; 
     assert.equal(cams[0]!.publish.active, true);
   }
 
+  // The vhost's figures and the resource usage are the server's too.
+  const usages = await Promise.all(Array.from({ length: 4 }, async () => {
+    const vhosts = await api<{ vhosts: Array<{ name: string; clients: number; streams: number }> }>('/api/v1/vhosts');
+    assert.deepEqual(vhosts.vhosts.map((v) => [v.name, v.clients, v.streams]), [['__defaultVhost__', 9, 1]]);
+    const [rusages, summaries] = [await api<{ data: { ru_maxrss: number } }>('/api/v1/rusages'), await api<{ data: { self: { mem_kbyte: number } } }>('/api/v1/summaries')];
+    return [rusages.data.ru_maxrss, summaries.data.self.mem_kbyte];
+  }));
+  for (const [server, self] of usages) assert.ok(server! > self!, 'the primary and every worker add up');
   assert.equal(hooks().filter((h) => h.action === 'on_publish' && h.stream === 'cam').length, 1);
   // /metrics sums every worker: eight players, one publisher, one stream.
   const metrics = await (await fetch(`http://127.0.0.1:${ports.api}/metrics`)).text();
   assert.match(metrics, /^sluice_sessions\{protocol="rtmp",kind="play"\} 8$/m);
   assert.match(metrics, /^sluice_sessions\{protocol="rtmp",kind="publish"\} 1$/m);
   assert.match(metrics, /^sluice_streams 1$/m);
+  // The primary's callback figures are in it, and the server is one build.
+  assert.match(metrics, /^sluice_callback_duration_seconds_count\{event="on_publish",outcome="allowed"\} 1$/m);
+  assert.match(metrics, /^sluice_build_info\{[^}]*\} 1$/m);
 
   // A second publisher is refused whichever worker it lands on (as in one process: after its on_publish).
   for (let i = 0; i < 2; i++) {
@@ -240,11 +272,140 @@ test('HLS plays from whichever worker takes the request', async () => {
   assert.deepEqual(probe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
 });
 
-test('SIGTERM stops the primary and every worker', async () => {
+test("Sluice's own API answers for the whole server from either worker", async () => {
+  const publisher = publishTestPattern(`rtmp://127.0.0.1:${ports.rtmp}/live/own`, 60);
+  publishers.push(publisher);
+  const home = await waitForAsync(async () => (await clients('own')).find((c) => c.publish)?.worker, 'the publisher in the API', 20_000);
+  const away = home === 1 ? 2 : 1;
+  const url = `rtmp://127.0.0.1:${ports.rtmp}/live/own`;
+  const players = Array.from({ length: 4 }, (_, i) => rtmpdump(url, 30, join(dir, `own-${i}.flv`)));
+  await waitForAsync(async () => {
+    const all = (await clients('own')).filter((c) => !c.publish);
+    return all.length === 4 && new Set(all.map((c) => c.worker)).size === 2;
+  }, 'players on both workers', 20_000);
+  const [atHome, atAway] = [await onWorker(home), await onWorker(away)];
+  const own = '/api/sluice/v1';
+  try {
+    type Stream = { id: string; name: string; publishing: boolean; publisher: { id: string } | null; readers: Array<{ internal: boolean }> };
+    for (const at of [atHome, atAway]) {
+      const { body } = await at.call<{ streams: Stream[] }>(`${own}/streams`);
+      const streams = body.streams.filter((s) => s.name === 'own');
+      assert.equal(streams.length, 1, 'one stream, whichever worker answers');
+      assert.ok(streams[0]!.publishing && streams[0]!.publisher);
+      assert.equal(streams[0]!.readers.filter((r) => !r.internal).length, 4);
+      const sessions = await at.call<{ sessions: Array<{ id: string }> }>(`${own}/sessions?stream=${streams[0]!.id}`);
+      assert.equal(sessions.body.sessions.length, 5);
+      const one = await at.call<{ id: string }>(`${own}/sessions/${streams[0]!.publisher!.id}`);
+      assert.equal(one.status, 200);
+      const figures = await at.call<{ sessions: { publishers: number; players: number } }>(`${own}/figures`);
+      assert.ok(figures.body.sessions.players >= 4 && figures.body.sessions.publishers >= 1);
+      const deliveries = await at.call<{ deliveries: Array<{ event: string }> }>(`${own}/callbacks/deliveries?event=on_publish`);
+      assert.ok(deliveries.body.deliveries.length > 0, 'the primary keeps the delivery log');
+    }
+    const started = await Promise.all([atHome, atAway].map(async (at) => (await at.call<{ startedAt: number }>(`${own}/server`)).body.startedAt));
+    assert.equal(started[0], started[1], 'one server, started once');
+
+    // A record task started on the worker without the publisher records where the publisher is.
+    type Task = { id: string; state: string; file: string };
+    const task = await atAway.call<Task>(`${own}/records/tasks`, 'POST', { vhost: '__defaultVhost__', app: 'live', stream: 'own' });
+    assert.equal(task.status, 201);
+    assert.equal(task.body.state, 'recording');
+    const listed = await atHome.call<{ tasks: Task[] }>(`${own}/records/tasks`);
+    assert.deepEqual(listed.body.tasks.filter((t) => t.id === task.body.id).map((t) => t.state), ['recording']);
+    await waitFor(() => (statSync(task.body.file, { throwIfNoEntry: false })?.size ?? 0) > 10_000, 'the task records');
+    const stopped = await atHome.call<Task>(`${own}/records/tasks/${task.body.id}`, 'DELETE');
+    assert.equal(stopped.body.state, 'done');
+    const after = await atAway.call<{ tasks: Task[] }>(`${own}/records/tasks`);
+    assert.deepEqual(after.body.tasks.filter((t) => t.id === task.body.id).map((t) => t.state), ['done']);
+
+    // A restream target added on one worker pushes the stream published on the other.
+    type Target = { id: string; enabled: boolean; pushes: unknown[] };
+    type Relays = { code: number; data: { targets: Target[] } };
+    const target = await atAway.call<{ data: Target }>(`${own}/relays`, 'POST', { app: 'live', stream: 'own', server: `rtmp://127.0.0.1:${ports.rtmp}/copy`, key: 'own' });
+    assert.equal(target.status, 200);
+    const copied = async (): Promise<boolean> => (await api<{ streams: Array<{ app: string; name: string; publish: { active: boolean } }> }>('/api/v1/streams')).streams.some((s) => s.app === 'copy' && s.name === 'own' && s.publish.active);
+    await waitForAsync(copied, 'the restream push publishes copy/own', 20_000);
+    const relays = await atAway.call<Relays>(`${own}/relays`);
+    assert.equal(relays.body.data.targets.find((t) => t.id === target.body.data.id)?.pushes.length, 1, 'the push of the other worker is listed');
+    const disabled = await atAway.call<{ data: Target }>(`${own}/relays/${target.body.data.id}`, 'PATCH', { enabled: false });
+    assert.equal(disabled.body.data.enabled, false);
+    await waitForAsync(async () => !(await copied()), 'the push stopped where it ran', 20_000);
+    assert.equal((await atHome.call(`${own}/relays/${target.body.data.id}`, 'DELETE')).status, 200);
+    assert.equal((await atAway.call(`${own}/relays/${target.body.data.id}`)).status, 404);
+
+    // Pulls run in worker 1, whichever worker takes the request.
+    const [one, two] = home === 1 ? [atHome, atAway] : [atAway, atHome];
+    const pull = await two.call<{ data: { id: string } }>(`${own}/pulls`, 'POST', { url, app: 'pulled', stream: 'own' });
+    assert.equal(pull.status, 200);
+    const pulls = await one.call<{ data: Array<{ id: string }> }>(`${own}/pulls`);
+    assert.ok(pulls.body.data.some((p) => p.id === pull.body.data.id));
+    assert.equal((await two.call(`${own}/pulls/${pull.body.data.id}`, 'DELETE')).status, 200);
+    assert.equal((await two.call(`${own}/pulls/${pull.body.data.id}`, 'DELETE')).status, 404);
+
+    // The console, built on this API, shows the one stream with the viewers of both workers.
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${ports.api}/console/`);
+      await page.click('#login button[type=submit]');
+      await page.click('a:has-text("/live/own")');
+      await page.waitForFunction(() => document.querySelectorAll('[data-kick]').length === 4, undefined, { timeout: 20_000 });
+    } finally {
+      await browser.close();
+    }
+
+    // A kick reaches the worker that holds the session.
+    const theirs = (await clients('own')).filter((c) => !c.publish && c.worker === home).map((c) => c.id);
+    for (const id of theirs) assert.equal((await atAway.call(`${own}/sessions/${id}`, 'DELETE')).status, 200);
+    await waitForAsync(async () => (await clients('own')).every((c) => !theirs.includes(c.id)), 'the kicked players gone');
+  } finally {
+    atHome.close();
+    atAway.close();
+  }
+  for (const player of players) await player.exited;
+});
+
+test('max_connections counts the connections of every worker', async () => {
+  for (const publisher of publishers.splice(0)) await publisher.stop();
+  const open = async (): Promise<number> => Number(/^sluice_connections (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${ports.api}/metrics`)).text())?.[1]);
+  await waitForAsync(async () => (await open()) === 0, 'no client connection left', 20_000);
+  await writeFile(join(dir, 'sluice.conf'), `${await readFile(join(dir, 'sluice.conf'), 'utf8')}\nmax_connections 2;\n`);
+  const reloads = (): number => output.split('\n').filter((line) => line.includes('"msg":"configuration reloaded"')).length;
+  const before = reloads();
+  // Sluice's API reloads the whole server, whichever worker takes the request.
+  const reloaded = await (await fetch(`http://127.0.0.1:${ports.api}/api/sluice/v1/config/reload`, { method: 'POST' })).json() as { applied: boolean };
+  assert.equal(reloaded.applied, true);
+  await waitFor(() => reloads() >= before + 3, 'the primary and both workers reloaded');
+
+  const clients = [await TestRtmpClient.open(ports.rtmp, 'live'), await TestRtmpClient.open(ports.rtmp, 'live')];
+  // Whichever worker takes them, a third and a fourth are refused.
+  for (let i = 0; i < 2; i++) {
+    const refused = await TestRtmpClient.open(ports.rtmp, 'live');
+    const refusal = refused.commands.find((c) => c.name === '_error');
+    assert.match(String((refusal?.args[0] as { description?: string }).description), /max_connections 2/);
+    await refused.closedByServer();
+  }
+  for (const client of clients) client.close();
+});
+
+test('SIGTERM to the whole process group stops the primary and every worker gracefully', async () => {
   const pids = [...workerPids().values()];
   assert.equal(pids.length, 2);
-  sluice.kill('SIGTERM');
-  assert.equal(await exited, 0);
+  // A publisher on each worker: each worker must end its sessions itself, not be cut short.
+  const held: TestRtmpClient[] = [];
+  await waitForAsync(async () => {
+    const client = await TestRtmpClient.open(ports.rtmp, 'live');
+    assert.equal(await client.publish(`last-${held.length}`), 'NetStream.Publish.Start');
+    held.push(client);
+    const on = new Set((await api<{ clients: Client[] }>('/api/v1/clients?count=1000')).clients.filter((c) => c.name.startsWith('last-')).map((c) => c.worker));
+    return on.size === 2;
+  }, 'a publisher on each worker');
+  const ids = (await api<{ clients: Client[] }>('/api/v1/clients?count=1000')).clients.filter((c) => c.name.startsWith('last-')).map((c) => c.id);
+  process.kill(-sluice.pid!, 'SIGTERM');
+  assert.equal(await exited, 0, output.slice(-3000));
   await waitFor(() => pids.every((pid) => !alive(pid)), 'no worker left');
   assert.match(output, /"msg":"stopped"/);
+  const ended = output.split('\n').filter((line) => line.includes('"msg":"session end"'));
+  for (const id of ids) assert.ok(ended.some((line) => line.includes(`"client":"${id}"`)), `${id} ended by its worker\n${output.slice(-4000)}`);
+  for (const client of held) client.close();
 });

@@ -28,6 +28,8 @@ export async function startTestServer(overrides: SluiceConfigInput = {}, reload?
     http_api: { listen: '127.0.0.1:0' },
     data_dir: dataDir,
     log_level: 'debug',
+    // startSluice is one process; a test of workers runs the CLI (test/e2e/workers.test.ts).
+    workers: 1,
     ...overrides,
   });
   const lines: Array<Record<string, unknown>> = [];

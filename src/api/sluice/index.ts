@@ -1,14 +1,21 @@
+import type { StreamIds } from '../../gate/identity.js';
+import type { StreamHub } from '../../hub/stream-hub.js';
+import type { RecordService } from '../../recorder/record-service.js';
 import type { HttpRoute } from '../../servers/http/http-server.js';
+import type { SessionRegistry } from '../../servers/sessions.js';
 import type { Logger } from '../../util/logger.js';
+import { PeerUnavailable, type ApiPeers } from '../api-routes.js';
 import { ApiAuth, type ApiAuthStats } from './auth.js';
 import { FigureHistory } from './figures.js';
 import type { Handler } from './handler.js';
 import { ApiError, sendError } from './http.js';
+import { recordTasks } from './record-tasks.js';
 import { MethodNotAllowed } from './router.js';
-import type { RouteDeps } from './routes.js';
+import type { RouteDeps, ServerFacts } from './routes.js';
+import { serverViews } from './server-views.js';
 
 export type { ApiAuthStats } from './auth.js';
-export type { DeliveryLogView, RecordTasks, ServerFacts } from './routes.js';
+export type { DeliveryLogView, ServerFacts } from './routes.js';
 
 export const SLUICE_API_PREFIX = '/api/sluice/v1';
 const FIGURE_INTERVAL_MS = 5000;
@@ -21,10 +28,17 @@ const CORS_HEADERS = {
   'Access-Control-Max-Age': '600',
 };
 
-export type SluiceApiOptions = Omit<RouteDeps, 'figures' | 'figureIntervalMs'> & {
+export type SluiceApiOptions = Omit<RouteDeps, 'views' | 'records' | 'server' | 'figureIntervalMs'> & {
+  hub: StreamHub;
+  sessions: SessionRegistry;
+  streamIds: StreamIds;
+  records: Pick<RecordService, 'start' | 'stop' | 'list' | 'forget' | 'onBegin'> | undefined;
+  server: ServerFacts;
   logger: Logger;
   /** More routes under the prefix (relays), behind the same token check and CORS. */
   mounted?: HttpRoute[];
+  /** The other workers, when there are several: every list and write covers them all. */
+  peers?: ApiPeers | undefined;
 };
 
 /** Sluice's own API on the HTTP API port: the route, its token check's counters, and its timers. */
@@ -41,13 +55,23 @@ export interface SluiceApi {
  * request, so a server nobody queries does not hold them.
  */
 export function sluiceApi(options: SluiceApiOptions): SluiceApi {
-  const figures = new FigureHistory(options.sessions, () => options.sessions.listStreams().length, { intervalMs: FIGURE_INTERVAL_MS });
+  const { hub, sessions, peers } = options;
+  // Under workers each counts the streams it publishes or holds no copy of, so the sum is the server's.
+  const figures = new FigureHistory(sessions, () => (peers ? hub.ownSize : sessions.listStreams().length), { intervalMs: FIGURE_INTERVAL_MS });
   const auth = new ApiAuth(() => options.config.current().http_api.api_token);
+  // Siblings may ask this worker before anyone asks it: what they ask is served from the start.
+  const sources = { findStream: (vhost: string, app: string, name: string) => hub.find(vhost, app, name), streamIds: options.streamIds };
+  const deps: RouteDeps = {
+    config: options.config,
+    deliveries: options.deliveries,
+    reload: options.reload,
+    views: serverViews({ sessions, sources, figures, peers }),
+    records: options.records && recordTasks(options.records, peers),
+    server: serverFacts(options.server, peers),
+    figureIntervalMs: FIGURE_INTERVAL_MS,
+  };
   let handler: Promise<Handler> | undefined;
-  const load = (): Promise<Handler> =>
-    (handler ??= import('./handler.js').then(({ createHandler }) =>
-      createHandler({ ...options, figures, figureIntervalMs: FIGURE_INTERVAL_MS }, SLUICE_API_PREFIX),
-    ));
+  const load = (): Promise<Handler> => (handler ??= import('./handler.js').then(({ createHandler }) => createHandler(deps, SLUICE_API_PREFIX)));
 
   const route: HttpRoute = async (request, response, url) => {
     if (url.pathname !== SLUICE_API_PREFIX && !url.pathname.startsWith(`${SLUICE_API_PREFIX}/`)) return false;
@@ -64,7 +88,8 @@ export function sluiceApi(options: SluiceApiOptions): SluiceApi {
       if (path !== '/openapi.json') await auth.check(request);
       for (const mounted of options.mounted ?? []) if (await mounted(request, response, url)) return true;
       await (await load())(request, response, path, url);
-    } catch (error) {
+    } catch (caught) {
+      const error = caught instanceof PeerUnavailable ? new ApiError(503, 'unavailable', caught.message) : caught;
       if (!(error instanceof ApiError)) throw error;
       if (error.status === 401) options.logger.info({ ip: request.socket.remoteAddress, url: url.pathname }, `sluice api: ${error.message}`);
       const headers: Record<string, string> = {};
@@ -77,4 +102,15 @@ export function sluiceApi(options: SluiceApiOptions): SluiceApi {
     return true;
   };
   return { route, auth, stop: () => figures.stop() };
+}
+
+/** The server's facts; under workers, the SRT port is worker 1's, the one that serves SRT. */
+function serverFacts(facts: ServerFacts, peers: ApiPeers | undefined): () => Promise<ServerFacts> {
+  if (!peers) return async () => facts;
+  peers.serve('server.srt', () => facts.listeners.srt);
+  return async () => {
+    if (peers.worker === 1) return facts;
+    const [srt] = await peers.ask<number | null>('server.srt', undefined, 1);
+    return { ...facts, listeners: { ...facts.listeners, srt: srt ?? null } };
+  };
 }

@@ -1,42 +1,29 @@
 import type { ConfigSource } from '../../config/source.js';
 import type { Delivery as GateDelivery, DeliveryQuery as GateDeliveryQuery } from '../../gate/index.js';
-import type { StreamIds } from '../../gate/identity.js';
 import { probeable, probeReceiver, probeVerdict } from '../../gate/probe.js';
-import type { StreamHub } from '../../hub/stream-hub.js';
-import type { RecordTask as Task } from '../../recorder/record-service.js';
-import type { SessionRegistry } from '../../servers/sessions.js';
-import type { FigureHistory } from './figures.js';
 import { ApiError, notFound } from './http.js';
+import type { RecordTasks } from './record-tasks.js';
 import { listRecordings } from './recordings.js';
 import { callbackBlocks, redactConfig } from './redact.js';
 import { route, type Route } from './router.js';
 import * as s from './schemas.js';
-import { sessionView, streamView, type ViewSources } from './views.js';
+import type { ServerViews } from './server-views.js';
 
-/** What the record routes need of the record service. */
-export interface RecordTasks {
-  start(vhost: string, app: string, stream: string): string;
-  stop(taskId: string): Promise<void>;
-  list(): Task[];
-}
-
-/** What the callback routes need of the gate. */
+/** What the callback routes need of the gate (under workers, the primary's, asked over IPC). */
 export interface DeliveryLogView {
-  listDeliveries(query?: GateDeliveryQuery): GateDelivery[];
+  listDeliveries(query?: GateDeliveryQuery): GateDelivery[] | Promise<GateDelivery[]>;
   replayDelivery(seq: number): Promise<GateDelivery | undefined>;
 }
 
 export interface RouteDeps {
   /** Read at each request, so a reload shows at once. */
   config: ConfigSource;
-  hub: StreamHub;
-  sessions: SessionRegistry;
-  streamIds: StreamIds;
+  /** The whole server's streams, sessions and figures. */
+  views: ServerViews;
   deliveries: DeliveryLogView;
   records: RecordTasks | undefined;
-  figures: FigureHistory;
   figureIntervalMs: number;
-  server: ServerFacts;
+  server: () => Promise<ServerFacts>;
   /** Reads the configuration file and environment again (as SIGHUP does). */
   reload(): Promise<{ id: string; error?: Error; restartOnly: string[] }>;
 }
@@ -50,29 +37,27 @@ export interface ServerFacts {
 
 /** Every operation of /api/sluice/v1, in the order the OpenAPI document lists them. */
 export function sluiceRoutes(deps: RouteDeps): Route[] {
-  const { sessions, hub } = deps;
-  const views: ViewSources = { findStream: (vhost, app, name) => hub.find(vhost, app, name), streamIds: deps.streamIds };
-  const streams = () => sessions.listStreams().map((stats) => streamView(views, stats, Date.now()));
+  const { views } = deps;
   const records = (): RecordTasks => {
     if (!deps.records) throw new ApiError(404, 'not_found', 'recording is not available');
     return deps.records;
   };
-  const delivery = (seq: string): GateDelivery => {
-    const found = /^\d+$/.test(seq) ? deps.deliveries.listDeliveries({ seq: Number(seq), limit: 1 })[0] : undefined;
+  const delivery = async (seq: string): Promise<GateDelivery> => {
+    const found = /^\d+$/.test(seq) ? (await deps.deliveries.listDeliveries({ seq: Number(seq), limit: 1 }))[0] : undefined;
     if (!found) throw notFound('delivery');
     return found;
   };
 
   return [
-    route({ method: 'GET', path: '/server', operationId: 'getServer', summary: 'Version, start time and bound ports', response: s.ServerInfo, handle: () => deps.server }),
-    route({ method: 'GET', path: '/streams', operationId: 'listStreams', summary: 'Live streams', response: s.StreamList, handle: () => ({ streams: streams() }) }),
+    route({ method: 'GET', path: '/server', operationId: 'getServer', summary: 'Version, start time and bound ports', response: s.ServerInfo, handle: () => deps.server() }),
+    route({ method: 'GET', path: '/streams', operationId: 'listStreams', summary: 'Live streams', response: s.StreamList, handle: async () => ({ streams: await views.streams() }) }),
     route({
       method: 'GET',
       path: '/streams/{id}',
       operationId: 'getStream',
       summary: 'One stream, by id (vid-...)',
       response: s.Stream,
-      handle: ({ params }) => streams().find((stream) => stream.id === params.id) ?? throwing(notFound('stream')),
+      handle: async ({ params }) => (await views.streams()).find((stream) => stream.id === params.id) ?? throwing(notFound('stream')),
     }),
     route({
       method: 'GET',
@@ -81,11 +66,8 @@ export function sluiceRoutes(deps: RouteDeps): Route[] {
       summary: 'Live sessions of every protocol',
       query: s.SessionQuery,
       response: s.SessionList,
-      handle: ({ query }) => {
-        const now = Date.now();
-        const list = sessions
-          .listClients()
-          .map((client) => sessionView(views, client, now))
+      handle: async ({ query }) => {
+        const list = (await views.sessions())
           .filter((v) => (query.protocol === undefined || v.protocol === query.protocol) && (query.kind === undefined || v.kind === query.kind))
           .filter((v) => query.stream === undefined || v.streamId === query.stream || v.url === query.stream);
         return { sessions: list };
@@ -97,10 +79,7 @@ export function sluiceRoutes(deps: RouteDeps): Route[] {
       operationId: 'getSession',
       summary: 'One session',
       response: s.Session,
-      handle: ({ params }) => {
-        const client = sessions.client(params.id!);
-        return client ? sessionView(views, client, Date.now()) : throwing(notFound('session'));
-      },
+      handle: async ({ params }) => (await views.sessions()).find((session) => session.id === params.id) ?? throwing(notFound('session')),
     }),
     route({
       method: 'DELETE',
@@ -108,9 +87,9 @@ export function sluiceRoutes(deps: RouteDeps): Route[] {
       operationId: 'kickSession',
       summary: 'Ends a session (kick), as DELETE /api/v1/clients/ID',
       response: s.Kicked,
-      handle: ({ params }) => (sessions.kick(params.id!) ? { kicked: params.id! } : throwing(notFound('session'))),
+      handle: async ({ params }) => ((await views.kick(params.id!)) ? { kicked: params.id! } : throwing(notFound('session'))),
     }),
-    route({ method: 'GET', path: '/records/tasks', operationId: 'listRecordTasks', summary: 'Record tasks', response: s.RecordTaskList, handle: () => ({ tasks: records().list() }) }),
+    route({ method: 'GET', path: '/records/tasks', operationId: 'listRecordTasks', summary: 'Record tasks', response: s.RecordTaskList, handle: async () => ({ tasks: await records().list() }) }),
     route({
       method: 'POST',
       path: '/records/tasks',
@@ -119,10 +98,7 @@ export function sluiceRoutes(deps: RouteDeps): Route[] {
       body: s.RecordStart,
       response: s.RecordTask,
       status: 201,
-      handle: ({ body }) => {
-        const id = records().start(body.vhost, body.app, body.stream);
-        return records().list().find((task) => task.id === id)!;
-      },
+      handle: ({ body }) => records().start(body.vhost, body.app, body.stream),
     }),
     route({
       method: 'DELETE',
@@ -131,7 +107,7 @@ export function sluiceRoutes(deps: RouteDeps): Route[] {
       summary: 'Stops a record task; answers when its file is closed',
       response: s.RecordTask,
       handle: async ({ params }) => {
-        const task = records().list().find((t) => t.id === params.id);
+        const task = (await records().list()).find((t) => t.id === params.id);
         if (!task) throw notFound('record task');
         await records().stop(task.id);
         return { ...task, state: 'done' as const };
@@ -153,11 +129,11 @@ export function sluiceRoutes(deps: RouteDeps): Route[] {
       summary: 'The delivery log, newest first',
       query: s.DeliveryQuery,
       response: s.DeliveryList,
-      handle: ({ query }) => {
+      handle: async ({ query }) => {
         const since = typeof query.since === 'string' ? Date.parse(query.since) : query.since;
         const filters = { event: query.event, outcome: query.outcome, url: query.url, since };
         const defined = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined));
-        const list = deps.deliveries.listDeliveries({ ...defined, limit: query.limit, offset: query.offset });
+        const list = await deps.deliveries.listDeliveries({ ...defined, limit: query.limit, offset: query.offset });
         return { deliveries: list, offset: query.offset, limit: query.limit };
       },
     }),
@@ -169,7 +145,7 @@ export function sluiceRoutes(deps: RouteDeps): Route[] {
       summary: 'Sends a logged call again (same body); the attempt is a new delivery linked to it',
       response: s.Delivery,
       handle: async ({ params }) => {
-        const original = delivery(params.seq!);
+        const original = await delivery(params.seq!);
         // Rows logged by versions that did not keep bodies: there is nothing to send again.
         if (original.method === 'POST' && original.contentType === '' && original.body === '') {
           throw new ApiError(409, 'conflict', 'this delivery was logged without its body and cannot be replayed');
@@ -210,14 +186,14 @@ export function sluiceRoutes(deps: RouteDeps): Route[] {
         return { id: outcome.id, applied: !outcome.error, error: outcome.error?.message ?? null, restartOnly: outcome.restartOnly };
       },
     }),
-    route({ method: 'GET', path: '/figures', operationId: 'getFigures', summary: 'Live totals for charts', response: s.Figures, handle: () => deps.figures.live() }),
+    route({ method: 'GET', path: '/figures', operationId: 'getFigures', summary: 'Live totals for charts', response: s.Figures, handle: () => views.figures() }),
     route({
       method: 'GET',
       path: '/figures/history',
       operationId: 'getFigureHistory',
       summary: 'Recent samples, oldest first',
       response: s.FigureHistoryBody,
-      handle: () => ({ intervalMs: deps.figureIntervalMs, samples: deps.figures.history() }),
+      handle: async () => ({ intervalMs: deps.figureIntervalMs, samples: await views.figureHistory() }),
     }),
   ];
 }

@@ -1,4 +1,4 @@
-import type { ReloadableGate } from '../../gate/index.js';
+import type { DeliveryQuery, ReloadableGate } from '../../gate/index.js';
 import type { Admission } from '../../gate/types.js';
 import type { Directory } from './directory.js';
 import type { PublishAnswer } from './gate-proxy.js';
@@ -32,6 +32,7 @@ export class GateHost {
     channel.handle('gate.forward', ({ session, backend }: { session: SessionWire; backend: string }) =>
       this.gate.forwardTargets(this.session(worker, channel, session), backend));
     channel.handle('gate.replay', (seq: number) => this.gate.replayDelivery(seq));
+    channel.handle('gate.deliveries', (query: DeliveryQuery | undefined) => this.gate.listDeliveries(query));
   }
 
   /** A worker died: its sessions end as if their connections had closed. */

@@ -1,6 +1,6 @@
 import type { ReloadableGate } from '../../gate/index.js';
 import type { OutboxStats } from '../../gate/hooks-gate.js';
-import type { Delivery } from '../../gate/store/deliveries.js';
+import type { Delivery, DeliveryQuery } from '../../gate/store/deliveries.js';
 import type {
   Admission,
   ClientSession,
@@ -83,9 +83,13 @@ export class GateProxy implements ReloadableGate {
     return this.channel.request('gate.forward', { session: toWire(session), backend });
   }
 
-  /** The delivery log is the primary's: a worker lists none (see docs/WORKERS.md). */
+  /** The delivery log is the primary's: the Gate interface's synchronous list has none here, `deliveries` asks the primary. */
   listDeliveries(): Delivery[] {
     return [];
+  }
+
+  deliveries(query?: DeliveryQuery): Promise<Delivery[]> {
+    return this.channel.request('gate.deliveries', query);
   }
 
   outboxStats(): OutboxStats {

@@ -2,7 +2,8 @@ import { AccessDenied, SluiceError } from '../../util/errors.js';
 
 /** The end of a cluster IPC channel: a worker's `process`, or the primary's `Worker` object. */
 export interface IpcPort {
-  send(message: unknown): unknown;
+  /** A send that fails (the other end is going) calls back with its error, never throws it later. */
+  send(message: unknown, callback: (error: Error | null) => void): unknown;
   on(event: 'message', listener: (message: unknown) => void): unknown;
 }
 
@@ -55,11 +56,15 @@ export class IpcChannel {
   }
 
   private post(envelope: Envelope, fail: (error: Error) => void): void {
-    try {
-      this.port.send(envelope);
-    } catch (error) {
+    const failed = (error: unknown): void => {
       this.waiting.delete(envelope.seq);
       fail(new IpcError('worker channel closed', { cause: error }));
+    };
+    try {
+      // With a callback, a send to a process that is exiting fails here instead of as an 'error' event nobody handles.
+      this.port.send(envelope, (error) => error && failed(error));
+    } catch (error) {
+      failed(error);
     }
   }
 

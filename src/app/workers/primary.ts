@@ -2,14 +2,17 @@ import cluster, { type Worker } from 'node:cluster';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processRusage } from '../../api/system-stats.js';
 import type { LoadedConfig } from '../../config/load.js';
 import type { SluiceConfig } from '../../config/schema.js';
 import { createGate } from '../../gate/index.js';
+import { SluiceMetrics } from '../../metrics/metrics.js';
 import { loadIdentity, StreamIds } from '../../gate/identity.js';
 import { Backoff } from '../../util/backoff.js';
 import { SluiceError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { ConfigHolder, Reloader } from '../reload.js';
+import { ConnectionTotals } from './connection-totals.js';
 import { Directory, type StreamName } from './directory.js';
 import { GateHost } from './gate-host.js';
 import { IpcChannel } from './ipc.js';
@@ -43,15 +46,23 @@ export interface RunningPrimary {
  */
 export async function startPrimary(options: { config: SluiceConfig; count: number; logger: Logger; reload: () => Promise<LoadedConfig> }): Promise<RunningPrimary> {
   const { config, count, logger } = options;
+  const startedAt = Date.now();
   const identity = loadIdentity(config.data_dir);
   const streamIds = new StreamIds(10_000, identity.serviceId);
-  const gate = createGate({ config, logger, identity, streamIds });
+  // The callbacks' figures (latencies by outcome, the outbox) are the primary's part of /metrics.
+  const metrics = new SluiceMetrics({ label: config.exporter.label, tag: config.exporter.tag });
+  const gate = createGate({ config, logger, identity, streamIds, observer: metrics.observeDelivery });
+  metrics.watchOutbox(gate);
   const holder = new ConfigHolder(config);
   const reloader = new Reloader(holder, options.reload, (next) => gate.reload(next), logger);
   const linkDir = mkdtempSync(join(tmpdir(), 'sluice-links-'));
   const slots = new Map<number, Slot>();
   const directory = new Directory((publisher, order, body) => slots.get(publisher)?.channel?.note(order, body));
   const host = new GateHost(gate, directory);
+  const connections = new ConnectionTotals(
+    (worker, elsewhere) => slots.get(worker)?.channel?.note('conn.elsewhere', elsewhere),
+    () => [...slots.entries()].flatMap(([index, slot]) => (slot.channel ? [index] : [])),
+  );
   let stopping = false;
   // Each worker's private port: WebRTC signalling (worker 1) and HLS playlists are passed there.
   const privatePorts = new Map<number, number>();
@@ -59,6 +70,19 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
 
   const others = (index: number): IpcChannel[] =>
     [...slots.entries()].flatMap(([i, slot]) => (i !== index && slot.channel ? [slot.channel] : []));
+
+  // A question for every other worker: one that cannot answer (starting, or dying) is left out.
+  const askOthers = async (index: number, type: string, body: unknown): Promise<unknown[]> => {
+    const answers = await Promise.all(others(index).map((peer) => peer.request(type, body).then((answer) => [answer], () => [])));
+    return answers.flat();
+  };
+
+  // A question for one worker: its error is the asker's (a bad request), its absence too.
+  const askOne = async (index: number, op: string, arg: unknown): Promise<unknown[]> => {
+    const channel = slots.get(index)?.channel;
+    if (!channel) throw new WorkerGoneError(`worker ${index} is restarting`);
+    return [await channel.request('api.op', { op, arg })];
+  };
 
   const reloadAll = async (): Promise<ReloadReport> => {
     const outcome = await reloader.reload();
@@ -68,16 +92,24 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
 
   const fork = (index: number): void => {
     const slot = slots.get(index)!;
-    const env: WorkerEnv = { index, linkDir, serverId: identity.serverId, serviceId: identity.serviceId };
+    const env: WorkerEnv = { index, count, startedAt, linkDir, serverId: identity.serverId, serviceId: identity.serviceId };
     const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(env) });
     const channel = new IpcChannel(worker);
     slot.worker = worker;
     slot.channel = channel;
     slot.startedAt = Date.now();
     host.serve(index, channel);
+    channel.handle('conn.count', (count: number) => connections.report(index, count));
     channel.handle('dir.watch', (body: StreamName & { watching: boolean }) => directory.watch(body, index, body.watching));
-    channel.handle('api.gather', (view: string) => Promise.all(others(index).map((peer) => peer.request('api.view', view))));
-    channel.handle('api.kick', async (id: string) => (await Promise.all(others(index).map((peer) => peer.request<boolean>('api.kick', id)))).some(Boolean));
+    channel.handle('api.gather', async (view: string) => {
+      const answers = await askOthers(index, 'api.view', view);
+      // The server's resource usage and metrics include the primary's own.
+      if (view === 'rusage') return [...answers, processRusage()];
+      return view === 'metrics' ? [...answers, await metrics.registry.getMetricsAsJSON()] : answers;
+    });
+    channel.handle('api.ask', ({ op, arg, only }: { op: string; arg: unknown; only?: number }) =>
+      only === undefined ? askOthers(index, 'api.op', { op, arg }) : askOne(only, op, arg));
+    channel.handle('api.kick', async (id: string) => (await askOthers(index, 'api.kick', id)).some(Boolean));
     channel.handle('reload', reloadAll);
     channel.handle('bye', () => true);
     channel.handle('private.port', (port: number) => privatePorts.set(index, port));
@@ -93,11 +125,13 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
       logger.info({ worker: index, pid: worker.process.pid }, 'worker ready');
       slot.everReady = true;
       slot.ready();
+      connections.joined();
     });
     worker.on('exit', (code, signal) => {
       channel.disconnected();
       slot.worker = slot.channel = undefined;
       directory.forget(index);
+      connections.forget(index);
       privatePorts.delete(index);
       host.workerGone(index);
       if (stopping) return;
@@ -137,6 +171,9 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
 
 /** A worker could not start; its own log line says why. */
 export class WorkerStartError extends SluiceError {}
+
+/** A question for a worker that is not running now. */
+export class WorkerGoneError extends SluiceError {}
 
 function stopWorker(worker: Worker | undefined): Promise<void> {
   if (!worker || worker.isDead()) return Promise.resolve();

@@ -4,6 +4,10 @@ export const WORKER_ENV = 'CLUSTER_SLUICE_WORKER';
 export interface WorkerEnv {
   /** 1-based; worker 1 also runs what must run once (UDP servers, ingests, configured pulls). */
   index: number;
+  /** How many workers the server runs. */
+  count: number;
+  /** When the primary started, ms since the epoch. */
+  startedAt: number;
   /** Where the workers' link sockets are. */
   linkDir: string;
   /** The server's ids, the same in every worker (API heads, stream ids). */

@@ -1,12 +1,13 @@
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
-import type { ApiPeers, LocalViews } from '../../api/api-routes.js';
+import { PeerUnavailable, type ApiPeers, type LocalViews } from '../../api/api-routes.js';
 import type { StreamHub } from '../../hub/stream-hub.js';
 import type { MetricsText } from '../../metrics/metrics-route.js';
 import type { SluiceMetrics } from '../../metrics/metrics.js';
+import type { ConnectionCounter } from '../../servers/context.js';
 import type { SessionRegistry } from '../../servers/sessions.js';
 import type { Logger } from '../../util/logger.js';
 import type { ReloadOutcome } from '../reload.js';
-import { IpcChannel } from './ipc.js';
+import { IpcChannel, IpcError } from './ipc.js';
 import type { ReloadReport, WorkerEnv } from './worker-env.js';
 import { WorkerRelay } from './worker-relay.js';
 
@@ -22,10 +23,21 @@ export function workerLink(env: WorkerEnv): WorkerLink {
 
 /** The API's way to the other workers: through the primary, which asks each one. */
 export function clusterPeers(link: WorkerLink): ApiPeers {
+  const ops = new Map<string, (arg: unknown) => unknown>();
+  link.channel.handle('api.op', ({ op, arg }: { op: string; arg: unknown }) => {
+    const handler = ops.get(op);
+    if (!handler) throw new IpcError(`no api operation ${op}`);
+    return handler(arg);
+  });
   return {
     worker: link.env.index,
     gather: (view) => link.channel.request('api.gather', view),
     kick: (id) => link.channel.request('api.kick', id),
+    ask: (op, arg, only) =>
+      link.channel.request<any[]>('api.ask', { op, arg, only }).catch((error: Error) => {
+        throw new PeerUnavailable(only === undefined ? error.message : `worker ${only}: ${error.message}`, { cause: error });
+      }),
+    serve: (op, handler) => void ops.set(op, handler),
   };
 }
 
@@ -49,6 +61,7 @@ export async function reloadEverywhere(link: WorkerLink): Promise<ReloadOutcome>
 
 export interface ClusterParts {
   hub: StreamHub;
+  connections: ConnectionCounter;
   sessions: SessionRegistry;
   metrics: SluiceMetrics;
   views: LocalViews;
@@ -72,6 +85,10 @@ export async function joinCluster(link: WorkerLink, parts: ClusterParts): Promis
     return true;
   });
   channel.handle('reload', () => parts.reload());
+  // max_connections counts the whole server: the primary adds up every worker's count.
+  channel.handle('conn.elsewhere', (count: number) => void (parts.connections.elsewhere = count));
+  parts.connections.onChange = (count) => channel.note('conn.count', count);
+  channel.note('conn.count', parts.connections.count);
   const relay = new WorkerRelay(env.index, env.linkDir, parts.hub, channel, parts.logger);
   await relay.start();
   await channel.request('ready');

@@ -143,6 +143,7 @@ export class FlvPlayService {
     const socket = request.socket;
     const info = new SessionInfo(
       {
+        id: this.ctx.sessions.newId(),
         protocol,
         ip: clientIp(socket.remoteAddress),
         vhost: target.vhost,

@@ -5,13 +5,14 @@ import { SessionInfo, clientIp } from '../session-info.js';
 import { queryValue, resolveVhost, splitQuery, tcUrlHost } from './stream-url.js';
 
 /** The session an RTMP `connect` command describes: app (its query kept as param), vhost, URLs. */
-export function sessionFromConnect(command: Command, socket: Socket, config: SluiceConfig, terminate: (reason: string) => void): SessionInfo {
+export function sessionFromConnect(command: Command, socket: Socket, config: SluiceConfig, id: string, terminate: (reason: string) => void): SessionInfo {
   const props = (command.commandObject ?? {}) as Record<string, unknown>;
   const text = (key: string): string => (typeof props[key] === 'string' ? (props[key] as string) : '');
   const { name: app, param } = splitQuery(text('app').replace(/\/+$/, ''));
   const tcUrl = text('tcUrl');
   return new SessionInfo(
     {
+      id,
       protocol: 'rtmp',
       ip: clientIp(socket.remoteAddress),
       vhost: resolveVhost(config, [queryValue(param, 'vhost'), tcUrlHost(tcUrl)]),

@@ -160,7 +160,7 @@ export class RtmpSession {
 
   private async connect(command: Command): Promise<void> {
     if (this.info) throw new ProtocolError('second connect command on one connection');
-    const info = sessionFromConnect(command, this.socket, this.ctx.config.current(), (reason) => this.end(reason));
+    const info = sessionFromConnect(command, this.socket, this.ctx.config.current(), this.ctx.sessions.newId(), (reason) => this.end(reason));
     this.info = info;
     if (this.refusal !== undefined) return this.refuseConnect(command, this.refusal);
     try {

@@ -30,7 +30,7 @@ export function streamPath(requestUrl: string, skip = 0): StreamPath | undefined
  * fields sent), with `digest_method`, so a callback that knows the password checks the response.
  * The tcUrl is `rtsp://{host the client used}/{app}`.
  */
-export function rtspSessionInfo(config: SluiceConfig, request: RtspRequest, path: StreamPath, ip: string, transport: SessionTransport): SessionInfo {
+export function rtspSessionInfo(config: SluiceConfig, id: string, request: RtspRequest, path: StreamPath, ip: string, transport: SessionTransport): SessionInfo {
   const { url, app, stream } = path;
   const fromUrl: Credentials | undefined = url.user ? { scheme: 'basic', user: url.user, ...(url.password !== undefined && { password: url.password }) } : undefined;
   const credentials = parseAuthorization(request.headers.get('authorization')) ?? fromUrl;
@@ -49,6 +49,7 @@ export function rtspSessionInfo(config: SluiceConfig, request: RtspRequest, path
   const vhost = resolveVhost(config, [queryValue(url.query, 'vhost'), hostname]);
   return new SessionInfo(
     {
+      id,
       protocol: 'rtsp',
       ip,
       vhost,

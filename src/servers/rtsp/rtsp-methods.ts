@@ -150,7 +150,7 @@ export class RtspMethods {
   /** Asks the gate; a refusal is 403, or 401 with a Basic or Digest challenge when so configured and no credentials came. */
   private async admit(request: RtspRequest, path: StreamPath, action: 'publish' | 'play'): Promise<{ info: RtspSession['info']; admission: Admission } | Answer> {
     const conn = this.conn;
-    const info = rtspSessionInfo(this.ctx.config.current(), request, path, conn.ip, {
+    const info = rtspSessionInfo(this.ctx.config.current(), this.ctx.sessions.newId(), request, path, conn.ip, {
       bytesSent: () => conn.socket.bytesWritten + (conn.session?.player?.udpBytes ?? 0),
       bytesReceived: () => conn.socket.bytesRead + conn.udpReceived,
       terminate: (reason) => conn.close(reason),

@@ -193,6 +193,7 @@ export class SrtAdmission {
     const host = vhost === DEFAULT_VHOST ? local.host : vhost;
     return new SessionInfo(
       {
+        id: this.deps.ctx.sessions.newId(),
         protocol: 'srt',
         ip: clientIp(peer.address),
         vhost,

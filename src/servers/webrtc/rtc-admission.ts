@@ -88,7 +88,7 @@ export async function admitOffer(request: RtcOffer, deps: AdmissionDeps): Promis
   if (!answer.media.some((media) => media.kind === 'video' || media.kind === 'audio')) throw new OfferRefused(400, SrsRtcError.SdpExchange, 'the offer has no audio or video WebRTC can carry');
   refuseWithoutVideo(offer, answer, video);
   const info = new SessionInfo(
-    { protocol: 'webrtc', ip: request.ip, vhost, app: request.app, stream: request.stream, param: request.param, tcUrl: request.tcUrl, requestUrl: request.requestUrl },
+    { id: ctx.sessions.newId(), protocol: 'webrtc', ip: request.ip, vhost, app: request.app, stream: request.stream, param: request.param, tcUrl: request.tcUrl, requestUrl: request.requestUrl },
     deps.transport,
   );
   await ask(ctx, info, request.action);

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { availableParallelism } from 'node:os';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
 import fc from 'fast-check';
@@ -192,9 +193,10 @@ test('srt_server passphrase and pbkeylen: SRS 7 syntax; a passphrase outside lib
   throwsAt('srt_server {\n  pbkeylen 20;\n}', 'srs.conf:2 srt_server.pbkeylen', /./);
 });
 
-test('workers: a number of processes, 0 for one per core, 1 by default', async () => {
+test('workers: a number of processes, 0 (the default) for one per core', async () => {
   const { workerCount } = await import('../../../src/config/schema.js');
-  assert.equal(conf('').config.workers, 1);
+  assert.equal(conf('').config.workers, 0);
+  assert.equal(workerCount(conf('').config), availableParallelism());
   assert.equal(conf('workers 4;').config.workers, 4);
   assert.equal(parseConfigText('workers: 2', 'yaml', 'sluice.yaml').config.workers, 2);
   assert.equal(workerCount(conf('workers 3;').config), 3);
