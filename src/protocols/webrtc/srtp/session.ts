@@ -3,7 +3,7 @@ import { deriveSessionKeys, type SessionKeys } from './kdf.js';
 import type { SrtpKeyMaterial, SrtpProfile } from '../srtp-profile.js';
 import { ReplayWindow } from './replay.js';
 import { RolloverCounter } from './rollover.js';
-import { createTransform, type SrtpTransform } from './transform.js';
+import { SrtpTransform } from './transform.js';
 
 /** The master key and salt of one direction (16 bytes key; 14 bytes salt for AES-CM, 12 for GCM). */
 export interface SrtpMasterKeys {
@@ -29,7 +29,7 @@ const MAX_SRTCP_INDEX = 0x7fffffff;
 /**
  * One direction of SRTP/SRTCP (RFC 3711, RFC 7714): protect with the local keys, or unprotect with
  * the remote ones. Keeps rollover counters and a replay window per SSRC; session keys are derived
- * once, ciphers created per packet.
+ * and keyed into the native cipher contexts once.
  */
 export class SrtpSession {
   private readonly transform: SrtpTransform;
@@ -41,7 +41,7 @@ export class SrtpSession {
     private readonly replayWindow = 1024,
   ) {
     const sessionKeys = 'sessionKeys' in keys ? keys.sessionKeys : deriveSessionKeys(profile, keys.key, keys.salt);
-    this.transform = createTransform(profile, sessionKeys);
+    this.transform = new SrtpTransform(profile, sessionKeys);
   }
 
   protectRtp(packet: Buffer): Buffer {
@@ -50,7 +50,7 @@ export class SrtpSession {
     const state = this.state(ssrc);
     const index = state.rollover.estimate(packet.readUInt16BE(2));
     state.rollover.update(index);
-    return this.transform.protectRtp(packet, headerLength, ssrc, index);
+    return this.transform.protectRtp(packet, headerLength, index);
   }
 
   unprotectRtp(packet: Buffer): Buffer {
@@ -61,7 +61,7 @@ export class SrtpSession {
     const sequence = packet.readUInt16BE(2);
     const index = state.rollover.estimate(sequence);
     if (!state.rtpReplay.accepts(index)) throw new SrtpReplayError(`SRTP replay of SSRC ${ssrc} sequence ${sequence}`);
-    const plain = this.transform.unprotectRtp(packet, headerLength, ssrc, index);
+    const plain = this.transform.unprotectRtp(packet, headerLength, index);
     if (!plain) throw new SrtpAuthError(`SRTP authentication failed for SSRC ${ssrc} sequence ${sequence}`);
     state.rtpReplay.record(index);
     state.rollover.update(index);
