@@ -67,17 +67,18 @@ export class RtcPlayer {
     if (video) {
       const track = this.sent.get(video.ssrc)!;
       const transport = this.transport;
+      // Made once: a batch comes per frame, a packet per viewer and packet.
+      const send = (packet: Buffer): void => {
+        track.packets++;
+        track.octets += packet.length - 12;
+        transport.sendRtp(packet);
+      };
       // Its send path is the pacer and the socket's queue: a player stuck there is slow like any other (hub reader rule).
       const sink: FrameSink = {
         get pendingBytes() {
           return transport.pendingBytes;
         },
-        write: (batch) =>
-          forEachPacket(batch, (packet) => {
-            track.packets++;
-            track.octets += packet.length - 12;
-            this.transport.sendRtp(packet);
-          }),
+        write: (batch) => forEachPacket(batch, send),
         close: onClose,
       };
       this.reader = new Reader(this.id, sink, video.format);

@@ -121,12 +121,8 @@ export class RtcServer implements OfferHandler {
         outputs: this.outputs,
         slot,
         candidates: (host) => this.candidates(host),
-        send: (datagram, to, done) => {
-          if (to.link) to.link.send(datagram, done);
-          else if (this.socket) this.socket.send(datagram, to.port, to.address, done);
-          else done();
-        },
-        pace: (job) => this.pacer.add(job),
+        send: (datagram, to, sent) => this.send(datagram, to, sent),
+        pacer: this.pacer,
         audioFor: (stream, listener) => this.audioFor(stream, listener),
         sources: this.sources,
         ended: (ended) => this.forget(ended),
@@ -190,6 +186,23 @@ export class RtcServer implements OfferHandler {
     this.links.delete(link);
     this.byAddress.delete(peerKey(from));
     if (session.transport.peer?.link === link) session.end('ice-tcp connection closed');
+  }
+
+  /**
+   * One datagram to a peer, over its ICE-TCP link or the UDP socket. libuv writes a datagram at
+   * once when nothing waits in the socket's queue, so only one sent while others wait needs the
+   * completion that tells its session when it has left (and the nextTick that completion costs).
+   * The one the kernel cannot take at once is queued uncounted; those behind it are counted.
+   */
+  private send(datagram: Buffer, to: PeerAddress, sent: (bytes: number) => void): void {
+    const socket = this.socket;
+    if (to.link) to.link.send(datagram, () => sent(datagram.length));
+    else if (!socket) sent(datagram.length);
+    else if (socket.getSendQueueCount() > 0) socket.send(datagram, to.port, to.address, () => sent(datagram.length));
+    else {
+      socket.send(datagram, to.port, to.address);
+      sent(datagram.length);
+    }
   }
 
   private receive(datagram: Buffer, peer: PeerAddress): void {
