@@ -7,6 +7,7 @@ import { decodeStun } from '../../protocols/webrtc/stun/message.js';
 import type { LocalCandidate } from '../../protocols/webrtc/sdp/answer.js';
 import type { OpusBridges } from '../../transcode/opus-bridge.js';
 import { ProtocolError } from '../../util/errors.js';
+import { Slab } from '../../util/slab.js';
 import type { ServerContext } from '../context.js';
 import { bindUdp, sizeReceiveBuffer } from '../listen.js';
 import { candidateAddresses } from './candidates.js';
@@ -60,6 +61,7 @@ export class RtcServer implements OfferHandler {
   private readonly sources = new RtcSources();
   private readonly stray = new StrayCounter();
   private readonly pacer = new SendPacer((error) => this.ctx.logger.error({ err: error }, 'rtc send failed'));
+  private readonly slab = new Slab();
   private timer: NodeJS.Timeout | undefined;
   readonly certificate: DtlsCertificate = generateCertificate();
 
@@ -123,6 +125,7 @@ export class RtcServer implements OfferHandler {
         candidates: (host) => this.candidates(host),
         send: (datagram, to, sent) => this.send(datagram, to, sent),
         pacer: this.pacer,
+        slab: this.slab,
         audioFor: (stream, listener) => this.audioFor(stream, listener),
         sources: this.sources,
         ended: (ended) => this.forget(ended),

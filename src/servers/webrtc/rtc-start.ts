@@ -25,6 +25,7 @@ export interface StartDeps {
   candidates(host: string | undefined): LocalCandidate[];
   send: TransportOptions['send'];
   pacer: TransportOptions['pacer'];
+  slab: TransportOptions['slab'];
   audioFor: AudioSource;
   /** WebRTC publishers by stream: their Opus and keyframe requests, for WebRTC players. */
   sources: RtcSources;
@@ -70,6 +71,7 @@ export async function startSession(request: RtcOffer, deps: StartDeps): Promise<
     remoteFingerprint: remote.fingerprint,
     send: deps.send,
     pacer: deps.pacer,
+    slab: deps.slab,
     log,
     onConnected: () => session!.connected(),
     onRtp: (packet) => session!.rtp(packet),

@@ -7,6 +7,7 @@ import { srtpSessions, SrtpReplayError, type SrtpSession } from '../../protocols
 import type { Fingerprint } from '../../protocols/webrtc/sdp/types.js';
 import { ProtocolError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
+import type { Slab } from '../../util/slab.js';
 import type { TcpLink } from './rtc-tcp.js';
 import type { PacedSender } from './send-pacer.js';
 
@@ -27,6 +28,8 @@ export interface TransportOptions {
   send(datagram: Buffer, to: PeerAddress, sent: (bytes: number) => void): void;
   /** Runs media sends a slice at a time, between reads of the socket (SendPacer): calls `flush` in turn. */
   pacer: { add(sender: PacedSender, packet: Buffer, rtcp: boolean): void };
+  /** Where protected packets are cut from, shared by the server's sessions (they live until sent). */
+  slab: Slab;
   log: Logger;
   /** DTLS is done and SRTP keyed: media may flow. */
   onConnected(): void;
@@ -135,7 +138,7 @@ export class RtcTransport implements PacedSender {
   }
 
   private connected(keys: SrtpKeyMaterial): void {
-    this.srtp = srtpSessions(keys);
+    this.srtp = srtpSessions(keys, this.options.slab);
     this.options.onConnected();
   }
 

@@ -7,6 +7,7 @@ import { classifyPacket } from '../../../src/protocols/webrtc/stun/demux.js';
 import { STUN_BINDING, decodeStun, encodeStun } from '../../../src/protocols/webrtc/stun/message.js';
 import { RtcTransport, type PeerAddress, type TransportOptions } from '../../../src/servers/webrtc/rtc-transport.js';
 import { silentLogger } from '../../../src/util/logger.js';
+import { Slab } from '../../../src/util/slab.js';
 import { waitFor } from '../../support/wait.js';
 
 export interface ConnectedPeer {
@@ -45,6 +46,7 @@ export async function connectedPeer(options: {
       options.media(datagram, done);
     },
     pacer: options.pacer,
+    slab: new Slab(),
     log: silentLogger(),
     onConnected: () => (connected = true),
     onRtp: () => undefined,

@@ -1,4 +1,5 @@
 import { loadNative } from '../../../util/native-addon.js';
+import type { Slab } from '../../../util/slab.js';
 import type { SessionKeys } from './kdf.js';
 import type { SrtpProfile } from '../srtp-profile.js';
 
@@ -20,7 +21,8 @@ const GCM_TAG = 16;
 /**
  * The per-packet cryptography of one profile (native: OpenSSL's cipher contexts are keyed once
  * and only the IV changes per packet), with state kept by the caller: `index` is the 48-bit SRTP
- * packet index (ROC * 65536 + SEQ) or the 31-bit SRTCP index. Each call returns a new buffer;
+ * packet index (ROC * 65536 + SEQ) or the 31-bit SRTCP index. Each call returns a new buffer,
+ * protect's cut from `slab` (sent and dropped), unprotect's its own (depacketized and kept);
  * unprotect returns undefined when authentication fails.
  */
 export class SrtpTransform {
@@ -32,7 +34,11 @@ export class SrtpTransform {
   private readonly addon = loadNative<SrtpAddon>('srtp');
   private readonly context: NativeContext;
 
-  constructor(profile: SrtpProfile, keys: SessionKeys) {
+  constructor(
+    profile: SrtpProfile,
+    keys: SessionKeys,
+    private readonly slab: Slab,
+  ) {
     this.gcm = profile === 'AEAD_AES_128_GCM';
     this.rtpTrailer = this.gcm ? GCM_TAG : CM_TAG;
     this.rtcpTrailer = this.rtpTrailer + 4;
@@ -40,7 +46,7 @@ export class SrtpTransform {
   }
 
   protectRtp(packet: Buffer, headerLength: number, index: number): Buffer {
-    const out = Buffer.allocUnsafe(packet.length + this.rtpTrailer);
+    const out = this.slab.take(packet.length + this.rtpTrailer);
     this.addon.protectRtp(this.context, packet, headerLength, Math.floor(index / 0x10000), out);
     return out;
   }
@@ -51,7 +57,7 @@ export class SrtpTransform {
   }
 
   protectRtcp(packet: Buffer, ssrc: number, index: number): Buffer {
-    const out = Buffer.allocUnsafe(packet.length + this.rtcpTrailer);
+    const out = this.slab.take(packet.length + this.rtcpTrailer);
     this.addon.protectRtcp(this.context, packet, ssrc, index, out);
     return out;
   }
