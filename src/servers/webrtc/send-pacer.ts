@@ -1,6 +1,9 @@
 /** Datagrams protected and sent per turn of the event loop. */
 const SLICE = 64;
-/** Done entries are cut off the front of the queue once this many have piled up. */
+/**
+ * Done entries are cut off the front of the queue once this many have piled up and they are at
+ * least half of it, so a long backlog is copied a bounded number of times, not once per 4096 sent.
+ */
 const COMPACT_AT = 4096;
 
 /** What the pacer hands each packet back to when its turn comes (a session's transport). */
@@ -50,7 +53,7 @@ export class SendPacer {
       }
     }
     if (this.next < this.senders.length) {
-      if (this.next >= COMPACT_AT) {
+      if (this.next >= COMPACT_AT && this.next * 2 >= this.senders.length) {
         this.senders = this.senders.slice(this.next);
         this.packets = this.packets.slice(this.next);
         this.rtcp = this.rtcp.slice(this.next);
