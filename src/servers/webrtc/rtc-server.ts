@@ -4,6 +4,7 @@ import { generateCertificate, type DtlsCertificate } from '../../protocols/webrt
 import { readBindingRequest, verifyIntegrity, type BindingRequest } from '../../protocols/webrtc/stun/binding.js';
 import { isStun } from '../../protocols/webrtc/stun/demux.js';
 import { decodeStun } from '../../protocols/webrtc/stun/message.js';
+import { loadSrtpAddon } from '../../protocols/webrtc/srtp/transform.js';
 import type { LocalCandidate } from '../../protocols/webrtc/sdp/answer.js';
 import type { OpusBridges } from '../../transcode/opus-bridge.js';
 import { ProtocolError } from '../../util/errors.js';
@@ -72,6 +73,7 @@ export class RtcServer implements OfferHandler {
   ) {}
 
   async start(): Promise<number> {
+    loadSrtpAddon();
     const { listen, recv_buffer_size: asked } = this.ctx.config.current().rtc_server;
     const { host, port } = listen;
     const socket = await bindUdp(host, port);

@@ -15,6 +15,11 @@ interface SrtpAddon {
   unprotectRtcp(context: NativeContext, packet: Buffer, ssrc: number, index: number, out: Buffer, encrypted: boolean): boolean;
 }
 
+/** Loads native/srtp: a WebRTC server calls it at start, so an addon not built fails there, not at a viewer's first packet. */
+export function loadSrtpAddon(): SrtpAddon {
+  return loadNative<SrtpAddon>('srtp');
+}
+
 const CM_TAG = 10;
 const GCM_TAG = 16;
 
@@ -31,7 +36,7 @@ export class SrtpTransform {
   /** Bytes an SRTCP packet carries after the RTCP (tag and E+index). */
   readonly rtcpTrailer: number;
   private readonly gcm: boolean;
-  private readonly addon = loadNative<SrtpAddon>('srtp');
+  private readonly addon = loadSrtpAddon();
   private readonly context: NativeContext;
 
   constructor(
