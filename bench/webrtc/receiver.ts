@@ -13,7 +13,7 @@ import { verifyIntegrity } from '../../src/protocols/webrtc/stun/binding.js';
 import { STUN_BINDING, decodeStun, encodeStun } from '../../src/protocols/webrtc/stun/message.js';
 import { buildNack, buildReceiverReport, compound } from '../../src/protocols/rtp/rtcp-build.js';
 import type { Logger } from '../../src/util/logger.js';
-import { readAnswer, recvonlyOffer, type AnswerFacts } from './offer.js';
+import { readAnswer, recvonlyOffer, type AnswerFacts, type OfferIdentity } from './offer.js';
 import { TrackStats } from './track-stats.js';
 
 /** Binding requests: every 50 ms until answered, then every 2 s as consent (servers close silent sessions after 30 s). */
@@ -37,6 +37,10 @@ export interface ReceiverOptions {
   consentChecks?: boolean;
   /** Receiver reports and NACKs (default); false: silent once connected. */
   feedback?: boolean;
+  /** The offer to send instead of the Opus + H.264 recvonly one (a sendonly offer makes a headless publisher). */
+  offer?(id: OfferIdentity): string;
+  /** Each RTP packet received, decrypted. */
+  onRtp?(packet: Buffer): void;
 }
 
 export class WhepReceiver {
@@ -72,7 +76,8 @@ export class WhepReceiver {
       socket.on('error', (err) => this.fail(err));
       socket.bind(0, '127.0.0.1');
       await once(socket, 'listening');
-      const offer = recvonlyOffer({ ufrag: this.ufrag, pwd: this.pwd, fingerprint: this.options.certificate.fingerprint });
+      const identity = { ufrag: this.ufrag, pwd: this.pwd, fingerprint: this.options.certificate.fingerprint };
+      const offer = this.options.offer ? this.options.offer(identity) : recvonlyOffer(identity);
       const res = await fetch(this.options.url, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: offer });
       const text = await res.text();
       if (res.status !== 201 && res.status !== 200) throw new Error(`WHEP answered ${res.status}: ${text.slice(0, 200)}`);
@@ -183,6 +188,7 @@ export class WhepReceiver {
       this.undecryptable++;
       return;
     }
+    this.options.onRtp?.(plain);
     const ssrc = plain.readUInt32BE(8);
     let track = this.tracks.get(ssrc);
     if (!track) {
@@ -204,6 +210,13 @@ export class WhepReceiver {
     const report = buildReceiverReport(this.ssrc, [...this.tracks.values()].map((t) => t.reportBlock()));
     this.lastRtcp = this.outbound!.protectRtcp(compound(report, ...nacks));
     this.send(this.lastRtcp);
+  }
+
+  /** Protects and sends an RTP packet (a headless publisher's media); false before DTLS is up. */
+  sendRtp(packet: Buffer): boolean {
+    if (this.state !== 'media') return false;
+    this.send(this.outbound!.protectRtp(packet));
+    return true;
   }
 
   /** Sends `datagram` again from this receiver's address, as an attacker replaying a capture would. */

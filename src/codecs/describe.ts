@@ -7,7 +7,7 @@ import { readMpegAudioHeader } from './mp3.js';
 import { parseHevcConfig } from './hevc.js';
 import { PacketType, readAudioTagHeader, readVideoTagHeader } from './inspect.js';
 import { parseOpusHead } from './opus.js';
-import { parseVp9Config } from './vp9.js';
+import { parseVp9Config, readVp9Keyframe } from './vp9.js';
 
 const VIDEO_CONFIG_PARSERS: Record<string, (record: Buffer) => VideoTrackInfo> = {
   H264: parseAvcConfig,
@@ -106,8 +106,20 @@ export interface DescribedTracks {
   audioTrack: AudioTrackInfo | undefined;
 }
 
-/** Updates a stream's track info from a frame a publisher sends: sequence headers, or the first audio. */
+/**
+ * Updates a stream's track info from a frame a publisher sends: sequence headers, or the first
+ * audio (codecs without a sequence header, MP3, G.711..., are described from their first frame).
+ * VP9 keeps its picture size in keyframes, not in its record: the first keyframe gives it.
+ */
 export function followTracks(tracks: DescribedTracks, frame: MediaFrame): void {
   if (frame.sequenceHeader && frame.kind === 'video') tracks.videoTrack = describeVideoConfig(frame.body) ?? tracks.videoTrack;
   if (frame.kind === 'audio' && (frame.sequenceHeader || !tracks.audioTrack)) tracks.audioTrack = describeAudioConfig(frame.body) ?? tracks.audioTrack;
+  const video = tracks.videoTrack;
+  if (frame.keyframe && video?.codec === 'VP9' && video.width === undefined) {
+    const size = undefinedOnProtocolError(() => {
+      const header = readVideoTagHeader(frame.body);
+      return header.codec === 'VP9' ? readVp9Keyframe(frame.body.subarray(header.payloadOffset)) : undefined;
+    });
+    if (size) tracks.videoTrack = { ...video, width: size.width, height: size.height };
+  }
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { inspectAudio, inspectVideo } from '../codecs/inspect.js';
 import type { ClientSession, RecordingEvents } from '../gate/types.js';
 import type { StreamReader } from '../hub/reader.js';
 import type { EncodedFrame, MediaFrame } from '../media/frame.js';
@@ -157,6 +159,7 @@ export class Recording implements StreamReader {
       this.filesOpened++;
       sink.write(format.begin());
       this.deps.logger.info({ stream: this.streamName(), file: path }, 'recording to file');
+      this.tellLeftOut(format, path);
       return true;
     } catch (error) {
       this.deps.logger.error({ err: error, stream: this.streamName(), file: path }, 'recording stopped: cannot open a file');
@@ -164,6 +167,13 @@ export class Recording implements StreamReader {
       this.report(uuid, path, 1);
       return false;
     }
+  }
+
+  /** A track the container cannot hold (VP9 or AV1 in MP4, say) is left out of the file, and the log says so. */
+  private tellLeftOut(format: FileFormat, path: string): void {
+    const { video, audio } = this.headers;
+    const left = [video && !format.hasVideo ? inspectVideo(video.body).codec : undefined, audio && !format.hasAudio ? inspectAudio(audio.body).codec : undefined].filter(Boolean);
+    if (left.length > 0) this.deps.logger.warn({ stream: this.streamName(), file: path, left_out: left }, `recording leaves ${left.join(' and ')} out: ${extname(path)} cannot hold it (record to .flv to keep every codec)`);
   }
 
   private write(file: OpenFile, frame: MediaFrame): void {

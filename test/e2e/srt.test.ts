@@ -203,13 +203,10 @@ async function assertMatchesOpenApi(answer: unknown): Promise<void> {
   assert.ok(ajv.validate({ $ref: 'api#/components/schemas/SessionList' }, answer), ajv.errorsText());
 }
 
-// The latency follows SRT's deployment guide for this loss rate (6 round trips at up to 7 % loss):
-// with less, libsrt's player now and then gives up a packet whose resend arrives a hair too late,
-// as SRT's too-late drop is meant to, and the copy has a decode error.
-test('over a lossy link (5 % dropped each way, 50 ms delay) with 600 ms latency, publish and play both decode clean', async () => {
+test('over a lossy link (5 % dropped each way, 50 ms delay) with 300 ms latency, publish and play both decode clean', async () => {
   const inbound = await LossyProxy.open(server.srtPort!, { loss: 0.05, delayMs: 50, seed: 7 });
   const outbound = await LossyProxy.open(server.srtPort!, { loss: 0.05, delayMs: 50, seed: 11 });
-  const via = (proxy: LossyProxy, streamId: string): string => `srt://127.0.0.1:${proxy.port}?streamid=${streamId}&latency=600000`;
+  const via = (proxy: LossyProxy, streamId: string): string => `srt://127.0.0.1:${proxy.port}?streamid=${streamId}&latency=300000`;
   const srtPublisher = publishTestPattern(via(inbound, '#!::r=live/lossy,m=publish'), 14, { container: 'mpegts' });
   try {
     await server.waitForLog((line) => line.msg === 'publish start' && line.stream === 'live/lossy', 15_000);
@@ -222,9 +219,11 @@ test('over a lossy link (5 % dropped each way, 50 ms delay) with 600 ms latency,
     }, 'losses and resends in the APIs', 20_000);
     assert.ok(links.srs.publisher.rtt_ms >= 100 && links.own.publisher.rttMs >= 100, JSON.stringify(links));
     assert.ok(links.own.publisher.packetsLost > 0, JSON.stringify(links));
-    await assertMatchesOpenApi(links.ownAnswer);
     const player = await playing;
     assert.equal(player.code, 0, player.stderr);
+    // Compiling the API's schema blocks this process, which is also the server, for a while: not
+    // while the player still needs resends.
+    await assertMatchesOpenApi(links.ownAnswer);
     const probe = await ffprobe(file);
     assert.deepEqual(probe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
     assert.ok(Number(probe.format.duration) >= 4, `${probe.format.duration} s`);

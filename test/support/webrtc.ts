@@ -16,11 +16,16 @@ export function launchWebRtcChromium(): Promise<Browser> {
  * once `start()` is called; `figures()` reads getStats for the inbound or outbound tracks.
  */
 export const WEBRTC_PAGE = `<!doctype html><video id="v" autoplay playsinline></video><script>
-window.start = async (endpoint, mode, headers = {}) => {
+window.start = async (endpoint, mode, headers = {}, codec) => {
   const pc = new RTCPeerConnection();
   window.pc = pc;
+  // Only this video codec offered (e.g. 'VP9'), for a publisher or a player.
+  const prefer = (transceiver, side) => {
+    if (!codec || transceiver.receiver.track.kind !== 'video') return;
+    transceiver.setCodecPreferences(side.getCapabilities('video').codecs.filter((c) => c.mimeType === 'video/' + codec));
+  };
   if (mode === 'play') {
-    pc.addTransceiver('video', { direction: 'recvonly' });
+    prefer(pc.addTransceiver('video', { direction: 'recvonly' }), RTCRtpReceiver);
     pc.addTransceiver('audio', { direction: 'recvonly' });
     pc.ontrack = (e) => { const v = document.getElementById('v'); v.srcObject = e.streams[0] || new MediaStream([e.track]); };
   } else if (mode === 'clock') {
@@ -36,10 +41,10 @@ window.start = async (endpoint, mode, headers = {}) => {
         g.fillRect((bit % 8) * 40, Math.floor(bit / 8) * 60, 40, 60);
       }
     }, 10);
-    pc.addTransceiver(canvas.captureStream(30).getVideoTracks()[0], { direction: 'sendonly' });
+    prefer(pc.addTransceiver(canvas.captureStream(30).getVideoTracks()[0], { direction: 'sendonly' }), RTCRtpSender);
   } else {
     const media = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: true });
-    for (const track of media.getTracks()) pc.addTransceiver(track, { direction: 'sendonly' });
+    for (const track of media.getTracks()) prefer(pc.addTransceiver(track, { direction: 'sendonly' }), RTCRtpSender);
   }
   const offer = await pc.createOffer();
   await pc.setLocalDescription(offer);
@@ -79,8 +84,9 @@ window.figures = async () => {
   stats.forEach((r) => {
     // The protocol of the candidate pair carrying the media: udp, or tcp for ICE-TCP.
     if (r.type === 'transport' && r.selectedCandidatePairId) out.protocol = stats.get(stats.get(r.selectedCandidatePairId)?.remoteCandidateId)?.protocol;
-    if (r.type === 'inbound-rtp') out['in_' + r.kind] = { framesDecoded: r.framesDecoded ?? 0, audioEnergy: r.totalAudioEnergy ?? 0, samples: r.totalSamplesReceived ?? 0, packets: r.packetsReceived, nacks: r.nackCount ?? 0 };
-    if (r.type === 'outbound-rtp') out['out_' + r.kind] = { packets: r.packetsSent, frames: r.framesEncoded ?? 0, codec: r.codecId };
+    const codec = stats.get(r.codecId)?.mimeType;
+    if (r.type === 'inbound-rtp') out['in_' + r.kind] = { framesDecoded: r.framesDecoded ?? 0, keyFramesDecoded: r.keyFramesDecoded ?? 0, audioEnergy: r.totalAudioEnergy ?? 0, samples: r.totalSamplesReceived ?? 0, packets: r.packetsReceived, nacks: r.nackCount ?? 0, codec };
+    if (r.type === 'outbound-rtp') out['out_' + r.kind] = { packets: r.packetsSent, frames: r.framesEncoded ?? 0, codec };
   });
   return out;
 };
@@ -89,9 +95,9 @@ window.figures = async () => {
 export interface PageFigures {
   state: string;
   protocol?: string;
-  in_video?: { framesDecoded: number; packets: number; nacks: number };
+  in_video?: { framesDecoded: number; keyFramesDecoded: number; packets: number; nacks: number; codec?: string };
   in_audio?: { audioEnergy: number; packets: number };
-  out_video?: { packets: number; frames: number };
+  out_video?: { packets: number; frames: number; codec?: string };
   out_audio?: { packets: number };
 }
 
@@ -99,8 +105,9 @@ export async function figures(page: Page): Promise<PageFigures> {
   return (await page.evaluate('window.figures()')) as PageFigures;
 }
 
-export async function startPeer(page: Page, endpoint: string, mode: 'play' | 'publish' | 'clock', headers: Record<string, string> = {}): Promise<{ status: number; text: string; location: string | null }> {
-  return (await page.evaluate(`window.start(${JSON.stringify(endpoint)}, ${JSON.stringify(mode)}, ${JSON.stringify(headers)})`)) as { status: number; text: string; location: string | null };
+/** `codec`: offer only this video codec (its MIME subtype, e.g. 'VP9'). */
+export async function startPeer(page: Page, endpoint: string, mode: 'play' | 'publish' | 'clock', headers: Record<string, string> = {}, codec?: string): Promise<{ status: number; text: string; location: string | null }> {
+  return (await page.evaluate(`window.start(${JSON.stringify(endpoint)}, ${JSON.stringify(mode)}, ${JSON.stringify(headers)}, ${JSON.stringify(codec)})`)) as { status: number; text: string; location: string | null };
 }
 
 /** Polls the page's figures until `ok` holds, or throws with the last ones after `timeoutMs`. */

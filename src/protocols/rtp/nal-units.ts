@@ -53,9 +53,11 @@ export function packetizeNalus(format: NalPayloadFormat, nalus: readonly Buffer[
 /**
  * Rebuilds access units from RTP packets in sequence order: an access unit ends at the marker
  * bit or when the timestamp changes. A fragment with a gap before it is dropped whole, and so is
- * a payload that does not parse; `lost()` reports both so the stream can wait for a keyframe.
+ * a payload that does not parse (counted in `malformed`); `lost()` reports both so the stream can
+ * wait for a keyframe.
  */
 export class NalDepacketizer {
+  malformed = 0;
   private nalus: Buffer[] = [];
   private bytes = 0;
   private timestamp: number | undefined;
@@ -87,6 +89,7 @@ export class NalDepacketizer {
       this.read(packet.payload);
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
+      this.malformed++;
       this.fragments = undefined;
       this.damaged = true;
     }

@@ -11,6 +11,8 @@ const DROP_MARGIN_US = 1_000_000;
 const MAX_BURST_BYTES = 64 * 1024;
 /** The least time a packet waits for its ACK before it counts as lost (the peer ACKs every 10 ms). */
 const MIN_RETRANSMIT_TIMEOUT_US = 20_000;
+/** The round trip assumed before the first is measured (libsrt's initial estimate). */
+const INITIAL_RTT_US = 100_000;
 
 export interface SenderOptions {
   /** The first sequence number (the caller's, in HSv5). */
@@ -72,6 +74,8 @@ export class SrtSender {
   /** Round trip as this side sees it (a packet's first send to the ACK that covers it), smoothed, µs; 0 before the first. */
   private srttUs = 0;
   private rttVarUs = 0;
+  /** The first packet the peer's last ACK said it lacks. */
+  private peerLacks: number | undefined;
   readonly stats: SenderStats = { packetsSent: 0, packetsRetransmitted: 0, packetsDropped: 0, rttUs: 0 };
 
   constructor(
@@ -107,14 +111,16 @@ export class SrtSender {
   pump(nowUs: number): void {
     this.refill(nowUs);
     if (this.options.tooLateDrop) this.dropTooLate(nowUs);
+    this.resendIfStalled(nowUs);
     for (const seq of this.resend) {
       if (this.tokens <= 0) return;
       this.resend.delete(seq);
       const packet = this.find(seq);
       if (!packet) continue;
+      const copies = this.resendCopies(packet, nowUs);
       packet.resent = true;
-      this.transmit(packet, true, nowUs);
-      this.stats.packetsRetransmitted++;
+      for (let copy = 0; copy < copies; copy++) this.transmit(packet, true, nowUs);
+      this.stats.packetsRetransmitted += copies;
     }
     while (this.tokens > 0 && this.queued.length > 0) {
       const packet = this.queued.shift()!;
@@ -126,15 +132,7 @@ export class SrtSender {
     }
   }
 
-  /**
-   * A full or light ACK: forgets what the peer has, and answers a full one with an ACKACK.
-   *
-   * An ACK that still asks for a packet sent longer ago than a round trip and its variance means
-   * that packet, or the NAK asking for it, or its resend, was lost: it is sent again now. The
-   * peer's NAKs alone are not enough at the start of a connection, when a player takes the GOP
-   * as one burst: libsrt then waits 150 ms between periodic NAKs (its RTT estimate is still the
-   * initial 100 ms ± 50), so a packet whose first resend is lost misses a 300 ms latency.
-   */
+  /** A full or light ACK: forgets what the peer has, and answers a full one with an ACKACK. */
   onAck(ackNumber: number, ack: AckInfo, nowUs: number): void {
     const count = this.unacked.findIndex((packet) => seqOffset(ack.ackSeq, packet.seq) >= 0);
     const newest = count > 0 ? this.unacked[count - 1] : count === -1 ? this.unacked.at(-1) : undefined;
@@ -144,8 +142,19 @@ export class SrtSender {
       this.stats.rttUs = ack.rtt;
       this.output(encodeAckAck(ackNumber, nowUs, this.options.peerId));
     }
+    this.peerLacks = ack.ackSeq;
+  }
+
+  /**
+   * The packet the last ACK asked for, unanswered past its resend time: that packet, or the NAK
+   * asking for it, or its resend, was lost, and it is sent again without waiting for a NAK. The
+   * check runs on the clock, not on ACKs: libsrt stops ACKing while the number it would ACK does
+   * not move, and its periodic NAKs come only every round trip plus four times its variance
+   * (300 ms and more on a jittery link), too late for a latency of a few round trips.
+   */
+  private resendIfStalled(nowUs: number): void {
     const head = this.unacked[0];
-    if (head?.seq === ack.ackSeq && this.srttUs > 0 && nowUs - head.sentUs > this.retransmitTimeoutUs()) this.resend.add(head.seq);
+    if (head && head.seq === this.peerLacks && this.srttUs > 0 && nowUs >= this.resendDueUs(head)) this.resend.add(head.seq);
   }
 
   /** A NAK: resends what is still held, and tells the peer to stop waiting for the rest. */
@@ -178,8 +187,29 @@ export class SrtSender {
     this.srttUs = 0.875 * this.srttUs + 0.125 * sampleUs;
   }
 
-  private retransmitTimeoutUs(): number {
-    return this.srttUs + Math.max(MIN_RETRANSMIT_TIMEOUT_US, 4 * this.rttVarUs);
+  /**
+   * Two copies of a resend when losing it would leave no time to ask again: the packet was resent
+   * before (so a resend or NAK was lost already), or less than two round trips remain before the
+   * peer plays it. A lost last packet of a frame is only noticed when the next frame arrives, so
+   * at a latency of 3 round trips its first resend often goes out with 2 left; on a link losing
+   * 5 % each way, one copy then fails about one play in ten, two copies hardly ever.
+   */
+  private resendCopies(packet: Sent, nowUs: number): number {
+    if (packet.resent) return 2;
+    const leftUs = packet.timestamp + this.options.latencyMs * 1000 - nowUs;
+    return leftUs < 2 * (this.srttUs || INITIAL_RTT_US) ? 2 : 1;
+  }
+
+  /**
+   * When silence about a packet last sent at `sentUs` means it was lost: a round trip and its
+   * variance later (RFC 6298), but early enough that a resend still arrives before the peer
+   * plays it, and never before a round trip and one ACK period have passed.
+   */
+  private resendDueUs(packet: Sent): number {
+    const earliest = packet.sentUs + this.srttUs + MIN_RETRANSMIT_TIMEOUT_US;
+    const patient = packet.sentUs + this.srttUs + Math.max(MIN_RETRANSMIT_TIMEOUT_US, 4 * this.rttVarUs);
+    const beforePlay = packet.timestamp + this.options.latencyMs * 1000 - this.srttUs;
+    return Math.max(earliest, Math.min(patient, beforePlay));
   }
 
   private transmit(packet: Sent, retransmitted: boolean, nowUs: number): void {

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { describeAudioConfig, describeVideoConfig } from '../../codecs/describe.js';
+import { followTracks } from '../../codecs/describe.js';
 import type { Publisher, Stream } from '../../hub/stream.js';
 import { Reader } from '../../hub/reader.js';
 import {
@@ -117,14 +117,8 @@ export class RtmpSession {
       this.expectMediaWithin(publishing.timeouts.normal_timeout);
     }
     const { stream } = publishing;
-    // Codecs without a sequence header (MP3, G.711...) are described from their first frame.
-    if (frame.sequenceHeader || (frame.kind === 'audio' && !stream.audioTrack)) this.describeTrack(stream, frame.kind, frame.body);
+    followTracks(stream, frame);
     stream.push(frame);
-  }
-
-  private describeTrack(stream: Stream, kind: string, body: Buffer): void {
-    if (kind === 'video') stream.videoTrack = describeVideoConfig(body) ?? stream.videoTrack;
-    if (kind === 'audio') stream.audioTrack = describeAudioConfig(body) ?? stream.audioTrack;
   }
 
   private command(command: Command, streamId: number): void | Promise<void> {

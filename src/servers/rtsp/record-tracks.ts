@@ -15,6 +15,8 @@ export interface RecordTrack {
   readonly kind: 'video' | 'audio';
   readonly clockRate: number;
   frames(packet: RtpPacket, gap: boolean, toMs: (rtpTime: number) => number): MediaFrame[];
+  /** Payloads that did not parse and were dropped (video tracks count them). */
+  readonly malformed?: number;
 }
 
 const AAC_HEADER = 0xaf;
@@ -52,6 +54,9 @@ function nalTrack(media: MediaDescription): RecordTrack {
   return {
     kind: 'video',
     clockRate: media.clockRate || 90000,
+    get malformed() {
+      return depacketizer.malformed;
+    },
     frames(packet, gap, toMs) {
       const frames: MediaFrame[] = [];
       for (const unit of depacketizer.push(packet, gap)) {

@@ -1,3 +1,4 @@
+import { inspectVideo } from '../../codecs/inspect.js';
 import { basicChallenge, digestChallenge } from '../../protocols/rtsp/auth.js';
 import type { RtspRequest } from '../../protocols/rtsp/message.js';
 import { buildSdp, parseSdp } from '../../protocols/rtsp/sdp.js';
@@ -64,6 +65,10 @@ export class RtspMethods {
       releasePull?.();
       this.refuse(info, 'play', stream?.publisher ? 'no track RTSP can carry' : 'stream not found');
       return { status: 404 };
+    }
+    const video = stream!.sequenceHeaders.video;
+    if (video && !tracks.some((track) => track.kind === 'video')) {
+      this.ctx.logger.info({ client: info.id, stream: info.path, track: 'video', reason: `${inspectVideo(video.body).codec} cannot be carried over RTSP` }, 'rtsp leaves a track out');
     }
     this.conn.session = new RtspSession(this.ctx, info, { play: tracks }, (reason) => this.conn.close(reason), releasePull);
     this.conn.deps.pending.release();

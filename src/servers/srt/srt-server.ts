@@ -46,7 +46,7 @@ export class SrtServer {
       ctx,
       terms: this.terms(),
       ingest,
-      outputs: new SrtTsOutputs(),
+      outputs: new SrtTsOutputs(ctx.logger),
       pending: new ConnectionCounter(() => maxPendingConnections(ctx.config.current())),
       newSocketId: () => this.newSocketId(),
       send: (datagram, peer) => this.send(datagram, peer),

@@ -59,7 +59,9 @@ export class SrtSession {
     const sink = new ConnectionSink(this.connection, (reason) => this.connection.close(reason));
     const reader = new Reader(this.info.id, sink, outputs.of(stream));
     this.playing = { stream, reader };
-    stream.addReader(reader);
+    // From the live edge, as SRS's SRT players (no GOP cache): a GOP sent as one burst leaves a
+    // lossy link's resends too little of the latency before libsrt's too-late drop.
+    stream.addReader(reader, 'live');
     this.ctx.sessions.add(this.info, 'srt-play', () => this.link());
     this.log('play start');
   }

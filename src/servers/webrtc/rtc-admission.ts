@@ -14,6 +14,7 @@ import { resolveVhost } from '../rtmp/stream-url.js';
 import { SessionInfo } from '../session-info.js';
 import { OfferRefused, SrsRtcError, badOffer } from './rtc-errors.js';
 import type { StreamSsrcs } from './rtc-output.js';
+import { chooseVideo, queryCodec, rtcCodecOf, type VideoChoice } from './rtc-codecs.js';
 import { rtcReaches } from './rtc-reach.js';
 import type { RtcOffer } from './signalling.js';
 
@@ -63,6 +64,7 @@ export async function admitOffer(request: RtcOffer, deps: AdmissionDeps): Promis
   if (request.action === 'play' && publisher && !rtcReaches(config, vhost, publisher.protocol, Audience.webrtc)) {
     throw new OfferRefused(403, SrsRtcError.Disabled, `Disabled rtmp_to_rtc of ${vhost}: the stream is published over ${publisher.protocol}, which plays over WebRTC only with rtc { rtmp_to_rtc on; }`);
   }
+  const video = videoChoice(request, stream);
   const localUfrag = randomBytes(6).toString('hex').slice(0, 8);
   const localPwd = randomBytes(16).toString('hex').slice(0, 32);
   const ssrcs = deps.ssrcsOf(streamKey(vhost, request.app, request.stream));
@@ -76,6 +78,7 @@ export async function admitOffer(request: RtcOffer, deps: AdmissionDeps): Promis
       fingerprint: { algorithm: 'sha-256', value: deps.certificate.fingerprint },
       candidates: deps.candidates(request.host),
       h264ProfileLevelId: request.action === 'play' && stream ? profileLevelId(stream) : undefined,
+      videoCodecs: video.preference,
       send: request.action === 'play' ? { cname, streamId: `${request.app}/${request.stream}`, video: { ssrc: ssrcs.video, rtxSsrc: ssrcs.rtx }, audio: { ssrc: ssrcs.audio } } : undefined,
     });
   } catch (error) {
@@ -83,12 +86,32 @@ export async function admitOffer(request: RtcOffer, deps: AdmissionDeps): Promis
     throw error;
   }
   if (!answer.media.some((media) => media.kind === 'video' || media.kind === 'audio')) throw new OfferRefused(400, SrsRtcError.SdpExchange, 'the offer has no audio or video WebRTC can carry');
+  refuseWithoutVideo(offer, answer, video);
   const info = new SessionInfo(
     { protocol: 'webrtc', ip: request.ip, vhost, app: request.app, stream: request.stream, param: request.param, tcUrl: request.tcUrl, requestUrl: request.requestUrl },
     deps.transport,
   );
   await ask(ctx, info, request.action);
   return { offer, answer, info, rtc, localUfrag, localPwd, ssrcs, cname };
+}
+
+/** The video codecs this request may get: the one asked (`?codec=`), the stream's for a play. */
+function videoChoice(request: RtcOffer, stream: Stream | undefined): VideoChoice {
+  const asked = queryCodec(request.videoCodec);
+  if (asked === null) throw new OfferRefused(400, SrsRtcError.InvalidParams, `codec=${request.videoCodec} is no video codec WebRTC carries here (h264, hevc, vp9, av1)`);
+  const streamCodec = stream?.publisher ? rtcCodecOf(stream.videoTrack?.codec) : undefined;
+  const choice = chooseVideo(request.action, asked, streamCodec);
+  if (typeof choice === 'string') throw new OfferRefused(400, SrsRtcError.SdpExchange, choice);
+  return choice;
+}
+
+/** An offer with video that cannot take the codec it must have is refused, not answered without video. */
+function refuseWithoutVideo(offer: SdpOffer, answer: Answer, video: VideoChoice): void {
+  if (!video.required || answer.media.some((media) => media.kind === 'video')) return;
+  const offered = offer.media.find((media) => media.kind === 'video' && media.port !== 0);
+  if (!offered) return;
+  const names = [...new Set(offered.codecs.map((c) => c.name).filter((n) => !/^(rtx|red|ulpfec|flexfec-03)$/i.test(n)))];
+  throw new OfferRefused(400, SrsRtcError.SdpExchange, `${video.required.because} and the offer's video has ${names.join(', ') || 'no codec'}`);
 }
 
 async function ask(ctx: ServerContext, info: SessionInfo, action: 'publish' | 'play'): Promise<void> {

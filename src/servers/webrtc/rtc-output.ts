@@ -3,11 +3,11 @@ import { Audience } from '../../hub/audience.js';
 import type { OutputFormat } from '../../hub/reader.js';
 import type { Stream } from '../../hub/stream.js';
 import type { MediaFrame } from '../../media/frame.js';
-import { h264Payload } from '../../protocols/rtp/h264.js';
-import { packetizeNalus } from '../../protocols/rtp/nal-units.js';
 import { encodeRtp } from '../../protocols/rtp/packet.js';
 import { SluiceError } from '../../util/errors.js';
-import { H264Frames, type H264Options } from './h264-frames.js';
+import type { H264Options } from './h264-frames.js';
+import type { RtcVideoCodec } from './rtc-codecs.js';
+import { rtpPictures, type RtpPictures } from './rtc-video-out.js';
 
 /** RTP payload bytes: packets fit a 1280-byte path MTU with SRTP's tag and the IP/UDP headers. */
 const MAX_PAYLOAD = 1160;
@@ -30,14 +30,15 @@ export interface TrackClock {
 }
 
 /**
- * A stream's H.264 as RTP for WebRTC players, packetized once per payload type and shared by
- * every player of that payload type (the hub's shared-format feed carries the packets, each
- * behind a 2-byte length). The last packets stay cached for retransmission on NACK.
+ * A stream's video (H.264, H.265, VP9 or AV1) as RTP for WebRTC players, packetized once per
+ * codec and payload type and shared by every player of them (the hub's shared-format feed
+ * carries the packets, each behind a 2-byte length). The last packets stay cached for
+ * retransmission on NACK.
  */
 export class RtcVideoFormat implements OutputFormat {
   readonly key: string;
   readonly audience = Audience.webrtc;
-  private readonly frames: H264Frames;
+  private readonly frames: RtpPictures;
   private readonly cache: Array<Buffer | undefined> = new Array(CACHE_PACKETS);
   private sequence = randomInt(0, 0x10000);
   private readonly base = randomInt(0, 0xffffffff);
@@ -53,9 +54,11 @@ export class RtcVideoFormat implements OutputFormat {
     private readonly ssrc: number,
     options: H264Options,
     private readonly onBframes: () => void,
+    codec: RtcVideoCodec = 'H264',
+    onOtherCodec: (codec: string) => void = () => undefined,
   ) {
-    this.key = `webrtc:${payloadType}:${ssrc}:${options.keepBframes ? 'b' : ''}${options.keepSei ? 's' : ''}`;
-    this.frames = new H264Frames(options);
+    this.key = `webrtc:${codec}:${payloadType}:${ssrc}:${options.keepBframes ? 'b' : ''}${options.keepSei ? 's' : ''}`;
+    this.frames = rtpPictures(codec, options, MAX_PAYLOAD, onOtherCodec);
   }
 
   readonly encode = (frame: MediaFrame): Buffer => {
@@ -70,12 +73,12 @@ export class RtcVideoFormat implements OutputFormat {
           this.onBframes();
         }
       }
-      if (picture.nalus.length === 0) return NOTHING;
+      if (picture.payloads.length === 0) return NOTHING;
       const origin = (this.origin ??= { ms: picture.presentationMs, wallMs: Date.now() });
       const timestamp = (this.base + Math.round((picture.presentationMs - origin.ms) * 90)) >>> 0;
       this.clock = { rtpTimestamp: timestamp, wallMs: origin.wallMs + (picture.presentationMs - origin.ms) };
       const parts: Buffer[] = [];
-      for (const { payload, marker } of packetizeNalus(h264Payload, picture.nalus, MAX_PAYLOAD)) {
+      for (const { payload, marker } of picture.payloads) {
         const packet = encodeRtp({ payloadType: this.payloadType, marker, sequence: this.sequence, timestamp, ssrc: this.ssrc, payload });
         this.cache[this.sequence % CACHE_PACKETS] = packet;
         this.sequence = (this.sequence + 1) & 0xffff;
@@ -109,7 +112,7 @@ export function forEachPacket(batch: Buffer, each: (packet: Buffer) => void): vo
 }
 
 /**
- * Per stream: a format per payload type and H.264 options. The SSRCs are derived from the
+ * Per stream: a format per codec, payload type and H.264 options. The SSRCs are derived from the
  * stream's key (with a per-server salt), so an answer can name them before the stream exists.
  */
 export class RtcOutputs {
@@ -123,16 +126,16 @@ export class RtcOutputs {
   }
 
   /** `ssrc`: what the player's answer named (the stream's, unless the gate renamed the stream since). */
-  videoOf(stream: Stream, payloadType: number, ssrc: number, options: H264Options, onBframes: () => void): RtcVideoFormat {
+  videoOf(stream: Stream, payloadType: number, ssrc: number, options: H264Options, onBframes: () => void, codec: RtcVideoCodec = 'H264', onOtherCodec?: (codec: string) => void): RtcVideoFormat {
     let formats = this.formats.get(stream);
     if (!formats) {
       formats = new Map();
       this.formats.set(stream, formats);
     }
-    const key = `${payloadType}:${ssrc}:${options.keepBframes}:${options.keepSei}`;
+    const key = `${codec}:${payloadType}:${ssrc}:${options.keepBframes}:${options.keepSei}`;
     let format = formats.get(key);
     if (!format) {
-      format = new RtcVideoFormat(payloadType, ssrc, options, onBframes);
+      format = new RtcVideoFormat(payloadType, ssrc, options, onBframes, codec, onOtherCodec);
       formats.set(key, format);
     }
     return format;

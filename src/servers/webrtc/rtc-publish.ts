@@ -8,14 +8,15 @@ import { buildTransportCc, type TwccReceived } from '../../protocols/rtp/rtcp-tw
 import { ProtocolError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { MediaClock, type TrackClock } from '../rtsp/media-clock.js';
-import { recordTrack, type RecordTrack } from '../rtsp/record-tracks.js';
 import type { RtcLinkCounters } from './rtc-link.js';
 import type { RtcTransport } from './rtc-transport.js';
 import { NackList } from './nack-list.js';
+import type { RtcVideoCodec } from './rtc-codecs.js';
+import { rtcVideoTrack, type RtcVideoTrack } from './rtc-video-in.js';
 
 /** What was negotiated for a publisher's tracks. */
 export interface PublishTracks {
-  video?: { payloadType: number; rtxPayloadType?: number; ssrc?: number };
+  video?: { codec: RtcVideoCodec; payloadType: number; rtxPayloadType?: number; ssrc?: number };
   audio?: { payloadType: number; channels: 1 | 2 };
   /** transport-wide-cc extension id, when the browser offered it and feedback is on. */
   transportCc?: number;
@@ -39,14 +40,15 @@ const OUR_SSRC = 1;
 
 /**
  * A WebRTC publisher: SRTP-decrypted RTP in, hub frames out. Video is put back in order
- * (waiting for retransmissions the NACKs ask for), depacketized and turned into AVCC with a
- * sequence header built from SPS/PPS; Opus goes to the bridge. Keyframes are asked for at the
- * start, after loss, and every `pli_for_rtmp` seconds; transport-cc feedback (or REMB) keeps the
- * browser's bitrate up.
+ * (waiting for retransmissions the NACKs ask for) and depacketized into whole frames: H.264 and
+ * H.265 as AVCC / HVCC with a sequence header built from the parameter sets, VP9 and AV1 as
+ * Enhanced RTMP frames with their configuration records; Opus goes to the bridge. Keyframes are
+ * asked for at the start, after loss, and every `pli_for_rtmp` seconds; transport-cc feedback
+ * (or REMB) keeps the browser's bitrate up.
  */
 export class RtcPublisher {
   private readonly clock = new MediaClock();
-  private readonly video: { track: RecordTrack; clock: TrackClock; reorder: RtpReorder; nacks: NackList } | undefined;
+  private readonly video: { track: RtcVideoTrack; clock: TrackClock; reorder: RtpReorder; nacks: NackList } | undefined;
   private readonly audioClock: TrackClock | undefined;
   private twcc: TwccReceived[] = [];
   private twccCount = 0;
@@ -57,7 +59,7 @@ export class RtcPublisher {
   /** The SSRCs media comes from: the offer's when it announced one, else the first packet's. */
   private readonly mediaSsrc: { video?: number; audio?: number };
   private highest: { video?: number } = {};
-  damage = 0;
+  private damaged = 0;
 
   constructor(
     private readonly tracks: PublishTracks,
@@ -67,11 +69,16 @@ export class RtcPublisher {
     private readonly log: Logger,
   ) {
     if (tracks.video) {
-      const track = recordTrack({ type: 'video', payloadType: tracks.video.payloadType, encoding: 'H264', clockRate: 90000, fmtp: new Map(), control: '' })!;
+      const track = rtcVideoTrack(tracks.video.codec, tracks.video.payloadType);
       this.video = { track, clock: this.clock.track(90000), reorder: new RtpReorder(256), nacks: new NackList() };
     }
     if (tracks.audio) this.audioClock = this.clock.track(48000);
     this.mediaSsrc = { video: tracks.video?.ssrc };
+  }
+
+  /** Packets that did not parse, and video payloads dropped as malformed. */
+  get damage(): number {
+    return this.damaged + (this.video?.track.malformed ?? 0);
   }
 
   rtp(data: Buffer): void {
@@ -80,7 +87,7 @@ export class RtcPublisher {
       packet = decodeRtp(data);
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
-      this.damage++;
+      this.damaged++;
       return;
     }
     if (this.tracks.transportCc !== undefined) this.arrival(data);
@@ -144,13 +151,19 @@ export class RtcPublisher {
     this.track(packet.sequence, Date.now());
     for (const { packet: ordered, gap } of video.reorder.push(packet)) {
       if (gap) this.counters.packetsLost++;
+      const malformed = video.track.malformed;
       try {
         const frames = video.track.frames(ordered, gap, (rtp) => video.clock.toMs(rtp));
         if (gap) this.wantKeyframe = true;
         for (const frame of frames) this.options.onFrame(frame);
       } catch (error) {
         if (!(error instanceof ProtocolError)) throw error;
-        if (this.damage++ === 0) this.log.warn({ err: error.message }, 'rtc publisher sent damaged H.264');
+        if (this.damaged++ === 0) this.log.warn({ err: error.message, codec: this.tracks.video!.codec }, 'rtc publisher sent damaged video');
+        this.wantKeyframe = true;
+      }
+      if (video.track.malformed > malformed) {
+        // Counted and dropped by the depacketizer; the first is logged, the next keyframe asked for.
+        if (malformed === 0) this.log.warn({ codec: this.tracks.video!.codec }, 'rtc publisher sent a malformed video payload; dropped');
         this.wantKeyframe = true;
       }
     }

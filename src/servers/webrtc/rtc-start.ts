@@ -8,6 +8,7 @@ import { OpusIngest } from '../../transcode/opus-ingest.js';
 import type { ConnectionSlot, ServerContext } from '../context.js';
 import { admitOffer, type Admitted } from './rtc-admission.js';
 import { OfferRefused, SrsRtcError } from './rtc-errors.js';
+import { rtcCodecOfSdp } from './rtc-codecs.js';
 import { RtcLinkCounters } from './rtc-link.js';
 import type { RtcOutputs } from './rtc-output.js';
 import { RtcPlayer, type AudioSource, type PlayTracks } from './rtc-play.js';
@@ -123,7 +124,7 @@ function startPublishing(
   const video = media('video');
   const audio = media('audio');
   const tracks: PublishTracks = {
-    video: video && { payloadType: video.codec.payloadType, rtxPayloadType: video.rtxPayloadType, ssrc: video.remoteSsrc },
+    video: video && { codec: rtcCodecOfSdp(video.codec.name), payloadType: video.codec.payloadType, rtxPayloadType: video.rtxPayloadType, ssrc: video.remoteSsrc },
     audio: audio && { payloadType: audio.codec.payloadType, channels: audio.codec.channels === 1 ? 1 : 2 },
     transportCc: rtc.twcc ? (video?.extensions.transportCc ?? audio?.extensions.transportCc) : undefined,
     remb: Boolean(video?.rtcpFb.includes('goog-remb')),
@@ -170,11 +171,14 @@ function playTracks(admitted: Admitted, stream: Stream, outputs: RtcOutputs, med
   const { rtc, ssrcs } = admitted;
   const options = { keepBframes: rtc.keep_bframe, keepSei: rtc.keep_avc_nalu_sei };
   const warn = (): void => log.warn({ stream: admitted.info.path }, 'the publisher sends B-frames: browsers cannot play them over WebRTC, they are dropped (keep_bframe off); publish H.264 baseline or without B-frames');
+  const codec = video && rtcCodecOfSdp(video.codec.name);
+  const otherCodec = (published: string): void =>
+    log.warn({ stream: admitted.info.path, negotiated: codec, published }, 'the stream is published in another video codec than its WebRTC players were answered with: they get no video until they play again');
   return {
     cname: admitted.cname,
     nack: rtc.nack,
     video: video && {
-      format: outputs.videoOf(stream, video.codec.payloadType, ssrcs.video, options, warn),
+      format: outputs.videoOf(stream, video.codec.payloadType, ssrcs.video, options, warn, codec, otherCodec),
       ssrc: ssrcs.video,
       rtxPayloadType: video.rtxPayloadType,
       rtxSsrc: video.rtxPayloadType !== undefined ? ssrcs.rtx : undefined,

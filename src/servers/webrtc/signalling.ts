@@ -18,6 +18,8 @@ export interface RtcOffer {
   param: string;
   tcUrl: string;
   requestUrl: string;
+  /** The video codec the request asks for: SRS 7's `codec` query (or its later name `vcodec`). */
+  videoCodec?: string;
 }
 
 export interface RtcAnswer {
@@ -123,6 +125,7 @@ async function whip(handler: OfferHandler, kind: 'whip' | 'whep', request: Incom
     param: params.toString(),
     tcUrl: `webrtc://${hostName(host)}/${app}`,
     requestUrl: url.href,
+    videoCodec: askedCodec(query),
   });
   const location = `/rtc/v1/${kind}/?action=delete&token=${answer.token}&app=${encodeURIComponent(app)}&stream=${encodeURIComponent(stream)}&session=${encodeURIComponent(answer.sessionId)}`;
   response.writeHead(201, { 'Content-Type': 'application/sdp', Location: location, ETag: `"${answer.sessionId}"`, 'Content-Length': Buffer.byteLength(answer.sdp), Connection: 'close' });
@@ -155,6 +158,7 @@ async function srsApi(handler: OfferHandler, action: 'publish' | 'play', request
     param,
     tcUrl: target.tcUrl,
     requestUrl: url.href,
+    videoCodec: askedCodec(url.searchParams),
   });
   const out = JSON.stringify({ code: 0, server: handler.serverId, sdp: answer.sdp, sessionid: answer.sessionId });
   response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(out), Connection: 'close' });
@@ -167,6 +171,11 @@ export function parseStreamUrl(streamUrl: string): { host: string; app: string; 
   if (!match) throw new OfferRefused(400, SrsRtcError.InvalidParams, `streamurl "${streamUrl.slice(0, 200)}" names no app and stream`);
   const [, host, app, stream, param] = match as unknown as [string, string, string, string, string | undefined];
   return { host: host!, app: app!, stream: stream!, param: param ?? '', tcUrl: streamUrl.slice(0, streamUrl.lastIndexOf(`/${stream}`)) };
+}
+
+/** SRS 7 reads `codec` from the signalling request's query; its later versions call it `vcodec`. */
+function askedCodec(query: URLSearchParams): string | undefined {
+  return query.get('vcodec') || query.get('codec') || undefined;
 }
 
 function hostName(authority: string | undefined): string {

@@ -11,6 +11,7 @@ import { EncodedFrame, type MediaFrame } from '../../../src/media/frame.js';
 import { RecordService } from '../../../src/recorder/record-service.js';
 import { Recording, type RecordingPlan } from '../../../src/recorder/recording.js';
 import { silentLogger } from '../../../src/util/logger.js';
+import { capturingLogger } from '../../support/log-capture.js';
 import { findAll, walk } from '../mp4/walker.js';
 import { withSmallDisk } from '../../support/small-disk.js';
 import { waitFor } from '../../support/wait.js';
@@ -188,5 +189,21 @@ test('a full disk pauses the recording (no empty file left, code 1); once space 
     const firstPicture = tags.find((t) => t.type === 9 && t.body[1] === 1);
     assert.equal(firstPicture?.body[0], 0x17, 'the resumed file starts at a keyframe');
     assert.deepEqual(events.finished.map((e) => e.code), [1, 0]);
+  });
+});
+
+test('MP4 of a VP9 stream: the video is left out and the log says so; FLV keeps it', async () => {
+  await withDir(async (dir) => {
+    const { logger, lines } = capturingLogger();
+    const vp9Header = frame('video', 0, Buffer.concat([Buffer.from([0x90, ...Buffer.from('vp09')]), readFileSync(new URL('../../fixtures/vp9-320x240.vpcc', import.meta.url))]), { sequenceHeader: true });
+    const vp9Key = frame('video', 1000, [0x91, ...Buffer.from('vp09'), 0x82, 0x49, 0x83, 0x42], { keyframe: true });
+    const recording = new Recording({ nextPath: () => join(dir, 'a.mp4'), waitKeyframe: true, urlOf: () => '' }, { session, events: new Events(), logger, maxQueuedBytes: 1 << 20 });
+    for (const f of [vp9Header, audioHeader, vp9Key, ...Array.from({ length: 60 }, (_, i) => aac(1000 + i * 23))]) recording.enqueue(f);
+    await recording.close();
+    const boxes = walk(await readFile(join(dir, 'a.mp4')));
+    assert.equal(findAll(boxes[1]!.children, 'trak').length, 1, 'the audio track only');
+    const line = lines.find((l) => Array.isArray(l.left_out));
+    assert.deepEqual(line?.left_out, ['VP9']);
+    assert.match(String(line?.msg), /recording leaves VP9 out: \.mp4 cannot hold it/);
   });
 });

@@ -167,7 +167,7 @@ test('handshake: a KMREQ is answered with HSRSP then the KMREQ echoed as KMRSP, 
 test('sender: payloads leave encrypted under the even key with KK set, and resends carry the same bytes', async () => {
   const keys = await SrtKeys.open(decodeKm(kmreq()), capture.passphrase);
   const out: Buffer[] = [];
-  const sender = new SrtSender({ initialSeq: 500, peerId: 7, latencyMs: 120, tooLateDrop: true, maxBandwidth: 1e12, maxUnacked: 100, cipher: keys }, (d) => out.push(d));
+  const sender = new SrtSender({ initialSeq: 500, peerId: 7, latencyMs: 1000, tooLateDrop: true, maxBandwidth: 1e12, maxUnacked: 100, cipher: keys }, (d) => out.push(d));
   const ts = Buffer.alloc(188 * 7 * 2);
   for (let offset = 0; offset < ts.length; offset += 188) ts[offset] = 0x47;
   sender.send(ts, 0);

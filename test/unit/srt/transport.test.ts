@@ -24,7 +24,7 @@ test('sender: cuts bytes into 1316-byte packets numbered from the initial sequen
 });
 
 test('sender: a NAK is answered with the lost packet flagged as retransmitted; an ACK releases and a full one gets an ACKACK', () => {
-  const { s, packets } = sender();
+  const { s, packets } = sender({ latencyMs: 1000 });
   s.send(Buffer.alloc(1316 * 3), 0);
   s.pump(1000);
   packets();
@@ -44,8 +44,27 @@ test('sender: a NAK is answered with the lost packet flagged as retransmitted; a
   assert.ok(answer[0]!.kind === 'control' && answer[0]!.type === ControlType.DropReq);
 });
 
+test('sender: a resend goes out twice when losing it would leave no time to ask again', () => {
+  const { s, packets } = sender({ latencyMs: 1000 });
+  s.send(Buffer.alloc(1316 * 3), 0);
+  s.pump(1000);
+  packets();
+  const resendOf = (seq: number, nowUs: number) => {
+    s.onNak([{ first: seq, last: seq }], nowUs);
+    s.pump(nowUs);
+    return packets().map((p) => (p.kind === 'data' ? [p.seq, p.retransmitted] : []));
+  };
+  // Plenty of time left before the peer plays it: one copy.
+  assert.deepEqual(resendOf(11, 100_000), [[11, true]]);
+  // Asked for again: the first resend was lost, so two.
+  assert.deepEqual(resendOf(11, 300_000), [[11, true], [11, true]]);
+  // A first resend with less than two round trips (the initial 100 ms estimate) before the peer plays it: two.
+  assert.deepEqual(resendOf(12, 850_000), [[12, true], [12, true]]);
+  assert.equal(s.stats.packetsRetransmitted, 5);
+});
+
 test('sender: a packet ACKs still ask for a round trip after it left is sent again without waiting for a NAK', () => {
-  const { s, packets } = sender();
+  const { s, packets } = sender({ latencyMs: 1000 });
   s.send(Buffer.alloc(1316), 0);
   s.pump(0);
   s.onAck(1, { ackSeq: 11, rtt: 100_000 }, 20_000); // 10 took 20 ms to be acknowledged
@@ -66,6 +85,24 @@ test('sender: a packet ACKs still ask for a round trip after it left is sent aga
   s.pump(99_000);
   assert.equal(packets().length, 0);
   assert.equal(s.stats.packetsRetransmitted, 1);
+});
+
+test('sender: with no ACK since the one asking for a packet, the clock resends it in time for the peer to play it', () => {
+  const { s, packets } = sender({ latencyMs: 300 });
+  s.send(Buffer.alloc(1316), 0);
+  s.pump(0);
+  s.onAck(1, { ackSeq: 11, rtt: 100_000 }, 100_000); // a 100 ms round trip, variance 50 ms
+  s.send(Buffer.alloc(1316), 110_000);
+  s.pump(110_000);
+  packets();
+  // The peer lacks 11 and, as libsrt does while the number it would ACK stays put, ACKs no more.
+  s.onAck(0, { ackSeq: 11 }, 200_000);
+  s.pump(250_000);
+  assert.equal(packets().length, 0);
+  // A round trip and four variances after it left (410 ms) is when the peer plays it: it goes a
+  // round trip before that (310 ms), as two copies since one more loss would leave no time.
+  s.pump(311_000);
+  assert.deepEqual(packets().map((p) => (p.kind === 'data' ? [p.seq, p.retransmitted] : [])), [[11, true], [11, true]]);
 });
 
 test('sender: packets too late for the peer latency are dropped, never sent, and the peer is told', () => {

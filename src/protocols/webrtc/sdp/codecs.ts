@@ -30,19 +30,29 @@ function chooseH264(candidates: SdpCodec[], wanted: string | undefined): SdpCode
 /** The codec of this section we take, by our preference list (encoding names, case-insensitive). */
 export function chooseCodec(media: SdpMedia, preference: string[], h264ProfileLevelId?: string): SdpCodec | undefined {
   for (const name of preference) {
-    const offered = media.codecs.filter((c) => c.name.toLowerCase() === name.toLowerCase());
+    const wanted = name.toLowerCase();
+    // Chrome M90-M97 called AV1 "AV1X".
+    const offered = media.codecs.filter((c) => c.name.toLowerCase() === wanted || (wanted === 'av1' && c.name.toLowerCase() === 'av1x'));
     if (offered.length === 0) continue;
-    if (name.toLowerCase() === 'h264') {
+    if (wanted === 'h264') {
       const h264 = chooseH264(offered, h264ProfileLevelId);
       if (h264) return h264;
       continue;
     }
-    if (name.toLowerCase() === 'vp9') return offered.find((c) => (c.fmtp['profile-id'] ?? '0') === '0') ?? offered[0];
-    if (name.toLowerCase() === 'opus') return offered.find((c) => c.clockRate === 48000 && c.channels === 2) ?? offered[0];
-    return offered[0];
+    if (wanted === 'opus') return offered.find((c) => c.clockRate === 48000 && c.channels === 2) ?? offered[0];
+    // The main profile of each where the offer has several: 8-bit 4:2:0, what every decoder takes.
+    const main = MAIN_PROFILE[wanted];
+    return (main && offered.find((c) => (c.fmtp[main.key] ?? main.value) === main.value)) ?? offered[0];
   }
   return undefined;
 }
+
+/** VP9 profile-id 0 (RFC 9628 6), AV1 profile 0 (AV1 RTP spec 7.2), H.265 profile-id 1, Main (RFC 7798 7.1). */
+const MAIN_PROFILE: Record<string, { key: string; value: string }> = {
+  vp9: { key: 'profile-id', value: '0' },
+  av1: { key: 'profile', value: '0' },
+  h265: { key: 'profile-id', value: '1' },
+};
 
 /** The RTX payload type offered for this one (RFC 4588 8.6: fmtp apt=<pt>). */
 export function rtxFor(media: SdpMedia, payloadType: number): SdpCodec | undefined {
