@@ -9,6 +9,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <node_api.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <stdint.h>
@@ -113,7 +114,11 @@ static int gcm(EVP_CIPHER_CTX *c, int seal, const uint8_t *iv, bytes aad1, bytes
   if (aad2.length && !EVP_CipherUpdate(c, NULL, &n, aad2.data, (int)aad2.length)) return 0;
   if (length && !EVP_CipherUpdate(c, out, &n, in, (int)length)) return 0;
   if (!seal && !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, GCM_TAG, tag)) return 0;
-  if (!EVP_CipherFinal_ex(c, out + length, &n)) return 0;
+  if (!EVP_CipherFinal_ex(c, out + length, &n)) {
+    // A forged packet: leave nothing on the thread's OpenSSL error queue for node:crypto to find.
+    ERR_clear_error();
+    return 0;
+  }
   return !seal || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, GCM_TAG, tag);
 }
 
@@ -128,6 +133,7 @@ static int gcm(EVP_CIPHER_CTX *c, int seal, const uint8_t *iv, bytes aad1, bytes
   } while (0)
 
 static napi_value fail(napi_env env, const char *message) {
+  ERR_clear_error();
   napi_throw_error(env, NULL, message);
   return NULL;
 }
