@@ -3,6 +3,7 @@
 # The test runner refuses to start while any of them is missing, so nothing is skipped silently.
 set -euo pipefail
 packages=(
+  g++ make python3
   ffmpeg rtmpdump chromium srt-tools openssl nginx libnginx-mod-rtmp util-linux
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp

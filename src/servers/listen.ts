@@ -1,5 +1,6 @@
-import { createSocket, type Socket } from 'node:dgram';
-import type { Server } from 'node:net';
+import { createSocket, type Socket, type SocketOptions } from 'node:dgram';
+import { lookup } from 'node:dns';
+import { isIP, type Server } from 'node:net';
 import type { Endpoint } from '../config/schema.js';
 
 /** Starts listening and resolves with the bound port (useful when the configured port is 0). */
@@ -18,10 +19,28 @@ export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
+/**
+ * The address lookup of a UDP socket's sends: an IP address (what a server sends to) is answered
+ * at once, where dns.lookup answers on the next tick, which costs a tick per datagram. Addresses
+ * once checked are remembered (a peer's address is one string, sent to many times).
+ */
+function literalLookup(): SocketOptions['lookup'] {
+  const literals = new Map<string, number>();
+  return (hostname, options, callback) => {
+    let family = literals.get(hostname);
+    if (family === undefined && (family = isIP(hostname))) {
+      if (literals.size >= 4096) literals.clear();
+      literals.set(hostname, family);
+    }
+    if (family) callback(null, hostname, family);
+    else lookup(hostname, options, callback);
+  };
+}
+
 /** A UDP socket bound to `host:port` (port 0: any free one); closed again when binding fails. */
 export function bindUdp(host: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', lookup: literalLookup() });
     socket.once('error', (error) => {
       socket.close();
       reject(error);

@@ -32,6 +32,35 @@ interface SentTrack {
 }
 
 /**
+ * A player's end of its hub reader: RTP to its transport. Its send path is the pacer and the
+ * socket's queue: a player stuck there is slow like any other (hub reader rule). A class, so
+ * every player's sink has one shape where the hub reads `pendingBytes` (object literals with a
+ * getter each have their own).
+ */
+class RtcSink implements FrameSink {
+  constructor(
+    private readonly transport: RtcTransport,
+    private readonly track: SentTrack,
+    readonly close: (reason: string) => void,
+  ) {}
+
+  get pendingBytes(): number {
+    return this.transport.pendingBytes;
+  }
+
+  write(batch: Buffer): void {
+    forEachPacket(batch, this.send);
+  }
+
+  // Made once: a batch comes per frame, a packet per viewer and packet.
+  private readonly send = (packet: Buffer): void => {
+    this.track.packets++;
+    this.track.octets += packet.length - 12;
+    this.transport.sendRtp(packet);
+  };
+}
+
+/**
  * A WebRTC player: a hub reader whose shared RTP (video) it protects and sends, Opus from the
  * stream's audio source, sender reports for lip sync, and the player's feedback: NACKs answered
  * from the stream's packet cache (over RTX when negotiated), PLI/FIR passed on to a WebRTC
@@ -65,21 +94,7 @@ export class RtcPlayer {
   start(audioSource: AudioSource | undefined, onClose: (reason: string) => void): void {
     const video = this.tracks.video;
     if (video) {
-      const track = this.sent.get(video.ssrc)!;
-      const transport = this.transport;
-      // Its send path is the pacer and the socket's queue: a player stuck there is slow like any other (hub reader rule).
-      const sink: FrameSink = {
-        get pendingBytes() {
-          return transport.pendingBytes;
-        },
-        write: (batch) =>
-          forEachPacket(batch, (packet) => {
-            track.packets++;
-            track.octets += packet.length - 12;
-            this.transport.sendRtp(packet);
-          }),
-        close: onClose,
-      };
+      const sink = new RtcSink(this.transport, this.sent.get(video.ssrc)!, onClose);
       this.reader = new Reader(this.id, sink, video.format);
       this.stream.addReader(this.reader);
       // A WebRTC publisher sends keyframes only when asked: a new player should not wait for the next one.

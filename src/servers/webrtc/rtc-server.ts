@@ -4,9 +4,11 @@ import { generateCertificate, type DtlsCertificate } from '../../protocols/webrt
 import { readBindingRequest, verifyIntegrity, type BindingRequest } from '../../protocols/webrtc/stun/binding.js';
 import { isStun } from '../../protocols/webrtc/stun/demux.js';
 import { decodeStun } from '../../protocols/webrtc/stun/message.js';
+import { loadSrtpAddon } from '../../protocols/webrtc/srtp/transform.js';
 import type { LocalCandidate } from '../../protocols/webrtc/sdp/answer.js';
 import type { OpusBridges } from '../../transcode/opus-bridge.js';
 import { ProtocolError } from '../../util/errors.js';
+import { Slab } from '../../util/slab.js';
 import type { ServerContext } from '../context.js';
 import { bindUdp, sizeReceiveBuffer } from '../listen.js';
 import { candidateAddresses } from './candidates.js';
@@ -60,6 +62,7 @@ export class RtcServer implements OfferHandler {
   private readonly sources = new RtcSources();
   private readonly stray = new StrayCounter();
   private readonly pacer = new SendPacer((error) => this.ctx.logger.error({ err: error }, 'rtc send failed'));
+  private readonly slab = new Slab();
   private timer: NodeJS.Timeout | undefined;
   readonly certificate: DtlsCertificate = generateCertificate();
 
@@ -70,6 +73,7 @@ export class RtcServer implements OfferHandler {
   ) {}
 
   async start(): Promise<number> {
+    loadSrtpAddon();
     const { listen, recv_buffer_size: asked } = this.ctx.config.current().rtc_server;
     const { host, port } = listen;
     const socket = await bindUdp(host, port);
@@ -121,12 +125,9 @@ export class RtcServer implements OfferHandler {
         outputs: this.outputs,
         slot,
         candidates: (host) => this.candidates(host),
-        send: (datagram, to, done) => {
-          if (to.link) to.link.send(datagram, done);
-          else if (this.socket) this.socket.send(datagram, to.port, to.address, done);
-          else done();
-        },
-        pace: (job) => this.pacer.add(job),
+        send: (datagram, to, sent) => this.send(datagram, to, sent),
+        pacer: this.pacer,
+        slab: this.slab,
         audioFor: (stream, listener) => this.audioFor(stream, listener),
         sources: this.sources,
         ended: (ended) => this.forget(ended),
@@ -190,6 +191,23 @@ export class RtcServer implements OfferHandler {
     this.links.delete(link);
     this.byAddress.delete(peerKey(from));
     if (session.transport.peer?.link === link) session.end('ice-tcp connection closed');
+  }
+
+  /**
+   * One datagram to a peer, over its ICE-TCP link or the UDP socket. libuv writes a datagram at
+   * once when nothing waits in the socket's queue, so only one sent while others wait needs the
+   * completion that tells its session when it has left (and the nextTick that completion costs).
+   * The one the kernel cannot take at once is queued uncounted; those behind it are counted.
+   */
+  private send(datagram: Buffer, to: PeerAddress, sent: (bytes: number) => void): void {
+    const socket = this.socket;
+    if (to.link) to.link.send(datagram, () => sent(datagram.length));
+    else if (!socket) sent(datagram.length);
+    else if (socket.getSendQueueCount() > 0) socket.send(datagram, to.port, to.address, () => sent(datagram.length));
+    else {
+      socket.send(datagram, to.port, to.address);
+      sent(datagram.length);
+    }
   }
 
   private receive(datagram: Buffer, peer: PeerAddress): void {

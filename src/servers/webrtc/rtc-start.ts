@@ -15,7 +15,7 @@ import { RtcPlayer, type AudioSource, type PlayTracks } from './rtc-play.js';
 import { RtcPublisher, type PublishTracks } from './rtc-publish.js';
 import { RtcSession, type Publishing } from './rtc-session.js';
 import { RtcSource, type RtcSources } from './rtc-sources.js';
-import { RtcTransport, type PeerAddress } from './rtc-transport.js';
+import { RtcTransport, type TransportOptions } from './rtc-transport.js';
 import type { RtcOffer } from './signalling.js';
 
 export interface StartDeps {
@@ -24,8 +24,9 @@ export interface StartDeps {
   outputs: RtcOutputs;
   slot: ConnectionSlot;
   candidates(host: string | undefined): LocalCandidate[];
-  send(datagram: Buffer, to: PeerAddress, done: () => void): void;
-  pace(job: () => void): void;
+  send: TransportOptions['send'];
+  pacer: TransportOptions['pacer'];
+  slab: TransportOptions['slab'];
   audioFor: AudioSource;
   /** WebRTC publishers by stream: their Opus and keyframe requests, for WebRTC players. */
   sources: RtcSources;
@@ -70,7 +71,8 @@ export async function startSession(request: RtcOffer, deps: StartDeps): Promise<
     certificate: deps.certificate,
     remoteFingerprint: remote.fingerprint,
     send: deps.send,
-    pace: deps.pace,
+    pacer: deps.pacer,
+    slab: deps.slab,
     log,
     onConnected: () => session!.connected(),
     onRtp: (packet) => session!.rtp(packet),

@@ -7,7 +7,9 @@ import { srtpSessions, SrtpReplayError, type SrtpSession } from '../../protocols
 import type { Fingerprint } from '../../protocols/webrtc/sdp/types.js';
 import { ProtocolError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
+import type { Slab } from '../../util/slab.js';
 import type { TcpLink } from './rtc-tcp.js';
+import type { PacedSender } from './send-pacer.js';
 
 /** A peer's address: on the UDP port, or over an ICE-TCP connection (`link`). */
 export interface PeerAddress {
@@ -22,10 +24,12 @@ export interface TransportOptions {
   remoteUfrag: string;
   certificate: DtlsCertificate;
   remoteFingerprint: Fingerprint;
-  /** Writes one datagram on the shared socket; `done` once the socket has sent it (or failed to). */
-  send(datagram: Buffer, to: PeerAddress, done: () => void): void;
-  /** Runs media sends a slice at a time, between reads of the socket (SendPacer). */
-  pace(job: () => void): void;
+  /** Writes one datagram on the shared socket; `sent` once the socket has sent it (or failed to). */
+  send(datagram: Buffer, to: PeerAddress, sent: (bytes: number) => void): void;
+  /** Runs media sends a slice at a time, between reads of the socket (SendPacer): calls `flush` in turn. */
+  pacer: { add(sender: PacedSender, packet: Buffer, rtcp: boolean): void };
+  /** Where protected packets are cut from, shared by the server's sessions (they live until sent). */
+  slab: Slab;
   log: Logger;
   /** DTLS is done and SRTP keyed: media may flow. */
   onConnected(): void;
@@ -48,7 +52,7 @@ export interface TransportDrops {
  * the latest one that nominated (or the first) becomes where media goes. DTLS: the server role,
  * keyed by the answer's fingerprint. SRTP: the DTLS exporter's keys, one session each way.
  */
-export class RtcTransport {
+export class RtcTransport implements PacedSender {
   peer: PeerAddress | undefined;
   /**
    * When the peer last showed it is there and still wants the session, ms since the epoch: a
@@ -134,27 +138,31 @@ export class RtcTransport {
   }
 
   private connected(keys: SrtpKeyMaterial): void {
-    this.srtp = srtpSessions(keys);
+    this.srtp = srtpSessions(keys, this.options.slab);
     this.options.onConnected();
   }
 
-  /** Protected when its turn comes (SRTP's order is the queue's), then written. */
   private paced(packet: Buffer, rtcp: boolean): void {
     if (!this.srtp || this.closed) return;
     this.pendingBytes += packet.length;
-    this.options.pace(() => {
-      this.pendingBytes -= packet.length;
-      if (!this.srtp || this.closed) return;
-      this.write(rtcp ? this.srtp.outbound.protectRtcp(packet) : this.srtp.outbound.protectRtp(packet));
-    });
+    this.options.pacer.add(this, packet, rtcp);
   }
+
+  /** A packet's turn in the pacer: protected now (SRTP's order is the queue's), then written. */
+  flush(packet: Buffer, rtcp: boolean): void {
+    this.pendingBytes -= packet.length;
+    if (!this.srtp || this.closed) return;
+    this.write(rtcp ? this.srtp.outbound.protectRtcp(packet) : this.srtp.outbound.protectRtp(packet));
+  }
+
+  private readonly sent = (bytes: number): void => {
+    this.pendingBytes -= bytes;
+  };
 
   private write(datagram: Buffer, to = this.peer): void {
     if (!to) return;
     this.bytesSent += datagram.length;
     this.pendingBytes += datagram.length;
-    this.options.send(datagram, to, () => {
-      this.pendingBytes -= datagram.length;
-    });
+    this.options.send(datagram, to, this.sent);
   }
 }

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildReceiverReport } from '../../../src/protocols/rtp/rtcp-build.js';
+import { SendPacer } from '../../../src/servers/webrtc/send-pacer.js';
 import { connectedPeer } from './rtc-peer.js';
 
 // Media counts as consent only when it proves the peer: authenticated by the session's SRTP keys,
 // fresh, and from the address media goes to.
 test('an authenticated SRTCP packet from the peer\'s address refreshes consent; a forged, replayed or elsewhere-sent one does not', async () => {
-  const peer = await connectedPeer({ id: 'consent', pace: (job) => setImmediate(job) });
+  const peer = await connectedPeer({ id: 'consent', pacer: new SendPacer((error) => assert.fail(String(error))) });
   const { transport, address, outbound } = peer;
   const report = (): Buffer => outbound.protectRtcp(buildReceiverReport(0x1111, []));
   const after = (send: () => void): boolean => {

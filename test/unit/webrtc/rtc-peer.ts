@@ -5,8 +5,9 @@ import { srtpSessions, type SrtpSession } from '../../../src/protocols/webrtc/sr
 import { readBindingRequest } from '../../../src/protocols/webrtc/stun/binding.js';
 import { classifyPacket } from '../../../src/protocols/webrtc/stun/demux.js';
 import { STUN_BINDING, decodeStun, encodeStun } from '../../../src/protocols/webrtc/stun/message.js';
-import { RtcTransport, type PeerAddress } from '../../../src/servers/webrtc/rtc-transport.js';
+import { RtcTransport, type PeerAddress, type TransportOptions } from '../../../src/servers/webrtc/rtc-transport.js';
 import { silentLogger } from '../../../src/util/logger.js';
+import { Slab } from '../../../src/util/slab.js';
 import { waitFor } from '../../support/wait.js';
 
 export interface ConnectedPeer {
@@ -25,7 +26,7 @@ export interface ConnectedPeer {
  */
 export async function connectedPeer(options: {
   id: string;
-  pace(job: () => void): void;
+  pacer: TransportOptions['pacer'];
   media?(datagram: Buffer, done: () => void): void;
 }): Promise<ConnectedPeer> {
   const serverCert = generateCertificate();
@@ -37,13 +38,15 @@ export async function connectedPeer(options: {
   const transport = new RtcTransport({
     localUfrag: 'srv', localPwd: 'pwd', remoteUfrag: options.id, certificate: serverCert,
     remoteFingerprint: { algorithm: 'sha-256', value: clientCert.fingerprint },
-    send: (datagram, _to, done) => {
+    send: (datagram, _to, sent) => {
+      const done = (): void => sent(datagram.length);
       const kind = classifyPacket(datagram);
       if (kind === 'dtls') setImmediate(() => client!.handle(datagram));
       if (!connected || (kind !== 'rtp' && kind !== 'rtcp') || !options.media) return done();
       options.media(datagram, done);
     },
-    pace: options.pace,
+    pacer: options.pacer,
+    slab: new Slab(),
     log: silentLogger(),
     onConnected: () => (connected = true),
     onRtp: () => undefined,

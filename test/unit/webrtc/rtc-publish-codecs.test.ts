@@ -8,6 +8,7 @@ import { RtcLinkCounters } from '../../../src/servers/webrtc/rtc-link.js';
 import { RtcPublisher } from '../../../src/servers/webrtc/rtc-publish.js';
 import { RtcTransport } from '../../../src/servers/webrtc/rtc-transport.js';
 import { silentLogger } from '../../../src/util/logger.js';
+import { Slab } from '../../../src/util/slab.js';
 import { capturingLogger } from '../../support/log-capture.js';
 import { vp9Frames } from './codec-fixtures.js';
 
@@ -16,7 +17,7 @@ test('a WHIP publisher sending malformed VP9 payloads: dropped, counted as damag
   const transport = new RtcTransport({
     localUfrag: 'srv', localPwd: 'pwd', remoteUfrag: 'peer', certificate,
     remoteFingerprint: { algorithm: 'sha-256', value: certificate.fingerprint },
-    send: (_datagram, _to, done) => done(), pace: (job) => job(), log: silentLogger(),
+    send: (datagram, _to, sent) => sent(datagram.length), pacer: { add: (sender, packet, rtcp) => sender.flush(packet, rtcp) }, slab: new Slab(), log: silentLogger(),
     onConnected: () => undefined, onRtp: () => undefined, onRtcp: () => undefined, onClose: () => undefined,
   });
   const { logger, lines } = capturingLogger();

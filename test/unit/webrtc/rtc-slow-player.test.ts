@@ -31,7 +31,7 @@ async function viewer(id: string, stream: Stream, format: RtcVideoFormat, pacer:
   const out: Viewer = { packets: 0, held: [] };
   const { transport } = await connectedPeer({
     id,
-    pace: (job) => pacer.add(job),
+    pacer,
     media: (datagram, done) => {
       if (classifyPacket(datagram) !== 'rtp') return done();
       out.packets++;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { SendPacer } from '../../../src/servers/webrtc/send-pacer.js';
+import { waitFor } from '../../support/wait.js';
 
 /** About `ms` of CPU, as protecting and sending a slice of packets costs. */
 function busy(ms: number): void {
@@ -25,7 +26,14 @@ test('datagrams waiting on the socket are read between slices of a long run of s
   const pacer = new SendPacer((error) => assert.fail(String(error)));
   const seenAtEnd = new Promise<number>((resolve) => {
     const sends = 6400;
-    for (let i = 0; i < sends; i++) pacer.add(() => (busy(0.02), i === sends - 1 && resolve(received)));
+    let flushed = 0;
+    const sender = {
+      flush: () => {
+        busy(0.02);
+        if (++flushed === sends) resolve(received);
+      },
+    };
+    for (let i = 0; i < sends; i++) pacer.add(sender, Buffer.alloc(0), false);
   });
   try {
     assert.equal(await seenAtEnd, checks, 'every datagram was read before the sends were done');
@@ -34,4 +42,25 @@ test('datagrams waiting on the socket are read between slices of a long run of s
     client.close();
     server.close();
   }
+});
+
+test('each sender gets its packets back in the order queued, with their kind, across slices', async () => {
+  const pacer = new SendPacer((error) => assert.fail(String(error)));
+  const sender = (got: Array<[number, boolean]>) => ({ flush: (packet: Buffer, rtcp: boolean) => got.push([packet.readUInt16BE(0), rtcp]) });
+  const got = { a: [] as Array<[number, boolean]>, b: [] as Array<[number, boolean]> };
+  const queued = { a: [] as Array<[number, boolean]>, b: [] as Array<[number, boolean]> };
+  const a = sender(got.a);
+  const b = sender(got.b);
+  // More than the 4096 entries after which done entries are cut off the front of the queue.
+  for (let i = 0; i < 5000; i++) {
+    const packet = Buffer.alloc(2);
+    packet.writeUInt16BE(i);
+    const rtcp = i % 7 === 0;
+    const [name, to] = i % 3 === 0 ? (['a', a] as const) : (['b', b] as const);
+    queued[name].push([i, rtcp]);
+    pacer.add(to, packet, rtcp);
+  }
+  assert.equal(pacer.queued, 5000);
+  await waitFor(() => pacer.queued === 0, 'the queue drained');
+  assert.deepEqual(got, queued);
 });

@@ -3,7 +3,8 @@ import { deriveSessionKeys, type SessionKeys } from './kdf.js';
 import type { SrtpKeyMaterial, SrtpProfile } from '../srtp-profile.js';
 import { ReplayWindow } from './replay.js';
 import { RolloverCounter } from './rollover.js';
-import { createTransform, type SrtpTransform } from './transform.js';
+import { SrtpTransform } from './transform.js';
+import { Slab } from '../../../util/slab.js';
 
 /** The master key and salt of one direction (16 bytes key; 14 bytes salt for AES-CM, 12 for GCM). */
 export interface SrtpMasterKeys {
@@ -18,6 +19,7 @@ export class SrtpReplayError extends ProtocolError {}
 
 /** Per-SSRC state: rollover counter and replay windows, SRTCP index for what we send. */
 interface SsrcState {
+  ssrc: number;
   rollover: RolloverCounter;
   rtpReplay: ReplayWindow;
   rtcpReplay: ReplayWindow;
@@ -25,23 +27,27 @@ interface SsrcState {
 }
 
 const MAX_SRTCP_INDEX = 0x7fffffff;
+const REPLAY_WINDOW = 1024;
 
 /**
  * One direction of SRTP/SRTCP (RFC 3711, RFC 7714): protect with the local keys, or unprotect with
  * the remote ones. Keeps rollover counters and a replay window per SSRC; session keys are derived
- * once, ciphers created per packet.
+ * and keyed into the native cipher contexts once.
  */
 export class SrtpSession {
   private readonly transform: SrtpTransform;
   private readonly ssrcs = new Map<number, SsrcState>();
+  /** The state protect used last: a sender's packets come in runs of one SSRC. */
+  private last: SsrcState | undefined;
 
   constructor(
     readonly profile: SrtpProfile,
     keys: SrtpMasterKeys | { sessionKeys: SessionKeys },
-    private readonly replayWindow = 1024,
+    /** Where protected packets are cut from (a server shares one among its sessions). */
+    slab = new Slab(8 * 1024),
   ) {
     const sessionKeys = 'sessionKeys' in keys ? keys.sessionKeys : deriveSessionKeys(profile, keys.key, keys.salt);
-    this.transform = createTransform(profile, sessionKeys);
+    this.transform = new SrtpTransform(profile, sessionKeys, slab);
   }
 
   protectRtp(packet: Buffer): Buffer {
@@ -50,18 +56,18 @@ export class SrtpSession {
     const state = this.state(ssrc);
     const index = state.rollover.estimate(packet.readUInt16BE(2));
     state.rollover.update(index);
-    return this.transform.protectRtp(packet, headerLength, ssrc, index);
+    return this.transform.protectRtp(packet, headerLength, index);
   }
 
   unprotectRtp(packet: Buffer): Buffer {
     const headerLength = rtpHeaderLength(packet);
     if (packet.length < headerLength + this.transform.rtpTrailer) throw new ProtocolError('SRTP packet shorter than its header and tag');
     const ssrc = packet.readUInt32BE(8);
-    const state = this.ssrcs.get(ssrc) ?? this.newState();
+    const state = this.ssrcs.get(ssrc) ?? this.newState(ssrc);
     const sequence = packet.readUInt16BE(2);
     const index = state.rollover.estimate(sequence);
     if (!state.rtpReplay.accepts(index)) throw new SrtpReplayError(`SRTP replay of SSRC ${ssrc} sequence ${sequence}`);
-    const plain = this.transform.unprotectRtp(packet, headerLength, ssrc, index);
+    const plain = this.transform.unprotectRtp(packet, headerLength, index);
     if (!plain) throw new SrtpAuthError(`SRTP authentication failed for SSRC ${ssrc} sequence ${sequence}`);
     state.rtpReplay.record(index);
     state.rollover.update(index);
@@ -82,7 +88,7 @@ export class SrtpSession {
     const ssrc = packet.readUInt32BE(4);
     const word = packet.readUInt32BE(this.transform.rtcpIndexOffset(packet.length));
     const index = word & MAX_SRTCP_INDEX;
-    const state = this.ssrcs.get(ssrc) ?? this.newState();
+    const state = this.ssrcs.get(ssrc) ?? this.newState(ssrc);
     if (!state.rtcpReplay.accepts(index)) throw new SrtpReplayError(`SRTCP replay of SSRC ${ssrc} index ${index}`);
     const plain = this.transform.unprotectRtcp(packet, ssrc, index, (word & 0x80000000) !== 0);
     if (!plain) throw new SrtpAuthError(`SRTCP authentication failed for SSRC ${ssrc}`);
@@ -92,16 +98,18 @@ export class SrtpSession {
   }
 
   private state(ssrc: number): SsrcState {
+    if (this.last?.ssrc === ssrc) return this.last;
     let state = this.ssrcs.get(ssrc);
-    if (!state) this.ssrcs.set(ssrc, (state = this.newState()));
-    return state;
+    if (!state) this.ssrcs.set(ssrc, (state = this.newState(ssrc)));
+    return (this.last = state);
   }
 
-  private newState(): SsrcState {
+  private newState(ssrc: number): SsrcState {
     return {
+      ssrc,
       rollover: new RolloverCounter(),
-      rtpReplay: new ReplayWindow(this.replayWindow),
-      rtcpReplay: new ReplayWindow(this.replayWindow),
+      rtpReplay: new ReplayWindow(REPLAY_WINDOW),
+      rtcpReplay: new ReplayWindow(REPLAY_WINDOW),
       rtcpIndex: 0,
     };
   }
@@ -124,10 +132,10 @@ export function rtpHeaderLength(packet: Buffer): number {
   return length;
 }
 
-/** Both directions for a DTLS-SRTP association: `outbound` protects, `inbound` unprotects. */
-export function srtpSessions(keys: SrtpKeyMaterial): { inbound: SrtpSession; outbound: SrtpSession } {
+/** Both directions for a DTLS-SRTP association: `outbound` protects (into `slab`), `inbound` unprotects. */
+export function srtpSessions(keys: SrtpKeyMaterial, slab?: Slab): { inbound: SrtpSession; outbound: SrtpSession } {
   return {
     inbound: new SrtpSession(keys.profile, { key: keys.remoteKey, salt: keys.remoteSalt }),
-    outbound: new SrtpSession(keys.profile, { key: keys.localKey, salt: keys.localSalt }),
+    outbound: new SrtpSession(keys.profile, { key: keys.localKey, salt: keys.localSalt }, slab),
   };
 }

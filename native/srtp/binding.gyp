@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "srtp",
+      "sources": ["srtp.c"],
+      "cflags": ["-Wall", "-Wextra"]
+    }
+  ]
+}
