@@ -1,6 +1,5 @@
 import { randomInt } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
-import type { RemoteInfo, Socket } from 'node:dgram';
 import { CookieJar } from '../../protocols/srt/cookie.js';
 import { HandshakeType, decodeHandshake, type Handshake } from '../../protocols/srt/handshake.js';
 import { ControlType, HEADER_SIZE } from '../../protocols/srt/packet.js';
@@ -8,8 +7,8 @@ import { RejectReason } from '../../protocols/srt/reject.js';
 import { parseStreamId } from '../../protocols/srt/stream-id.js';
 import { ProtocolError } from '../../util/errors.js';
 import { ConnectionCounter, type ServerContext } from '../context.js';
-import { bindUdp } from '../listen.js';
 import { maxPendingConnections } from '../rtmp/rtmp-server.js';
+import { bindBatchUdp, type DatagramSocket, type UdpPeer } from '../udp-socket.js';
 import { SrtAdmission, type LocalAddress } from './srt-admission.js';
 import { HandshakeRefused, checkEncryption, inductionResponse, readConclusion, type ListenerTerms } from './srt-handshake.js';
 import type { TsIngestFactory } from './srt-ingest.js';
@@ -28,7 +27,7 @@ const UNLIMITED_BANDWIDTH = 125_000_000; // libsrt's maxbw -1: 1 Gbps
  * handshake completes, so a refusal is an SRT rejection with its reason code.
  */
 export class SrtServer {
-  private socket: Socket | undefined;
+  private socket: DatagramSocket | undefined;
   private readonly sessions = new Map<number, SrtSession>();
   private readonly cookies = new CookieJar();
   private readonly listenerId = randomInt(1, 0x40000000);
@@ -57,11 +56,13 @@ export class SrtServer {
 
   async start(): Promise<number> {
     const { host, port } = this.ctx.config.current().srt_server.listen;
-    const socket = await bindUdp(host, port);
-    socket.on('message', (datagram, peer) => this.receive(datagram, peer));
-    socket.on('error', (error) => this.ctx.logger.warn({ err: error.message }, 'srt socket error'));
+    // Read and written in batches (recvmmsg/sendmmsg): SRT is a datagram per 1316 bytes of TS.
+    const socket = await bindBatchUdp(host, port, {
+      onMessage: (datagram, peer) => this.receive(datagram, peer),
+      onError: (error) => this.ctx.logger.warn({ err: error.message }, 'srt socket error'),
+    });
     this.socket = socket;
-    const bound = socket.address().port;
+    const bound = socket.port;
     this.local = { host: publicAddress(host), port: bound };
     this.ctx.logger.info({ address: `${host}:${bound}` }, 'srt listening');
     return bound;
@@ -75,9 +76,8 @@ export class SrtServer {
   async stop(): Promise<void> {
     for (const session of [...this.sessions.values()]) session.connection.close('server shutting down');
     clearInterval(this.timer);
-    const socket = this.socket;
+    this.socket?.close();
     this.socket = undefined;
-    if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
   }
 
   private terms(): ListenerTerms {
@@ -95,7 +95,7 @@ export class SrtServer {
   }
 
   /** Routes a datagram by the socket id in its header; only handshakes are decoded here. */
-  private receive(datagram: Buffer, peer: RemoteInfo): void {
+  private receive(datagram: Buffer, peer: UdpPeer): void {
     if (datagram.length < HEADER_SIZE) return; // not SRT: nothing to answer
     const destinationId = datagram.readUInt32BE(12);
     const session = this.sessions.get(destinationId);
@@ -119,7 +119,7 @@ export class SrtServer {
     }
   }
 
-  private handshake(body: Buffer, peer: RemoteInfo): void {
+  private handshake(body: Buffer, peer: UdpPeer): void {
     let request: Handshake;
     try {
       request = decodeHandshake(body);
@@ -177,8 +177,8 @@ export class SrtServer {
     return id;
   }
 
-  private send(datagram: Buffer, peer: RemoteInfo): void {
-    this.socket?.send(datagram, peer.port, peer.address);
+  private send(datagram: Buffer, peer: UdpPeer): void {
+    this.socket?.send(datagram, peer);
   }
 }
 
