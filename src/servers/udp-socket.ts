@@ -28,7 +28,7 @@ export interface UdpSocketOptions {
 }
 
 /** A peer as the addon reports it, with the raw sockaddr sends take. */
-interface NativePeer extends UdpPeer {
+export interface NativePeer extends UdpPeer {
   readonly sockaddr: Buffer;
 }
 
@@ -46,7 +46,7 @@ interface NativeSocket {
   close(): void;
 }
 
-interface UdpBatchAddon {
+export interface UdpBatchAddon {
   UdpBatch: new (ipv6: boolean, maxDatagram: number, onBatch: (data: Buffer, count: number, fresh: NativePeer[] | undefined) => void) => NativeSocket;
   sockaddr(ipv6: boolean, ip: string, port: number): Buffer | undefined;
 }
