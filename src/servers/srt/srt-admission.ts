@@ -24,6 +24,8 @@ export interface AdmissionDeps {
   pending: ConnectionCounter;
   newSocketId(): number;
   send(datagram: Buffer, peer: UdpPeer): void;
+  /** Bytes the listener's socket holds because the kernel would not take them yet (EAGAIN). */
+  socketBacklog(): number;
   opened(session: SrtSession): void;
   closed(session: SrtSession): void;
 }
@@ -121,7 +123,7 @@ export class SrtAdmission {
     caller.answer = conclusionResponse(request, peer, connection.terms.socketId, this.deps.terms, secured);
     this.deps.opened(session);
     this.deps.send(caller.answer, peer);
-    if (wanted.mode === 'play') session.play(this.deps.outputs, admitted.pullFrom);
+    if (wanted.mode === 'play') session.play(this.deps.outputs, () => this.deps.socketBacklog(), admitted.pullFrom);
   }
 
   /** The caller's keys, none for a clear connection, or the refusal of its key material. */

@@ -49,6 +49,7 @@ export class SrtServer {
       pending: new ConnectionCounter(() => maxPendingConnections(ctx.config.current())),
       newSocketId: () => this.newSocketId(),
       send: (datagram, peer) => this.send(datagram, peer),
+      socketBacklog: () => this.socket?.pendingBytes ?? 0,
       opened: (session) => this.opened(session),
       closed: (session) => this.sessions.delete(session.connection.terms.socketId),
     });
