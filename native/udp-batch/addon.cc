@@ -1,6 +1,7 @@
 // Node-API binding of BatchSocket: libuv watches the fd, and each recvmmsg batch reaches
-// JavaScript as ONE call (one Buffer holding every datagram, lengths and peer slots in a shared
-// Int32Array), instead of node:dgram's one recvmsg, one callback and one Buffer per datagram.
+// JavaScript as ONE call (its datagrams one after another in a pooled Buffer, lengths and peer
+// slots in a shared Int32Array), instead of node:dgram's one recvmsg, one callback and one
+// Buffer per datagram.
 #define NAPI_VERSION 8
 #include <arpa/inet.h>
 #include <node_api.h>
@@ -22,6 +23,9 @@ namespace {
 
 constexpr int kMetaInts = 3;  // per datagram: length, peer slot, index into `fresh` (-1: known)
 constexpr int kBatchesPerWakeup = 16;  // then back to the loop, so a busy socket cannot starve it
+// Batches are copied one after another into a pool Buffer, as Node pools small Buffers: a new
+// Buffer (a backing store V8 tracks) per batch cost as much as the reads themselves.
+constexpr size_t kPoolBytes = 256 * 1024;
 
 #define CHECK(call)                                       \
   do {                                                    \
@@ -34,6 +38,10 @@ struct Binding {
   BatchSocket socket;
   napi_ref self = nullptr;  // strong until the poll handle is closed: no callback to a collected object
   napi_ref onBatch = nullptr;
+  napi_ref pool = nullptr;  // the Buffer batches are copied into, until it is full
+  uint8_t* poolData = nullptr;
+  size_t poolSize = 0;
+  size_t poolUsed = 0;
   napi_async_context async = nullptr;
   int32_t* meta = nullptr;  // kBatch * kMetaInts, backing the `meta` Int32Array
   uv_poll_t* poll = nullptr;
@@ -105,21 +113,36 @@ napi_value describePeer(napi_env env, const Address& peer) {
   return object;
 }
 
-/** Copies one batch into a Buffer of exactly its size and makes the one call into JavaScript. */
+/** The pool with room for `bytes` more, a new one when the current one is full. */
+bool poolFor(Binding* b, size_t bytes, napi_value* pool) {
+  napi_env env = b->env;
+  if (b->pool && b->poolUsed + bytes <= b->poolSize) return napi_get_reference_value(env, b->pool, pool) == napi_ok;
+  void* data;
+  size_t size = bytes > kPoolBytes ? bytes : kPoolBytes;
+  if (napi_create_buffer(env, size, &data, pool) != napi_ok) return false;
+  if (b->pool) napi_delete_reference(env, b->pool);
+  napi_create_reference(env, *pool, 1, &b->pool);
+  b->poolData = static_cast<uint8_t*>(data);
+  b->poolSize = size;
+  b->poolUsed = 0;
+  return true;
+}
+
+/** Copies one batch into the pool and makes the one call into JavaScript. */
 void deliver(Binding* b) {
   napi_env env = b->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   size_t total = 0;
   for (const Received& r : b->received) total += r.length;
-  void* bytes;
   napi_value data, fresh = nullptr, self, callback, result;
-  if (napi_create_buffer(env, total, &bytes, &data) == napi_ok) {
+  if (poolFor(b, total, &data)) {
     uint32_t freshCount = 0;
-    size_t at = 0;
+    size_t start = b->poolUsed;
+    size_t at = start;
     for (size_t i = 0; i < b->received.size(); i++) {
       const Received& r = b->received[i];
-      memcpy(static_cast<uint8_t*>(bytes) + at, b->socket.slab() + r.offset, r.length);
+      memcpy(b->poolData + at, b->socket.slab() + r.offset, r.length);
       at += r.length;
       b->meta[i * kMetaInts] = int32_t(r.length);
       b->meta[i * kMetaInts + 1] = r.slot;
@@ -129,12 +152,13 @@ void deliver(Binding* b) {
       napi_set_element(env, fresh, freshCount, describePeer(env, b->socket.peer(r.slot)));
       b->meta[i * kMetaInts + 2] = int32_t(freshCount++);
     }
+    b->poolUsed = at;
     if (!fresh) napi_get_undefined(env, &fresh);
-    napi_value argv[] = {data, number(env, double(b->received.size())), fresh};
+    napi_value argv[] = {data, number(env, double(start)), number(env, double(b->received.size())), fresh};
     napi_get_reference_value(env, b->self, &self);
     napi_get_reference_value(env, b->onBatch, &callback);
     // Through make_callback so that nextTicks and microtasks run once the batch is handled.
-    if (napi_make_callback(env, b->async, self, callback, 3, argv, &result) == napi_pending_exception) {
+    if (napi_make_callback(env, b->async, self, callback, 4, argv, &result) == napi_pending_exception) {
       napi_value error;
       napi_get_and_clear_last_exception(env, &error);
       napi_fatal_exception(env, error);  // as an exception in a dgram 'message' listener
@@ -186,10 +210,11 @@ void finalize(napi_env env, void* data, void*) {
   b->finalized = true;
   napi_delete_reference(env, b->self);
   if (b->onBatch) napi_delete_reference(env, b->onBatch);
+  if (b->pool) napi_delete_reference(env, b->pool);
   if (b->poll == nullptr) delete b;  // else freed when its poll handle has closed
 }
 
-// new UdpBatch(ipv6: boolean, maxDatagram: number, onBatch: (data, count, fresh?) => void)
+// new UdpBatch(ipv6: boolean, maxDatagram: number, onBatch: (pool, start, count, fresh?) => void)
 napi_value js_construct(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3], self;
@@ -341,6 +366,8 @@ napi_value js_close(napi_env env, napi_callback_info info) {
   closeBinding(b);
   napi_delete_reference(env, b->onBatch);
   b->onBatch = nullptr;
+  if (b->pool) napi_delete_reference(env, b->pool);
+  b->pool = nullptr;
   napi_async_destroy(env, b->async);
   return nullptr;
 }

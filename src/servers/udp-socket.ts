@@ -47,7 +47,8 @@ interface NativeSocket {
 }
 
 export interface UdpBatchAddon {
-  UdpBatch: new (ipv6: boolean, maxDatagram: number, onBatch: (data: Buffer, count: number, fresh: NativePeer[] | undefined) => void) => NativeSocket;
+  /** `onBatch`: `count` datagrams one after another in `pool` from `start` (the pool is shared by later batches). */
+  UdpBatch: new (ipv6: boolean, maxDatagram: number, onBatch: (pool: Buffer, start: number, count: number, fresh: NativePeer[] | undefined) => void) => NativeSocket;
   sockaddr(ipv6: boolean, ip: string, port: number): Buffer | undefined;
 }
 
@@ -55,8 +56,9 @@ const PEER_SLOTS = 1024; // the addon's table of recent sources
 
 /**
  * A UDP socket read and written in batches by the `udp-batch` native addon (recvmmsg/sendmmsg):
- * one JavaScript call and one Buffer per batch of datagrams instead of per datagram. Sends made
- * in one turn of the event loop leave together, in one sendmmsg, when the turn's microtasks run.
+ * one JavaScript call per batch of datagrams instead of per datagram, each a view of a pooled
+ * Buffer instead of a Buffer of its own. Sends made in one turn of the event loop leave
+ * together, in one sendmmsg, when the turn's microtasks run.
  */
 export class BatchUdpSocket implements DatagramSocket {
   readonly port: number;
@@ -77,7 +79,7 @@ export class BatchUdpSocket implements DatagramSocket {
     private readonly options: UdpSocketOptions,
   ) {
     this.ipv6 = isIP(ip) === 6;
-    this.native = new addon.UdpBatch(this.ipv6, options.maxDatagram ?? 2048, (data, count, fresh) => this.receive(data, count, fresh));
+    this.native = new addon.UdpBatch(this.ipv6, options.maxDatagram ?? 2048, (pool, start, count, fresh) => this.receive(pool, start, count, fresh));
     this.meta = this.native.meta;
     try {
       this.port = this.native.bind(ip, port);
@@ -137,15 +139,15 @@ export class BatchUdpSocket implements DatagramSocket {
     this.native.close();
   }
 
-  private receive(data: Buffer, count: number, fresh: NativePeer[] | undefined): void {
+  private receive(pool: Buffer, start: number, count: number, fresh: NativePeer[] | undefined): void {
     const { meta, peers } = this;
-    let at = 0;
+    let at = start;
     for (let i = 0, m = 0; i < count && !this.closed; i++, m += 3) {
       const length = meta[m]!;
       const slot = meta[m + 1]!;
       const freshIndex = meta[m + 2]!;
       if (freshIndex >= 0) peers[slot] = fresh![freshIndex];
-      this.options.onMessage(data.subarray(at, at + length), peers[slot]!);
+      this.options.onMessage(pool.subarray(at, at + length), peers[slot]!);
       at += length;
     }
   }

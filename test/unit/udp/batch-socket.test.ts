@@ -14,10 +14,10 @@ interface Received {
 function countingAddon(): { addon: UdpBatchAddon; calls: () => number } {
   const real = loadNative<UdpBatchAddon>('udp-batch');
   let calls = 0;
-  const UdpBatch = function (ipv6: boolean, maxDatagram: number, onBatch: (data: Buffer, count: number, fresh: NativePeer[] | undefined) => void) {
-    return new real.UdpBatch(ipv6, maxDatagram, (data, count, fresh) => {
+  const UdpBatch = function (ipv6: boolean, maxDatagram: number, onBatch: (pool: Buffer, start: number, count: number, fresh: NativePeer[] | undefined) => void) {
+    return new real.UdpBatch(ipv6, maxDatagram, (pool, start, count, fresh) => {
       calls++;
-      onBatch(data, count, fresh);
+      onBatch(pool, start, count, fresh);
     });
   } as unknown as UdpBatchAddon['UdpBatch'];
   return { addon: { UdpBatch, sockaddr: real.sockaddr }, calls: () => calls };
