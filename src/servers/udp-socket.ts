@@ -21,8 +21,6 @@ export interface DatagramSocket {
 
 export interface UdpSocketOptions {
   onMessage: (datagram: Buffer, peer: UdpPeer) => void;
-  /** After each batch's datagrams: work that can share the wakeup they caused. */
-  onBatchEnd?: () => void;
   /** A send the kernel refused outright (not EAGAIN, which is queued). */
   onError?: (error: Error) => void;
   /** Longest datagram read; a longer one is dropped and counted (default 2048). */
@@ -152,7 +150,6 @@ export class BatchUdpSocket implements DatagramSocket {
       this.options.onMessage(pool.subarray(at, at + length), peers[slot]!);
       at += length;
     }
-    if (!this.closed) this.options.onBatchEnd?.();
   }
 }
 
