@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "udp-batch",
-      "sources": ["addon.cc", "batch_socket.cc"],
+      "sources": ["addon.cc", "poll.cc", "batch_socket.cc"],
       "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra"]
     }
   ]
