@@ -2,12 +2,14 @@
 import { cpus } from 'node:os';
 import { f0, f1, f2, markdown, median, ratio, saveResults as save, spread } from './table.js';
 
-export type IngestCase = 'sluice-rtmp' | 'sluice-srt' | 'sluice-rtsp' | 'srs-rtmp' | 'srs-srt';
-export const INGEST_CASES: readonly IngestCase[] = ['sluice-rtmp', 'sluice-srt', 'sluice-rtsp', 'srs-rtmp', 'srs-srt'];
+export type IngestCase = 'sluice-rtmp' | 'sluice-srt' | 'sluice-rtsp' | 'baseline-rtmp' | 'baseline-srt' | 'srs-rtmp' | 'srs-srt';
+export const INGEST_CASES: readonly IngestCase[] = ['sluice-rtmp', 'sluice-srt', 'sluice-rtsp', 'baseline-rtmp', 'baseline-srt', 'srs-rtmp', 'srs-srt'];
 const LABELS: Record<IngestCase, string> = {
   'sluice-rtmp': 'sluice RTMP',
   'sluice-srt': 'sluice SRT',
   'sluice-rtsp': 'sluice RTSP',
+  'baseline-rtmp': 'baseline RTMP',
+  'baseline-srt': 'baseline SRT',
   'srs-rtmp': 'srs RTMP',
   'srs-srt': 'srs SRT',
 };
@@ -73,8 +75,8 @@ export function formatReport(runs: IngestRun[]): string {
     ...[...m].map(([c, v]) => [LABELS[c], f2(v), spread(runs.filter((r) => r.case === c && !r.error).map(perMbps), 2)]),
   ]);
   const pairs: [IngestCase, IngestCase][] = [
-    ['sluice-srt', 'sluice-rtmp'], ['sluice-rtsp', 'sluice-rtmp'], ['srs-srt', 'srs-rtmp'],
-    ['sluice-srt', 'srs-srt'], ['sluice-rtmp', 'srs-rtmp'],
+    ['sluice-srt', 'sluice-rtmp'], ['sluice-rtsp', 'sluice-rtmp'], ['baseline-srt', 'baseline-rtmp'], ['srs-srt', 'srs-rtmp'],
+    ['sluice-srt', 'srs-srt'], ['sluice-rtmp', 'srs-rtmp'], ['sluice-srt', 'baseline-srt'], ['sluice-rtmp', 'baseline-rtmp'],
   ];
   const ratios = markdown([
     ['ratio of CPU per Mbit/s (medians)', 'value'],

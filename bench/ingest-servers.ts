@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { freePort, freeUdpPort } from './children.js';
 import { SLUICE_CLI, launch, requireFile, requireSluice, srsConfig, type Launched } from './launch.js';
 
-export type IngestServerName = 'sluice' | 'srs';
+export type IngestServerName = 'sluice' | 'baseline' | 'srs';
+/** Where the servers that are not this checkout's live. */
+export interface IngestPaths {
+  srs: string | undefined;
+  baseline: string | undefined;
+}
 export type IngestProtocol = 'rtmp' | 'srt' | 'rtsp';
 export type RtspTransport = 'tcp' | 'udp';
 
@@ -14,9 +19,10 @@ export interface RunningIngestServer extends Launched {
 }
 
 /** Fails early, with what to do, when a server cannot be started at all. */
-export function checkPrerequisites(names: readonly IngestServerName[], srsPath: string | undefined): void {
+export function checkPrerequisites(names: readonly IngestServerName[], paths: IngestPaths): void {
   if (names.includes('sluice')) requireSluice();
-  if (names.includes('srs')) requireFile(srsPath, `the srs cases need --srs PATH to an SRS 7 binary built with --srt=on (got ${srsPath ?? 'none'})`);
+  if (names.includes('baseline')) requireSluice(baselineCli(paths));
+  if (names.includes('srs')) requireFile(paths.srs, `the srs cases need --srs PATH to an SRS 7 binary built with --srt=on (got ${paths.srs ?? 'none'})`);
 }
 
 function sluiceConf(dir: string, ports: RunningIngestServer['ports'], transport: RtspTransport): string {
@@ -47,11 +53,14 @@ function srsConf(dir: string, ports: RunningIngestServer['ports']): string {
 }
 
 /** Starts the server in `dir` (a fresh directory) and waits until its RTMP and API ports accept. */
-export async function startIngestServer(name: IngestServerName, dir: string, srsPath: string | undefined, transport: RtspTransport): Promise<RunningIngestServer> {
+const baselineCli = (paths: IngestPaths): string => join(paths.baseline ?? '--baseline', 'dist', 'cli.js');
+
+export async function startIngestServer(name: IngestServerName, dir: string, paths: IngestPaths, transport: RtspTransport): Promise<RunningIngestServer> {
   const ports = { rtmp: await freePort(), srt: await freeUdpPort(), rtsp: await freePort(), api: await freePort() };
   const configFile = join(dir, `${name}.conf`);
-  writeFileSync(configFile, name === 'sluice' ? sluiceConf(dir, ports, transport) : srsConf(dir, ports));
-  const command = name === 'sluice' ? SLUICE_CLI : srsPath!;
-  const waitFor = name === 'sluice' ? [ports.rtmp, ports.api, ports.rtsp] : [ports.rtmp, ports.api];
+  const sluice = name !== 'srs';
+  writeFileSync(configFile, sluice ? sluiceConf(dir, ports, transport) : srsConf(dir, ports));
+  const command = name === 'sluice' ? SLUICE_CLI : name === 'baseline' ? baselineCli(paths) : paths.srs!;
+  const waitFor = sluice ? [ports.rtmp, ports.api, ports.rtsp] : [ports.rtmp, ports.api];
   return { ports, ...(await launch({ label: name, command, args: ['-c', configFile], dir, ports: waitFor, configFile })) };
 }

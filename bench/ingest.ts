@@ -8,7 +8,7 @@ import { benchWorkDir, logTail } from './children.js';
 import { FfmpegPublishers } from './ffmpeg-publishers.js';
 import { ensureFixture, ffmpegVersion, fixtureMediaMbps } from './fixture.js';
 import { INGEST_CASES, formatReport, saveResults, type IngestCase, type IngestRun } from './ingest-report.js';
-import { checkPrerequisites, startIngestServer, type RtspTransport } from './ingest-servers.js';
+import { checkPrerequisites, startIngestServer, type IngestServerName, type RtspTransport } from './ingest-servers.js';
 import { SERVER_LOG, versionOf } from './launch.js';
 import { inRounds, measureCase } from './measure-case.js';
 import { ServerWindow } from './proc.js';
@@ -23,6 +23,8 @@ interface Options {
   quietWait: number;
   cases: IngestCase[];
   srs: string | undefined;
+  /** Another Sluice checkout with its dist built (the code before a change), for the baseline cases. */
+  baseline: string | undefined;
   rtspTransport: RtspTransport;
 }
 
@@ -34,6 +36,7 @@ const USAGE = `Usage: npm run bench:ingest -- [options]
   --quiet-wait S  before each case, wait up to S seconds for the machine to be idle (default 60)
   --cases LIST    any of ${INGEST_CASES.join(',')} (default: all; the srs ones with --srs)
   --srs PATH      an SRS 7 binary (objs/srs) built with --srt=on
+  --baseline DIR  another Sluice checkout, built (DIR/dist/cli.js): its cases run in the same rounds
   --rtsp-transport tcp|udp  how ffmpeg sends RTP to Sluice's RTSP server (default tcp)`;
 
 function parseOptions(argv: string[]): Options {
@@ -45,6 +48,7 @@ function parseOptions(argv: string[]): Options {
     'quiet-wait': { type: 'string', default: '60' },
     cases: { type: 'string' },
     srs: { type: 'string' },
+    baseline: { type: 'string' },
     'rtsp-transport': { type: 'string', default: 'tcp' },
   }, USAGE);
   const transport = values['rtsp-transport'];
@@ -55,16 +59,19 @@ function parseOptions(argv: string[]): Options {
     warmup: intArg('warmup', values.warmup, 2, 120, USAGE),
     runs: intArg('runs', values.runs, 1, 20, USAGE),
     quietWait: intArg('quiet-wait', values['quiet-wait'], 0, 600, USAGE),
-    cases: values.cases ? serverList(values.cases, INGEST_CASES, USAGE) : INGEST_CASES.filter((c) => values.srs || !c.startsWith('srs')),
+    cases: values.cases
+      ? serverList(values.cases, INGEST_CASES, USAGE)
+      : INGEST_CASES.filter((c) => (values.srs || !c.startsWith('srs')) && (values.baseline || !c.startsWith('baseline'))),
     srs: values.srs ? resolve(values.srs) : undefined,
+    baseline: values.baseline ? resolve(values.baseline) : undefined,
     rtspTransport: transport,
   };
 }
 
 /** Starts the case's server and N publishers, measures the server over the window, stops both. */
 async function measure(c: IngestCase, options: Options, flvPath: string, streamMbps: number, dir: string): Promise<Omit<IngestRun, 'case' | 'run' | 'machineCpuBefore'>> {
-  const [serverName, protocol] = c.split('-') as ['sluice' | 'srs', 'rtmp' | 'srt' | 'rtsp'];
-  const server = await startIngestServer(serverName, dir, options.srs, options.rtspTransport);
+  const [serverName, protocol] = c.split('-') as ['sluice' | 'baseline' | 'srs', 'rtmp' | 'srt' | 'rtsp'];
+  const server = await startIngestServer(serverName, dir, { srs: options.srs, baseline: options.baseline }, options.rtspTransport);
   const streams = Array.from({ length: options.streams }, (_, i) => `s${i}`);
   const publishers = new FfmpegPublishers(protocol, server.ports, streams, flvPath, options.rtspTransport, dir);
   try {
@@ -105,11 +112,11 @@ async function measure(c: IngestCase, options: Options, flvPath: string, streamM
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  checkPrerequisites([...new Set(options.cases.map((c) => (c.startsWith('srs') ? 'srs' : 'sluice') as 'srs' | 'sluice'))], options.srs);
+  checkPrerequisites([...new Set(options.cases.map((c) => c.split('-')[0] as IngestServerName))], options);
   const flvPath = ensureFixture('3mbps');
   const streamMbps = await fixtureMediaMbps(flvPath);
   const { dir: workDir, cleanup } = benchWorkDir('sluice-bench-ingest-');
-  const peers = [ffmpegVersion(), ...(options.srs ? [`srs: ${versionOf(options.srs, ['-v'])} (${options.srs})`] : [])];
+  const peers = [ffmpegVersion(), ...(options.srs ? [`srs: ${versionOf(options.srs, ['-v'])} (${options.srs})`] : []), ...(options.baseline ? [`baseline: ${options.baseline}`] : [])];
   const runs: IngestRun[] = [];
   const printed = new Set<string>(); // servers whose config was shown
   try {

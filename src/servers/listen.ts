@@ -53,11 +53,12 @@ export function bindUdp(host: string, port: number): Promise<Socket> {
 }
 
 /**
- * Asks the kernel for a receive buffer of `bytes` on a bound UDP socket and returns the bytes of
- * payload it granted. Linux caps the request at `net.core.rmem_max` and reports twice what it
- * grants (the other half is its bookkeeping), so the figure is halved there.
+ * Asks the kernel for a receive buffer of `bytes` on a bound UDP socket (node:dgram's or the
+ * batched one) and returns the bytes of payload it granted. Linux caps the request at
+ * `net.core.rmem_max` and reports twice what it grants (the other half is its bookkeeping), so
+ * the figure is halved there.
  */
-export function sizeReceiveBuffer(socket: Socket, bytes: number): number {
+export function sizeReceiveBuffer(socket: Pick<Socket, 'setRecvBufferSize' | 'getRecvBufferSize'>, bytes: number): number {
   try {
     socket.setRecvBufferSize(bytes);
   } catch {

@@ -39,6 +39,8 @@ export class SrtReceiver {
   private nextSeq: number;
   /** One past the highest sequence number received. */
   private frontSeq: number;
+  /** Where the last ackSeq scan stopped. */
+  private inOrderSeq: number;
   /**
    * The receive buffer: a ring of slots indexed by sequence number (its size a power of two, so
    * the index survives the 31-bit wrap), each a payload and its unwrapped timestamp. Preallocated,
@@ -72,6 +74,7 @@ export class SrtReceiver {
   ) {
     this.nextSeq = options.initialSeq;
     this.frontSeq = options.initialSeq;
+    this.inOrderSeq = options.initialSeq;
     const size = 2 ** Math.ceil(Math.log2(Math.max(2, options.bufferPackets)));
     this.payloads = new Array<Buffer | undefined>(size).fill(undefined);
     this.times = new Float64Array(size);
@@ -176,10 +179,15 @@ export class SrtReceiver {
     return undefined;
   }
 
-  /** The first sequence number not yet held in order: what the peer may forget up to. */
+  /**
+   * The first sequence number not yet held in order: what the peer may forget up to. The scan
+   * resumes where the last one stopped (everything from nextSeq to there is held), so each
+   * packet is looked at once, not at every ACK.
+   */
   private get ackSeq(): number {
-    let seq = this.nextSeq;
+    let seq = seqOffset(this.inOrderSeq, this.nextSeq) > 0 ? this.nextSeq : this.inOrderSeq;
     while (seqOffset(seq, this.frontSeq) > 0 && this.payloads[seq & this.mask]) seq = seqNext(seq);
+    this.inOrderSeq = seq;
     return seq;
   }
 

@@ -1,4 +1,4 @@
-import type { RemoteInfo } from 'node:dgram';
+import type { UdpPeer } from '../udp-socket.js';
 import { DEFAULT_VHOST } from '../../config/schema.js';
 import type { Handshake } from '../../protocols/srt/handshake.js';
 import { RejectReason } from '../../protocols/srt/reject.js';
@@ -23,7 +23,9 @@ export interface AdmissionDeps {
   /** Callers between a valid conclusion and the gate's answer. */
   pending: ConnectionCounter;
   newSocketId(): number;
-  send(datagram: Buffer, peer: RemoteInfo): void;
+  send(datagram: Buffer, peer: UdpPeer): void;
+  /** Bytes the listener's socket holds because the kernel would not take them yet (EAGAIN). */
+  socketBacklog(): number;
   opened(session: SrtSession): void;
   closed(session: SrtSession): void;
 }
@@ -60,20 +62,20 @@ export class SrtAdmission {
   }
 
   /** True when the conclusion is a repeat, answered again (or still waiting for the gate). */
-  repeat(request: Handshake, peer: RemoteInfo): boolean {
+  repeat(request: Handshake, peer: UdpPeer): boolean {
     const caller = this.callers.get(callerKey(request, peer));
     if (!caller) return false;
     if (caller.answer) this.deps.send(caller.answer, peer);
     return true;
   }
 
-  reject(request: Handshake, peer: RemoteInfo, reason: number, why: string): void {
+  reject(request: Handshake, peer: UdpPeer, reason: number, why: string): void {
     this.deps.ctx.logger.info({ ip: clientIp(peer.address), reason: why, code: reason }, 'srt handshake rejected');
     this.deps.send(rejection(request, peer, reason), peer);
   }
 
   /** `passphrase` unwraps the caller's key material (a conclusion carries some only when both sides encrypt). */
-  async admit(request: Handshake, peer: RemoteInfo, conclusion: Conclusion, wanted: StreamIdRequest, local: LocalAddress, passphrase: string): Promise<void> {
+  async admit(request: Handshake, peer: UdpPeer, conclusion: Conclusion, wanted: StreamIdRequest, local: LocalAddress, passphrase: string): Promise<void> {
     const { ctx } = this.deps;
     const slot = ctx.connections.acquire();
     if (!slot) return this.reject(request, peer, RejectReason.Overload, `server full: max_connections ${ctx.config.current().max_connections}`);
@@ -121,7 +123,7 @@ export class SrtAdmission {
     caller.answer = conclusionResponse(request, peer, connection.terms.socketId, this.deps.terms, secured);
     this.deps.opened(session);
     this.deps.send(caller.answer, peer);
-    if (wanted.mode === 'play') session.play(this.deps.outputs, admitted.pullFrom);
+    if (wanted.mode === 'play') session.play(this.deps.outputs, () => this.deps.socketBacklog(), admitted.pullFrom);
   }
 
   /** The caller's keys, none for a clear connection, or the refusal of its key material. */
@@ -150,7 +152,7 @@ export class SrtAdmission {
 
   private connect(
     request: Handshake,
-    peer: RemoteInfo,
+    peer: UdpPeer,
     conclusion: Conclusion,
     keys: SrtKeys | undefined,
     forget: () => void,
@@ -182,7 +184,7 @@ export class SrtAdmission {
   }
 
   private sessionInfo(
-    peer: RemoteInfo,
+    peer: UdpPeer,
     streamId: string,
     wanted: StreamIdRequest,
     local: LocalAddress,
@@ -212,7 +214,7 @@ export class SrtAdmission {
   }
 }
 
-function callerKey(request: Handshake, peer: RemoteInfo): string {
+function callerKey(request: Handshake, peer: UdpPeer): string {
   return `${peer.address}|${peer.port}|${request.socketId}`;
 }
 

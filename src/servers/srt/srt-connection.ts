@@ -1,4 +1,4 @@
-import type { RemoteInfo } from 'node:dgram';
+import type { UdpPeer } from '../udp-socket.js';
 import { ProtocolError } from '../../util/errors.js';
 import { decodeAck, decodeDropRequest, decodeNak, encodeKeepalive, encodeShutdown } from '../../protocols/srt/control.js';
 import { WrongSecret, type SrtKeys } from '../../protocols/srt/crypto.js';
@@ -14,7 +14,7 @@ const KEEPALIVE_US = 1_000_000;
 export interface ConnectionTerms {
   socketId: number;
   peerId: number;
-  peer: RemoteInfo;
+  peer: UdpPeer;
   initialSeq: number;
   /** The peer's receive latency (we send), and ours (we receive), in ms. */
   sendLatencyMs: number;

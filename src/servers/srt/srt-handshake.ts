@@ -1,7 +1,7 @@
 import { ProtocolError, SluiceError } from '../../util/errors.js';
 import { SrtKeys, WrongSecret } from '../../protocols/srt/crypto.js';
 import { decodeKm } from '../../protocols/srt/km.js';
-import type { RemoteInfo } from 'node:dgram';
+import type { UdpPeer } from '../udp-socket.js';
 import {
   ExtensionType,
   SRT_VERSION,
@@ -66,7 +66,7 @@ function handshakePacket(hs: Handshake, destinationId: number): Buffer {
 }
 
 /** The answer to an induction: HSv5, SRT's magic, and the cookie the conclusion must echo. */
-export function inductionResponse(request: Handshake, peer: RemoteInfo, cookie: number, listenerId: number, terms: ListenerTerms, pbkeylen: number): Buffer {
+export function inductionResponse(request: Handshake, peer: UdpPeer, cookie: number, listenerId: number, terms: ListenerTerms, pbkeylen: number): Buffer {
   return handshakePacket(
     {
       version: 5,
@@ -128,7 +128,7 @@ export function negotiate(caps: SrtCapabilities, terms: ListenerTerms): { receiv
 }
 
 /** The accepting conclusion, with our HSRSP. */
-export function conclusionResponse(request: Handshake, peer: RemoteInfo, socketId: number, terms: ListenerTerms, secured?: Secured): Buffer {
+export function conclusionResponse(request: Handshake, peer: UdpPeer, socketId: number, terms: ListenerTerms, secured?: Secured): Buffer {
   const caps = decodeCapabilities(request.extensions.find((ext) => ext.type === ExtensionType.HsReq)?.content ?? Buffer.alloc(0));
   const latency = negotiate(caps, terms);
   const flags =
@@ -165,7 +165,7 @@ export function conclusionResponse(request: Handshake, peer: RemoteInfo, socketI
 }
 
 /** A rejection: the conclusion echoed with the reason in its type field. */
-export function rejection(request: Handshake, peer: RemoteInfo, reason: number): Buffer {
+export function rejection(request: Handshake, peer: UdpPeer, reason: number): Buffer {
   return handshakePacket(
     { ...request, extensions: [], type: REJECTION_BASE + reason, peerIp: peerIpField(peer.address) },
     request.socketId,

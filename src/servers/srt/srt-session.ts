@@ -9,15 +9,19 @@ import type { SrtConnection } from './srt-connection.js';
 import type { TsIngest, TsIngestFactory } from './srt-ingest.js';
 import type { SrtTsOutputs } from './srt-ts-output.js';
 
-/** Sends a player's TS through its connection; the unsent backlog is what the hub sees as pending. */
+/**
+ * Sends a player's TS through its connection; the unsent backlog is what the hub sees as pending:
+ * the pacer's queue, and what the shared socket holds while the kernel refuses more.
+ */
 class ConnectionSink implements FrameSink {
   constructor(
     private readonly connection: SrtConnection,
+    private readonly socketBacklog: () => number,
     private readonly onClose: (reason: string) => void,
   ) {}
 
   get pendingBytes(): number {
-    return this.connection.sender.pendingBytes;
+    return this.connection.sender.pendingBytes + this.socketBacklog();
   }
 
   write(bytes: Buffer): void {
@@ -52,11 +56,11 @@ export class SrtSession {
   ) {}
 
   /** Attaches a player to its stream; `pullFrom` (notify on_play 3xx) pulls the stream there first unless it is live. */
-  play(outputs: SrtTsOutputs, pullFrom?: string): void {
+  play(outputs: SrtTsOutputs, socketBacklog: () => number, pullFrom?: string): void {
     const { vhost, app, stream: name } = this.info;
     if (pullFrom && !this.ctx.hub.find(vhost, app, name)?.publisher) this.releasePull = this.ctx.relays?.pullFor(vhost, app, name, pullFrom);
     const stream = this.ctx.hub.acquire(this.info.vhost, this.info.app, this.info.stream);
-    const sink = new ConnectionSink(this.connection, (reason) => this.connection.close(reason));
+    const sink = new ConnectionSink(this.connection, socketBacklog, (reason) => this.connection.close(reason));
     const reader = new Reader(this.info.id, sink, outputs.of(stream));
     this.playing = { stream, reader };
     // From the live edge, as SRS's SRT players (no GOP cache): a GOP sent as one burst leaves a

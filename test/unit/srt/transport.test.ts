@@ -201,6 +201,26 @@ test('receiver: full ACKs at most every 10 ms as libsrt, a light ACK after 64 pa
   assert.deepEqual(acks(), [{ info: 0, words: 1, seq: 66 }], 'a light ACK: the sequence number alone, no ACK number');
 });
 
+test('receiver: the ACKed sequence follows a filled gap and jumps past one given up (too-late drop)', () => {
+  const { r, packets } = receiver();
+  const ackSeq = (now: number) => {
+    r.tick(now);
+    const ack = packets().find((p) => p.kind === 'control' && p.type === ControlType.Ack);
+    return ack?.kind === 'control' ? decodeAck(ack.body).ackSeq : undefined;
+  };
+  data(r, 0, 0, 0);
+  data(r, 2, 10_000, 10_000);
+  data(r, 3, 10_000, 10_000);
+  assert.equal(ackSeq(11_000), 1);
+  data(r, 1, 5_000, 12_000, true);
+  assert.equal(ackSeq(22_000), 4, 'the gap filled: everything up to 3 held');
+  data(r, 5, 30_000, 30_000);
+  assert.equal(ackSeq(33_000), undefined, 'still 4 (missing): no news, no ACK');
+  assert.equal(ackSeq(131_000), 6, '4 given up once 5 is due: the ACK moves past both');
+  data(r, 6, 40_000, 140_000);
+  assert.equal(ackSeq(142_000), 7);
+});
+
 test('receiver: the receive ring delivers in order across the 31-bit sequence wrap', () => {
   const out: Buffer[] = [];
   const delivered: number[] = [];
