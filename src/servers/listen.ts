@@ -21,26 +21,18 @@ export function closeServer(server: Server): Promise<void> {
 
 /**
  * The address lookup of a UDP socket's sends: an IP address (what a server sends to) is answered
- * at once, where dns.lookup answers on the next tick, which costs a tick per datagram. Addresses
- * once checked are remembered (a peer's address is one string, sent to many times).
+ * at once, where dns.lookup answers on the next tick, which costs a tick per datagram.
  */
-function literalLookup(): SocketOptions['lookup'] {
-  const literals = new Map<string, number>();
-  return (hostname, options, callback) => {
-    let family = literals.get(hostname);
-    if (family === undefined && (family = isIP(hostname))) {
-      if (literals.size >= 4096) literals.clear();
-      literals.set(hostname, family);
-    }
-    if (family) callback(null, hostname, family);
-    else lookup(hostname, options, callback);
-  };
-}
+const literalLookup: SocketOptions['lookup'] = (hostname, options, callback) => {
+  const family = isIP(hostname);
+  if (family) callback(null, hostname, family);
+  else lookup(hostname, options, callback);
+};
 
 /** A UDP socket bound to `host:port` (port 0: any free one); closed again when binding fails. */
 export function bindUdp(host: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', lookup: literalLookup() });
+    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', lookup: literalLookup });
     socket.once('error', (error) => {
       socket.close();
       reject(error);
