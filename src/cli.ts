@@ -60,14 +60,8 @@ async function main(argv: string[]): Promise<number> {
   const worker = cluster.isWorker ? workerEnv(process.env) : undefined;
   if (worker) return runWorker(worker, config, logger, reread);
   logger.info({ version: VERSION, config: loaded.source }, 'sluice starting');
-  const count = workerCount(config);
-  const server = count > 1 ? await startPrimary({ config, count, logger, reload: reread }) : await startSluice({ config, logger, reload: reread });
-  // SIGHUP: read the same file and environment again; the reloader logs how it went.
-  const onHangup = (): void => void server.reload();
-  process.on('SIGHUP', onHangup);
-  if (config.pid) await writePidFile(config.pid);
-
-  await new Promise<void>((resolve) => {
+  // Listened for before starting: a stop asked for while the workers start is honoured once they have.
+  const stopAsked = new Promise<void>((resolve) => {
     const stop = (reason: string): void => {
       logger.info({ reason }, 'shutting down');
       // A second signal, or a shutdown that hangs, ends the process at once.
@@ -80,6 +74,14 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => stopOnce('SIGTERM'));
     onParentExit(() => stopOnce('parent process exited'));
   });
+  const count = workerCount(config);
+  const server = count > 1 ? await startPrimary({ config, count, logger, reload: reread }) : await startSluice({ config, logger, reload: reread });
+  // SIGHUP: read the same file and environment again; the reloader logs how it went.
+  const onHangup = (): void => void server.reload();
+  process.on('SIGHUP', onHangup);
+  if (config.pid) await writePidFile(config.pid);
+
+  await stopAsked;
   process.off('SIGHUP', onHangup);
   await server.close();
   if (config.pid) await rm(config.pid, { force: true });

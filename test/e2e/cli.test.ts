@@ -94,6 +94,28 @@ test('-c starts the server from an SRS config; SIGTERM stops it cleanly and remo
   }
 });
 
+test('SIGTERM while the workers are still starting stops the server cleanly once they have started', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
+  const [rtmp, http, api] = [await freePort(), await freePort(), await freePort()];
+  const conf = join(dir, 'srs.conf');
+  await writeFile(conf, `listen 127.0.0.1:${rtmp};\nworkers 2;\ndaemon off;\nhttp_api { enabled on; listen 127.0.0.1:${api}; }\nhttp_server { enabled on; listen 127.0.0.1:${http}; dir ${dir}; }\n`);
+  const child = spawn(CLI, ['-c', conf], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (data: Buffer) => (output += data.toString()));
+  child.stderr.on('data', (data: Buffer) => (output += data.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  try {
+    // The primary has begun; its workers are not all ready yet.
+    await waitFor(() => output.includes('sluice starting'), 'the primary starting', 20_000);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, output);
+    assert.match(output, /"msg":"stopped"/);
+  } finally {
+    child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('started through a shell that is killed (as `npx sluice` is on SIGTERM), the server still shuts down', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
   const [rtmp, http, api] = [await freePort(), await freePort(), await freePort()];
