@@ -120,6 +120,9 @@ export class Reader {
 
   /** Joins a feed at `position`, with what it needs to start decoding (metadata, headers, GOP). */
   join(position: number, startup: readonly EncodedFrame[]): void {
+    // Encoded now, before any later frame is appended: formats that number what they write (RTP
+    // sequence numbers, TS continuity counters) must see the stream's frames in order.
+    for (const frame of startup) frame.encoded(this.format.key, this.format.encode);
     this.cursor = position;
     this.startup = startup;
     this.videoExpected = startup.some((frame) => frame.kind === 'video' && frame.sequenceHeader);

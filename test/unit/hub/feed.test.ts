@@ -169,6 +169,23 @@ test('a stream appends each frame once per output format, whatever the number of
   for (const sink of sinks) assert.equal(sink.text, 'V0|K1|P2|P3|');
 });
 
+test('a format that numbers its output numbers a new player\'s GOP before the frames that come while it waits for its first write', () => {
+  const stream = new Stream('v', 'live', 's', { gopCache: true, gopCacheMaxFrames: 100, queueLengthSeconds: 10, mergedWriteMs: 20 }, {
+    published() {},
+    unpublished() {},
+    idle() {},
+    gopDropped() {},
+  });
+  let next = 0;
+  const numbering: OutputFormat = { key: 'numbered', encode: (f) => Buffer.from(`${next++}:${f.body.toString()}|`) };
+  for (const label of ['V0', 'K1', 'P2']) stream.push(frame(label));
+  const sink = new FakeSink();
+  stream.addReader(new Reader('p', sink, numbering));
+  stream.push(frame('P3')); // before the flush the reader's start scheduled
+  stream.flush();
+  assert.equal(sink.text, '0:V0|1:K1|2:P2|3:P3|');
+});
+
 test('a new player leaves out audio older than its first keyframe, sent late by the publisher, then joins the group', () => {
   const feed = new Feed(format);
   const early = player(feed, 'early');
