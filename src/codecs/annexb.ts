@@ -11,6 +11,8 @@ export type NalCodec = 'H264' | 'HEVC';
 
 /** The start code written before every NAL unit. */
 export const START_CODE: Buffer = Buffer.from([0, 0, 0, 1]);
+/** The 3-byte start code a 4-byte one ends with. */
+const START_CODE_3: Buffer = Buffer.from([0, 0, 1]);
 
 // Access unit delimiters: H.264 nal_unit_type 9 with primary_pic_type 7 (any slice type);
 // H.265 nal_unit_type 35 with pic_type 2 (I, P or B slices). Both end with the RBSP stop bit.
@@ -98,20 +100,14 @@ export function annexBAccessUnit(config: NalConfig, data: Buffer, keyframe: bool
  */
 export function splitAnnexB(data: Buffer, maxNalus = Infinity): Buffer[] {
   const nalus: Buffer[] = [];
-  let start = -1;
-  let i = 0;
-  while (i + 2 < data.length) {
-    if (data[i + 2]! > 1) {
-      i += 3; // no start code can end in the next two positions
-    } else if (data[i] === 0 && data[i + 1] === 0 && data[i + 2] === 1) {
-      if (start >= 0) pushNal(nalus, data, start, i, maxNalus);
-      i += 3;
-      start = i;
-    } else {
-      i++;
-    }
+  // Buffer.indexOf searches natively: a slice's bytes never hold a start code (emulation
+  // prevention), so each NAL unit costs one call, not a JavaScript step per byte.
+  let at = data.indexOf(START_CODE_3);
+  while (at >= 0) {
+    const start = at + 3;
+    at = data.indexOf(START_CODE_3, start);
+    pushNal(nalus, data, start, at < 0 ? data.length : at, maxNalus);
   }
-  if (start >= 0) pushNal(nalus, data, start, data.length, maxNalus);
   return nalus;
 }
 
