@@ -66,15 +66,17 @@ napi_value js_construct(napi_env env, napi_callback_info info) {
 }
 
 napi_value js_bind(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   Binding* b = unwrap(env, info, &argc, argv);
   if (!b) return nullptr;
   char host[INET6_ADDRSTRLEN + 1];
   int32_t port;
   CHECK(napi_get_value_string_latin1(env, argv[0], host, sizeof(host), nullptr));
   CHECK(napi_get_value_int32(env, argv[1], &port));
-  int bound = b->socket.bind(host, port);
+  bool sharePort = false;
+  if (argc > 2) CHECK(napi_get_value_bool(env, argv[2], &sharePort));
+  int bound = b->socket.bind(host, port, sharePort);
   if (bound < 0) return throwErrno(env, "bind", bound, std::string(host) + ":" + std::to_string(port));
   return number(env, bound);
 }

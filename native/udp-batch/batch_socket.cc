@@ -65,7 +65,10 @@ void BatchSocket::close() {
   queuedBytes_ = 0;
 }
 
-int BatchSocket::bind(const char* host, int port) {
+int BatchSocket::bind(const char* host, int port, bool sharePort) {
+  int on = 1;
+  // Several worker processes may each bind the port: the kernel spreads peers among them by address.
+  if (sharePort && setsockopt(fd_, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0) return -errno;
   sockaddr_storage address = {};
   socklen_t length;
   if (ipv6_) {

@@ -49,7 +49,7 @@ class BatchSocket {
   bool ipv6() const { return ipv6_; }
 
   /** Binds to an IP literal; returns the bound port, or -errno. */
-  int bind(const char* host, int port);
+  int bind(const char* host, int port, bool sharePort);
   int setReceiveBuffer(int bytes);
   int receiveBuffer() const;
 

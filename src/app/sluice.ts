@@ -89,7 +89,7 @@ export interface StartOptions {
  */
 export async function startSluice(options: StartOptions): Promise<RunningSluice> {
   const { config, logger = createLogger(options.config.log_level), worker } = options;
-  // What must run once per server (UDP servers, ingests, configured pulls) runs in worker 1.
+  // What must run once per server (RTSP, WebRTC, ingests, configured pulls) runs in worker 1.
   const once = !worker || worker.env.index === 1;
   // Under workers, the server started when the primary did (a restarted worker is the same server).
   const startedAt = worker?.env.startedAt ?? Date.now();
@@ -180,8 +180,9 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
 
     let srtPort: number | undefined;
     let srt: SrtServer | undefined;
-    if (config.srt_server.enabled && once) {
-      srt = new SrtServer(ctx, demuxTs);
+    // SRT runs in every worker on one shared port: the kernel keeps each peer on one worker.
+    if (config.srt_server.enabled) {
+      srt = new SrtServer(ctx, demuxTs, worker && (worker.env.srtPort ?? config.srt_server.listen.port));
       srtPort = await srt.start();
       stoppers.push(() => srt!.stop());
     }

@@ -25,6 +25,11 @@ export interface UdpSocketOptions {
   onError?: (error: Error) => void;
   /** Longest datagram read; a longer one is dropped and counted (default 2048). */
   maxDatagram?: number;
+  /**
+   * SO_REUSEPORT: each worker process binds the same port and the kernel gives each peer
+   * (by its address) to one of them, the same one for as long as the set of sockets holds.
+   */
+  sharePort?: boolean;
 }
 
 /** A peer as the addon reports it, with the raw sockaddr sends take. */
@@ -35,7 +40,7 @@ export interface NativePeer extends UdpPeer {
 interface NativeSocket {
   /** Per datagram of the batch being delivered: length, peer slot, index into `fresh` or -1. */
   readonly meta: Int32Array;
-  bind(ip: string, port: number): number;
+  bind(ip: string, port: number, sharePort: boolean): number;
   start(): void;
   send(to: Buffer, data: Buffer): number;
   sendBatch(to: Buffer[], data: Buffer[], count: number): number;
@@ -82,7 +87,7 @@ export class BatchUdpSocket implements DatagramSocket {
     this.native = new addon.UdpBatch(this.ipv6, options.maxDatagram ?? 2048, (pool, start, count, fresh) => this.receive(pool, start, count, fresh));
     this.meta = this.native.meta;
     try {
-      this.port = this.native.bind(ip, port);
+      this.port = this.native.bind(ip, port, options.sharePort ?? false);
     } catch (error) {
       this.native.close();
       throw error;

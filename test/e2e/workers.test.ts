@@ -98,6 +98,7 @@ before(async () => {
     `http_api { enabled on; listen 127.0.0.1:${ports.api}; }`,
     `http_server { enabled on; listen 127.0.0.1:${ports.http}; dir ${dir}; }`,
     'rtc_server { enabled on; listen 127.0.0.1:0; candidate 127.0.0.1; }',
+    'srt_server { enabled on; listen 127.0.0.1:0; }',
     'vhost __defaultVhost__ {',
     '  rtc { enabled on; rtmp_to_rtc on; rtc_to_rtmp on; }',
     `  hls { enabled on; hls_path ${join(dir, 'hls')}; hls_fragment 1; hls_window 4; }`,
@@ -221,6 +222,40 @@ test('a worker killed is restarted; players on the other worker keep playing', a
   }
   await waitForAsync(async () => (await clients('kill')).every((c) => c.publish), 'every kicked player gone');
   for (const { run } of players) await run.exited;
+});
+
+test('SRT: every worker listens on the one shared port; players land on both, and a stream published over SRT on one plays on the other', async () => {
+  const srtPorts = new Set([...output.matchAll(/"address":"127\.0\.0\.1:(\d+)","msg":"srt listening"/g)].map((match) => Number(match[1])));
+  assert.equal(srtPorts.size, 1, 'one port for both workers');
+  const srt = (streamId: string): string => `srt://127.0.0.1:${[...srtPorts][0]}?streamid=${streamId}`;
+  publishers.push(publishTestPattern(srt('#!::r=live/srtcam,m=publish'), 60, { container: 'mpegts' }));
+  await waitForAsync(async () => (await clients('srtcam')).some((c) => c.publish), 'the SRT publisher in the API', 20_000);
+  // The kernel gives each player (by its address) to one worker: batches until both have some.
+  const files: string[] = [];
+  const workers = new Set<number>();
+  for (let batch = 0; batch < 4 && workers.size < 2; batch++) {
+    const runs = Array.from({ length: 4 }, (_, i) => {
+      const file = join(dir, `srt-${batch}-${i}.ts`);
+      files.push(file);
+      return playToFile(srt('#!::r=live/srtcam,m=request'), 3, file, []);
+    });
+    const playing = await waitForAsync(async () => {
+      const all = (await clients('srtcam')).filter((c) => !c.publish);
+      return all.length === 4 && all;
+    }, 'four SRT players in the API', 20_000);
+    for (const client of playing) workers.add(client.worker);
+    for (const run of runs) await run.exited;
+    await waitForAsync(async () => (await clients('srtcam')).every((c) => c.publish), 'the players gone');
+  }
+  assert.deepEqual([...workers].sort(), [1, 2], 'SRT players landed on both workers');
+  for (const file of files) {
+    const probe = await ffprobe(file);
+    assert.deepEqual(probe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264'], file);
+  }
+  // The SRT publish also plays over RTMP, from either worker.
+  const rtmpFile = join(dir, 'srt-over-rtmp.flv');
+  await playToFile(`rtmp://127.0.0.1:${ports.rtmp}/live/srtcam`, 2, rtmpFile).exited;
+  assert.deepEqual((await ffprobe(rtmpFile)).streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
 });
 
 test('WebRTC signalling on any worker reaches worker 1, which plays a stream published elsewhere', async () => {

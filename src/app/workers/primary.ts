@@ -16,6 +16,7 @@ import { ConnectionTotals } from './connection-totals.js';
 import { Directory, type StreamName } from './directory.js';
 import { GateHost } from './gate-host.js';
 import { IpcChannel } from './ipc.js';
+import { claimSharedUdpPort } from './shared-udp-port.js';
 import { ReloadReport, WORKER_ENV, type WorkerEnv } from './worker-env.js';
 
 // A worker that does not stop within this is killed.
@@ -55,6 +56,8 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
   metrics.watchOutbox(gate);
   const holder = new ConfigHolder(config);
   const reloader = new Reloader(holder, options.reload, (next) => gate.reload(next), logger);
+  const srt = config.srt_server;
+  const srtPort = srt.enabled ? await claimSharedUdpPort('srt_server.listen', srt.listen.host, srt.listen.port) : undefined;
   const linkDir = mkdtempSync(join(tmpdir(), 'sluice-links-'));
   const slots = new Map<number, Slot>();
   const directory = new Directory((publisher, order, body) => slots.get(publisher)?.channel?.note(order, body));
@@ -92,7 +95,7 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
 
   const fork = (index: number): void => {
     const slot = slots.get(index)!;
-    const env: WorkerEnv = { index, count, startedAt, linkDir, serverId: identity.serverId, serviceId: identity.serviceId };
+    const env: WorkerEnv = { index, count, startedAt, linkDir, serverId: identity.serverId, serviceId: identity.serviceId, ...(srtPort === undefined ? {} : { srtPort }) };
     const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(env) });
     const channel = new IpcChannel(worker);
     slot.worker = worker;

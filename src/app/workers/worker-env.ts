@@ -2,7 +2,7 @@
 export const WORKER_ENV = 'CLUSTER_SLUICE_WORKER';
 
 export interface WorkerEnv {
-  /** 1-based; worker 1 also runs what must run once (UDP servers, ingests, configured pulls). */
+  /** 1-based; worker 1 also runs what must run once (RTSP, WebRTC, ingests, configured pulls). */
   index: number;
   /** How many workers the server runs. */
   count: number;
@@ -13,6 +13,8 @@ export interface WorkerEnv {
   /** The server's ids, the same in every worker (API heads, stream ids). */
   serverId: string;
   serviceId: string;
+  /** The SRT port every worker binds, shared (SO_REUSEPORT); set when SRT is enabled. */
+  srtPort?: number;
 }
 
 /** A reload's outcome as it crosses IPC. */

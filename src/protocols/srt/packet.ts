@@ -117,12 +117,3 @@ export function encodeControl(packet: Omit<ControlPacket, 'kind'>): Buffer {
   packet.body.copy(out, HEADER_SIZE);
   return out;
 }
-
-/**
- * The SRT socket id a datagram is addressed to (0 for a handshake that opens a connection), or
- * undefined when it is too short to be SRT. Reads the header only, so a process that owns the
- * UDP port can route packets to the worker that holds the session (docs/WORKERS.md).
- */
-export function sessionKeyOf(datagram: Buffer): number | undefined {
-  return datagram.length < HEADER_SIZE ? undefined : datagram.readUInt32BE(12);
-}

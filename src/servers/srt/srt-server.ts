@@ -47,6 +47,8 @@ export class SrtServer {
   constructor(
     private readonly ctx: ServerContext,
     ingest: TsIngestFactory,
+    /** Under workers: the port the primary claimed, which every worker binds (SO_REUSEPORT). */
+    private readonly sharedPort?: number,
   ) {
     this.admission = new SrtAdmission({
       ctx,
@@ -63,9 +65,11 @@ export class SrtServer {
   }
 
   async start(): Promise<number> {
-    const { host, port } = this.ctx.config.current().srt_server.listen;
+    const { host, port: configured } = this.ctx.config.current().srt_server.listen;
+    const port = this.sharedPort ?? configured;
     // Read and written in batches (recvmmsg/sendmmsg): SRT is a datagram per 1316 bytes of TS.
     const socket = await bindBatchUdp(host, port, {
+      sharePort: this.sharedPort !== undefined,
       onMessage: (datagram, peer) => this.receive(datagram, peer),
       onError: (error) => this.ctx.logger.warn({ err: error.message }, 'srt socket error'),
     });

@@ -163,3 +163,23 @@ test('the receive buffer size is set and read back, as for node:dgram (Linux rep
     socket.close();
   }
 });
+
+test('a shared port (workers): every socket that shares binds it, each peer keeps to one of them, and a socket that does not share is refused', async () => {
+  const first = collector();
+  const second = collector();
+  const a = await bindBatchUdp('127.0.0.1', 0, { onMessage: first.onMessage, sharePort: true });
+  const b = await bindBatchUdp('127.0.0.1', a.port, { onMessage: second.onMessage, sharePort: true });
+  const clients = await Promise.all(Array.from({ length: 16 }, () => bindBatchUdp('127.0.0.1', 0, { onMessage: () => {} })));
+  try {
+    assert.equal(b.port, a.port);
+    await assert.rejects(bindBatchUdp('127.0.0.1', a.port, { onMessage: () => {} }), (e: NodeJS.ErrnoException) => e.code === 'EADDRINUSE');
+    for (let round = 0; round < 3; round++) for (const [i, client] of clients.entries()) client.send(numbered(i), { address: '127.0.0.1', family: 'IPv4', port: a.port });
+    await waitFor(() => first.received.length + second.received.length === 48, 'every datagram');
+    const ports = (got: Received[]) => new Set(got.map((r) => r.peer.port));
+    const [one, two] = [ports(first.received), ports(second.received)];
+    assert.ok(one.size > 0 && two.size > 0, 'both sockets got peers');
+    assert.equal(one.size + two.size, 16, 'each peer reached one socket only');
+  } finally {
+    for (const socket of [a, b, ...clients]) socket.close();
+  }
+});
