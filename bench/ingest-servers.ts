@@ -25,9 +25,10 @@ export function checkPrerequisites(names: readonly IngestServerName[], paths: In
   if (names.includes('srs')) requireFile(paths.srs, `the srs cases need --srs PATH to an SRS 7 binary built with --srt=on (got ${paths.srs ?? 'none'})`);
 }
 
-function sluiceConf(dir: string, ports: RunningIngestServer['ports'], transport: RtspTransport): string {
+function sluiceConf(dir: string, ports: RunningIngestServer['ports'], transport: RtspTransport, workers: number): string {
   return [
     `listen 127.0.0.1:${ports.rtmp};`,
+    `workers ${workers};`,
     'max_connections 10000;',
     `data_dir ${join(dir, 'data')};`,
     `http_api { enabled on; listen 127.0.0.1:${ports.api}; }`,
@@ -55,11 +56,11 @@ function srsConf(dir: string, ports: RunningIngestServer['ports']): string {
 /** Starts the server in `dir` (a fresh directory) and waits until its RTMP and API ports accept. */
 const baselineCli = (paths: IngestPaths): string => join(paths.baseline ?? '--baseline', 'dist', 'cli.js');
 
-export async function startIngestServer(name: IngestServerName, dir: string, paths: IngestPaths, transport: RtspTransport): Promise<RunningIngestServer> {
+export async function startIngestServer(name: IngestServerName, dir: string, paths: IngestPaths, transport: RtspTransport, workers: number): Promise<RunningIngestServer> {
   const ports = { rtmp: await freePort(), srt: await freeUdpPort(), rtsp: await freePort(), api: await freePort() };
   const configFile = join(dir, `${name}.conf`);
   const sluice = name !== 'srs';
-  writeFileSync(configFile, sluice ? sluiceConf(dir, ports, transport) : srsConf(dir, ports));
+  writeFileSync(configFile, sluice ? sluiceConf(dir, ports, transport, workers) : srsConf(dir, ports));
   const command = name === 'sluice' ? SLUICE_CLI : name === 'baseline' ? baselineCli(paths) : paths.srs!;
   const waitFor = sluice ? [ports.rtmp, ports.api, ports.rtsp] : [ports.rtmp, ports.api];
   return { ports, ...(await launch({ label: name, command, args: ['-c', configFile], dir, ports: waitFor, configFile })) };

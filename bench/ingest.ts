@@ -26,6 +26,8 @@ interface Options {
   /** Another Sluice checkout with its dist built (the code before a change), for the baseline cases. */
   baseline: string | undefined;
   rtspTransport: RtspTransport;
+  /** Sluice's `workers`. */
+  workers: number;
 }
 
 const USAGE = `Usage: npm run bench:ingest -- [options]
@@ -37,7 +39,8 @@ const USAGE = `Usage: npm run bench:ingest -- [options]
   --cases LIST    any of ${INGEST_CASES.join(',')} (default: all; the srs ones with --srs)
   --srs PATH      an SRS 7 binary (objs/srs) built with --srt=on
   --baseline DIR  another Sluice checkout, built (DIR/dist/cli.js): its cases run in the same rounds
-  --rtsp-transport tcp|udp  how ffmpeg sends RTP to Sluice's RTSP server (default tcp)`;
+  --rtsp-transport tcp|udp  how ffmpeg sends RTP to Sluice's RTSP server (default tcp)
+  --workers N     Sluice's \`workers\` (default 1: one process, as SRS)`;
 
 function parseOptions(argv: string[]): Options {
   const values = parseFlags(argv, {
@@ -50,6 +53,7 @@ function parseOptions(argv: string[]): Options {
     srs: { type: 'string' },
     baseline: { type: 'string' },
     'rtsp-transport': { type: 'string', default: 'tcp' },
+    workers: { type: 'string', default: '1' },
   }, USAGE);
   const transport = values['rtsp-transport'];
   if (transport !== 'tcp' && transport !== 'udp') throw new Error(`--rtsp-transport: tcp or udp, got "${transport}"\n${USAGE}`);
@@ -65,13 +69,14 @@ function parseOptions(argv: string[]): Options {
     srs: values.srs ? resolve(values.srs) : undefined,
     baseline: values.baseline ? resolve(values.baseline) : undefined,
     rtspTransport: transport,
+    workers: intArg('workers', values.workers, 1, 64, USAGE),
   };
 }
 
 /** Starts the case's server and N publishers, measures the server over the window, stops both. */
 async function measure(c: IngestCase, options: Options, flvPath: string, streamMbps: number, dir: string): Promise<Omit<IngestRun, 'case' | 'run' | 'machineCpuBefore'>> {
   const [serverName, protocol] = c.split('-') as ['sluice' | 'baseline' | 'srs', 'rtmp' | 'srt' | 'rtsp'];
-  const server = await startIngestServer(serverName, dir, { srs: options.srs, baseline: options.baseline }, options.rtspTransport);
+  const server = await startIngestServer(serverName, dir, { srs: options.srs, baseline: options.baseline }, options.rtspTransport, options.workers);
   const streams = Array.from({ length: options.streams }, (_, i) => `s${i}`);
   const publishers = new FfmpegPublishers(protocol, server.ports, streams, flvPath, options.rtspTransport, dir);
   try {
