@@ -38,12 +38,12 @@ export function peerVersions(names: readonly GateServerName[], srsPath: string |
   return lines;
 }
 
-function sluiceConf(dir: string, port: number, receiver: string | undefined): string {
+function sluiceConf(dir: string, port: number, receiver: string | undefined, workers: number): string {
   const hooks = receiver ? ` http_hooks { enabled on; on_connect ${receiver}/on_connect; on_play ${receiver}/on_play; }` : '';
   return [
     `listen 127.0.0.1:${port};`,
     'max_connections 10000;',
-    'workers 1;', // one process, as SRS
+    `workers ${workers};`,
     `data_dir ${join(dir, 'data')};`,
     'http_api { enabled off; }',
     'http_server { enabled off; }',
@@ -66,7 +66,7 @@ export interface PeerPaths {
   baseline?: string | undefined;
 }
 
-function command(name: GateServerName, dir: string, port: number, receiver: string, paths: PeerPaths): [string, string[], string] {
+function command(name: GateServerName, dir: string, port: number, receiver: string, paths: PeerPaths, workers: number): [string, string[], string] {
   if (name === 'nginx-notify') {
     // nginx-rtmp takes on_connect only at the server level.
     const [cmd, args] = nginxCommand(dir, port, `live on; on_play ${receiver}/on_play;`, `on_connect ${receiver}/on_connect; `);
@@ -77,13 +77,14 @@ function command(name: GateServerName, dir: string, port: number, receiver: stri
     writeFileSync(conf, srsConf(dir, port, receiver));
     return [paths.srs!, ['-c', conf], conf];
   }
-  writeFileSync(conf, sluiceConf(dir, port, name === 'sluice' ? undefined : receiver));
+  writeFileSync(conf, sluiceConf(dir, port, name === 'sluice' ? undefined : receiver, workers));
   return [name === 'baseline-hooks' ? paths.baseline! : SLUICE_CLI, ['-c', conf], conf];
 }
 
 /** Starts the server in `dir` (a fresh directory) and waits until it accepts RTMP. */
-export async function startGateServer(name: GateServerName, dir: string, receiver: string, paths: PeerPaths): Promise<RunningGateServer> {
+/** `workers`: Sluice's (1, one process as SRS, unless asked). */
+export async function startGateServer(name: GateServerName, dir: string, receiver: string, paths: PeerPaths, workers: number): Promise<RunningGateServer> {
   const port = await freePort();
-  const [cmd, args, configFile] = command(name, dir, port, receiver, paths);
+  const [cmd, args, configFile] = command(name, dir, port, receiver, paths, workers);
   return { port, ...(await launch({ label: GATE_SERVER_LABELS[name], command: cmd, args, dir, ports: [port], configFile })) };
 }

@@ -25,6 +25,7 @@ interface Options {
   servers: GateServerName[];
   srs: string | undefined;
   baseline: string | undefined;
+  workers: number;
 }
 
 const USAGE = `Usage: npm run bench:gate -- [options]
@@ -36,7 +37,8 @@ const USAGE = `Usage: npm run bench:gate -- [options]
                   the burst then meets compiled code, as on a server that has run a while (default 0)
   --servers LIST  any of ${GATE_SERVER_NAMES.join(',')} (default all that can run)
   --srs PATH      an SRS 7 binary (objs/srs), run with a generated config
-  --baseline PATH another Sluice build's dist/cli.js: adds baseline-hooks, to compare a change`;
+  --baseline PATH another Sluice build's dist/cli.js: adds baseline-hooks, to compare a change
+  --workers N     Sluice's \`workers\` (default 1: one process, as SRS)`;
 
 const BURST_LOAD = resolve('bench', 'load', 'burst.ts');
 type ReceiverMessage = { type: 'listening' } | { type: 'counts'; counts: Record<string, number> } | { type: 'error'; message: string };
@@ -51,6 +53,7 @@ function parseOptions(argv: string[]): Options {
     servers: { type: 'string' },
     srs: { type: 'string' },
     baseline: { type: 'string' },
+    workers: { type: 'string', default: '1' },
   }, USAGE);
   const all = GATE_SERVER_NAMES.filter((n) => (n !== 'srs-hooks' || values.srs) && (n !== 'baseline-hooks' || values.baseline));
   return {
@@ -62,6 +65,7 @@ function parseOptions(argv: string[]): Options {
     servers: values.servers ? serverList(values.servers, GATE_SERVER_NAMES, USAGE) : [...all],
     srs: values.srs ? resolve(values.srs) : undefined,
     baseline: values.baseline ? resolve(values.baseline) : undefined,
+    workers: intArg('workers', values.workers, 1, 64, USAGE),
   };
 }
 
@@ -84,7 +88,7 @@ async function burst({ options, receiver, receiverUrl, flvPath }: Bench, name: G
   let server: RunningGateServer | undefined;
   let load: ChildProcess | undefined;
   try {
-    server = await startGateServer(name, dir, receiverUrl, options);
+    server = await startGateServer(name, dir, receiverUrl, options, options.workers);
     if (run === 1) console.log(server.config.replace(/^/gm, '    '));
     const logFile = join(dir, 'load.log');
     const runLoad = async (players: number): Promise<BurstSummary> => {
