@@ -48,6 +48,10 @@ function player(feed: Feed, id: string): { reader: Reader; sink: FakeSink } {
 
 const append = (feed: Feed, labels: string) => labels.split(' ').forEach((label) => feed.append(frame(label)));
 
+/** A stream with a GOP cache and no one listening to its events; `mergedWriteMs` 0 flushes at once. */
+const newStream = (mergedWriteMs: number): Stream =>
+  new Stream('v', 'live', 's', { gopCache: true, gopCacheMaxFrames: 100, queueLengthSeconds: 10, mergedWriteMs }, { published() {}, unpublished() {}, idle() {}, gopDropped() {} });
+
 test('players in step get the frames in order, joined once per flush and shared by all', () => {
   const feed = new Feed(format);
   const players = [player(feed, 'a'), player(feed, 'b'), player(feed, 'c')];
@@ -153,12 +157,7 @@ test('the feed stays within its byte bound even when a player holds back its sta
 });
 
 test('a stream appends each frame once per output format, whatever the number of players', () => {
-  const stream = new Stream('v', 'live', 's', { gopCache: true, gopCacheMaxFrames: 100, queueLengthSeconds: 10, mergedWriteMs: 0 }, {
-    published() {},
-    unpublished() {},
-    idle() {},
-    gopDropped() {},
-  });
+  const stream = newStream(0);
   let encodes = 0;
   const counting: OutputFormat = { key: 'counted', encode: (f) => (encodes++, format.encode(f)) };
   const sinks = Array.from({ length: 50 }, () => new FakeSink());
@@ -170,12 +169,7 @@ test('a stream appends each frame once per output format, whatever the number of
 });
 
 test('a format that numbers its output numbers a new player\'s GOP before the frames that come while it waits for its first write', () => {
-  const stream = new Stream('v', 'live', 's', { gopCache: true, gopCacheMaxFrames: 100, queueLengthSeconds: 10, mergedWriteMs: 20 }, {
-    published() {},
-    unpublished() {},
-    idle() {},
-    gopDropped() {},
-  });
+  const stream = newStream(20);
   let next = 0;
   const numbering: OutputFormat = { key: 'numbered', encode: (f) => Buffer.from(`${next++}:${f.body.toString()}|`) };
   for (const label of ['V0', 'K1', 'P2']) stream.push(frame(label));
@@ -219,12 +213,7 @@ test('a player of a stream without audio joins the group a second after its firs
 });
 
 test('a live-edge player gets the headers but no GOP, and its audio waits for the first keyframe', () => {
-  const stream = new Stream('v', 'live', 's', { gopCache: true, gopCacheMaxFrames: 100, queueLengthSeconds: 10, mergedWriteMs: 0 }, {
-    published() {},
-    unpublished() {},
-    idle() {},
-    gopDropped() {},
-  });
+  const stream = newStream(0);
   const cached = new FakeSink();
   const live = new FakeSink();
   for (const [label, timestamp] of [['V0', 0], ['S0', 0], ['K1', 0], ['A1', 20], ['P1', 40]] as const) stream.push(frame(label, timestamp));
