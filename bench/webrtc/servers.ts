@@ -28,8 +28,9 @@ const rtcLines = (p: Ports): string[] => [
   'vhost __defaultVhost__ { rtc { enabled on; rtmp_to_rtc on; } }',
 ];
 
+// One process, as SRS: under workers WebRTC runs in one worker and the others would only add to the tree's figures.
 function sluiceConf(dir: string, p: Ports): string {
-  return [`listen 127.0.0.1:${p.rtmp};`, `data_dir ${join(dir, 'data')};`, ...rtcLines(p), ''].join('\n');
+  return [`listen 127.0.0.1:${p.rtmp};`, 'workers 1;', `data_dir ${join(dir, 'data')};`, ...rtcLines(p), ''].join('\n');
 }
 
 export function checkPrerequisites(names: readonly RtcServerName[], srsPath: string | undefined): void {
