@@ -6,12 +6,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CLI, startCli } from '../support/cli.js';
 import { TestRtmpClient } from '../support/rtmp-client.js';
 import { freePort, waitFor } from '../support/wait.js';
 
 const run = promisify(execFile);
-// Run as `npx sluice` runs it: the built executable, through its first line.
-const CLI = join(import.meta.dirname, '../../dist/cli.js');
+// Run as `npx sluice` runs it: the built executable (CLI), through its first line.
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -66,15 +66,12 @@ test('-c starts the server from an SRS config; SIGTERM stops it cleanly and remo
       `http_server { enabled on; listen 127.0.0.1:${http}; dir ${dir}; }\n` +
       `vhost __defaultVhost__ { http_remux { enabled on; mount [vhost]/[app]/[stream].flv; } }\n`,
   );
-  const child = spawn(CLI, ['-c', conf], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (data: Buffer) => (output += data.toString()));
-  child.stderr.on('data', (data: Buffer) => (output += data.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const sluice = startCli(['-c', conf], { cwd: dir });
+  const { child, exited } = sluice;
   try {
     // The pid file is written once the server is up (under the default `workers`, every worker).
     await waitFor(() => readFileOrUndefined(pid), 'the pid file', 20_000);
-    assert.match(output, /"msg":"rtmp listening"/, 'machine-readable log lines when not on a terminal');
+    assert.match(sluice.output, /"msg":"rtmp listening"/, 'machine-readable log lines when not on a terminal');
     assert.equal((await readFile(pid, 'utf8')).trim(), String(child.pid));
     const client = await TestRtmpClient.open(rtmp, 'live');
     assert.equal(await client.play('cam'), 'NetStream.Play.Start');
@@ -87,7 +84,7 @@ test('-c starts the server from an SRS config; SIGTERM stops it cleanly and remo
     assert.ok(Date.now() - stopAt < 5000, 'stops within a few seconds');
     await client.closedByServer();
     await assert.rejects(readFile(pid), /ENOENT/);
-    assert.match(output, /shutting down/);
+    assert.match(sluice.output, /shutting down/);
   } finally {
     child.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
@@ -99,17 +96,14 @@ test('SIGTERM while the workers are still starting stops the server cleanly once
   const [rtmp, http, api] = [await freePort(), await freePort(), await freePort()];
   const conf = join(dir, 'srs.conf');
   await writeFile(conf, `listen 127.0.0.1:${rtmp};\nworkers 2;\ndaemon off;\nhttp_api { enabled on; listen 127.0.0.1:${api}; }\nhttp_server { enabled on; listen 127.0.0.1:${http}; dir ${dir}; }\n`);
-  const child = spawn(CLI, ['-c', conf], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (data: Buffer) => (output += data.toString()));
-  child.stderr.on('data', (data: Buffer) => (output += data.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const sluice = startCli(['-c', conf], { cwd: dir });
+  const { child, exited } = sluice;
   try {
     // The primary has begun; its workers are not all ready yet.
-    await waitFor(() => output.includes('sluice starting'), 'the primary starting', 20_000);
+    await waitFor(() => sluice.output.includes('sluice starting'), 'the primary starting', 20_000);
     child.kill('SIGTERM');
-    assert.equal(await exited, 0, output);
-    assert.match(output, /"msg":"stopped"/);
+    assert.equal(await exited, 0, sluice.output);
+    assert.match(sluice.output, /"msg":"stopped"/);
   } finally {
     child.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
+import { CLI, startCli } from '../support/cli.js';
 import { publishTestPattern, type RunningProcess } from '../support/ffmpeg.js';
 import { startHealthyStream, type HealthyStream } from '../support/healthy.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -17,7 +18,6 @@ import { Receiver } from '../unit/gate/support.js';
  * Happytime XML config.
  */
 
-const CLI = join(import.meta.dirname, '../../dist/cli.js');
 const FIXTURE = join(import.meta.dirname, '../fixtures/happytime.xml');
 
 let server: TestServer;
@@ -139,18 +139,15 @@ test('the server starts from the Happytime XML fixture and lists its notify bloc
     SLUICE_SRT_SERVER__LISTEN: `127.0.0.1:${srt}`,
     SLUICE_DATA_DIR: dir,
   };
-  const child = spawn(CLI, ['-c', FIXTURE], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (data: Buffer) => (output += data.toString()));
-  child.stderr.on('data', (data: Buffer) => (output += data.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const sluice = startCli(['-c', FIXTURE], { cwd: dir, env });
+  const { child, exited } = sluice;
   try {
     const deadline = Date.now() + 15_000;
-    // SRT is served by one process (worker 1 under the default `workers`), the API by each.
-    while (!(output.includes('http api listening') && output.includes('srt listening')) && child.exitCode === null && Date.now() < deadline) {
+    // Under the default `workers`, each worker starts its own SRT and API listeners.
+    while (!(sluice.output.includes('http api listening') && sluice.output.includes('srt listening')) && child.exitCode === null && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    assert.match(output, /srt listening/, output);
+    assert.match(sluice.output, /srt listening/, sluice.output);
     const listed = (await (await fetch(`http://127.0.0.1:${api}/api/sluice/v1/callbacks`)).json()) as {
       callbacks: Array<{ protocol?: string; enabled: boolean; events: Record<string, string[]> }>;
     };
@@ -159,7 +156,7 @@ test('the server starts from the Happytime XML fixture and lists its notify bloc
     assert.deepEqual(byProtocol.rtmp!.events.on_publish, ['http://127.0.0.1:8000/api/v1/rtmp/publish']);
     assert.deepEqual(byProtocol.http_flv!.events.on_play, ['http://127.0.0.1:8000/api/v1/httpflv/play']);
     child.kill('SIGTERM');
-    assert.equal(await exited, 0, output);
+    assert.equal(await exited, 0, sluice.output);
   } finally {
     child.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });

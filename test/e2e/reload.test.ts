@@ -1,18 +1,17 @@
 import { after, before, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
+import { startCli } from '../support/cli.js';
 import { publishTestPattern, type RunningProcess } from '../support/ffmpeg.js';
 import { TestRtmpClient } from '../support/rtmp-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { freePort, waitFor } from '../support/wait.js';
 
-const CLI = join(import.meta.dirname, '../../dist/cli.js');
 
 /** A callback receiver that admits everything and keeps what it was sent. */
 async function startReceiver(): Promise<{ url: string; calls: Array<Record<string, unknown>>; close(): Promise<void> }> {
@@ -165,22 +164,19 @@ test('SIGHUP reloads the config file of the running executable without dropping 
   const settings = `listen 127.0.0.1:${rtmp};\ndaemon off;\nhttp_api { enabled on; listen 127.0.0.1:${api}; }\n` +
     `http_server { enabled off; }\ndata_dir ${dir};\n`;
   await writeFile(conf, `${settings}vhost __defaultVhost__ { }\n`);
-  const child = spawn(CLI, ['-c', conf], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (data: Buffer) => (output += data.toString()));
-  child.stderr.on('data', (data: Buffer) => (output += data.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const sluice = startCli(['-c', conf], { cwd: dir });
+  const { child, exited } = sluice;
   let publisher: RunningProcess | undefined;
   let running: TestRtmpClient | undefined;
   try {
-    await waitFor(() => output.includes('http api listening'), 'the server to start');
+    await waitFor(() => sluice.output.includes('http api listening'), 'the server to start');
     publisher = publishTestPattern(`rtmp://127.0.0.1:${rtmp}/live/cam`, 300);
-    await waitFor(() => output.includes('"msg":"publish start"'), 'the publisher');
+    await waitFor(() => sluice.output.includes('"msg":"publish start"'), 'the publisher');
     running = await startPlayer(rtmp, 'cam');
 
     await writeFile(conf, `${settings}vhost __defaultVhost__ { http_hooks { enabled on; on_play ${receiver.url}; } }\n`);
     child.kill('SIGHUP');
-    await waitFor(() => output.includes('"msg":"configuration reloaded"'), 'the reload');
+    await waitFor(() => sluice.output.includes('"msg":"configuration reloaded"'), 'the reload');
     const next = await startPlayer(rtmp, 'cam');
     next.close();
     assert.equal(onPlays(receiver.calls).length, 1, 'the new play was called back');
@@ -188,8 +184,8 @@ test('SIGHUP reloads the config file of the running executable without dropping 
 
     await writeFile(conf, `${settings}max_connections lots;\n`);
     child.kill('SIGHUP');
-    await waitFor(() => output.includes('reload refused'), 'the refusal');
-    assert.match(output, /srs\.conf:\d+ max_connections/, 'the log names the file, line and setting');
+    await waitFor(() => sluice.output.includes('reload refused'), 'the refusal');
+    assert.match(sluice.output, /srs\.conf:\d+ max_connections/, 'the log names the file, line and setting');
     const after = await startPlayer(rtmp, 'cam');
     after.close();
     assert.equal(onPlays(receiver.calls).length, 2, 'the running configuration is kept');
