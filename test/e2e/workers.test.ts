@@ -228,6 +228,12 @@ test('SRT: every worker listens on the one shared port; players land on both, an
   const srtPorts = new Set([...output.matchAll(/"address":"127\.0\.0\.1:(\d+)","msg":"srt listening"/g)].map((match) => Number(match[1])));
   assert.equal(srtPorts.size, 1, 'one port for both workers');
   const srt = (streamId: string): string => `srt://127.0.0.1:${[...srtPorts][0]}?streamid=${streamId}`;
+  for (const worker of [1, 2]) {
+    const on = await onWorker(worker);
+    const { body } = await on.call<{ listeners: { srt: number | null } }>('/api/sluice/v1/server');
+    on.close();
+    assert.equal(body.listeners.srt, [...srtPorts][0], `worker ${worker} gives the SRT port`);
+  }
   publishers.push(publishTestPattern(srt('#!::r=live/srtcam,m=publish'), 60, { container: 'mpegts' }));
   await waitForAsync(async () => (await clients('srtcam')).some((c) => c.publish), 'the SRT publisher in the API', 20_000);
   // The kernel gives each player (by its address) to one worker: batches until both have some.

@@ -67,7 +67,8 @@ export function sluiceApi(options: SluiceApiOptions): SluiceApi {
     reload: options.reload,
     views: serverViews({ sessions, sources, figures, peers }),
     records: options.records && recordTasks(options.records, peers),
-    server: serverFacts(options.server, peers),
+    // Every worker binds the same ports (SRT's shared), so any worker's facts are the server's.
+    server: async () => options.server,
     figureIntervalMs: FIGURE_INTERVAL_MS,
   };
   let handler: Promise<Handler> | undefined;
@@ -104,13 +105,3 @@ export function sluiceApi(options: SluiceApiOptions): SluiceApi {
   return { route, auth, stop: () => figures.stop() };
 }
 
-/** The server's facts; under workers, the SRT port is worker 1's, the one that serves SRT. */
-function serverFacts(facts: ServerFacts, peers: ApiPeers | undefined): () => Promise<ServerFacts> {
-  if (!peers) return async () => facts;
-  peers.serve('server.srt', () => facts.listeners.srt);
-  return async () => {
-    if (peers.worker === 1) return facts;
-    const [srt] = await peers.ask<number | null>('server.srt', undefined, 1);
-    return { ...facts, listeners: { ...facts.listeners, srt: srt ?? null } };
-  };
-}
