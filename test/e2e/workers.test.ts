@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { Agent, get as httpGet, request as httpRequest } from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { startCli, type RunningCli } from '../support/cli.js';
 import { ffprobe, playToFile, publishTestPattern, rtmpdump, type RunningProcess } from '../support/ffmpeg.js';
 import { launchChromium, servePage } from '../support/browser.js';
 import { TestRtmpClient } from '../support/rtmp-client.js';
@@ -18,12 +18,9 @@ import { Receiver } from '../unit/gate/support.js';
  * receiver. Connections land on both workers; the stream published on one plays on the other.
  */
 
-const CLI = join(import.meta.dirname, '../../dist/cli.js');
 let dir: string;
 let receiver: Receiver;
-let sluice: ChildProcess;
-let output = '';
-let exited: Promise<number | null>;
+let sluice: RunningCli;
 const ports = { rtmp: 0, api: 0, http: 0 };
 const publishers: RunningProcess[] = [];
 
@@ -51,7 +48,7 @@ const hooks = (): Hook[] => receiver.requests.map((r) => JSON.parse(r.body) as H
 /** The pid each worker logged when it was last ready. */
 const workerPids = (): Map<number, number> => {
   const pids = new Map<number, number>();
-  for (const line of output.split('\n')) {
+  for (const line of sluice.output.split('\n')) {
     const match = /"worker":(\d+),"pid":(\d+),"msg":"worker ready"/.exec(line);
     if (match) pids.set(Number(match[1]), Number(match[2]));
   }
@@ -107,16 +104,13 @@ before(async () => {
     '}',
   ].join('\n'));
   // Its own process group, so the last test can signal the whole group as a terminal or a container runtime does.
-  sluice = spawn(CLI, ['-c', conf], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  sluice.stdout!.on('data', (data: Buffer) => (output += data.toString()));
-  sluice.stderr!.on('data', (data: Buffer) => (output += data.toString()));
-  exited = new Promise((resolve) => sluice.on('close', resolve));
-  await waitFor(() => output.includes('"msg":"workers started"'), 'both workers ready', 20_000);
+  sluice = startCli(['-c', conf], { cwd: dir, detached: true });
+  await waitFor(() => sluice.output.includes('"msg":"workers started"'), 'both workers ready', 20_000);
 });
 
 after(async () => {
   for (const publisher of publishers) await publisher.stop();
-  if (sluice.exitCode === null) sluice.kill('SIGKILL');
+  if (sluice.child.exitCode === null) sluice.child.kill('SIGKILL');
   for (const pid of workerPids().values()) if (alive(pid)) process.kill(pid, 'SIGKILL');
   await receiver.close();
   await rm(dir, { recursive: true, force: true });
@@ -202,7 +196,7 @@ test('a worker killed is restarted; players on the other worker keep playing', a
   const victim = workerPids().get(other)!;
   process.kill(victim, 'SIGKILL');
   await waitFor(() => (workerPids().get(other) ?? victim) !== victim, 'the killed worker restarted', 20_000);
-  assert.match(output, /worker died, restarting/);
+  assert.match(sluice.output, /worker died, restarting/);
 
   // The publisher's worker kept serving its players: they are still there, and still receiving.
   const survivors = seen.filter((c) => c.worker === home).map((c) => c.id);
@@ -225,7 +219,7 @@ test('a worker killed is restarted; players on the other worker keep playing', a
 });
 
 test('SRT: every worker listens on the one shared port; players land on both, and a stream published over SRT on one plays on the other', async () => {
-  const srtPorts = new Set([...output.matchAll(/"address":"127\.0\.0\.1:(\d+)","msg":"srt listening"/g)].map((match) => Number(match[1])));
+  const srtPorts = new Set([...sluice.output.matchAll(/"address":"127\.0\.0\.1:(\d+)","msg":"srt listening"/g)].map((match) => Number(match[1])));
   assert.equal(srtPorts.size, 1, 'one port for both workers');
   const srt = (streamId: string): string => `srt://127.0.0.1:${[...srtPorts][0]}?streamid=${streamId}`;
   for (const worker of [1, 2]) {
@@ -411,7 +405,7 @@ test('max_connections counts the connections of every worker', async () => {
   const open = async (): Promise<number> => Number(/^sluice_connections (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${ports.api}/metrics`)).text())?.[1]);
   await waitForAsync(async () => (await open()) === 0, 'no client connection left', 20_000);
   await writeFile(join(dir, 'sluice.conf'), `${await readFile(join(dir, 'sluice.conf'), 'utf8')}\nmax_connections 2;\n`);
-  const reloads = (): number => output.split('\n').filter((line) => line.includes('"msg":"configuration reloaded"')).length;
+  const reloads = (): number => sluice.output.split('\n').filter((line) => line.includes('"msg":"configuration reloaded"')).length;
   const before = reloads();
   // Sluice's API reloads the whole server, whichever worker takes the request.
   const reloaded = await (await fetch(`http://127.0.0.1:${ports.api}/api/sluice/v1/config/reload`, { method: 'POST' })).json() as { applied: boolean };
@@ -442,11 +436,11 @@ test('SIGTERM to the whole process group stops the primary and every worker grac
     return on.size === 2;
   }, 'a publisher on each worker');
   const ids = (await api<{ clients: Client[] }>('/api/v1/clients?count=1000')).clients.filter((c) => c.name.startsWith('last-')).map((c) => c.id);
-  process.kill(-sluice.pid!, 'SIGTERM');
-  assert.equal(await exited, 0, output.slice(-3000));
+  process.kill(-sluice.child.pid!, 'SIGTERM');
+  assert.equal(await sluice.exited, 0, sluice.output.slice(-3000));
   await waitFor(() => pids.every((pid) => !alive(pid)), 'no worker left');
-  assert.match(output, /"msg":"stopped"/);
-  const ended = output.split('\n').filter((line) => line.includes('"msg":"session end"'));
-  for (const id of ids) assert.ok(ended.some((line) => line.includes(`"client":"${id}"`)), `${id} ended by its worker\n${output.slice(-4000)}`);
+  assert.match(sluice.output, /"msg":"stopped"/);
+  const ended = sluice.output.split('\n').filter((line) => line.includes('"msg":"session end"'));
+  for (const id of ids) assert.ok(ended.some((line) => line.includes(`"client":"${id}"`)), `${id} ended by its worker\n${sluice.output.slice(-4000)}`);
   for (const client of held) client.close();
 });
