@@ -3,6 +3,7 @@ import type { SluiceConfig } from '../../config/schema.js';
 import type { Command } from '../../protocols/rtmp/messages.js';
 import { SessionInfo, clientIp } from '../session-info.js';
 import { queryValue, resolveVhost, splitQuery, tcUrlHost } from './stream-url.js';
+import { bytesSent } from '../direct-write.js';
 
 /** The session an RTMP `connect` command describes: app (its query kept as param), vhost, URLs. */
 export function sessionFromConnect(command: Command, socket: Socket, config: SluiceConfig, id: string, terminate: (reason: string) => void): SessionInfo {
@@ -25,7 +26,7 @@ export function sessionFromConnect(command: Command, socket: Socket, config: Slu
       requestUrl: tcUrl,
     },
     {
-      bytesSent: () => socket.bytesWritten,
+      bytesSent: () => bytesSent(socket),
       bytesReceived: () => socket.bytesRead,
       terminate,
     },

@@ -26,6 +26,7 @@ import { frameFromMessage, rtmpOutput } from './rtmp-media.js';
 import { SocketSink } from '../socket-sink.js';
 import { RtmpPlayback } from './rtmp-playback.js';
 import { queryValue, resolveVhost, splitQuery } from './stream-url.js';
+import { bytesSent } from '../direct-write.js';
 
 const WINDOW_ACK_SIZE = 2_500_000;
 const MEDIA_STREAM_ID = 1;
@@ -363,7 +364,7 @@ export class RtmpSession {
         ip: info?.ip ?? clientIp(this.socket.remoteAddress),
         protocol: 'rtmp',
         stream: info?.stream ? info.path : undefined,
-        sent: this.socket.bytesWritten,
+        sent: bytesSent(this.socket),
         received: this.socket.bytesRead,
         duration_ms: Date.now() - this.startedAt,
         reason,

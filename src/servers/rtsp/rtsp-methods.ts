@@ -9,6 +9,7 @@ import { playTracks } from './play-tracks.js';
 import { askGate, hasCredentials, rtspSessionInfo, streamPath, type StreamPath } from './rtsp-admission.js';
 import type { Answer, RtspConnection } from './rtsp-connection.js';
 import { RtspSession } from './rtsp-session.js';
+import { bytesSent } from '../direct-write.js';
 
 const PUBLIC = 'OPTIONS, DESCRIBE, ANNOUNCE, SETUP, PLAY, RECORD, PAUSE, TEARDOWN, GET_PARAMETER, SET_PARAMETER';
 
@@ -151,7 +152,7 @@ export class RtspMethods {
   private async admit(request: RtspRequest, path: StreamPath, action: 'publish' | 'play'): Promise<{ info: RtspSession['info']; admission: Admission } | Answer> {
     const conn = this.conn;
     const info = rtspSessionInfo(this.ctx.config.current(), this.ctx.sessions.newId(), request, path, conn.ip, {
-      bytesSent: () => conn.socket.bytesWritten + (conn.session?.player?.udpBytes ?? 0),
+      bytesSent: () => bytesSent(conn.socket) + (conn.session?.player?.udpBytes ?? 0),
       bytesReceived: () => conn.socket.bytesRead + conn.udpReceived,
       terminate: (reason) => conn.close(reason),
     });
