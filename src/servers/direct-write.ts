@@ -3,20 +3,21 @@ import { TLSSocket } from 'node:tls';
 import { loadNative } from '../util/native-addon.js';
 
 interface SocketWriteAddon {
-  /** One non-blocking send: the bytes the kernel took (0 on EAGAIN), or -errno. */
-  send(fd: number, bytes: Buffer): number;
+  /** One non-blocking sendmsg of the buffers in order: the bytes the kernel took (0 on EAGAIN), or -errno. */
+  send(fd: number, ...parts: Buffer[]): number;
 }
 
 /** Bytes a socket was given past Node's stream: `bytesSent` adds them to its own count. */
 const directBytes = new WeakMap<Socket, { bytes: number }>();
 let addon: SocketWriteAddon | undefined;
+const CRLF = Buffer.from('\r\n');
 
 /**
- * Writes a player's media to a plain TCP socket with one send(2) when Node has nothing queued
- * for it, else (or for what the kernel did not take) through `socket.write`, so bytes keep their
- * order and a slow player's backlog still shows in `writableLength`. With a thousand players a
- * flush is a thousand writes: skipping the stream's per-write request, completion callback and
- * bookkeeping is most of what a write costs besides the system call.
+ * Writes a player's media to a plain TCP socket with one system call while Node has nothing
+ * queued for it; otherwise, and for what the kernel did not take, through `socket.write`, so
+ * bytes keep their order and a slow player's backlog still shows in `writableLength`. With a
+ * thousand players a flush is a thousand writes: skipping the stream's per-write request,
+ * completion callback and bookkeeping is most of what a write costs besides the system call.
  */
 export class DirectWriter {
   private readonly sent = { bytes: 0 };
@@ -30,19 +31,48 @@ export class DirectWriter {
     }
   }
 
-  write(bytes: Buffer): void {
+  /** Nothing waits in Node for this socket: bytes sent now go out right after what was written before. */
+  get ready(): boolean {
     const socket = this.socket;
-    if (socket.destroyed) return;
     // A destroyed socket's descriptor is closed (and its number may be reused): never written here.
-    if (this.fd < 0 || !socket.writable || socket.writableLength > 0 || socket.writableCorked > 0) {
-      socket.write(bytes);
+    return this.fd >= 0 && socket.writable && socket.writableLength === 0 && socket.writableCorked === 0;
+  }
+
+  write(bytes: Buffer): void {
+    if (this.socket.destroyed) return;
+    if (!this.ready) {
+      this.socket.write(bytes);
       return;
     }
     const taken = addon!.send(this.fd, bytes);
-    if (taken > 0) this.sent.bytes += taken;
-    // The kernel's buffer is full (or the send failed): Node queues the rest, or meets the error
-    // itself and ends the socket as for any write.
-    if (taken < bytes.length) socket.write(taken > 0 ? bytes.subarray(taken) : bytes);
+    this.queueRest(taken, bytes);
+  }
+
+  /**
+   * `bytes` as one chunk of a chunked HTTP/1.1 body, for a response with nothing buffered of its
+   * own: only when `ready`.
+   */
+  writeChunk(bytes: Buffer): void {
+    const size = Buffer.from(`${bytes.length.toString(16)}\r\n`, 'latin1');
+    const taken = addon!.send(this.fd, size, bytes, CRLF);
+    this.queueRest(taken, size, bytes, CRLF);
+  }
+
+  /**
+   * What the kernel did not take goes to Node, which sends it when the socket drains, or meets
+   * the error itself (a send that failed) and ends the socket as for any write.
+   */
+  private queueRest(taken: number, ...parts: Buffer[]): void {
+    let skip = Math.max(taken, 0);
+    this.sent.bytes += skip;
+    for (const part of parts) {
+      if (skip >= part.length) {
+        skip -= part.length;
+        continue;
+      }
+      this.socket.write(skip > 0 ? part.subarray(skip) : part);
+      skip = 0;
+    }
   }
 }
 

@@ -2,23 +2,36 @@ import type { ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 import { encodeFlvTag } from '../../formats/flv/tag.js';
 import type { FrameSink, OutputFormat } from '../../hub/reader.js';
+import { DirectWriter } from '../direct-write.js';
 
 /** FLV tags, shared by every HTTP-FLV and WebSocket-FLV player of a stream. */
 export const flvOutput: OutputFormat = { key: 'flv', encode: encodeFlvTag };
 
-/** A chunked HTTP response; one batch becomes one HTTP chunk. */
+/**
+ * A chunked HTTP response; one batch becomes one HTTP chunk, framed and sent straight to the
+ * socket when neither the response nor the socket holds anything back (see DirectWriter).
+ */
 export class ResponseSink implements FrameSink {
+  private readonly writer: DirectWriter | undefined;
+
   constructor(
     private readonly response: ServerResponse,
     private readonly onClose: (reason: string) => void,
-  ) {}
+  ) {
+    this.writer = response.socket ? new DirectWriter(response.socket) : undefined;
+  }
 
   get pendingBytes(): number {
     return this.response.writableLength + (this.response.socket?.writableLength ?? 0);
   }
 
   write(bytes: Buffer): void {
-    if (!this.response.writableEnded) this.response.write(bytes);
+    const response = this.response;
+    if (response.writableEnded) return;
+    // `chunkedEncoding` is how Node frames this body (no Content-Length, HTTP/1.1).
+    const chunked = (response as unknown as { chunkedEncoding?: boolean }).chunkedEncoding === true;
+    if (this.writer?.ready && chunked && response.headersSent && response.writableLength === 0) this.writer.writeChunk(bytes);
+    else response.write(bytes);
   }
 
   close(reason: string): void {

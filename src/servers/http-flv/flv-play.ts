@@ -9,6 +9,7 @@ import { SessionInfo, clientIp } from '../session-info.js';
 import { compileMount, type MountMatch } from './flv-mount.js';
 import { ResponseSink, WebSocketSink } from './flv-output.js';
 import { FlvViewer } from './flv-viewer.js';
+import { bytesSent } from '../direct-write.js';
 
 const FLV_HEADERS = {
   'Content-Type': 'video/x-flv',
@@ -156,7 +157,7 @@ export class FlvPlayService {
         pageUrl: request.headers.referer ?? '',
         requestUrl: url.href,
       },
-      { bytesSent: () => socket.bytesWritten, bytesReceived: () => socket.bytesRead, terminate: kill },
+      { bytesSent: () => bytesSent(socket), bytesReceived: () => socket.bytesRead, terminate: kill },
     );
     const viewer = new FlvViewer(this.ctx, info, slot, (ended) => this.viewers.delete(ended));
     this.viewers.add(viewer);

@@ -46,6 +46,7 @@ test('bytes written around the stream and through it arrive whole and in order, 
     await waitFor(() => received.reduce((sum, b) => sum + b.length, 0) >= total || undefined, 'all the bytes');
     assert.ok(Buffer.concat(received).equals(Buffer.concat(expected)));
     assert.equal(bytesSent(server), total);
+    assert.ok(server.bytesWritten < total, 'bytes went around the stream');
   } finally {
     close();
   }

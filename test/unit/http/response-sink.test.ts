@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, get, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { bytesSent } from '../../../src/servers/direct-write.js';
+import { ResponseSink } from '../../../src/servers/http-flv/flv-output.js';
+import { waitFor } from '../../support/wait.js';
+
+/** A chunked response as HTTP-FLV makes it, and the client's side of it. */
+async function chunkedResponse(): Promise<{ response: ServerResponse; client: IncomingMessage; close: () => void }> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const responded = once(server, 'request');
+  const request = get({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', path: '/live/s.flv' });
+  const [, response] = (await responded) as [IncomingMessage, ServerResponse];
+  response.writeHead(200, { 'Content-Type': 'video/x-flv' });
+  response.flushHeaders();
+  const [client] = (await once(request, 'response')) as [IncomingMessage];
+  return { response, client, close: () => (request.destroy(), server.close(), server.closeAllConnections()) };
+}
+
+function numbered(n: number, size: number): Buffer {
+  const bytes = Buffer.alloc(size);
+  for (let i = 0; i + 4 <= size; i += 4) bytes.writeUInt32BE((n * 1_000_000 + i) >>> 0, i);
+  return bytes;
+}
+
+test('batches sent around the response are valid HTTP chunks, in order with what the response writes itself', async () => {
+  const { response, client, close } = await chunkedResponse();
+  try {
+    assert.equal(client.headers['transfer-encoding'], 'chunked');
+    const received: Buffer[] = [];
+    client.on('data', (data: Buffer) => received.push(data));
+    const socket = response.socket!;
+    const sink = new ResponseSink(response, () => {});
+    const expected: Buffer[] = [];
+    for (let n = 0; n < 100; n++) {
+      const bytes = numbered(n, 500 + n * 37);
+      expected.push(bytes);
+      if (n % 7 === 3) response.write(bytes); // as the FLV header is written
+      else sink.write(bytes);
+      if (n % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    response.end();
+    await once(client, 'end');
+    assert.ok(Buffer.concat(received).equals(Buffer.concat(expected)));
+    assert.ok(bytesSent(socket) > expected.reduce((sum, b) => sum + b.length, 0), 'framing and headers counted too');
+    assert.ok(bytesSent(socket) > socket.bytesWritten, 'batches went around the stream');
+  } finally {
+    close();
+  }
+});
+
+test('a client that stops reading gets the rest through the response, still framed and in order', async () => {
+  const { response, client, close } = await chunkedResponse();
+  try {
+    client.pause();
+    const sink = new ResponseSink(response, () => {});
+    const expected: Buffer[] = [];
+    for (let n = 0; n < 300 && sink.pendingBytes === 0; n++) {
+      const bytes = numbered(n, 64 * 1024);
+      expected.push(bytes);
+      sink.write(bytes);
+    }
+    assert.ok(sink.pendingBytes > 0, 'the kernel stopped taking bytes and the backlog shows');
+    for (let n = 300; n < 310; n++) {
+      const bytes = numbered(n, 3000);
+      expected.push(bytes);
+      sink.write(bytes);
+    }
+    const received: Buffer[] = [];
+    client.on('data', (data: Buffer) => received.push(data));
+    client.resume();
+    const total = expected.reduce((sum, b) => sum + b.length, 0);
+    await waitFor(() => received.reduce((sum, b) => sum + b.length, 0) >= total || undefined, 'the whole body');
+    response.end();
+    await once(client, 'end');
+    assert.ok(Buffer.concat(received).equals(Buffer.concat(expected)));
+  } finally {
+    close();
+  }
+});
