@@ -20,13 +20,9 @@ import { FlvPlayService } from '../servers/http-flv/flv-play.js';
 import { HlsService } from '../hls/hls-service.js';
 import { RtmpServer } from '../servers/rtmp/rtmp-server.js';
 import { SessionRegistry } from '../servers/sessions.js';
-import { SrtServer } from '../servers/srt/srt-server.js';
-import { demuxTs } from '../servers/srt/srt-ingest.js';
-import { RtspServer } from '../servers/rtsp/rtsp-server.js';
-import { RtcServer } from '../servers/webrtc/rtc-server.js';
+import type { SrtServer } from '../servers/srt/srt-server.js';
+import type { RtcServer } from '../servers/webrtc/rtc-server.js';
 import { rtcReaches } from '../servers/webrtc/rtc-reach.js';
-import { rtcRoute } from '../servers/webrtc/signalling.js';
-import { OpusBridges } from '../transcode/opus-bridge.js';
 import { startRecorders } from '../recorder/index.js';
 import { startRelays } from '../relay/index.js';
 import { IngestService } from '../relay/ingest/ingest-service.js';
@@ -178,10 +174,12 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     if (once) await ingests.apply(config);
     metrics.relays.watch({ pushes: relays.pushes, pulls: () => relays.pulls.list(), ingests: () => ingestService.list(), targets: () => relays.restream.list() });
 
+    // SRT, RTSP and WebRTC are loaded only when enabled: a server without them does not hold their code.
     let srtPort: number | undefined;
     let srt: SrtServer | undefined;
     // SRT runs in every worker on one shared port: the kernel keeps each peer on one worker.
     if (config.srt_server.enabled) {
+      const [{ SrtServer }, { demuxTs }] = await Promise.all([import('../servers/srt/srt-server.js'), import('../servers/srt/srt-ingest.js')]);
       srt = new SrtServer(ctx, demuxTs, worker && (worker.env.srtPort ?? config.srt_server.listen.port));
       srtPort = await srt.start();
       stoppers.push(() => srt!.stop());
@@ -189,6 +187,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
 
     let rtspPorts: { port: number; rtpPort: number } | undefined;
     if (config.rtsp_server.enabled && once) {
+      const { RtspServer } = await import('../servers/rtsp/rtsp-server.js');
       const rtsp = new RtspServer(ctx);
       rtspPorts = await rtsp.start();
       stoppers.push(() => rtsp.stop());
@@ -199,6 +198,11 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     let rtcPort: number | undefined;
     const rtcRoutes: HttpRoute[] = [];
     if (config.rtc_server.enabled && once) {
+      const [{ RtcServer }, { rtcRoute }, { OpusBridges }] = await Promise.all([
+        import('../servers/webrtc/rtc-server.js'),
+        import('../servers/webrtc/signalling.js'),
+        import('../transcode/opus-bridge.js'),
+      ]);
       const bridges = new OpusBridges({ log: logger });
       stoppers.push(() => bridges.close());
       rtc = new RtcServer(ctx, identity.serverId, bridges);

@@ -4,8 +4,6 @@ import { openFlvSource, openRtmpSource, type SourceOptions } from './pull-source
 import { RelayRequestError } from './errors.js';
 import { PullStore, type StoredPull } from './pull-store.js';
 import { redactUrl } from './rtmp-client/rtmp-url.js';
-import { openHlsSource } from './hls-pull/hls-source.js';
-import { checkMedia, confinedFile, FileSource } from './virtual-live.js';
 
 /** A pull started for players (notify on_play 3xx): it runs while one of them still plays. */
 interface OnDemand {
@@ -35,6 +33,7 @@ export class PullService {
       protocol: 'virtual-live',
       describe: file,
       async open() {
+        const { checkMedia, confinedFile, FileSource } = await import('./virtual-live.js');
         // Checked at each open: a link swapped for one that leads out is refused too.
         const path = await confinedFile(relay.virtual_live.dir, file);
         await checkMedia(path);
@@ -126,10 +125,11 @@ export class PullService {
     const protocol = pullProtocol(url);
     const describe = redactUrl(url);
     const warn = (message: string): void => this.deps.logger.warn({ protocol, stream: `${app}/${stream}`, source: describe }, message);
+    // HLS pulls and virtual live (their demuxers) are loaded with the first of them that opens.
     const open = {
       'rtmp-pull': () => openRtmpSource(url, this.source),
       'flv-pull': () => openFlvSource(url, this.source),
-      'hls-pull': () => openHlsSource(url, { ...this.source, warn }),
+      'hls-pull': async () => (await import('./hls-pull/hls-source.js')).openHlsSource(url, { ...this.source, warn }),
     }[protocol];
     return { vhost, app, stream, protocol, describe, open };
   }

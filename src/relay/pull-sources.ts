@@ -1,7 +1,7 @@
 import { get as httpGet, type ClientRequest, type IncomingMessage } from 'node:http';
-import { get as httpsGet } from 'node:https';
 import { FLV_TAG_TYPE, FlvReader, flvTagToFrame } from '../formats/flv/index.js';
 import type { MediaFrame } from '../media/frame.js';
+import { httpsModule } from '../util/tls-modules.js';
 import { frameFromMessage } from '../servers/rtmp/rtmp-media.js';
 import { RelayError } from './errors.js';
 import { RtmpClient } from './rtmp-client/rtmp-client.js';
@@ -46,7 +46,7 @@ export async function openRtmpSource(url: string, options: SourceOptions): Promi
 /** Reads an HTTP(S)-FLV stream; resolves once the server answered 200. */
 export function openFlvSource(url: string, options: SourceOptions): Promise<PullSource> {
   return new Promise((resolve, reject) => {
-    const get = url.startsWith('https:') ? httpsGet : httpGet;
+    const get = url.startsWith('https:') ? httpsModule().get : httpGet;
     let request: ClientRequest;
     let received = 0;
     let ended = false;

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
-import { rootCertificates } from 'node:tls';
 import type * as Undici from 'undici';
 import { SluiceError } from '../../util/errors.js';
+import { tlsModule } from '../../util/tls-modules.js';
 import { AnswerReader } from './answer-reader.js';
 
 /** One HTTP call to a callback receiver. */
@@ -74,7 +74,7 @@ export class PooledTransport implements HookTransport {
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 60_000,
       // Giving `ca` replaces Node's roots: keep them, so public receivers stay trusted.
-      ...(options.ca?.length ? { connect: { ca: [...rootCertificates, ...options.ca] } } : {}),
+      ...(options.ca?.length ? { connect: { ca: [...tlsModule().rootCertificates, ...options.ca] } } : {}),
     });
   }
 

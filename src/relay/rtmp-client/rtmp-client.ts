@@ -1,5 +1,4 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, rootCertificates } from 'node:tls';
 import { ChunkReader } from '../../protocols/rtmp/chunk-reader.js';
 import { encodeMessage } from '../../protocols/rtmp/chunk-writer.js';
 import { ClientHandshake } from '../../protocols/rtmp/handshake.js';
@@ -16,6 +15,7 @@ import {
   type Command,
   type RtmpMessage,
 } from '../../protocols/rtmp/messages.js';
+import { tlsModule } from '../../util/tls-modules.js';
 import { RelayError } from '../errors.js';
 import type { RtmpUrl } from './rtmp-url.js';
 
@@ -67,8 +67,9 @@ export class RtmpClient {
 
   /** Connects and sends `connect`; rejects with a RelayError when a step fails or is too slow. */
   static async open(url: RtmpUrl, options: RtmpClientOptions): Promise<RtmpClient> {
-    const socket = url.tls
-      ? tlsConnect({ host: url.host, port: url.port, servername: url.host, ...(options.ca ? { ca: [...rootCertificates, options.ca] } : {}) })
+    const tls = url.tls ? tlsModule() : undefined;
+    const socket = tls
+      ? tls.connect({ host: url.host, port: url.port, servername: url.host, ...(options.ca ? { ca: [...tls.rootCertificates, options.ca] } : {}) })
       : tcpConnect({ host: url.host, port: url.port });
     socket.setNoDelay(true);
     const client = new RtmpClient(socket, url, options);

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
+import type { Server as TlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Endpoint } from '../../config/schema.js';
 import { ConfigError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
+import { httpsModule } from '../../util/tls-modules.js';
 import { closeServer, listen } from '../listen.js';
 import { BadRequest, requestTarget } from './request-target.js';
 
@@ -36,7 +37,7 @@ export class HttpServer {
     private readonly tls?: TlsFiles,
   ) {
     const handler = (request: IncomingMessage, response: ServerResponse): void => void this.dispatch(request, response);
-    this.server = tls ? createTlsServer(readTlsFiles(tls), handler) : createServer(handler);
+    this.server = tls ? httpsModule().createServer(readTlsFiles(tls), handler) : createServer(handler);
     // A client that fails the TLS handshake (wrong protocol, distrusts the certificate) is its own problem.
     if (tls) {
       this.server.on('tlsClientError', (error: Error, socket: Socket) => {
