@@ -1,5 +1,4 @@
 import type { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
 import { loadNative } from '../util/native-addon.js';
 
 interface SocketWriteAddon {
@@ -24,7 +23,8 @@ export class DirectWriter {
   private readonly fd: number;
 
   constructor(private readonly socket: Socket) {
-    this.fd = socket instanceof TLSSocket ? -1 : handleFd(socket);
+    // A TLS socket's bytes must go through its encryption: never written around it.
+    this.fd = (socket as { encrypted?: boolean }).encrypted ? -1 : handleFd(socket);
     if (this.fd >= 0) {
       addon ??= loadNative<SocketWriteAddon>('socket-write');
       directBytes.set(socket, this.sent);
