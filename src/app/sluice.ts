@@ -11,7 +11,7 @@ import { ingestSources, pullSources, relaySources } from '../api/relay-cluster.j
 import { loadIdentity, StreamIds } from '../gate/identity.js';
 import { StreamHub } from '../hub/stream-hub.js';
 import type { StreamOptions } from '../hub/stream.js';
-import { ConnectionCounter, type ServerContext } from '../servers/context.js';
+import { ConnectionCounter, maxPendingConnections, type ServerContext } from '../servers/context.js';
 import { HttpServer, type HttpRoute, type UpgradeRoute } from '../servers/http/http-server.js';
 import type { Endpoint, HttpsConfig } from '../config/schema.js';
 import { metricsRoute, SluiceMetrics } from '../metrics/index.js';
@@ -120,6 +120,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     const sessions = new SessionRegistry(worker && new ClientIds(workerIdPrefix(worker.env.index, worker.env.count)));
     stoppers.push(async () => sessions.stop());
     const connections = new ConnectionCounter(() => holder.current().max_connections);
+    const pending = new ConnectionCounter(() => maxPendingConnections(holder.current()));
     // Every protocol, HLS and the recorders reach the gate through its meters.
     const metered = metrics.meter(gate);
     metrics.watch({ hub, connections: () => connections.count, apiAuthRefused: () => apiAuth?.refused ?? 0 });
@@ -153,7 +154,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     // Forward and restream: pushes to other servers, stopped before the gate closes.
     const relays = startRelays({ config: holder, hub, gate: metered, sessions, logger, meters: metrics.relays, startPulls: once });
     stoppers.push(async () => relays.close());
-    const ctx: ServerContext = { config: holder, hub, gate: metered, logger, connections, sessions, relays };
+    const ctx: ServerContext = { config: holder, hub, gate: metered, logger, connections, pending, sessions, relays };
     // HLS: a segmenter per published stream of each vhost with hls enabled, served over HTTP.
     const hls = new HlsService(holder, hub, metered, logger, sessions);
     stoppers.push(() => hls.stop());
@@ -254,7 +255,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     const exporter = config.exporter.enabled ? await serve('exporter', 'exporter', [metricsRoute(metricsText)]) : undefined;
     if (worker && peers) {
       const views = localViews({ config: holder, hub, sessions, streamIds, vhostIds, peers });
-      const leave = await joinCluster(worker, { hub, connections, sessions, metrics, views, reload: () => reloader.reload(), logger });
+      const leave = await joinCluster(worker, { hub, connections, pending, sessions, metrics, views, reload: () => reloader.reload(), logger });
       // Leaves after the listeners closed and the sessions ended, so their last gate calls go first.
       stoppers.unshift(leave);
     }

@@ -3,7 +3,13 @@ import type { Gate } from '../gate/types.js';
 import type { Stream } from '../hub/stream.js';
 import type { StreamHub } from '../hub/stream-hub.js';
 import type { Logger } from '../util/logger.js';
+import type { SluiceConfig } from '../config/schema.js';
 import type { SessionTracker } from './sessions.js';
+
+/** The budget of connections not yet admitted to publish or play: half of all by default, so a burst of arrivals still fits. */
+export function maxPendingConnections(config: SluiceConfig): number {
+  return config.max_pending_connections ?? Math.max(1, Math.floor(config.max_connections / 2));
+}
 
 /** What every protocol server is built with. */
 export interface ServerContext {
@@ -14,6 +20,11 @@ export interface ServerContext {
   readonly logger: Logger;
   /** Connections open across all servers, against `max_connections`. */
   readonly connections: ConnectionCounter;
+  /**
+   * Connections of any protocol not yet admitted to publish or play (handshaking, or waiting for
+   * the gate), against `max_pending_connections`.
+   */
+  readonly pending: ConnectionCounter;
   /** Where admitted sessions are registered for the API (and kicked from). */
   readonly sessions: SessionTracker;
   /** Acts on a gate admission's `relayTo` / `pullFrom` (notify 3xx); without it they are ignored. */

@@ -404,7 +404,8 @@ test('max_connections counts the connections of every worker', async () => {
   for (const publisher of publishers.splice(0)) await publisher.stop();
   const open = async (): Promise<number> => Number(/^sluice_connections (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${ports.api}/metrics`)).text())?.[1]);
   await waitForAsync(async () => (await open()) === 0, 'no client connection left', 20_000);
-  await writeFile(join(dir, 'sluice.conf'), `${await readFile(join(dir, 'sluice.conf'), 'utf8')}\nmax_connections 2;\n`);
+  // Room for the clients below to wait unadmitted: this counts connections only.
+  await writeFile(join(dir, 'sluice.conf'), `${await readFile(join(dir, 'sluice.conf'), 'utf8')}\nmax_connections 2;\nmax_pending_connections 10;\n`);
   const reloads = (): number => sluice.output.split('\n').filter((line) => line.includes('"msg":"configuration reloaded"')).length;
   const before = reloads();
   // Sluice's API reloads the whole server, whichever worker takes the request.
@@ -421,6 +422,28 @@ test('max_connections counts the connections of every worker', async () => {
     await refused.closedByServer();
   }
   for (const client of clients) client.close();
+});
+
+test('max_pending_connections counts the clients not yet admitted on every worker', async () => {
+  const conf = await readFile(join(dir, 'sluice.conf'), 'utf8');
+  await writeFile(join(dir, 'sluice.conf'), conf.replace('max_connections 2;\nmax_pending_connections 10;', 'max_connections 100;\nmax_pending_connections 2;'));
+  const reloaded = await (await fetch(`http://127.0.0.1:${ports.api}/api/sluice/v1/config/reload`, { method: 'POST' })).json() as { applied: boolean };
+  assert.equal(reloaded.applied, true);
+  // Connected, neither publishing nor playing: two pending clients, which the primary spreads over both workers.
+  const waiting = [await TestRtmpClient.open(ports.rtmp, 'live'), await TestRtmpClient.open(ports.rtmp, 'live')];
+  try {
+    // Each worker holds one and learns of the other's within a round trip through the primary;
+    // until then a newcomer may still get in, and leaves again.
+    const refusal = await waitForAsync(async () => {
+      const client = await TestRtmpClient.open(ports.rtmp, 'live');
+      const error = client.commands.find((c) => c.name === '_error')?.args[0] as { description?: string } | undefined;
+      client.close();
+      return error?.description;
+    }, 'a third pending client refused');
+    assert.match(refusal, /max_pending_connections 2/);
+  } finally {
+    for (const client of waiting) client.close();
+  }
 });
 
 test('SIGTERM to the whole process group stops the primary and every worker gracefully', async () => {

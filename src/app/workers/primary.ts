@@ -62,10 +62,14 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
   const slots = new Map<number, Slot>();
   const directory = new Directory((publisher, order, body) => slots.get(publisher)?.channel?.note(order, body));
   const host = new GateHost(gate, directory);
-  const connections = new ConnectionTotals(
-    (worker, elsewhere) => slots.get(worker)?.channel?.note('conn.elsewhere', elsewhere),
-    () => [...slots.entries()].flatMap(([index, slot]) => (slot.channel ? [index] : [])),
-  );
+  // Every worker's connections, and those not yet admitted: each limit counts the whole server.
+  const tallies = (['conn', 'pending'] as const).map((tally) => ({
+    tally,
+    totals: new ConnectionTotals(
+      (worker, elsewhere) => slots.get(worker)?.channel?.note(`${tally}.elsewhere`, elsewhere),
+      () => [...slots.entries()].flatMap(([index, slot]) => (slot.channel ? [index] : [])),
+    ),
+  }));
   let stopping = false;
   // Each worker's private port: WebRTC signalling (worker 1) and HLS playlists are passed there.
   const privatePorts = new Map<number, number>();
@@ -102,7 +106,7 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
     slot.channel = channel;
     slot.startedAt = Date.now();
     host.serve(index, channel);
-    channel.handle('conn.count', (count: number) => connections.report(index, count));
+    for (const { tally, totals } of tallies) channel.handle(`${tally}.count`, (count: number) => totals.report(index, count));
     channel.handle('dir.watch', (body: StreamName & { watching: boolean }) => directory.watch(body, index, body.watching));
     channel.handle('api.gather', async (view: string) => {
       const answers = await askOthers(index, 'api.view', view);
@@ -128,13 +132,13 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
       logger.info({ worker: index, pid: worker.process.pid }, 'worker ready');
       slot.everReady = true;
       slot.ready();
-      connections.joined();
+      for (const { totals } of tallies) totals.joined();
     });
     worker.on('exit', (code, signal) => {
       channel.disconnected();
       slot.worker = slot.channel = undefined;
       directory.forget(index);
-      connections.forget(index);
+      for (const { totals } of tallies) totals.forget(index);
       privatePorts.delete(index);
       host.workerGone(index);
       if (stopping) return;

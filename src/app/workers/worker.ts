@@ -62,6 +62,7 @@ export async function reloadEverywhere(link: WorkerLink): Promise<ReloadOutcome>
 export interface ClusterParts {
   hub: StreamHub;
   connections: ConnectionCounter;
+  pending: ConnectionCounter;
   sessions: SessionRegistry;
   metrics: SluiceMetrics;
   views: LocalViews;
@@ -85,10 +86,12 @@ export async function joinCluster(link: WorkerLink, parts: ClusterParts): Promis
     return true;
   });
   channel.handle('reload', () => parts.reload());
-  // max_connections counts the whole server: the primary adds up every worker's count.
-  channel.handle('conn.elsewhere', (count: number) => void (parts.connections.elsewhere = count));
-  parts.connections.onChange = (count) => channel.note('conn.count', count);
-  channel.note('conn.count', parts.connections.count);
+  // max_connections and max_pending_connections count the whole server: the primary adds up every worker's counts.
+  for (const [tally, counter] of [['conn', parts.connections], ['pending', parts.pending]] as const) {
+    channel.handle(`${tally}.elsewhere`, (count: number) => void (counter.elsewhere = count));
+    counter.onChange = (count) => channel.note(`${tally}.count`, count);
+    channel.note(`${tally}.count`, counter.count);
+  }
   const relay = new WorkerRelay(env.index, env.linkDir, parts.hub, channel, parts.logger);
   await relay.start();
   await channel.request('ready');

@@ -1,13 +1,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import type { Endpoint, SluiceConfig } from '../../config/schema.js';
-import { ConnectionCounter, type ConnectionSlot, type ServerContext } from '../context.js';
+import type { Endpoint } from '../../config/schema.js';
+import { maxPendingConnections, type ConnectionSlot, type ServerContext } from '../context.js';
 import { listen, closeServer } from '../listen.js';
 import { RtmpSession } from './rtmp-session.js';
-
-/** The budget of connections not yet admitted to publish or play: half of all by default, so a burst of arrivals still fits. */
-export function maxPendingConnections(config: SluiceConfig): number {
-  return config.max_pending_connections ?? Math.max(1, Math.floor(config.max_connections / 2));
-}
 
 /**
  * Accepts RTMP connections on every configured address. A connection holds a slot of
@@ -17,11 +12,8 @@ export function maxPendingConnections(config: SluiceConfig): number {
 export class RtmpServer {
   private readonly servers: Server[] = [];
   private readonly sessions = new Set<RtmpSession>();
-  private readonly pending: ConnectionCounter;
 
-  constructor(private readonly ctx: ServerContext) {
-    this.pending = new ConnectionCounter(() => maxPendingConnections(ctx.config.current()));
-  }
+  constructor(private readonly ctx: ServerContext) {}
 
   async start(endpoints: Endpoint[]): Promise<number[]> {
     const ports: number[] = [];
@@ -65,7 +57,7 @@ export class RtmpServer {
     const config = this.ctx.config.current();
     const connection = this.ctx.connections.acquire();
     if (!connection) return `server full: max_connections ${config.max_connections} reached`;
-    const pending = this.pending.acquire();
+    const pending = this.ctx.pending.acquire();
     if (pending) return { connection, pending };
     connection.release();
     return `server busy: max_pending_connections ${maxPendingConnections(config)} clients have yet to publish or play`;

@@ -1,7 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { ConnectionCounter, type ServerContext } from '../context.js';
+import type { ServerContext } from '../context.js';
 import { closeServer, listen } from '../listen.js';
-import { maxPendingConnections } from '../rtmp/rtmp-server.js';
 import { encodeResponse } from '../../protocols/rtsp/message.js';
 import { RtspConnection } from './rtsp-connection.js';
 import { RtpOutputs } from './rtp-output.js';
@@ -16,12 +15,9 @@ export class RtspServer {
   private server: Server | undefined;
   private udp: UdpPair | undefined;
   private readonly connections = new Set<RtspConnection>();
-  private readonly pending: ConnectionCounter;
   private readonly outputs = new RtpOutputs();
 
-  constructor(private readonly ctx: ServerContext) {
-    this.pending = new ConnectionCounter(() => maxPendingConnections(ctx.config.current()));
-  }
+  constructor(private readonly ctx: ServerContext) {}
 
   /** Starts listening; resolves with the TCP port and the UDP RTP port (0 without UDP). */
   async start(): Promise<{ port: number; rtpPort: number }> {
@@ -51,7 +47,7 @@ export class RtspServer {
 
   private accept(socket: Socket): void {
     const slot = this.ctx.connections.acquire();
-    const pending = slot && this.pending.acquire();
+    const pending = slot && this.ctx.pending.acquire();
     if (!slot || !pending) {
       slot?.release();
       this.ctx.logger.warn({ ip: socket.remoteAddress }, 'rtsp connection refused: server full');

@@ -6,8 +6,7 @@ import { ControlType, HEADER_SIZE } from '../../protocols/srt/packet.js';
 import { RejectReason } from '../../protocols/srt/reject.js';
 import { parseStreamId } from '../../protocols/srt/stream-id.js';
 import { ProtocolError } from '../../util/errors.js';
-import { ConnectionCounter, type ServerContext } from '../context.js';
-import { maxPendingConnections } from '../rtmp/rtmp-server.js';
+import type { ServerContext } from '../context.js';
 import { bindBatchUdp, type DatagramSocket, type UdpPeer } from '../udp-socket.js';
 import { SrtAdmission, type LocalAddress } from './srt-admission.js';
 import { HandshakeRefused, checkEncryption, inductionResponse, readConclusion, type ListenerTerms } from './srt-handshake.js';
@@ -55,7 +54,7 @@ export class SrtServer {
       terms: this.terms(),
       ingest,
       outputs: new SrtTsOutputs(ctx.logger),
-      pending: new ConnectionCounter(() => maxPendingConnections(ctx.config.current())),
+      pending: ctx.pending,
       newSocketId: () => this.newSocketId(),
       send: (datagram, peer) => this.send(datagram, peer),
       socketBacklog: () => this.socket?.pendingBytes ?? 0,
