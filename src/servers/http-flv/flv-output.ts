@@ -27,7 +27,8 @@ export class ResponseSink implements FrameSink {
 
   write(bytes: Buffer): void {
     const response = this.response;
-    if (response.writableEnded) return;
+    // An empty chunk would end a chunked body: there is nothing to send anyway.
+    if (response.writableEnded || bytes.length === 0) return;
     // `chunkedEncoding` is how Node frames this body (no Content-Length, HTTP/1.1).
     const chunked = (response as unknown as { chunkedEncoding?: boolean }).chunkedEncoding === true;
     if (this.writer?.ready && chunked && response.headersSent && response.writableLength === 0) this.writer.writeChunk(bytes);
