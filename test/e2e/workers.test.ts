@@ -426,9 +426,15 @@ test('max_connections counts the connections of every worker', async () => {
 
 test('max_pending_connections counts the clients not yet admitted on every worker', async () => {
   const conf = await readFile(join(dir, 'sluice.conf'), 'utf8');
-  await writeFile(join(dir, 'sluice.conf'), conf.replace('max_connections 2;\nmax_pending_connections 10;', 'max_connections 100;\nmax_pending_connections 2;'));
-  const reloaded = await (await fetch(`http://127.0.0.1:${ports.api}/api/sluice/v1/config/reload`, { method: 'POST' })).json() as { applied: boolean };
-  assert.equal(reloaded.applied, true);
+  const reloads = (): number => sluice.output.split('\n').filter((line) => line.includes('"msg":"configuration reloaded"')).length;
+  const reloadWith = async (limits: string): Promise<void> => {
+    const before = reloads();
+    await writeFile(join(dir, 'sluice.conf'), conf.replace('max_connections 2;\nmax_pending_connections 10;', limits));
+    const reloaded = await (await fetch(`http://127.0.0.1:${ports.api}/api/sluice/v1/config/reload`, { method: 'POST' })).json() as { applied: boolean };
+    assert.equal(reloaded.applied, true);
+    await waitFor(() => reloads() >= before + 3, 'the primary and both workers reloaded');
+  };
+  await reloadWith('max_connections 100;\nmax_pending_connections 2;');
   // Connected, neither publishing nor playing: two pending clients, which the primary spreads over both workers.
   const waiting = [await TestRtmpClient.open(ports.rtmp, 'live'), await TestRtmpClient.open(ports.rtmp, 'live')];
   try {
@@ -443,6 +449,8 @@ test('max_pending_connections counts the clients not yet admitted on every worke
     assert.match(refusal, /max_pending_connections 2/);
   } finally {
     for (const client of waiting) client.close();
+    // Room again for the tests after this one, whatever the closed clients still hold for a moment.
+    await reloadWith('max_connections 100;\nmax_pending_connections 50;');
   }
 });
 
