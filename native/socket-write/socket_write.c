@@ -1,4 +1,4 @@
-// One non-blocking sendmsg(2) of up to four Buffers, in order, to a connected socket's file
+// One non-blocking sendmsg(2) of Buffers, in order, to a connected socket's file
 // descriptor, bypassing Node's stream machinery (a write request, its completion callback and
 // the Writable's bookkeeping per call). The caller uses it only while Node has nothing queued
 // for that socket, and hands what the kernel did not take to Node's own write
@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-enum { MAX_PARTS = 4 };
+enum { MAX_PARTS = 1024 };  // Linux's IOV_MAX
 
 /** send(fd, ...buffers): the bytes the kernel took (0 when it took none: EAGAIN), or -errno. */
 static napi_value js_send(napi_env env, napi_callback_info info) {
@@ -17,7 +17,10 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   napi_value argv[1 + MAX_PARTS], result;
   int32_t fd;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) return NULL;
-  if (argc > 1 + MAX_PARTS) argc = 1 + MAX_PARTS;
+  if (argc > 1 + MAX_PARTS) {
+    napi_throw_range_error(env, NULL, "more than 1024 buffers in one send");
+    return NULL;
+  }
   if (napi_get_value_int32(env, argv[0], &fd) != napi_ok) return NULL;
   struct iovec parts[MAX_PARTS];
   for (size_t i = 1; i < argc; i++) {

@@ -7,6 +7,11 @@ export interface FrameSink {
   readonly pendingBytes: number;
   /** Writes one batch of bytes. */
   write(bytes: Buffer): void;
+  /**
+   * Writes several buffers as one batch, in order, without joining them (a new player's start:
+   * its headers and GOP); a sink without it is given them joined.
+   */
+  writeAll?(parts: readonly Buffer[]): void;
   /** Ends the connection; `reason` is logged by the owner. */
   close(reason: string): void;
 }
@@ -185,7 +190,9 @@ export class Reader {
       else this.stats.framesDropped++;
     }
     this.cursor = end;
-    if (out.length > 0) this.sink.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+    if (out.length === 1) this.sink.write(out[0]!);
+    else if (out.length > 1 && this.sink.writeAll) this.sink.writeAll(out);
+    else if (out.length > 1) this.sink.write(Buffer.concat(out));
     out.length = 0;
   }
 

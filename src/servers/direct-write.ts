@@ -10,6 +10,8 @@ interface SocketWriteAddon {
 const directBytes = new WeakMap<Socket, { bytes: number }>();
 let addon: SocketWriteAddon | undefined;
 const CRLF = Buffer.from('\r\n');
+/** Buffers one sendmsg takes (Linux's IOV_MAX). */
+const MAX_PARTS = 1024;
 
 /**
  * Writes a player's media to a plain TCP socket with one system call while Node has nothing
@@ -45,40 +47,71 @@ export class DirectWriter {
       return;
     }
     const taken = addon!.send(this.fd, bytes);
-    this.queueRest(taken, bytes);
+    if (taken === bytes.length) this.sent.bytes += taken;
+    else this.queueRest(taken, [bytes]);
   }
 
   /**
-   * `bytes` as one chunk of a chunked HTTP/1.1 body, for a response with nothing buffered of its
-   * own: only when `ready`.
+   * Several buffers as one write, in order (a new player's headers and GOP), without joining
+   * them into one: a joined copy per player is memory the process keeps.
    */
-  writeChunk(bytes: Buffer): void {
-    const size = Buffer.from(`${bytes.length.toString(16)}\r\n`, 'latin1');
-    const taken = addon!.send(this.fd, size, bytes, CRLF);
-    this.queueRest(taken, size, bytes, CRLF);
+  writeAll(parts: readonly Buffer[]): void {
+    if (this.socket.destroyed) return;
+    for (let at = 0; at < parts.length; at += MAX_PARTS) {
+      const some = parts.slice(at, at + MAX_PARTS);
+      if (!this.ready) return this.queueRest(0, parts.slice(at));
+      const taken = addon!.send(this.fd, ...some);
+      if (taken !== byteLength(some)) return this.queueRest(taken, parts.slice(at));
+      this.sent.bytes += taken;
+    }
+  }
+
+  /**
+   * `parts` as one chunk of a chunked HTTP/1.1 body, for a response with nothing buffered of its
+   * own: only when `ready`, and for at most 1022 parts.
+   */
+  writeChunk(parts: readonly Buffer[]): void {
+    const length = byteLength(parts);
+    if (length === 0) return; // an empty chunk would end the body
+    const size = Buffer.from(`${length.toString(16)}\r\n`, 'latin1');
+    const taken = addon!.send(this.fd, size, ...parts, CRLF);
+    if (taken === size.length + length + CRLF.length) this.sent.bytes += taken;
+    else this.queueRest(taken, [size, ...parts, CRLF]);
   }
 
   /**
    * What the kernel did not take goes to Node, which sends it when the socket drains, or meets
    * the error itself (a send that failed) and ends the socket as for any write.
    */
-  private queueRest(taken: number, ...parts: Buffer[]): void {
+  private queueRest(taken: number, parts: readonly Buffer[]): void {
     let skip = Math.max(taken, 0);
     this.sent.bytes += skip;
+    const socket = this.socket;
+    socket.cork();
     for (const part of parts) {
       if (skip >= part.length) {
         skip -= part.length;
         continue;
       }
-      this.socket.write(skip > 0 ? part.subarray(skip) : part);
+      socket.write(skip > 0 ? part.subarray(skip) : part);
       skip = 0;
     }
+    socket.uncork();
   }
 }
 
 /** Bytes written to the socket, through Node's stream and around it. */
 export function bytesSent(socket: Socket): number {
   return socket.bytesWritten + (directBytes.get(socket)?.bytes ?? 0);
+}
+
+/** The most buffers `DirectWriter.writeChunk` sends as one HTTP chunk. */
+export const MAX_CHUNK_PARTS = MAX_PARTS - 2;
+
+function byteLength(parts: readonly Buffer[]): number {
+  let total = 0;
+  for (const part of parts) total += part.length;
+  return total;
 }
 
 /** The socket's file descriptor while its libuv handle is open; -1 otherwise (or off Unix). */

@@ -21,6 +21,10 @@ export class SocketSink implements FrameSink {
     this.writer.write(bytes);
   }
 
+  writeAll(parts: readonly Buffer[]): void {
+    this.writer.writeAll(parts);
+  }
+
   close(reason: string): void {
     this.onClose(reason);
   }

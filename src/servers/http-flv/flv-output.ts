@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 import { encodeFlvTag } from '../../formats/flv/tag.js';
 import type { FrameSink, OutputFormat } from '../../hub/reader.js';
-import { DirectWriter } from '../direct-write.js';
+import { DirectWriter, MAX_CHUNK_PARTS } from '../direct-write.js';
 
 /** FLV tags, shared by every HTTP-FLV and WebSocket-FLV player of a stream. */
 export const flvOutput: OutputFormat = { key: 'flv', encode: encodeFlvTag };
@@ -26,13 +26,20 @@ export class ResponseSink implements FrameSink {
   }
 
   write(bytes: Buffer): void {
-    const response = this.response;
     // An empty chunk would end a chunked body: there is nothing to send anyway.
-    if (response.writableEnded || bytes.length === 0) return;
+    if (bytes.length > 0) this.writeAll([bytes]);
+  }
+
+  writeAll(parts: readonly Buffer[]): void {
+    const response = this.response;
+    if (response.writableEnded) return;
     // `chunkedEncoding` is how Node frames this body (no Content-Length, HTTP/1.1).
     const chunked = (response as unknown as { chunkedEncoding?: boolean }).chunkedEncoding === true;
-    if (this.writer?.ready && chunked && response.headersSent && response.writableLength === 0) this.writer.writeChunk(bytes);
-    else response.write(bytes);
+    if (this.writer?.ready && chunked && response.headersSent && response.writableLength === 0 && parts.length <= MAX_CHUNK_PARTS) {
+      this.writer.writeChunk(parts);
+    } else {
+      for (const part of parts) if (part.length > 0) response.write(part);
+    }
   }
 
   close(reason: string): void {

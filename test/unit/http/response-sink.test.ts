@@ -53,6 +53,24 @@ test('batches sent around the response are valid HTTP chunks, in order with what
   }
 });
 
+test('several buffers written at once make one chunk, or one chunk each through the response', async () => {
+  const { response, client, close } = await chunkedResponse();
+  try {
+    const received: Buffer[] = [];
+    client.on('data', (data: Buffer) => received.push(data));
+    const sink = new ResponseSink(response, () => {});
+    const parts = Array.from({ length: 1100 }, (_, n) => numbered(n, 16 + (n % 5) * 100));
+    sink.writeAll(parts.slice(0, 50)); // around the response
+    response.write(numbered(7777, 10)); // corks the socket: the next go through the response
+    sink.writeAll(parts.slice(50));
+    response.end();
+    await once(client, 'end');
+    assert.ok(Buffer.concat(received).equals(Buffer.concat([...parts.slice(0, 50), numbered(7777, 10), ...parts.slice(50)])));
+  } finally {
+    close();
+  }
+});
+
 test('a client that stops reading gets the rest through the response, still framed and in order', async () => {
   const { response, client, close } = await chunkedResponse();
   try {

@@ -82,6 +82,34 @@ test('a reader that stops reading gets the rest queued in the stream, in order, 
   }
 });
 
+test('several buffers go as one write, in order, also more than one sendmsg takes and past a full kernel buffer', async () => {
+  const { server, client, close } = await socketPair();
+  try {
+    const writer = new DirectWriter(server);
+    client.pause();
+    const expected: Buffer[] = [];
+    // 2500 small parts (three sendmsg calls), then parts large enough to fill the kernel's buffers.
+    const small = Array.from({ length: 2500 }, (_, n) => chunk(n, 40));
+    const large = Array.from({ length: 100 }, (_, n) => chunk(5000 + n, 64 * 1024));
+    writer.writeAll(small);
+    writer.writeAll(large);
+    expected.push(...small, ...large);
+    assert.ok(server.writableLength > 0, 'the rest waits in Node');
+    const tail = chunk(9999, 100);
+    writer.write(tail);
+    expected.push(tail);
+    const received: Buffer[] = [];
+    client.on('data', (data: Buffer) => received.push(data));
+    client.resume();
+    const total = expected.reduce((sum, b) => sum + b.length, 0);
+    await waitFor(() => received.reduce((sum, b) => sum + b.length, 0) >= total || undefined, 'all the bytes');
+    assert.ok(Buffer.concat(received).equals(Buffer.concat(expected)));
+    assert.equal(bytesSent(server), total);
+  } finally {
+    close();
+  }
+});
+
 test('a destroyed socket is never written, and a closed peer ends the socket as a normal write would', async () => {
   const { server, client, close } = await socketPair();
   try {
