@@ -12,7 +12,6 @@ import { TestRtmpClient } from '../support/rtmp-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { freePort, waitFor } from '../support/wait.js';
 
-
 /** A callback receiver that admits everything and keeps what it was sent. */
 async function startReceiver(): Promise<{ url: string; calls: Array<Record<string, unknown>>; close(): Promise<void> }> {
   const calls: Array<Record<string, unknown>> = [];

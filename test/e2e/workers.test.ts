@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { Agent, get as httpGet, request as httpRequest } from 'node:http';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -21,6 +21,8 @@ import { Receiver } from '../unit/gate/support.js';
 let dir: string;
 let receiver: Receiver;
 let sluice: RunningCli;
+/** The config the server started with, without the limits the tests add. */
+let baseConfig: string;
 const ports = { rtmp: 0, api: 0, http: 0 };
 const publishers: RunningProcess[] = [];
 
@@ -88,7 +90,7 @@ before(async () => {
   Object.assign(ports, { rtmp: await freePort(), api: await freePort(), http: await freePort() });
   const hook = (event: string) => `${event} ${receiver.url(`/api/v1/${event}`)};`;
   const conf = join(dir, 'sluice.conf');
-  await writeFile(conf, [
+  baseConfig = [
     `listen 127.0.0.1:${ports.rtmp};`,
     'workers 2;',
     `data_dir ${join(dir, 'data')};`,
@@ -102,7 +104,8 @@ before(async () => {
     '  http_remux { enabled on; mount [vhost]/[app]/[stream].flv; }',
     `  http_hooks { enabled on; ${['on_publish', 'on_unpublish', 'on_play', 'on_stop'].map(hook).join(' ')} }`,
     '}',
-  ].join('\n'));
+  ].join('\n');
+  await writeFile(conf, baseConfig);
   // Its own process group, so the last test can signal the whole group as a terminal or a container runtime does.
   sluice = startCli(['-c', conf], { cwd: dir, detached: true });
   await waitFor(() => sluice.output.includes('"msg":"workers started"'), 'both workers ready', 20_000);
@@ -402,18 +405,22 @@ test("Sluice's own API answers for the whole server from either worker", async (
   for (const player of players) await player.exited;
 });
 
+/** The config as started with `limits` added, reloaded through Sluice's API: it reloads the whole server, whichever worker takes the request. */
+async function reloadWithLimits(limits: string): Promise<void> {
+  const reloads = (): number => sluice.output.split('\n').filter((line) => line.includes('"msg":"configuration reloaded"')).length;
+  const before = reloads();
+  await writeFile(join(dir, 'sluice.conf'), `${baseConfig}\n${limits}\n`);
+  const reloaded = await (await fetch(`http://127.0.0.1:${ports.api}/api/sluice/v1/config/reload`, { method: 'POST' })).json() as { applied: boolean };
+  assert.equal(reloaded.applied, true);
+  await waitFor(() => reloads() >= before + 3, 'the primary and both workers reloaded');
+}
+
 test('max_connections counts the connections of every worker', async () => {
   for (const publisher of publishers.splice(0)) await publisher.stop();
   const open = async (): Promise<number> => Number(/^sluice_connections (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${ports.api}/metrics`)).text())?.[1]);
   await waitForAsync(async () => (await open()) === 0, 'no client connection left', 20_000);
   // Room for the clients below to wait unadmitted: this counts connections only.
-  await writeFile(join(dir, 'sluice.conf'), `${await readFile(join(dir, 'sluice.conf'), 'utf8')}\nmax_connections 2;\nmax_pending_connections 10;\n`);
-  const reloads = (): number => sluice.output.split('\n').filter((line) => line.includes('"msg":"configuration reloaded"')).length;
-  const before = reloads();
-  // Sluice's API reloads the whole server, whichever worker takes the request.
-  const reloaded = await (await fetch(`http://127.0.0.1:${ports.api}/api/sluice/v1/config/reload`, { method: 'POST' })).json() as { applied: boolean };
-  assert.equal(reloaded.applied, true);
-  await waitFor(() => reloads() >= before + 3, 'the primary and both workers reloaded');
+  await reloadWithLimits('max_connections 2;\nmax_pending_connections 10;');
 
   const clients = [await TestRtmpClient.open(ports.rtmp, 'live'), await TestRtmpClient.open(ports.rtmp, 'live')];
   // Whichever worker takes them, a third and a fourth are refused.
@@ -427,16 +434,7 @@ test('max_connections counts the connections of every worker', async () => {
 });
 
 test('max_pending_connections counts the clients not yet admitted on every worker', async () => {
-  const conf = await readFile(join(dir, 'sluice.conf'), 'utf8');
-  const reloads = (): number => sluice.output.split('\n').filter((line) => line.includes('"msg":"configuration reloaded"')).length;
-  const reloadWith = async (limits: string): Promise<void> => {
-    const before = reloads();
-    await writeFile(join(dir, 'sluice.conf'), conf.replace('max_connections 2;\nmax_pending_connections 10;', limits));
-    const reloaded = await (await fetch(`http://127.0.0.1:${ports.api}/api/sluice/v1/config/reload`, { method: 'POST' })).json() as { applied: boolean };
-    assert.equal(reloaded.applied, true);
-    await waitFor(() => reloads() >= before + 3, 'the primary and both workers reloaded');
-  };
-  await reloadWith('max_connections 100;\nmax_pending_connections 2;');
+  await reloadWithLimits('max_connections 100;\nmax_pending_connections 2;');
   // Connected, neither publishing nor playing: two pending clients, which the primary spreads over both workers.
   const waiting = [await TestRtmpClient.open(ports.rtmp, 'live'), await TestRtmpClient.open(ports.rtmp, 'live')];
   try {
@@ -452,7 +450,7 @@ test('max_pending_connections counts the clients not yet admitted on every worke
   } finally {
     for (const client of waiting) client.close();
     // Room again for the tests after this one, whatever the closed clients still hold for a moment.
-    await reloadWith('max_connections 100;\nmax_pending_connections 50;');
+    await reloadWithLimits('max_connections 100;\nmax_pending_connections 50;');
   }
 });
 

@@ -5,7 +5,7 @@ import { createServer, get, type IncomingMessage, type ServerResponse } from 'no
 import type { AddressInfo } from 'node:net';
 import { bytesSent } from '../../../src/servers/direct-write.js';
 import { ResponseSink } from '../../../src/servers/http-flv/flv-output.js';
-import { waitFor } from '../../support/wait.js';
+import { byteLength, collect, numbered } from '../../support/numbered-bytes.js';
 
 /** A chunked response as HTTP-FLV makes it, and the client's side of it. */
 async function chunkedResponse(): Promise<{ response: ServerResponse; client: IncomingMessage; close: () => void }> {
@@ -21,18 +21,11 @@ async function chunkedResponse(): Promise<{ response: ServerResponse; client: In
   return { response, client, close: () => (request.destroy(), server.close(), server.closeAllConnections()) };
 }
 
-function numbered(n: number, size: number): Buffer {
-  const bytes = Buffer.alloc(size);
-  for (let i = 0; i + 4 <= size; i += 4) bytes.writeUInt32BE((n * 1_000_000 + i) >>> 0, i);
-  return bytes;
-}
-
 test('batches sent around the response are valid HTTP chunks, in order with what the response writes itself', async () => {
   const { response, client, close } = await chunkedResponse();
   try {
     assert.equal(client.headers['transfer-encoding'], 'chunked');
-    const received: Buffer[] = [];
-    client.on('data', (data: Buffer) => received.push(data));
+    const received = collect(client);
     const socket = response.socket!;
     const sink = new ResponseSink(response, () => {});
     const expected: Buffer[] = [];
@@ -45,8 +38,8 @@ test('batches sent around the response are valid HTTP chunks, in order with what
     }
     response.end();
     await once(client, 'end');
-    assert.ok(Buffer.concat(received).equals(Buffer.concat(expected)));
-    assert.ok(bytesSent(socket) > expected.reduce((sum, b) => sum + b.length, 0), 'framing and headers counted too');
+    assert.ok(received.all().equals(Buffer.concat(expected)));
+    assert.ok(bytesSent(socket) > byteLength(expected), 'framing and headers counted too');
     assert.ok(bytesSent(socket) > socket.bytesWritten, 'batches went around the stream');
   } finally {
     close();
@@ -56,8 +49,7 @@ test('batches sent around the response are valid HTTP chunks, in order with what
 test('several buffers written at once make one chunk, or one chunk each through the response', async () => {
   const { response, client, close } = await chunkedResponse();
   try {
-    const received: Buffer[] = [];
-    client.on('data', (data: Buffer) => received.push(data));
+    const received = collect(client);
     const sink = new ResponseSink(response, () => {});
     const parts = Array.from({ length: 1100 }, (_, n) => numbered(n, 16 + (n % 5) * 100));
     sink.writeAll(parts.slice(0, 50)); // around the response
@@ -65,7 +57,7 @@ test('several buffers written at once make one chunk, or one chunk each through 
     sink.writeAll(parts.slice(50));
     response.end();
     await once(client, 'end');
-    assert.ok(Buffer.concat(received).equals(Buffer.concat([...parts.slice(0, 50), numbered(7777, 10), ...parts.slice(50)])));
+    assert.ok(received.all().equals(Buffer.concat([...parts.slice(0, 50), numbered(7777, 10), ...parts.slice(50)])));
   } finally {
     close();
   }
@@ -88,14 +80,12 @@ test('a client that stops reading gets the rest through the response, still fram
       expected.push(bytes);
       sink.write(bytes);
     }
-    const received: Buffer[] = [];
-    client.on('data', (data: Buffer) => received.push(data));
+    const received = collect(client);
     client.resume();
-    const total = expected.reduce((sum, b) => sum + b.length, 0);
-    await waitFor(() => received.reduce((sum, b) => sum + b.length, 0) >= total || undefined, 'the whole body');
+    await received.until(byteLength(expected), 'the whole body');
     response.end();
     await once(client, 'end');
-    assert.ok(Buffer.concat(received).equals(Buffer.concat(expected)));
+    assert.ok(received.all().equals(Buffer.concat(expected)));
   } finally {
     close();
   }

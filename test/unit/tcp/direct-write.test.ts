@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, connect, type Socket } from 'node:net';
 import { bytesSent, DirectWriter } from '../../../src/servers/direct-write.js';
-import { waitFor } from '../../support/wait.js';
+import { byteLength, collect, numbered } from '../../support/numbered-bytes.js';
 
 /** A connected loopback pair: `server` is the side written to, `client` reads. */
 async function socketPair(): Promise<{ server: Socket; client: Socket; close: () => void }> {
@@ -17,34 +17,25 @@ async function socketPair(): Promise<{ server: Socket; client: Socket; close: ()
   return { server, client, close: () => (server.destroy(), client.destroy(), listener.close()) };
 }
 
-/** Numbered chunks: any reordering or loss shows when they are read back. */
-function chunk(n: number, size: number): Buffer {
-  const bytes = Buffer.alloc(size);
-  for (let i = 0; i + 4 <= size; i += 4) bytes.writeUInt32BE((n * 1_000_000 + i) >>> 0, i);
-  return bytes;
-}
-
 test('bytes written around the stream and through it arrive whole and in order, and are counted', async () => {
   const { server, client, close } = await socketPair();
   try {
     const writer = new DirectWriter(server);
     const expected: Buffer[] = [];
-    const received: Buffer[] = [];
-    client.on('data', (data: Buffer) => received.push(data));
+    const received = collect(client);
     for (let n = 0; n < 200; n++) {
       // Control messages of the protocol still go through the stream, in between.
       if (n % 10 === 5) {
-        const control = chunk(1000 + n, 12);
+        const control = numbered(1000 + n, 12);
         expected.push(control);
         server.write(control);
       }
-      const bytes = chunk(n, 1000 + n);
+      const bytes = numbered(n, 1000 + n);
       expected.push(bytes);
       writer.write(bytes);
     }
-    const total = expected.reduce((sum, b) => sum + b.length, 0);
-    await waitFor(() => received.reduce((sum, b) => sum + b.length, 0) >= total || undefined, 'all the bytes');
-    assert.ok(Buffer.concat(received).equals(Buffer.concat(expected)));
+    const total = byteLength(expected);
+    assert.ok((await received.until(total, 'all the bytes')).equals(Buffer.concat(expected)));
     assert.equal(bytesSent(server), total);
     assert.ok(server.bytesWritten < total, 'bytes went around the stream');
   } finally {
@@ -60,22 +51,20 @@ test('a reader that stops reading gets the rest queued in the stream, in order, 
     const expected: Buffer[] = [];
     // Far more than the kernel's buffers on both sides hold: the rest must queue in Node.
     for (let n = 0; n < 400 && server.writableLength === 0; n++) {
-      const bytes = chunk(n, 64 * 1024);
+      const bytes = numbered(n, 64 * 1024);
       expected.push(bytes);
       writer.write(bytes);
     }
     assert.ok(server.writableLength > 0, 'the kernel stopped taking bytes and Node holds the rest');
     for (let n = 400; n < 410; n++) {
-      const bytes = chunk(n, 5000);
+      const bytes = numbered(n, 5000);
       expected.push(bytes);
       writer.write(bytes);
     }
-    const received: Buffer[] = [];
-    client.on('data', (data: Buffer) => received.push(data));
+    const received = collect(client);
     client.resume();
-    const total = expected.reduce((sum, b) => sum + b.length, 0);
-    await waitFor(() => received.reduce((sum, b) => sum + b.length, 0) >= total || undefined, 'all the bytes');
-    assert.ok(Buffer.concat(received).equals(Buffer.concat(expected)));
+    const total = byteLength(expected);
+    assert.ok((await received.until(total, 'all the bytes')).equals(Buffer.concat(expected)));
     assert.equal(bytesSent(server), total);
   } finally {
     close();
@@ -89,21 +78,19 @@ test('several buffers go as one write, in order, also more than one sendmsg take
     client.pause();
     const expected: Buffer[] = [];
     // 2500 small parts (three sendmsg calls), then parts large enough to fill the kernel's buffers.
-    const small = Array.from({ length: 2500 }, (_, n) => chunk(n, 40));
-    const large = Array.from({ length: 100 }, (_, n) => chunk(5000 + n, 64 * 1024));
+    const small = Array.from({ length: 2500 }, (_, n) => numbered(n, 40));
+    const large = Array.from({ length: 100 }, (_, n) => numbered(5000 + n, 64 * 1024));
     writer.writeAll(small);
     writer.writeAll(large);
     expected.push(...small, ...large);
     assert.ok(server.writableLength > 0, 'the rest waits in Node');
-    const tail = chunk(9999, 100);
+    const tail = numbered(9999, 100);
     writer.write(tail);
     expected.push(tail);
-    const received: Buffer[] = [];
-    client.on('data', (data: Buffer) => received.push(data));
+    const received = collect(client);
     client.resume();
-    const total = expected.reduce((sum, b) => sum + b.length, 0);
-    await waitFor(() => received.reduce((sum, b) => sum + b.length, 0) >= total || undefined, 'all the bytes');
-    assert.ok(Buffer.concat(received).equals(Buffer.concat(expected)));
+    const total = byteLength(expected);
+    assert.ok((await received.until(total, 'all the bytes')).equals(Buffer.concat(expected)));
     assert.equal(bytesSent(server), total);
   } finally {
     close();
@@ -118,12 +105,12 @@ test('a destroyed socket is never written, and a closed peer ends the socket as 
     client.destroy();
     // Writes into a connection the peer has reset: the error reaches Node's stream, which ends it.
     for (let i = 0; i < 50 && !server.destroyed; i++) {
-      writer.write(chunk(i, 64 * 1024));
+      writer.write(numbered(i, 64 * 1024));
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     assert.ok(server.destroyed);
     const before = bytesSent(server);
-    writer.write(chunk(1, 100));
+    writer.write(numbered(1, 100));
     assert.equal(bytesSent(server), before);
   } finally {
     close();
