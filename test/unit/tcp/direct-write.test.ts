@@ -17,6 +17,15 @@ async function socketPair(): Promise<{ server: Socket; client: Socket; close: ()
   return { server, client, close: () => (server.destroy(), client.destroy(), listener.close()) };
 }
 
+/** The paused reader resumes: it must read exactly `expected`, in order, and every byte of it counts as sent. */
+async function readsBack(server: Socket, client: Socket, expected: readonly Buffer[]): Promise<void> {
+  const received = collect(client);
+  client.resume();
+  const total = byteLength(expected);
+  assert.ok((await received.until(total, 'all the bytes')).equals(Buffer.concat(expected)));
+  assert.equal(bytesSent(server), total);
+}
+
 test('bytes written around the stream and through it arrive whole and in order, and are counted', async () => {
   const { server, client, close } = await socketPair();
   try {
@@ -61,11 +70,7 @@ test('a reader that stops reading gets the rest queued in the stream, in order, 
       expected.push(bytes);
       writer.write(bytes);
     }
-    const received = collect(client);
-    client.resume();
-    const total = byteLength(expected);
-    assert.ok((await received.until(total, 'all the bytes')).equals(Buffer.concat(expected)));
-    assert.equal(bytesSent(server), total);
+    await readsBack(server, client, expected);
   } finally {
     close();
   }
@@ -87,11 +92,7 @@ test('several buffers go as one write, in order, also more than one sendmsg take
     const tail = numbered(9999, 100);
     writer.write(tail);
     expected.push(tail);
-    const received = collect(client);
-    client.resume();
-    const total = byteLength(expected);
-    assert.ok((await received.until(total, 'all the bytes')).equals(Buffer.concat(expected)));
-    assert.equal(bytesSent(server), total);
+    await readsBack(server, client, expected);
   } finally {
     close();
   }
