@@ -13,7 +13,10 @@ export type Clock = (ticks: number) => number;
 const AAC_SAMPLES = 1024;
 const OPUS_RATE = 48000;
 const AAC_HEADER = 0xaf; // SoundFormat 10, 44 kHz, 16-bit, stereo: fixed for AAC
+const AAC_CONFIG_TAG = Buffer.from([AAC_HEADER, 0x00]);
+const AAC_RAW_TAG = Buffer.from([AAC_HEADER, 0x01]);
 const FOURCC_OPUS = Buffer.from('Opus');
+const OPUS_RAW_TAG = exAudioHeader(1);
 
 /**
  * Turns the PES payloads of one audio track into hub frames, one per audio frame with
@@ -22,7 +25,8 @@ const FOURCC_OPUS = Buffer.from('Opus');
  * Bytes that do not parse are reported and skipped.
  */
 export class AudioTrack {
-  private config: Buffer | undefined;
+  /** What the sequence header in force says, as a number: a new one is sent when it changes. */
+  private configKey: number | undefined;
 
   constructor(
     readonly codec: TsAudioInput,
@@ -48,8 +52,9 @@ export class AudioTrack {
       }
       const rate = AAC_SAMPLE_RATES[adts.config.samplingIndex]!;
       const timestamp = clock(pts + Math.round((samples * 90_000) / rate));
-      out.push(...this.configured(audioSpecificConfig(adts.config), timestamp, () => Buffer.from([AAC_HEADER, 0x00])));
-      if (adts.blocks === 1) out.push(audio(timestamp, Buffer.from([AAC_HEADER, 0x01]), payload.subarray(adts.dataOffset, adts.end)));
+      const { profile, samplingIndex, channelConfig } = adts.config;
+      this.configured(out, (profile << 8) | (samplingIndex << 4) | channelConfig, timestamp, () => Buffer.concat([AAC_CONFIG_TAG, audioSpecificConfig(adts.config)]));
+      if (adts.blocks === 1) out.push(audio(timestamp, AAC_RAW_TAG, payload, adts.dataOffset, adts.end));
       else this.warn('skipped an ADTS frame of several raw data blocks');
       samples += AAC_SAMPLES * adts.blocks;
       at = adts.end;
@@ -68,7 +73,7 @@ export class AudioTrack {
       // A free-format frame cannot be measured: it runs to the end of the PES.
       const size = mpegAudioFrameSize(frame) ?? { length: frame.length, samples: 0 };
       if (size.length > frame.length) break;
-      out.push(audio(clock(pts + ticks), Buffer.from([flvMp3Header(sampleRate, channels)]), frame.subarray(0, size.length)));
+      out.push(audio(clock(pts + ticks), Buffer.from([flvMp3Header(sampleRate, channels)]), payload, at, at + size.length));
       ticks += Math.round((size.samples * 90_000) / sampleRate);
       at += size.length;
     }
@@ -87,24 +92,29 @@ export class AudioTrack {
         break;
       }
       const timestamp = clock(pts + Math.round((samples * 90_000) / OPUS_RATE));
-      out.push(...this.configured(opusHead(this.opusChannels, 0), timestamp, () => exAudioHeader(0)));
-      out.push(audio(timestamp, exAudioHeader(1), unit.packet));
+      // The track's channel count is fixed: one configuration for its life.
+      this.configured(out, this.opusChannels, timestamp, () => Buffer.concat([exAudioHeader(0), opusHead(this.opusChannels, 0)]));
+      out.push(audio(timestamp, OPUS_RAW_TAG, unit.packet, 0, unit.packet.length));
       samples += opusPacketSamples(unit.packet);
       at = unit.end;
     }
     return out;
   }
 
-  /** A sequence header frame when `config` differs from the one in force. */
-  private configured(config: Buffer, timestamp: number, header: () => Buffer): MediaFrame[] {
-    if (this.config?.equals(config)) return [];
-    this.config = config;
-    return [{ kind: 'audio', timestamp, body: Buffer.concat([header(), config]), keyframe: false, sequenceHeader: true }];
+  /** Adds a sequence header frame (`body`) when the configuration `key` differs from the one in force. */
+  private configured(out: MediaFrame[], key: number, timestamp: number, body: () => Buffer): void {
+    if (key === this.configKey) return;
+    this.configKey = key;
+    out.push({ kind: 'audio', timestamp, body: body(), keyframe: false, sequenceHeader: true });
   }
 }
 
-function audio(timestamp: number, header: Buffer, data: Buffer): MediaFrame {
-  return { kind: 'audio', timestamp, body: Buffer.concat([header, data]), keyframe: false, sequenceHeader: false };
+/** An audio frame: the tag header, then `data[from..to]` copied (the PES it lies in is reused). */
+function audio(timestamp: number, header: Buffer, data: Buffer, from: number, to: number): MediaFrame {
+  const body = Buffer.allocUnsafe(header.length + to - from);
+  header.copy(body);
+  data.copy(body, header.length, from, to);
+  return { kind: 'audio', timestamp, body, keyframe: false, sequenceHeader: false };
 }
 
 /** Enhanced RTMP audio: SoundFormat 9 (ExHeader), the packet type, then the FourCC. */

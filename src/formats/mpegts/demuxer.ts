@@ -64,7 +64,7 @@ export class TsDemuxer {
     this.events.onWarning?.(message);
   }
 
-  /** The transport packet at `start` in `d`: read in place, only its payload gets a view. */
+  /** The transport packet at `start` in `d`: read in place; a media payload is copied from there, with no view. */
   private packet(d: Buffer, start: number): void {
     if (d[start + 1]! & 0x80) return; // transport_error_indicator: a receiver marked it damaged
     const pid = d.readUInt16BE(start + 1) & 0x1fff;
@@ -82,16 +82,17 @@ export class TsDemuxer {
       at = 5 + length;
     }
     if (!(control & 0x01) || at >= TS_PACKET_SIZE) return; // no payload: the counter does not move
-    const payload = d.subarray(start + at, start + TS_PACKET_SIZE);
+    const from = start + at;
+    const to = start + TS_PACKET_SIZE;
     const unitStart = (d[start + 1]! & 0x40) !== 0;
     if (pid === PID_PAT) {
       if (this.continuity(this.patCc, cc, discontinuity, pid) === 'duplicate') return;
       this.patCc = cc;
-      if (this.pat.push(payload, unitStart)) this.warn('PAT with a bad CRC');
+      if (this.pat.push(d.subarray(from, to), unitStart)) this.warn('PAT with a bad CRC');
     } else if (pid === this.pmtPid && this.pmt) {
       if (this.continuity(this.pmtCc, cc, discontinuity, pid) === 'duplicate') return;
       this.pmtCc = cc;
-      if (this.pmt.push(payload, unitStart)) this.warn('PMT with a bad CRC');
+      if (this.pmt.push(d.subarray(from, to), unitStart)) this.warn('PMT with a bad CRC');
     } else {
       const track = this.tracks.get(pid);
       if (!track) return;
@@ -103,10 +104,10 @@ export class TsDemuxer {
         if (track.es instanceof VideoTrack) track.es.lostData();
       }
       if (unitStart) {
-        const dts = pesDecodeTime(payload);
+        const dts = pesDecodeTime(d, from, to);
         if (dts !== undefined) this.clock.anchor(dts);
       }
-      track.pes.push(payload, unitStart);
+      track.pes.push(d, from, to, unitStart);
     }
   }
 

@@ -89,13 +89,11 @@ export class VideoTrack {
   /** Takes in-band parameter sets; returns a sequence header frame when the record changes. */
   private updateSets(found: Buffer[][], timestamp: number): MediaFrame | undefined {
     if (found.every((sets) => sets.length === 0)) return undefined;
-    const next = this.sets.map((current, i) => (found[i]!.length > 0 ? found[i]! : current));
-    if (next.some((sets) => sets.length === 0)) {
-      this.sets = next; // wait for the missing kinds
-      return undefined;
-    }
+    // Copied: the units are views of memory the caller reuses (a demuxer's PES buffer).
+    const next = this.sets.map((current, i) => (found[i]!.length > 0 ? found[i]!.map((set) => Buffer.from(set)) : current));
+    this.sets = next;
+    if (next.some((sets) => sets.length === 0)) return undefined; // wait for the missing kinds
     const record = this.rules.record(next);
-    this.sets = next.map((sets) => sets.map((set) => Buffer.from(set))); // keep no view into the PES
     if (this.record?.equals(record)) return undefined;
     this.record = record;
     return { kind: 'video', timestamp, body: Buffer.concat([this.tagHeader(1, 0), record]), keyframe: false, sequenceHeader: true };
