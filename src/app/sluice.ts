@@ -112,6 +112,8 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     const proxy = worker && new GateProxy(worker.channel);
     const gate: ReloadableGate = proxy ?? createGate({ config, logger, identity, streamIds, observer: metrics.observeDelivery });
     if (proxy) hub.mayPublish = (_stream, publisher) => proxy.mayPublish(publisher.session);
+    // Asks the primary's directory; with the primary gone (the worker is stopping) nothing is published elsewhere.
+    if (worker) hub.publishedElsewhere = ({ vhost, app, name }) => worker.channel.request<boolean>('dir.elsewhere', { vhost, app, name }).catch(() => false);
     stoppers.push(() => gate.close());
     const vhostIds = new StreamIds(10_000, worker?.env.serviceId);
     // In a worker, `/metrics` sums every worker's registry.
