@@ -85,7 +85,7 @@ export interface StartOptions {
  */
 export async function startSluice(options: StartOptions): Promise<RunningSluice> {
   const { config, logger = createLogger(options.config.log_level), worker } = options;
-  // What must run once per server (RTSP, WebRTC, ingests, configured pulls) runs in worker 1.
+  // What must run once per server (WebRTC, ingests, configured pulls) runs in worker 1.
   const once = !worker || worker.env.index === 1;
   // Under workers, the server started when the primary did (a restarted worker is the same server).
   const startedAt = worker?.env.startedAt ?? Date.now();
@@ -112,6 +112,8 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     const proxy = worker && new GateProxy(worker.channel);
     const gate: ReloadableGate = proxy ?? createGate({ config, logger, identity, streamIds, observer: metrics.observeDelivery });
     if (proxy) hub.mayPublish = (_stream, publisher) => proxy.mayPublish(publisher.session);
+    // Asks the primary's directory; with the primary gone (the worker is stopping) nothing is published elsewhere.
+    if (worker) hub.publishedElsewhere = ({ vhost, app, name }) => worker.channel.request<boolean>('dir.elsewhere', { vhost, app, name }).catch(() => false);
     stoppers.push(() => gate.close());
     const vhostIds = new StreamIds(10_000, worker?.env.serviceId);
     // In a worker, `/metrics` sums every worker's registry.
@@ -187,9 +189,12 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     }
 
     let rtspPorts: { port: number; rtpPort: number } | undefined;
-    if (config.rtsp_server.enabled && once) {
+    // RTSP runs in every worker on the shared TCP port; its sessions' UDP comes to the worker that
+    // answered SETUP, so each worker binds its own RTP/RTCP pair: worker k at rtp_port + 2(k-1).
+    if (config.rtsp_server.enabled) {
       const { RtspServer } = await import('../servers/rtsp/rtsp-server.js');
-      const rtsp = new RtspServer(ctx);
+      const { rtp_port } = config.rtsp_server;
+      const rtsp = new RtspServer(ctx, worker && rtp_port !== 0 ? rtp_port + 2 * (worker.env.index - 1) : undefined);
       rtspPorts = await rtsp.start();
       stoppers.push(() => rtsp.stop());
     }

@@ -482,9 +482,9 @@ export const configSchema = z
         enabled: z.boolean().default(false),
         /** TCP port (or host:port) for RTSP requests and interleaved RTP. */
         listen: endpointSchema.default(8554),
-        /** Offer RTP over UDP (a shared port pair: rtp_port, and rtp_port + 1 for RTCP). */
+        /** Offer RTP over UDP (a shared port pair: rtp_port, and rtp_port + 1 for RTCP; under workers, one pair per worker). */
         udp: z.boolean().default(true),
-        /** The server's UDP port for RTP; RTCP uses the next one. 0 picks a free pair. */
+        /** The server's UDP port for RTP; RTCP uses the next one. 0 picks a free pair. Under workers, worker k binds rtp_port + 2(k-1). */
         rtp_port: z.number().int().min(0).max(65534).default(8000),
         /** Seconds a session may stay silent (no request, no RTP/RTCP) before it is closed; sent as `Session: id;timeout=N`. */
         session_timeout: z.number().int().min(5).max(3600).default(60),

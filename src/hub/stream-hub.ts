@@ -1,6 +1,6 @@
 import { Listeners } from '../util/listeners.js';
 import type { Logger } from '../util/logger.js';
-import { Stream, streamKey, type Publisher, type StreamEvents, type StreamOptions } from './stream.js';
+import { Stream, streamKey, type Publisher, type StreamEvents, type StreamKey, type StreamOptions } from './stream.js';
 
 export interface HubTotals {
   framesIn: number;
@@ -22,6 +22,8 @@ export class StreamHub {
   readonly watched: Listeners<{ stream: Stream; watched: boolean }>;
   /** Asked before a publisher takes a stream (one publisher per stream across workers); absent: any may. */
   mayPublish: ((stream: Stream, publisher: Publisher) => boolean) | undefined;
+  /** Under workers: whether another worker publishes the stream now (its media comes once it is watched here). */
+  publishedElsewhere: ((stream: StreamKey) => Promise<boolean>) | undefined;
   private readonly events: StreamEvents;
 
   constructor(

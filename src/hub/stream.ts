@@ -94,8 +94,10 @@ export class Stream implements StreamKey {
   private readonly reach = new Map<string | undefined, boolean>();
   /** Whether `published` was told of the current publisher (so `unpublished` is too). */
   private announced = false;
-  /** Readers that are not internal: players. */
+  /** Readers that are not internal (players), and players holding the stream before they read. */
   private viewers = 0;
+  /** Players holding the stream before they read (`hold`). */
+  private held = 0;
 
   private timestampOffset = 0;
   private lastTimestamp = -1;
@@ -203,6 +205,23 @@ export class Stream implements StreamKey {
     const now = Date.now();
     for (const frame of startup) reader.enqueue(frame, limits, now);
     this.markDirty(reader);
+  }
+
+  /**
+   * Counts a player as a viewer before it reads, until the returned function is called: one that
+   * must know the tracks first (RTSP's DESCRIBE) makes another worker's publish relayed here.
+   */
+  hold(): () => void {
+    this.held++;
+    if (++this.viewers === 1) this.events.watched?.(this, true);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.held--;
+      if (--this.viewers === 0) this.events.watched?.(this, false);
+      this.releaseIfIdle();
+    };
   }
 
   removeReader(reader: StreamReader | Reader): void {
@@ -338,7 +357,7 @@ export class Stream implements StreamKey {
   }
 
   private releaseIfIdle(): void {
-    if (!this.publisher && this.readerSet.size === 0) {
+    if (!this.publisher && this.readerSet.size === 0 && this.held === 0) {
       this.flusher.cancel();
       this.events.idle(this);
     }

@@ -29,15 +29,19 @@ const literalLookup: SocketOptions['lookup'] = (hostname, options, callback) => 
   else lookup(hostname, options, callback);
 };
 
-/** A UDP socket bound to `host:port` (port 0: any free one); closed again when binding fails. */
-export function bindUdp(host: string, port: number): Promise<Socket> {
+/**
+ * A UDP socket bound to `host:port` (port 0: any free one); closed again when binding fails.
+ * `exclusive`: bound by this process itself, never shared through the cluster primary (a worker's
+ * own port).
+ */
+export function bindUdp(host: string, port: number, exclusive = false): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', lookup: literalLookup });
     socket.once('error', (error) => {
       socket.close();
       reject(error);
     });
-    socket.bind(port, host, () => {
+    socket.bind({ port, address: host, exclusive }, () => {
       socket.removeAllListeners('error');
       resolve(socket);
     });

@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startCli, type RunningCli } from '../support/cli.js';
-import { ffprobe, playToFile, publishTestPattern, rtmpdump, type RunningProcess } from '../support/ffmpeg.js';
+import { decodeErrors, ffprobe, playToFile, publishTestPattern, rtmpdump, type RunningProcess } from '../support/ffmpeg.js';
 import { launchChromium, servePage } from '../support/browser.js';
 import { TestRtmpClient } from '../support/rtmp-client.js';
+import { TestRtspClient } from '../support/rtsp-client.js';
 import { WEBRTC_PAGE, launchWebRtcChromium, startPeer, waitForFigures } from '../support/webrtc.js';
 import { freePort, waitFor, waitForAsync } from '../support/wait.js';
 import { Receiver } from '../unit/gate/support.js';
@@ -47,6 +48,9 @@ const api = async <T>(path: string, method = 'GET'): Promise<T> => {
 };
 const clients = async (stream: string): Promise<Client[]> => (await api<{ clients: Client[] }>('/api/v1/clients?count=1000')).clients.filter((c) => c.name === stream);
 const hooks = (): Hook[] => receiver.requests.map((r) => JSON.parse(r.body) as Hook);
+/** The server's log lines (of the primary and both workers) with message `msg`. */
+const logLines = (msg: string): Array<Record<string, unknown>> =>
+  sluice.output.split('\n').filter((line) => line.includes(`"msg":"${msg}"`)).map((line) => JSON.parse(line) as Record<string, unknown>);
 /** The pid each worker logged when it was last ready. */
 const workerPids = (): Map<number, number> => {
   const pids = new Map<number, number>();
@@ -98,6 +102,7 @@ before(async () => {
     `http_server { enabled on; listen 127.0.0.1:${ports.http}; dir ${dir}; }`,
     'rtc_server { enabled on; listen 127.0.0.1:0; candidate 127.0.0.1; }',
     'srt_server { enabled on; listen 127.0.0.1:0; }',
+    'rtsp_server { enabled on; listen 127.0.0.1:0; udp on; rtp_port 0; }',
     'vhost __defaultVhost__ {',
     '  rtc { enabled on; rtmp_to_rtc on; rtc_to_rtmp on; }',
     `  hls { enabled on; hls_path ${join(dir, 'hls')}; hls_fragment 1; hls_window 4; }`,
@@ -261,6 +266,72 @@ test('SRT: every worker listens on the one shared port; players land on both, an
   const rtmpFile = join(dir, 'srt-over-rtmp.flv');
   await playToFile(`rtmp://127.0.0.1:${ports.rtmp}/live/srtcam`, 2, rtmpFile).exited;
   assert.deepEqual((await ffprobe(rtmpFile)).streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+});
+
+test('RTSP: every worker serves the one TCP port with its own UDP pair; a stream published over RTSP on one worker plays over RTSP/TCP and UDP on the other', async () => {
+  // Each worker's last start (the test above restarted one).
+  const listening = [...new Map(logLines('rtsp listening').map((line) => [line.worker, line])).values()];
+  assert.deepEqual(listening.map((line) => line.worker).sort(), [1, 2]);
+  const address = String(listening[0]!.address);
+  assert.equal(listening[1]!.address, address, 'one TCP port for both workers');
+  const port = Number(address.split(':')[1]);
+  const pairs = listening.map((line) => [Number(line.rtp_port), Number(line.rtcp_port)] as const);
+  for (const [rtp, rtcp] of pairs) assert.equal(rtcp, rtp + 1);
+  assert.notEqual(pairs[0]![0], pairs[1]![0], 'a UDP pair of its own for each worker');
+  const rtsp = (name: string): string => `rtsp://${address}/live/${name}`;
+
+  // Cluster hands each connection to a worker in turn: RTSP publishers until both workers have one.
+  const rtspPublishers: RunningProcess[] = [];
+  const home = new Map<string, number>();
+  for (let i = 0; i < 4 && new Set(home.values()).size < 2; i++) {
+    const name = `rtsp-${i}`;
+    const publisher = publishTestPattern(rtsp(name), 60, { container: 'rtsp' });
+    rtspPublishers.push(publisher);
+    publishers.push(publisher);
+    home.set(name, await waitForAsync(async () => (await clients(name)).find((c) => c.publish)?.worker, `the RTSP publisher of ${name} in the API`, 20_000));
+  }
+  assert.deepEqual([...new Set(home.values())].sort(), [1, 2], 'RTSP publishers landed on both workers');
+  const streams = [1, 2].map((worker) => [...home].find(([, at]) => at === worker)![0]);
+
+  // A session is its connection's, so its worker's: SETUP answers with that worker's pair, and a PLAY naming it on another connection is 454.
+  const [setupOn, playOn] = [await TestRtspClient.open(port), await TestRtspClient.open(port)];
+  try {
+    assert.equal((await setupOn.request('DESCRIBE', rtsp(streams[0]!))).status, 200);
+    const setup = await setupOn.request('SETUP', `${rtsp(streams[0]!)}/trackID=0`, { Transport: 'RTP/AVP;unicast;client_port=40000-40001' });
+    assert.equal(setup.status, 200);
+    const serverPorts = /server_port=(\d+)-(\d+)/.exec(setup.headers.get('transport') ?? '')?.slice(1).map(Number);
+    assert.ok(pairs.some(([rtp, rtcp]) => serverPorts?.[0] === rtp && serverPorts[1] === rtcp), `server_port ${String(serverPorts)} is a worker's pair`);
+    const session = setup.headers.get('session')!.split(';')[0]!;
+    assert.equal((await playOn.request('PLAY', rtsp(streams[0]!), { Session: session })).status, 454);
+  } finally {
+    setupOn.close();
+    playOn.close();
+  }
+
+  // Players of both streams over each transport, in batches until each transport has played on the worker without the publisher.
+  const crossed = new Set<string>();
+  const files: string[] = [];
+  for (let batch = 0; batch < 4 && crossed.size < 2; batch++) {
+    const startsBefore = logLines('play start').length;
+    const runs = ['tcp', 'udp'].flatMap((transport) => streams.map((name) => {
+      const file = join(dir, `${name}-${batch}-${transport}.mkv`);
+      files.push(file);
+      return playToFile(rtsp(name), 3, file, ['-rtsp_transport', transport, '-timeout', '15000000']);
+    }));
+    for (const run of runs) assert.equal(await run.exited, 0, run.stderr());
+    for (const start of logLines('play start').slice(startsBefore)) {
+      const name = String(start.stream).replace(/^live\//u, '');
+      if (start.protocol === 'rtsp' && home.has(name) && start.worker !== home.get(name)) crossed.add(String(start.transport));
+    }
+  }
+  assert.deepEqual([...crossed].sort(), ['tcp', 'udp'], 'played over TCP and UDP on the worker without the publisher');
+  for (const file of files) {
+    const probe = await ffprobe(file);
+    assert.deepEqual(probe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264'], file);
+    assert.ok(Number(probe.format.duration) > 2, `${file} holds media`);
+    assert.equal(await decodeErrors(file), '', file);
+  }
+  for (const publisher of rtspPublishers) await publisher.stop();
 });
 
 test('WebRTC signalling on any worker reaches worker 1, which plays a stream published elsewhere', async () => {

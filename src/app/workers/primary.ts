@@ -108,6 +108,10 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
     host.serve(index, channel);
     for (const { tally, totals } of tallies) channel.handle(`${tally}.count`, (count: number) => totals.report(index, count));
     channel.handle('dir.watch', (body: StreamName & { watching: boolean }) => directory.watch(body, index, body.watching));
+    channel.handle('dir.elsewhere', (stream: StreamName) => {
+      const publisher = directory.publisherOf(stream);
+      return publisher !== undefined && publisher !== index;
+    });
     channel.handle('api.gather', async (view: string) => {
       const answers = await askOthers(index, 'api.view', view);
       // The server's resource usage and metrics include the primary's own.

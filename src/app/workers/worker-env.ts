@@ -2,7 +2,7 @@
 export const WORKER_ENV = 'CLUSTER_SLUICE_WORKER';
 
 export interface WorkerEnv {
-  /** 1-based; worker 1 also runs what must run once (RTSP, WebRTC, ingests, configured pulls). */
+  /** 1-based; worker 1 also runs what must run once (WebRTC, ingests, configured pulls). */
   index: number;
   /** How many workers the server runs. */
   count: number;

@@ -129,7 +129,11 @@ export class RtspConnection {
   }
 
   private answer(request: RtspRequest, answer: Answer): void {
-    if (this.closed) return;
+    if (this.closed) {
+      // The client left while the answer was made (the gate, a relayed stream's tracks): a session admitted meanwhile ends.
+      this.session?.end('connection closed');
+      return;
+    }
     const headers: Header[] = [['CSeq', request.headers.get('cseq') ?? '0'], ['Server', 'Sluice'], ...(answer.headers ?? [])];
     this.write(encodeResponse(answer.status, headers, answer.body));
     if (answer.close) return this.close(answer.close);

@@ -4,6 +4,7 @@ import type { RtspRequest } from '../../protocols/rtsp/message.js';
 import { buildSdp, parseSdp } from '../../protocols/rtsp/sdp.js';
 import { formatTransport, parseTransport } from '../../protocols/rtsp/transport.js';
 import type { Admission } from '../../gate/types.js';
+import type { Stream } from '../../hub/stream.js';
 import { AccessDenied } from '../../util/errors.js';
 import { playTracks } from './play-tracks.js';
 import { askGate, hasCredentials, rtspSessionInfo, streamPath, type StreamPath } from './rtsp-admission.js';
@@ -54,24 +55,32 @@ export class RtspMethods {
     const admitted = await this.admit(request, path, 'play');
     if ('status' in admitted) return admitted;
     const { info, admission } = admitted;
+    const stream = this.ctx.hub.acquire(info.vhost, info.app, info.stream);
+    // A viewer from DESCRIBE on: a stream another worker publishes is relayed here, and its tracks come.
+    const unhold = stream.hold();
     // A notify on_play 3xx: the stream is pulled from there first, and DESCRIBE waits for its tracks.
     let releasePull: (() => void) | undefined;
-    if (admission.pullFrom && !this.ctx.hub.find(info.vhost, info.app, info.stream)?.publisher) {
+    if (admission.pullFrom && !stream.publisher) {
       releasePull = this.ctx.relays?.pullFor(info.vhost, info.app, info.stream, admission.pullFrom);
-      if (releasePull) await this.waitForTracks(info);
+      if (releasePull) await this.waitForTracks(stream);
+    } else if (!stream.publisher && (await this.ctx.hub.publishedElsewhere?.(stream))) {
+      await this.waitForTracks(stream);
     }
-    const stream = this.ctx.hub.find(info.vhost, info.app, info.stream);
-    const tracks = stream?.publisher ? playTracks(stream.sequenceHeaders, stream.audioTrack) : [];
-    if (tracks.length === 0) {
+    const release = (): void => {
+      unhold();
       releasePull?.();
-      this.refuse(info, 'play', stream?.publisher ? 'no track RTSP can carry' : 'stream not found');
+    };
+    const tracks = stream.publisher ? playTracks(stream.sequenceHeaders, stream.audioTrack) : [];
+    if (tracks.length === 0) {
+      release();
+      this.refuse(info, 'play', stream.publisher ? 'no track RTSP can carry' : 'stream not found');
       return { status: 404 };
     }
-    const video = stream!.sequenceHeaders.video;
+    const video = stream.sequenceHeaders.video;
     if (video && !tracks.some((track) => track.kind === 'video')) {
       this.ctx.logger.info({ client: info.id, stream: info.path, track: 'video', reason: `${inspectVideo(video.body).codec} cannot be carried over RTSP` }, 'rtsp leaves a track out');
     }
-    this.conn.session = new RtspSession(this.ctx, info, { play: tracks }, (reason) => this.conn.close(reason), releasePull);
+    this.conn.session = new RtspSession(this.ctx, info, { play: tracks }, (reason) => this.conn.close(reason), release);
     this.conn.deps.pending.release();
     const base = `rtsp://${path.url.host}/${info.app}/${info.stream}/`;
     const sdp = buildSdp(this.conn.socket.localAddress ?? '0.0.0.0', `${info.app}/${info.stream}`, tracks.map((track) => track.sdp));
@@ -171,13 +180,15 @@ export class RtspMethods {
     return { status: 403 };
   }
 
-  /** Waits (up to the relay connect timeout) for a pulled stream's tracks: both, or what came within a second of the first. */
-  private async waitForTracks(info: RtspSession['info']): Promise<void> {
+  /**
+   * Waits (up to the relay connect timeout) for the tracks of a stream pulled or relayed from
+   * another worker: both, or what came within a second of the first.
+   */
+  private async waitForTracks(stream: Stream): Promise<void> {
     const deadline = Date.now() + this.ctx.config.current().relay.connect_timeout;
     let firstAt: number | undefined;
     while (Date.now() < deadline && !this.conn.socket.destroyed) {
-      const stream = this.ctx.hub.find(info.vhost, info.app, info.stream);
-      const count = stream?.publisher ? playTracks(stream.sequenceHeaders, stream.audioTrack).length : 0;
+      const count = stream.publisher ? playTracks(stream.sequenceHeaders, stream.audioTrack).length : 0;
       if (count >= 2) return;
       if (count > 0 && Date.now() - (firstAt ??= Date.now()) > 1000) return;
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -7,9 +7,10 @@ import { RtpOutputs } from './rtp-output.js';
 import { UdpPair } from './udp-pair.js';
 
 /**
- * The RTSP listener: a TCP port for requests and interleaved RTP, and one shared UDP pair for
- * RTP/RTCP over UDP. Connections hold a `max_connections` slot while open and one of the smaller
- * pending budget until the gate admits them to publish or play.
+ * The RTSP listener: a TCP port for requests and interleaved RTP (shared by every worker), and
+ * one UDP pair for RTP/RTCP over UDP (each worker's own). Connections hold a `max_connections`
+ * slot while open and one of the smaller pending budget until the gate admits them to publish or
+ * play.
  */
 export class RtspServer {
   private server: Server | undefined;
@@ -17,20 +18,24 @@ export class RtspServer {
   private readonly connections = new Set<RtspConnection>();
   private readonly outputs = new RtpOutputs();
 
-  constructor(private readonly ctx: ServerContext) {}
+  /** `rtpPort`: the UDP RTP port to bind in place of `rtp_port` (a worker's own pair). */
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly rtpPort?: number,
+  ) {}
 
   /** Starts listening; resolves with the TCP port and the UDP RTP port (0 without UDP). */
   async start(): Promise<{ port: number; rtpPort: number }> {
     const config = this.ctx.config.current().rtsp_server;
     if (config.udp) {
       this.udp = new UdpPair(this.ctx.logger);
-      await this.udp.start(config.listen.host, config.rtp_port);
+      await this.udp.start(config.listen.host, this.rtpPort ?? config.rtp_port);
     }
     const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
     const port = await listen(server, config.listen);
     this.server = server;
-    const rtpPort = this.udp?.ports[0] ?? 0;
-    this.ctx.logger.info({ address: `${config.listen.host}:${port}`, rtp_port: rtpPort || undefined }, 'rtsp listening');
+    const [rtpPort, rtcpPort] = this.udp?.ports ?? [0, 0];
+    this.ctx.logger.info({ address: `${config.listen.host}:${port}`, ...(this.udp && { rtp_port: rtpPort, rtcp_port: rtcpPort }) }, 'rtsp listening');
     return { port, rtpPort };
   }
 

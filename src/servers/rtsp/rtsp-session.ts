@@ -29,8 +29,8 @@ export class RtspSession {
     readonly info: SessionInfo,
     role: { play: readonly PlayTrack[] } | { publish: RtspRecorder['tracks'][number]['media'][] },
     private readonly close: (reason: string) => void,
-    /** Ends the pull a notify on_play 3xx started for this player. */
-    private readonly releasePull?: () => void,
+    /** Gives back what DESCRIBE took for this player: its hold on the stream, and the pull a notify on_play 3xx started. */
+    private readonly release?: () => void,
   ) {
     if ('play' in role) this.player = new RtspPlayer(role.play);
     else this.recorder = new RtspRecorder(role.publish, (frame) => this.ingest(frame));
@@ -88,7 +88,7 @@ export class RtspSession {
       this.player.stop();
       this.ctx.gate.stopped(this.info);
     }
-    this.releasePull?.();
+    this.release?.();
     if (this.publishing) {
       this.publishing.stream.detachPublisher(this.publishing.publisher);
       this.ctx.gate.unpublished(this.info);

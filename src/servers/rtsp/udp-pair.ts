@@ -8,9 +8,10 @@ export type DatagramHandler = (data: Buffer, rtcp: boolean) => void;
 const PAIR_ATTEMPTS = 20;
 
 /**
- * The server's one pair of UDP ports for every RTSP session (RTP on an even port, RTCP on the
- * next, as RTP/AVP expects). Incoming datagrams are routed by their source address and port to
- * the session that announced them in SETUP; anything else is dropped.
+ * The process's one pair of UDP ports for every RTSP session it holds (RTP on an even port, RTCP
+ * on the next, as RTP/AVP expects); under workers each worker binds its own pair. Incoming
+ * datagrams are routed by their source address and port to the session that announced them in
+ * SETUP; anything else is dropped.
  */
 export class UdpPair {
   private readonly routes = new Map<string, DatagramHandler>();
@@ -27,9 +28,10 @@ export class UdpPair {
   async start(host: string, port: number): Promise<void> {
     for (let attempt = 0; attempt < (port === 0 ? PAIR_ATTEMPTS : 1); attempt++) {
       const base = port === 0 ? 20000 + 2 * Math.floor(Math.random() * 20000) : port;
-      const rtp = await bindUdp(host, base).catch(() => undefined);
+      // Exclusive: a worker's sessions' datagrams must reach that worker, never a sibling sharing the port.
+      const rtp = await bindUdp(host, base, true).catch(() => undefined);
       if (!rtp) continue;
-      const rtcp = await bindUdp(host, base + 1).catch(() => undefined);
+      const rtcp = await bindUdp(host, base + 1, true).catch(() => undefined);
       if (!rtcp) {
         rtp.close();
         continue;
