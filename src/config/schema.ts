@@ -4,6 +4,7 @@ import { endpointSchema } from './endpoint.js';
 import { rtcServerSchema, rtcVhostSchema } from './rtc-schema.js';
 import { ingestSchema } from './ingest-schema.js';
 import { securitySchema, signedUrlsSchema, streamSecretSchema } from './rules-schema.js';
+import { checkUdpPortsApart } from './udp-ports.js';
 
 /**
  * The one configuration schema. Sluice's YAML maps onto it directly; SRS `.conf` files are
@@ -484,8 +485,11 @@ export const configSchema = z
         listen: endpointSchema.default(8554),
         /** Offer RTP over UDP (a shared port pair: rtp_port, and rtp_port + 1 for RTCP; under workers, one pair per worker). */
         udp: z.boolean().default(true),
-        /** The server's UDP port for RTP; RTCP uses the next one. 0 picks a free pair. Under workers, worker k binds rtp_port + 2(k-1). */
-        rtp_port: z.number().int().min(0).max(65534).default(8000),
+        /**
+         * The server's UDP port for RTP; RTCP uses the next one. 0 picks a free pair. Under workers,
+         * worker k binds rtp_port + 2(k-1). 8002: 8000 is WebRTC's (rtc_server, as in SRS).
+         */
+        rtp_port: z.number().int().min(0).max(65534).default(8002),
         /** Seconds a session may stay silent (no request, no RTP/RTCP) before it is closed; sent as `Session: id;timeout=N`. */
         session_timeout: z.number().int().min(5).max(3600).default(60),
         /** Answer a refused client that sent no credentials with 401 and a challenge instead of 403: on (or basic), digest, off. */
@@ -541,10 +545,13 @@ export const configSchema = z
     vhosts: z.record(z.string(), vhostSchema).default({}),
   })
   .strict()
-  .transform((config) => ({
-    ...config,
-    vhosts: { [DEFAULT_VHOST]: vhostSchema.parse({}), ...config.vhosts } as Record<string, VhostConfig>,
-  }));
+  .transform((config, ctx) => {
+    checkUdpPortsApart(config, workerCount(config), ctx);
+    return {
+      ...config,
+      vhosts: { [DEFAULT_VHOST]: vhostSchema.parse({}), ...config.vhosts } as Record<string, VhostConfig>,
+    };
+  });
 
 export type SluiceConfig = z.output<typeof configSchema>;
 export type SluiceConfigInput = z.input<typeof configSchema>;
