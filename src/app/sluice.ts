@@ -244,7 +244,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     if (config.http_api.enabled) {
       const raw = { config: holder, reload: () => (worker ? reloadEverywhere(worker) : reloader.reload()), latest: () => reloader.latest };
       const srsApi = apiRoutes({ config: holder, hub, sessions, identity, streamIds, vhostIds, raw, ...(peers ? { peers } : {}) });
-      const listeners = { rtmp: rtmpPort ?? null, http: http.port ?? null, https: http.tlsPort ?? null, srt: srtPort ?? null };
+      const listeners = { rtmp: rtmpPort ?? null, http: http.port ?? null, https: http.tlsPort ?? null, srt: srtPort ?? null, rtsp: rtspPorts?.port ?? null };
       const server = { version: VERSION, startedAt, listeners };
       const relayApi = relayRoutes(() => holder.current().http_api, relaySources(relays, peers));
       const pullApi = pullRoutes(() => holder.current().http_api, pullSources(relays.pulls, peers));

@@ -270,7 +270,7 @@ test('server: version, start time and the ports players are served on', async ()
   const info = await get('/server');
   assert.match(info.version, /^\d+\.\d+\.\d+/);
   assert.ok(info.startedAt <= Date.now());
-  assert.deepEqual(info.listeners, { rtmp: server.rtmpPort, http: server.httpPort, https: null, srt: null });
+  assert.deepEqual(info.listeners, { rtmp: server.rtmpPort, http: server.httpPort, https: null, srt: null, rtsp: null });
 });
 
 test('bad requests: 400 naming the field, 413, JSON 404 and 405', async () => {

@@ -32,7 +32,7 @@ export interface RouteDeps {
 export interface ServerFacts {
   version: string;
   startedAt: number;
-  listeners: { rtmp: number | null; http: number | null; https: number | null; srt: number | null };
+  listeners: { rtmp: number | null; http: number | null; https: number | null; srt: number | null; rtsp: number | null };
 }
 
 /** Every operation of /api/sluice/v1, in the order the OpenAPI document lists them. */

@@ -209,7 +209,7 @@ export const ServerInfo = named(
     version: z.string(),
     startedAt: z.number(),
     /** Bound ports (null when that listener is off): players are served on `http`/`https`. */
-    listeners: z.object({ rtmp: z.number().nullable(), http: z.number().nullable(), https: z.number().nullable(), srt: z.number().nullable() }),
+    listeners: z.object({ rtmp: z.number().nullable(), http: z.number().nullable(), https: z.number().nullable(), srt: z.number().nullable(), rtsp: z.number().nullable() }),
   }),
 );
 
