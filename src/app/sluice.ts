@@ -2,6 +2,7 @@ import { resolve, sep } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import type { SluiceConfig } from '../config/schema.js';
 import type { ConfigSource } from '../config/source.js';
+import { rtspRtpPort } from '../config/udp-ports.js';
 import { apiRoutes, localViews } from '../api/api-routes.js';
 import { consoleDir, consoleRoute } from '../api/console-route.js';
 import { sluiceApi, type ApiAuthStats } from '../api/sluice/index.js';
@@ -194,7 +195,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     if (config.rtsp_server.enabled) {
       const { RtspServer } = await import('../servers/rtsp/rtsp-server.js');
       const { rtp_port } = config.rtsp_server;
-      const rtsp = new RtspServer(ctx, worker && rtp_port !== 0 ? rtp_port + 2 * (worker.env.index - 1) : undefined);
+      const rtsp = new RtspServer(ctx, worker && rtp_port !== 0 ? rtspRtpPort(rtp_port, worker.env.index) : undefined);
       rtspPorts = await rtsp.start();
       stoppers.push(() => rtsp.stop());
     }

@@ -25,7 +25,7 @@ export function checkUdpPortsApart(config: UdpListeners, workers: number, ctx: z
   if (rtc.enabled && rtc.listen.port !== 0) ranges.push({ name: 'rtc_server listen', host: rtc.listen.host, from: rtc.listen.port, to: rtc.listen.port });
   if (srt.enabled && srt.listen.port !== 0) ranges.push({ name: 'srt_server listen', host: srt.listen.host, from: srt.listen.port, to: srt.listen.port });
   if (rtsp.enabled && rtsp.udp && rtsp.rtp_port !== 0) {
-    ranges.push({ name: 'rtsp_server rtp_port', host: rtsp.listen.host, from: rtsp.rtp_port, to: rtsp.rtp_port + 2 * workers - 1 });
+    ranges.push({ name: 'rtsp_server rtp_port', host: rtsp.listen.host, from: rtsp.rtp_port, to: rtspRtpPort(rtsp.rtp_port, workers) + 1 });
   }
   for (const [i, a] of ranges.entries()) {
     for (const b of ranges.slice(i + 1)) {
@@ -33,6 +33,11 @@ export function checkUdpPortsApart(config: UdpListeners, workers: number, ctx: z
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${a.name} (UDP ${span(a)}) and ${b.name} (UDP ${span(b)}) share a port` });
     }
   }
+}
+
+/** The RTP port worker `index` (1-based) binds, RTCP the next: each worker has a pair of its own. */
+export function rtspRtpPort(rtpPort: number, index: number): number {
+  return rtpPort + 2 * (index - 1);
 }
 
 function span({ from, to }: PortRange): string {

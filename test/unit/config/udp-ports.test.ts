@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfigText } from '../../../src/config/load.js';
+import { rtspRtpPort } from '../../../src/config/udp-ports.js';
 import { ConfigError } from '../../../src/util/errors.js';
 
 const conf = (text: string) => parseConfigText(text, 'conf', 'sluice.conf').config;
@@ -26,4 +27,8 @@ test("RTSP's pairs are counted per worker; disabled, port-0 and other-address li
   conf('workers 1;\nrtc_server { enabled on; listen 0; }\nsrt_server { enabled on; listen 0; }\n');
   conf('workers 1;\nrtsp_server { enabled on; udp off; rtp_port 8000; }\nrtc_server { enabled on; }\n');
   conf('workers 1;\nrtc_server { enabled on; listen 127.0.0.1:8000; }\nsrt_server { enabled on; listen 127.0.0.2:8000; }\n');
+});
+
+test('each worker binds its own RTSP pair, two ports up from the previous worker', () => {
+  assert.deepEqual([1, 2, 3].map((worker) => rtspRtpPort(8002, worker)), [8002, 8004, 8006]);
 });
