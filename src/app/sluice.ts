@@ -194,8 +194,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     // answered SETUP, so each worker binds its own RTP/RTCP pair: worker k at rtp_port + 2(k-1).
     if (config.rtsp_server.enabled) {
       const { RtspServer } = await import('../servers/rtsp/rtsp-server.js');
-      const { rtp_port } = config.rtsp_server;
-      const rtsp = new RtspServer(ctx, worker && rtp_port !== 0 ? rtspRtpPort(rtp_port, worker.env.index) : undefined);
+      const rtsp = new RtspServer(ctx, rtspRtpPort(config.rtsp_server.rtp_port, worker?.env.index ?? 1));
       rtspPorts = await rtsp.start();
       stoppers.push(() => rtsp.stop());
     }

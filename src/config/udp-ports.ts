@@ -35,9 +35,12 @@ export function checkUdpPortsApart(config: UdpListeners, workers: number, ctx: z
   }
 }
 
-/** The RTP port worker `index` (1-based) binds, RTCP the next: each worker has a pair of its own. */
+/**
+ * The RTP port worker `index` (1-based; 1 in one process) binds, RTCP the next: each worker has a
+ * pair of its own. With `rtp_port 0` every worker picks a free pair.
+ */
 export function rtspRtpPort(rtpPort: number, index: number): number {
-  return rtpPort + 2 * (index - 1);
+  return rtpPort === 0 ? 0 : rtpPort + 2 * (index - 1);
 }
 
 function span({ from, to }: PortRange): string {

@@ -190,7 +190,7 @@ export class Stream implements StreamKey {
    */
   addReader(reader: StreamReader | Reader, start: 'gop' | 'live' = 'gop'): void {
     this.readerSet.add(reader);
-    if (!reader.internal && ++this.viewers === 1) this.events.watched?.(this, true);
+    if (!reader.internal) this.viewerCame();
     const audience = reader instanceof Reader ? reader.format.audience : reader.audience;
     const startup = this.reaches(audience) ? this.startupFrames(start === 'gop') : [];
     if (reader instanceof Reader) {
@@ -213,20 +213,29 @@ export class Stream implements StreamKey {
    */
   hold(): () => void {
     this.held++;
-    if (++this.viewers === 1) this.events.watched?.(this, true);
+    this.viewerCame();
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.held--;
-      if (--this.viewers === 0) this.events.watched?.(this, false);
+      this.viewerLeft();
       this.releaseIfIdle();
     };
   }
 
+  /** The stream is watched from its first viewer to its last. */
+  private viewerCame(): void {
+    if (++this.viewers === 1) this.events.watched?.(this, true);
+  }
+
+  private viewerLeft(): void {
+    if (--this.viewers === 0) this.events.watched?.(this, false);
+  }
+
   removeReader(reader: StreamReader | Reader): void {
     if (!this.readerSet.delete(reader)) return;
-    if (!reader.internal && --this.viewers === 0) this.events.watched?.(this, false);
+    if (!reader.internal) this.viewerLeft();
     if (reader instanceof Reader) {
       const feed = this.feeds.get(reader.format.key);
       feed?.readers.delete(reader);

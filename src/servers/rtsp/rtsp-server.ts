@@ -18,10 +18,10 @@ export class RtspServer {
   private readonly connections = new Set<RtspConnection>();
   private readonly outputs = new RtpOutputs();
 
-  /** `rtpPort`: the UDP RTP port to bind in place of `rtp_port` (a worker's own pair). */
+  /** `rtpPort`: the UDP RTP port this process binds (its worker's own pair; 0 for a free one). */
   constructor(
     private readonly ctx: ServerContext,
-    private readonly rtpPort?: number,
+    private readonly rtpPort: number,
   ) {}
 
   /** Starts listening; resolves with the TCP port and the UDP RTP port (0 without UDP). */
@@ -29,7 +29,7 @@ export class RtspServer {
     const config = this.ctx.config.current().rtsp_server;
     if (config.udp) {
       this.udp = new UdpPair(this.ctx.logger);
-      await this.udp.start(config.listen.host, this.rtpPort ?? config.rtp_port);
+      await this.udp.start(config.listen.host, this.rtpPort);
     }
     const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
     const port = await listen(server, config.listen);

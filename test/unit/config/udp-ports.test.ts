@@ -31,4 +31,5 @@ test("RTSP's pairs are counted per worker; disabled, port-0 and other-address li
 
 test('each worker binds its own RTSP pair, two ports up from the previous worker', () => {
   assert.deepEqual([1, 2, 3].map((worker) => rtspRtpPort(8002, worker)), [8002, 8004, 8006]);
+  assert.deepEqual([1, 2].map((worker) => rtspRtpPort(0, worker)), [0, 0], 'rtp_port 0: each picks a free pair');
 });
