@@ -10,7 +10,7 @@ import { intArg, serverList } from './args.js';
 import { benchWorkDir, startChild, stopChild } from './children.js';
 import { ensureFixture } from './fixture.js';
 import { versionOf } from './launch.js';
-import { ServerWindow, machineBusyPercent } from './proc.js';
+import { ProcessesMonitor, ServerWindow, childrenOf, machineBusyPercent } from './proc.js';
 import { parseFlags, printResults, runBench } from './script.js';
 import { MAX_RECEIVERS, WhepReceiver } from './webrtc/receiver.js';
 import { formatRtcReport, saveRtcResults, type RtcCaseResult } from './webrtc/report.js';
@@ -21,7 +21,7 @@ const USAGE = `Usage: npm run bench:webrtc -- [options]
   --receivers N   WHEP receivers per server (default 100, at most ${MAX_RECEIVERS})
   --seconds S     measurement window (default 30)
   --warmup S      from the last receiver joining to the window (default 5)
-  --servers LIST  any of sluice,srs (default both)
+  --servers LIST  any of sluice,sluice-workers,srs (default all; sluice-workers: workers 2)
   --srs PATH      SRS 7 binary built with --rtc=on
   --rounds N      run the list of servers N times, alternating (default 1)`;
 
@@ -76,9 +76,13 @@ async function runCase(name: RtcServerName, o: RtcBenchOptions, flv: string, wor
     await sleep(o.warmup * 1000);
     for (const r of receivers) r.resetWindow();
     const meter = new ServerWindow(server.pid);
+    // Under workers: the primary's and each worker's own CPU (not the Opus transcoders each worker starts).
+    const processes = name === 'sluice-workers' ? new ProcessesMonitor([server.pid, ...childrenOf(server.pid)]) : undefined;
     meter.start();
+    processes?.start();
     await sleep(o.seconds * 1000);
     const usage = meter.stop();
+    result.processes = processes?.stop();
     result.server = usage.server;
     result.machineCpuPercent = usage.machineCpuPercent;
     result.loadAverage = loadavg()[0];

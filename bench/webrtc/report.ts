@@ -15,6 +15,8 @@ export interface RtcCaseResult {
   /** The bench process (all receivers), percent of one core. */
   loadCpuPercent?: number;
   summary?: ReceiverSummary;
+  /** `sluice-workers`: the primary's CPU, then each worker's, each on its own. */
+  processes?: Array<{ pid: number; cpuPercent: number }>;
   error?: string;
 }
 
@@ -67,8 +69,28 @@ export function formatRtcReport(results: RtcCaseResult[], seconds: number): stri
       ratio(a.summary?.delayP99Ms, b.summary?.delayP99Ms), ratio(a.summary?.packets, b.summary?.packets)]);
   }
   if (ratios.length > 1) tables.push(markdown(ratios));
+  const workers = workerRows(results);
+  if (workers.length > 1) tables.push(markdown(workers));
   const failures = results.filter((r) => r.summary?.errors.length).map((r) => `${r.name} receivers failed: ${r.summary!.errors.join('; ')}`);
   return [...tables, ...failures].join('\n\n');
+}
+
+/**
+ * `workers 2` against one process: each worker's CPU and how far the busiest is from their mean,
+ * and the whole server's CPU (with the Opus transcoder each worker runs) against the one-process
+ * case run last before it.
+ */
+function workerRows(results: RtcCaseResult[]): string[][] {
+  const rows = [['workers 2 (round)', 'primary CPU %', 'workers CPU %', 'max off mean', 'total CPU %', 'total / one process']];
+  results.forEach((r, at) => {
+    if (r.name !== 'sluice-workers' || !r.processes || !r.server) return;
+    const [primary, ...workers] = r.processes;
+    const mean = workers.reduce((sum, w) => sum + w.cpuPercent, 0) / workers.length;
+    const off = Math.max(...workers.map((w) => Math.abs(w.cpuPercent - mean))) / mean;
+    const single = results.slice(0, at).reverse().find((x) => x.name === 'sluice' && x.server);
+    rows.push([`${rows.length}`, f1(primary?.cpuPercent), workers.map((w) => f1(w.cpuPercent)).join(' / '), `${(100 * off).toFixed(1)} %`, f1(r.server.cpuPercent), single ? ratio(r.server.cpuPercent, single.server!.cpuPercent) : '-']);
+  });
+  return rows;
 }
 
 export function saveRtcResults(results: RtcCaseResult[], options: object): string {

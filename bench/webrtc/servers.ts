@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { freePort } from '../children.js';
 import { SLUICE_CLI, launch, requireFile, requireSluice, srsConfig, type Launched } from '../launch.js';
 
-export type RtcServerName = 'sluice' | 'srs';
-export const RTC_SERVER_NAMES: readonly RtcServerName[] = ['sluice', 'srs'];
+/** `sluice-workers`: Sluice under `workers 2`, its sessions and datagrams spread over both. */
+export type RtcServerName = 'sluice' | 'sluice-workers' | 'srs';
+export const RTC_SERVER_NAMES: readonly RtcServerName[] = ['sluice', 'sluice-workers', 'srs'];
 
 export interface RunningRtcServer extends Launched {
   name: RtcServerName;
@@ -28,20 +29,20 @@ const rtcLines = (p: Ports): string[] => [
   'vhost __defaultVhost__ { rtc { enabled on; rtmp_to_rtc on; } }',
 ];
 
-// One process, as SRS: under workers WebRTC runs in one worker and the others would only add to the tree's figures.
-function sluiceConf(dir: string, p: Ports): string {
-  return [`listen 127.0.0.1:${p.rtmp};`, 'workers 1;', `data_dir ${join(dir, 'data')};`, ...rtcLines(p), ''].join('\n');
+/** One process, as SRS; or `workers 2`. */
+function sluiceConf(dir: string, p: Ports, workers: number): string {
+  return [`listen 127.0.0.1:${p.rtmp};`, `workers ${workers};`, `data_dir ${join(dir, 'data')};`, ...rtcLines(p), ''].join('\n');
 }
 
 export function checkPrerequisites(names: readonly RtcServerName[], srsPath: string | undefined): void {
-  if (names.includes('sluice')) requireSluice();
+  if (names.some((name) => name.startsWith('sluice'))) requireSluice();
   if (names.includes('srs')) requireFile(srsPath, `srs needs --srs PATH to an SRS 7 binary built with --rtc=on (got ${srsPath ?? 'none'})`);
 }
 
 export async function startRtcServer(name: RtcServerName, dir: string, srsPath: string | undefined): Promise<RunningRtcServer> {
   const ports = { rtmp: await freePort(), api: await freePort(), udp: await freePort() };
   const conf = join(dir, `${name}.conf`);
-  writeFileSync(conf, name === 'srs' ? srsConfig(dir, ports.rtmp, rtcLines(ports), 1000) : sluiceConf(dir, ports));
+  writeFileSync(conf, name === 'srs' ? srsConfig(dir, ports.rtmp, rtcLines(ports), 1000) : sluiceConf(dir, ports, name === 'sluice-workers' ? 2 : 1));
   const command = name === 'srs' ? srsPath! : SLUICE_CLI;
   return {
     name,

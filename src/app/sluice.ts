@@ -33,7 +33,7 @@ import { VERSION } from '../version.js';
 import { ConfigHolder, Reloader, type ReloadOutcome } from './reload.js';
 import { GateProxy } from './workers/gate-proxy.js';
 import { forwardRoute, servePrivately } from './workers/private-http.js';
-import { clusterMetrics, clusterPeers, joinCluster, reloadEverywhere, type WorkerLink } from './workers/worker.js';
+import { clusterMetrics, clusterPeers, joinCluster, reloadEverywhere, rtcSiblings, type WorkerLink } from './workers/worker.js';
 
 export interface RunningSluice {
   /** Bound ports (the configured ones, or the ones the OS chose for port 0). */
@@ -199,22 +199,35 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       stoppers.push(() => rtsp.stop());
     }
 
-    // WebRTC: media on one UDP port; its signalling is served by the HTTP server and the API.
+    // WebRTC: media on one UDP port, which every worker shares; its signalling is served by the
+    // HTTP server and the API, on whichever worker takes the request.
     let rtc: RtcServer | undefined;
     let rtcPort: number | undefined;
     const rtcRoutes: HttpRoute[] = [];
-    if (config.rtc_server.enabled && once) {
-      const [{ RtcServer }, { rtcRoute }, { OpusBridges }] = await Promise.all([
+    const rtcForward: HttpRoute[] = [];
+    if (config.rtc_server.enabled) {
+      const [{ RtcServer }, { rtcRoute }, { OpusBridges }, { ufragWorker }] = await Promise.all([
         import('../servers/webrtc/rtc-server.js'),
         import('../servers/webrtc/signalling.js'),
         import('../transcode/opus-bridge.js'),
+        import('../servers/webrtc/rtc-ufrag.js'),
       ]);
       const bridges = new OpusBridges({ log: logger });
       stoppers.push(() => bridges.close());
-      rtc = new RtcServer(ctx, identity.serverId, bridges);
-      rtcPort = await rtc.start();
-      stoppers.push(() => rtc!.stop());
-      rtcRoutes.push(rtcRoute(rtc, logger));
+      const siblings = worker && rtcSiblings(worker, worker.env.rtcPort ?? config.rtc_server.listen.port, (socket, head) => server.adoptTcp(socket, head));
+      const server = new RtcServer(ctx, identity.serverId, bridges, siblings);
+      rtc = server;
+      rtcPort = await server.start();
+      stoppers.push(async () => server.stop());
+      rtcRoutes.push(rtcRoute(server, logger));
+      // A request naming a session (WHIP/WHEP DELETE, PATCH) goes to the worker that holds it.
+      if (worker) {
+        const self = worker.env.index;
+        rtcForward.push(forwardRoute((url) => {
+          const owner = url.pathname.startsWith('/rtc/v1/') ? ufragWorker(url.searchParams.get('session') ?? '') : undefined;
+          return owner !== undefined && owner !== self ? worker.channel.request('private.port.of', owner) : undefined;
+        }));
+      }
     }
     // Workers: what only one worker can answer is served on its private port and passed there.
     const hlsForward: HttpRoute[] = [];
@@ -223,7 +236,6 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       stoppers.push(() => privately.stop());
       worker.channel.note('private.port', privately.port);
       worker.channel.handle('hls.has', (path: string) => hls.serves(path));
-      if (config.rtc_server.enabled && !rtc) rtcRoutes.push(forwardRoute((url) => (url.pathname.startsWith('/rtc/v1/') ? worker.channel.request('rtc.port') : undefined)));
       hlsForward.push(forwardRoute((url) => (url.pathname.endsWith('.m3u8') ? worker.channel.request('hls.port', url.pathname.replace(/^\/+/u, '')) : undefined)));
     }
 
@@ -231,7 +243,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     if (config.http_server.enabled) {
       const flv = new FlvPlayService(ctx);
       const files = staticFiles(config.http_server.dir, { owned: hlsFiles(holder), logger });
-      const routes = [...rtcRoutes, flv.route, hls.route, ...hlsForward, recorders.route, files];
+      const routes = [...rtcForward, ...rtcRoutes, flv.route, hls.route, ...hlsForward, recorders.route, files];
       http = await serve('http server', 'http_server', routes, [flv.upgradeRoute]);
       // Ends players (WebSocket ones too, which no HTTP server closes) before the listeners stop.
       stoppers.push(async () => flv.stop());
@@ -255,7 +267,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       stoppers.push(async () => own.stop());
       apiAuth = own.auth;
       const consolePages = consoleRoute(options.consoleDir ?? consoleDir(), logger);
-      api = await serve('http api', 'http_api', [...rtcRoutes, metricsRoute(metricsText), own.route, consolePages, srsApi]);
+      api = await serve('http api', 'http_api', [...rtcForward, ...rtcRoutes, metricsRoute(metricsText), own.route, consolePages, srsApi]);
     }
     const exporter = config.exporter.enabled ? await serve('exporter', 'exporter', [metricsRoute(metricsText)]) : undefined;
     if (worker && peers) {

@@ -10,12 +10,15 @@ export interface UdpPeer {
   readonly port: number;
 }
 
+/** Where a datagram goes: a peer as it was received (its sockaddr ready), or any address and port. */
+export type UdpTarget = Pick<UdpPeer, 'address' | 'port'>;
+
 /** What a UDP server needs of its socket: the batched one below, or a fake in tests. */
 export interface DatagramSocket {
   readonly port: number;
   /** Bytes the kernel refused for now (EAGAIN), held until the socket is writable. */
   readonly pendingBytes: number;
-  send(datagram: Buffer, peer: UdpPeer): void;
+  send(datagram: Buffer, peer: UdpTarget): void;
   close(): void;
 }
 
@@ -105,7 +108,13 @@ export class BatchUdpSocket implements DatagramSocket {
     return { truncated, overflowed };
   }
 
-  send(datagram: Buffer, peer: UdpPeer): void {
+  /** A peer met other than through this socket, its sockaddr made once for every send to it. */
+  peer(address: string, port: number): NativePeer | undefined {
+    const sockaddr = this.addon.sockaddr(this.ipv6, address, port);
+    return sockaddr && { address, port, family: isIP(address) === 6 ? 'IPv6' : 'IPv4', sockaddr };
+  }
+
+  send(datagram: Buffer, peer: UdpTarget): void {
     if (this.closed) return;
     const to = (peer as Partial<NativePeer>).sockaddr ?? this.addon.sockaddr(this.ipv6, peer.address, peer.port);
     if (!to) return this.options.onError?.(new Error(`send to ${peer.address}: not reachable from an ${this.ipv6 ? 'IPv6' : 'IPv4'} socket`));

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { createConnection } from 'node:net';
 import { statSync } from 'node:fs';
 import { Agent, get as httpGet, request as httpRequest } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -12,6 +15,9 @@ import { TestRtmpClient } from '../support/rtmp-client.js';
 import { TestRtspClient } from '../support/rtsp-client.js';
 import { WEBRTC_PAGE, launchWebRtcChromium, startPeer, waitForFigures } from '../support/webrtc.js';
 import { freePort, waitFor, waitForAsync } from '../support/wait.js';
+import { FrameReader, frame } from '../../src/protocols/webrtc/ice-tcp/framing.js';
+import { verifyIntegrity } from '../../src/protocols/webrtc/stun/binding.js';
+import { STUN_BINDING, decodeStun, encodeStun } from '../../src/protocols/webrtc/stun/message.js';
 import { Receiver } from '../unit/gate/support.js';
 
 /**
@@ -100,7 +106,7 @@ before(async () => {
     `data_dir ${join(dir, 'data')};`,
     `http_api { enabled on; listen 127.0.0.1:${ports.api}; }`,
     `http_server { enabled on; listen 127.0.0.1:${ports.http}; dir ${dir}; }`,
-    'rtc_server { enabled on; listen 127.0.0.1:0; candidate 127.0.0.1; }',
+    'rtc_server { enabled on; listen 127.0.0.1:0; candidate 127.0.0.1; tcp { enabled on; listen 127.0.0.1:0; } }',
     'srt_server { enabled on; listen 127.0.0.1:0; }',
     'rtsp_server { enabled on; listen 127.0.0.1:0; udp on; rtp_port 0; }',
     'vhost __defaultVhost__ {',
@@ -335,29 +341,95 @@ test('RTSP: every worker serves the one TCP port with its own UDP pair; a stream
   for (const publisher of rtspPublishers) await publisher.stop();
 });
 
-test('WebRTC signalling on any worker reaches worker 1, which plays a stream published elsewhere', async () => {
+test('WebRTC runs on every worker: sessions on both, and every check answered by its session\'s worker, whichever worker reads it (UDP) or takes it (ICE-TCP)', async () => {
   const publisher = publishTestPattern(`rtmp://127.0.0.1:${ports.rtmp}/live/rtc`, 60, { gop: 25 });
   publishers.push(publisher);
   await waitForAsync(async () => (await clients('rtc')).some((c) => c.publish), 'the publisher in the API', 20_000);
   const { server: pages, url } = await servePage(WEBRTC_PAGE, {});
   const browser = await launchWebRtcChromium();
+  const sockets: Array<{ close(): void }> = [];
   try {
-    // Two offers: round-robin lands one on each worker's API listener.
-    for (let i = 0; i < 2; i++) {
+    // Four offers: round-robin lands them on both workers' API listeners, and each is played there.
+    const sessions: Array<{ ufrag: string; pwd: string; remote: string; location: string }> = [];
+    for (let i = 0; i < 4; i++) {
       const page = await browser.newPage();
       await page.goto(url);
       const answer = await startPeer(page, `http://127.0.0.1:${ports.api}/rtc/v1/whep/?app=live&stream=rtc`, 'play');
       assert.equal(answer.status, 201, answer.text);
       await waitForFigures(page, (f) => (f.in_video?.framesDecoded ?? 0) > 10, 'video decoded');
+      const offer = (await page.evaluate('window.pc.localDescription.sdp')) as string;
+      sessions.push({ ufrag: sdpLine(answer.text, 'ice-ufrag'), pwd: sdpLine(answer.text, 'ice-pwd'), remote: sdpLine(offer, 'ice-ufrag'), location: answer.location! });
     }
     const players = (await clients('rtc')).filter((c) => c.type === 'rtc-play');
-    assert.deepEqual(players.map((c) => c.worker), [1, 1]);
+    assert.deepEqual([...new Set(players.map((c) => c.worker))].sort(), [1, 2], 'sessions on both workers');
     assert.ok(players.every((c) => c.ip === '127.0.0.1'));
+    assert.deepEqual(new Set(sessions.map((session) => session.ufrag.slice(-2))), new Set(['01', '02']), "a session's ufrag names its worker");
+    const [udpPort] = new Set(logLines('rtc listening').map((line) => Number(/:(\d+)$/.exec(String(line.address))![1])));
+    const tcpPorts = new Set(logLines('rtc listening over tcp').map((line) => Number(/:(\d+)$/.exec(String(line.address))![1])));
+    assert.equal(tcpPorts.size, 1, 'one ICE-TCP port for both workers');
+
+    // Checks from eight more addresses: the kernel gives each address to one worker, which
+    // answers the checks of its own sessions and passes the others' on. Only the session's own
+    // worker knows its password, which signs the answer.
+    for (let i = 0; i < 8; i++) {
+      const socket = createSocket('udp4');
+      sockets.push(socket);
+      await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+      const answers: Buffer[] = [];
+      socket.on('message', (message) => answers.push(message));
+      const checks = sessions.map((session) => ({ session, check: connectivityCheck(session) }));
+      for (const { check } of checks) socket.send(check.datagram, udpPort!, '127.0.0.1');
+      await waitFor(() => answers.length === checks.length, `address ${i}: an answer to each check`, 5_000);
+      for (const { session, check } of checks) assertAnswered(answers, check.transactionId, session.pwd);
+    }
+
+    // ICE-TCP: a connection lands on either worker; one whose check names the other worker's
+    // session is handed to it with what it sent, and answered there.
+    for (const session of sessions) {
+      for (let i = 0; i < 2; i++) {
+        const check = connectivityCheck(session);
+        const connection = createConnection([...tcpPorts][0]!, '127.0.0.1');
+        sockets.push({ close: () => connection.destroy() });
+        const reader = new FrameReader();
+        const answers: Buffer[] = [];
+        connection.on('data', (data) => reader.push(data, (packet) => answers.push(Buffer.from(packet))));
+        connection.write(frame(check.datagram));
+        await waitFor(() => answers.length === 1, `an answer over ICE-TCP to session ${session.ufrag}`, 5_000);
+        assertAnswered(answers, check.transactionId, session.pwd);
+      }
+    }
+
+    // Each resource URL ends its session, whichever worker takes the DELETE.
+    for (const session of sessions) {
+      const deleted = await fetch(`http://127.0.0.1:${ports.api}${session.location}`, { method: 'DELETE' });
+      assert.equal(deleted.status, 200, session.location);
+    }
+    await waitForAsync(async () => (await clients('rtc')).every((c) => c.type !== 'rtc-play'), 'every WebRTC player gone');
   } finally {
+    for (const socket of sockets) socket.close();
     await browser.close();
     pages.close();
   }
 });
+
+/** An SDP attribute's value (`a=name:value`). */
+function sdpLine(sdp: string, name: string): string {
+  return new RegExp(`^a=${name}:(\\S+)`, 'm').exec(sdp)![1]!;
+}
+
+/** A binding request as the session's browser would send it: signed with the server's password. */
+function connectivityCheck(session: { ufrag: string; pwd: string; remote: string }): { datagram: Buffer; transactionId: Buffer } {
+  const transactionId = randomBytes(12);
+  const datagram = encodeStun({ method: STUN_BINDING, class: 'request', transactionId, username: `${session.ufrag}:${session.remote}`, priority: 1, iceControlling: 1n, integrityKey: session.pwd, fingerprint: true });
+  return { datagram, transactionId };
+}
+
+function assertAnswered(answers: Buffer[], transactionId: Buffer, pwd: string): void {
+  const answer = answers.map((datagram) => decodeStun(datagram)).find((message) => message.transactionId.equals(transactionId));
+  assert.ok(answer, 'the check was answered');
+  assert.equal(answer.class, 'success');
+  assert.ok(verifyIntegrity(answer, pwd), "signed with the session's password");
+}
 
 test('HLS plays from whichever worker takes the request', async () => {
   const publisher = publishTestPattern(`rtmp://127.0.0.1:${ports.rtmp}/live/hls`, 60);

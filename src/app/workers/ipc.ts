@@ -1,13 +1,20 @@
+import type { Socket } from 'node:net';
 import { AccessDenied, SluiceError } from '../../util/errors.js';
 
 /** The end of a cluster IPC channel: a worker's `process`, or the primary's `Worker` object. */
 export interface IpcPort {
   /** A send that fails (the other end is going) calls back with its error, never throws it later. */
   send(message: unknown, callback: (error: Error | null) => void): unknown;
-  on(event: 'message', listener: (message: unknown) => void): unknown;
+  on(event: 'message', listener: (message: unknown, socket?: Socket) => void): unknown;
 }
 
-type Handler = (body: any) => unknown;
+/** A real cluster channel also carries sockets: one sent leaves this process (closed here once sent). */
+interface SocketCarrier {
+  send(message: unknown, socket: Socket, options: { keepOpen: false }, callback: (error: Error | null) => void): unknown;
+}
+
+/** A request's or a note's handler; a note passed with a socket gets it too. */
+type Handler = (body: any, socket?: Socket) => unknown;
 
 interface Envelope {
   sluice: 'req' | 'res' | 'note';
@@ -30,7 +37,7 @@ export class IpcChannel {
   private readonly handlers = new Map<string, Handler>();
 
   constructor(private readonly port: IpcPort) {
-    port.on('message', (message) => this.receive(message));
+    port.on('message', (message, socket) => this.receive(message, socket));
   }
 
   handle(type: string, handler: Handler): void {
@@ -47,6 +54,16 @@ export class IpcChannel {
 
   note(type: string, body?: unknown): void {
     this.post({ sluice: 'note', seq: 0, type, body }, () => {});
+  }
+
+  /** A note that carries a TCP connection to the other end; the connection is closed if it cannot go. */
+  pass(type: string, body: unknown, socket: Socket): void {
+    const envelope: Envelope = { sluice: 'note', seq: 0, type, body };
+    try {
+      (this.port as unknown as SocketCarrier).send(envelope, socket, { keepOpen: false }, (error) => error && socket.destroy());
+    } catch {
+      socket.destroy();
+    }
   }
 
   /** The other end is gone: whatever waits for it fails. */
@@ -68,12 +85,22 @@ export class IpcChannel {
     }
   }
 
-  private receive(message: unknown): void {
+  private receive(message: unknown, socket: Socket | undefined): void {
     const envelope = message as Envelope;
     if (typeof envelope !== 'object' || envelope === null || !('sluice' in envelope)) return;
     if (envelope.sluice === 'res') return this.answered(envelope);
     const handler = this.handlers.get(envelope.type);
     if (envelope.sluice === 'note') {
+      if (socket) {
+        // Served now, before the connection's first read: nothing it sends can go unheard.
+        try {
+          if (!handler) throw new IpcError(`no handler for ${envelope.type}`);
+          handler(envelope.body, socket);
+        } catch {
+          socket.destroy();
+        }
+        return;
+      }
       void Promise.resolve().then(() => handler?.(envelope.body)).catch(() => {});
       return;
     }

@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processRusage } from '../../api/system-stats.js';
@@ -56,8 +57,9 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
   metrics.watchOutbox(gate);
   const holder = new ConfigHolder(config);
   const reloader = new Reloader(holder, options.reload, (next) => gate.reload(next), logger);
-  const srt = config.srt_server;
+  const { srt_server: srt, rtc_server: rtc } = config;
   const srtPort = srt.enabled ? await claimSharedUdpPort('srt_server.listen', srt.listen.host, srt.listen.port) : undefined;
+  const rtcPort = rtc.enabled ? await claimSharedUdpPort('rtc_server.listen', rtc.listen.host, rtc.listen.port) : undefined;
   const linkDir = mkdtempSync(join(tmpdir(), 'sluice-links-'));
   const slots = new Map<number, Slot>();
   const directory = new Directory((publisher, order, body) => slots.get(publisher)?.channel?.note(order, body));
@@ -71,8 +73,13 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
     ),
   }));
   let stopping = false;
-  // Each worker's private port: WebRTC signalling (worker 1) and HLS playlists are passed there.
+  // Each worker's private port: HLS playlists and requests naming a WebRTC session are passed there.
   const privatePorts = new Map<number, number>();
+  // Each worker's WebRTC forwarding port, told to every worker whenever one changes.
+  const rtcForwardPorts: Record<number, number> = {};
+  const tellRtcForwardPorts = (): void => {
+    for (const slot of slots.values()) slot.channel?.note('rtc.forwards', rtcForwardPorts);
+  };
   cluster.setupPrimary({ serialization: 'advanced' });
 
   const others = (index: number): IpcChannel[] =>
@@ -99,7 +106,7 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
 
   const fork = (index: number): void => {
     const slot = slots.get(index)!;
-    const env: WorkerEnv = { index, count, startedAt, linkDir, serverId: identity.serverId, serviceId: identity.serviceId, ...(srtPort === undefined ? {} : { srtPort }) };
+    const env: WorkerEnv = { index, count, startedAt, linkDir, serverId: identity.serverId, serviceId: identity.serviceId, ...(srtPort === undefined ? {} : { srtPort }), ...(rtcPort === undefined ? {} : { rtcPort }) };
     const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(env) });
     const channel = new IpcChannel(worker);
     slot.worker = worker;
@@ -124,7 +131,18 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
     channel.handle('reload', reloadAll);
     channel.handle('bye', () => true);
     channel.handle('private.port', (port: number) => privatePorts.set(index, port));
-    channel.handle('rtc.port', () => privatePorts.get(1));
+    channel.handle('private.port.of', (worker: number) => privatePorts.get(worker));
+    channel.handle('rtc.forward', (port: number) => {
+      rtcForwardPorts[index] = port;
+      tellRtcForwardPorts();
+    });
+    // An ICE-TCP connection whose check names a session of another worker, handed on to it.
+    channel.handle('rtc.tcp', ({ worker: owner, head }: { worker: number; head: Uint8Array }, socket?: Socket) => {
+      const target = slots.get(owner)?.channel;
+      if (!socket) return;
+      if (target) target.pass('rtc.tcp', head, socket);
+      else socket.destroy();
+    });
     channel.handle('hls.port', async (path: string) => {
       for (const [peer, slot] of slots) {
         if (peer === index || !slot.channel) continue;
@@ -144,6 +162,7 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
       directory.forget(index);
       for (const { totals } of tallies) totals.forget(index);
       privatePorts.delete(index);
+      if (delete rtcForwardPorts[index]) tellRtcForwardPorts();
       host.workerGone(index);
       if (stopping) return;
       if (!slot.everReady) return slot.failed(new WorkerStartError(`worker ${index} exited before it started (code ${code}, signal ${signal})`));

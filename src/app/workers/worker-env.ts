@@ -2,7 +2,7 @@
 export const WORKER_ENV = 'CLUSTER_SLUICE_WORKER';
 
 export interface WorkerEnv {
-  /** 1-based; worker 1 also runs what must run once (WebRTC, ingests, configured pulls). */
+  /** 1-based; worker 1 also runs what must run once (ingests, configured pulls). */
   index: number;
   /** How many workers the server runs. */
   count: number;
@@ -15,6 +15,8 @@ export interface WorkerEnv {
   serviceId: string;
   /** The SRT port every worker binds, shared (SO_REUSEPORT); set when SRT is enabled. */
   srtPort?: number;
+  /** The WebRTC UDP port every worker binds, shared (SO_REUSEPORT); set when WebRTC is enabled. */
+  rtcPort?: number;
 }
 
 /** A reload's outcome as it crosses IPC. */

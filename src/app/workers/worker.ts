@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { PeerUnavailable, type ApiPeers, type LocalViews } from '../../api/api-routes.js';
 import type { StreamHub } from '../../hub/stream-hub.js';
@@ -5,6 +6,7 @@ import type { MetricsText } from '../../metrics/metrics-route.js';
 import type { SluiceMetrics } from '../../metrics/metrics.js';
 import type { ConnectionCounter } from '../../servers/context.js';
 import type { SessionRegistry } from '../../servers/sessions.js';
+import type { RtcSiblings } from '../../servers/webrtc/rtc-server.js';
 import type { Logger } from '../../util/logger.js';
 import type { ReloadOutcome } from '../reload.js';
 import { IpcChannel, IpcError } from './ipc.js';
@@ -19,6 +21,23 @@ export interface WorkerLink {
 
 export function workerLink(env: WorkerEnv): WorkerLink {
   return { env, channel: new IpcChannel(process as unknown as ConstructorParameters<typeof IpcChannel>[0]) };
+}
+
+/**
+ * The WebRTC server's way to the other workers: the shared port, forwarding ports told through
+ * the primary, and ICE-TCP connections handed over through it (`adopt` takes those handed here).
+ */
+export function rtcSiblings(link: WorkerLink, sharedPort: number, adopt: (socket: Socket, head: Buffer) => void): RtcSiblings {
+  link.channel.handle('rtc.tcp', (head: Uint8Array, socket?: Socket) => socket && adopt(socket, Buffer.from(head.buffer, head.byteOffset, head.byteLength)));
+  return {
+    index: link.env.index,
+    port: sharedPort,
+    announce: (port, update) => {
+      link.channel.handle('rtc.forwards', update);
+      link.channel.note('rtc.forward', port);
+    },
+    handOver: (worker, socket, head) => link.channel.pass('rtc.tcp', { worker, head }, socket),
+  };
 }
 
 /** The API's way to the other workers: through the primary, which asks each one. */

@@ -16,6 +16,7 @@ import { OfferRefused, SrsRtcError, badOffer } from './rtc-errors.js';
 import type { StreamSsrcs } from './rtc-output.js';
 import { chooseVideo, queryCodec, rtcCodecOf, type VideoChoice } from './rtc-codecs.js';
 import { rtcReaches } from './rtc-reach.js';
+import { sessionUfrag } from './rtc-ufrag.js';
 import type { RtcOffer } from './signalling.js';
 
 /** An offer that passed every check: what the session is built from. */
@@ -35,6 +36,8 @@ export interface AdmissionDeps {
   certificate: DtlsCertificate;
   candidates(host: string | undefined): LocalCandidate[];
   ssrcsOf(streamKey: string): StreamSsrcs;
+  /** This worker's index (1 in one process): the session's ufrag carries it. */
+  worker: number;
   /** The session's byte counters and terminate, bound once the session exists. */
   transport: { bytesSent(): number; bytesReceived(): number; terminate(reason: string): void };
 }
@@ -65,7 +68,7 @@ export async function admitOffer(request: RtcOffer, deps: AdmissionDeps): Promis
     throw new OfferRefused(403, SrsRtcError.Disabled, `Disabled rtmp_to_rtc of ${vhost}: the stream is published over ${publisher.protocol}, which plays over WebRTC only with rtc { rtmp_to_rtc on; }`);
   }
   const video = videoChoice(request, stream);
-  const localUfrag = randomBytes(6).toString('hex').slice(0, 8);
+  const localUfrag = sessionUfrag(deps.worker);
   const localPwd = randomBytes(16).toString('hex').slice(0, 32);
   const ssrcs = deps.ssrcsOf(streamKey(vhost, request.app, request.stream));
   const cname = randomBytes(8).toString('hex');

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:dgram';
+import type { Socket } from 'node:net';
 import type { Stream } from '../../hub/stream.js';
 import { generateCertificate, type DtlsCertificate } from '../../protocols/webrtc/certificate.js';
 import { readBindingRequest, verifyIntegrity, type BindingRequest } from '../../protocols/webrtc/stun/binding.js';
@@ -10,9 +10,11 @@ import type { OpusBridges } from '../../transcode/opus-bridge.js';
 import { ProtocolError } from '../../util/errors.js';
 import { Slab } from '../../util/slab.js';
 import type { ServerContext } from '../context.js';
-import { bindUdp, sizeReceiveBuffer } from '../listen.js';
+import { sizeReceiveBuffer } from '../listen.js';
+import { bindBatchUdp, type BatchUdpSocket } from '../udp-socket.js';
 import { candidateAddresses } from './candidates.js';
 import { OfferRefused, SrsRtcError } from './rtc-errors.js';
+import { RtcForwarder } from './rtc-forward.js';
 import { RtcOutputs } from './rtc-output.js';
 import { RtcSources } from './rtc-sources.js';
 import { RtcSession } from './rtc-session.js';
@@ -22,6 +24,7 @@ import type { PeerAddress } from './rtc-transport.js';
 import { startSession } from './rtc-start.js';
 import type { OfferHandler, RtcAnswer, RtcOffer } from './signalling.js';
 import type { AudioPacket } from '../../transcode/types.js';
+import { ufragWorker } from './rtc-ufrag.js';
 
 /** How often sessions are serviced: NACKs, feedback, reports, consent. */
 const TICK_MS = 20;
@@ -41,6 +44,18 @@ class StrayCounter {
   }
 }
 
+/** What the WebRTC server of one worker needs of the others (through the primary). */
+export interface RtcSiblings {
+  /** This worker's index. */
+  readonly index: number;
+  /** The UDP port every worker binds (SO_REUSEPORT), claimed by the primary. */
+  readonly port: number;
+  /** Tells the others this worker's forwarding port; `update` gets every worker's whenever one changes. */
+  announce(port: number, update: (ports: Record<number, number>) => void): void;
+  /** Hands an ICE-TCP connection, with what it has sent so far, to the worker that holds its session. */
+  handOver(worker: number, socket: Socket, head: Buffer): void;
+}
+
 /**
  * The WebRTC server: ICE-lite on one UDP port shared by every session. A datagram from a known
  * address goes to its session; a STUN binding request is matched to a session by the USERNAME's
@@ -48,9 +63,13 @@ class StrayCounter {
  * else is dropped, counted and logged now and then. Sessions whose peer goes silent (no consent
  * check, no authenticated SRTP/SRTCP: see RtcTransport.consentAt) are closed after the vhost's
  * `stun_timeout`.
+ *
+ * Under workers every worker runs one, all on the same port: datagrams of another worker's
+ * session are passed to it (RtcForwarder), and an ICE-TCP connection is handed to it.
  */
 export class RtcServer implements OfferHandler {
-  private socket: Socket | undefined;
+  private socket: BatchUdpSocket | undefined;
+  private forwarder: RtcForwarder | undefined;
   private port = 0;
   private readonly byUfrag = new Map<string, RtcSession>();
   private readonly byAddress = new Map<string, RtcSession>();
@@ -70,26 +89,32 @@ export class RtcServer implements OfferHandler {
     private readonly ctx: ServerContext,
     readonly serverId: string,
     private readonly bridges: OpusBridges | undefined,
+    private readonly siblings?: RtcSiblings,
   ) {}
 
   async start(): Promise<number> {
     loadSrtpAddon();
     const { listen, recv_buffer_size: asked } = this.ctx.config.current().rtc_server;
-    const { host, port } = listen;
-    const socket = await bindUdp(host, port);
+    const { host } = listen;
+    const siblings = this.siblings;
+    const onError = (error: Error): void => this.ctx.logger.warn({ err: error.message }, 'rtc socket error');
+    const socket = await bindBatchUdp(host, siblings?.port ?? listen.port, { onMessage: (datagram, peer) => this.receive(datagram, peer, true), onError, sharePort: siblings !== undefined });
     // While the event loop is late, datagrams wait in this buffer; once it is full the kernel drops
     // them, consent checks among them.
     const granted = sizeReceiveBuffer(socket, asked);
     if (granted < asked) this.ctx.logger.warn({ asked, granted }, 'rtc socket receive buffer smaller than asked: raise net.core.rmem_max (sysctl) to the size asked');
-    socket.on('message', (datagram, peer) => this.receive(datagram, peer));
-    socket.on('error', (error) => this.ctx.logger.warn({ err: error.message }, 'rtc socket error'));
     this.socket = socket;
-    this.port = socket.address().port;
+    this.port = socket.port;
+    if (siblings) {
+      const forwarder = await RtcForwarder.open({ deliver: (datagram, peer) => this.receive(datagram, peer, false), peerFor: (address, port) => socket.peer(address, port), onError });
+      this.forwarder = forwarder;
+      siblings.announce(forwarder.port, (ports) => forwarder.setPorts(ports));
+    }
     this.timer = setInterval(() => this.tick(), TICK_MS);
-    this.ctx.logger.info({ address: `${host}:${this.port}`, fingerprint: this.certificate.fingerprint, recv_buffer: granted }, 'rtc listening');
+    this.ctx.logger.info({ address: `${host}:${this.port}`, fingerprint: this.certificate.fingerprint, recv_buffer: granted, ...(this.forwarder ? { forward_port: this.forwarder.port } : {}) }, 'rtc listening');
     const { tcp } = this.ctx.config.current().rtc_server;
     if (tcp.enabled) {
-      this.tcp = new RtcTcpListener({ packet: (packet, from) => this.receive(packet, from), closed: (from) => this.lost(from) }, this.ctx.logger);
+      this.tcp = new RtcTcpListener({ packet: (packet, from) => this.receive(packet, from, true), closed: (from) => this.lost(from) }, this.ctx.logger);
       this.tcpPort = await this.tcp.start(tcp.listen);
       this.ctx.logger.info({ address: `${tcp.listen.host}:${this.tcpPort}` }, 'rtc listening over tcp');
     }
@@ -105,13 +130,19 @@ export class RtcServer implements OfferHandler {
     return this.tcp ? this.tcpPort : undefined;
   }
 
-  async stop(): Promise<void> {
+  stop(): void {
     clearInterval(this.timer);
     for (const session of [...this.byUfrag.values()]) session.end('server shutting down');
-    await this.tcp?.stop();
-    const socket = this.socket;
+    this.tcp?.stop();
+    this.forwarder?.close();
+    this.socket?.close();
     this.socket = undefined;
-    if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+
+  /** An ICE-TCP connection another worker handed over: its first check names a session of this one. */
+  adoptTcp(socket: Socket, head: Buffer): void {
+    if (this.tcp) this.tcp.accept(socket, head);
+    else socket.destroy();
   }
 
   async offer(request: RtcOffer): Promise<RtcAnswer> {
@@ -125,6 +156,7 @@ export class RtcServer implements OfferHandler {
         outputs: this.outputs,
         slot,
         candidates: (host) => this.candidates(host),
+        worker: this.siblings?.index ?? 1,
         send: (datagram, to, sent) => this.send(datagram, to, sent),
         pacer: this.pacer,
         slab: this.slab,
@@ -193,32 +225,43 @@ export class RtcServer implements OfferHandler {
     if (session.transport.peer?.link === link) session.end('ice-tcp connection closed');
   }
 
-  /**
-   * One datagram to a peer, over its ICE-TCP link or the UDP socket. libuv writes a datagram at
-   * once when nothing waits in the socket's queue, so only one sent while others wait needs the
-   * completion that tells its session when it has left (and the nextTick that completion costs).
-   * The one the kernel cannot take at once is queued uncounted; those behind it are counted.
-   */
+  /** One datagram to a peer, over its ICE-TCP link or the UDP socket (which queues what the kernel cannot take yet). */
   private send(datagram: Buffer, to: PeerAddress, sent: (bytes: number) => void): void {
-    const socket = this.socket;
-    if (to.link) to.link.send(datagram, () => sent(datagram.length));
-    else if (!socket) sent(datagram.length);
-    else if (socket.getSendQueueCount() > 0) socket.send(datagram, to.port, to.address, () => sent(datagram.length));
-    else {
-      socket.send(datagram, to.port, to.address);
-      sent(datagram.length);
-    }
+    if (to.link) return to.link.send(datagram, () => sent(datagram.length));
+    this.socket?.send(datagram, to);
+    sent(datagram.length);
   }
 
-  private receive(datagram: Buffer, peer: PeerAddress): void {
+  /**
+   * A datagram from the shared port (`passable`: not yet passed on by another worker), valid for
+   * this call only: it is a view of the socket's read pool.
+   */
+  private receive(datagram: Buffer, peer: PeerAddress, passable: boolean): void {
     const key = peerKey(peer);
-    if (isStun(datagram)) return this.stun(datagram, peer, key);
+    if (isStun(datagram)) return this.stun(datagram, peer, key, passable);
     const session = this.byAddress.get(key);
     if (session) return session.transport.receive(datagram, peer);
+    const owner = passable && !peer.link ? this.forwarder?.routeOf(key) : undefined;
+    if (owner !== undefined && this.forwarder!.forward(owner, datagram, peer)) return;
     if (this.stray.shouldLog('unknown-address')) this.ctx.logger.info({ peer: `${peer.address}:${peer.port}`, bytes: datagram.length, count: this.stray.count('unknown-address') }, 'rtc datagram from an address no session owns, dropped');
   }
 
-  private stun(datagram: Buffer, peer: PeerAddress, key: string): void {
+  /** A check for another worker's session: the UDP peer is routed there, an ICE-TCP connection handed over. */
+  private passOn(owner: number, datagram: Buffer, peer: PeerAddress, key: string): void {
+    const { link } = peer;
+    if (link) {
+      if (link.bound) return;
+      const { socket, head } = link.handOff();
+      this.siblings!.handOver(owner, socket, head);
+      return;
+    }
+    this.forwarder!.route(key, owner);
+    if (!this.forwarder!.forward(owner, datagram, peer) && this.stray.shouldLog('owner-gone')) {
+      this.ctx.logger.info({ peer: `${peer.address}:${peer.port}`, worker: owner, count: this.stray.count('owner-gone') }, 'rtc STUN for a worker not running now, dropped');
+    }
+  }
+
+  private stun(datagram: Buffer, peer: PeerAddress, key: string, passable: boolean): void {
     let request: BindingRequest;
     try {
       request = readBindingRequest(decodeStun(datagram));
@@ -227,6 +270,8 @@ export class RtcServer implements OfferHandler {
       if (this.stray.shouldLog('bad-stun')) this.ctx.logger.info({ peer: `${peer.address}:${peer.port}`, err: error.message }, 'rtc malformed STUN dropped');
       return;
     }
+    const owner = ufragWorker(request.localUfrag);
+    if (passable && this.siblings && owner !== undefined && owner !== this.siblings.index) return this.passOn(owner, datagram, peer, key);
     const session = this.byUfrag.get(request.localUfrag);
     if (!session || session.remoteUfrag !== request.remoteUfrag) {
       if (this.stray.shouldLog('ufrag')) this.ctx.logger.info({ peer: `${peer.address}:${peer.port}`, username: `${request.localUfrag}:${request.remoteUfrag}`, count: this.stray.count('ufrag') }, 'rtc STUN for no session (unknown ufrag), ignored');
@@ -246,6 +291,7 @@ export class RtcServer implements OfferHandler {
 
   private tick(): void {
     const now = Date.now();
+    this.forwarder?.sweep(now);
     for (const session of [...this.byUfrag.values()]) {
       const timeout = session.stunTimeoutMs;
       if (now - session.transport.consentAt > timeout) {

@@ -24,6 +24,8 @@ export interface StartDeps {
   outputs: RtcOutputs;
   slot: ConnectionSlot;
   candidates(host: string | undefined): LocalCandidate[];
+  /** This worker's index (1 in one process). */
+  worker: number;
   send: TransportOptions['send'];
   pacer: TransportOptions['pacer'];
   slab: TransportOptions['slab'];
@@ -44,6 +46,7 @@ export async function startSession(request: RtcOffer, deps: StartDeps): Promise<
     ctx,
     certificate: deps.certificate,
     candidates: deps.candidates,
+    worker: deps.worker,
     ssrcsOf: (key) => deps.outputs.ssrcsOf(key),
     transport: {
       bytesSent: () => session?.transport.bytesSent ?? 0,

@@ -94,17 +94,19 @@ export class RtcTransport implements PacedSender {
   stun(request: BindingRequest, from: PeerAddress): void {
     this.bytesReceived += request.message.raw.length;
     this.consentAt = Date.now();
-    if (!this.peer || request.useCandidate) this.peer = { address: from.address, port: from.port, link: from.link };
+    // The peer object itself: a socket's peer carries the sockaddr every send to it reuses.
+    if (!this.peer || request.useCandidate) this.peer = from;
     const family = from.address.includes(':') ? 'IPv6' : 'IPv4';
     this.write(bindingSuccess(request.transactionId, { family, address: from.address, port: from.port }, this.options.localPwd), from);
   }
 
-  /** Anything but STUN from one of the peer's addresses (`from`). */
+  /** Anything but STUN from one of the peer's addresses (`from`); `datagram` is valid for this call only. */
   receive(datagram: Buffer, from: PeerAddress): void {
     if (this.closed) return;
     this.bytesReceived += datagram.length;
     const kind = classifyPacket(datagram);
-    if (kind === 'dtls') return this.dtls.handle(datagram);
+    // A copy for DTLS, which may keep a record: the datagram is a view of the socket's read pool.
+    if (kind === 'dtls') return this.dtls.handle(Buffer.from(datagram));
     if ((kind !== 'rtp' && kind !== 'rtcp') || !this.srtp) {
       this.drops.unknown++;
       return;

@@ -39,7 +39,7 @@ test('datagrams sent in one turn arrive in order, in batches of up to 64 per Jav
   const client = await bindBatchUdp('127.0.0.1', 0, { onMessage: () => {} });
   try {
     socket.setRecvBufferSize(1 << 20); // room for the whole burst (a full buffer drops datagrams)
-    const target = { address: '127.0.0.1', family: 'IPv4' as const, port: socket.port };
+    const target = { address: '127.0.0.1', port: socket.port };
     const sent = Array.from({ length: 150 }, (_, i) => numbered(i, 20 + (i % 7) * 30));
     // 150 in one turn: one sendmmsg, read as 64 + 64 + 22 in the same wakeup.
     for (const datagram of sent) client.send(datagram, target);
@@ -63,7 +63,7 @@ test('peers are told apart, and a reply in the same turn reaches each (sendmmsg 
     return { socket, got };
   }));
   try {
-    const target = { address: '127.0.0.1', family: 'IPv4' as const, port: server.port };
+    const target = { address: '127.0.0.1', port: server.port };
     for (let i = 0; i < 30; i++) for (const [n, c] of clients.entries()) c.socket.send(Buffer.from(`c${n}-${i}`), target);
     await waitFor(() => clients.every((c) => c.got.length === 30), 'every reply');
     for (const [n, c] of clients.entries()) assert.deepEqual(c.got.map(String), Array.from({ length: 30 }, (_, i) => `re:c${n}-${i}`));
@@ -93,7 +93,7 @@ test('IPv6: a socket on ::1 reads IPv6 peers, and a dual-stack one maps IPv4 pee
     client.on('message', (m) => answers.push(String(m)));
     v4client.on('message', (m) => answers.push(String(m)));
     socket.send(Buffer.from('to six'), v6.received[0]!.peer);
-    wildcard.send(Buffer.from('to four'), { address: '127.0.0.1', family: 'IPv4', port: v4client.address().port });
+    wildcard.send(Buffer.from('to four'), { address: '127.0.0.1', port: v4client.address().port });
     await waitFor(() => answers.length === 2, 'both answers');
     assert.deepEqual(answers.sort(), ['to four', 'to six']);
   } finally {
@@ -115,12 +115,12 @@ test('closing inside a batch delivers nothing more, and frees the port at once',
   const client = await bindBatchUdp('127.0.0.1', 0, { onMessage: () => {} });
   try {
     // 50 in one sendmmsg: all readable at once, and the socket closes at the first.
-    for (let i = 0; i < 50; i++) client.send(numbered(i), { address: '127.0.0.1', family: 'IPv4', port: socket.port });
+    for (let i = 0; i < 50; i++) client.send(numbered(i), { address: '127.0.0.1', port: socket.port });
     await waitFor(() => delivered > 0, 'the first datagram');
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(delivered, 1);
     assert.equal(socket.pendingBytes, 0);
-    socket.send(Buffer.from('after close'), { address: '127.0.0.1', family: 'IPv4', port: client.port }); // ignored, no throw
+    socket.send(Buffer.from('after close'), { address: '127.0.0.1', port: client.port }); // ignored, no throw
     const again = await bindBatchUdp('127.0.0.1', socket.port, { onMessage: () => {} });
     again.close();
   } finally {
@@ -135,14 +135,14 @@ test('errors: a busy port, a datagram over the size limit, an address the socket
   const client = await bindBatchUdp('127.0.0.1', 0, { onMessage: () => {} });
   try {
     await assert.rejects(bindBatchUdp('127.0.0.1', socket.port, { onMessage: () => {} }), (e: NodeJS.ErrnoException) => e.code === 'EADDRINUSE' && /bind EADDRINUSE 127.0.0.1:/.test(e.message));
-    const target = { address: '127.0.0.1', family: 'IPv4' as const, port: socket.port };
+    const target = { address: '127.0.0.1', port: socket.port };
     client.send(Buffer.alloc(65, 1), target);
     client.send(Buffer.alloc(64, 2), target);
     await waitFor(() => got.received.length === 1, 'the datagram that fits');
     assert.deepEqual(got.received[0]!.datagram, Buffer.alloc(64, 2));
     assert.deepEqual(socket.dropped, { truncated: 1, overflowed: 0 });
-    socket.send(Buffer.from('x'), { address: '::1', family: 'IPv6', port: 9 });
-    socket.send(Buffer.from('x'), { address: '255.255.255.255', family: 'IPv4', port: 9 }); // no SO_BROADCAST: EACCES
+    socket.send(Buffer.from('x'), { address: '::1', port: 9 });
+    socket.send(Buffer.from('x'), { address: '255.255.255.255', port: 9 }); // no SO_BROADCAST: EACCES
     await waitFor(() => errors.length === 2, 'two send errors');
     assert.match(errors[0]!, /not reachable from an IPv4 socket/);
     assert.equal(errors[1], 'send EACCES');
@@ -173,7 +173,7 @@ test('a shared port (workers): every socket that shares binds it, each peer keep
   try {
     assert.equal(b.port, a.port);
     await assert.rejects(bindBatchUdp('127.0.0.1', a.port, { onMessage: () => {} }), (e: NodeJS.ErrnoException) => e.code === 'EADDRINUSE');
-    for (let round = 0; round < 3; round++) for (const [i, client] of clients.entries()) client.send(numbered(i), { address: '127.0.0.1', family: 'IPv4', port: a.port });
+    for (let round = 0; round < 3; round++) for (const [i, client] of clients.entries()) client.send(numbered(i), { address: '127.0.0.1', port: a.port });
     await waitFor(() => first.received.length + second.received.length === 48, 'every datagram');
     const ports = (got: Received[]) => new Set(got.map((r) => r.peer.port));
     const [one, two] = [ports(first.received), ports(second.received)];
