@@ -134,13 +134,14 @@ export function freeUdpPort(): Promise<number> {
 
 /**
  * A temporary directory for one bench run, and the cleanup that stops every child and removes
- * it; Ctrl-C and SIGTERM run the cleanup too.
+ * it (kept, with the servers' logs, when KEEP_BENCH_DIR is set); Ctrl-C and SIGTERM run the
+ * cleanup too.
  */
 export function benchWorkDir(prefix: string): { dir: string; cleanup: () => Promise<void> } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const cleanup = async (): Promise<void> => {
     await stopAllChildren();
-    rmSync(dir, { recursive: true, force: true });
+    if (!process.env.KEEP_BENCH_DIR) rmSync(dir, { recursive: true, force: true });
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void cleanup().finally(() => process.exit(130)));

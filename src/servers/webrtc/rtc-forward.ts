@@ -10,6 +10,8 @@ interface Route {
 }
 
 export interface ForwarderOptions {
+  /** The longest datagram passed (the shared socket's). */
+  maxDatagram: number;
   /** A datagram another worker passed here, with the peer that sent it to the shared port. */
   deliver(datagram: Buffer, peer: NativePeer): void;
   /** The peer as the shared socket sends to it (its sockaddr made once). */
@@ -41,7 +43,9 @@ export class RtcForwarder {
 
   static async open(options: ForwarderOptions): Promise<RtcForwarder> {
     let forwarder: RtcForwarder | undefined;
-    const socket = await bindBatchUdp('127.0.0.1', 0, { onMessage: (datagram, from) => forwarder?.receive(datagram, from), onError: options.onError });
+    // Room for the longest datagram the shared socket reads, and the peer's address before it.
+    const maxDatagram = options.maxDatagram + 3 + 255;
+    const socket = await bindBatchUdp('127.0.0.1', 0, { onMessage: (datagram, from) => forwarder?.receive(datagram, from), onError: options.onError, maxDatagram });
     forwarder = new RtcForwarder(socket, options);
     return forwarder;
   }

@@ -28,6 +28,8 @@ import { ufragWorker } from './rtc-ufrag.js';
 
 /** How often sessions are serviced: NACKs, feedback, reports, consent. */
 const TICK_MS = 20;
+/** The longest datagram read: WebRTC keeps to a path MTU, and a DTLS flight packed past it still fits. */
+const MAX_DATAGRAM = 8192;
 
 /** Counts a kind of stray datagram and says whether to log it (the first and every 100th). */
 class StrayCounter {
@@ -98,7 +100,7 @@ export class RtcServer implements OfferHandler {
     const { host } = listen;
     const siblings = this.siblings;
     const onError = (error: Error): void => this.ctx.logger.warn({ err: error.message }, 'rtc socket error');
-    const socket = await bindBatchUdp(host, siblings?.port ?? listen.port, { onMessage: (datagram, peer) => this.receive(datagram, peer, true), onError, sharePort: siblings !== undefined });
+    const socket = await bindBatchUdp(host, siblings?.port ?? listen.port, { onMessage: (datagram, peer) => this.receive(datagram, peer, true), onError, sharePort: siblings !== undefined, maxDatagram: MAX_DATAGRAM });
     // While the event loop is late, datagrams wait in this buffer; once it is full the kernel drops
     // them, consent checks among them.
     const granted = sizeReceiveBuffer(socket, asked);
@@ -106,7 +108,7 @@ export class RtcServer implements OfferHandler {
     this.socket = socket;
     this.port = socket.port;
     if (siblings) {
-      const forwarder = await RtcForwarder.open({ deliver: (datagram, peer) => this.receive(datagram, peer, false), peerFor: (address, port) => socket.peer(address, port), onError });
+      const forwarder = await RtcForwarder.open({ maxDatagram: MAX_DATAGRAM, deliver: (datagram, peer) => this.receive(datagram, peer, false), peerFor: (address, port) => socket.peer(address, port), onError });
       this.forwarder = forwarder;
       siblings.announce(forwarder.port, (ports) => forwarder.setPorts(ports));
     }

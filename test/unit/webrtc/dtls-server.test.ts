@@ -125,15 +125,23 @@ test('a hello fragmented over datagrams (as Chromium sends it) is answered from 
   assert.deepEqual(handshakeTypes(h.sent), [2, 11, 12, 13, 14]);
 });
 
-test('a replayed record is ignored; a retransmitted hello (new record number) brings the flight again', () => {
+test('a replayed record is ignored; a retransmitted hello (new record number) brings the flight again, once it has had time to arrive', async () => {
   const h = harness();
   const { next, cookie } = throughCookie(h);
   const flight = h.sent.length;
   h.server.handle(handshakeRecord(1, 1, clientHelloBody({ cookie }), 1)); // same record number: a replay
   assert.equal(h.sent.length, flight);
+  // At once: the hello crossed our flight on the wire, which is not lost.
   h.server.handle(handshakeRecord(1, 1, clientHelloBody({ cookie }), next));
+  assert.equal(h.sent.length, flight);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  h.server.handle(handshakeRecord(1, 1, clientHelloBody({ cookie }), next + 1));
   assert.equal(h.sent.length, 2 * flight);
   assert.deepEqual(handshakeTypes(h.sent.slice(flight)), [2, 11, 12, 13, 14]);
+  // Every message of a retransmitted flight asks again: the flight goes out once.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  for (let seq = next + 2; seq < next + 6; seq++) h.server.handle(handshakeRecord(1, 1, clientHelloBody({ cookie }), seq));
+  assert.equal(h.sent.length, 3 * flight);
 });
 
 test('a malformed message after the cookie ends the session with a fatal decode_error alert', () => {

@@ -20,7 +20,7 @@ test("a session's ufrag names its worker; anything else names none", () => {
 test('a datagram passed to another worker arrives with the peer it came from, as one peer object; strangers are not heard', async () => {
   const shared = await bindBatchUdp('127.0.0.1', 0, { onMessage: () => {} });
   const delivered: Array<{ datagram: Buffer; peer: NativePeer }> = [];
-  const options = (deliver: (datagram: Buffer, peer: NativePeer) => void) => ({ deliver, peerFor: (address: string, port: number) => shared.peer(address, port), onError: (error: Error) => assert.fail(error) });
+  const options = (deliver: (datagram: Buffer, peer: NativePeer) => void) => ({ maxDatagram: 2048, deliver, peerFor: (address: string, port: number) => shared.peer(address, port), onError: (error: Error) => assert.fail(error) });
   const one = await RtcForwarder.open(options(() => assert.fail('nothing is passed to worker 1')));
   const two = await RtcForwarder.open(options((datagram, peer) => delivered.push({ datagram: Buffer.from(datagram), peer })));
   const stranger = createSocket('udp4');
@@ -51,7 +51,7 @@ test('a datagram passed to another worker arrives with the peer it came from, as
 });
 
 test('a route unused for a minute is forgotten', async () => {
-  const forwarder = await RtcForwarder.open({ deliver: () => {}, peerFor: () => undefined, onError: () => {} });
+  const forwarder = await RtcForwarder.open({ maxDatagram: 2048, deliver: () => {}, peerFor: () => undefined, onError: () => {} });
   try {
     forwarder.route('a|1', 2);
     forwarder.sweep(Date.now() + 30_000);

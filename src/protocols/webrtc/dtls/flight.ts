@@ -64,17 +64,26 @@ const INITIAL_TIMEOUT_MS = 1000;
 const MAX_TIMEOUT_MS = 8000;
 /** Resends at 1, 3, 7, 15 and 23 s, give up at 31 s: as long as ICE consent waits for a silent peer. */
 const MAX_RETRANSMITS = 5;
+/**
+ * A resend on demand this soon after the flight last left is skipped. A peer's retransmission that
+ * crossed ours on the wire does not show ours was lost, and answering each of its messages with a
+ * whole flight, when the peer does the same, doubles the datagrams at every round trip: a storm
+ * that starves the handshake it means to save.
+ */
+const MIN_ON_DEMAND_GAP_MS = 250;
 
 /**
  * Keeps the last flight sent and sends it again when the peer seems to have lost it: on a doubling
  * timer while the server waits for an answer (RFC 6347 §4.2.4), and on demand when the peer
- * retransmits its own previous flight.
+ * retransmits its own previous flight (at most once per 250 ms).
  */
 export class Flight {
   private records: FlightRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
   private timeoutMs = INITIAL_TIMEOUT_MS;
   private retransmits = 0;
+  /** When the flight last left, ms since the epoch. */
+  private sentAt = 0;
 
   constructor(
     private readonly writer: RecordWriter,
@@ -87,12 +96,13 @@ export class Flight {
     this.records = records;
     this.timeoutMs = INITIAL_TIMEOUT_MS;
     this.retransmits = 0;
-    this.writer.sendRecords(records);
+    this.send();
     if (awaitReply) this.arm();
   }
 
-  resend(): void {
-    if (this.records.length > 0) this.writer.sendRecords(this.records);
+  /** The peer resent its flight, so ours seems lost: sent again, unless it has only just left. */
+  resendOnDemand(): void {
+    if (Date.now() - this.sentAt >= MIN_ON_DEMAND_GAP_MS) this.send();
   }
 
   /** The peer answered: stop the timer but keep the flight for on-demand resends. */
@@ -101,10 +111,16 @@ export class Flight {
     this.timer = undefined;
   }
 
+  private send(): void {
+    if (this.records.length === 0) return;
+    this.sentAt = Date.now();
+    this.writer.sendRecords(this.records);
+  }
+
   private arm(): void {
     this.timer = setTimeout(() => {
       if (++this.retransmits > MAX_RETRANSMITS) return this.onGiveUp();
-      this.resend();
+      this.send();
       this.timeoutMs = Math.min(this.timeoutMs * 2, MAX_TIMEOUT_MS);
       this.arm();
     }, this.timeoutMs);

@@ -164,7 +164,7 @@ export abstract class DtlsSession {
       if (done === undefined) continue;
       if (done === 'old') {
         // RFC 6347 §4.2.4: the peer resent its flight, so ours was lost: send it again.
-        if (this.peerResent(f)) this.flight.resend();
+        if (this.peerResent(f)) this.flight.resendOnDemand();
         continue;
       }
       for (const m of done) this.onMessage(m, record.epoch);
