@@ -15,7 +15,12 @@ import { TestRtmpClient } from '../support/rtmp-client.js';
 import { TestRtspClient } from '../support/rtsp-client.js';
 import { WEBRTC_PAGE, launchWebRtcChromium, startPeer, waitForFigures } from '../support/webrtc.js';
 import { freePort, waitFor, waitForAsync } from '../support/wait.js';
+import { recvonlyOffer, readAnswer } from '../../bench/webrtc/offer.js';
+import { generateCertificate } from '../../src/protocols/webrtc/certificate.js';
+import { DtlsClient } from '../../src/protocols/webrtc/dtls/index.js';
 import { FrameReader, frame } from '../../src/protocols/webrtc/ice-tcp/framing.js';
+import { classifyPacket } from '../../src/protocols/webrtc/stun/demux.js';
+import { silentLogger } from '../../src/util/logger.js';
 import { verifyIntegrity } from '../../src/protocols/webrtc/stun/binding.js';
 import { STUN_BINDING, decodeStun, encodeStun } from '../../src/protocols/webrtc/stun/message.js';
 import { Receiver } from '../unit/gate/support.js';
@@ -399,6 +404,17 @@ test('WebRTC runs on every worker: sessions on both, and every check answered by
       }
     }
 
+    // A whole session over ICE-TCP (DTLS, then media), on a connection handed over or not. The
+    // API and ICE-TCP ports take turns between the workers apart: a connection opened and closed
+    // between the two sessions shifts one against the other, so one of them is handed over.
+    const handedBefore = logLines("rtc tcp connection handed to its session's worker").length;
+    await playOverIceTcp([...tcpPorts][0]!);
+    const shift = createConnection([...tcpPorts][0]!, '127.0.0.1');
+    await new Promise((resolve) => shift.on('connect', resolve));
+    shift.destroy();
+    await playOverIceTcp([...tcpPorts][0]!);
+    assert.ok(logLines("rtc tcp connection handed to its session's worker").length > handedBefore, 'a connection was handed over');
+
     // Each resource URL ends its session, whichever worker takes the DELETE.
     for (const session of sessions) {
       const deleted = await fetch(`http://127.0.0.1:${ports.api}${session.location}`, { method: 'DELETE' });
@@ -411,6 +427,49 @@ test('WebRTC runs on every worker: sessions on both, and every check answered by
     pages.close();
   }
 });
+
+/**
+ * A WHEP session of a headless peer (the WebRTC bench's offer, Sluice's own DTLS client and SRTP)
+ * over ICE-TCP: checked in, DTLS done and media received over the one connection, then deleted.
+ */
+async function playOverIceTcp(tcpPort: number): Promise<void> {
+  const certificate = generateCertificate();
+  const identity = { ufrag: randomBytes(4).toString('hex'), pwd: randomBytes(12).toString('hex'), fingerprint: certificate.fingerprint };
+  const offered = await fetch(`http://127.0.0.1:${ports.api}/rtc/v1/whep/?app=live&stream=rtc`, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: recvonlyOffer(identity) });
+  const text = await offered.text();
+  assert.equal(offered.status, 201, text);
+  const answer = readAnswer(text);
+  const connection = createConnection(tcpPort, '127.0.0.1');
+  const reader = new FrameReader();
+  let checked = false;
+  let media = 0;
+  const dtls = new DtlsClient({
+    certificate,
+    send: (datagram) => connection.write(frame(datagram)),
+    expectedFingerprint: answer.fingerprint,
+    onConnected: () => undefined,
+    onClose: () => undefined,
+    log: silentLogger(),
+  });
+  connection.on('data', (data) => reader.push(data, (packet) => {
+    const kind = classifyPacket(packet);
+    if (kind === 'stun' && decodeStun(packet).class === 'success') checked = true;
+    else if (kind === 'dtls') dtls.handle(Buffer.from(packet));
+    else if (kind === 'rtp') media++;
+  }));
+  try {
+    const check = encodeStun({ method: STUN_BINDING, class: 'request', transactionId: randomBytes(12), username: `${answer.ufrag}:${identity.ufrag}`, priority: 1, iceControlling: 1n, useCandidate: true, integrityKey: answer.pwd, fingerprint: true });
+    connection.write(frame(check));
+    await waitFor(() => checked, 'the check answered over ICE-TCP', 5_000);
+    dtls.start();
+    await waitFor(() => media > 10, 'media over ICE-TCP after DTLS', 10_000);
+  } finally {
+    dtls.close();
+    connection.destroy();
+    const location = offered.headers.get('location');
+    if (location) await fetch(`http://127.0.0.1:${ports.api}${location}`, { method: 'DELETE' });
+  }
+}
 
 /** An SDP attribute's value (`a=name:value`). */
 function sdpLine(sdp: string, name: string): string {

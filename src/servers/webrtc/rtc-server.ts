@@ -255,6 +255,7 @@ export class RtcServer implements OfferHandler {
       if (link.bound) return;
       const { socket, head } = link.handOff();
       this.siblings!.handOver(owner, socket, head);
+      this.ctx.logger.info({ peer: `${peer.address}:${peer.port}`, worker: owner }, 'rtc tcp connection handed to its session\'s worker');
       return;
     }
     this.forwarder!.route(key, owner);
