@@ -128,9 +128,16 @@ int BatchSocket::receive(std::vector<Received>& out) {
     }
     bool fresh;
     int slot = slotOf(sources_[i], header.msg_namelen, &fresh);
-    out.push_back({size_t(i) * maxDatagram_, messages_[i].msg_len, slot, fresh});
+    out.push_back({size_t(i) * maxDatagram_, messages_[i].msg_len, slot, fresh, i});
   }
   return count;
+}
+
+Address BatchSocket::source(int message) const {
+  Address address;
+  address.length = messages_[message].msg_hdr.msg_namelen;
+  memcpy(&address.storage, &sources_[message], address.length);
+  return address;
 }
 
 void BatchSocket::enqueue(const Outgoing& datagram) {

@@ -28,6 +28,7 @@ struct Received {
   uint32_t length;
   int slot;
   bool fresh;  // the slot now holds an address the caller has not seen there
+  int message;  // its index in the batch: source(message) is where it came from
 };
 
 /** One datagram to send: bytes that stay valid for the call, and a raw sockaddr. */
@@ -59,7 +60,11 @@ class BatchSocket {
    */
   int receive(std::vector<Received>& out);
   const uint8_t* slab() const { return slab_.data(); }
-  const Address& peer(int slot) const { return peers_[slot]; }
+  /**
+   * Where datagram `message` of the last batch came from. Not its slot's peer: two sources of
+   * one batch may share a slot, which by then holds only the later one.
+   */
+  Address source(int message) const;
 
   /**
    * Sends now what the kernel takes; the rest (EAGAIN) is copied into the queue, written by

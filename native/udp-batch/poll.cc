@@ -90,7 +90,7 @@ static void deliver(Binding* b) {
       b->meta[i * kMetaInts + 2] = -1;
       if (!r.fresh) continue;
       if (!fresh) napi_create_array(env, &fresh);
-      napi_set_element(env, fresh, freshCount, describePeer(env, b->socket.peer(r.slot)));
+      napi_set_element(env, fresh, freshCount, describePeer(env, b->socket.source(r.message)));
       b->meta[i * kMetaInts + 2] = int32_t(freshCount++);
     }
     b->poolUsed = at;

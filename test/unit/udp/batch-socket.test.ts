@@ -73,6 +73,39 @@ test('peers are told apart, and a reply in the same turn reaches each (sendmmsg 
   }
 });
 
+/** The addon's peer-table slot of 127.0.0.1:port (its hash, as batch_socket.cc computes it on little-endian Linux). */
+function loopbackSlot(port: number): number {
+  const address = 0x0100007f; // 127.0.0.1 as the kernel stores it, read as a little-endian word
+  const networkPort = ((port & 0xff) << 8) | (port >> 8);
+  const hash = (address ^ (networkPort << 16)) >>> 0;
+  return Math.floor((Number(BigInt(hash) * 2654435761n & 0xffffffffn)) / 2 ** 22);
+}
+
+test('two sources sharing a peer-table slot in one batch are each told apart', async () => {
+  const server = collector();
+  const socket = await bindBatchUdp('127.0.0.1', 0, { onMessage: server.onMessage });
+  // Enough clients that two of them land in one of the table's 1024 slots.
+  const clients = await Promise.all(Array.from({ length: 160 }, () => bindBatchUdp('127.0.0.1', 0, { onMessage: () => {} })));
+  try {
+    const bySlot = new Map<number, BatchUdpSocket>();
+    let pair: [BatchUdpSocket, BatchUdpSocket] | undefined;
+    for (const client of clients) {
+      const other = bySlot.get(loopbackSlot(client.port));
+      if (other) pair = [other, client];
+      bySlot.set(loopbackSlot(client.port), client);
+    }
+    assert.ok(pair, 'two clients share a slot');
+    const [a, b] = pair;
+    // Sent in one turn, read in one batch: a, b, a, b.
+    for (let i = 0; i < 2; i++) for (const client of [a, b]) client.send(Buffer.from(String(client.port)), { address: '127.0.0.1', port: socket.port });
+    await waitFor(() => server.received.length === 4, 'four datagrams');
+    for (const { datagram, peer } of server.received) assert.equal(peer.port, Number(String(datagram)), 'each datagram carries its own source');
+  } finally {
+    socket.close();
+    for (const client of clients) client.close();
+  }
+});
+
 test('IPv6: a socket on ::1 reads IPv6 peers, and a dual-stack one maps IPv4 peers as node:dgram does', async () => {
   const v6 = collector();
   const socket = await bindBatchUdp('::1', 0, { onMessage: v6.onMessage });
