@@ -31,7 +31,8 @@ export class RtcForwarder {
   private readonly routes = new Map<string, Route>();
   /** Peers whose datagrams were passed here: one object each, so every send to one reuses its sockaddr. */
   private readonly peers = new Map<string, { peer: NativePeer; seen: number }>();
-  private ports = new Map<number, number>();
+  /** Each worker's forwarding socket, its sockaddr made once. */
+  private targets = new Map<number, NativePeer>();
   /** Passed datagrams are taken only from the other workers' forwarding sockets. */
   private senders = new Set<number>();
   private sweptAt = Date.now();
@@ -56,8 +57,8 @@ export class RtcForwarder {
 
   /** Every worker's forwarding port, as the primary last told. */
   setPorts(ports: Record<number, number>): void {
-    this.ports = new Map(Object.entries(ports).map(([worker, port]) => [Number(worker), port]));
-    this.senders = new Set(this.ports.values());
+    this.targets = new Map(Object.entries(ports).map(([worker, port]) => [Number(worker), this.socket.peer('127.0.0.1', port)!]));
+    this.senders = new Set(Object.values(ports));
   }
 
   /** A check from the peer at `key` named a session of `worker`: its datagrams go there from now on. */
@@ -74,16 +75,16 @@ export class RtcForwarder {
 
   /** Passes a datagram to `worker`; false when that worker has no forwarding port now (restarting). */
   forward(worker: number, datagram: Buffer, peer: UdpTarget): boolean {
-    const port = this.ports.get(worker);
-    if (port === undefined) return false;
-    // [address length][port][address][datagram]: a copy, since `datagram` is a view of a pool the next read reuses.
+    const target = this.targets.get(worker);
+    if (!target) return false;
+    // [address length][port][address][datagram], in one new buffer the send may hold.
     const addressLength = Buffer.byteLength(peer.address, 'latin1');
     const out = Buffer.allocUnsafe(3 + addressLength + datagram.length);
     out[0] = addressLength;
     out.writeUInt16BE(peer.port, 1);
     out.write(peer.address, 3, 'latin1');
     datagram.copy(out, 3 + addressLength);
-    this.socket.send(out, { address: '127.0.0.1', port });
+    this.socket.send(out, target);
     return true;
   }
 

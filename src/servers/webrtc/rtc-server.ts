@@ -235,8 +235,8 @@ export class RtcServer implements OfferHandler {
   }
 
   /**
-   * A datagram from the shared port (`passable`: not yet passed on by another worker), valid for
-   * this call only: it is a view of the socket's read pool.
+   * A datagram from the shared port (`passable`: not yet passed on by another worker): a view of
+   * the socket's read pool, which whatever keeps it must copy rather than pin.
    */
   private receive(datagram: Buffer, peer: PeerAddress, passable: boolean): void {
     const key = peerKey(peer);

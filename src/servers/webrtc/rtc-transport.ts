@@ -100,7 +100,7 @@ export class RtcTransport implements PacedSender {
     this.write(bindingSuccess(request.transactionId, { family, address: from.address, port: from.port }, this.options.localPwd), from);
   }
 
-  /** Anything but STUN from one of the peer's addresses (`from`); `datagram` is valid for this call only. */
+  /** Anything but STUN from one of the peer's addresses (`from`); `datagram` may be a view of a socket's read pool. */
   receive(datagram: Buffer, from: PeerAddress): void {
     if (this.closed) return;
     this.bytesReceived += datagram.length;
