@@ -67,7 +67,7 @@ const MAX_RETRANSMITS = 5;
 /**
  * A resend on demand this soon after the flight last left is skipped. A peer's retransmission that
  * crossed ours on the wire does not show ours was lost, and answering each of its messages with a
- * whole flight, when the peer does the same, doubles the datagrams at every round trip: a storm
+ * whole flight, when the peer does the same, multiplies the datagrams at every round trip: a storm
  * that starves the handshake it means to save.
  */
 const MIN_ON_DEMAND_GAP_MS = 250;
