@@ -272,7 +272,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     const exporter = config.exporter.enabled ? await serve('exporter', 'exporter', [metricsRoute(metricsText)]) : undefined;
     if (worker && peers) {
       const views = localViews({ config: holder, hub, sessions, streamIds, vhostIds, peers });
-      const leave = await joinCluster(worker, { hub, connections, pending, sessions, metrics, views, reload: () => reloader.reload(), logger });
+      const leave = await joinCluster(worker, { hub, connections, pending, sessions, metrics, views, reload: () => reloader.reload(), logger, rtc });
       // Leaves after the listeners closed and the sessions ended, so their last gate calls go first.
       stoppers.unshift(leave);
     }

@@ -6,4 +6,9 @@
 export const Audience = {
   /** WebRTC players, and what feeds them (the Opus bridge). */
   webrtc: 'webrtc',
+  /**
+   * A relay of the stream to another worker: every publish reaches it, and the other worker's
+   * hub keeps it from its own readers as this one would.
+   */
+  relay: 'relay',
 } as const;

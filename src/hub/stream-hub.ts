@@ -20,6 +20,11 @@ export class StreamHub {
   readonly unpublished: Listeners<Stream>;
   /** A stream's first viewer arrived (true) or its last one left (false). */
   readonly watched: Listeners<{ stream: Stream; watched: boolean }>;
+  /**
+   * A publisher that is no mirror took a stream (true) or left it, whether or not its publish is
+   * announced (a WebRTC publish without rtc_to_rtmp is not): what relays to other workers follow.
+   */
+  readonly publishers: Listeners<{ stream: Stream; publishing: boolean }>;
   /** Asked before a publisher takes a stream (one publisher per stream across workers); absent: any may. */
   mayPublish: ((stream: Stream, publisher: Publisher) => boolean) | undefined;
   /** Under workers: whether another worker publishes the stream now (its media comes once it is watched here). */
@@ -34,12 +39,14 @@ export class StreamHub {
     this.published = new Listeners(onListenerError);
     this.unpublished = new Listeners(onListenerError);
     this.watched = new Listeners(onListenerError);
+    this.publishers = new Listeners(onListenerError);
     this.events = {
       published: (stream) => this.published.emit(stream),
       unpublished: (stream) => this.unpublished.emit(stream),
       idle: (stream) => this.remove(stream),
       mayPublish: (stream, publisher) => this.mayPublish?.(stream, publisher) ?? true,
       watched: (stream, watched) => this.watched.emit({ stream, watched }),
+      publisherChanged: (stream, publishing) => this.publishers.emit({ stream, publishing }),
       readerRemoved: (stats) => {
         this.retired.framesDropped += stats?.framesDropped ?? 0;
         if (stats?.tooSlow) this.retired.slowDisconnects++;

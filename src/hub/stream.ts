@@ -1,4 +1,5 @@
 import { EncodedFrame, type AudioTrackInfo, type MediaFrame, type VideoTrackInfo } from '../media/frame.js';
+import { Audience } from './audience.js';
 import { Feed } from './feed.js';
 import { FlushScheduler } from './flush-scheduler.js';
 import type { ClientSession } from '../gate/types.js';
@@ -49,6 +50,8 @@ export interface StreamEvents {
   mayPublish?(stream: Stream, publisher: Publisher): boolean;
   /** The stream's first viewer (a reader that is not internal) arrived, or its last one left. */
   watched?(stream: Stream, watched: boolean): void;
+  /** A publisher that is no mirror took the stream (true) or left it, whatever its publish reaches. */
+  publisherChanged?(stream: Stream, publishing: boolean): void;
 }
 
 export interface StreamKey {
@@ -143,6 +146,7 @@ export class Stream implements StreamKey {
     // A mirror of another worker's publish was announced there.
     this.announced = !publisher.mirror && this.reaches(undefined);
     if (this.announced) this.events.published(this);
+    if (!publisher.mirror) this.events.publisherChanged?.(this, true);
     return true;
   }
 
@@ -160,7 +164,18 @@ export class Stream implements StreamKey {
     this.reach.clear();
     if (this.announced) this.events.unpublished(this);
     this.announced = false;
+    if (!publisher.mirror) this.events.publisherChanged?.(this, false);
     this.releaseIfIdle();
+  }
+
+  /**
+   * A timestamp of the current publisher's clock on the stream's, as its frames are pushed: for
+   * media that reaches readers beside the hub (a WebRTC publisher's Opus, Opus relayed from
+   * another worker). Undefined until the publisher's first frame has set the clock.
+   */
+  streamTime(timestamp: number): number | undefined {
+    if (!this.publisher || this.rebaseOnNextFrame) return undefined;
+    return Math.max(0, timestamp + this.timestampOffset);
   }
 
   push(input: MediaFrame): void {
@@ -280,7 +295,7 @@ export class Stream implements StreamKey {
   /** Whether the current publish reaches readers of `audience` (every reader while unpublished). */
   private reaches(audience: string | undefined): boolean {
     const { publisher } = this;
-    if (!publisher || !this.options.reaches) return true;
+    if (!publisher || !this.options.reaches || audience === Audience.relay) return true;
     let reached = this.reach.get(audience);
     if (reached === undefined) {
       reached = this.options.reaches(publisher, audience);

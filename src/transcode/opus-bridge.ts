@@ -15,7 +15,8 @@ const FOURCC_OPUS = Buffer.from('Opus');
 /**
  * Opus audio of hub streams for WebRTC players: one AAC to Opus transcoder per stream, started
  * when the stream's first subscriber arrives and stopped when its last leaves, its packets fanned
- * out to every subscriber. A stream whose audio is Opus already is passed through untouched.
+ * out to every subscriber. A stream whose audio is Opus already is passed through untouched. A
+ * stream relayed from another worker is left alone: its Opus comes from that worker's bridge.
  */
 export class OpusBridges {
   private readonly bridges = new Map<string, OpusBridge>();
@@ -117,7 +118,8 @@ class OpusBridge implements StreamReader {
   }
 
   enqueue(frame: EncodedFrame): boolean {
-    if (frame.kind !== 'audio' || this.closed) return false;
+    // A stream relayed from another worker brings its Opus from there (RelayUpstream).
+    if (frame.kind !== 'audio' || this.closed || this.stream.publisher?.mirror) return false;
     if (this.joining && !frame.sequenceHeader) return false;
     this.queued.push(frame);
     return true;

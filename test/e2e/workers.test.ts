@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { createConnection } from 'node:net';
-import { statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { Agent, get as httpGet, request as httpRequest } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startCli, type RunningCli } from '../support/cli.js';
 import { decodeErrors, ffprobe, playToFile, publishTestPattern, rtmpdump, type RunningProcess } from '../support/ffmpeg.js';
+import type { Page } from 'playwright-core';
 import { launchChromium, servePage } from '../support/browser.js';
 import { TestRtmpClient } from '../support/rtmp-client.js';
 import { TestRtspClient } from '../support/rtsp-client.js';
@@ -120,6 +121,8 @@ before(async () => {
     '  http_remux { enabled on; mount [vhost]/[app]/[stream].flv; }',
     `  http_hooks { enabled on; ${['on_publish', 'on_unpublish', 'on_play', 'on_stop'].map(hook).join(' ')} }`,
     '}',
+    // WebRTC with SRS's defaults: no bridge to or from the other protocols.
+    'vhost localhost { rtc { enabled on; } }',
   ].join('\n');
   await writeFile(conf, baseConfig);
   // Its own process group, so the last test can signal the whole group as a terminal or a container runtime does.
@@ -488,6 +491,75 @@ function assertAnswered(answers: Buffer[], transactionId: Buffer, pwd: string): 
   assert.ok(answer, 'the check was answered');
   assert.equal(answer.class, 'success');
   assert.ok(verifyIntegrity(answer, pwd), "signed with the session's password");
+}
+
+test("WebRTC across workers: a WHIP publish plays over WHEP on the other worker with its own Opus, bridges off; an RTMP stream's Opus is transcoded once, on its publisher's worker", async () => {
+  const { server: pages, url } = await servePage(WEBRTC_PAGE, {});
+  const browser = await launchWebRtcChromium();
+  /** Opens WHEP players of `stream` until one lands on `worker`; returns its page and resource. */
+  const playOn = async (worker: number, endpoint: string, stream: string): Promise<{ page: Page; location: string }> => {
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const before = new Set((await clients(stream)).map((c) => c.id));
+      const page = await browser.newPage();
+      await page.goto(url);
+      const answer = await startPeer(page, endpoint, 'play');
+      assert.equal(answer.status, 201, answer.text);
+      const session = await waitForAsync(async () => (await clients(stream)).find((c) => c.type === 'rtc-play' && !before.has(c.id)), 'the player in the API');
+      if (session.worker === worker) return { page, location: answer.location! };
+      await fetch(`http://127.0.0.1:${ports.api}${answer.location}`, { method: 'DELETE' });
+      await page.close();
+    }
+    throw new Error(`no WHEP player landed on worker ${worker}`);
+  };
+  try {
+    // The vhost "localhost": a page's requests to localhost name it.
+    const publisherPage = await browser.newPage();
+    await publisherPage.goto(url);
+    const published = await startPeer(publisherPage, `http://localhost:${ports.api}/rtc/v1/whip/?app=live&stream=web`, 'publish');
+    assert.equal(published.status, 201, published.text);
+    await waitForFigures(publisherPage, (f) => f.state === 'connected' && (f.out_audio?.packets ?? 0) > 20, 'the WHIP publisher sends');
+    const publisherWorker = (await waitForAsync(async () => (await clients('web')).find((c) => c.publish), 'the WHIP publisher in the API')).worker;
+    const { page: viewer } = await playOn(3 - publisherWorker, `http://localhost:${ports.api}/rtc/v1/whep/?app=live&stream=web`, 'web');
+    await waitForFigures(viewer, (f) => (f.in_video?.framesDecoded ?? 0) > 10, "the other worker's WHEP player decodes video");
+    await waitForFigures(viewer, (f) => (f.in_audio?.audioEnergy ?? 0) > 0, "it hears the publisher's Opus");
+    await viewer.close();
+    await publisherPage.close();
+
+    // An RTMP stream (AAC) with WebRTC players on both workers: one AAC to Opus ffmpeg, a child of the publisher's worker.
+    const source = publishTestPattern(`rtmp://127.0.0.1:${ports.rtmp}/live/opus`, 60, { gop: 25 });
+    publishers.push(source);
+    const sourceWorker = (await waitForAsync(async () => (await clients('opus')).find((c) => c.publish), 'the RTMP publisher in the API', 20_000)).worker;
+    const endpoint = `http://127.0.0.1:${ports.api}/rtc/v1/whep/?app=live&stream=opus`;
+    const players = [await playOn(1, endpoint, 'opus'), await playOn(2, endpoint, 'opus')];
+    for (const { page } of players) await waitForFigures(page, (f) => (f.in_audio?.audioEnergy ?? 0) > 0 && (f.in_video?.framesDecoded ?? 0) > 10, 'a WHEP player on each worker hears and sees the stream');
+    const transcoders = () => opusTranscoders().map((pid) => parentOf(pid));
+    const expected = workerPids().get(sourceWorker);
+    await waitFor(() => transcoders().length === 1 && transcoders()[0] === expected, "one transcoder, run by the publisher's worker", 5_000);
+    for (const { location } of players) assert.equal((await fetch(`http://127.0.0.1:${ports.api}${location}`, { method: 'DELETE' })).status, 200);
+    await waitFor(() => transcoders().length === 0, 'the transcoder stops with the last player', 15_000);
+    for (const { page } of players) await page.close();
+  } finally {
+    await browser.close();
+    pages.close();
+  }
+});
+
+/** The server's AAC to Opus ffmpeg children. */
+function opusTranscoders(): number[] {
+  const workers = new Set(workerPids().values());
+  return readdirSync('/proc').filter((name) => /^\d+$/u.test(name)).map(Number).filter((pid) => {
+    try {
+      return workers.has(parentOf(pid)) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('libopus');
+    } catch {
+      return false;
+    }
+  });
+}
+
+function parentOf(pid: number): number {
+  // The command name in brackets may hold spaces; the parent follows it.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
 test('HLS plays from whichever worker takes the request', async () => {

@@ -1,4 +1,5 @@
 import type { MediaFrame } from '../../media/frame.js';
+import type { AudioPacket } from '../../transcode/types.js';
 import { ProtocolError } from '../../util/errors.js';
 
 /**
@@ -6,8 +7,11 @@ import { ProtocolError } from '../../util/errors.js';
  *
  *   u32 body length | u32 stream index | u32 timestamp (ms) | u8 type | u8 flags | u16 zero
  *
- * Media types carry a frame's body as the hub holds it; the others say what happens to a stream
- * (`open` carries its key as UTF-8).
+ * Media types carry a frame's body as the hub holds it, or an Opus packet for the receiving
+ * worker's WebRTC players; the others say what happens to a stream (`open` carries its key as
+ * UTF-8, `publish` the publisher's protocol). The receiving worker writes back on the same socket,
+ * in the same framing: `opus-on` / `opus-off` (its WebRTC players want the stream's Opus, or no
+ * longer) and `keyframe` (one of them asked for one).
  */
 export const HEADER_BYTES = 16;
 /** Bigger than any frame the RTMP reader accepts; a longer length is garbage. */
@@ -15,12 +19,17 @@ export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export type LinkMessage =
   | { type: 'frame'; index: number; frame: MediaFrame }
+  | { type: 'opus'; index: number; packet: AudioPacket }
   | { type: 'open'; index: number; key: string }
-  | { type: 'publish' | 'unpublish' | 'end'; index: number };
+  | { type: 'publish'; index: number; protocol: string }
+  | { type: 'unpublish' | 'end' | 'opus-on' | 'opus-off' | 'keyframe'; index: number };
+
+type Control = 'open' | 'publish' | 'unpublish' | 'end' | 'opus-on' | 'opus-off' | 'keyframe';
 
 const KINDS = ['audio', 'video', 'data'] as const;
-const CONTROL = { open: 10, publish: 11, unpublish: 12, end: 13 } as const;
-const CONTROL_NAMES = new Map(Object.entries(CONTROL).map(([name, code]) => [code, name as keyof typeof CONTROL]));
+const OPUS = 3;
+const CONTROL = { open: 10, publish: 11, unpublish: 12, end: 13, 'opus-on': 14, 'opus-off': 15, keyframe: 16 } as const satisfies Record<Control, number>;
+const CONTROL_NAMES = new Map(Object.entries(CONTROL).map(([name, code]) => [code, name as Control]));
 const KEYFRAME = 1;
 const SEQUENCE_HEADER = 2;
 
@@ -41,8 +50,14 @@ export function frameHeader(index: number, frame: MediaFrame): Buffer {
   return encodeHeader(KINDS.indexOf(frame.kind), flags, index, frame.timestamp, frame.body.length);
 }
 
-export function encodeControl(type: keyof typeof CONTROL, index: number, key = ''): Buffer {
-  const body = Buffer.from(key, 'utf8');
+/** An Opus packet's header; the packet follows as its own buffer. */
+export function opusHeader(index: number, packet: AudioPacket): Buffer {
+  return encodeHeader(OPUS, 0, index, packet.timestamp, packet.data.length);
+}
+
+/** A control message; `text` is the key of `open` and the protocol of `publish`. */
+export function encodeControl(type: Control, index: number, text = ''): Buffer {
+  const body = Buffer.from(text, 'utf8');
   return Buffer.concat([encodeHeader(CONTROL[type], 0, index, 0, body.length), body]);
 }
 
@@ -62,7 +77,7 @@ export class LinkDecoder {
       const header = this.peek(HEADER_BYTES);
       const length = header.readUInt32BE(0);
       const type = header.readUInt8(12);
-      if (length > MAX_BODY_BYTES || header.readUInt16BE(14) !== 0 || (type > 2 && !CONTROL_NAMES.has(type as 10))) {
+      if (length > MAX_BODY_BYTES || header.readUInt16BE(14) !== 0 || (type > OPUS && !CONTROL_NAMES.has(type as 10))) {
         throw new ProtocolError(`worker link: bad header (type ${type}, length ${length})`);
       }
       if (this.buffered < HEADER_BYTES + length) return;
@@ -96,7 +111,9 @@ function decode(header: Buffer, body: Buffer): LinkMessage {
     const frame: MediaFrame = { kind, timestamp: header.readUInt32BE(8), body, keyframe: (flags & KEYFRAME) !== 0, sequenceHeader: (flags & SEQUENCE_HEADER) !== 0 };
     return { type: 'frame', index, frame };
   }
+  if (type === OPUS) return { type: 'opus', index, packet: { timestamp: header.readUInt32BE(8), data: body } };
   const name = CONTROL_NAMES.get(type as 10)!;
   if (name === 'open') return { type: name, index, key: body.toString('utf8') };
+  if (name === 'publish') return { type: name, index, protocol: body.toString('utf8') };
   return { type: name, index };
 }

@@ -4,27 +4,31 @@ import type { ClientSession } from '../../gate/types.js';
 import type { Publisher, Stream } from '../../hub/stream.js';
 import type { StreamHub } from '../../hub/stream-hub.js';
 import type { Logger } from '../../util/logger.js';
-import { LinkDecoder, type LinkMessage } from './link-codec.js';
+import { encodeControl, LinkDecoder, type LinkMessage } from './link-codec.js';
+import type { RelaySupplier, RelayUpstream } from './relay-upstream.js';
 
 interface Relayed {
   vhost: string;
   app: string;
   name: string;
-  attached?: { stream: Stream; publisher: Publisher };
+  attached?: { stream: Stream; publisher: Publisher; supplier: RelaySupplier };
 }
 
 /**
  * The receiving end of one worker's link: each stream it relays is published into this worker's
  * hub by a mirror publisher (gated where it was published; no hooks, HLS, DVR or forwards here),
- * so this worker's players are ordinary readers of it.
+ * so this worker's players are ordinary readers of it. The mirror publisher takes the real one's
+ * protocol, so the reach policy (rtc_to_rtmp, rtmp_to_rtc) keeps readers here as it does there.
+ * Over the same socket it asks back for the stream's Opus and keyframes (RelayUpstream).
  */
 export class RelayIn {
   private readonly streams = new Map<number, Relayed>();
   private readonly decoder = new LinkDecoder();
 
   constructor(
-    socket: Socket,
+    private readonly socket: Socket,
     private readonly hub: StreamHub,
+    private readonly upstream: RelayUpstream,
     private readonly logger: Logger,
   ) {
     socket.on('data', (chunk: Buffer) => {
@@ -58,23 +62,33 @@ export class RelayIn {
         stream.push(message.frame);
         return;
       }
+      case 'opus': {
+        const attached = relayed.attached;
+        const timestamp = attached?.stream.streamTime(message.packet.timestamp);
+        if (timestamp === undefined) return;
+        this.upstream.deliver(attached!.stream.key, attached!.supplier, { timestamp, data: message.packet.data });
+        return;
+      }
       case 'publish':
-        return this.attach(relayed, message.index);
+        return this.attach(relayed, message.index, message.protocol);
       case 'unpublish':
         return this.detach(relayed);
       case 'end':
         this.detach(relayed);
         this.streams.delete(message.index);
+        return;
+      default:
+        this.logger.warn({ type: message.type }, 'worker link: a request on the relaying side of a link, ignored');
     }
   }
 
   /** Only while it has viewers here: a stream nobody watches is not created for the relay. */
-  private attach(relayed: Relayed, index: number): void {
+  private attach(relayed: Relayed, index: number, protocol: string): void {
     const stream = this.hub.find(relayed.vhost, relayed.app, relayed.name);
     if (!stream || relayed.attached) return;
     const publisher: Publisher = {
       id: `relay-${index}`,
-      protocol: 'worker-relay',
+      protocol,
       session: mirrorSession(relayed, `relay-${index}`),
       mirror: true,
       close: () => this.detach(relayed),
@@ -83,13 +97,24 @@ export class RelayIn {
       this.logger.warn({ stream: `${relayed.app}/${relayed.name}` }, 'relayed stream already has a publisher here');
       return;
     }
-    relayed.attached = { stream, publisher };
+    const supplier: RelaySupplier = {
+      wantOpus: (on) => this.ask(on ? 'opus-on' : 'opus-off', index),
+      requestKeyframe: () => this.ask('keyframe', index),
+    };
+    relayed.attached = { stream, publisher, supplier };
+    this.upstream.attached(stream.key, supplier);
   }
 
   private detach(relayed: Relayed): void {
     const attached = relayed.attached;
     relayed.attached = undefined;
-    attached?.stream.detachPublisher(attached.publisher);
+    if (!attached) return;
+    this.upstream.detached(attached.stream.key, attached.supplier);
+    attached.stream.detachPublisher(attached.publisher);
+  }
+
+  private ask(type: 'opus-on' | 'opus-off' | 'keyframe', index: number): void {
+    if (!this.socket.destroyed) this.socket.write(encodeControl(type, index));
   }
 }
 

@@ -7,11 +7,12 @@ import type { SluiceMetrics } from '../../metrics/metrics.js';
 import type { ConnectionCounter } from '../../servers/context.js';
 import type { SessionRegistry } from '../../servers/sessions.js';
 import type { RtcSiblings } from '../../servers/webrtc/rtc-server.js';
+import type { RtcUpstream } from '../../servers/webrtc/rtc-sources.js';
 import type { Logger } from '../../util/logger.js';
 import type { ReloadOutcome } from '../reload.js';
 import { IpcChannel, IpcError } from './ipc.js';
 import type { ReloadReport, WorkerEnv } from './worker-env.js';
-import { WorkerRelay } from './worker-relay.js';
+import { WorkerRelay, type LocalRtc } from './worker-relay.js';
 
 /** A worker's place in the cluster: its number and settings, and its channel to the primary. */
 export interface WorkerLink {
@@ -88,6 +89,8 @@ export interface ClusterParts {
   /** Reloads this worker's configuration (the primary asks every worker). */
   reload(): Promise<unknown>;
   logger: Logger;
+  /** The WebRTC server, when on: it serves the other workers' WebRTC players Opus and keyframes, and they serve its. */
+  rtc?: LocalRtc & { useUpstream(upstream: RtcUpstream): void };
 }
 
 /**
@@ -111,7 +114,8 @@ export async function joinCluster(link: WorkerLink, parts: ClusterParts): Promis
     counter.onChange = (count) => channel.note(`${tally}.count`, count);
     channel.note(`${tally}.count`, counter.count);
   }
-  const relay = new WorkerRelay(env.index, env.linkDir, parts.hub, channel, parts.logger);
+  const relay = new WorkerRelay(env.index, env.linkDir, parts.hub, channel, parts.logger, parts.rtc);
+  parts.rtc?.useUpstream(relay.upstream);
   await relay.start();
   await channel.request('ready');
   return async () => {

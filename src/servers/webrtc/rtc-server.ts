@@ -16,7 +16,7 @@ import { candidateAddresses } from './candidates.js';
 import { OfferRefused, SrsRtcError } from './rtc-errors.js';
 import { RtcForwarder } from './rtc-forward.js';
 import { RtcOutputs } from './rtc-output.js';
-import { RtcSources } from './rtc-sources.js';
+import { RtcSources, type RtcUpstream } from './rtc-sources.js';
 import { RtcSession } from './rtc-session.js';
 import { SendPacer } from './send-pacer.js';
 import { RtcTcpListener, type TcpLink } from './rtc-tcp.js';
@@ -81,6 +81,7 @@ export class RtcServer implements OfferHandler {
   private tcpPort = 0;
   private readonly outputs = new RtcOutputs();
   private readonly sources = new RtcSources();
+  private upstream: RtcUpstream | undefined;
   private readonly stray = new StrayCounter();
   private readonly pacer = new SendPacer((error) => this.ctx.logger.error({ err: error }, 'rtc send failed'));
   private readonly slab = new Slab();
@@ -163,6 +164,7 @@ export class RtcServer implements OfferHandler {
         pacer: this.pacer,
         slab: this.slab,
         audioFor: (stream, listener) => this.audioFor(stream, listener),
+        requestKeyframe: (stream) => this.requestKeyframe(stream) || (this.upstream?.requestKeyframe(stream) ?? false),
         sources: this.sources,
         ended: (ended) => this.forget(ended),
       });
@@ -199,12 +201,41 @@ export class RtcServer implements OfferHandler {
     return [...udp, ...tcp];
   }
 
-  /** Opus for a player: the publisher's own when it publishes over WebRTC, else the transcoding bridge. */
-  private audioFor(stream: Stream, listener: (packet: AudioPacket) => void): () => void {
+  /**
+   * Under workers: streams relayed from another worker bring their Opus from there (transcoded
+   * once, on the publisher's worker), and keyframe requests go there.
+   */
+  useUpstream(upstream: RtcUpstream): void {
+    this.upstream = upstream;
+  }
+
+  /**
+   * Opus of a stream published on this worker, as its WebRTC players get it: the publisher's own
+   * when it publishes over WebRTC, else the transcoding bridge. Returns the unsubscribe.
+   */
+  localAudio(stream: Stream, listener: (packet: AudioPacket) => void): () => void {
     const source = this.sources.of(stream);
     if (source) return source.subscribe(listener);
     if (!this.bridges) throw new Error('no audio transcoder');
     return this.bridges.subscribe(stream, listener);
+  }
+
+  /** Asks a WebRTC publisher on this worker for a keyframe; false when the stream has none. */
+  requestKeyframe(stream: Stream): boolean {
+    const source = this.sources.of(stream);
+    source?.requestKeyframe();
+    return source !== undefined;
+  }
+
+  /** Opus for a player: from this worker's publisher, or relayed with the stream from another worker's. */
+  private audioFor(stream: Stream, listener: (packet: AudioPacket) => void): () => void {
+    const local = this.localAudio(stream, listener);
+    const relayed = this.upstream?.opus(stream, listener);
+    if (!relayed) return local;
+    return () => {
+      local();
+      relayed();
+    };
   }
 
   private forget(session: RtcSession): void {

@@ -37,3 +37,15 @@ export class RtcSources {
     return stream.publisher?.protocol === 'webrtc' ? this.sources.get(stream) : undefined;
   }
 }
+
+/**
+ * Under workers, the publisher of a stream relayed from another worker as this worker's WebRTC
+ * players reach it: its Opus as that worker's own players get it (transcoded once there), and
+ * keyframe requests passed on to it.
+ */
+export interface RtcUpstream {
+  /** Adds a listener of the stream's relayed Opus (none while it is not relayed here); returns the unsubscribe. */
+  opus(stream: Stream, listener: (packet: AudioPacket) => void): () => void;
+  /** Asks the stream's publisher for a keyframe; false when the stream is not relayed here. */
+  requestKeyframe(stream: Stream): boolean;
+}

@@ -30,6 +30,8 @@ export interface StartDeps {
   pacer: TransportOptions['pacer'];
   slab: TransportOptions['slab'];
   audioFor: AudioSource;
+  /** Asks the stream's publisher for a keyframe; false when it cannot be asked (not over WebRTC). */
+  requestKeyframe(stream: Stream): boolean;
   /** WebRTC publishers by stream: their Opus and keyframe requests, for WebRTC players. */
   sources: RtcSources;
   ended(session: RtcSession): void;
@@ -88,11 +90,7 @@ export async function startSession(request: RtcOffer, deps: StartDeps): Promise<
   } else {
     const play = (): { player: RtcPlayer; audio: AudioSource | undefined } => {
       const stream = ctx.hub.acquire(info.vhost, info.app, info.stream);
-      const keyframe = (): boolean => {
-        const source = deps.sources.of(stream);
-        source?.requestKeyframe();
-        return source !== undefined;
-      };
+      const keyframe = (): boolean => deps.requestKeyframe(stream);
       return { player: new RtcPlayer(info.id, stream, playTracks(admitted, stream, deps.outputs, media, log), transport, counters, keyframe, log), audio: deps.audioFor };
     };
     session = new RtcSession(ctx, info, transport, parts, deps.slot, counters, { play }, deps.ended);
@@ -151,7 +149,9 @@ function startPublishing(
     nack: rtc.nack,
     onFrame: publish,
     onOpus: (packet) => {
-      source.write(packet);
+      // The players' video is on the stream's clock, which a republish moves on from the last publish.
+      const timestamp = stream.streamTime(packet.timestamp);
+      if (timestamp !== undefined) source.write({ timestamp, data: packet.data });
       ingest?.write(packet);
     },
   }, log);
