@@ -236,6 +236,8 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       stoppers.push(() => privately.stop());
       worker.channel.note('private.port', privately.port);
       worker.channel.handle('hls.has', (path: string) => hls.serves(path));
+      const viewerBytes = hls.shareViewerBytes((id, bytes) => worker.channel.note('hls.bytes', { id, bytes }));
+      worker.channel.handle('hls.bytes', ({ id, bytes }: { id: string; bytes: number }) => viewerBytes.served(id, bytes));
       hlsForward.push(forwardRoute((url) => (url.pathname.endsWith('.m3u8') ? worker.channel.request('hls.port', url.pathname.replace(/^\/+/u, '')) : undefined)));
     }
 

@@ -120,7 +120,7 @@ export class HlsHttp {
       }
       const info = await stat(file).catch(() => undefined);
       if (!info?.isFile()) continue;
-      this.viewers.touch(url.searchParams.get('hls_ctx'), info.size);
+      this.viewers.served(url.searchParams.get('hls_ctx'), info.size);
       response.writeHead(200, { ...SEGMENT_HEADERS, 'Content-Length': info.size });
       await pipeline(createReadStream(file), response).catch((error: unknown) => {
         this.logger.debug({ err: error, file }, 'hls segment not fully sent');

@@ -63,6 +63,15 @@ export class HlsService {
     this.unsubscribe = [hub.published.add((s) => this.published(s)), hub.unpublished.add((s) => this.unpublished(s))];
   }
 
+  /**
+   * Under workers: `report` takes the bytes of segments this worker serves to another worker's
+   * viewers, and `served` counts those another worker served to this one's.
+   */
+  shareViewerBytes(report: (id: string, bytes: number) => void): { served(id: string, bytes: number): void } {
+    this.viewers.servedElsewhere = report;
+    return { served: (id, bytes) => void this.viewers.touch(id, bytes) };
+  }
+
   /** True when this service writes the playlist at `path` (a URL path without its leading `/`). */
   serves(path: string): boolean {
     return this.byUrl.has(path);

@@ -65,6 +65,18 @@ export class HlsViewers {
     return viewer.session;
   }
 
+  /**
+   * Under workers: where the bytes of a segment served to another worker's viewer go (segments
+   * are served by any worker; the viewer's session, its playlist requests and its count, by one).
+   */
+  servedElsewhere: ((id: string, bytes: number) => void) | undefined;
+
+  /** A segment of `bytes` served to the viewer `id`: counted here, or told to the worker that holds it. */
+  served(id: string | null, bytes: number): void {
+    if (id === null || this.touch(id, bytes)) return;
+    this.servedElsewhere?.(id, bytes);
+  }
+
   /** Ends one viewer (terminated from outside). */
   end(id: string, reason: string): void {
     const viewer = this.viewers.get(id);

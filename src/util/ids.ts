@@ -19,6 +19,13 @@ export function workerIdPrefix(index: number, count: number): string {
   return index.toString(36).padStart(count.toString(36).length, '0');
 }
 
+/** The worker (1-based, of `count`) that gave a client id; undefined for an id none of them gave. */
+export function workerOfId(id: string, count: number): number | undefined {
+  const width = count.toString(36).length;
+  const index = id.length === 8 ? Number.parseInt(id.slice(0, width), 36) : Number.NaN;
+  return index >= 1 && index <= count ? index : undefined;
+}
+
 /** A short random id such as `13291532` or `12d995vu` (the shape SRS gives client ids). */
 export function randomId(length = 8): string {
   const bytes = randomBytes(length);

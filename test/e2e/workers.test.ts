@@ -585,6 +585,28 @@ test('HLS plays from whichever worker takes the request', async () => {
   assert.equal(await player.exited, 0, player.stderr());
   const probe = await ffprobe(file);
   assert.deepEqual(probe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+
+  // A viewer's session is on one worker; the segments it fetches count there, whichever worker serves them.
+  const master = (await get(playlist)).body;
+  const variant = new URL(master.split('\n').find((line) => line.includes('hls_ctx='))!, playlist);
+  const ctx = variant.searchParams.get('hls_ctx')!;
+  const segments = (await get(variant.href)).body.split('\n').filter((line) => line.includes('.ts'));
+  const fetchBytes = (url: string) => new Promise<number>((resolve, reject) => {
+    httpGet(url, { agent: false }, (response) => {
+      let length = 0;
+      response.on('data', (chunk: Buffer) => (length += chunk.length));
+      response.on('end', () => resolve(length));
+    }).on('error', reject);
+  });
+  let bytes = 0;
+  for (let i = 0; i < 4; i++) {
+    for (const segment of segments) bytes += await fetchBytes(new URL(segment, variant).href);
+  }
+  const viewer = await waitForAsync(async () => {
+    const found = (await api<{ clients: Client[] }>('/api/v1/clients?count=1000')).clients.find((c) => c.id === ctx);
+    return found && found.send_bytes >= bytes && found;
+  }, `the viewer's bytes (${bytes} in segments) counted by its worker`, 5_000);
+  assert.equal(viewer.type, 'hls-play');
 });
 
 test("Sluice's own API answers for the whole server from either worker", async () => {

@@ -12,6 +12,7 @@ import { loadIdentity, StreamIds } from '../../gate/identity.js';
 import { Backoff } from '../../util/backoff.js';
 import { SluiceError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
+import { workerOfId } from '../../util/ids.js';
 import { ConfigHolder, Reloader } from '../reload.js';
 import { ConnectionTotals } from './connection-totals.js';
 import { Directory, type StreamName } from './directory.js';
@@ -149,6 +150,11 @@ export async function startPrimary(options: { config: SluiceConfig; count: numbe
         if (await slot.channel.request<boolean>('hls.has', path).catch(() => false)) return privatePorts.get(peer);
       }
       return undefined;
+    });
+    // A segment served to another worker's HLS viewer counts where the viewer's session is.
+    channel.handle('hls.bytes', (served: { id: string; bytes: number }) => {
+      const owner = workerOfId(served.id, count);
+      if (owner !== undefined && owner !== index) slots.get(owner)?.channel?.note('hls.bytes', served);
     });
     channel.handle('ready', () => {
       logger.info({ worker: index, pid: worker.process.pid }, 'worker ready');

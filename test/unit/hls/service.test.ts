@@ -187,3 +187,17 @@ test('a viewer idle for its idle time is reported stopped and closed by the swee
   assert.equal(viewers.touch('v1'), undefined);
   viewers.stop();
 });
+
+test("a segment served to a viewer this process does not hold is told to where it is (workers)", () => {
+  const viewers = new HlsViewers(new FakeGate(), silentLogger(), undefined, 60_000);
+  const elsewhere: Array<[string, number]> = [];
+  viewers.servedElsewhere = (id, bytes) => elsewhere.push([id, bytes]);
+  const counter = { sent: 0 };
+  viewers.add({ id: 'v1', protocol: 'hls', app: 'live', stream: 's.m3u8', startedAt: 0, bytesSent: () => counter.sent } as unknown as ClientSession, 20_000, counter);
+  viewers.served('v1', 1000);
+  viewers.served('v2', 500);
+  viewers.served(null, 700);
+  assert.equal(counter.sent, 1000);
+  assert.deepEqual(elsewhere, [['v2', 500]]);
+  viewers.stop();
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ClientIds, workerIdPrefix } from '../../../src/util/ids.js';
+import { ClientIds, workerIdPrefix, workerOfId } from '../../../src/util/ids.js';
 
 test('client ids are SRS-shaped, and each worker’s start with its own prefix of one width', () => {
   assert.match(new ClientIds().next(), /^[0-9a-z]{8}$/);
@@ -13,4 +13,14 @@ test('client ids are SRS-shaped, and each worker’s start with its own prefix o
     assert.match(a!, /^01[0-9a-z]{6}$/);
     assert.match(b!, /^0c[0-9a-z]{6}$/);
   }
+});
+
+test('the worker that gave an id is read back from it; an id no worker gave names none', () => {
+  for (const count of [2, 16, 40]) {
+    for (const index of [1, count]) assert.equal(workerOfId(new ClientIds(workerIdPrefix(index, count)).next(), count), index);
+  }
+  assert.equal(workerOfId('3abcdefg', 2), undefined, 'no worker 3 of 2');
+  assert.equal(workerOfId('0abcdefg', 2), undefined);
+  assert.equal(workerOfId('1abc', 2), undefined, 'not an id');
+  assert.equal(workerOfId('?/../..', 2), undefined);
 });
