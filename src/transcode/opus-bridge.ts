@@ -3,7 +3,6 @@ import type { Stream } from '../hub/stream.js';
 import { Audience } from '../hub/audience.js';
 import type { StreamReader } from '../hub/reader.js';
 import { Listeners } from '../util/listeners.js';
-import type { Logger } from '../util/logger.js';
 import { createAacToOpus } from './aac-to-opus.js';
 import type { AudioPacket, AudioTranscoder, TranscoderOptions, TranscoderStats } from './types.js';
 
@@ -57,40 +56,13 @@ export class OpusBridges {
   }
 }
 
-/** Counts listeners, so the bridge knows when its last subscriber left. */
-class Subscribers {
-  private readonly listeners: Listeners<AudioPacket>;
-  private count = 0;
-
-  constructor(log: Logger) {
-    this.listeners = new Listeners((error) => log.warn({ err: error }, 'opus subscriber failed'));
-  }
-
-  get size(): number {
-    return this.count;
-  }
-
-  add(listener: (packet: AudioPacket) => void): () => void {
-    const remove = this.listeners.add(listener);
-    this.count++;
-    return () => {
-      remove();
-      this.count--;
-    };
-  }
-
-  emit(packet: AudioPacket): void {
-    this.listeners.emit(packet);
-  }
-}
-
 /** One stream's Opus: an internal reader of the stream that feeds a transcoder (or passes Opus through). */
 class OpusBridge implements StreamReader {
   readonly id: string;
   readonly internal = true;
   /** It feeds WebRTC players: it hears what they may (rtmp_to_rtc). */
   readonly audience = Audience.webrtc;
-  readonly subscribers: Subscribers;
+  readonly subscribers: Listeners<AudioPacket>;
   private transcoder: AudioTranscoder | undefined;
   private config: Buffer | undefined;
   private queued: EncodedFrame[] = [];
@@ -105,7 +77,7 @@ class OpusBridge implements StreamReader {
     private readonly options: TranscoderOptions,
   ) {
     this.id = `opus-bridge:${stream.key}`;
-    this.subscribers = new Subscribers(options.log);
+    this.subscribers = new Listeners((error) => options.log.warn({ err: error }, 'opus subscriber failed'));
   }
 
   join(): void {

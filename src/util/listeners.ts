@@ -7,6 +7,10 @@ export class Listeners<T> {
 
   constructor(private readonly onError: (error: unknown) => void) {}
 
+  get size(): number {
+    return this.list.size;
+  }
+
   /** Adds a listener; returns the function that removes it. */
   add(listener: (value: T) => void): () => void {
     this.list.add(listener);

@@ -10,11 +10,6 @@ export interface RelaySupplier {
   requestKeyframe(): void;
 }
 
-interface Wanted {
-  listeners: Listeners<AudioPacket>;
-  count: number;
-}
-
 /**
  * What a worker's WebRTC players ask of the workers that relay streams to it: each relayed
  * stream's Opus, asked for while a player here wants it, and keyframes. A stream is supplied by
@@ -23,7 +18,7 @@ interface Wanted {
  */
 export class RelayUpstream implements RtcUpstream {
   private readonly suppliers = new Map<string, RelaySupplier>();
-  private readonly wanted = new Map<string, Wanted>();
+  private readonly wanted = new Map<string, Listeners<AudioPacket>>();
 
   constructor(private readonly log: Logger) {}
 
@@ -42,26 +37,22 @@ export class RelayUpstream implements RtcUpstream {
 
   /** An Opus packet of the stream, on the stream's clock here. */
   deliver(key: string, supplier: RelaySupplier, packet: AudioPacket): void {
-    if (this.suppliers.get(key) === supplier) this.wanted.get(key)?.listeners.emit(packet);
+    if (this.suppliers.get(key) === supplier) this.wanted.get(key)?.emit(packet);
   }
 
   opus(stream: Stream, listener: (packet: AudioPacket) => void): () => void {
     const key = stream.key;
     let wanted = this.wanted.get(key);
     if (!wanted) {
-      wanted = { listeners: new Listeners((error) => this.log.warn({ err: error }, 'relayed opus listener failed')), count: 0 };
+      wanted = new Listeners((error) => this.log.warn({ err: error }, 'relayed opus listener failed'));
       this.wanted.set(key, wanted);
       this.suppliers.get(key)?.wantOpus(true);
     }
-    const remove = wanted.listeners.add(listener);
-    wanted.count++;
+    const remove = wanted.add(listener);
     const owner = wanted;
-    let subscribed = true;
     return () => {
-      if (!subscribed) return;
-      subscribed = false;
       remove();
-      if (--owner.count > 0 || this.wanted.get(key) !== owner) return;
+      if (owner.size > 0 || this.wanted.get(key) !== owner) return;
       this.wanted.delete(key);
       this.suppliers.get(key)?.wantOpus(false);
     };
