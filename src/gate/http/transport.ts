@@ -64,6 +64,7 @@ export interface PooledTransportOptions {
 export class PooledTransport implements HookTransport {
   private readonly agent: Undici.Agent;
   private readonly maxBodyBytes: number;
+  private closing: Promise<void> | undefined;
 
   constructor(options: PooledTransportOptions = {}) {
     this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
@@ -119,8 +120,10 @@ export class PooledTransport implements HookTransport {
     });
   }
 
-  async close(): Promise<void> {
-    await this.agent.close();
+  /** Lets calls in flight finish; later ones fail. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.agent.close();
+    return this.closing;
   }
 }
 

@@ -73,3 +73,29 @@ test('status, Location and a body in several chunks are read; refusals, bad URLs
     await transport.close();
   }
 });
+
+test('a call aborted in flight ends as aborted; close lets calls in flight finish, refuses later ones, and may be called again', async () => {
+  let release: () => void = () => {};
+  const receiver = await Receiver.start((req, res) => {
+    if (req.url === '/hold') release = () => res.end('held');
+  });
+  const transport = new PooledTransport();
+  try {
+    const base = { method: 'POST' as const, headers: {}, body: '{}', timeoutMs: 5000 };
+    const abort = new AbortController();
+    const aborted = transport.send({ ...base, url: receiver.url('/never'), signal: abort.signal });
+    await receiver.waitFor(1);
+    abort.abort();
+    await assert.rejects(aborted, (error: HookTransportError) => error.kind === 'aborted');
+    const held = transport.send({ ...base, url: receiver.url('/hold') });
+    await receiver.waitFor(2);
+    const closed = transport.close();
+    release();
+    assert.equal((await held).body, 'held');
+    await closed;
+    await assert.rejects(transport.send({ ...base, url: receiver.url('/late') }), HookTransportError);
+  } finally {
+    await transport.close();
+    await receiver.close();
+  }
+});
