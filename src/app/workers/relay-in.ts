@@ -3,6 +3,7 @@ import { followTracks } from '../../codecs/describe.js';
 import type { ClientSession } from '../../gate/types.js';
 import type { Publisher, Stream } from '../../hub/stream.js';
 import type { StreamHub } from '../../hub/stream-hub.js';
+import { ProtocolError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { encodeControl, LinkDecoder, type LinkMessage } from './link-codec.js';
 import type { RelaySupplier, RelayUpstream } from './relay-upstream.js';
@@ -78,7 +79,8 @@ export class RelayIn {
         this.streams.delete(message.index);
         return;
       default:
-        this.logger.warn({ type: message.type }, 'worker link: a request on the relaying side of a link, ignored');
+        // Requests go the other way: like garbage, one arriving here breaks the link (as in WorkerRelay).
+        throw new ProtocolError(`worker link: ${message.type} from the relaying side`);
     }
   }
 
