@@ -1,8 +1,9 @@
 // Command-line flags of `npm run bench`.
+import { resolve } from 'node:path';
 import { parseFlags } from './script.js';
 
-export type ServerName = 'sluice' | 'nginx' | 'nms';
-const SERVER_NAMES: readonly ServerName[] = ['sluice', 'nginx', 'nms'];
+export type ServerName = 'sluice' | 'nginx' | 'nms' | 'srs';
+const SERVER_NAMES: readonly ServerName[] = ['sluice', 'nginx', 'nms', 'srs'];
 
 export interface BenchOptions {
   players: number;
@@ -20,6 +21,8 @@ export interface BenchOptions {
   apiPoll: boolean;
   /** Sluice's `workers` values: each Sluice case runs once per value. */
   workers: number[];
+  /** An SRS 7 binary, run with its default merged-write window (350 ms). */
+  srs: string | undefined;
 }
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -29,7 +32,9 @@ const USAGE = `Usage: npm run bench -- [options]
   --batch N       players connecting at once (default 50)
   --quiet-wait S  before each server, wait up to S seconds for the machine to be idle (default 60)
   --mw LIST       Sluice mw_latency values in ms (default 0,20,100,350)
-  --servers LIST  any of sluice,nginx,nms (default all three)
+  --servers LIST  any of sluice,nginx,nms,srs (default all of them; srs only with --srs)
+  --srs PATH      an SRS 7 binary (objs/srs), run with a generated config at SRS's default
+                  merged-write window (mw_latency 350)
   --baseline DIR  also run the Sluice built in DIR (its dist/cli.js) after each Sluice case
   --rounds N      run the whole list of cases N times, alternating (default 1)
   --api-poll      also run each Sluice case with GET /api/v1/clients/?count=N polled every second
@@ -60,13 +65,15 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     batch: { type: 'string', default: '50' },
     'quiet-wait': { type: 'string', default: '60' },
     mw: { type: 'string', default: '0,20,100,350' },
-    servers: { type: 'string', default: SERVER_NAMES.join(',') },
+    servers: { type: 'string' },
+    srs: { type: 'string' },
     baseline: { type: 'string' },
     rounds: { type: 'string', default: '1' },
     'api-poll': { type: 'boolean', default: false },
     workers: { type: 'string', default: '1' },
   }, USAGE);
-  const servers = serverList(values.servers, SERVER_NAMES, USAGE);
+  const servers = values.servers ? serverList(values.servers, SERVER_NAMES, USAGE) : SERVER_NAMES.filter((n) => n !== 'srs' || values.srs);
+  if (servers.includes('srs') && !values.srs) throw new Error(`--servers srs needs --srs PATH to an SRS 7 binary\n${USAGE}`);
   const options: BenchOptions = {
     players: intArg('players', values.players, 0, 5000, USAGE),
     seconds: intArg('seconds', values.seconds, 0, 600, USAGE),
@@ -79,6 +86,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     rounds: intArg('rounds', values.rounds, 1, 20, USAGE),
     apiPoll: values['api-poll'],
     workers: values.workers.split(',').map((v) => intArg('workers', v.trim(), 1, 64, USAGE)),
+    srs: values.srs ? resolve(values.srs) : undefined,
   };
   if (options.players < 1 || options.seconds < 1 || options.batch < 1) throw new Error(`--players, --seconds and --batch must be at least 1`);
   return options;

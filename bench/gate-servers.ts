@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './children.js';
-import { SLUICE_CLI, launch, nginxCommand, requireFile, requireNginxRtmp, requireSluice, srsConfig, versionOf, type Launched } from './launch.js';
+import { SLUICE_CLI, launch, nginxCommand, nginxRtmpVersion, requireFile, requireNginxRtmp, requireSluice, srsConfig, versionOf, type Launched } from './launch.js';
 
 export type GateServerName = 'sluice' | 'sluice-hooks' | 'baseline-hooks' | 'nginx-notify' | 'srs-hooks';
 export const GATE_SERVER_NAMES: readonly GateServerName[] = ['sluice', 'sluice-hooks', 'baseline-hooks', 'nginx-notify', 'srs-hooks'];
@@ -30,10 +30,7 @@ export function checkPrerequisites(names: readonly GateServerName[], srsPath: st
 /** The peers' versions, as they report them. */
 export function peerVersions(names: readonly GateServerName[], srsPath: string | undefined): string[] {
   const lines: string[] = [];
-  if (names.includes('nginx-notify')) {
-    // nginx -v prints to stderr.
-    lines.push(`nginx-rtmp: ${versionOf('nginx', ['-v']).replace(/^nginx version: /, '')}, libnginx-mod-rtmp ${versionOf('dpkg-query', ['-W', '-f', '${Version}', 'libnginx-mod-rtmp'])}`);
-  }
+  if (names.includes('nginx-notify')) lines.push(`nginx-rtmp: ${nginxRtmpVersion()}`);
   if (names.includes('srs-hooks') && srsPath) lines.push(`srs: ${versionOf(srsPath, ['-v'])} (${srsPath})`);
   return lines;
 }

@@ -30,6 +30,12 @@ export function versionOf(command: string, args: string[]): string {
   return `${out.stdout ?? ''}${out.stderr ?? ''}`.trim();
 }
 
+/** nginx's and its RTMP module's versions, as nginx and dpkg report them. */
+export function nginxRtmpVersion(): string {
+  // nginx -v prints to stderr.
+  return `${versionOf('nginx', ['-v']).replace(/^nginx version: /, '')}, libnginx-mod-rtmp ${versionOf('dpkg-query', ['-W', '-f', '${Version}', 'libnginx-mod-rtmp'])}`;
+}
+
 /** An SRS config: in the foreground, logging to `dir`, then `lines`. */
 export function srsConfig(dir: string, rtmpPort: number, lines: string[], maxConnections = 10_000): string {
   return [

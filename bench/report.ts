@@ -29,15 +29,15 @@ function row(r: CaseResult): string[] {
   ];
 }
 
-/** Sluice's CPU, average RSS and p99 latency divided by each peer's. */
+/** Sluice's CPU, average RSS and p99 latency divided by each peer's of the same round. */
 function ratios(results: CaseResult[]): string[][] {
   const ok = results.filter((r) => r.summary && r.server);
-  const peers = ok.filter((r) => r.kind !== 'sluice');
+  const rounds = new Set(ok.map((r) => r.round)).size;
   const rows = [['Sluice / peer', 'CPU', 'RSS avg', 'latency p99']];
   for (const s of ok.filter((r) => r.kind === 'sluice')) {
-    for (const p of peers) {
+    for (const p of ok.filter((r) => r.kind !== 'sluice' && r.round === s.round)) {
       rows.push([
-        `${s.label} / ${p.label}`,
+        `${s.label} / ${p.label}${rounds > 1 ? ` (round ${(s.round ?? 0) + 1})` : ''}`,
         ratio(s.server!.cpuPercent, p.server!.cpuPercent),
         ratio(s.server!.rssAvgMiB, p.server!.rssAvgMiB),
         ratio(s.summary!.latencyP99Ms, p.summary!.latencyP99Ms),

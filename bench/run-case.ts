@@ -73,6 +73,7 @@ export async function startLoad(
 
 async function measure(c: ServerCase, options: BenchOptions, flvPath: string, dir: string): Promise<Measurement> {
   const server = await startServer(c, dir);
+  if (!c.round) console.log(server.config.replace(/^/gm, '    '));
   let load: ChildProcess | undefined;
   try {
     ({ load } = await startLoad(LOAD_MAIN, server, options, flvPath, join(dir, 'load.log'), (child) => (load = child)));

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ServerName } from './args.js';
 import { freePort } from './children.js';
-import { SLUICE_CLI, launch, nginxCommand, requireSluice } from './launch.js';
+import { SLUICE_CLI, launch, nginxCommand, requireFile, requireSluice, srsConfig } from './launch.js';
 
 export interface ServerCase {
   /** Row label, e.g. "sluice mw=100". */
@@ -21,10 +21,16 @@ export interface ServerCase {
   httpApi?: boolean;
   /** NODE_OPTIONS for a server that runs on Node (Sluice, node-media-server). */
   nodeOptions?: string;
+  /** SRS's binary, for the `srs` case. */
+  srsPath?: string;
+  /** Which repetition of the list of cases this is (`--rounds`), from 0. */
+  round?: number;
 }
 
 export interface RunningServer {
   port: number;
+  /** Its configuration file, as written. */
+  config: string;
   /** Sluice's HTTP API port, when the case polls it. */
   apiPort?: number;
   /** The process whose tree is measured (for nginx, the single worker). */
@@ -33,6 +39,9 @@ export interface RunningServer {
   exitStatus(): string | undefined;
   stop(): Promise<void>;
 }
+
+/** Where each server's generated config is written in its directory. */
+const CONFIG_FILES: Record<ServerName, string> = { sluice: 'sluice.conf', nginx: 'nginx.conf', nms: 'nms.json', srs: 'srs.conf' };
 
 /** Sluice's command; `mw` undefined leaves mw_latency at Sluice's default. */
 function sluiceCommand(dir: string, port: number, mw: number | undefined, cli = SLUICE_CLI, apiPort?: number, workers = 1): [string, string[]] {
@@ -69,6 +78,14 @@ function nmsCommand(dir: string, port: number): [string, string[]] {
   return [process.execPath, [app, '-c', conf]];
 }
 
+/** SRS at its own defaults for players: `min_latency off`, so a 350 ms merged-write window. */
+function srsCommand(dir: string, port: number, srsPath: string | undefined, mw: number): [string, string[]] {
+  requireFile(srsPath, `the srs case needs --srs PATH to an SRS 7 binary (got ${srsPath ?? 'none'})`);
+  const conf = join(dir, 'srs.conf');
+  writeFileSync(conf, srsConfig(dir, port, ['http_api { enabled off; }', 'http_server { enabled off; }', `vhost __defaultVhost__ { play { mw_latency ${mw}; } }`]));
+  return [srsPath!, ['-c', conf]];
+}
+
 /** Starts the server in `dir` (a fresh directory) and waits until it accepts connections. */
 export async function startServer(c: ServerCase, dir: string): Promise<RunningServer> {
   const port = await freePort();
@@ -76,7 +93,9 @@ export async function startServer(c: ServerCase, dir: string): Promise<RunningSe
   const [command, args] =
     c.kind === 'sluice' ? sluiceCommand(dir, port, c.mwLatencyMs, c.cli, apiPort, c.workers)
     : c.kind === 'nginx' ? nginxCommand(dir, port)
+    : c.kind === 'srs' ? srsCommand(dir, port, c.srsPath, c.mwLatencyMs ?? 350)
     : nmsCommand(dir, port);
-  const env = c.nodeOptions && c.kind !== 'nginx' ? { NODE_OPTIONS: c.nodeOptions } : undefined;
-  return { port, apiPort, ...(await launch({ label: c.label, command, args, dir, ports: [port], env })) };
+  const env = c.nodeOptions && (c.kind === 'sluice' || c.kind === 'nms') ? { NODE_OPTIONS: c.nodeOptions } : undefined;
+  const configFile = join(dir, CONFIG_FILES[c.kind]);
+  return { port, apiPort, ...(await launch({ label: c.label, command, args, dir, ports: [port], env, configFile })) };
 }
