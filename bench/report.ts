@@ -2,8 +2,7 @@
 import { cpus } from 'node:os';
 import type { BenchOptions } from './args.js';
 import type { CaseResult } from './run-case.js';
-import { f0, f1, markdown, ratio, saveResults as save } from './table.js';
-
+import { f0, f1, markdown, median, ratio, saveResults as save, spread } from './table.js';
 
 const HEADER = [
   'server', 'players ok / failed / lost', 'CPU % of 1 core (sys)', 'RSS avg / peak MiB', 'latency p50 / p99 ms',
@@ -43,6 +42,30 @@ function ratios(results: CaseResult[]): string[][] {
         ratio(s.summary!.latencyP99Ms, p.summary!.latencyP99Ms),
       ]);
     }
+  }
+  return rows;
+}
+
+/**
+ * With several rounds: each case's median CPU and p99 over its rounds (with their spread), and
+ * Sluice's medians against each peer's, the figure to read where rounds disagree.
+ */
+function medianRows(results: CaseResult[]): string[][] {
+  const ok = results.filter((r) => r.summary && r.server && !r.apiPoll);
+  const labels = [...new Set(ok.map((r) => r.label))];
+  const of = (label: string) => {
+    const runs = ok.filter((r) => r.label === label);
+    const cpu = runs.map((r) => r.server!.cpuPercent);
+    const p99 = runs.map((r) => r.summary!.latencyP99Ms);
+    return { kind: runs[0]!.kind, runs: runs.length, cpu, p99, cpuMedian: median(cpu), p99Median: median(p99) };
+  };
+  const cases = new Map(labels.map((label) => [label, of(label)]));
+  const rows = [['case (median of rounds)', 'rounds', 'CPU % (range)', 'p99 ms (range)', 'against', 'CPU ratio', 'p99 ratio']];
+  for (const [label, c] of cases) {
+    const line = [label, `${c.runs}`, `${f1(c.cpuMedian)} (${spread(c.cpu, 1)})`, `${f1(c.p99Median)} (${spread(c.p99, 1)})`];
+    const peers = c.kind === 'sluice' ? [...cases].filter(([, p]) => p.kind !== 'sluice') : [];
+    if (peers.length === 0) rows.push([...line, '', '', '']);
+    for (const [peer, p] of peers) rows.push([...line, peer, ratio(c.cpuMedian, p.cpuMedian), ratio(c.p99Median, p.p99Median)]);
   }
   return rows;
 }
@@ -93,6 +116,7 @@ export function formatReport(results: CaseResult[]): string {
   const tables = [markdown([HEADER, ...results.map(row)])];
   const ratioRows = ratios(results.filter((r) => !r.apiPoll));
   if (ratioRows.length > 1) tables.push(markdown(ratioRows));
+  if (new Set(results.map((r) => r.round)).size > 1) tables.push(markdown(medianRows(results)));
   const workers = workerRows(results);
   if (workers.length > 1) tables.push(markdown(workers));
   const api = apiRows(results);
