@@ -317,6 +317,12 @@ export const vhostSchema = z
     enabled: z.boolean().default(true),
     /** RTMP chunk size this server sends with, for this vhost's players. */
     chunk_size: z.number().int().min(128).max(65536).optional(),
+    /**
+     * TCP_NODELAY on an RTMP publisher's or player's socket once its publish or play starts (SRS:
+     * off). Off, the kernel joins small writes while earlier ones are unacknowledged: fewer
+     * packets, and less CPU when every frame is written at once (`mw_latency 0`).
+     */
+    tcp_nodelay: z.boolean().default(false),
     publish: publishSchema,
     play: playSchema,
     http_remux: httpRemuxSchema,

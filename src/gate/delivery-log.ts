@@ -6,8 +6,16 @@ import { WriteAheadJournal } from './store/journal.js';
 export type DeliveryObserver = (entry: NewDelivery) => void;
 
 /**
- * The log of every call. Recording never blocks or fails a call: entries of one event-loop turn
- * are written together, and while the store fails they wait in memory (the newest `keep`).
+ * Entries gather this long before they are written in one transaction: under a burst of gated
+ * players a transaction per event-loop turn cost more than the entries themselves. Readers
+ * through `list` see waiting entries too.
+ */
+export const DELIVERY_BATCH_MS = 50;
+
+/**
+ * The log of every call. Recording never blocks or fails a call: entries are written together
+ * (at most DELIVERY_BATCH_MS after they come, and at close); while the store fails they wait in
+ * memory (the newest `keep`).
  */
 export class DeliveryLog {
   private readonly journal: WriteAheadJournal<NewDelivery>;
@@ -23,6 +31,7 @@ export class DeliveryLog {
       what: 'callback delivery log',
       limit: keep,
       overflow: 'drop-oldest',
+      batchMs: DELIVERY_BATCH_MS,
       ...(retryMs !== undefined ? { retryMs } : {}),
     });
   }

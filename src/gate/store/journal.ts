@@ -9,6 +9,11 @@ export interface JournalOptions {
   overflow: 'refuse' | 'drop-oldest';
   /** How often a failing store is tried again. */
   retryMs?: number;
+  /**
+   * How long `tick` writes gather before they are written together (default: one event-loop
+   * turn); half of `limit` waiting is written at once.
+   */
+  batchMs?: number;
 }
 
 /**
@@ -34,7 +39,8 @@ export class WriteAheadJournal<T> {
 
   /**
    * Queues one write. `now` writes it before returning when the store works; `tick` batches the
-   * writes of one event-loop turn in one call. Returns false when the journal is full and refused it.
+   * writes of one event-loop turn (or of `batchMs`) in one call. Returns false when the journal
+   * is full and refused it.
    */
   push(item: T, when: 'now' | 'tick'): boolean {
     if (this.pending.length >= this.options.limit) {
@@ -46,13 +52,16 @@ export class WriteAheadJournal<T> {
     }
     this.pending.push(item);
     if (this.failing) return true;
-    if (when === 'now') this.flush();
+    // A batch never waits on more than half of what memory may hold: the rest is for failures.
+    if (when === 'now' || this.pending.length >= this.options.limit / 2) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => {
+      const write = (): void => {
         this.scheduled = false;
         if (!this.failing) this.flush();
-      });
+      };
+      if (this.options.batchMs) setTimeout(write, this.options.batchMs).unref();
+      else setImmediate(write);
     }
     return true;
   }

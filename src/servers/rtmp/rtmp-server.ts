@@ -18,6 +18,7 @@ export class RtmpServer {
   async start(endpoints: Endpoint[]): Promise<number[]> {
     const ports: number[] = [];
     for (const endpoint of endpoints) {
+      // Handshake and commands are answered at once; the vhost's tcp_nodelay applies from publish or play.
       const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
       ports.push(await listen(server, endpoint));
       this.servers.push(server);

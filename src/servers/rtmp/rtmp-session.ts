@@ -252,6 +252,7 @@ export class RtmpSession {
     }
     // The publish keeps the timeouts it started with, whatever a reload changes later.
     const timeouts = this.vhostConfig.publish;
+    this.socket.setNoDelay(this.vhostConfig.tcp_nodelay);
     this.publishing = { stream, publisher, mediaSeen: false, timeouts };
     this.ctx.sessions.add(info, this.fmleCommands ? 'fmle-publish' : 'flash-publish');
     this.events.admitted(this);
@@ -280,6 +281,7 @@ export class RtmpSession {
     // The play waits for the stream like any other; the pull publishes it here (unless it is live already).
     if (admission.pullFrom && !this.ctx.hub.find(info.vhost, info.app, info.stream)?.publisher) this.releasePull = this.ctx.relays?.pullFor(info.vhost, info.app, info.stream, admission.pullFrom);
     const id = streamId || MEDIA_STREAM_ID;
+    this.socket.setNoDelay(this.vhostConfig.tcp_nodelay);
     const sink = new SocketSink(this.socket, (reason) => this.end(reason));
     const reader = new Reader(info.id, sink, rtmpOutput(this.connection.chunkSize, id));
     const stream = this.ctx.hub.acquire(info.vhost, info.app, info.stream);

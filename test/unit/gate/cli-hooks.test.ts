@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { runHooksCommand } from '../../../src/cli/hooks-command.js';
 import { startHookReceiver } from '../../../src/cli/hooks-serve.js';
+import { DELIVERY_BATCH_MS } from '../../../src/gate/delivery-log.js';
 import { fakeSession, makeGate, startReceiver, tempDir } from './support.js';
 
 function capture(): { lines: string[]; out: (line: string) => void } {
@@ -89,7 +90,7 @@ test('hooks log: prints the delivery log of a data directory, oldest first', asy
   const gate = makeGate({ http_hooks: { enabled: true, on_publish: receiver.url('/p'), on_play: receiver.url('/q') } }, dir.dir);
   await gate.publish(fakeSession({ protocol: 'http-flv' }));
   await gate.play(fakeSession({ protocol: 'http-flv' }));
-  await new Promise(setImmediate); // the log is written once per event-loop turn
+  await new Promise((resolve) => setTimeout(resolve, DELIVERY_BATCH_MS + 20)); // the log's entries are written in batches
   const printed = capture();
   // Readable while the server holds the database open.
   assert.equal(await runHooksCommand(['log', '--data-dir', dir.dir, '--limit', '10'], printed.out), 0);
