@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { parseBenchArgs, type BenchOptions } from './args.js';
 import { benchWorkDir } from './children.js';
 import { ensureFixture } from './fixture.js';
-import { nginxRtmpVersion, versionOf } from './launch.js';
+import { nginxRtmpVersion, srsVersion } from './launch.js';
 import { formatReport, saveResults } from './report.js';
 import { runCase, type CaseResult } from './run-case.js';
 import { printResults, runBench } from './script.js';
@@ -32,7 +32,7 @@ function peerVersions(options: BenchOptions): string[] {
   const lines: string[] = [];
   if (options.servers.includes('nginx')) lines.push(`nginx-rtmp: ${nginxRtmpVersion()}`);
   if (options.servers.includes('nms')) lines.push(`node-media-server: ${createRequire(import.meta.url)('node-media-server/package.json').version}`);
-  if (options.servers.includes('srs')) lines.push(`srs: ${versionOf(options.srs!, ['-v'])} (${options.srs})`);
+  if (options.servers.includes('srs')) lines.push(`srs: ${srsVersion(options.srs!)}`);
   return lines;
 }
 

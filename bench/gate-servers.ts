@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './children.js';
-import { SLUICE_CLI, launch, nginxCommand, nginxRtmpVersion, requireFile, requireNginxRtmp, requireSluice, srsConfig, versionOf, type Launched } from './launch.js';
+import { SLUICE_CLI, launch, nginxCommand, nginxRtmpVersion, requireFile, requireNginxRtmp, requireSluice, srsConfig, srsVersion, type Launched } from './launch.js';
 
 export type GateServerName = 'sluice' | 'sluice-hooks' | 'baseline-hooks' | 'nginx-notify' | 'srs-hooks';
 export const GATE_SERVER_NAMES: readonly GateServerName[] = ['sluice', 'sluice-hooks', 'baseline-hooks', 'nginx-notify', 'srs-hooks'];
@@ -31,7 +31,7 @@ export function checkPrerequisites(names: readonly GateServerName[], srsPath: st
 export function peerVersions(names: readonly GateServerName[], srsPath: string | undefined): string[] {
   const lines: string[] = [];
   if (names.includes('nginx-notify')) lines.push(`nginx-rtmp: ${nginxRtmpVersion()}`);
-  if (names.includes('srs-hooks') && srsPath) lines.push(`srs: ${versionOf(srsPath, ['-v'])} (${srsPath})`);
+  if (names.includes('srs-hooks') && srsPath) lines.push(`srs: ${srsVersion(srsPath)}`);
   return lines;
 }
 

@@ -36,6 +36,11 @@ export function nginxRtmpVersion(): string {
   return `${versionOf('nginx', ['-v']).replace(/^nginx version: /, '')}, libnginx-mod-rtmp ${versionOf('dpkg-query', ['-W', '-f', '${Version}', 'libnginx-mod-rtmp'])}`;
 }
 
+/** SRS's version, as it reports it, and where it is. */
+export function srsVersion(path: string): string {
+  return `${versionOf(path, ['-v'])} (${path})`;
+}
+
 /** An SRS config: in the foreground, logging to `dir`, then `lines`. */
 export function srsConfig(dir: string, rtmpPort: number, lines: string[], maxConnections = 10_000): string {
   return [

@@ -40,11 +40,8 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Where each server's generated config is written in its directory. */
-const CONFIG_FILES: Record<ServerName, string> = { sluice: 'sluice.conf', nginx: 'nginx.conf', nms: 'nms.json', srs: 'srs.conf' };
-
 /** Sluice's command; `mw` undefined leaves mw_latency at Sluice's default. */
-function sluiceCommand(dir: string, port: number, mw: number | undefined, cli = SLUICE_CLI, apiPort?: number, workers = 1): [string, string[]] {
+function sluiceCommand(dir: string, port: number, mw: number | undefined, cli = SLUICE_CLI, apiPort?: number, workers = 1): [string, string[], string] {
   requireSluice(cli);
   const conf = join(dir, 'sluice.conf');
   writeFileSync(
@@ -59,10 +56,10 @@ function sluiceCommand(dir: string, port: number, mw: number | undefined, cli = 
       '',
     ].join('\n'),
   );
-  return [cli, ['-c', conf]];
+  return [cli, ['-c', conf], conf];
 }
 
-function nmsCommand(dir: string, port: number): [string, string[]] {
+function nmsCommand(dir: string, port: number): [string, string[], string] {
   const require = createRequire(import.meta.url);
   const app = join(dirname(require.resolve('node-media-server/package.json')), 'bin', 'app.js');
   const conf = join(dir, 'nms.json');
@@ -75,27 +72,26 @@ function nmsCommand(dir: string, port: number): [string, string[]] {
     webadmin: { enable: false },
   };
   writeFileSync(conf, JSON.stringify(config, null, 2));
-  return [process.execPath, [app, '-c', conf]];
+  return [process.execPath, [app, '-c', conf], conf];
 }
 
 /** SRS at its own defaults for players: `min_latency off`, so a 350 ms merged-write window. */
-function srsCommand(dir: string, port: number, srsPath: string | undefined, mw: number): [string, string[]] {
+function srsCommand(dir: string, port: number, srsPath: string | undefined, mw: number): [string, string[], string] {
   requireFile(srsPath, `the srs case needs --srs PATH to an SRS 7 binary (got ${srsPath ?? 'none'})`);
   const conf = join(dir, 'srs.conf');
   writeFileSync(conf, srsConfig(dir, port, ['http_api { enabled off; }', 'http_server { enabled off; }', `vhost __defaultVhost__ { play { mw_latency ${mw}; } }`]));
-  return [srsPath!, ['-c', conf]];
+  return [srsPath!, ['-c', conf], conf];
 }
 
 /** Starts the server in `dir` (a fresh directory) and waits until it accepts connections. */
 export async function startServer(c: ServerCase, dir: string): Promise<RunningServer> {
   const port = await freePort();
   const apiPort = c.apiPoll || c.httpApi ? await freePort() : undefined;
-  const [command, args] =
+  const [command, args, configFile] =
     c.kind === 'sluice' ? sluiceCommand(dir, port, c.mwLatencyMs, c.cli, apiPort, c.workers)
-    : c.kind === 'nginx' ? nginxCommand(dir, port)
+    : c.kind === 'nginx' ? [...nginxCommand(dir, port), join(dir, 'nginx.conf')] as const
     : c.kind === 'srs' ? srsCommand(dir, port, c.srsPath, c.mwLatencyMs ?? 350)
     : nmsCommand(dir, port);
   const env = c.nodeOptions && (c.kind === 'sluice' || c.kind === 'nms') ? { NODE_OPTIONS: c.nodeOptions } : undefined;
-  const configFile = join(dir, CONFIG_FILES[c.kind]);
   return { port, apiPort, ...(await launch({ label: c.label, command, args, dir, ports: [port], env, configFile })) };
 }
