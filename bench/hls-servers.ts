@@ -27,6 +27,8 @@ function sluiceCommand(dir: string, port: number, httpPort: number): [string, st
     [
       `listen 127.0.0.1:${port};`,
       'max_connections 10000;',
+      // One process, as nginx-rtmp runs one worker here: the figure is CPU per stream, not per core.
+      'workers 1;',
       'http_api { enabled off; }',
       `http_server { enabled on; listen 127.0.0.1:${httpPort}; dir ${dir}; }`,
       `vhost __defaultVhost__ { hls { enabled on; hls_path ${join(dir, 'hls')}; hls_fragment 2; hls_window 10; } }`,

@@ -6,6 +6,13 @@ import { VERSION } from '../version.js';
 import { MeteredGate, type GateMeters } from './metered-gate.js';
 import { RelayMetrics } from './relay-metrics.js';
 
+/**
+ * How often the event loop's delay is sampled (ms), here and for the console's figures. A
+ * sampling timer wakes an idle server: at Node's default of 10 ms that was 100 wake-ups a
+ * second and 0.6 % of a core per process doing nothing; a blocked loop still shows at 100 ms.
+ */
+export const EVENT_LOOP_SAMPLE_MS = 100;
+
 /** What the metrics read when scraped: cheap views of state the server keeps anyway. */
 export interface MetricSources {
   hub: { readonly ownSize: number; totals(): HubTotals };
@@ -42,7 +49,7 @@ export class SluiceMetrics {
     const registers = [this.registry];
     this.relays = new RelayMetrics(this.registry);
     const now = options.now ?? Date.now;
-    collectDefaultMetrics({ register: this.registry });
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
     // Under workers every process reports it: the server's is one, not their sum.
     new Gauge({ name: 'sluice_build_info', help: 'Version of the server, with the exporter label and tag', labelNames: ['version', 'label', 'tag'], registers, aggregator: 'first' })
       .set({ version: VERSION, label: options.label ?? '', tag: options.tag ?? '' }, 1);

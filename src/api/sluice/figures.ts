@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { z } from 'zod/v4';
+import { EVENT_LOOP_SAMPLE_MS } from '../../metrics/metrics.js';
 import type { SessionRegistry } from '../../servers/sessions.js';
 import type { Figures } from './schemas.js';
 
@@ -29,7 +30,7 @@ export class FigureHistory {
     options: FigureOptions = {},
   ) {
     this.keep = options.keep ?? 120;
-    this.lag = monitorEventLoopDelay({ resolution: 20 });
+    this.lag = monitorEventLoopDelay({ resolution: EVENT_LOOP_SAMPLE_MS });
     this.lag.enable();
     this.timer = setInterval(() => this.sample(), options.intervalMs ?? 5000);
     this.timer.unref();
