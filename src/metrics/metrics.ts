@@ -8,7 +8,7 @@ import { RelayMetrics } from './relay-metrics.js';
 
 /**
  * How often the event loop's delay is sampled (ms), here and for the console's figures. A
- * sampling timer wakes an idle server: at Node's default of 10 ms that was 100 wake-ups a
+ * sampling timer wakes an idle server: at prom-client's default of 10 ms that was 100 wake-ups a
  * second and 0.6 % of a core per process doing nothing; a blocked loop still shows at 100 ms.
  */
 export const EVENT_LOOP_SAMPLE_MS = 100;
