@@ -3,15 +3,9 @@ import type { ManagedGate } from '../gate/hooks-gate.js';
 import type { DeliveryObserver } from '../gate/delivery-log.js';
 import type { HubTotals } from '../hub/stream-hub.js';
 import { VERSION } from '../version.js';
+import { EVENT_LOOP_SAMPLE_MS, reportLoopDelayWithoutPeriod } from './event-loop-lag.js';
 import { MeteredGate, type GateMeters } from './metered-gate.js';
 import { RelayMetrics } from './relay-metrics.js';
-
-/**
- * How often the event loop's delay is sampled (ms), here and for the console's figures. A
- * sampling timer wakes an idle server: at prom-client's default of 10 ms that was 100 wake-ups a
- * second and 0.6 % of a core per process doing nothing; a blocked loop still shows at 100 ms.
- */
-export const EVENT_LOOP_SAMPLE_MS = 100;
 
 /** What the metrics read when scraped: cheap views of state the server keeps anyway. */
 export interface MetricSources {
@@ -50,6 +44,7 @@ export class SluiceMetrics {
     this.relays = new RelayMetrics(this.registry);
     const now = options.now ?? Date.now;
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
+    reportLoopDelayWithoutPeriod(this.registry);
     // Under workers every process reports it: the server's is one, not their sum.
     new Gauge({ name: 'sluice_build_info', help: 'Version of the server, with the exporter label and tag', labelNames: ['version', 'label', 'tag'], registers, aggregator: 'first' })
       .set({ version: VERSION, label: options.label ?? '', tag: options.tag ?? '' }, 1);

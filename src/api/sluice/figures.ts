@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { z } from 'zod/v4';
-import { EVENT_LOOP_SAMPLE_MS } from '../../metrics/metrics.js';
+import { EVENT_LOOP_SAMPLE_MS, timerLatenessMs } from '../../metrics/event-loop-lag.js';
 import type { SessionRegistry } from '../../servers/sessions.js';
 import type { Figures } from './schemas.js';
 
@@ -47,7 +47,7 @@ export class FigureHistory {
     const publishers = clients.filter((c) => c.publish).length;
     const kbps = this.sessions.total.kbps();
     const memory = process.memoryUsage();
-    const lag = this.lag.count > 0 ? this.lag.percentile(99) / 1e6 : 0;
+    const lag = this.lag.count > 0 ? timerLatenessMs(this.lag.percentile(99)) : 0;
     return {
       at: Date.now(),
       sessions: { total: clients.length, byProtocol, publishers, players: clients.length - publishers },
