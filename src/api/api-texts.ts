@@ -49,6 +49,6 @@ export const FEATURES = {
     complex_send: false,
     tcp_nodelay: true,
     so_sendbuf: false,
-    mr: false,
+    mr: true,
   },
 };

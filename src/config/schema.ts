@@ -22,8 +22,19 @@ const publishSchema = z
     firstpkt_timeout: z.number().int().min(100).default(20000),
     /** Ms a publisher may go silent before it is closed. */
     normal_timeout: z.number().int().min(100).default(5000),
+    /**
+     * Merged read (SRS `mr`): after a small read from an RTMP publisher, wait mr_latency ms before
+     * reading again, so the kernel hands over many packets per read. Fewer reads cost less CPU
+     * per stream; each stream gains up to mr_latency of latency and buffers that much media.
+     */
+    mr: z.boolean().default(false),
+    mr_latency: z.number().int().min(0).max(5000).default(350),
   })
   .strict()
+  .refine(
+    (publish) => !publish.mr || (publish.mr_latency < publish.firstpkt_timeout && publish.mr_latency < publish.normal_timeout),
+    'mr_latency must be shorter than firstpkt_timeout and normal_timeout (a publisher waiting to be read would be taken for a silent one)',
+  )
   .default({});
 
 const playSchema = z

@@ -41,7 +41,7 @@ export interface SessionEvents {
 export class RtmpSession {
   private readonly connection: RtmpConnection;
   private info: SessionInfo | undefined;
-  private publishing: { stream: Stream; publisher: Publisher; mediaSeen: boolean; timeouts: VhostConfig['publish'] } | undefined;
+  private publishing: { stream: Stream; publisher: Publisher; mediaSeen: boolean; settings: VhostConfig['publish'] } | undefined;
   private playing: RtmpPlayback | undefined;
   // Stops the pull a notify on_play relay started for this play (when no other player holds it).
   private releasePull: (() => void) | undefined;
@@ -115,7 +115,7 @@ export class RtmpSession {
     // Per publish, not per stream: a stream kept by waiting players has frames from earlier ones.
     if (!publishing.mediaSeen) {
       publishing.mediaSeen = true;
-      this.expectMediaWithin(publishing.timeouts.normal_timeout);
+      this.expectMediaWithin(publishing.settings.normal_timeout);
     }
     const { stream } = publishing;
     followTracks(stream, frame);
@@ -250,13 +250,14 @@ export class RtmpSession {
       this.ctx.gate.unpublished(info);
       return this.end('stream busy');
     }
-    // The publish keeps the timeouts it started with, whatever a reload changes later.
-    const timeouts = this.vhostConfig.publish;
+    // The publish keeps the settings (timeouts, read pace) it started with, whatever a reload changes later.
+    const settings = this.vhostConfig.publish;
     this.socket.setNoDelay(this.vhostConfig.tcp_nodelay);
-    this.publishing = { stream, publisher, mediaSeen: false, timeouts };
+    this.connection.mergeReads(settings.mr ? settings.mr_latency : 0);
+    this.publishing = { stream, publisher, mediaSeen: false, settings };
     this.ctx.sessions.add(info, this.fmleCommands ? 'fmle-publish' : 'flash-publish');
     this.events.admitted(this);
-    this.expectMediaWithin(timeouts.firstpkt_timeout);
+    this.expectMediaWithin(settings.firstpkt_timeout);
     status('status', 'NetStream.Publish.Start', `Started publishing stream ${info.stream}.`);
     this.ctx.logger.info({ client: info.id, ip: info.ip, protocol: 'rtmp', stream: info.path, param: info.param }, 'publish start');
     if (admission.relayTo) this.ctx.relays?.relayTo(stream, admission.relayTo);
@@ -328,6 +329,7 @@ export class RtmpSession {
     if (this.publishing && info) {
       this.publishing.stream.detachPublisher(this.publishing.publisher);
       this.socket.setTimeout(0);
+      this.connection.mergeReads(0);
       this.publishing = undefined;
       this.ctx.gate.unpublished(info);
       this.ctx.logger.info({ client: info.id, stream: info.path, reason }, 'publish stop');

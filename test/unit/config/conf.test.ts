@@ -60,6 +60,16 @@ test('several vhosts, and the default vhost is always there', () => {
   assert.equal(config.vhosts.other!.enabled, false);
 });
 
+test('publish { mr; mr_latency; }: merged read as SRS writes it, off by default, shorter than the timeouts', () => {
+  assert.deepEqual(conf('').config.vhosts[DEFAULT_VHOST]!.publish, { firstpkt_timeout: 20000, normal_timeout: 5000, mr: false, mr_latency: 350 });
+  const { config } = conf('vhost v { publish { mr on; mr_latency 200; } }');
+  assert.equal(config.vhosts.v!.publish.mr, true);
+  assert.equal(config.vhosts.v!.publish.mr_latency, 200);
+  throwsAt('vhost v {\n  publish { mr on; mr_latency 1000; normal_timeout 1000; }\n}', 'srs.conf:2 vhost.v.publish', /mr_latency must be shorter/);
+  // Off, the latency is not used and needs no check.
+  assert.equal(conf('vhost v { publish { mr off; mr_latency 1000; normal_timeout 1000; } }').config.vhosts.v!.publish.mr, false);
+});
+
 test('push: nginx-rtmp push URLs of a vhost, only rtmp:// or rtmps:// ones with an app', () => {
   const { config } = conf('vhost __defaultVhost__ { push rtmp://a.example/live rtmps://b.example:443/live/copy; }');
   assert.deepEqual(config.vhosts[DEFAULT_VHOST]!.push, ['rtmp://a.example/live', 'rtmps://b.example:443/live/copy']);
