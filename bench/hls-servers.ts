@@ -20,7 +20,7 @@ export function checkPrerequisites(names: readonly HlsServerName[]): void {
   if (names.includes('nginx')) requireNginxRtmp();
 }
 
-function sluiceCommand(dir: string, port: number, httpPort: number): [string, string[]] {
+function sluiceCommand(dir: string, port: number, httpPort: number, mergedReadMs: number): [string, string[]] {
   const conf = join(dir, 'sluice.conf');
   writeFileSync(
     conf,
@@ -31,7 +31,7 @@ function sluiceCommand(dir: string, port: number, httpPort: number): [string, st
       'workers 1;',
       'http_api { enabled off; }',
       `http_server { enabled on; listen 127.0.0.1:${httpPort}; dir ${dir}; }`,
-      `vhost __defaultVhost__ { hls { enabled on; hls_path ${join(dir, 'hls')}; hls_fragment 2; hls_window 10; } }`,
+      `vhost __defaultVhost__ { ${mergedReadMs ? `publish { mr on; mr_latency ${mergedReadMs}; } ` : ''}hls { enabled on; hls_path ${join(dir, 'hls')}; hls_fragment 2; hls_window 10; } }`,
       '',
     ].join('\n'),
   );
@@ -42,10 +42,13 @@ function nginxHlsCommand(dir: string, port: number): [string, string[]] {
   return nginxCommand(dir, port, `live on; hls on; hls_path ${join(dir, 'hls')}; hls_fragment 2s; hls_playlist_length 10s;`);
 }
 
-/** Starts the server in `dir` (a fresh directory) and waits until it accepts RTMP. */
-export async function startHlsServer(name: HlsServerName, dir: string): Promise<RunningHlsServer> {
+/**
+ * Starts the server in `dir` (a fresh directory) and waits until it accepts RTMP. `mergedReadMs`
+ * is Sluice's `mr_latency` (0: merged read off); nginx-rtmp has no such setting.
+ */
+export async function startHlsServer(name: HlsServerName, dir: string, mergedReadMs: number): Promise<RunningHlsServer> {
   const port = await freePort();
-  const [command, args] = name === 'sluice' ? sluiceCommand(dir, port, await freePort()) : nginxHlsCommand(dir, port);
+  const [command, args] = name === 'sluice' ? sluiceCommand(dir, port, await freePort(), mergedReadMs) : nginxHlsCommand(dir, port);
   return {
     port,
     // Sluice's default hls_m3u8_file is [app]/[stream].m3u8; nginx-rtmp writes <stream>.m3u8.

@@ -22,13 +22,17 @@ interface Options {
   seconds: number;
   warmup: number;
   servers: HlsServerName[];
+  /** Sluice's `mr_latency`; 0: merged read off. */
+  mergedReadMs: number;
 }
 
 const USAGE = `Usage: npm run bench:hls -- [options]
   --streams N     streams published at once to each server (default 10)
   --seconds S     measurement window in seconds (default 20)
   --warmup S      seconds between the last publish and the window (default 6)
-  --servers LIST  any of sluice,nginx (default both)`;
+  --servers LIST  any of sluice,nginx (default both)
+  --mr MS         Sluice reads its publishers merged: publish { mr on; mr_latency MS; } (default 0: off,
+                  as SRS; nginx-rtmp has no merged read)`;
 
 /** How long to wait for the machine to be idle before each server, seconds. */
 const QUIET_WAIT_SECONDS = 60;
@@ -39,6 +43,7 @@ function parseOptions(argv: string[]): Options {
     seconds: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '6' },
     servers: { type: 'string', default: HLS_SERVER_NAMES.join(',') },
+    mr: { type: 'string', default: '0' },
   }, USAGE);
   const servers = serverList(values.servers, HLS_SERVER_NAMES, USAGE);
   return {
@@ -46,13 +51,18 @@ function parseOptions(argv: string[]): Options {
     seconds: intArg('seconds', values.seconds, 4, 600, USAGE),
     warmup: intArg('warmup', values.warmup, 0, 120, USAGE),
     servers,
+    mergedReadMs: intArg('mr', values.mr, 0, 5000, USAGE),
   };
+}
+
+function serverLabel(name: HlsServerName, options: Options): string {
+  return name === 'sluice' && options.mergedReadMs ? `sluice mr ${options.mergedReadMs}` : HLS_SERVER_LABELS[name];
 }
 
 /** Starts one server, publishes to it, measures it over the window; stops everything it started. */
 async function measure(name: HlsServerName, options: Options, tags: readonly FlvTag[], dir: string): Promise<Omit<HlsResult, 'machineCpuBefore'>> {
-  const label = HLS_SERVER_LABELS[name];
-  const server = await startHlsServer(name, dir);
+  const label = serverLabel(name, options);
+  const server = await startHlsServer(name, dir, options.mergedReadMs);
   const streams = Array.from({ length: options.streams }, (_, i) => `stream${i}`);
   // The publishers' window is never opened: their per-frame figures are for the fan-out bench.
   const publishers = streams.map(() => new Publisher(server.port, tags, new MeasureWindow()));
@@ -106,11 +116,11 @@ async function main(): Promise<void> {
 
   const results: HlsResult[] = [];
   try {
-    console.log(`HLS: ${options.streams} streams, ${options.seconds} s window, ${options.warmup} s warm-up`);
+    console.log(`HLS: ${options.streams} streams, ${options.seconds} s window, ${options.warmup} s warm-up; Sluice's merged read ${options.mergedReadMs ? `${options.mergedReadMs} ms` : 'off'}`);
     for (const name of options.servers) {
       const dir = join(workDir, name);
       mkdirSync(dir);
-      const label = HLS_SERVER_LABELS[name];
+      const label = serverLabel(name, options);
       const result = await measureCase<HlsResult>(
         { label, quietWait: QUIET_WAIT_SECONDS, serverLog: join(dir, SERVER_LOG) },
         async ({ machineCpuBefore }) => ({ ...(await measure(name, options, tags, dir)), machineCpuBefore }),

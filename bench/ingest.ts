@@ -8,14 +8,14 @@ import { benchWorkDir, logTail } from './children.js';
 import { FfmpegPublishers } from './ffmpeg-publishers.js';
 import { ensureFixture, ffmpegVersion, fixtureMediaMbps } from './fixture.js';
 import { INGEST_CASES, formatReport, saveResults, type IngestCase, type IngestRun } from './ingest-report.js';
-import { checkPrerequisites, startIngestServer, type IngestServerName, type RtspTransport } from './ingest-servers.js';
+import { checkPrerequisites, startIngestServer, type IngestServerName, type IngestSettings } from './ingest-servers.js';
 import { SERVER_LOG, versionOf } from './launch.js';
 import { inRounds, measureCase } from './measure-case.js';
 import { ServerWindow } from './proc.js';
 import { parseFlags, printResults, runBench } from './script.js';
 import { readStreamStats, receivedMbps } from './stream-stats.js';
 
-interface Options {
+interface Options extends IngestSettings {
   streams: number;
   seconds: number;
   warmup: number;
@@ -25,9 +25,6 @@ interface Options {
   srs: string | undefined;
   /** Another Sluice checkout with its dist built (the code before a change), for the baseline cases. */
   baseline: string | undefined;
-  rtspTransport: RtspTransport;
-  /** Sluice's `workers`. */
-  workers: number;
 }
 
 const USAGE = `Usage: npm run bench:ingest -- [options]
@@ -40,7 +37,9 @@ const USAGE = `Usage: npm run bench:ingest -- [options]
   --srs PATH      an SRS 7 binary (objs/srs) built with --srt=on
   --baseline DIR  another Sluice checkout, built (DIR/dist/cli.js): its cases run in the same rounds
   --rtsp-transport tcp|udp  how ffmpeg sends RTP to Sluice's RTSP server (default tcp)
-  --workers N     Sluice's \`workers\` (default 1: one process, as SRS)`;
+  --workers N     Sluice's \`workers\` (default 1: one process, as SRS)
+  --mr MS         merged read of RTMP publishers on Sluice and SRS: publish { mr on; mr_latency MS; }
+                  (default 0: off, both servers' default)`;
 
 function parseOptions(argv: string[]): Options {
   const values = parseFlags(argv, {
@@ -54,6 +53,7 @@ function parseOptions(argv: string[]): Options {
     baseline: { type: 'string' },
     'rtsp-transport': { type: 'string', default: 'tcp' },
     workers: { type: 'string', default: '1' },
+    mr: { type: 'string', default: '0' },
   }, USAGE);
   const transport = values['rtsp-transport'];
   if (transport !== 'tcp' && transport !== 'udp') throw new Error(`--rtsp-transport: tcp or udp, got "${transport}"\n${USAGE}`);
@@ -70,13 +70,14 @@ function parseOptions(argv: string[]): Options {
     baseline: values.baseline ? resolve(values.baseline) : undefined,
     rtspTransport: transport,
     workers: intArg('workers', values.workers, 1, 64, USAGE),
+    mergedReadMs: intArg('mr', values.mr, 0, 5000, USAGE),
   };
 }
 
 /** Starts the case's server and N publishers, measures the server over the window, stops both. */
 async function measure(c: IngestCase, options: Options, flvPath: string, streamMbps: number, dir: string): Promise<Omit<IngestRun, 'case' | 'run' | 'machineCpuBefore'>> {
   const [serverName, protocol] = c.split('-') as ['sluice' | 'baseline' | 'srs', 'rtmp' | 'srt' | 'rtsp'];
-  const server = await startIngestServer(serverName, dir, { srs: options.srs, baseline: options.baseline }, options.rtspTransport, options.workers);
+  const server = await startIngestServer(serverName, dir, { srs: options.srs, baseline: options.baseline }, options);
   const streams = Array.from({ length: options.streams }, (_, i) => `s${i}`);
   const publishers = new FfmpegPublishers(protocol, server.ports, streams, flvPath, options.rtspTransport, dir);
   try {
@@ -125,7 +126,7 @@ async function main(): Promise<void> {
   const runs: IngestRun[] = [];
   const printed = new Set<string>(); // servers whose config was shown
   try {
-    console.log(`ingest: ${options.streams} streams of ${streamMbps.toFixed(2)} Mbit/s media (${flvPath}), ${options.seconds} s window, ${options.warmup} s warm-up, ${options.runs} runs; RTSP over ${options.rtspTransport}`);
+    console.log(`ingest: ${options.streams} streams of ${streamMbps.toFixed(2)} Mbit/s media (${flvPath}), ${options.seconds} s window, ${options.warmup} s warm-up, ${options.runs} runs; RTSP over ${options.rtspTransport}; RTMP merged read ${options.mergedReadMs ? `${options.mergedReadMs} ms` : 'off'}`);
     for (const line of peers) console.log(line);
     const results = await inRounds(workDir, options.runs, options.cases, (c, run, dir) => {
       const serverLog = join(dir, c.startsWith('srs') ? 'srs.log' : SERVER_LOG); // SRS logs to its own file
