@@ -59,7 +59,9 @@ test('mr on: the publisher is read in pauses of mr_latency, and players get ever
 
   // Only the player and ffmpeg connected; the publisher's socket is the other one.
   const publisherPauses = [...pausedMsByPeerPort].filter(([port]) => port !== player.socket.localPort).flatMap(([, pauses]) => pauses);
-  const merged = publisherPauses.filter((ms) => ms >= MR_LATENCY - 2);
+  // A timer counts from the event loop's time at the start of its turn, so a pause measured from
+  // the call may come out a little short of mr_latency.
+  const merged = publisherPauses.filter((ms) => ms >= MR_LATENCY - 50);
   assert.ok(merged.length > 0, `pauses of the publisher's socket: ${publisherPauses.map(Math.round).join(', ')}`);
   player.close();
 });
