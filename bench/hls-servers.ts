@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './children.js';
-import { SLUICE_CLI, launch, nginxCommand, requireNginxRtmp, requireSluice, type Launched } from './launch.js';
+import { SLUICE_CLI, launch, mergedReadBlock, nginxCommand, requireNginxRtmp, requireSluice, type Launched } from './launch.js';
 
 export type HlsServerName = 'sluice' | 'nginx';
 export const HLS_SERVER_NAMES: readonly HlsServerName[] = ['sluice', 'nginx'];
@@ -31,7 +31,7 @@ function sluiceCommand(dir: string, port: number, httpPort: number, mergedReadMs
       'workers 1;',
       'http_api { enabled off; }',
       `http_server { enabled on; listen 127.0.0.1:${httpPort}; dir ${dir}; }`,
-      `vhost __defaultVhost__ { ${mergedReadMs ? `publish { mr on; mr_latency ${mergedReadMs}; } ` : ''}hls { enabled on; hls_path ${join(dir, 'hls')}; hls_fragment 2; hls_window 10; } }`,
+      `vhost __defaultVhost__ { ${mergedReadBlock(mergedReadMs)}hls { enabled on; hls_path ${join(dir, 'hls')}; hls_fragment 2; hls_window 10; } }`,
       '',
     ].join('\n'),
   );

@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, freeUdpPort } from './children.js';
-import { SLUICE_CLI, launch, requireFile, requireSluice, srsConfig, type Launched } from './launch.js';
+import { SLUICE_CLI, launch, mergedReadBlock, requireFile, requireSluice, srsConfig, type Launched } from './launch.js';
 
 export type IngestServerName = 'sluice' | 'baseline' | 'srs';
 /** Where the servers that are not this checkout's live. */
@@ -23,9 +23,6 @@ export interface IngestSettings {
   /** `mr_latency` of RTMP publishers, on Sluice and SRS; 0: merged read off (both servers' default). */
   mergedReadMs: number;
 }
-
-/** SRS's `publish` block, which Sluice reads the same way. */
-const publishBlock = (mergedReadMs: number): string => (mergedReadMs ? `publish { mr on; mr_latency ${mergedReadMs}; } ` : '');
 
 export interface RunningIngestServer extends Launched {
   ports: { rtmp: number; srt: number; rtsp: number; api: number };
@@ -49,7 +46,7 @@ function sluiceConf(dir: string, ports: RunningIngestServer['ports'], settings: 
     `srt_server { enabled on; listen 127.0.0.1:${ports.srt}; }`,
     // rtp_port 0: a free UDP pair, so runs never collide.
     `rtsp_server { enabled on; listen 127.0.0.1:${ports.rtsp}; udp ${settings.rtspTransport === 'udp' ? 'on' : 'off'}; rtp_port 0; }`,
-    `vhost __defaultVhost__ { ${publishBlock(settings.mergedReadMs)}}`,
+    `vhost __defaultVhost__ { ${mergedReadBlock(settings.mergedReadMs)}}`,
     '',
   ].join('\n');
 }
@@ -62,7 +59,7 @@ function srsConf(dir: string, ports: RunningIngestServer['ports'], settings: Ing
     // SRS takes only a port here (it binds every address).
     `srt_server { enabled on; listen ${ports.srt}; }`,
     // srt_to_rtmp: SRS demuxes the TS into its RTMP source, as Sluice demuxes into its hub.
-    `vhost __defaultVhost__ { ${publishBlock(settings.mergedReadMs)}srt { enabled on; srt_to_rtmp on; } }`,
+    `vhost __defaultVhost__ { ${mergedReadBlock(settings.mergedReadMs)}srt { enabled on; srt_to_rtmp on; } }`,
   ]);
 }
 

@@ -110,8 +110,6 @@ export class RtmpConnection {
 
   private receive(data: Buffer): void {
     if (this.closed) return;
-    // Chunks the socket buffered while paused arrive back to back; only the last tells the pace.
-    const smallRead = data.length < SMALL_READ && this.socket.readableLength === 0;
     try {
       if (this.handshake) {
         const step = this.handshake.feed(data);
@@ -124,7 +122,8 @@ export class RtmpConnection {
       this.reader.push(data, (message) => this.backlog.push(message));
       this.acknowledge();
       this.drain();
-      if (smallRead && this.mergedReadMs > 0) this.sleep();
+      // Chunks the socket buffered while paused arrive back to back; only the last tells the pace.
+      if (this.mergedReadMs > 0 && data.length < SMALL_READ && this.socket.readableLength === 0) this.sleep();
     } catch (error) {
       this.fail(error);
     }
