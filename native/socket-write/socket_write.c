@@ -13,14 +13,17 @@ enum { MAX_PARTS = 1024 };  // Linux's IOV_MAX
 
 /** send(fd, ...buffers): the bytes the kernel took (0 when it took none: EAGAIN), or -errno. */
 static napi_value js_send(napi_env env, napi_callback_info info) {
-  size_t argc = 1 + MAX_PARTS;
-  napi_value argv[1 + MAX_PARTS], result;
-  int32_t fd;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) return NULL;
+  // Counted first: given room for more arguments than were passed, N-API fills every spare
+  // slot with undefined, which cost more than the send's own bookkeeping.
+  size_t argc = 0;
+  if (napi_get_cb_info(env, info, &argc, NULL, NULL, NULL) != napi_ok || argc < 2) return NULL;
   if (argc > 1 + MAX_PARTS) {
     napi_throw_range_error(env, NULL, "more than 1024 buffers in one send");
     return NULL;
   }
+  napi_value argv[1 + MAX_PARTS], result;
+  int32_t fd;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   if (napi_get_value_int32(env, argv[0], &fd) != napi_ok) return NULL;
   struct iovec parts[MAX_PARTS];
   for (size_t i = 1; i < argc; i++) {
