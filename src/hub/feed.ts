@@ -85,9 +85,15 @@ export class Feed {
   /** Writes what each reader is owed, then drops what nobody needs any more. */
   flush(limits: ReaderLimits, now: number): void {
     let keepFrom = this.end;
-    for (const reader of this.readers) {
-      reader.flushFrom(this, limits, now);
-      if (!reader.isClosed && reader.position < keepFrom) keepFrom = reader.position;
+    const writes = this.format.flushWrites;
+    writes?.begin();
+    try {
+      for (const reader of this.readers) {
+        reader.flushFrom(this, limits, now);
+        if (!reader.isClosed && reader.position < keepFrom) keepFrom = reader.position;
+      }
+    } finally {
+      writes?.end();
     }
     this.joined.clear();
     this.trim(keepFrom, limits.maxPendingBytes);

@@ -22,6 +22,18 @@ export interface OutputFormat {
   /** The audience of its readers (hub/audience.ts); absent: the usual one. */
   readonly audience?: string;
   encode(frame: MediaFrame): Buffer;
+  /** Brackets each flush of its readers, so that their sinks can send together; absent: each writes at once. */
+  readonly flushWrites?: FlushWrites;
+}
+
+/**
+ * Between `begin` and `end` sinks may hold their writes, and `end` sends what they held
+ * (servers/direct-write.ts): players given the same bytes then cost one call into native code
+ * per flush, not one each. Brackets may nest; the outermost `end` sends.
+ */
+export interface FlushWrites {
+  begin(): void;
+  end(): void;
 }
 
 export interface ReaderLimits {

@@ -1,9 +1,12 @@
 import type { Socket } from 'node:net';
+import type { FlushWrites } from '../hub/reader.js';
 import { loadNative } from '../util/native-addon.js';
 
 interface SocketWriteAddon {
   /** One non-blocking sendmsg of the buffers in order: the bytes the kernel took (0 on EAGAIN), or -errno. */
   send(fd: number, ...parts: Buffer[]): number;
+  /** `send(fds[i], bytes)` for each of the first `count` descriptors, each result into `results[i]`. */
+  sendEach(fds: Int32Array, count: number, bytes: Buffer, results: Float64Array): void;
 }
 
 /** Bytes a socket was given past Node's stream: `bytesSent` adds them to its own count. */
@@ -22,7 +25,10 @@ const MAX_PARTS = 1024;
  */
 export class DirectWriter {
   private readonly sent = { bytes: 0 };
-  private readonly fd: number;
+  /** Descriptor of the socket; -1 when it is never written around the stream. */
+  readonly fd: number;
+  /** Bytes held for the end of a flush (`heldWrites`). */
+  private held: Buffer | undefined;
 
   constructor(private readonly socket: Socket) {
     // A TLS socket's bytes must go through its encryption: never written around it.
@@ -40,15 +46,47 @@ export class DirectWriter {
     return this.fd >= 0 && socket.writable && socket.writableLength === 0 && socket.writableCorked === 0;
   }
 
+  /** Writes `bytes`; during a flush bracketed by `heldWrites` they may be held and sent at its end. */
   write(bytes: Buffer): void {
     if (this.socket.destroyed) return;
+    this.release();
     if (!this.ready) {
       this.socket.write(bytes);
       return;
     }
-    const taken = addon!.send(this.fd, bytes);
+    if (heldWrites.hold(this, bytes)) this.held = bytes;
+    else this.settle(addon!.send(this.fd, bytes), bytes);
+  }
+
+  /**
+   * True when it holds exactly `bytes` for the end of the flush and can still send them around
+   * the stream: it then gives them up to the caller, which sends them and calls `settle`.
+   */
+  claim(bytes: Buffer): boolean {
+    if (this.held !== bytes) return false;
+    if (!this.ready) {
+      // Destroyed (its descriptor may be closed), or something was queued in Node meanwhile:
+      // the held bytes go behind that, or nowhere.
+      this.release();
+      return false;
+    }
+    this.held = undefined;
+    return true;
+  }
+
+  /** What the kernel took of claimed bytes. */
+  settle(taken: number, bytes: Buffer): void {
     if (taken === bytes.length) this.sent.bytes += taken;
-    else this.queueRest(taken, [bytes]);
+    else if (!this.socket.destroyed) this.queueRest(taken, [bytes]);
+  }
+
+  /** Sends held bytes now, before any other write to the socket, so that bytes keep their order. */
+  private release(): void {
+    const held = this.held;
+    if (held === undefined) return;
+    this.held = undefined;
+    if (this.ready) this.settle(addon!.send(this.fd, held), held);
+    else if (!this.socket.destroyed) this.socket.write(held);
   }
 
   /**
@@ -57,6 +95,7 @@ export class DirectWriter {
    */
   writeAll(parts: readonly Buffer[]): void {
     if (this.socket.destroyed) return;
+    this.release();
     for (let at = 0; at < parts.length; at += MAX_PARTS) {
       const some = parts.slice(at, at + MAX_PARTS);
       if (!this.ready) return this.queueRest(0, parts.slice(at));
@@ -73,7 +112,9 @@ export class DirectWriter {
   writeChunk(parts: readonly Buffer[]): void {
     const length = byteLength(parts);
     if (length === 0) return; // an empty chunk would end the body
+    this.release();
     const size = Buffer.from(`${length.toString(16)}\r\n`, 'latin1');
+    if (!this.ready) return this.queueRest(0, [size, ...parts, CRLF]);
     const taken = addon!.send(this.fd, size, ...parts, CRLF);
     if (taken === size.length + length + CRLF.length) this.sent.bytes += taken;
     else this.queueRest(taken, [size, ...parts, CRLF]);
@@ -99,6 +140,70 @@ export class DirectWriter {
     socket.uncork();
   }
 }
+
+/**
+ * The writes of a flush, held while the hub goes through a format's readers and sent at its
+ * end: each run of writers given the same bytes (players in step share one joined buffer) goes
+ * in one native call, a sendmsg per socket, so crossing into native code and back is paid once
+ * per flush instead of once per player. Only `DirectWriter.write` holds, and any other write to
+ * the same writer sends what it holds first, so bytes keep their order.
+ */
+class HeldWrites implements FlushWrites {
+  private depth = 0;
+  private readonly writers: DirectWriter[] = [];
+  private readonly bytes: Buffer[] = [];
+  private fds = new Int32Array(256);
+  private results = new Float64Array(256);
+
+  begin(): void {
+    this.depth++;
+  }
+
+  end(): void {
+    if (--this.depth > 0) return;
+    const { writers, bytes } = this;
+    try {
+      for (let from = 0; from < writers.length; ) {
+        let to = from + 1;
+        while (to < writers.length && bytes[to] === bytes[from]) to++;
+        this.sendRun(from, to);
+        from = to;
+      }
+    } finally {
+      writers.length = 0;
+      bytes.length = 0;
+    }
+  }
+
+  /** Holds `bytes` for `writer` until the flush ends; false outside a flush. */
+  hold(writer: DirectWriter, bytes: Buffer): boolean {
+    if (this.depth === 0) return false;
+    this.writers.push(writer);
+    this.bytes.push(bytes);
+    return true;
+  }
+
+  private sendRun(from: number, to: number): void {
+    const shared = this.bytes[from]!;
+    if (this.fds.length < to - from) {
+      this.fds = new Int32Array(to - from);
+      this.results = new Float64Array(to - from);
+    }
+    const sending: DirectWriter[] = [];
+    for (let i = from; i < to; i++) {
+      const writer = this.writers[i]!;
+      if (!writer.claim(shared)) continue;
+      this.fds[sending.length] = writer.fd;
+      sending.push(writer);
+    }
+    if (sending.length === 0) return;
+    addon!.sendEach(this.fds, sending.length, shared, this.results);
+    for (let i = 0; i < sending.length; i++) sending[i]!.settle(this.results[i]!, shared);
+  }
+}
+
+/** Brackets the flushes of formats whose players write through `DirectWriter` (rtmpOutput). */
+export const heldWrites = new HeldWrites();
 
 /** Bytes written to the socket, through Node's stream and around it. */
 export function bytesSent(socket: Socket): number {

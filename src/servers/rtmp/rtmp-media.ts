@@ -3,6 +3,7 @@ import type { MediaFrame } from '../../media/frame.js';
 import type { OutputFormat } from '../../hub/reader.js';
 import { encodeMessage } from '../../protocols/rtmp/chunk-writer.js';
 import { MessageType, type RtmpMessage } from '../../protocols/rtmp/messages.js';
+import { heldWrites } from '../direct-write.js';
 
 // AMF0 string marker + length + "@setDataFrame": what FFmpeg/OBS put before onMetaData.
 const SET_DATA_FRAME = Buffer.from([0x02, 0x00, 0x0d, ...Buffer.from('@setDataFrame')]);
@@ -49,6 +50,7 @@ const MESSAGE_TYPE = { audio: MessageType.Audio, video: MessageType.Video, data:
 export function rtmpOutput(chunkSize: number, streamId: number): OutputFormat {
   return {
     key: `rtmp/${chunkSize}/${streamId}`,
+    flushWrites: heldWrites,
     encode: (frame) =>
       encodeMessage(
         {
