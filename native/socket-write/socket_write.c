@@ -53,29 +53,36 @@ static void *typed_array_data(napi_env env, napi_value value, napi_typedarray_ty
 }
 
 /**
- * sendEach(fds: Int32Array, count, bytes: Buffer, results: Float64Array): sends `bytes` to
- * the first `count` descriptors, one sendmsg each, and puts what each took in `results` (as
- * send returns it). A thousand players of one flush cost one call from JavaScript.
+ * sendEach(fds: Int32Array, count, results: Float64Array, ...buffers): sends the buffers, in
+ * order, to each of the first `count` descriptors, one sendmsg each, and puts what each took in
+ * `results` (as send returns it). A thousand players of one flush cost one call from JavaScript.
  */
 static napi_value js_send_each(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 4) return NULL;
+  size_t argc = 0;
+  if (napi_get_cb_info(env, info, &argc, NULL, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 4 || argc > 3 + MAX_PARTS) {
+    napi_throw_range_error(env, NULL, "sendEach(Int32Array, count, Float64Array, ...1 to 1024 buffers)");
+    return NULL;
+  }
+  napi_value argv[3 + MAX_PARTS];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   size_t fd_count, result_count;
   int32_t *fds = typed_array_data(env, argv[0], napi_int32_array, &fd_count);
-  double *results = typed_array_data(env, argv[3], napi_float64_array, &result_count);
+  double *results = typed_array_data(env, argv[2], napi_float64_array, &result_count);
   uint32_t count;
-  struct iovec bytes;
-  if (fds == NULL || results == NULL || napi_get_value_uint32(env, argv[1], &count) != napi_ok ||
-      napi_get_buffer_info(env, argv[2], &bytes.iov_base, &bytes.iov_len) != napi_ok) {
-    napi_throw_type_error(env, NULL, "sendEach(Int32Array, count, Buffer, Float64Array)");
+  if (fds == NULL || results == NULL || napi_get_value_uint32(env, argv[1], &count) != napi_ok) {
+    napi_throw_type_error(env, NULL, "sendEach(Int32Array, count, Float64Array, ...buffers)");
     return NULL;
   }
   if (count > fd_count || count > result_count) {
     napi_throw_range_error(env, NULL, "sendEach: count is past the end of an array");
     return NULL;
   }
-  for (uint32_t i = 0; i < count; i++) results[i] = send_parts(fds[i], &bytes, 1);
+  struct iovec parts[MAX_PARTS];
+  for (size_t i = 3; i < argc; i++) {
+    if (napi_get_buffer_info(env, argv[i], &parts[i - 3].iov_base, &parts[i - 3].iov_len) != napi_ok) return NULL;
+  }
+  for (uint32_t i = 0; i < count; i++) results[i] = send_parts(fds[i], parts, argc - 3);
   return NULL;
 }
 

@@ -5,8 +5,8 @@ import { loadNative } from '../util/native-addon.js';
 interface SocketWriteAddon {
   /** One non-blocking sendmsg of the buffers in order: the bytes the kernel took (0 on EAGAIN), or -errno. */
   send(fd: number, ...parts: Buffer[]): number;
-  /** `send(fds[i], bytes)` for each of the first `count` descriptors, each result into `results[i]`. */
-  sendEach(fds: Int32Array, count: number, bytes: Buffer, results: Float64Array): void;
+  /** `send(fds[i], ...parts)` for each of the first `count` descriptors, each result into `results[i]`. */
+  sendEach(fds: Int32Array, count: number, results: Float64Array, ...parts: Buffer[]): void;
 }
 
 /** Bytes a socket was given past Node's stream: `bytesSent` adds them to its own count. */
@@ -27,8 +27,9 @@ export class DirectWriter {
   private readonly sent = { bytes: 0 };
   /** Descriptor of the socket; -1 when it is never written around the stream. */
   readonly fd: number;
-  /** Bytes held for the end of a flush (`heldWrites`). */
+  /** Bytes held for the end of a flush (`heldWrites`), and whether they go as an HTTP chunk. */
   private held: Buffer | undefined;
+  private heldAsChunk = false;
 
   constructor(private readonly socket: Socket) {
     // A TLS socket's bytes must go through its encryption: never written around it.
@@ -49,44 +50,44 @@ export class DirectWriter {
   /** Writes `bytes`; during a flush bracketed by `heldWrites` they may be held and sent at its end. */
   write(bytes: Buffer): void {
     if (this.socket.destroyed) return;
-    this.release();
+    this.sendHeld();
     if (!this.ready) {
       this.socket.write(bytes);
       return;
     }
-    if (heldWrites.hold(this, bytes)) this.held = bytes;
-    else this.settle(addon!.send(this.fd, bytes), bytes);
+    if (!this.holdForFlush(bytes, false)) this.sendNow([bytes]);
   }
 
   /**
    * True when it holds exactly `bytes` for the end of the flush and can still send them around
    * the stream: it then gives them up to the caller, which sends them and calls `settle`.
    */
-  claim(bytes: Buffer): boolean {
-    if (this.held !== bytes) return false;
+  claim(bytes: Buffer, asChunk: boolean): boolean {
+    if (this.held !== bytes || this.heldAsChunk !== asChunk) return false;
     if (!this.ready) {
       // Destroyed (its descriptor may be closed), or something was queued in Node meanwhile:
       // the held bytes go behind that, or nowhere.
-      this.release();
+      this.sendHeld();
       return false;
     }
     this.held = undefined;
     return true;
   }
 
-  /** What the kernel took of claimed bytes. */
-  settle(taken: number, bytes: Buffer): void {
-    if (taken === bytes.length) this.sent.bytes += taken;
-    else if (!this.socket.destroyed) this.queueRest(taken, [bytes]);
+  /** What the kernel took of `parts` sent around the stream (claimed bytes, as `wireParts` frames them). */
+  settle(taken: number, parts: readonly Buffer[]): void {
+    if (taken === byteLength(parts)) this.sent.bytes += taken;
+    else if (!this.socket.destroyed) this.queueRest(taken, parts);
   }
 
   /** Sends held bytes now, before any other write to the socket, so that bytes keep their order. */
-  private release(): void {
+  sendHeld(): void {
     const held = this.held;
     if (held === undefined) return;
     this.held = undefined;
-    if (this.ready) this.settle(addon!.send(this.fd, held), held);
-    else if (!this.socket.destroyed) this.socket.write(held);
+    const parts = wireParts(held, this.heldAsChunk);
+    if (this.ready) this.sendNow(parts);
+    else if (!this.socket.destroyed) this.queueRest(0, parts);
   }
 
   /**
@@ -95,7 +96,7 @@ export class DirectWriter {
    */
   writeAll(parts: readonly Buffer[]): void {
     if (this.socket.destroyed) return;
-    this.release();
+    this.sendHeld();
     for (let at = 0; at < parts.length; at += MAX_PARTS) {
       const some = parts.slice(at, at + MAX_PARTS);
       if (!this.ready) return this.queueRest(0, parts.slice(at));
@@ -107,17 +108,27 @@ export class DirectWriter {
 
   /**
    * `parts` as one chunk of a chunked HTTP/1.1 body, for a response with nothing buffered of its
-   * own: only when `ready`, and for at most 1022 parts.
+   * own: only when `ready`, and for at most 1022 parts. One buffer may be held, as by `write`.
    */
   writeChunk(parts: readonly Buffer[]): void {
     const length = byteLength(parts);
     if (length === 0) return; // an empty chunk would end the body
-    this.release();
-    const size = Buffer.from(`${length.toString(16)}\r\n`, 'latin1');
-    if (!this.ready) return this.queueRest(0, [size, ...parts, CRLF]);
-    const taken = addon!.send(this.fd, size, ...parts, CRLF);
-    if (taken === size.length + length + CRLF.length) this.sent.bytes += taken;
-    else this.queueRest(taken, [size, ...parts, CRLF]);
+    this.sendHeld();
+    if (parts.length === 1 && this.ready && this.holdForFlush(parts[0]!, true)) return;
+    const framed = [chunkSizeLine(length), ...parts, CRLF];
+    if (this.ready) this.sendNow(framed);
+    else this.queueRest(0, framed);
+  }
+
+  private holdForFlush(bytes: Buffer, asChunk: boolean): boolean {
+    if (!heldWrites.hold(this, bytes, asChunk)) return false;
+    this.held = bytes;
+    this.heldAsChunk = asChunk;
+    return true;
+  }
+
+  private sendNow(parts: readonly Buffer[]): void {
+    this.settle(addon!.send(this.fd, ...parts), parts);
   }
 
   /**
@@ -145,13 +156,14 @@ export class DirectWriter {
  * The writes of a flush, held while the hub goes through a format's readers and sent at its
  * end: each run of writers given the same bytes (players in step share one joined buffer) goes
  * in one native call, a sendmsg per socket, so crossing into native code and back is paid once
- * per flush instead of once per player. Only `DirectWriter.write` holds, and any other write to
- * the same writer sends what it holds first, so bytes keep their order.
+ * per flush instead of once per player. A writer holds one buffer at most (written raw or as an
+ * HTTP chunk), and any other write to it sends what it holds first, so bytes keep their order.
  */
 class HeldWrites implements FlushWrites {
   private depth = 0;
   private readonly writers: DirectWriter[] = [];
   private readonly bytes: Buffer[] = [];
+  private readonly asChunk: boolean[] = [];
   private fds = new Int32Array(256);
   private results = new Float64Array(256);
 
@@ -161,30 +173,33 @@ class HeldWrites implements FlushWrites {
 
   end(): void {
     if (--this.depth > 0) return;
-    const { writers, bytes } = this;
+    const { writers, bytes, asChunk } = this;
     try {
       for (let from = 0; from < writers.length; ) {
         let to = from + 1;
-        while (to < writers.length && bytes[to] === bytes[from]) to++;
+        while (to < writers.length && bytes[to] === bytes[from] && asChunk[to] === asChunk[from]) to++;
         this.sendRun(from, to);
         from = to;
       }
     } finally {
       writers.length = 0;
       bytes.length = 0;
+      asChunk.length = 0;
     }
   }
 
   /** Holds `bytes` for `writer` until the flush ends; false outside a flush. */
-  hold(writer: DirectWriter, bytes: Buffer): boolean {
+  hold(writer: DirectWriter, bytes: Buffer, asChunk: boolean): boolean {
     if (this.depth === 0) return false;
     this.writers.push(writer);
     this.bytes.push(bytes);
+    this.asChunk.push(asChunk);
     return true;
   }
 
   private sendRun(from: number, to: number): void {
     const shared = this.bytes[from]!;
+    const asChunk = this.asChunk[from]!;
     if (this.fds.length < to - from) {
       this.fds = new Int32Array(to - from);
       this.results = new Float64Array(to - from);
@@ -192,17 +207,18 @@ class HeldWrites implements FlushWrites {
     const sending: DirectWriter[] = [];
     for (let i = from; i < to; i++) {
       const writer = this.writers[i]!;
-      if (!writer.claim(shared)) continue;
+      if (!writer.claim(shared, asChunk)) continue;
       this.fds[sending.length] = writer.fd;
       sending.push(writer);
     }
     if (sending.length === 0) return;
-    addon!.sendEach(this.fds, sending.length, shared, this.results);
-    for (let i = 0; i < sending.length; i++) sending[i]!.settle(this.results[i]!, shared);
+    const parts = wireParts(shared, asChunk);
+    addon!.sendEach(this.fds, sending.length, this.results, ...parts);
+    for (let i = 0; i < sending.length; i++) sending[i]!.settle(this.results[i]!, parts);
   }
 }
 
-/** Brackets the flushes of formats whose players write through `DirectWriter` (rtmpOutput). */
+/** Brackets the flushes of formats whose players write through `DirectWriter` (RTMP, HTTP-FLV, RTSP over TCP). */
 export const heldWrites = new HeldWrites();
 
 /** Bytes written to the socket, through Node's stream and around it. */
@@ -212,6 +228,15 @@ export function bytesSent(socket: Socket): number {
 
 /** The most buffers `DirectWriter.writeChunk` sends as one HTTP chunk. */
 export const MAX_CHUNK_PARTS = MAX_PARTS - 2;
+
+/** The buffers that put `bytes` on the wire: as they are, or framed as one HTTP chunk. */
+function wireParts(bytes: Buffer, asChunk: boolean): Buffer[] {
+  return asChunk ? [chunkSizeLine(bytes.length), bytes, CRLF] : [bytes];
+}
+
+function chunkSizeLine(length: number): Buffer {
+  return Buffer.from(`${length.toString(16)}\r\n`, 'latin1');
+}
 
 function byteLength(parts: readonly Buffer[]): number {
   let total = 0;

@@ -2,10 +2,10 @@ import type { ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 import { encodeFlvTag } from '../../formats/flv/tag.js';
 import type { FrameSink, OutputFormat } from '../../hub/reader.js';
-import { DirectWriter, MAX_CHUNK_PARTS } from '../direct-write.js';
+import { DirectWriter, heldWrites, MAX_CHUNK_PARTS } from '../direct-write.js';
 
 /** FLV tags, shared by every HTTP-FLV and WebSocket-FLV player of a stream. */
-export const flvOutput: OutputFormat = { key: 'flv', encode: encodeFlvTag };
+export const flvOutput: OutputFormat = { key: 'flv', encode: encodeFlvTag, flushWrites: heldWrites };
 
 /**
  * A chunked HTTP response; one batch becomes one HTTP chunk, framed and sent straight to the
@@ -38,6 +38,7 @@ export class ResponseSink implements FrameSink {
     if (this.writer?.ready && chunked && response.headersSent && response.writableLength === 0 && parts.length <= MAX_CHUNK_PARTS) {
       this.writer.writeChunk(parts);
     } else {
+      this.writer?.sendHeld(); // what the writer holds of this flush goes before
       for (const part of parts) if (part.length > 0) response.write(part);
     }
   }

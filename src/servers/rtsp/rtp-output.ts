@@ -6,6 +6,7 @@ import { encodeRtp } from '../../protocols/rtp/packet.js';
 import { encodeSenderReport, ntpFromUnixMs } from '../../protocols/rtp/rtcp.js';
 import { interleavedHeader } from '../../protocols/rtsp/message.js';
 import { SluiceError } from '../../util/errors.js';
+import { heldWrites } from '../direct-write.js';
 import type { PlayTrack } from './play-tracks.js';
 
 const NOTHING = Buffer.alloc(0);
@@ -55,6 +56,8 @@ interface TrackState {
 }
 
 class RtpFormat implements OutputFormat {
+  /** Players over TCP write through `DirectWriter`; UDP players' sinks never hold. */
+  readonly flushWrites = heldWrites;
   private readonly states: TrackState[];
   /** The NTP instant of the first frame sent, shared by all tracks. */
   private origin: { ntpMs: number; ms: number } | undefined;

@@ -106,6 +106,27 @@ test('flushes nest: only the outermost end sends; a writer destroyed meanwhile i
   }
 });
 
+test('HTTP chunks are held like raw bytes, framed once per run, and never joined with raw writes', async () => {
+  const { pairs, close } = await socketPairs(3);
+  try {
+    const writers = pairs.map(({ server }) => new DirectWriter(server));
+    const received = pairs.map(({ client }) => collect(client));
+    const bytes = numbered(40, 1500);
+    const chunk = Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, Buffer.from('\r\n')]);
+    heldWrites.begin();
+    writers[0]!.writeChunk([bytes]);
+    writers[1]!.writeChunk([bytes]);
+    writers[2]!.write(bytes); // the same buffer, raw: a run of its own
+    assert.equal(await arrivesSoon(pairs[0]!.client), false, 'held until the flush ends');
+    heldWrites.end();
+    for (let i = 0; i < 2; i++) assert.ok((await received[i]!.until(chunk.length, 'the chunk')).equals(chunk));
+    assert.ok((await received[2]!.until(bytes.length, 'the raw bytes')).equals(bytes));
+    assert.equal(bytesSent(pairs[0]!.server), chunk.length);
+  } finally {
+    close();
+  }
+});
+
 test('outside a flush a write goes at once', async () => {
   const { pairs, close } = await socketPairs(1);
   try {
