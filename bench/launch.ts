@@ -41,12 +41,12 @@ export function srsVersion(path: string): string {
   return `${versionOf(path, ['-v'])} (${path})`;
 }
 
-/** An SRS config: in the foreground, logging to `dir`, then `lines`. */
 /** SRS's vhost `publish` block turning merged read on, as Sluice reads it too; empty for 0 (off). */
 export function mergedReadBlock(mergedReadMs: number): string {
   return mergedReadMs ? `publish { mr on; mr_latency ${mergedReadMs}; } ` : '';
 }
 
+/** An SRS config: in the foreground, logging to `dir`, then `lines`. */
 export function srsConfig(dir: string, rtmpPort: number, lines: string[], maxConnections = 10_000): string {
   return [
     `listen 127.0.0.1:${rtmpPort};`,
