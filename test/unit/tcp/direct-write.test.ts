@@ -1,21 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer, connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { bytesSent, DirectWriter } from '../../../src/servers/direct-write.js';
 import { byteLength, collect, numbered } from '../../support/numbered-bytes.js';
-
-/** A connected loopback pair: `server` is the side written to, `client` reads. */
-async function socketPair(): Promise<{ server: Socket; client: Socket; close: () => void }> {
-  const listener = createServer();
-  listener.listen(0, '127.0.0.1');
-  await once(listener, 'listening');
-  const accepted = once(listener, 'connection');
-  const client = connect((listener.address() as { port: number }).port, '127.0.0.1');
-  const [server] = (await accepted) as [Socket];
-  await once(client, 'connect');
-  return { server, client, close: () => (server.destroy(), client.destroy(), listener.close()) };
-}
+import { socketPair } from '../../support/socket-pair.js';
 
 /** The paused reader resumes: it must read exactly `expected`, in order, and every byte of it counts as sent. */
 async function readsBack(server: Socket, client: Socket, expected: readonly Buffer[]): Promise<void> {
