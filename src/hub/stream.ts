@@ -179,7 +179,7 @@ export class Stream implements StreamKey {
   }
 
   push(input: MediaFrame): void {
-    const frame = new EncodedFrame({ ...input, timestamp: this.monotonic(input.timestamp) });
+    const frame = new EncodedFrame(input, this.monotonic(input.timestamp));
     this.bytesIn += frame.body.length;
     // Frames relayed from another worker were counted there.
     if (!this.publisher?.mirror) this.framesIn++;

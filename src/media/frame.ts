@@ -25,11 +25,16 @@ export class EncodedFrame implements MediaFrame {
   readonly body: Buffer;
   readonly keyframe: boolean;
   readonly sequenceHeader: boolean;
-  private readonly encodings = new Map<string, Buffer>();
+  // Most frames are encoded for one format, if any: that one is kept in two fields, and a Map
+  // is made only for a second, so a frame costs no Map of its own (thousands a second per server).
+  private firstFormat: string | undefined;
+  private firstBytes: Buffer | undefined;
+  private others: Map<string, Buffer> | undefined;
 
-  constructor(frame: MediaFrame) {
+  /** `timestamp`: the stream's own (monotonic) one when it differs from the frame's. */
+  constructor(frame: MediaFrame, timestamp = frame.timestamp) {
     this.kind = frame.kind;
-    this.timestamp = frame.timestamp;
+    this.timestamp = timestamp;
     this.body = frame.body;
     this.keyframe = frame.keyframe;
     this.sequenceHeader = frame.sequenceHeader;
@@ -37,10 +42,15 @@ export class EncodedFrame implements MediaFrame {
 
   /** Returns this frame encoded by `encode`, computing it only for the first reader that asks. */
   encoded(format: string, encode: (frame: MediaFrame) => Buffer): Buffer {
-    let bytes = this.encodings.get(format);
-    if (bytes === undefined) {
-      bytes = encode(this);
-      this.encodings.set(format, bytes);
+    if (format === this.firstFormat) return this.firstBytes!;
+    let bytes = this.others?.get(format);
+    if (bytes !== undefined) return bytes;
+    bytes = encode(this);
+    if (this.firstFormat === undefined) {
+      this.firstFormat = format;
+      this.firstBytes = bytes;
+    } else {
+      (this.others ??= new Map()).set(format, bytes);
     }
     return bytes;
   }

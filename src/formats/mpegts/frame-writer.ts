@@ -28,27 +28,26 @@ export class TsFrameWriter {
   private muxer: TsMuxer | undefined;
   private readonly counters: ContinuityCounters = new Map();
   private pmtVersion = 0;
+  /** Asked for every frame (where to cut a segment): made again only when a configuration comes. */
+  private configured: Readonly<TsTracks> = {};
 
   /** The tracks whose configuration has been seen, which the next `start` will list. */
-  get tracks(): TsTracks {
-    const tracks: TsTracks = {};
-    if (this.videoConfig) tracks.video = this.videoConfig.codec;
-    if (this.audioConfig) tracks.audio = this.audioConfig.codec;
-    return tracks;
+  get tracks(): Readonly<TsTracks> {
+    return this.configured;
   }
 
   /** True when the configured tracks differ from those of the stream being written. */
   get tracksChanged(): boolean {
-    const now = this.tracks;
-    const current = this.muxer?.tracks ?? {};
-    return now.video !== current.video || now.audio !== current.audio;
+    const now = this.configured;
+    const current = this.muxer?.tracks;
+    return now.video !== current?.video || now.audio !== current?.audio;
   }
 
   /** Starts a new transport stream (a segment): returns its PAT and PMT. */
   start(): Buffer[] {
     // Continuous counters make the segments one transport stream, whose PMT changes show in its version.
     if (this.muxer && this.tracksChanged) this.pmtVersion = (this.pmtVersion + 1) & 0x1f;
-    this.muxer = new TsMuxer(this.tracks, this.counters, this.pmtVersion);
+    this.muxer = new TsMuxer({ ...this.configured }, this.counters, this.pmtVersion);
     return this.muxer.tables();
   }
 
@@ -62,6 +61,7 @@ export class TsFrameWriter {
       const record = frame.body.subarray(header.payloadOffset);
       if (header.codec === 'H264' && header.sequenceHeader) this.videoConfig = readAvcNalConfig(record);
       else if (header.codec === 'HEVC' && header.sequenceHeader) this.videoConfig = readHevcNalConfig(record);
+      this.noteTracks();
       return { codec: header.codec, carried: header.codec === 'H264' || header.codec === 'HEVC' };
     }
     const header = readAudioTagHeader(frame.body);
@@ -72,7 +72,18 @@ export class TsFrameWriter {
       const { version } = readMpegAudioHeader(payload);
       this.audioConfig = { codec: version === 1 ? 'MPEG1-AUDIO' : 'MPEG2-AUDIO' };
     }
+    this.noteTracks();
     return { codec: header.codec, carried: header.codec === 'AAC' || header.codec === 'MP3' };
+  }
+
+  private noteTracks(): void {
+    const video = this.videoConfig?.codec;
+    const audio = this.audioConfig?.codec;
+    if (video === this.configured.video && audio === this.configured.audio) return;
+    const tracks: TsTracks = {};
+    if (video) tracks.video = video;
+    if (audio) tracks.audio = audio;
+    this.configured = tracks;
   }
 
   /**

@@ -19,6 +19,8 @@ export const MAX_CHUNK_SIZE = 16 * 1024 * 1024;
 
 const EXTENDED_TIMESTAMP = 0xffffff;
 const MESSAGE_HEADER_SIZE = [11, 7, 3, 0] as const;
+/** The longest chunk header: a 3-byte basic header, an 11-byte message header, an extended timestamp. */
+const MAX_HEADER_BYTES = 18;
 const EMPTY = Buffer.alloc(0);
 
 /** What one chunk stream remembers between chunks, for the compressed header formats. */
@@ -68,21 +70,24 @@ export class ChunkReader {
    */
   push(data: Buffer, onMessage: (msg: RtmpMessage) => void): void {
     this.bytesReceived += data.length;
-    const buf = this.stash.length > 0 ? Buffer.concat([this.stash, data]) : data;
-    this.stash = EMPTY;
     let pos = 0;
-    while (pos < buf.length) {
+    if (this.stash.length > 0) {
+      pos = this.finishSplitHeader(data);
+      if (pos < 0) return;
+      if (this.chunkLeft === 0) this.endChunk(this.current!, onMessage);
+    }
+    while (pos < data.length) {
       const stream = this.current;
       if (stream === undefined) {
-        const next = this.readHeader(buf, pos);
+        const next = this.readHeader(data, pos);
         if (next < 0) {
-          this.stash = Buffer.from(buf.subarray(pos)); // a copy: keeps no big buffer alive
+          this.stash = Buffer.from(data.subarray(pos)); // a copy: keeps no big buffer alive
           return;
         }
         pos = next;
       } else {
-        const take = Math.min(this.chunkLeft, buf.length - pos);
-        stream.parts.push(buf.subarray(pos, pos + take));
+        const take = Math.min(this.chunkLeft, data.length - pos);
+        stream.parts.push(data.subarray(pos, pos + take));
         stream.received += take;
         this.hold(take);
         this.chunkLeft -= take;
@@ -90,6 +95,20 @@ export class ChunkReader {
       }
       if (this.current !== undefined && this.chunkLeft === 0) this.endChunk(this.current, onMessage);
     }
+  }
+
+  /**
+   * Completes the chunk header the last push ended in the middle of. Only the header's bytes are
+   * joined, not the whole read: a read that splits a header would otherwise copy all the next one.
+   * Returns where the chunk's body begins in `data`, or -1 when `data` did not complete it either.
+   */
+  private finishSplitHeader(data: Buffer): number {
+    const stashed = this.stash.length;
+    const head = Buffer.concat([this.stash, data.subarray(0, MAX_HEADER_BYTES - stashed)]);
+    this.stash = EMPTY;
+    const end = this.readHeader(head, 0);
+    if (end < 0) this.stash = head;
+    return end < 0 ? -1 : end - stashed;
   }
 
   /** Parses one chunk header at `start`; returns where its body begins, or -1 if incomplete. */

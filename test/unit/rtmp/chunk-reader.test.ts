@@ -247,6 +247,15 @@ test('a single-chunk payload covering most of its buffer is not copied; a small 
   assert.equal(copied!.payload.toString('hex'), '010203');
 });
 
+test('a read that completes a split header is parsed where it is, not copied whole', () => {
+  const encoded = chunk({ fmt: 0, csid: 4, length: 120, type: VIDEO }, pattern(120));
+  const rest = Buffer.alloc(encoded.length - 5); // unpooled, like a socket read
+  encoded.copy(rest, 0, 5);
+  const [msg] = readAll(newReader(), Buffer.from(encoded.subarray(0, 5)), rest);
+  assert.equal(msg!.payload.buffer, rest.buffer);
+  assert.deepEqual(msg!.payload, pattern(120));
+});
+
 test('partial messages across chunk streams are held to twice the message limit', () => {
   const reader = new ChunkReader({ maxMessageSize: 1000, maxChunkStreams: 64 });
   const chunks: Buffer[] = [];
