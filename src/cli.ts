@@ -1,5 +1,6 @@
 #!/usr/bin/env -S node --max-semi-space-size=2
-// The small young generation keeps memory flat under fan-out load at no measurable CPU cost.
+// The small young generation keeps memory flat under fan-out load at no measurable CPU cost; a
+// larger one saved CPU in one ingest bench and not in another (docs/BENCHMARKS.md, HLS section).
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
