@@ -47,7 +47,7 @@ export class TsFrameWriter {
   start(): Buffer[] {
     // Continuous counters make the segments one transport stream, whose PMT changes show in its version.
     if (this.muxer && this.tracksChanged) this.pmtVersion = (this.pmtVersion + 1) & 0x1f;
-    this.muxer = new TsMuxer({ ...this.configured }, this.counters, this.pmtVersion);
+    this.muxer = new TsMuxer(this.configured, this.counters, this.pmtVersion);
     return this.muxer.tables();
   }
 
