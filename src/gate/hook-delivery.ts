@@ -74,7 +74,7 @@ export class HookDelivery {
     // another CA file needs a restart: the pool is opened once.
     const ca = options.transport ? [] : trustedCas(Object.values(config.vhosts).flatMap((v) => [v.http_hooks, ...notifyBlocks(v.http_notify)]));
     const store = options.store ?? this.openStore(dataDir, options.deliveryLogLimit);
-    const transport = options.transport ?? new PooledTransport({ ca });
+    const transport = options.transport ?? warmedTransport(ca);
     const sender = new CallSender(transport, `Sluice/${VERSION}`, now);
     const log = new DeliveryLog(store.deliveries, logger, options.deliveryLogLimit, options.outbox?.retryMs, options.observer);
     const outbox = new Outbox(store.outbox, logger, options.outbox);
@@ -102,6 +102,13 @@ export class HookDelivery {
       },
     };
   }
+}
+
+/** The pool, warmed up at once: the first real callbacks after a start do not pay for its first use. */
+function warmedTransport(ca: string[]): PooledTransport {
+  const transport = new PooledTransport({ ca });
+  void transport.warmUp();
+  return transport;
 }
 
 /** The CA files of enabled callback blocks, read once (a missing file is a ConfigError). */

@@ -1,4 +1,6 @@
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import type * as Undici from 'undici';
 import { SluiceError } from '../../util/errors.js';
 import { tlsModule } from '../../util/tls-modules.js';
@@ -118,6 +120,31 @@ export class PooledTransport implements HookTransport {
         reader,
       );
     });
+  }
+
+  /**
+   * Sends one call to a throwaway receiver of its own on loopback, so that the HTTP client's code
+   * is compiled and its parser instantiated before the first real call: after a restart, the
+   * first callbacks of an audience reconnecting at once would otherwise wait for that
+   * (docs/BENCHMARKS.md, gate under a burst). Nothing reaches the configured receivers. Never
+   * fails: resolves whether its own receiver answered.
+   */
+  async warmUp(): Promise<boolean> {
+    const server = createServer((req, res) => {
+      req.resume();
+      req.once('end', () => res.end('{"code":0}'));
+    });
+    try {
+      await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      const answer = await this.send({ method: 'POST', url: `http://127.0.0.1:${port}/warm-up`, headers: { 'content-type': 'application/json' }, body: '{}', timeoutMs: 5000 });
+      return answer.status === 200;
+    } catch {
+      return false; // only a warm-up: the first real call pays what this did not
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   }
 
   /** Lets calls in flight finish; later ones fail. Idempotent. */

@@ -19,6 +19,24 @@ test('an answer is read up to the per-call limit (hls_nb_notify), else the trans
   }
 });
 
+test('the warm-up is answered by a receiver of its own and leaves the transport ready; close does not wait on it for long', async () => {
+  const receiver = await Receiver.start((_req, res) => res.end('{"code":0}'));
+  const transport = new PooledTransport();
+  try {
+    assert.equal(await transport.warmUp(), true);
+    assert.equal(receiver.requests.length, 0, 'nothing reaches the configured receivers');
+    const answer = await transport.send({ method: 'POST', url: receiver.url('/on_connect'), headers: {}, body: '{}', timeoutMs: 5000 });
+    assert.equal(answer.body, '{"code":0}');
+  } finally {
+    await transport.close();
+    await receiver.close();
+  }
+  const closing = new PooledTransport();
+  const warming = closing.warmUp();
+  await closing.close();
+  assert.equal(typeof (await warming), 'boolean');
+});
+
 test('a call still queued behind a busy connection times out and is never sent', async () => {
   let release: () => void = () => {};
   const receiver = await Receiver.start((req, res) => {
