@@ -1,11 +1,13 @@
 // The callback receiver of `npm run bench:gate`, in its own process so that its work is not
 // the server's: allows everything (200 `{"code":0}`, which SRS's rule and nginx-rtmp's 2xx both
-// accept) and counts the calls per path. The driver asks for the counts over IPC.
+// accept) and counts the calls per path and the TCP connections they came on (a pooled client
+// reuses a few; one that connects per call opens one each). The driver asks for them over IPC.
 // Usage: node bench/gate-receiver.ts PORT
 import { createServer } from 'node:http';
 
 const port = Number(process.argv[2]);
 const counts: Record<string, number> = {};
+let connections = 0;
 const ALLOW = '{"code":0}';
 
 const server = createServer((req, res) => {
@@ -18,11 +20,15 @@ const server = createServer((req, res) => {
   });
 });
 server.maxConnections = 4096;
+server.on('connection', () => connections++);
 server.listen(port, '127.0.0.1', () => process.send?.({ type: 'listening' }));
 
 process.on('message', (msg: { type?: string }) => {
-  if (msg.type === 'counts') process.send?.({ type: 'counts', counts: { ...counts } });
-  if (msg.type === 'reset') for (const key of Object.keys(counts)) delete counts[key];
+  if (msg.type === 'counts') process.send?.({ type: 'counts', counts: { ...counts }, connections });
+  if (msg.type === 'reset') {
+    for (const key of Object.keys(counts)) delete counts[key];
+    connections = 0;
+  }
 });
 // Never outlive the driver, nor an hour.
 process.on('disconnect', () => process.exit(0));

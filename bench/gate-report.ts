@@ -13,6 +13,8 @@ export interface GateRun {
   serverCpuMs?: number;
   /** Calls the receiver got during the burst, per path. */
   calls?: Record<string, number>;
+  /** TCP connections those calls came on. */
+  connections?: number;
   error?: string;
 }
 
@@ -30,10 +32,10 @@ function p(run: GateRun, q: number): number {
 function runRow(r: GateRun): string[] {
   const label = `${GATE_SERVER_LABELS[r.server]} #${r.run}`;
   const s = r.summary;
-  if (r.error || !s) return [label, `failed: ${r.error ?? 'no result'}`, '', '', '', '', ''];
+  if (r.error || !s) return [label, `failed: ${r.error ?? 'no result'}`, '', '', '', '', '', ''];
   const calls = Object.entries(r.calls ?? {}).map(([path, n]) => `${path} ${n}`).join(', ') || '-';
   const failed = s.playersStarted - s.firstMediaMs.length;
-  return [label, `${s.firstMediaMs.length} / ${failed}`, `${f0(p(r, 0.5))} / ${f0(p(r, 0.99))} / ${f0(p(r, 1))}`, f0(r.serverCpuMs ?? NaN), calls, f0(r.machineCpuBefore), s.failures.join('; ')];
+  return [label, `${s.firstMediaMs.length} / ${failed}`, `${f0(p(r, 0.5))} / ${f0(p(r, 0.99))} / ${f0(p(r, 1))}`, f0(r.serverCpuMs ?? NaN), calls, f0(r.connections ?? NaN), f0(r.machineCpuBefore), s.failures.join('; ')];
 }
 
 /** Per server: p50 and p99 over the runs, as the median when the runs disagree by more than 10 %. */
@@ -63,7 +65,7 @@ function summaries(runs: GateRun[]): Map<GateServerName, Summary> {
 }
 
 export function formatReport(runs: GateRun[]): string {
-  const perRun = markdown([['server, run', 'players with media / without', 'first media p50 / p99 / max ms', 'server CPU ms', 'receiver calls', 'machine CPU % before', 'failures'], ...runs.map(runRow)]);
+  const perRun = markdown([['server, run', 'players with media / without', 'first media p50 / p99 / max ms', 'server CPU ms', 'receiver calls', 'receiver connections', 'machine CPU % before', 'failures'], ...runs.map(runRow)]);
   const sums = summaries(runs);
   const summary = markdown([
     ['server', 'first media p50 / p99 ms (median of runs)', 'server CPU ms (median)', 'runs: p50 range / p99 range'],

@@ -41,7 +41,7 @@ const USAGE = `Usage: npm run bench:gate -- [options]
   --workers N     Sluice's \`workers\` (default 1: one process, as SRS)`;
 
 const BURST_LOAD = resolve('bench', 'load', 'burst.ts');
-type ReceiverMessage = { type: 'listening' } | { type: 'counts'; counts: Record<string, number> } | { type: 'error'; message: string };
+type ReceiverMessage = { type: 'listening' } | { type: 'counts'; counts: Record<string, number>; connections: number } | { type: 'error'; message: string };
 
 function parseOptions(argv: string[]): Options {
   const values = parseFlags(argv, {
@@ -69,10 +69,11 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-async function receiverCounts(receiver: ChildProcess): Promise<Record<string, number>> {
+async function receiverCounts(receiver: ChildProcess): Promise<{ calls: Record<string, number>; connections: number }> {
   const answer = nextMessage<ReceiverMessage, 'counts'>(receiver, 'counts', 5000);
   receiver.send({ type: 'counts' });
-  return (await answer).counts;
+  const { counts, connections } = await answer;
+  return { calls: counts, connections };
 }
 
 /** What every burst shares: the options, the callback receiver and the stream. */
@@ -112,7 +113,7 @@ async function burst({ options, receiver, receiverUrl, flvPath }: Bench, name: G
     const serverCpuMs = (cpu.stop().cpuPercent / 100) * (performance.now() - began);
     const exit = server.exitStatus();
     if (exit !== undefined) throw new Error(`the server exited during the run (${exit})`);
-    return { server: name, run, machineCpuBefore, summary, serverCpuMs, calls: await receiverCounts(receiver) };
+    return { server: name, run, machineCpuBefore, summary, serverCpuMs, ...(await receiverCounts(receiver)) };
   } finally {
     if (load) await stopChild(load);
     await server?.stop();
