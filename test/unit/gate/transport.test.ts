@@ -19,7 +19,7 @@ test('an answer is read up to the per-call limit (hls_nb_notify), else the trans
   }
 });
 
-test('the warm-up is answered by a receiver of its own and leaves the transport ready; close does not wait on it for long', async () => {
+test('the warm-up is answered by a receiver of its own and leaves the transport ready; a close while it runs ends both', async () => {
   const receiver = await Receiver.start((_req, res) => res.end('{"code":0}'));
   const transport = new PooledTransport();
   try {
