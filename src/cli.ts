@@ -13,6 +13,7 @@ import { loadConfig } from './config/load.js';
 import { workerCount } from './config/schema.js';
 import { ConfigError } from './util/errors.js';
 import { createLogger } from './util/logger.js';
+import { keepNativeHeapTrimmed } from './util/native-heap.js';
 import { VERSION } from './version.js';
 
 const HELP = `Usage: sluice [options]
@@ -57,6 +58,8 @@ async function main(argv: string[]): Promise<number> {
 
   const { config } = loaded;
   const logger = createLogger(config.log_level);
+  // Every server process: the primary, each worker, or the one process.
+  keepNativeHeapTrimmed(logger);
   const reread = () => loadConfig({ file: values.config, env: process.env });
   const worker = cluster.isWorker ? workerEnv(process.env) : undefined;
   if (worker) return runWorker(worker, config, logger, reread);

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { keepNativeHeapTrimmed } from '../../../src/util/native-heap.js';
+import { loadNative } from '../../../src/util/native-addon.js';
+import { silentLogger } from '../../../src/util/logger.js';
+
+interface HeapTrimAddon {
+  trim(): boolean;
+  usage(): [number, number] | undefined;
+}
+
+test('the C heap gives back the pages of a burst once it is freed', () => {
+  const addon = loadNative<HeapTrimAddon>('heap-trim');
+  // A burst of C-heap allocations (Buffers above the pool size), all but a few freed again,
+  // the way a thousand players joining leave the heap: held memory with live chunks above it.
+  const burst = Array.from({ length: 400 }, () => Buffer.alloc(48 * 1024, 1));
+  const kept = burst.filter((_, i) => i % 100 === 99);
+  burst.length = 0;
+  collectGarbage();
+  const [used, free] = addon.usage()!;
+  assert.ok(used > kept.length * 48 * 1024, `in use: ${used} bytes`);
+  assert.ok(free > 10 * 1024 * 1024, `the freed burst is held: ${free} bytes free`);
+  assert.equal(addon.trim(), true, 'pages were given back');
+});
+
+/** A full collection, so that the burst's Buffers are freed now. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+test('trimming starts with an unref-ed timer and keeps the process free to exit', () => {
+  const logged: string[] = [];
+  const logger = Object.assign(silentLogger(), { warn: (_: unknown, msg: string) => logged.push(msg) });
+  keepNativeHeapTrimmed(logger, 5);
+  // No warning: the addon is built and loads.
+  assert.deepEqual(logged, []);
+});
