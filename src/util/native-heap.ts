@@ -9,18 +9,18 @@ interface HeapTrimAddon {
 }
 
 /** How often the C heap's free pages go back to the system. */
-export const NATIVE_HEAP_TRIM_INTERVAL_MS = 10_000;
+const TRIM_INTERVAL_MS = 10_000;
 
 /**
- * Gives the C heap's free pages back to the system every `intervalMs`, for as long as the
+ * Gives the C heap's free pages back to the system every 10 s, for as long as the
  * process runs. Node allocates socket reads and Buffers there; once they are freed, glibc keeps
  * their pages unless they sit at the heap's very top, so a burst (a thousand players joining,
  * each sent a GOP) leaves the process holding tens of megabytes it no longer uses
- * (docs/BENCHMARKS.md, "Memory with 1000 players"). A trim takes a few milliseconds when it gives
+ * (docs/BENCHMARKS.md, "Long run", run 4). A trim takes a few milliseconds when it gives
  * back tens of megabytes and well under one otherwise; what it gives back is only faulted in again
  * if the heap grows back into it.
  */
-export function keepNativeHeapTrimmed(logger: Logger, intervalMs = NATIVE_HEAP_TRIM_INTERVAL_MS): void {
+export function keepNativeHeapTrimmed(logger: Logger): void {
   let addon: HeapTrimAddon;
   try {
     addon = loadNative<HeapTrimAddon>('heap-trim');
@@ -33,5 +33,5 @@ export function keepNativeHeapTrimmed(logger: Logger, intervalMs = NATIVE_HEAP_T
     const started = performance.now();
     if (!addon.trim() || !before) return;
     logger.debug({ freeBytes: before[1], usedBytes: before[0], tookMs: performance.now() - started }, 'C heap trimmed');
-  }, intervalMs).unref();
+  }, TRIM_INTERVAL_MS).unref();
 }

@@ -31,10 +31,10 @@ function collectGarbage(): void {
   (runInNewContext('gc') as () => void)();
 }
 
-test('trimming starts with an unref-ed timer and keeps the process free to exit', () => {
+test('trimming starts without a warning where the addon is built (its timer does not hold the process)', () => {
   const logged: string[] = [];
   const logger = Object.assign(silentLogger(), { warn: (_: unknown, msg: string) => logged.push(msg) });
-  keepNativeHeapTrimmed(logger, 5);
+  keepNativeHeapTrimmed(logger);
   // No warning: the addon is built and loads.
   assert.deepEqual(logged, []);
 });
