@@ -1,7 +1,7 @@
 import type { Logger } from './logger.js';
 import { loadNative } from './native-addon.js';
 
-interface HeapTrimAddon {
+export interface HeapTrimAddon {
   /** glibc's malloc_trim(0): true when pages were given back. */
   trim(): boolean;
   /** The C heap's bytes in use and bytes free but held, or undefined without glibc. */
@@ -29,6 +29,8 @@ export function keepNativeHeapTrimmed(logger: Logger): void {
     return;
   }
   setInterval(() => {
+    // Measured only for the debug line: usage() walks every arena's free lists.
+    if (!logger.isLevelEnabled('debug')) return void addon.trim();
     const before = addon.usage();
     const started = performance.now();
     if (!addon.trim() || !before) return;

@@ -2,14 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { keepNativeHeapTrimmed } from '../../../src/util/native-heap.js';
+import { keepNativeHeapTrimmed, type HeapTrimAddon } from '../../../src/util/native-heap.js';
 import { loadNative } from '../../../src/util/native-addon.js';
 import { silentLogger } from '../../../src/util/logger.js';
-
-interface HeapTrimAddon {
-  trim(): boolean;
-  usage(): [number, number] | undefined;
-}
 
 test('the C heap gives back the pages of a burst once it is freed', () => {
   const addon = loadNative<HeapTrimAddon>('heap-trim');
