@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configSchema } from '../src/config/schema.js';
+import { parseConfig } from '../src/config/schema.js';
 import { flvTagToFrame, readFlvFile } from '../src/formats/flv/index.js';
 import type { ClientSession } from '../src/gate/types.js';
 import { HlsOutput } from '../src/hls/hls-output.js';
@@ -40,7 +40,7 @@ const session = (stream: string): ClientSession =>
 /** Muxes every stream through `passes` copies of the fixture, frame by frame in turn; returns CPU ms. */
 async function run(dir: string): Promise<{ cpuMs: number; wallMs: number }> {
   const hls = { enabled: true, hls_path: dir, hls_fragment: 2, hls_window: 10 };
-  const config = configSchema.parse({ vhosts: { __defaultVhost__: { hls } } }).vhosts.__defaultVhost__!.hls;
+  const config = parseConfig({ vhosts: { __defaultVhost__: { hls } } }).vhosts.__defaultVhost__!.hls;
   const events = { hlsSegment: () => {} };
   const logger = silentLogger();
   const pipes = Array.from({ length: streams }, (_, i) => {

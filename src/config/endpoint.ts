@@ -1,9 +1,8 @@
 import { z } from 'zod';
 
 /** `1935`, `"1935"`, `"127.0.0.1:1935"` or `"[::1]:1935"`. */
-export const endpointSchema = z
-  .union([z.number().int(), z.string()])
-  .transform((value, ctx) => {
+export function endpointSchema() {
+  return z.union([z.number().int(), z.string()]).transform((value, ctx) => {
     const text = String(value).trim();
     const match = /^(?:\[([^\]]+)\]:|([^:]+):)?(\d{1,5})$/.exec(text);
     const port = match ? Number(match[3]) : NaN;
@@ -13,4 +12,6 @@ export const endpointSchema = z
     }
     return { host: match[1] ?? match[2] ?? '0.0.0.0', port };
   });
-export type Endpoint = z.output<typeof endpointSchema>;
+}
+export type EndpointSchema = ReturnType<typeof endpointSchema>;
+export type Endpoint = z.output<EndpointSchema>;

@@ -1,4 +1,4 @@
-import { configSchema, DEFAULT_VHOST } from './schema.js';
+import { configSchemas, DEFAULT_VHOST } from './schema.js';
 import { ALIASES, convertWords, fieldsOf, Origins, setKey, shapeOf, valueAt, type Field, type Shape } from './from-srs.js';
 import type { z } from 'zod';
 
@@ -57,7 +57,7 @@ export function applyEnv(
   input: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
   origins: Origins,
-  schema: z.ZodTypeAny = configSchema,
+  schema: z.ZodTypeAny = configSchemas().config,
 ): string[] {
   const root = shapeOf(schema);
   const warnings: string[] = [];

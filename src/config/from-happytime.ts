@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { ConfigError } from '../util/errors.js';
 import { convertWords, fieldsOf, Origins, shapeOf, type Field, type Translation } from './from-srs.js';
-import { DEFAULT_VHOST, vhostSchema, type NotifyProtocol } from './schema.js';
+import { configSchemas, DEFAULT_VHOST, type NotifyProtocol } from './schema.js';
 
 /**
  * Reads a Happytime media server XML config: each protocol's `<http_notify>` becomes that
@@ -88,7 +88,7 @@ export function fromHappytimeXml(text: string, file: string): Translation {
 
 /** The settings a protocol's notify block takes (the same as `http_notify`'s). */
 function notifyFieldsOf(): Field[] {
-  const notify = shapeOf(vhostSchema.shape.http_notify).object;
+  const notify = shapeOf(configSchemas().vhost.shape.http_notify).object;
   const override = notify && shapeOf(notify.shape.rtmp).object;
   if (!override) throw new TypeError('http_notify must have protocol blocks');
   return fieldsOf(override);

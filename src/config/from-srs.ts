@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../util/errors.js';
 import { REPEATED } from './rules-schema.js';
-import { configSchema } from './schema.js';
+import { configSchemas } from './schema.js';
 import type { Directive } from './srs-conf.js';
 
 /**
@@ -140,7 +140,7 @@ export interface Translation {
   warnings: string[];
 }
 
-export function fromSrs(directives: Directive[], schema: z.ZodTypeAny = configSchema): Translation {
+export function fromSrs(directives: Directive[], schema: z.ZodTypeAny = configSchemas().config): Translation {
   const root = shapeOf(schema).object;
   if (!root) throw new TypeError('the config schema must be an object');
   const out: Translation = { input: {}, origins: new Origins(), warnings: [] };

@@ -7,7 +7,7 @@ import { ConfigError } from '../util/errors.js';
 import { applyEnv } from './env.js';
 import { fromHappytimeXml } from './from-happytime.js';
 import { fromSrs, Origins, shapeOf, valueAt, type Shape, type Translation } from './from-srs.js';
-import { configSchema, DEFAULT_VHOST, type SluiceConfig } from './schema.js';
+import { configSchemas, DEFAULT_VHOST, type SluiceConfig } from './schema.js';
 import { parseSrsConf } from './srs-conf.js';
 
 export interface LoadedConfig {
@@ -73,7 +73,7 @@ function formatOf(file: string, text: string): ConfigFormat {
 
 function finish(read: Translation, env: NodeJS.ProcessEnv, source: string): LoadedConfig {
   const warnings = [...read.warnings, ...applyEnv(read.input, env, read.origins)];
-  const result = configSchema.safeParse(read.input);
+  const result = configSchemas().config.safeParse(read.input);
   if (result.success) return { config: result.data, warnings, source };
 
   const [first, ...others] = result.error.issues.map((issue) => describe(issue, read, source));
@@ -127,7 +127,7 @@ function fromYaml(text: string, file: string): Translation {
   note(doc.contents, []);
 
   const warnings: string[] = [];
-  dropUnknown(input, shapeOf(configSchema), [], (path) => {
+  dropUnknown(input, shapeOf(configSchemas().config), [], (path) => {
     warnings.push(`${origins.find(path) ?? `${file} ${yamlPath(path)}`}: unknown key, ignored`);
   });
   return { input: input as Record<string, unknown>, origins, warnings };

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configSchema } from '../config/schema.js';
+import { parseConfig } from '../config/schema.js';
 import { AccessDenied } from '../util/errors.js';
 import { silentLogger } from '../util/logger.js';
 import { createGate, type ClientSession, type Delivery, type ManagedGate } from './index.js';
@@ -98,7 +98,7 @@ export async function probeReceiver(options: ProbeOptions): Promise<Delivery | u
     ...(dialect === 'oryx' ? { dialect: 'oryx', opaque: 'sample-opaque' } : {}),
     ...(event === 'on_update' ? { notify_update_timeout: '1ms' } : {}),
   };
-  const config = configSchema.parse({
+  const config = parseConfig({
     data_dir: dataDir,
     vhosts: { __defaultVhost__: { [dialect === 'notify' ? 'http_notify' : 'http_hooks']: block } },
   });

@@ -1,4 +1,4 @@
-import { pullSchema, type PullConfig, type SluiceConfig } from '../config/schema.js';
+import { configSchemas, type PullConfig, type SluiceConfig } from '../config/schema.js';
 import { Puller, type PullerDeps, type PullSpec, type PullStatus } from './puller.js';
 import { openFlvSource, openRtmpSource, type SourceOptions } from './pull-sources.js';
 import { RelayRequestError } from './errors.js';
@@ -59,7 +59,7 @@ export class PullService {
 
   /** Starts a pull at run time (the API's POST); it runs until removed or the server stops. */
   add(input: unknown): PullStatus {
-    const result = pullSchema.safeParse(input);
+    const result = configSchemas().pull.safeParse(input);
     if (!result.success) {
       const issue = result.error.issues[0]!;
       throw new RelayRequestError(`${issue.path.join('.') || 'pull'}: ${issue.message}`, 400);

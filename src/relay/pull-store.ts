@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { pullSchema, type PullConfig } from '../config/schema.js';
+import { configSchemas, type PullConfig } from '../config/schema.js';
 import { ConfigError } from '../util/errors.js';
 
 export type StoredPull = PullConfig & { id: string };
@@ -28,7 +28,7 @@ export class PullStore {
     } catch (error) {
       throw new ConfigError(`cannot read pulls: ${(error as Error).message}`, this.path, { cause: error });
     }
-    const result = z.object({ pulls: z.array(pullSchema.extend({ id: z.string().min(1) })) }).safeParse(parsed);
+    const result = z.object({ pulls: z.array(configSchemas().pull.extend({ id: z.string().min(1) })) }).safeParse(parsed);
     if (!result.success) throw new ConfigError(`invalid pulls: ${result.error.issues[0]?.message}`, this.path);
     return result.data.pulls;
   }

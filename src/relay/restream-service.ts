@@ -1,8 +1,9 @@
+import { configSchemas } from '../config/schema.js';
 import type { Stream } from '../hub/stream.js';
 import { randomId } from '../util/ids.js';
 import { Pusher, type PusherOptions, type PushStatus } from './pusher.js';
 import { RelayRequestError } from './errors.js';
-import { restreamTargetSchema, type RestreamStore, type RestreamTarget, type RestreamTargetInput } from './restream-store.js';
+import type { RestreamStore, RestreamTarget, RestreamTargetInput } from './restream-store.js';
 import { parseRtmpUrl, redactUrl } from './rtmp-client/rtmp-url.js';
 
 /** A target as the API shows it: the key cut, with the pushes under way. */
@@ -123,7 +124,7 @@ export class RestreamService {
   }
 
   private validate(input: unknown): RestreamTarget {
-    const result = restreamTargetSchema.safeParse(input);
+    const result = configSchemas().restreamTarget.safeParse(input);
     if (!result.success) {
       const issue = result.error.issues[0]!;
       throw new RestreamRequestError(`${issue.path.join('.') || 'target'}: ${issue.message}`, 400);

@@ -1,12 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { restreamTargetSchema } from '../config/schema.js';
+import { configSchemas, type ConfigSchemas } from '../config/schema.js';
 import { ConfigError } from '../util/errors.js';
 
-export { restreamTargetSchema };
-export type RestreamTargetInput = z.input<typeof restreamTargetSchema>;
-export type RestreamTarget = z.output<typeof restreamTargetSchema> & { id: string };
+export type RestreamTargetInput = z.input<ConfigSchemas['restreamTarget']>;
+export type RestreamTarget = z.output<ConfigSchemas['restreamTarget']> & { id: string };
 
 const FILE = 'relays.json';
 
@@ -30,7 +29,7 @@ export class RestreamStore {
     } catch (error) {
       throw new ConfigError(`cannot read restream targets: ${(error as Error).message}`, this.path, { cause: error });
     }
-    const result = z.object({ targets: z.array(restreamTargetSchema.required({ id: true })) }).safeParse(parsed);
+    const result = z.object({ targets: z.array(configSchemas().restreamTarget.required({ id: true })) }).safeParse(parsed);
     if (!result.success) throw new ConfigError(`invalid restream targets: ${result.error.issues[0]?.message}`, this.path);
     return result.data.targets;
   }

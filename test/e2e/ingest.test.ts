@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { configSchema, type SluiceConfigInput } from '../../src/config/schema.js';
+import { parseConfig, type SluiceConfigInput } from '../../src/config/schema.js';
 import { processExists as alive } from '../support/audio-fixtures.js';
 import { ffprobe, playToFile } from '../support/ffmpeg.js';
 import { startTestServer } from '../support/server.js';
@@ -37,7 +37,7 @@ test('SRS ingest: ffmpeg copies or transcodes into the server as a supervised ch
   const relay = { retry_initial: 0.2, retry_max: 1 };
   let next = ingests(200, true);
   const server = await startTestServer({ relay, vhosts: ingests(200, true) }, async () => ({
-    config: configSchema.parse({ listen: '127.0.0.1:0', data_dir: dir, relay, vhosts: next }),
+    config: parseConfig({ listen: '127.0.0.1:0', data_dir: dir, relay, vhosts: next }),
     warnings: [],
     source: 'test',
   }));

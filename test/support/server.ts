@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { startSluice, type RunningSluice, type StartOptions } from '../../src/app/sluice.js';
-import { configSchema, type SluiceConfigInput } from '../../src/config/schema.js';
+import { parseConfig, type SluiceConfigInput } from '../../src/config/schema.js';
 
 export interface TestServer extends RunningSluice {
   readonly dataDir: string;
@@ -22,7 +22,7 @@ export interface TestServer extends RunningSluice {
  */
 export async function startTestServer(overrides: SluiceConfigInput = {}, reload?: StartOptions['reload']): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'sluice-test-'));
-  const config = configSchema.parse({
+  const config = parseConfig({
     listen: '127.0.0.1:0',
     http_server: { listen: '127.0.0.1:0', dir: join(dataDir, 'html') },
     http_api: { listen: '127.0.0.1:0' },

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { callbackBlocks, redactConfig } from '../../../src/api/sluice/redact.js';
-import { configSchema } from '../../../src/config/schema.js';
+import { parseConfig } from '../../../src/config/schema.js';
 
-const config = configSchema.parse({
+const config = parseConfig({
   http_api: { auth: { enabled: true, username: 'admin', password: 'pw' }, api_token: ['tok'] },
   publish_secret: { enabled: true, secret: 'pub-secret' },
   signed_urls: { enabled: true, key: 'sign-key' },

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/index.js';
-import { configSchema, DEFAULT_VHOST, vhostSchema } from '../../../src/config/schema.js';
+import { configSchemas, DEFAULT_VHOST, parseConfig } from '../../../src/config/schema.js';
 import { ConfigError } from '../../../src/util/errors.js';
 
 // The config of a real SRS 7.0.18 run, as its operator wrote it.
@@ -13,7 +13,7 @@ const REFERENCE = join(import.meta.dirname, '../../fixtures/srs-7.0.18.conf');
 test('no file: the embedded default config (the defaults with HLS on, as SRS ships) plus the environment', async () => {
   const loaded = await loadConfig({ env: { SRS_LISTEN: '1999' } });
   assert.equal(loaded.source, 'embedded default config');
-  const expected = configSchema.parse({ vhosts: { [DEFAULT_VHOST]: { hls: { enabled: true } } } });
+  const expected = parseConfig({ vhosts: { [DEFAULT_VHOST]: { hls: { enabled: true } } } });
   assert.deepEqual(loaded.config, { ...expected, listen: [{ host: '0.0.0.0', port: 1999 }] });
   assert.equal(loaded.config.vhosts[DEFAULT_VHOST]!.hls.enabled, true);
 });
@@ -40,7 +40,7 @@ test('a real SRS 7 config: what Sluice knows is read, the rest is warned about',
   assert.ok(warnings.includes(`${REFERENCE}:6 srs_log_tank: unknown directive, ignored`));
 
   // hls, dvr and http_hooks are warned about exactly when the schema does not know them yet.
-  const known = Object.keys(vhostSchema.shape);
+  const known = Object.keys(configSchemas().vhost.shape);
   for (const block of ['hls', 'dvr', 'http_hooks']) {
     const warned = warnings.filter((w) => w.endsWith(` vhost.${DEFAULT_VHOST}.${block}: unknown directive, ignored`));
     assert.equal(warned.length, known.includes(block) ? 0 : 1, block);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configSchema, type SluiceConfigInput } from '../../../src/config/schema.js';
+import { parseConfig, type SluiceConfigInput } from '../../../src/config/schema.js';
 import { createGate } from '../../../src/gate/index.js';
 import { AccessDenied } from '../../../src/util/errors.js';
 import { silentLogger } from '../../../src/util/logger.js';
@@ -8,7 +8,7 @@ import { waitFor } from '../../support/wait.js';
 import { fakeSession, Receiver, tempDir } from './support.js';
 
 const onStopTo = (dataDir: string, url: string, more: SluiceConfigInput = {}) =>
-  configSchema.parse({ data_dir: dataDir, vhosts: { __defaultVhost__: { http_hooks: { enabled: true, on_stop: url } } }, ...more });
+  parseConfig({ data_dir: dataDir, vhosts: { __defaultVhost__: { http_hooks: { enabled: true, on_stop: url } } }, ...more });
 
 test('reload: queued events still reach the old receiver; sessions keep the gate that admitted them, new ones get the new one', async (t) => {
   const data = tempDir();
@@ -46,7 +46,7 @@ test('reload: queued events still reach the old receiver; sessions keep the gate
 
 test('reload: a vhost turned off refuses new sessions', async (t) => {
   const data = tempDir();
-  const config = (enabled: boolean) => configSchema.parse({ data_dir: data.dir, vhosts: { studio: { enabled } } });
+  const config = (enabled: boolean) => parseConfig({ data_dir: data.dir, vhosts: { studio: { enabled } } });
   const gate = createGate({ config: config(true), logger: silentLogger() });
   t.after(async () => {
     await gate.close();

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configSchema, type SluiceConfigInput } from '../../../src/config/schema.js';
+import { parseConfig, type SluiceConfigInput } from '../../../src/config/schema.js';
 import { createGate, type GateOptions, type ManagedGate } from '../../../src/gate/index.js';
 import type { ClientSession } from '../../../src/gate/types.js';
 import { silentLogger } from '../../../src/util/logger.js';
@@ -122,7 +122,7 @@ export function makeGate(
 ): ManagedGate {
   const input: SluiceConfigInput = { data_dir: dataDir, vhosts: { __defaultVhost__: vhost } };
   return createGate({
-    config: configSchema.parse(input),
+    config: parseConfig(input),
     logger: silentLogger(),
     outbox: { baseDelayMs: 20, maxDelayMs: 100 },
     ...options,

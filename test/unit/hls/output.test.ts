@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { configSchema, type SluiceConfigInput } from '../../../src/config/schema.js';
+import { parseConfig, type SluiceConfigInput } from '../../../src/config/schema.js';
 import type { ClientSession, HlsSegmentClosed } from '../../../src/gate/types.js';
 import { HlsOutput, type ClosedSegment } from '../../../src/hls/hls-output.js';
 import { FileWriter, WriteQueue } from '../../../src/hls/write-queue.js';
@@ -18,7 +18,7 @@ const name = { vhost: '__defaultVhost__', app: 'live', stream: 'livestream' };
 function setup(hls: Record<string, unknown> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-hls-'));
   const input: SluiceConfigInput = { vhosts: { __defaultVhost__: { hls: { enabled: true, hls_path: dir, hls_window: 5, ...hls } } } };
-  const config = configSchema.parse(input).vhosts.__defaultVhost__!.hls;
+  const config = parseConfig(input).vhosts.__defaultVhost__!.hls;
   const events: HlsSegmentClosed[] = [];
   const output = new HlsOutput(name, config, { hlsSegment: (info) => events.push(info) }, silentLogger());
   return { dir, output, events, done: () => rmSync(dir, { recursive: true, force: true }) };
@@ -115,7 +115,7 @@ test('the write queue refuses segments beyond its bound but always runs other jo
 });
 
 test('a template that leaves hls_path is refused', () => {
-  const config = configSchema.parse({ vhosts: { v: { hls: { hls_path: '/srv/hls', hls_m3u8_file: '../[stream].m3u8' } } } }).vhosts.v!.hls;
+  const config = parseConfig({ vhosts: { v: { hls: { hls_path: '/srv/hls', hls_m3u8_file: '../[stream].m3u8' } } } }).vhosts.v!.hls;
   assert.throws(() => new HlsOutput(name, config, { hlsSegment: () => {} }, silentLogger()), /leaves/);
 });
 
@@ -128,7 +128,7 @@ test('a full disk: no partial segment or temp file is left, one error line, numb
         done();
       },
     }));
-    const config = configSchema.parse({ vhosts: { __defaultVhost__: { hls: { enabled: true, hls_path: disk.dir, hls_window: 60 } } } }).vhosts.__defaultVhost__!.hls;
+    const config = parseConfig({ vhosts: { __defaultVhost__: { hls: { enabled: true, hls_path: disk.dir, hls_window: 60 } } } }).vhosts.__defaultVhost__!.hls;
     const output = new HlsOutput(name, config, { hlsSegment: () => {} }, logger);
     const big = (): ClosedSegment => ({ data: Buffer.alloc(16 * 1024, 1), duration: 2, discontinuity: false, startedAt: new Date(), session });
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configSchema } from '../../../src/config/schema.js';
+import { parseConfig } from '../../../src/config/schema.js';
 import type { ClosedSegment } from '../../../src/hls/hls-output.js';
 import { HlsSegmenter } from '../../../src/hls/segmenter.js';
 import { EncodedFrame } from '../../../src/media/frame.js';
@@ -10,7 +10,7 @@ import type { ClientSession } from '../../../src/gate/types.js';
 import { readTs } from '../mpegts/ts-reader.js';
 import { audio, audioHeader, av, video, videoHeader } from './frames.js';
 
-const hls = configSchema.parse({ vhosts: { __defaultVhost__: { hls: { enabled: true, hls_fragment: 2 } } } }).vhosts.__defaultVhost__!.hls;
+const hls = parseConfig({ vhosts: { __defaultVhost__: { hls: { enabled: true, hls_fragment: 2 } } } }).vhosts.__defaultVhost__!.hls;
 const publisher = { id: 'pub1', stream: 'livestream' } as ClientSession;
 const limits = { maxPendingBytes: 1, maxStallMs: 1 };
 

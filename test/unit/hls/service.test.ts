@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configSchema } from '../../../src/config/schema.js';
+import { parseConfig } from '../../../src/config/schema.js';
 import { fixedConfig } from '../../../src/config/source.js';
 import type { ClientSession, HlsSegmentClosed } from '../../../src/gate/types.js';
 import { HlsService } from '../../../src/hls/hls-service.js';
@@ -39,7 +39,7 @@ class FakeGate {
 
 async function setup(hls: Record<string, unknown> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-hls-'));
-  const config = configSchema.parse({ vhosts: { __defaultVhost__: { hls: { enabled: true, hls_path: dir, hls_fragment: 1, ...hls } } } });
+  const config = parseConfig({ vhosts: { __defaultVhost__: { hls: { enabled: true, hls_path: dir, hls_fragment: 1, ...hls } } } });
   const hub = new StreamHub(
     () => ({ gopCache: true, gopCacheMaxFrames: 100, queueLengthSeconds: 10, mergedWriteMs: 0 }),
     (error) => assert.fail(String(error)),

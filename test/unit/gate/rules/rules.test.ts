@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { test } from 'node:test';
-import { configSchema, type SluiceConfigInput } from '../../../../src/config/schema.js';
+import { parseConfig, type SluiceConfigInput } from '../../../../src/config/schema.js';
 import { createGate, RuleDenied, signStreamUrl } from '../../../../src/gate/index.js';
 import type { ClientSession } from '../../../../src/gate/types.js';
 import { runSignCommand } from '../../../../src/cli/sign-command.js';
@@ -14,7 +14,7 @@ const NOW = NOW_MS / 1000;
 /** A gate from `input`, its clock fixed at NOW. */
 function gateOf(t: { after(fn: () => unknown): void }, input: SluiceConfigInput) {
   const data = tempDir();
-  const gate = createGate({ config: configSchema.parse({ data_dir: data.dir, ...input }), logger: silentLogger(), now: () => NOW_MS });
+  const gate = createGate({ config: parseConfig({ data_dir: data.dir, ...input }), logger: silentLogger(), now: () => NOW_MS });
   t.after(async () => {
     await gate.close();
     data.remove();
