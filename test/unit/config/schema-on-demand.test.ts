@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { configSchemas, parseConfig } from '../../../src/config/schema.js';
+import { collectGarbage } from '../../support/gc.js';
 
 test('the config schemas are shared while held and collected once no one holds them', async () => {
   const watched = useSchemas();
@@ -20,9 +19,4 @@ function useSchemas(): WeakRef<object> {
   assert.equal(configSchemas(), held, 'one build while it is in use');
   assert.equal(parseConfig({ listen: 1936 }).listen[0]!.port, 1936);
   return new WeakRef(held);
-}
-
-function collectGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
 }

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { keepNativeHeapTrimmed, type HeapTrimAddon } from '../../../src/util/native-heap.js';
 import { loadNative } from '../../../src/util/native-addon.js';
 import { silentLogger } from '../../../src/util/logger.js';
+import { collectGarbage } from '../../support/gc.js';
 
 test('the C heap gives back the pages of a burst once it is freed', () => {
   const addon = loadNative<HeapTrimAddon>('heap-trim');
@@ -19,12 +18,6 @@ test('the C heap gives back the pages of a burst once it is freed', () => {
   assert.ok(free > 10 * 1024 * 1024, `the freed burst is held: ${free} bytes free`);
   assert.equal(addon.trim(), true, 'pages were given back');
 });
-
-/** A full collection, so that the burst's Buffers are freed now. */
-function collectGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-}
 
 test('trimming starts without a warning where the addon is built (its timer does not hold the process)', () => {
   const logged: string[] = [];
